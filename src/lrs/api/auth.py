@@ -1,0 +1,48 @@
+"""HTTP Basic authentication against the LRS's credentials."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import current_app, g, request
+
+from lrs.service import LRS, Principal
+from lrs.xapi.errors import XAPIError
+
+
+def lrs() -> LRS:
+    return current_app.extensions["lrs"]
+
+
+def unauthorized(message: str) -> XAPIError:
+    return XAPIError(message=message, status=401, rule="authentication", path="Authorization")
+
+
+def authenticate_request() -> Principal:
+    """The caller's principal from the Authorization header, or a 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        raise unauthorized("this resource needs HTTP Basic credentials")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise unauthorized("the Basic credentials are not valid base64") from exc
+    key, sep, secret = decoded.partition(":")
+    if not sep:
+        raise unauthorized("the Basic credentials must be key:secret")
+    principal = lrs().authenticate(key, secret)
+    if principal is None:
+        raise unauthorized("unknown or revoked credentials")
+    g.principal = principal
+    return principal
+
+
+def require_scope(scope: str, *, read: bool) -> Principal:
+    principal: Principal = g.principal
+    if not principal.allows(scope, read=read):
+        raise XAPIError(
+            message=f"this credential lacks the {scope!r} scope", status=403, rule="scope", path=""
+        )
+    return principal

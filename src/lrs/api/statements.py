@@ -1,0 +1,139 @@
+"""The Statement resource: /xapi/statements (PUT, POST, GET, HEAD)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+
+from lrs.api.auth import lrs, require_scope
+from lrs.api.xapi import xapi
+from lrs.xapi import scopes
+from lrs.xapi.errors import NotFound, XAPIError
+from lrs.xapi.formats import format_statement, parse_accept_language
+from lrs.xapi.query import (
+    StatementQuery,
+    check_single_params,
+    parse_bool,
+    parse_statement_query,
+    parse_uuid,
+)
+from lrs.xapi.statement import iso, parse_instant
+
+
+def read_json_body() -> Any:
+    """The request body as JSON, or a 400 naming what is wrong with it."""
+    mimetype = request.mimetype
+    if mimetype and mimetype != "application/json":
+        raise XAPIError(
+            f"statements must be sent as application/json or multipart/mixed, not {mimetype}",
+            rule="content-type",
+            path="Content-Type",
+        )
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
+
+
+def read_statement_request() -> tuple[Any, dict[str, tuple[str, bytes]] | None]:
+    """The statements of a POST/PUT and any attachment parts sent with them."""
+    return read_json_body(), None
+
+
+@xapi.route("/statements", methods=["PUT"])
+def put_statement():  # noqa: ANN201
+    principal = require_scope(scopes.STATEMENTS_WRITE, read=False)
+    statement_id = request.args.get("statementId")
+    if not statement_id:
+        raise XAPIError("PUT needs a statementId parameter", rule="statement-id-required", path="statementId")
+    statement_id = parse_uuid("statementId", statement_id)
+    body, attachments = read_statement_request()
+    lrs().put_statement(statement_id, body, principal, g.xapi_version, attachments=attachments)
+    return Response(status=204)
+
+
+@xapi.route("/statements", methods=["POST"])
+def post_statements():  # noqa: ANN201
+    principal = require_scope(scopes.STATEMENTS_WRITE, read=False)
+    body, attachments = read_statement_request()
+    ids = lrs().store_statements(body, principal, g.xapi_version, attachments=attachments)
+    return jsonify(ids)
+
+
+def _formatted(statements: list[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:
+    if fmt == "exact":
+        return statements
+    languages = parse_accept_language(request.headers.get("Accept-Language"))
+    definitions: dict[str, dict[str, Any]] = {}
+    if fmt == "canonical":
+        definitions = lrs().canonical_definitions(_activity_iris(statements))
+    return [format_statement(s, fmt, languages, definitions.get) for s in statements]
+
+
+def _activity_iris(statements: list[dict[str, Any]]) -> set[str]:
+    iris: set[str] = set()
+
+    def walk(stmt: dict[str, Any]) -> None:
+        obj = stmt.get("object") or {}
+        if obj.get("objectType", "Activity") == "Activity" and "id" in obj:
+            iris.add(obj["id"])
+        elif obj.get("objectType") == "SubStatement":
+            walk(obj)
+        for values in ((stmt.get("context") or {}).get("contextActivities") or {}).values():
+            for activity in values if isinstance(values, list) else [values]:
+                if isinstance(activity, dict) and "id" in activity:
+                    iris.add(activity["id"])
+
+    for s in statements:
+        walk(s)
+    return iris
+
+
+def statements_response(body: dict[str, Any] | list | None, statements: list[dict[str, Any]], with_attachments: bool):  # noqa: ANN201
+    """JSON, or multipart/mixed with the attachment parts when ``attachments=true``."""
+    response = jsonify(body)
+    return response
+
+
+@xapi.route("/statements", methods=["GET"])
+def get_statements():  # noqa: ANN201
+    args = request.args.to_dict()
+    principal = g.principal
+    now = datetime.now(UTC)
+    if "statementId" in args or "voidedStatementId" in args:
+        check_single_params(args)
+        voided = "voidedStatementId" in args
+        param = "voidedStatementId" if voided else "statementId"
+        statement_id = parse_uuid(param, args[param])
+        statement = lrs().get_statement(statement_id, voided=voided, principal=principal)
+        if statement is None:
+            raise NotFound(f"no {'voided ' if voided else ''}statement with id {statement_id}", path=param)
+        fmt = args.get("format", "exact")
+        [shown] = _formatted([statement], fmt)
+        response = statements_response(shown, [statement], parse_bool("attachments", args.get("attachments")))
+        response.last_modified = parse_instant(statement["stored"])
+        response.headers["X-Experience-API-Consistent-Through"] = iso(now)
+        return response
+
+    settings = current_app.extensions["lrs"].settings
+    if "more" in args:
+        if len(args) > 1:
+            extra = sorted(set(args) - {"more"})[0]
+            raise XAPIError(f"{extra} cannot be combined with more", rule="query-parameter", path=extra)
+        q = StatementQuery.from_cursor(args["more"])
+    else:
+        q = parse_statement_query(args, page_size=settings.page_size, max_page_size=settings.max_page_size)
+    statements, more_after = lrs().query_statements(q, principal)
+    body = {
+        "statements": _formatted(statements, q.format),
+        "more": f"{request.script_root}/xapi/statements?more={q.cursor(more_after)}" if more_after else "",
+    }
+    response = statements_response(body, statements, q.attachments)
+    response.headers["X-Experience-API-Consistent-Through"] = iso(now)
+    if statements:
+        response.last_modified = max(parse_instant(s["stored"]) for s in statements)
+    return response

@@ -1,0 +1,28 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lrs.config import Settings
+from lrs.service import LRS
+
+
+def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> Flask:
+    """Build the WSGI app. Pass ``lrs`` to share one LRS (database, plugins) with the caller."""
+    settings = settings or (lrs.settings if lrs else Settings.from_env())
+    lrs = lrs or LRS(settings)
+    app = Flask("lrs")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_payload
+    app.json.sort_keys = False
+    app.json.compact = True
+    app.extensions["lrs"] = lrs
+
+    from lrs.api import statements  # noqa: F401 - registers the statement routes on the blueprint
+    from lrs.api.errors import register_error_handlers
+    from lrs.api.xapi import xapi
+
+    register_error_handlers(app)
+    app.register_blueprint(xapi)
+    lrs.pm.hook.lrs_register_routes(app=app)
+    return app

@@ -1,0 +1,248 @@
+"""The ``lrs`` command: serve, migrate, manage credentials. Plugins add commands through a hook."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from lrs.config import Settings
+from lrs.xapi.scopes import SCOPES
+
+FIRST_CREDENTIAL_FILE = Path("var") / "first-credential.json"
+
+
+class Context:
+    """Lazily built settings and LRS, so ``lrs --help`` needs no database."""
+
+    def __init__(self) -> None:
+        self.settings = Settings.from_env()
+        self._lrs = None
+
+    @property
+    def lrs(self):  # noqa: ANN201
+        if self._lrs is None:
+            from lrs.service import LRS
+
+            self._lrs = LRS(self.settings)
+        return self._lrs
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """A learning record store that speaks xAPI and understands professional development."""
+    ctx.ensure_object(Context)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Create or upgrade the schema to the latest migration."""
+    from lrs.store.migrate import current_revision, upgrade
+
+    upgrade(ctx.lrs.db.engine)
+    click.echo(f"database at revision {current_revision(ctx.lrs.db.engine)} ({_safe_url(ctx.settings)})")
+
+
+@db.command("current")
+@pass_ctx
+def db_current(ctx: Context) -> None:
+    """Show the schema revision of the database and the latest one this code knows."""
+    from lrs.store.migrate import current_revision, head_revision
+
+    click.echo(f"current: {current_revision(ctx.lrs.db.engine)}  latest: {head_revision()}")
+
+
+@cli.group()
+def credentials() -> None:
+    """API credentials (HTTP Basic key and secret)."""
+
+
+@credentials.command("create")
+@click.option("--name", default="client", show_default=True, help="Who the credential is for.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    help="xAPI scope; repeat for several. Default: all.",
+)
+@click.option("--role", type=click.Choice(["admin", "participant", "assessor", "iqa"]), default=None)
+@click.option("--agent", "agent", default=None, help="For a participant: the agent, e.g. mailto:jo@la.example.")
+@click.option("--cohort", "cohorts", multiple=True, help="For an assessor or IQA: a cohort activity IRI.")
+@click.option("--key", default=None, help="Choose the key (default: random).")
+@click.option("--secret", default=None, help="Choose the secret (default: random, 43 characters).")
+@click.option("--json", "as_json", is_flag=True, help="Print the credential as JSON.")
+@pass_ctx
+def credentials_create(
+    ctx: Context,
+    name: str,
+    scopes: tuple[str, ...],
+    role: str | None,
+    agent: str | None,
+    cohorts: tuple[str, ...],
+    key: str | None,
+    secret: str | None,
+    as_json: bool,
+) -> None:
+    """Create a credential and print its key and secret (the secret is shown only now)."""
+    from lrs.store.credentials import create_credential
+    from lrs.xapi.ifi import key_from_identifier
+
+    key, secret = ctx.lrs.db.write(
+        lambda conn: create_credential(
+            conn,
+            name=name,
+            scopes=list(scopes) or ["all"],
+            authority_home_page=ctx.settings.authority_home_page,
+            key=key,
+            secret=secret,
+            role=role,
+            agent_key=key_from_identifier(agent) if agent else None,
+            cohorts=list(cohorts) or None,
+        )
+    )
+    if as_json:
+        click.echo(json.dumps({"key": key, "secret": secret, "scopes": list(scopes) or ["all"]}))
+    else:
+        click.echo(f"key:    {key}\nsecret: {secret}\nscopes: {', '.join(scopes) or 'all'}")
+
+
+@credentials.command("list")
+@pass_ctx
+def credentials_list(ctx: Context) -> None:
+    """List credentials (never their secrets)."""
+    from lrs.store.credentials import list_credentials
+
+    with ctx.lrs.db.read() as conn:
+        rows = list_credentials(conn)
+    for row in rows:
+        state = "revoked" if row["revoked"] else "active"
+        extra = f" role={row['role']}" if row["role"] else ""
+        click.echo(f"{row['key']}  {state:7}  {row['name']}  scopes={','.join(row['scopes'])}{extra}")
+
+
+@credentials.command("revoke")
+@click.argument("key")
+@pass_ctx
+def credentials_revoke(ctx: Context, key: str) -> None:
+    """Revoke a credential. Running workers stop accepting it within LRS_CREDENTIAL_CACHE_SECONDS."""
+    from lrs.store.credentials import revoke_credential
+
+    if not ctx.lrs.db.write(lambda conn: revoke_credential(conn, key)):
+        raise click.ClickException(f"no active credential with key {key}")
+    click.echo(f"revoked {key}")
+
+
+def prepare_to_serve(ctx: Context, *, migrate: bool) -> dict[str, str] | None:
+    """Migrate, make sure the bootstrap (or a first) credential exists; return a credential to show."""
+    from lrs.store.credentials import count_active, create_credential, ensure_credential
+    from lrs.store.migrate import upgrade
+
+    lrs = ctx.lrs
+    settings = ctx.settings
+    if migrate:
+        upgrade(lrs.db.engine)
+    if settings.bootstrap_key and settings.bootstrap_secret:
+        lrs.db.write(
+            lambda conn: ensure_credential(
+                conn,
+                key=settings.bootstrap_key,
+                secret=settings.bootstrap_secret,
+                name="bootstrap",
+                scopes=["all"],
+                authority_home_page=settings.authority_home_page,
+            )
+        )
+        return {"key": settings.bootstrap_key, "secret": settings.bootstrap_secret}
+    with lrs.db.read() as conn:
+        active = count_active(conn)
+    if active == 0:
+        key, secret = lrs.db.write(
+            lambda conn: create_credential(
+                conn, name="first admin", scopes=["all"], role="admin", authority_home_page=settings.authority_home_page
+            )
+        )
+        FIRST_CREDENTIAL_FILE.parent.mkdir(parents=True, exist_ok=True)
+        FIRST_CREDENTIAL_FILE.write_text(json.dumps({"key": key, "secret": secret}))
+        FIRST_CREDENTIAL_FILE.chmod(0o600)
+        return {"key": key, "secret": secret}
+    if FIRST_CREDENTIAL_FILE.exists():
+        return json.loads(FIRST_CREDENTIAL_FILE.read_text())
+    return None
+
+
+@cli.command("serve")
+@click.option("--host", default=None, help="Default: LRS_HOST or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Default: LRS_PORT or 8080.")
+@click.option("--workers", type=int, default=None, help="Worker processes. Default: LRS_WORKERS or 2.")
+@click.option("--threads", type=int, default=None, help="Threads per worker. Default: LRS_THREADS or 4.")
+@click.option("--migrate/--no-migrate", default=True, show_default=True, help="Upgrade the schema first.")
+@pass_ctx
+def serve(
+    ctx: Context, host: str | None, port: int | None, workers: int | None, threads: int | None, migrate: bool
+) -> None:
+    """Serve the LRS with gunicorn (a production WSGI server)."""
+    settings = ctx.settings
+    host = host or settings.host
+    port = port or settings.port
+    credential = prepare_to_serve(ctx, migrate=migrate)
+    click.echo(f"LRS endpoint: http://{host}:{port}/xapi/  (database: {_safe_url(settings)})")
+    if credential:
+        click.echo(f"credential:   key {credential['key']}  secret {credential['secret']}")
+        click.echo(
+            f"try it:       curl -u {credential['key']}:{credential['secret']} "
+            f"-H 'X-Experience-API-Version: 1.0.3' http://{host}:{port}/xapi/statements"
+        )
+    else:
+        click.echo("credential:   create one with `lrs credentials create`")
+    sys.stdout.flush()
+    ctx.lrs.db.dispose()  # workers fork after this; each opens its own connections
+    run_gunicorn(settings, host, port, workers or settings.workers, threads or settings.threads)
+
+
+def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from lrs.app import create_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
+            self.cfg.set("timeout", 120)
+            self.cfg.set("graceful_timeout", 30)
+
+        def load(self):  # noqa: ANN202
+            return create_app(settings)
+
+    Server().run()
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    from lrs.plugins import make_plugin_manager
+
+    pm = make_plugin_manager(Settings.from_env().plugins)
+    pm.hook.lrs_register_commands(cli=cli)
+    cli(prog_name="lrs")

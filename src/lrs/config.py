@@ -1,0 +1,80 @@
+"""Settings, read from environment variables with the ``LRS_`` prefix. docs/operations.md lists them all."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("var") / "lrs.sqlite3"
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+
+
+@dataclass
+class Settings:
+    """Everything the app reads from its environment. Build it with :meth:`from_env`."""
+
+    database_url: str = field(default_factory=_default_database_url)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 4
+    #: Largest request body accepted, in bytes (statements with attachments included).
+    max_payload: int = 20 * 1024 * 1024
+    #: Default and maximum page size of a statement query.
+    page_size: int = 100
+    max_page_size: int = 1000
+    bootstrap_key: str | None = None
+    bootstrap_secret: str | None = None
+    #: Extra plugin modules to load, comma separated (besides installed ``lrs`` entry points).
+    plugins: list[str] = field(default_factory=list)
+    #: An operator's classification rules file (JSON), overriding the profile's defaults.
+    classification_rules: str | None = None
+    #: Seconds a verified credential stays cached in a worker (revocation takes at most this long).
+    credential_cache_seconds: int = 30
+    #: PRAGMA synchronous for SQLite: NORMAL survives a process crash in WAL mode; FULL also an OS crash.
+    sqlite_synchronous: str = "NORMAL"
+    #: The homePage used in the authority of credentials (an IRI naming this LRS).
+    authority_home_page: str = "https://lrs.local/"
+    #: Allowed CORS origins, comma separated; "*" allows any (credentials still required).
+    cors_origins: str = "*"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        return cls(
+            database_url=env.get("LRS_DATABASE_URL") or base.database_url,
+            host=env.get("LRS_HOST") or base.host,
+            port=_int(env, "LRS_PORT", base.port),
+            workers=_int(env, "LRS_WORKERS", base.workers),
+            threads=_int(env, "LRS_THREADS", base.threads),
+            max_payload=_int(env, "LRS_MAX_PAYLOAD", base.max_payload),
+            page_size=_int(env, "LRS_PAGE_SIZE", base.page_size),
+            max_page_size=_int(env, "LRS_MAX_PAGE_SIZE", base.max_page_size),
+            bootstrap_key=env.get("LRS_BOOTSTRAP_KEY") or None,
+            bootstrap_secret=env.get("LRS_BOOTSTRAP_SECRET") or None,
+            plugins=[p.strip() for p in env.get("LRS_PLUGINS", "").split(",") if p.strip()],
+            classification_rules=env.get("LRS_CLASSIFICATION_RULES") or None,
+            credential_cache_seconds=_int(env, "LRS_CREDENTIAL_CACHE_SECONDS", base.credential_cache_seconds),
+            sqlite_synchronous=(env.get("LRS_SQLITE_SYNCHRONOUS") or base.sqlite_synchronous).upper(),
+            authority_home_page=env.get("LRS_AUTHORITY_HOME_PAGE") or base.authority_home_page,
+            cors_origins=env.get("LRS_CORS_ORIGINS") or base.cors_origins,
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,215 @@
+"""The LRS core: statements in (validate, classify, store, notify) and out, credentials checked.
+
+It knows xAPI rules (through lrs.xapi), the store (through lrs.store) and the plugins (through the hooks),
+and nothing about HTTP, so the CLI, the HTTP API and the tests all use the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pluggy
+
+from lrs.config import Settings
+from lrs.plugins import hook_failures, make_plugin_manager
+from lrs.store import credentials as credential_store
+from lrs.store import statements as statement_store
+from lrs.store.db import Database
+from lrs.xapi import scopes as xscopes
+from lrs.xapi.errors import Problem, StatementInvalid, XAPIError
+from lrs.xapi.ifi import agent_key
+from lrs.xapi.query import StatementQuery
+from lrs.xapi.statement import PreparedStatement, prepare
+from lrs.xapi.validate import validate_batch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a verified credential."""
+
+    key: str
+    name: str
+    scopes: frozenset[str]
+    authority: dict[str, Any]
+    authority_key: str
+    role: str | None = None
+    agent_key: str | None = None
+    cohorts: tuple[str, ...] = field(default_factory=tuple)
+
+    def allows(self, scope: str, *, read: bool) -> bool:
+        return xscopes.allows(set(self.scopes), scope, read=read)
+
+
+class LRS:
+    """One LRS: settings, a database and the plugins. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, db: Database | None = None, pm: pluggy.PluginManager | None = None):
+        self.settings = settings
+        self.db = db or Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        self.pm = pm or make_plugin_manager(settings.plugins)
+        self._credential_cache: dict[str, tuple[float, str, Principal]] = {}
+        self._cache_lock = threading.Lock()
+
+    # --- credentials -------------------------------------------------------------------------------
+
+    def authenticate(self, key: str, secret: str) -> Principal | None:
+        """The principal for a key and secret, or None. A verified credential is cached for a short while."""
+        now = time.monotonic()
+        cached = self._credential_cache.get(key)
+        if cached and cached[0] > now:
+            _, secret_hash, principal = cached
+            return principal if credential_store.secret_matches(secret, secret_hash) else None
+        with self.db.read() as conn:
+            row = credential_store.find_credential(conn, key)
+        if row is None or row["revoked"] is not None:
+            return None
+        principal = Principal(
+            key=row["key"],
+            name=row["name"],
+            scopes=frozenset(row["scopes"]),
+            authority=row["authority"],
+            authority_key=agent_key(row["authority"]) or "",
+            role=row["role"],
+            agent_key=row["agent_key"],
+            cohorts=tuple(row["cohorts"] or ()),
+        )
+        with self._cache_lock:
+            self._credential_cache[key] = (now + self.settings.credential_cache_seconds, row["secret_hash"], principal)
+        return principal if credential_store.secret_matches(secret, row["secret_hash"]) else None
+
+    def forget_credential(self, key: str) -> None:
+        with self._cache_lock:
+            self._credential_cache.pop(key, None)
+
+    # --- statements in -----------------------------------------------------------------------------
+
+    def store_statements(
+        self,
+        payload: Any,
+        principal: Principal,
+        version: str,
+        *,
+        attachments: dict[str, tuple[str, bytes]] | None = None,
+    ) -> list[str]:
+        """Validate, classify and store a statement or a batch, all or nothing. Returns the ids."""
+        statements = validate_batch(payload, version)
+        self._plugin_validation(statements, version)
+        stored = datetime.now(UTC)
+        prepared = [self._prepare(s, stored, principal, version) for s in statements]
+        can_define = principal.allows(xscopes.DEFINE, read=False)
+        ids = self.db.write(
+            lambda conn: statement_store.insert_statements(
+                conn, prepared, can_define=can_define, attachments=attachments
+            )
+        )
+        self._notify_stored([p.payload for p in prepared])
+        return ids
+
+    def _prepare(
+        self, statement: dict[str, Any], stored: datetime, principal: Principal, version: str
+    ) -> PreparedStatement:
+        prepared = prepare(statement, stored=stored, authority=principal.authority, version=version)
+        if not prepared.is_voiding:
+            prepared.learning_mode = self.classify(prepared.payload)
+        return prepared
+
+    def classify(self, statement: dict[str, Any]) -> str | None:
+        try:
+            mode = self.pm.hook.lrs_classify_statement(statement=statement)
+        except Exception:  # a plugin's bug must not cost the client its statement
+            log.exception("lrs_classify_statement failed; storing the statement unclassified")
+            hook_failures["lrs_classify_statement"] += 1
+            return None
+        return str(mode) if mode else None
+
+    def _plugin_validation(self, statements: list[dict[str, Any]], version: str) -> None:
+        impls = self.pm.hook.lrs_validate_statement.get_hookimpls()
+        if not impls:
+            return
+        problems: list[Problem] = []
+        for index, statement in enumerate(statements):
+            prefix = f"[{index}]" if len(statements) > 1 else ""
+            for impl in impls:
+                try:
+                    found = impl.function(statement=statement, version=version) or []
+                except Exception as exc:
+                    log.exception("plugin %s failed in lrs_validate_statement", impl.plugin_name)
+                    problems.append(
+                        Problem(f"plugin:{impl.plugin_name}", prefix, f"validation plugin failed: {exc}")
+                    )
+                    continue
+                for p in found:
+                    path = p.get("path", "")
+                    problems.append(
+                        Problem(
+                            f"plugin:{impl.plugin_name}:{p.get('rule', 'rule')}",
+                            f"{prefix}.{path}".strip(".") if prefix else path,
+                            p.get("message", "rejected by plugin"),
+                        )
+                    )
+        if problems:
+            raise StatementInvalid(problems)
+
+    def _notify_stored(self, statements: list[dict[str, Any]]) -> None:
+        for impl in self.pm.hook.lrs_statements_stored.get_hookimpls():
+            try:
+                impl.function(statements=statements)
+            except Exception:
+                log.exception("plugin %s failed in lrs_statements_stored", impl.plugin_name)
+                hook_failures[impl.plugin_name] += 1
+
+    def put_statement(
+        self,
+        statement_id: str,
+        statement: Any,
+        principal: Principal,
+        version: str,
+        *,
+        attachments: dict[str, tuple[str, bytes]] | None = None,
+    ) -> None:
+        """PUT: the id comes from the query; a body id must agree with it."""
+        if not isinstance(statement, dict):
+            raise XAPIError("a PUT body must be one statement (a JSON object)", rule="put-body", path="")
+        body_id = statement.get("id")
+        if body_id is not None and str(body_id).lower() != statement_id.lower():
+            raise XAPIError(
+                "the statement's id does not match the statementId parameter", rule="put-id-mismatch", path="id"
+            )
+        self.store_statements({**statement, "id": statement_id}, principal, version, attachments=attachments)
+
+    # --- statements out ----------------------------------------------------------------------------
+
+    def get_statement(self, statement_id: str, *, voided: bool, principal: Principal) -> dict[str, Any] | None:
+        only_mine = self._read_access(principal)
+        with self.db.read() as conn:
+            found = statement_store.get_statement(conn, statement_id, voided=voided)
+        if found is None or (only_mine and found["authority_key"] != principal.authority_key):
+            return None
+        return found["statement"]
+
+    def query_statements(self, q: StatementQuery, principal: Principal) -> tuple[list[dict[str, Any]], int | None]:
+        if self._read_access(principal):
+            q.authority_key = principal.authority_key
+        with self.db.read() as conn:
+            return statement_store.query_statements(conn, q)
+
+    def _read_access(self, principal: Principal) -> bool:
+        may_read, only_mine = xscopes.can_read_statements(set(principal.scopes))
+        if not may_read:
+            raise XAPIError("this credential may not read statements", status=403, rule="scope", path="")
+        return only_mine
+
+    def canonical_definitions(self, iris: set[str]) -> dict[str, dict[str, Any]]:
+        with self.db.read() as conn:
+            return statement_store.canonical_definitions(conn, iris)
+
+    def attachments(self, sha2s: set[str]) -> dict[str, tuple[str, bytes]]:
+        with self.db.read() as conn:
+            return statement_store.get_attachments(conn, sha2s)

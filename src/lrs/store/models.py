@@ -1,0 +1,166 @@
+"""The schema. It is created only through Alembic migrations (src/lrs/store/migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a store of millions.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Statement(Base):
+    """One stored statement: the JSON as stored plus the columns every query filters on."""
+
+    __tablename__ = "statements"
+
+    #: Monotonic store order: the cursor for ``more`` and for consistent-through.
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    stored: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    verb_iri: Mapped[str] = mapped_column(Text, nullable=False)
+    registration: Mapped[str | None] = mapped_column(String(36))
+    #: Id of the statement this one targets through a StatementRef object (voiding and others).
+    object_statement_id: Mapped[str | None] = mapped_column(String(36))
+    is_voiding: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    voided: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    authority_key: Mapped[str] = mapped_column(Text, nullable=False)
+    #: Hash over the parts that make two statements "the same" (for 204 vs 409 on a re-sent id).
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: on-the-job / social / formal, or NULL when unclassified.
+    learning_mode: Mapped[str | None] = mapped_column(String(16))
+    #: Which classification rules produced learning_mode (lrs reclassify compares it).
+    rules_fingerprint: Mapped[str | None] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False)
+
+    __table_args__ = (
+        Index("ix_statements_stored", "stored"),
+        Index("ix_statements_verb_seq", "verb_iri", "seq"),
+        Index("ix_statements_registration_seq", "registration", "seq"),
+        Index("ix_statements_object_statement", "object_statement_id"),
+        Index("ix_statements_authority_seq", "authority_key", "seq"),
+        Index("ix_statements_mode_seq", "learning_mode", "seq"),
+    )
+
+
+class StatementAgent(Base):
+    """An agent (or group, or group member) a statement touches. ``direct``: actor or object."""
+
+    __tablename__ = "statement_agents"
+
+    statement_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (Index("ix_statement_agents_key_seq", "agent_key", "direct", "statement_seq"),)
+
+
+class StatementActivity(Base):
+    """An activity a statement touches. ``direct``: it is the object; otherwise a context or sub activity."""
+
+    __tablename__ = "statement_activities"
+
+    statement_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (Index("ix_statement_activities_iri_seq", "activity_iri", "direct", "statement_seq"),)
+
+
+class Activity(Base):
+    """The canonical definition of an activity, merged from the statements the LRS accepted."""
+
+    __tablename__ = "activities"
+
+    iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Attachment(Base):
+    """Attachment content, stored once per sha2."""
+
+    __tablename__ = "attachments"
+
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(Text, nullable=False)
+    length: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class Credential(Base):
+    """An API credential. Only a SHA-256 of the (random, long) secret is kept."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    authority: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    #: Role for the /api endpoints: admin, participant, assessor, iqa (None: xAPI client only).
+    role: Mapped[str | None] = mapped_column(String(32))
+    #: For a participant: the agent (IFI key) it is bound to.
+    agent_key: Mapped[str | None] = mapped_column(Text)
+    #: For an assessor or IQA: the cohort (grouping activity IRIs) it may review.
+    cohorts: Mapped[list[str] | None] = mapped_column(JSON)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Document(Base):
+    """State, activity profile and agent profile documents, with their concurrency metadata."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: "state", "activity_profile" or "agent_profile".
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    activity_iri: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    agent_key: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: Registration UUID for state documents, "" when none.
+    registration: Mapped[str] = mapped_column(String(36), nullable=False, default="")
+    document_id: Mapped[str] = mapped_column(Text, nullable=False)
+    content_type: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    etag: Mapped[str] = mapped_column(String(64), nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        Index(
+            "ux_documents_address",
+            "kind",
+            "activity_iri",
+            "agent_key",
+            "registration",
+            "document_id",
+            unique=True,
+        ),
+    )

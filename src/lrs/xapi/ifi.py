@@ -1,0 +1,63 @@
+"""Inverse functional identifiers: one stable string key per Agent or identified Group."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+def agent_key(agent: dict[str, Any]) -> str | None:
+    """The IFI of an Agent or identified Group as one string, e.g. ``mbox:mailto:jo@la.example``.
+
+    ``mbox`` and ``mbox_sha1sum`` of the same address are different IFIs in xAPI, so they stay different
+    keys. Returns None for an anonymous group.
+    """
+    if "mbox" in agent:
+        return "mbox:" + str(agent["mbox"]).strip()
+    if "mbox_sha1sum" in agent:
+        return "mbox_sha1sum:" + str(agent["mbox_sha1sum"]).lower()
+    if "openid" in agent:
+        return "openid:" + str(agent["openid"])
+    account = agent.get("account")
+    if isinstance(account, dict):
+        return f"account:{account.get('homePage')}|{account.get('name')}"
+    return None
+
+
+def ifi_only(agent: dict[str, Any]) -> dict[str, Any]:
+    """The agent reduced to objectType and its IFI (the ``ids`` format).
+
+    An anonymous group has no IFI, so it keeps its members, each reduced the same way."""
+    out: dict[str, Any] = {}
+    if "objectType" in agent:
+        out["objectType"] = agent["objectType"]
+    for prop in IFI_PROPERTIES:
+        if prop in agent:
+            out[prop] = agent[prop]
+            break
+    if agent.get("objectType") == "Group" and len(out) == 1 and "member" in agent:
+        out["member"] = [ifi_only(m) for m in agent["member"]]
+    return out
+
+
+def key_from_identifier(identifier: str) -> str:
+    """Turn a user-facing agent identifier (as in ``/api/learners/{agent}``) into an agent key.
+
+    Accepts ``mailto:jo@la.example``, ``mbox:mailto:...``, ``mbox_sha1sum:<hex>``, ``openid:<iri>``,
+    ``account:<homePage>|<name>`` or a bare 40-character SHA-1.
+    """
+    identifier = identifier.strip()
+    if identifier.startswith("mailto:"):
+        return "mbox:" + identifier
+    for prefix in ("mbox:", "mbox_sha1sum:", "openid:", "account:"):
+        if identifier.startswith(prefix):
+            return identifier
+    if len(identifier) == 40 and all(c in "0123456789abcdefABCDEF" for c in identifier):
+        return "mbox_sha1sum:" + identifier.lower()
+    return identifier
+
+
+def mbox_sha1sum(mbox: str) -> str:
+    return hashlib.sha1(mbox.encode("utf-8")).hexdigest()

@@ -1,0 +1,215 @@
+"""Turn a validated statement into what the store keeps: the stored JSON plus its index keys.
+
+Pure functions: the store decides nothing about xAPI, it only writes what this module derives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lrs.xapi.ifi import agent_key
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+CONTEXT_ACTIVITY_KEYS = ("parent", "grouping", "category", "other")
+
+
+@dataclass
+class PreparedStatement:
+    """A statement ready to store, with everything a query filters on pulled out of the JSON."""
+
+    id: str
+    payload: dict[str, Any]
+    stored: datetime
+    timestamp: datetime
+    verb_iri: str
+    registration: str | None
+    object_statement_id: str | None
+    is_voiding: bool
+    fingerprint: str
+    version: str
+    authority_key: str
+    #: agent key -> True when the agent is the actor or object (direct), False when only related.
+    agents: dict[str, bool] = field(default_factory=dict)
+    #: activity IRI -> True when the activity is the object (direct), False when only related.
+    activities: dict[str, bool] = field(default_factory=dict)
+    #: activity IRI -> the definition this statement carries for it (for the canonical definition).
+    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    learning_mode: str | None = None
+    rules_fingerprint: str | None = None
+
+
+def iso(dt: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision and a Z, the form xAPI examples use."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an already validated xAPI timestamp into an aware UTC datetime."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def fingerprint(statement: dict[str, Any]) -> str:
+    """A hash over the parts of a statement that decide whether a re-sent one is "the same".
+
+    Set by the LRS (stored, authority, version) or allowed to differ by the immutability exceptions
+    (the case of the id, the timestamp's form for the same instant, the order of group members) is
+    normalised away, so a client re-sending its own statement gets a 204, not a 409.
+    """
+    body = {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")}
+    if "id" in body:
+        body["id"] = str(body["id"]).lower()
+    if isinstance(body.get("timestamp"), str):
+        try:
+            body["timestamp"] = parse_instant(body["timestamp"]).isoformat()
+        except ValueError:
+            pass
+    body = _sorted_members(body)
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _sorted_members(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {k: _sorted_members(v) for k, v in value.items()}
+        if out.get("objectType") == "Group" and isinstance(out.get("member"), list):
+            out["member"] = sorted(out["member"], key=lambda m: json.dumps(m, sort_keys=True))
+        return out
+    if isinstance(value, list):
+        return [_sorted_members(v) for v in value]
+    return value
+
+
+def context_activities(context: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """contextActivities with every value as a list (a single Activity object is allowed on input)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    raw = (context or {}).get("contextActivities") or {}
+    for key in CONTEXT_ACTIVITY_KEYS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        out[key] = value if isinstance(value, list) else [value]
+    return out
+
+
+def prepare(
+    statement: dict[str, Any],
+    *,
+    stored: datetime,
+    authority: dict[str, Any],
+    version: str,
+) -> PreparedStatement:
+    """Add what the LRS sets (id, stored, authority, version, timestamp) and derive the index keys."""
+    fp = fingerprint(statement)
+    payload = dict(statement)
+    statement_id = str(payload.get("id") or uuid.uuid4()).lower()
+    payload["id"] = statement_id
+    payload["stored"] = iso(stored)
+    payload["authority"] = authority
+    # A 1.0.x statement keeps the version it declared; otherwise the LRS records the one it speaks.
+    payload["version"] = payload.get("version") or version
+    if payload.get("timestamp") is None:
+        payload["timestamp"] = payload["stored"]
+        timestamp = stored
+    else:
+        timestamp = parse_instant(payload["timestamp"])
+    ctx = payload.get("context") or {}
+    if isinstance(ctx.get("contextActivities"), dict):
+        # Store the normalised (array) form: the spec says a single object is returned as an array.
+        payload["context"] = {**ctx, "contextActivities": context_activities(ctx)}
+    obj = payload["object"]
+    verb_iri = payload["verb"]["id"]
+    is_voiding = verb_iri == VOIDED_VERB
+    object_statement_id = None
+    if obj.get("objectType") == "StatementRef":
+        object_statement_id = str(obj["id"]).lower()
+
+    prepared = PreparedStatement(
+        id=statement_id,
+        payload=payload,
+        stored=stored,
+        timestamp=timestamp,
+        verb_iri=verb_iri,
+        registration=(ctx.get("registration") or None) and str(ctx["registration"]).lower(),
+        object_statement_id=object_statement_id,
+        is_voiding=is_voiding,
+        fingerprint=fp,
+        version=payload["version"],
+        authority_key=agent_key(authority) or "",
+    )
+    _collect(prepared, payload, sub=False)
+    auth_key = agent_key(authority)
+    if auth_key:
+        prepared.agents.setdefault(auth_key, False)
+    return prepared
+
+
+def _add_agent(prepared: PreparedStatement, agent: Any, direct: bool) -> None:
+    if not isinstance(agent, dict):
+        return
+    key = agent_key(agent)
+    if key:
+        prepared.agents[key] = prepared.agents.get(key, False) or direct
+    # A group's members match an agent filter as the group itself would.
+    for member in agent.get("member") or []:
+        if isinstance(member, dict):
+            member_key = agent_key(member)
+            if member_key:
+                prepared.agents[member_key] = prepared.agents.get(member_key, False) or direct
+
+
+def _add_activity(prepared: PreparedStatement, activity: Any, direct: bool) -> None:
+    if not isinstance(activity, dict) or "id" not in activity:
+        return
+    iri = activity["id"]
+    prepared.activities[iri] = prepared.activities.get(iri, False) or direct
+    if isinstance(activity.get("definition"), dict):
+        prepared.definitions[iri] = merge_definitions(prepared.definitions.get(iri), activity["definition"])
+
+
+def _collect(prepared: PreparedStatement, stmt: dict[str, Any], *, sub: bool) -> None:
+    """Walk actor, object, context (and a SubStatement's) and record agents and activities."""
+    direct = not sub
+    _add_agent(prepared, stmt.get("actor"), direct)
+    obj = stmt.get("object") or {}
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        _add_activity(prepared, obj, direct)
+    elif kind in ("Agent", "Group"):
+        _add_agent(prepared, obj, direct)
+    elif kind == "SubStatement":
+        _collect(prepared, obj, sub=True)
+    ctx = stmt.get("context") or {}
+    _add_agent(prepared, ctx.get("instructor"), False)
+    _add_agent(prepared, ctx.get("team"), False)
+    for entry in ctx.get("contextAgents") or []:
+        if isinstance(entry, dict):
+            _add_agent(prepared, entry.get("agent"), False)
+    for entry in ctx.get("contextGroups") or []:
+        if isinstance(entry, dict):
+            _add_agent(prepared, entry.get("group"), False)
+    for activities in context_activities(ctx).values():
+        for activity in activities:
+            _add_activity(prepared, activity, False)
+
+
+def merge_definitions(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Merge a newly seen activity definition into the canonical one: language maps key by key,
+    other properties replaced by the newer value."""
+    if not old:
+        return dict(new)
+    merged = dict(old)
+    for key, value in new.items():
+        if key in ("name", "description") and isinstance(value, dict) and isinstance(old.get(key), dict):
+            merged[key] = {**old[key], **value}
+        elif key == "extensions" and isinstance(value, dict) and isinstance(old.get(key), dict):
+            merged[key] = {**old[key], **value}
+        else:
+            merged[key] = value
+    return merged
