@@ -101,7 +101,9 @@ class LRS:
         """Validate, classify and store a statement or a batch, all or nothing. Returns the ids."""
         statements = validate_batch(payload, version)
         self._plugin_validation(statements, version)
-        stored = datetime.now(UTC)
+        now = datetime.now(UTC)
+        # Millisecond precision, the same as the stored string clients see, so since/until agree with it.
+        stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
         prepared = [self._prepare(s, stored, principal, version) for s in statements]
         can_define = principal.allows(xscopes.DEFINE, read=False)
         ids = self.db.write(

@@ -5,6 +5,7 @@ Pure functions: the store decides nothing about xAPI, it only writes what this m
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -67,10 +68,8 @@ def fingerprint(statement: dict[str, Any]) -> str:
     if "id" in body:
         body["id"] = str(body["id"]).lower()
     if isinstance(body.get("timestamp"), str):
-        try:
+        with contextlib.suppress(ValueError):
             body["timestamp"] = parse_instant(body["timestamp"]).isoformat()
-        except ValueError:
-            pass
     body = _sorted_members(body)
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
@@ -206,9 +205,7 @@ def merge_definitions(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[s
         return dict(new)
     merged = dict(old)
     for key, value in new.items():
-        if key in ("name", "description") and isinstance(value, dict) and isinstance(old.get(key), dict):
-            merged[key] = {**old[key], **value}
-        elif key == "extensions" and isinstance(value, dict) and isinstance(old.get(key), dict):
+        if key in ("name", "description", "extensions") and isinstance(value, dict) and isinstance(old.get(key), dict):
             merged[key] = {**old[key], **value}
         else:
             merged[key] = value
