@@ -18,10 +18,8 @@ def allows(granted: set[str], needed: str, *, read: bool) -> bool:
     """True when ``granted`` covers ``needed``. ``all`` covers everything; ``all/read`` covers any read."""
     if ALL in granted or needed in granted:
         return True
-    if read and ALL_READ in granted:
-        return True
     # statements/read/mine is checked separately: it narrows what a statements read returns.
-    return False
+    return read and ALL_READ in granted
 
 
 def can_read_statements(granted: set[str]) -> tuple[bool, bool]:
