@@ -2,11 +2,25 @@
 
 A plugin is a module or package registered under the entry-point group ``lrs`` (or named in LRS_PLUGINS).
 docs/plugins.md is the guide to writing one.
+
+Order: the built-in plugin (``lrs.learning.plugin``) is registered first, then installed entry points, then
+LRS_PLUGINS modules. pluggy calls implementations last-registered first, so for a ``firstresult`` hook any
+plugin is asked before the built-in one and can replace its answer. ``@hookimpl(tryfirst=True)`` or
+``(trylast=True)`` moves an implementation to the front or back.
+
+Failure rule: a plugin that raises never loses or corrupts stored data. What happens instead is stated in each
+hook's docstring; failures outside validation are logged and counted in ``lrs.plugins.hook_failures``.
+
+The data shapes that cross the contract (CASE frameworks, competency links, exporters) are defined here too,
+as TypedDicts and dataclasses, so a plugin author has one file to read.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple, NotRequired, TypedDict
 
 import pluggy
 
@@ -42,6 +56,19 @@ def lrs_classify_statement(statement: dict[str, Any]) -> str | None:
 
 
 @hookspec
+def lrs_classification_fingerprint() -> str | None:
+    """Name the rules your ``lrs_classify_statement`` applies, so stored statements can be reclassified.
+
+    Called when the LRS first classifies or reclassifies (once per process). Return a short string that
+    changes whenever your rules change (a hash of your rules file, say), or None to let the LRS use your
+    plugin's name and version. The LRS combines the answers of every plugin that classifies into the
+    ``rules_fingerprint`` stored with each statement; ``lrs reclassify`` re-runs classification on the
+    statements whose fingerprint differs from the current one. If it raises, the plugin's name and version
+    are used instead and the error is logged and counted.
+    """
+
+
+@hookspec
 def lrs_statements_stored(statements: list[dict[str, Any]]) -> None:
     """React to statements that are now safely committed (as stored, with id, stored and authority).
 
@@ -58,3 +85,186 @@ def lrs_register_routes(app: Any) -> None:
 @hookspec
 def lrs_register_commands(cli: Any) -> None:
     """Add click commands to the ``lrs`` command group. Called once when the CLI starts."""
+
+
+# --- competency frameworks -------------------------------------------------------------------------------
+
+
+class CFLink(TypedDict):
+    """A CASE ``LinkURI``: how a CFAssociation points at a node."""
+
+    title: str
+    identifier: str
+    uri: str
+    #: "CASE" for a node in a CASE package, or "ext:..." for anything else.
+    targetType: NotRequired[str]
+
+
+class CFDocument(TypedDict):
+    """The framework itself (CASE 1.1 ``CFDocument``). ``uri`` is the framework's identity in the LRS."""
+
+    #: Lowercase RFC 4122 UUID; use uuid5 over ``uri`` so it is stable between releases.
+    identifier: str
+    uri: str
+    creator: str
+    title: str
+    #: ISO 8601 date-time, e.g. "2026-11-23T00:00:00+00:00".
+    lastChangeDateTime: str
+    caseVersion: NotRequired[str]
+    version: NotRequired[str]
+    officialSourceURL: NotRequired[str]
+    licenseURI: NotRequired[dict[str, str]]
+    language: NotRequired[str]
+    notes: NotRequired[str]
+
+
+class CFItem(TypedDict):
+    """One standard, criterion or capability (CASE 1.1 ``CFItem``). ``uri`` is what statements link to."""
+
+    identifier: str
+    uri: str
+    #: The item's statement as published (only headings and codes for frameworks without an open licence).
+    fullStatement: str
+    lastChangeDateTime: str
+    #: The short code people use: "KSS-PL 3", "SWE 4.6", "ILM 8600-308 AC1.1".
+    humanCodingScheme: NotRequired[str]
+    abbreviatedStatement: NotRequired[str]
+    #: "Standard", "Domain", "Unit", "Learning Outcome", "Assessment Criterion", ...
+    CFItemType: NotRequired[str]
+    listEnumeration: NotRequired[str]
+    educationLevel: NotRequired[list[str]]
+    conceptKeywords: NotRequired[list[str]]
+    notes: NotRequired[str]
+
+
+class CFAssociation(TypedDict):
+    """A typed edge between two nodes (CASE 1.1 ``CFAssociation``); the tree is made of ``isChildOf`` edges
+    from child (origin) to parent (destination), the framework's top items pointing at the CFDocument."""
+
+    identifier: str
+    uri: str
+    #: isChildOf, isPeerOf, isPartOf, exactMatchOf, precedes, isRelatedTo, replacedBy, exemplar,
+    #: hasSkillLevel, isTranslationOf, or "ext:...".
+    associationType: str
+    originNodeURI: CFLink
+    destinationNodeURI: CFLink
+    lastChangeDateTime: str
+    sequenceNumber: NotRequired[int]
+
+
+class CFPackage(TypedDict):
+    """A whole framework as CASE 1.1 ``getCFPackage`` returns it (what ``lrs_frameworks`` returns)."""
+
+    CFDocument: CFDocument
+    CFItems: list[CFItem]
+    CFAssociations: NotRequired[list[CFAssociation]]
+    CFRubrics: NotRequired[list[dict[str, Any]]]
+
+
+@hookspec
+def lrs_frameworks() -> list[CFPackage] | None:
+    """Contribute competency frameworks (PCF, KSS, SWE standards, ILM units, an employer's own).
+
+    Called when the LRS starts (and again when an operator reloads frameworks). Return a list of
+    :class:`CFPackage` dicts, shaped as the CASE 1.1 JSON binding (CFDocument, CFItems, CFAssociations),
+    or None. A framework is identified by ``CFDocument.uri`` and an item by ``CFItem.uri``; when two plugins
+    return the same framework URI, the one called first (the later-registered plugin) wins and a warning is
+    logged. Ship only what the framework's licence allows (codes and headings for most). If it raises, that
+    plugin's frameworks are missing, the error is logged and counted, and the LRS starts without them.
+    """
+
+
+class CompetencyLink(NamedTuple):
+    """A statement evidences one item of one framework."""
+
+    #: ``CFDocument.uri`` of a framework some plugin contributed.
+    framework: str
+    #: ``CFItem.uri`` of an item in that framework.
+    item: str
+
+
+@hookspec
+def lrs_competency_links(statement: dict[str, Any]) -> list[CompetencyLink | tuple[str, str]] | None:
+    """Say which framework items a statement evidences.
+
+    Called for every stored, non-voiding statement: on ingest after it is committed (links are derived
+    data, kept apart from the statement and rebuildable) and again for every statement when links are
+    rebuilt. ``statement`` is the statement as stored (with id, stored, authority); do not modify it.
+    Return (framework URI, item URI) pairs (:class:`CompetencyLink` or plain tuples), an empty list or None.
+    The answers of all plugins are combined and de-duplicated; pairs naming an unknown framework or item are
+    dropped with a warning. If it raises, the statement keeps the links the other plugins gave, the error is
+    logged and counted, and a rebuild can add the missing links later. The statement itself is never affected.
+    """
+
+
+# --- exporters --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file an exporter produced."""
+
+    #: A file name without directories, e.g. "cpd-log-2026.csv".
+    filename: str
+    #: Its media type, e.g. "text/csv", "application/pdf", "application/zip", "application/json".
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """What an exporter receives: one learner's record, assembled by the LRS (read-only)."""
+
+    #: The learner as an xAPI Agent (objectType, name when known, one IFI).
+    agent: dict[str, Any]
+    #: The learner's agent key, e.g. "mbox:mailto:jo@la.example".
+    agent_key: str
+    #: The learner's statements in the period, as stored, not voided, oldest timestamp first.
+    statements: list[dict[str, Any]]
+    #: Statement id -> learning mode ("on-the-job", "social", "formal") or None.
+    modes: dict[str, str | None] = field(default_factory=dict)
+    #: Statement id -> the competency links it evidences.
+    links: dict[str, list[CompetencyLink]] = field(default_factory=dict)
+    #: Framework URI -> package, for every framework named in ``links``.
+    frameworks: dict[str, CFPackage] = field(default_factory=dict)
+    #: The period asked for (inclusive dates; None when open).
+    period_from: date | None = None
+    period_to: date | None = None
+
+
+class ExportOptionError(ValueError):
+    """Raise from an exporter for a bad option; the caller answers 400 naming ``option``."""
+
+    def __init__(self, option: str, message: str):
+        super().__init__(message)
+        self.option = option
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """An export format a plugin offers, e.g. a Social Work England CPD log or an ILM portfolio."""
+
+    #: Unique slug used in URLs and the CLI, e.g. "swe-cpd-log".
+    name: str
+    #: A human title, e.g. "Social Work England CPD log".
+    title: str
+    #: The formats it can write, e.g. ("csv", "pdf"); the first is the default.
+    formats: tuple[str, ...]
+    #: ``export(record, options) -> list[ExportFile]``. ``options`` always holds "format" (one of
+    #: ``formats``) plus whatever exporter-specific options the caller passed (strings). Return one file or
+    #: several (the caller zips several into one download). It must not write to the LRS.
+    export: Callable[[ExportRecord, dict[str, Any]], list[ExportFile]]
+    description: str = ""
+
+
+@hookspec
+def lrs_exporters() -> list[Exporter] | None:
+    """Contribute exporters.
+
+    Called when the LRS starts. Return a list of :class:`Exporter` objects, or None. Names must be unique:
+    when two plugins offer the same name, the one called first (the later-registered plugin) wins and a
+    warning is logged. If this hook raises, the plugin's exporters are missing and the error is logged and
+    counted. When an exporter's ``export`` function raises :class:`ExportOptionError` the caller answers 400
+    naming the option; any other exception is logged and answered as a 500 naming the exporter; nothing is
+    written to the store either way.
+    """

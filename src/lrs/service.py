@@ -6,6 +6,7 @@ and nothing about HTTP, so the CLI, the HTTP API and the tests all use the same 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -16,8 +17,9 @@ from typing import Any
 import pluggy
 
 from lrs.config import Settings
-from lrs.plugins import hook_failures, make_plugin_manager
+from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
 from lrs.store import credentials as credential_store
+from lrs.store import learning as learning_store
 from lrs.store import statements as statement_store
 from lrs.store.db import Database
 from lrs.xapi import scopes as xscopes
@@ -120,6 +122,7 @@ class LRS:
         prepared = prepare(statement, stored=stored, authority=principal.authority, version=version)
         if not prepared.is_voiding:
             prepared.learning_mode = self.classify(prepared.payload)
+            prepared.rules_fingerprint = self.classification_fingerprint()
         return prepared
 
     def classify(self, statement: dict[str, Any]) -> str | None:
@@ -215,3 +218,83 @@ class LRS:
     def attachments(self, sha2s: set[str]) -> dict[str, tuple[str, bytes]]:
         with self.db.read() as conn:
             return statement_store.get_attachments(conn, sha2s)
+
+    # --- learning model: classification fingerprint, reclassification, operator principal -----------------
+
+    def classification_fingerprint(self) -> str:
+        """16 hex characters naming the classification in force: every plugin that implements
+        lrs_classify_statement, in call order, with its lrs_classification_fingerprint (or its version).
+        Stored with each classified statement; ``reclassify`` compares it. Computed once per LRS."""
+        cached = self.__dict__.get("_classification_fingerprint")
+        if cached is not None:
+            return cached
+        answers = dict(call_each(self.pm, "lrs_classification_fingerprint"))
+        versions = {info.name: info.version for info in describe_plugins(self.pm)}
+        parts = [
+            f"{impl.plugin_name}={answers.get(impl.plugin_name) or versions.get(impl.plugin_name, '')}"
+            for impl in reversed(self.pm.hook.lrs_classify_statement.get_hookimpls())
+        ]
+        fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+        self.__dict__["_classification_fingerprint"] = fingerprint
+        return fingerprint
+
+    def reclassify(self, *, batch_size: int = 500, dry_run: bool = False) -> dict[str, Any]:
+        """Apply the current classification to stored statements classified by other rules (or never).
+
+        Works through them in seq order, one transaction per batch, so it can be interrupted and run again.
+        Returns counts: ``examined``, ``changed`` (mode differs), ``unchanged``, ``modes`` (how many of the
+        examined statements are now in each mode, "unclassified" for None) and the ``fingerprint`` applied.
+        With ``dry_run`` nothing is written.
+        """
+        fingerprint = self.classification_fingerprint()
+        report: dict[str, Any] = {"fingerprint": fingerprint, "examined": 0, "changed": 0, "unchanged": 0, "modes": {}}
+        after = 0
+        while True:
+            with self.db.read() as conn:
+                batch = learning_store.statements_to_reclassify(conn, fingerprint, after_seq=after, limit=batch_size)
+            if not batch:
+                break
+            modes = [(seq, self.classify(payload)) for seq, payload, _ in batch]
+            for (_, _, old), (_, new) in zip(batch, modes, strict=True):
+                report["examined"] += 1
+                report["changed" if old != new else "unchanged"] += 1
+                label = new or "unclassified"
+                report["modes"][label] = report["modes"].get(label, 0) + 1
+            if not dry_run:
+                self.db.write(lambda conn, modes=modes: learning_store.set_classification(conn, modes, fingerprint))
+            after = batch[-1][0]
+        return report
+
+    def principal_for(self, key: str) -> Principal | None:
+        """The principal of an active credential, without its secret: for operator tools on this machine
+        (``lrs journal add --credential``), never for requests."""
+        with self.db.read() as conn:
+            row = credential_store.find_credential(conn, key)
+        if row is None or row["revoked"] is not None:
+            return None
+        return Principal(
+            key=row["key"],
+            name=row["name"],
+            scopes=frozenset(row["scopes"]),
+            authority=row["authority"],
+            authority_key=agent_key(row["authority"]) or "",
+            role=row["role"],
+            agent_key=row["agent_key"],
+            cohorts=tuple(row["cohorts"] or ()),
+        )
+
+    def operator_principal(self) -> Principal:
+        """The authority of statements an operator records from the command line without a credential."""
+        authority = {
+            "objectType": "Agent",
+            "name": "lrs command line",
+            "account": {"homePage": self.settings.authority_home_page, "name": "lrs-cli"},
+        }
+        return Principal(
+            key="",
+            name="lrs command line",
+            scopes=frozenset({xscopes.ALL}),
+            authority=authority,
+            authority_key=agent_key(authority) or "",
+            role="admin",
+        )

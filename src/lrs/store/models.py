@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -53,6 +54,8 @@ class Statement(Base):
     learning_mode: Mapped[str | None] = mapped_column(String(16))
     #: Which classification rules produced learning_mode (lrs reclassify compares it).
     rules_fingerprint: Mapped[str | None] = mapped_column(String(16))
+    #: result.duration in seconds (NULL when the statement has none), for the learning summaries.
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False)
 
     __table_args__ = (

@@ -72,6 +72,7 @@ def insert_statements(
             "version": p.version,
             "learning_mode": p.learning_mode,
             "rules_fingerprint": p.rules_fingerprint,
+            "duration_seconds": p.duration_seconds,
             "payload": p.payload,
         }
         for p in fresh

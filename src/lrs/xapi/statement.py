@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import isodate
+
 from lrs.xapi.ifi import agent_key
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -42,6 +44,8 @@ class PreparedStatement:
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     learning_mode: str | None = None
     rules_fingerprint: str | None = None
+    #: result.duration in seconds, so summaries can add up time in SQL (None when absent).
+    duration_seconds: float | None = None
 
 
 def iso(dt: datetime) -> str:
@@ -83,6 +87,22 @@ def _sorted_members(value: Any) -> Any:
     if isinstance(value, list):
         return [_sorted_members(v) for v in value]
     return value
+
+
+def duration_seconds(value: Any, start: datetime) -> float | None:
+    """An ISO 8601 duration (``result.duration``) in seconds, or None when absent or unreadable.
+
+    Years and months have no fixed length, so they are counted from ``start`` (the statement's timestamp).
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError):
+        return None
+    if isinstance(parsed, isodate.Duration):
+        parsed = parsed.totimedelta(start=start)
+    return parsed.total_seconds()
 
 
 def context_activities(context: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
@@ -141,6 +161,7 @@ def prepare(
         fingerprint=fp,
         version=payload["version"],
         authority_key=agent_key(authority) or "",
+        duration_seconds=duration_seconds((payload.get("result") or {}).get("duration"), timestamp),
     )
     _collect(prepared, payload, sub=False)
     auth_key = agent_key(authority)

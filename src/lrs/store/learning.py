@@ -1,0 +1,171 @@
+"""SQL for the learning model: 70/20/10 totals for summaries, and batches for ``lrs reclassify``.
+
+Every summary query starts from an index (a learner through ``statement_agents``, a cohort through
+``statement_activities``) and adds up the ``learning_mode`` and ``duration_seconds`` columns; no JSON is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, or_, select, update
+
+from lrs.store.models import Statement, StatementActivity, StatementAgent
+
+S = Statement.__table__
+SA = StatementAgent.__table__
+SACT = StatementActivity.__table__
+
+
+@dataclass(frozen=True)
+class ModeTotals:
+    """One group of a summary query: how many statements, and how much time, in one mode."""
+
+    #: The learning mode ("on-the-job", "social", "formal"), or None for unclassified statements.
+    mode: str | None
+    statements: int
+    #: Sum of result.duration over the group, in seconds (0.0 when none had a duration).
+    seconds: float
+    #: How many of the statements carried a duration.
+    timed: int
+    #: The agent key, when grouped by agent.
+    agent_key: str | None = None
+    #: "YYYY-MM" of the statements' timestamp (UTC), when grouped by month.
+    month: str | None = None
+
+
+def _month(conn: Connection) -> ColumnElement[str]:
+    if conn.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", S.c.timestamp), "YYYY-MM")
+    # SQLite keeps the (already UTC) timestamp as ISO text.
+    return func.strftime("%Y-%m", S.c.timestamp)
+
+
+def _scope(
+    agent_key: str | None, activity_iri: str | None, start: datetime | None, end: datetime | None
+) -> list[Any]:
+    conds: list[Any] = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
+    if start is not None:
+        conds.append(S.c.timestamp >= start)
+    if end is not None:
+        conds.append(S.c.timestamp < end)
+    if agent_key is not None:
+        # An alias, so the subquery never correlates with the agents joined by ``by_agent``.
+        sa = SA.alias("scope_agent")
+        conds.append(
+            exists().where(and_(sa.c.statement_seq == S.c.seq, sa.c.agent_key == agent_key, sa.c.direct.is_(True)))
+        )
+    if activity_iri is not None:
+        conds.append(exists().where(and_(SACT.c.statement_seq == S.c.seq, SACT.c.activity_iri == activity_iri)))
+    return conds
+
+
+def mode_totals(
+    conn: Connection,
+    *,
+    agent_key: str | None = None,
+    activity_iri: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    by_month: bool = False,
+    by_agent: bool = False,
+) -> list[ModeTotals]:
+    """Counts and durations per learning mode of the statements that are neither voided nor voiding.
+
+    ``agent_key``: only statements where the agent is the actor or object (or a member of an actor or object
+    group). ``activity_iri``: only statements that touch the activity as object or in any context activity
+    (a programme or cohort as grouping or parent). ``start``/``end``: timestamp range, start included, end
+    excluded (aware UTC datetimes). ``by_month`` and ``by_agent`` add a grouping; ``by_agent`` groups by
+    every direct agent, so a statement by a group counts for the group and for each member.
+    """
+    columns: list[Any] = [
+        S.c.learning_mode.label("mode"),
+        func.count().label("statements"),
+        func.coalesce(func.sum(S.c.duration_seconds), 0.0).label("seconds"),
+        func.count(S.c.duration_seconds).label("timed"),
+    ]
+    group: list[Any] = [S.c.learning_mode]
+    source: Any = S
+    if by_agent:
+        source = S.join(SA, and_(SA.c.statement_seq == S.c.seq, SA.c.direct.is_(True)))
+        columns.append(SA.c.agent_key.label("agent_key"))
+        group.append(SA.c.agent_key)
+    if by_month:
+        month = _month(conn).label("month")
+        columns.append(month)
+        group.append(month)
+    query = select(*columns).select_from(source).where(*_scope(agent_key, activity_iri, start, end))
+    rows = conn.execute(query.group_by(*group)).mappings()
+    return [
+        ModeTotals(
+            mode=row["mode"],
+            statements=int(row["statements"]),
+            seconds=float(row["seconds"] or 0.0),
+            timed=int(row["timed"]),
+            agent_key=row.get("agent_key"),
+            month=row.get("month"),
+        )
+        for row in rows
+    ]
+
+
+def unclassified_verbs(
+    conn: Connection,
+    *,
+    agent_key: str | None = None,
+    activity_iri: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 10,
+) -> list[tuple[str, int]]:
+    """The verbs of the unclassified statements in the same scope as :func:`mode_totals`, most used first:
+    what an operator would add to the classification rules."""
+    count = func.count().label("n")
+    rows = conn.execute(
+        select(S.c.verb_iri, count)
+        .where(S.c.learning_mode.is_(None), *_scope(agent_key, activity_iri, start, end))
+        .group_by(S.c.verb_iri)
+        .order_by(count.desc(), S.c.verb_iri)
+        .limit(limit)
+    ).all()
+    return [(row.verb_iri, int(row.n)) for row in rows]
+
+
+def _needs_reclassifying(fingerprint: str) -> Any:
+    return and_(
+        S.c.is_voiding.is_(False),
+        or_(S.c.rules_fingerprint.is_(None), S.c.rules_fingerprint != fingerprint),
+    )
+
+
+def count_to_reclassify(conn: Connection, fingerprint: str) -> int:
+    """How many stored statements were classified by other rules than ``fingerprint`` (or never)."""
+    return int(conn.execute(select(func.count()).select_from(S).where(_needs_reclassifying(fingerprint))).scalar())
+
+
+def statements_to_reclassify(
+    conn: Connection, fingerprint: str, *, after_seq: int, limit: int
+) -> list[tuple[int, dict[str, Any], str | None]]:
+    """The next batch (seq order, after ``after_seq``) of statements classified by other rules:
+    (seq, statement as stored, current learning mode)."""
+    rows = conn.execute(
+        select(S.c.seq, S.c.payload, S.c.learning_mode)
+        .where(_needs_reclassifying(fingerprint), S.c.seq > after_seq)
+        .order_by(S.c.seq)
+        .limit(limit)
+    ).all()
+    return [(row.seq, row.payload, row.learning_mode) for row in rows]
+
+
+def set_classification(conn: Connection, modes: list[tuple[int, str | None]], fingerprint: str) -> None:
+    """Record the learning mode of each (seq, mode) and the fingerprint of the rules that produced it."""
+    if not modes:
+        return
+    conn.execute(
+        update(S)
+        .where(S.c.seq == bindparam("s_seq"))
+        .values(learning_mode=bindparam("s_mode"), rules_fingerprint=fingerprint),
+        [{"s_seq": seq, "s_mode": mode} for seq, mode in modes],
+    )
