@@ -1,0 +1,3 @@
+"""Social Work England CPD log exporter for the lrs learning record store."""
+
+__version__ = "0.1.0"
