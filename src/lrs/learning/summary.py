@@ -1,0 +1,266 @@
+"""Learner and cohort summaries: how much learning, and how much time, in each 70/20/10 mode.
+
+The split is reported as a *balance* against a configurable target, never as compliance (the figures are
+descriptive: research/domain.md §4.1). docs/api.md ("Learning API") documents the JSON these functions return.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from lrs.learning.vocabulary import Mode
+from lrs.store import learning as learning_store
+from lrs.store.learning import ModeTotals
+from lrs.xapi.errors import XAPIError
+
+if TYPE_CHECKING:
+    from lrs.service import LRS
+
+#: The modes every summary reports, in the model's order.
+MODES: tuple[str, ...] = tuple(m.value for m in Mode)
+#: The classic split; an operator sets another with LRS_LEARNING_TARGET, a caller with ``target=``.
+DEFAULT_TARGET: dict[str, float] = {"on-the-job": 0.7, "social": 0.2, "formal": 0.1}
+PERIODS = ("month", "quarter", "year")
+BASES = ("time", "statements")
+TARGET_ENV = "LRS_LEARNING_TARGET"
+
+
+@dataclass(frozen=True)
+class SummaryQuery:
+    """What to summarise: dates are inclusive UTC days of the statements' timestamps."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    #: None for totals only, or "month", "quarter", "year".
+    period: str | None = None
+    #: Fractions per mode summing to 1.
+    target: dict[str, float] | None = None
+    #: "time" (durations) or "statements" (counts): what the balance compares with the target.
+    basis: str = "time"
+
+    @property
+    def start(self) -> datetime | None:
+        return datetime.combine(self.date_from, time.min, UTC) if self.date_from else None
+
+    @property
+    def end(self) -> datetime | None:
+        return datetime.combine(self.date_to + timedelta(days=1), time.min, UTC) if self.date_to else None
+
+
+def _bad(path: str, message: str) -> XAPIError:
+    return XAPIError(message, rule="invalid-summary-parameter", path=path)
+
+
+def parse_target(raw: str | None, *, path: str = "target") -> dict[str, float]:
+    """A target as fractions summing to 1, from "70/20/10" (on-the-job/social/formal), "70,20,10" or
+    "on-the-job=60,social=30,formal=10". None or "" gives LRS_LEARNING_TARGET or the default."""
+    if not raw:
+        env = os.environ.get(TARGET_ENV)
+        return parse_target(env, path=TARGET_ENV) if env else dict(DEFAULT_TARGET)
+    parts = [p.strip() for p in raw.replace("/", ",").split(",") if p.strip()]
+    weights: dict[str, float] = {}
+    try:
+        if all("=" in p for p in parts):
+            for part in parts:
+                mode, _, value = part.partition("=")
+                if mode.strip() not in MODES:
+                    raise _bad(path, f"unknown mode {mode.strip()!r}; use {', '.join(MODES)}")
+                weights[mode.strip()] = float(value)
+        elif len(parts) == len(MODES):
+            weights = {mode: float(value) for mode, value in zip(MODES, parts, strict=True)}
+        else:
+            raise _bad(path, f"give {len(MODES)} numbers ({'/'.join(MODES)}), e.g. 70/20/10")
+    except ValueError as exc:
+        raise _bad(path, f"not a number in {raw!r}") from exc
+    if any(v < 0 for v in weights.values()) or sum(weights.values()) <= 0:
+        raise _bad(path, "target weights must be zero or more and not all zero")
+    total = sum(weights.values())
+    return {mode: round(weights.get(mode, 0.0) / total, 6) for mode in MODES}
+
+
+def parse_date(raw: str | None, path: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise _bad(path, f"{raw!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def parse_query(
+    date_from: str | None = None,
+    date_to: str | None = None,
+    period: str | None = None,
+    target: str | None = None,
+    basis: str | None = None,
+) -> SummaryQuery:
+    """Build a :class:`SummaryQuery` from request or command-line strings; 400s name the parameter."""
+    start, end = parse_date(date_from, "from"), parse_date(date_to, "to")
+    if start and end and start > end:
+        raise _bad("from", "from is after to")
+    if period and period not in PERIODS:
+        raise _bad("period", f"period must be one of {', '.join(PERIODS)}")
+    if basis and basis not in BASES:
+        raise _bad("basis", f"basis must be one of {', '.join(BASES)}")
+    return SummaryQuery(start, end, period or None, parse_target(target), basis or "time")
+
+
+# --- building the JSON ---------------------------------------------------------------------------------
+
+
+def _counts() -> dict[str, Any]:
+    return {"statements": 0, "seconds": 0.0, "timed": 0}
+
+
+def bucket(rows: Iterable[ModeTotals], query: SummaryQuery, *, top_unclassified: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """One summary block from the store's totals: raw figures per mode, unclassified, and the balance."""
+    modes = {mode: _counts() for mode in MODES}
+    unclassified = _counts()
+    for row in rows:
+        target = unclassified if row.mode is None else modes.setdefault(row.mode, _counts())
+        target["statements"] += row.statements
+        target["seconds"] += row.seconds
+        target["timed"] += row.timed
+    for counts in [*modes.values(), unclassified]:
+        counts["seconds"] = round(counts["seconds"], 3)
+    if top_unclassified is not None:
+        unclassified["verbs"] = [{"verb": verb, "statements": n} for verb, n in top_unclassified]
+    everything = [*modes.values(), unclassified]
+    return {
+        "statements": sum(c["statements"] for c in everything),
+        "seconds": round(sum(c["seconds"] for c in everything), 3),
+        "modes": modes,
+        "unclassified": unclassified,
+        "balance": balance(modes, query),
+    }
+
+
+def balance(modes: dict[str, dict[str, Any]], query: SummaryQuery) -> dict[str, Any]:
+    """Each mode's share of the classified learning and its difference from the target.
+
+    On the "time" basis shares are of the classified seconds; when no classified statement carries a duration
+    the balance falls back to counting statements (and says so in ``basis``). ``basis`` is None when nothing
+    is classified.
+    """
+    target = query.target or DEFAULT_TARGET
+    key = "seconds" if query.basis == "time" else "statements"
+    total = sum(c[key] for c in modes.values())
+    if key == "seconds" and total <= 0:
+        key = "statements"
+        total = sum(c[key] for c in modes.values())
+    if total <= 0:
+        return {"basis": None, "shares": {}, "difference": {}}
+    shares = {mode: round(c[key] / total, 4) for mode, c in modes.items()}
+    return {
+        "basis": "time" if key == "seconds" else "statements",
+        "shares": shares,
+        "difference": {mode: round(shares[mode] - target.get(mode, 0.0), 4) for mode in shares},
+    }
+
+
+def period_key(month: str, period: str) -> str:
+    """The label of the period a "YYYY-MM" month falls in: "2026-03", "2026-Q1" or "2026"."""
+    year, mon = month.split("-")
+    if period == "month":
+        return month
+    if period == "quarter":
+        return f"{year}-Q{(int(mon) - 1) // 3 + 1}"
+    return year
+
+
+def period_bounds(key: str, period: str) -> tuple[date, date]:
+    """First and last day of a period label."""
+    if period == "year":
+        year = int(key)
+        return date(year, 1, 1), date(year, 12, 31)
+    if period == "quarter":
+        year, q = int(key[:4]), int(key[-1])
+        first = date(year, 3 * (q - 1) + 1, 1)
+    else:
+        first = date(int(key[:4]), int(key[5:7]), 1)
+    months = 12 if period == "year" else 3 if period == "quarter" else 1
+    next_first = date(first.year + (first.month - 1 + months) // 12, (first.month - 1 + months) % 12 + 1, 1)
+    return first, next_first - timedelta(days=1)
+
+
+def _months_between(first: date, last: date) -> list[str]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def periods(rows: list[ModeTotals], query: SummaryQuery) -> list[dict[str, Any]]:
+    """One block per period, consecutive (empty periods included) from ``from`` (or the first statement)
+    to ``to`` (or the last statement)."""
+    if not query.period:
+        return []
+    months = sorted({r.month for r in rows if r.month})
+    first = query.date_from or (date.fromisoformat(months[0] + "-01") if months else None)
+    last = query.date_to or (date.fromisoformat(months[-1] + "-01") if months else None)
+    if first is None or last is None:
+        return []
+    keys: list[str] = []
+    for month in _months_between(first, last):
+        key = period_key(month, query.period)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+    out = []
+    for key in keys:
+        start, end = period_bounds(key, query.period)
+        block = bucket((r for r in rows if r.month and period_key(r.month, query.period) == key), query)
+        out.append({"period": key, "from": start.isoformat(), "to": end.isoformat(), **block})
+    return out
+
+
+def _header(query: SummaryQuery) -> dict[str, Any]:
+    return {
+        "from": query.date_from.isoformat() if query.date_from else None,
+        "to": query.date_to.isoformat() if query.date_to else None,
+        "period": query.period,
+        "basis": query.basis,
+        "target": query.target or dict(DEFAULT_TARGET),
+    }
+
+
+def learner_summary(lrs: LRS, agent_key: str, query: SummaryQuery, *, activity: str | None = None) -> dict[str, Any]:
+    """One learner's summary; ``activity`` narrows it to one programme or cohort."""
+    scope = {"agent_key": agent_key, "activity_iri": activity, "start": query.start, "end": query.end}
+    with lrs.db.read() as conn:
+        rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
+        verbs = learning_store.unclassified_verbs(conn, **scope)
+    return {
+        "agent": agent_key,
+        "activity": activity,
+        **_header(query),
+        "totals": bucket(rows, query, top_unclassified=verbs),
+        "periods": periods(rows, query),
+    }
+
+
+def cohort_summary(lrs: LRS, activity: str, query: SummaryQuery, *, learners: bool = True) -> dict[str, Any]:
+    """A cohort's or programme's summary: every statement that touches ``activity`` (as object, parent,
+    grouping, category or other), with a block per learner (each direct agent) when ``learners``."""
+    scope = {"activity_iri": activity, "start": query.start, "end": query.end}
+    with lrs.db.read() as conn:
+        rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
+        verbs = learning_store.unclassified_verbs(conn, **scope)
+        per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
+    agents = sorted({r.agent_key for r in per_agent if r.agent_key})
+    out: dict[str, Any] = {
+        "activity": activity,
+        **_header(query),
+        "learner_count": len(agents),
+        "totals": bucket(rows, query, top_unclassified=verbs),
+        "periods": periods(rows, query),
+    }
+    if learners:
+        out["learners"] = [
+            {"agent": agent, **bucket((r for r in per_agent if r.agent_key == agent), query)} for agent in agents
+        ]
+    return out
