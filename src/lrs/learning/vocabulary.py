@@ -44,6 +44,8 @@ MODE_IRIS: dict[Mode, str] = {
     Mode.FORMAL: MODE_FORMAL,
 }
 MODE_BY_IRI: dict[str, Mode] = {iri: mode for mode, iri in MODE_IRIS.items()}
+#: The activity type of the three mode activities.
+TYPE_LEARNING_MODE = f"{ACTIVITY_TYPES}learning-mode"
 
 # --- extensions ----------------------------------------------------------------------------------------------
 #: Context: "on-the-job", "social" or "formal" (or a mode IRI): the statement's mode, stated by its author.
