@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from lrs.api.auth import authenticate_request, lrs
 from lrs.learning import journal, summary
@@ -40,8 +40,6 @@ def _authenticate() -> None:
 
 
 def _principal() -> Principal:
-    from flask import g
-
     return g.principal
 
 
@@ -62,7 +60,9 @@ def check_read_learner(principal: Principal, key: str, activity: str | None) -> 
     """Raise 403 unless ``principal`` may read the summary of agent ``key`` (within ``activity``)."""
     if principal.role == PARTICIPANT:
         if key != _own_agent(principal):
-            raise Forbidden("a participant may only see its own summary", rule="participant-own-data", path="agent")
+            raise Forbidden(
+                "a participant may only see its own summary", rule="participant-own-data", path="agent"
+            )
         return
     if principal.role in REVIEWERS:
         if activity is None or activity not in principal.cohorts:
@@ -80,10 +80,14 @@ def check_read_learner(principal: Principal, key: str, activity: str | None) -> 
 def check_read_cohort(principal: Principal, activity: str) -> None:
     """Raise 403 unless ``principal`` may read the summary of the cohort or programme ``activity``."""
     if principal.role == PARTICIPANT:
-        raise Forbidden("a participant may not see a cohort's summary", rule="participant-own-data", path="activity")
+        raise Forbidden(
+            "a participant may not see a cohort's summary", rule="participant-own-data", path="activity"
+        )
     if principal.role in REVIEWERS:
         if activity not in principal.cohorts:
-            raise Forbidden(f"this {principal.role} does not review that cohort", rule="cohort-scope", path="activity")
+            raise Forbidden(
+                f"this {principal.role} does not review that cohort", rule="cohort-scope", path="activity"
+            )
         return
     if _is_admin(principal) or xscopes.can_read_statements(set(principal.scopes)) == (True, False):
         return
@@ -94,7 +98,9 @@ def check_write_journal(principal: Principal, key: str, path: str) -> None:
     """Raise 403 unless ``principal`` may record a journal entry for agent ``key``."""
     if principal.role == PARTICIPANT:
         if key != _own_agent(principal):
-            raise Forbidden("a participant may only write its own journal", rule="participant-own-data", path=path)
+            raise Forbidden(
+                "a participant may only write its own journal", rule="participant-own-data", path=path
+            )
         return
     if principal.role in REVIEWERS:
         raise Forbidden(f"an {principal.role} may not write journal entries", rule="scope")
@@ -117,7 +123,11 @@ def parse_agent(identifier: str) -> str:
             raise XAPIError("the agent is not valid JSON", rule="invalid-agent", path="agent") from exc
         key = agent_key(parsed) if isinstance(parsed, dict) else None
         if not key:
-            raise XAPIError("the agent has no identifier (mbox, mbox_sha1sum, openid, account)", rule="invalid-agent", path="agent")
+            raise XAPIError(
+                "the agent has no identifier (mbox, mbox_sha1sum, openid, account)",
+                rule="invalid-agent",
+                path="agent",
+            )
         return key
     if not identifier:
         raise XAPIError("name an agent, e.g. mailto:jo@la.example", rule="invalid-agent", path="agent")
@@ -126,7 +136,9 @@ def parse_agent(identifier: str) -> str:
 
 def _summary_query() -> summary.SummaryQuery:
     args = request.args
-    return summary.parse_query(args.get("from"), args.get("to"), args.get("period"), args.get("target"), args.get("basis"))
+    return summary.parse_query(
+        args.get("from"), args.get("to"), args.get("period"), args.get("target"), args.get("basis")
+    )
 
 
 @learning_api.route("/learners/<path:agent>/summary", methods=["GET"])
@@ -142,7 +154,9 @@ def learner_summary(agent: str) -> Any:
 def cohort_summary() -> Any:
     activity = request.args.get("activity")
     if not activity:
-        raise XAPIError("name the cohort or programme: activity=<IRI>", rule="missing-parameter", path="activity")
+        raise XAPIError(
+            "name the cohort or programme: activity=<IRI>", rule="missing-parameter", path="activity"
+        )
     check_read_cohort(_principal(), activity)
     query = _summary_query()
     learners = request.args.get("learners", "true").lower() not in ("false", "0", "no")
@@ -162,6 +176,5 @@ def journal_add() -> Any:
     entries = journal.parse_entries(body, default_agent_key=default_agent)
     for entry in entries:
         check_write_journal(principal, entry.agent_key, entry.path("agent"))
-    service = lrs()
-    ids = journal.record(service, entries, principal)
-    return jsonify({"ids": ids}), 200
+    ids = journal.record(lrs(), entries, principal)
+    return jsonify({"ids": ids})

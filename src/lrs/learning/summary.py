@@ -116,7 +116,9 @@ def _counts() -> dict[str, Any]:
     return {"statements": 0, "seconds": 0.0, "timed": 0}
 
 
-def bucket(rows: Iterable[ModeTotals], query: SummaryQuery, *, top_unclassified: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+def bucket(
+    rows: Iterable[ModeTotals], query: SummaryQuery, *, top_unclassified: list[tuple[str, int]] | None = None
+) -> dict[str, Any]:
     """One summary block from the store's totals: raw figures per mode, unclassified, and the balance."""
     modes = {mode: _counts() for mode in MODES}
     unclassified = _counts()
@@ -228,7 +230,9 @@ def _header(query: SummaryQuery) -> dict[str, Any]:
     }
 
 
-def learner_summary(lrs: LRS, agent_key: str, query: SummaryQuery, *, activity: str | None = None) -> dict[str, Any]:
+def learner_summary(
+    lrs: LRS, agent_key: str, query: SummaryQuery, *, activity: str | None = None
+) -> dict[str, Any]:
     """One learner's summary; ``activity`` narrows it to one programme or cohort."""
     scope = {"agent_key": agent_key, "activity_iri": activity, "start": query.start, "end": query.end}
     with lrs.db.read() as conn:
@@ -261,6 +265,7 @@ def cohort_summary(lrs: LRS, activity: str, query: SummaryQuery, *, learners: bo
     }
     if learners:
         out["learners"] = [
-            {"agent": agent, **bucket((r for r in per_agent if r.agent_key == agent), query)} for agent in agents
+            {"agent": agent, **bucket((r for r in per_agent if r.agent_key == agent), query)}
+            for agent in agents
         ]
     return out

@@ -55,10 +55,14 @@ def _scope(
         # An alias, so the subquery never correlates with the agents joined by ``by_agent``.
         sa = SA.alias("scope_agent")
         conds.append(
-            exists().where(and_(sa.c.statement_seq == S.c.seq, sa.c.agent_key == agent_key, sa.c.direct.is_(True)))
+            exists().where(
+                and_(sa.c.statement_seq == S.c.seq, sa.c.agent_key == agent_key, sa.c.direct.is_(True))
+            )
         )
     if activity_iri is not None:
-        conds.append(exists().where(and_(SACT.c.statement_seq == S.c.seq, SACT.c.activity_iri == activity_iri)))
+        conds.append(
+            exists().where(and_(SACT.c.statement_seq == S.c.seq, SACT.c.activity_iri == activity_iri))
+        )
     return conds
 
 
@@ -142,7 +146,9 @@ def _needs_reclassifying(fingerprint: str) -> Any:
 
 def count_to_reclassify(conn: Connection, fingerprint: str) -> int:
     """How many stored statements were classified by other rules than ``fingerprint`` (or never)."""
-    return int(conn.execute(select(func.count()).select_from(S).where(_needs_reclassifying(fingerprint))).scalar())
+    return int(
+        conn.execute(select(func.count()).select_from(S).where(_needs_reclassifying(fingerprint))).scalar()
+    )
 
 
 def statements_to_reclassify(

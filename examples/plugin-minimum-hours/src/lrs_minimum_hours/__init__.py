@@ -61,14 +61,20 @@ def lrs_register_commands(cli: click.Group) -> None:
 @click.option("--from", "date_from", default=None, help="First day (YYYY-MM-DD).")
 @click.option("--to", "date_to", default=None, help="Last day (YYYY-MM-DD).")
 @click.pass_context
-def hours(click_ctx: click.Context, agent: str, minimum: float | None, date_from: str | None, date_to: str | None) -> None:
+def hours(
+    click_ctx: click.Context, agent: str, minimum: float | None, date_from: str | None, date_to: str | None
+) -> None:
     """Hours AGENT recorded (e.g. mailto:jo@la.example), per mode, against a minimum. Exit status 1 if short."""
     from lrs.cli import Context
     from lrs.learning.summary import learner_summary, parse_query
     from lrs.xapi.ifi import key_from_identifier
 
     lrs = click_ctx.ensure_object(Context).lrs
-    minimum = minimum if minimum is not None else float(os.environ.get("LRS_MINIMUM_HOURS") or DEFAULT_MINIMUM_HOURS)
+    minimum = (
+        minimum
+        if minimum is not None
+        else float(os.environ.get("LRS_MINIMUM_HOURS") or DEFAULT_MINIMUM_HOURS)
+    )
     summary = learner_summary(lrs, key_from_identifier(agent), parse_query(date_from, date_to))
     totals = summary["totals"]
     for mode, counts in {**totals["modes"], "unclassified": totals["unclassified"]}.items():

@@ -1,0 +1,343 @@
+"""The learning journal: a participant's entry becomes one xAPI statement following the project profile.
+
+An entry says what happened, in which 70/20/10 mode, when and for how long, and the participant's reflection
+(what I learned; how it changes my practice), optionally with who gave peer reflection and which standards it
+evidences. It is stored through the same service path as any statement (xAPI validation, plugin validation,
+classification), under the caller's authority. docs/api.md ("Learning API") documents the entry JSON.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import isodate
+
+from lrs.learning import vocabulary as v
+from lrs.learning.vocabulary import Mode
+from lrs.xapi.errors import XAPIError
+from lrs.xapi.ifi import agent_key, key_from_identifier
+
+if TYPE_CHECKING:
+    from lrs.service import LRS, Principal
+
+#: Journal statements use only 1.0.3 structures, so every client can read them back.
+VERSION = "1.0.3"
+LANGUAGE = "en-GB"
+MAX_TEXT = 10_000
+ENTRY_FIELDS = frozenset(
+    {
+        "agent",
+        "name",
+        "what",
+        "description",
+        "mode",
+        "date",
+        "duration",
+        "reflection",
+        "peer",
+        "standards",
+        "programme",
+        "activity",
+    }
+)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A checked journal entry."""
+
+    agent: dict[str, Any]
+    agent_key: str
+    what: str
+    mode: Mode
+    when: datetime
+    learned: str
+    impact: str
+    description: str | None = None
+    duration: str | None = None
+    peer: dict[str, Any] | None = None
+    peer_reflection: str | None = None
+    standards: tuple[str, ...] = ()
+    programme: str | None = None
+    activity: str | None = None
+    #: Where this entry sits in the request ("" for a single entry, "[2]" in a list), for error paths.
+    prefix: str = ""
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+
+class _Reader:
+    """Reads one entry's fields, raising a 400 that names the field (``reflection.learned``)."""
+
+    def __init__(self, raw: Any, prefix: str) -> None:
+        if not isinstance(raw, dict):
+            raise self.bad("", "a journal entry is a JSON object", prefix=prefix)
+        self.raw = raw
+        self.prefix = prefix
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix and name else (self.prefix or name)
+
+    def bad(
+        self, name: str, message: str, *, prefix: str | None = None, rule: str = "invalid-journal-entry"
+    ) -> XAPIError:
+        path = self.path(name) if prefix is None else prefix
+        return XAPIError(f"{path or 'entry'}: {message}", rule=rule, path=path)
+
+    def text(self, name: str, value: Any, *, required: bool) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise self.bad(name, "is required", rule="required")
+            return None
+        if not isinstance(value, str):
+            raise self.bad(name, "must be a string")
+        if len(value) > MAX_TEXT:
+            raise self.bad(name, f"is longer than {MAX_TEXT} characters")
+        return value.strip()
+
+    def iri(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or ":" not in value or any(c.isspace() for c in value):
+            raise self.bad(name, "must be an absolute IRI", rule="iri")
+        return value
+
+
+def agent_from_key(key: str) -> dict[str, Any]:
+    """The xAPI Agent an agent key names (the inverse of lrs.xapi.ifi.agent_key)."""
+    kind, _, value = key.partition(":")
+    if kind == "mbox":
+        return {"objectType": "Agent", "mbox": value}
+    if kind == "mbox_sha1sum":
+        return {"objectType": "Agent", "mbox_sha1sum": value}
+    if kind == "openid":
+        return {"objectType": "Agent", "openid": value}
+    if kind == "account":
+        home, _, name = value.partition("|")
+        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+    raise ValueError(f"not an agent key: {key!r}")
+
+
+def _agent(reader: _Reader, name: str, value: Any) -> tuple[dict[str, Any], str]:
+    """An agent given as an identifier string (mailto:..., account:home|name) or an xAPI Agent object."""
+    if isinstance(value, str) and value.strip():
+        key = key_from_identifier(value)
+        try:
+            return agent_from_key(key), key
+        except ValueError:
+            raise reader.bad(
+                name, "is not an agent identifier (mailto:..., account:<homePage>|<name>)"
+            ) from None
+    if isinstance(value, dict):
+        key = agent_key(value)
+        if key:
+            agent = {
+                "objectType": "Agent",
+                **{k: value[k] for k in ("name", "mbox", "mbox_sha1sum", "openid", "account") if k in value},
+            }
+            return agent, key
+        raise reader.bad(name, "needs an identifier: mbox, mbox_sha1sum, openid or account")
+    raise reader.bad(name, 'is required (e.g. "mailto:jo@la.example")', rule="required")
+
+
+def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = None) -> JournalEntry:
+    """Check one entry; every problem is a 400 naming the field."""
+    r = _Reader(raw, prefix)
+    unknown = sorted(set(r.raw) - ENTRY_FIELDS)
+    if unknown:
+        raise r.bad(
+            unknown[0],
+            f"is not a journal entry field (fields: {', '.join(sorted(ENTRY_FIELDS))})",
+            rule="unknown-field",
+        )
+
+    if r.raw.get("agent") is None and default_agent_key:
+        agent, key = agent_from_key(default_agent_key), default_agent_key
+    else:
+        agent, key = _agent(r, "agent", r.raw.get("agent"))
+    name = r.text("name", r.raw.get("name"), required=False)
+    if name:
+        agent["name"] = name
+
+    what = r.text("what", r.raw.get("what"), required=True)
+    mode_raw = r.raw.get("mode")
+    try:
+        mode = Mode(mode_raw)
+    except (ValueError, TypeError):
+        raise r.bad(
+            "mode",
+            f"must be one of {', '.join(m.value for m in Mode)}",
+            rule="required" if mode_raw is None else "invalid-journal-entry",
+        ) from None
+
+    when = _when(r, r.raw.get("date"))
+    duration = r.raw.get("duration")
+    if duration is not None:
+        if not isinstance(duration, str):
+            raise r.bad("duration", "must be an ISO 8601 duration such as PT1H30M")
+        try:
+            parsed = isodate.parse_duration(duration)
+        except (isodate.ISO8601Error, ValueError):
+            raise r.bad("duration", "must be an ISO 8601 duration such as PT1H30M") from None
+        if not isinstance(parsed, isodate.Duration) and parsed.total_seconds() <= 0:
+            raise r.bad("duration", "must be longer than zero")
+
+    reflection = r.raw.get("reflection")
+    if not isinstance(reflection, dict):
+        raise r.bad("reflection", 'is required: {"learned": ..., "impact": ...}', rule="required")
+    unknown = sorted(set(reflection) - {"learned", "impact"})
+    if unknown:
+        raise r.bad(
+            f"reflection.{unknown[0]}", "is not a reflection field (learned, impact)", rule="unknown-field"
+        )
+    learned = r.text("reflection.learned", reflection.get("learned"), required=True)
+    impact = r.text("reflection.impact", reflection.get("impact"), required=True)
+
+    peer = peer_reflection = None
+    peer_raw = r.raw.get("peer")
+    if peer_raw is not None:
+        if not isinstance(peer_raw, dict):
+            raise r.bad("peer", 'is an object: {"agent": "mailto:...", "name": ..., "reflection": ...}')
+        unknown = sorted(set(peer_raw) - {"agent", "name", "reflection"})
+        if unknown:
+            raise r.bad(
+                f"peer.{unknown[0]}", "is not a peer field (agent, name, reflection)", rule="unknown-field"
+            )
+        peer, peer_key = _agent(r, "peer.agent", peer_raw.get("agent"))
+        if peer_key == key:
+            raise r.bad("peer.agent", "a peer reflection is given by someone else")
+        peer_name = r.text("peer.name", peer_raw.get("name"), required=False)
+        if peer_name:
+            peer["name"] = peer_name
+        peer_reflection = r.text("peer.reflection", peer_raw.get("reflection"), required=False)
+
+    standards_raw = r.raw.get("standards") or []
+    if not isinstance(standards_raw, list):
+        raise r.bad("standards", "is a list of framework item IRIs")
+    standards = tuple(dict.fromkeys(r.iri(f"standards[{i}]", s) for i, s in enumerate(standards_raw)))
+
+    programme = r.iri("programme", r.raw["programme"]) if r.raw.get("programme") is not None else None
+    activity = r.iri("activity", r.raw["activity"]) if r.raw.get("activity") is not None else None
+
+    return JournalEntry(
+        agent=agent,
+        agent_key=key,
+        what=what or "",
+        mode=mode,
+        when=when,
+        learned=learned or "",
+        impact=impact or "",
+        description=r.text("description", r.raw.get("description"), required=False),
+        duration=duration,
+        peer=peer,
+        peer_reflection=peer_reflection,
+        standards=standards,
+        programme=programme,
+        activity=activity,
+        prefix=prefix,
+    )
+
+
+def _when(r: _Reader, value: Any) -> datetime:
+    """A date (taken as noon UTC, the same day in every UK time) or a timestamp with a time zone; not future."""
+    if not isinstance(value, str) or not value.strip():
+        raise r.bad("date", "is required (YYYY-MM-DD)", rule="required")
+    try:
+        if len(value) == 10:
+            parsed = datetime.combine(date.fromisoformat(value), time(12), UTC)
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise r.bad("date", "must be a date (YYYY-MM-DD) or a timestamp with a time zone") from None
+    if parsed.tzinfo is None:
+        raise r.bad("date", "a timestamp needs a time zone (Z or +01:00)")
+    parsed = parsed.astimezone(UTC)
+    # A day's grace: "today" somewhere east of UTC is still tomorrow's date nowhere.
+    if parsed.date() > (datetime.now(UTC) + timedelta(days=1)).date():
+        raise r.bad("date", "is in the future: the journal records what happened")
+    return parsed
+
+
+def parse_entries(body: Any, *, default_agent_key: str | None = None) -> list[JournalEntry]:
+    """One entry (an object) or several (a list, all or nothing); error paths are prefixed "[i]" in a list."""
+    if isinstance(body, list):
+        if not body:
+            raise XAPIError("send at least one journal entry", rule="invalid-journal-entry", path="")
+        return [
+            parse_entry(e, prefix=f"[{i}]", default_agent_key=default_agent_key) for i, e in enumerate(body)
+        ]
+    return [parse_entry(body, default_agent_key=default_agent_key)]
+
+
+# --- entry -> statement ------------------------------------------------------------------------------------
+
+
+def to_statement(entry: JournalEntry, *, activity_base: str) -> dict[str, Any]:
+    """The xAPI statement for an entry (pure). ``activity_base`` roots the IRIs minted for entries that name
+    no activity of their own (the LRS's authority home page)."""
+    statement_id = str(uuid.uuid4())
+    # A minted activity shares the statement's id, so either leads to the other.
+    activity_id = entry.activity or f"{activity_base.rstrip('/')}/journal/{statement_id}"
+    definition: dict[str, Any] = {
+        "name": {LANGUAGE: entry.what},
+        "type": v.JOURNAL_ACTIVITY_TYPES[entry.mode],
+    }
+    if entry.description:
+        definition["description"] = {LANGUAGE: entry.description}
+    result: dict[str, Any] = {"response": entry.learned, "extensions": {v.EXT_IMPACT: entry.impact}}
+    if entry.duration:
+        result["duration"] = entry.duration
+    extensions: dict[str, Any] = {}
+    if entry.peer:
+        extensions[v.EXT_PEER] = entry.peer
+        if entry.peer_reflection:
+            extensions[v.EXT_PEER_REFLECTION] = entry.peer_reflection
+    if entry.standards:
+        extensions[v.EXT_STANDARDS] = list(entry.standards)
+    context_activities: dict[str, Any] = {"category": [{"id": v.PROFILE_VERSION, "objectType": "Activity"}]}
+    if entry.programme:
+        context_activities["grouping"] = [{"id": entry.programme, "objectType": "Activity"}]
+    context: dict[str, Any] = {"contextActivities": context_activities, "language": LANGUAGE}
+    if extensions:
+        context["extensions"] = extensions
+    return {
+        "id": statement_id,
+        "actor": entry.agent,
+        "verb": {"id": v.JOURNAL_VERB, "display": {LANGUAGE: "reflected"}},
+        "object": {"objectType": "Activity", "id": activity_id, "definition": definition},
+        "result": result,
+        "context": context,
+        "timestamp": entry.when.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def record(lrs: LRS, entries: list[JournalEntry], principal: Principal) -> list[str]:
+    """Store entries through the service (validation, plugins, classification), all or nothing; the ids."""
+    statements = [to_statement(e, activity_base=lrs.settings.authority_home_page) for e in entries]
+    # One entry goes as one statement, so error paths match the request's shape (no "[0]." for a single entry).
+    return lrs.store_statements(statements if len(statements) > 1 else statements[0], principal, VERSION)
+
+
+def entry_from_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The entry JSON for ``lrs journal add``'s options, so the command and the API check entries alike."""
+    entry: dict[str, Any] = {
+        "agent": options.get("agent"),
+        "name": options.get("name"),
+        "what": options.get("what"),
+        "description": options.get("description"),
+        "mode": options.get("mode"),
+        "date": options.get("when"),
+        "duration": options.get("duration"),
+        "reflection": {"learned": options.get("learned"), "impact": options.get("impact")},
+        "standards": list(options.get("standards") or []),
+        "programme": options.get("programme"),
+    }
+    if options.get("peer") or options.get("peer_name") or options.get("peer_reflection"):
+        entry["peer"] = {
+            "agent": options.get("peer"),
+            "name": options.get("peer_name"),
+            "reflection": options.get("peer_reflection"),
+        }
+    return {k: val for k, val in entry.items() if val not in (None, [])}
