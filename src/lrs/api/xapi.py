@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, g, request
 
 from lrs.api.auth import authenticate_request
 from lrs.xapi.errors import XAPIError
+from lrs.xapi.statement import iso
 from lrs.xapi.validate import rules_version
 
 VERSION_HEADER = "X-Experience-API-Version"
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 xapi = Blueprint("xapi", __name__, url_prefix="/xapi")
 
@@ -42,6 +46,9 @@ def _negotiate_and_authenticate() -> None:
 def _version_header(response):  # noqa: ANN001, ANN202
     if request.path.startswith("/xapi"):
         response.headers[VERSION_HEADER] = "2.0.0" if g.get("xapi_version") == "2.0.0" else "1.0.3"
+        if request.path.rstrip("/").endswith("/statements") and CONSISTENT_THROUGH not in response.headers:
+            # On every statements answer, errors included: clients read it to know how fresh a result is.
+            response.headers[CONSISTENT_THROUGH] = iso(datetime.now(UTC))
     return response
 
 

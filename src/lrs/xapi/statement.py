@@ -143,6 +143,10 @@ def prepare(
         # Store the normalised (array) form: the spec says a single object is returned as an array.
         payload["context"] = {**ctx, "contextActivities": context_activities(ctx)}
     obj = payload["object"]
+    sub_ctx = obj.get("context") if obj.get("objectType") == "SubStatement" else None
+    if isinstance(sub_ctx, dict) and isinstance(sub_ctx.get("contextActivities"), dict):
+        obj = {**obj, "context": {**sub_ctx, "contextActivities": context_activities(sub_ctx)}}
+        payload["object"] = obj
     verb_iri = payload["verb"]["id"]
     is_voiding = verb_iri == VOIDED_VERB
     object_statement_id = None

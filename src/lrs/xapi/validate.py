@@ -70,8 +70,9 @@ _TIMESTAMP = re.compile(
 )
 _VERSION_1 = re.compile(r"^1\.0(\.\d+)?$")
 _VERSION_2 = re.compile(r"^2\.0(\.\d+)?$")
+# Weeks stand alone in ISO 8601 (PnW); every other designator combines.
 _DURATION = re.compile(
-    r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
+    r"^P(?:\d+(?:\.\d+)?W|(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?)$"
 )
 
 
@@ -89,7 +90,8 @@ def parse_timestamp(value: str, version: str = "2.0.0") -> datetime:
     """A strict xAPI timestamp as an aware UTC datetime. Raises ValueError."""
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
         raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
-    if version == "2.0.0" and re.search(r"-00(:?00)?$", value):
+    # RFC 3339 reads -00:00 as "offset unknown", which ISO 8601 and xAPI do not allow.
+    if re.search(r"-00(:?00)?$", value):
         raise ValueError("the offset -00:00 is not allowed")
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
@@ -252,6 +254,16 @@ class _Checker:
                 else:
                     self.agent(member, where)
 
+    def authority(self, value: Any, path: str) -> None:
+        """An Agent, or (OAuth: application plus user) an anonymous Group of exactly two Agents."""
+        self.actor(value, path)
+        if isinstance(value, dict) and value.get("objectType") == "Group":
+            if any(p in value for p in IFI_PROPERTIES):
+                self.add("authority-group", path, "an authority Group must be anonymous")
+            members = value.get("member")
+            if not isinstance(members, list) or len(members) != 2:
+                self.add("authority-group", _join(path, "member"), "an authority Group has exactly two Agents")
+
     # --- verb, object ------------------------------------------------------------------------------------
 
     def verb(self, value: Any, path: str) -> None:
@@ -289,8 +301,15 @@ class _Checker:
         if "extensions" in value:
             self.extensions(value["extensions"], _join(path, "extensions"))
         interaction = value.get("interactionType")
-        if "interactionType" in value and interaction not in INTERACTION_TYPES:
+        if "interactionType" in value and not (isinstance(interaction, str) and interaction in INTERACTION_TYPES):
             self.add("interaction-type", _join(path, "interactionType"), f"{interaction!r} is not an interaction type")
+        uses_interaction = [k for k in ("correctResponsesPattern", *COMPONENT_LISTS) if k in value]
+        if uses_interaction and "interactionType" not in value:
+            self.add(
+                "interaction-type-required",
+                _join(path, uses_interaction[0]),
+                f"{uses_interaction[0]} is only allowed with an interactionType",
+            )
         if "correctResponsesPattern" in value:
             pattern = value["correctResponsesPattern"]
             if not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern):
@@ -413,7 +432,7 @@ class _Checker:
         for key in ("revision", "platform"):
             if key in value:
                 self.string(value[key], _join(path, key))
-                if object_kind in ("Agent", "Group"):
+                if object_kind != "Activity":
                     self.add(
                         f"context-{key}-non-activity",
                         _join(path, key),
@@ -524,7 +543,7 @@ class _Checker:
             if "stored" in value:
                 self.timestamp(value["stored"], _join(path, "stored"))
             if "authority" in value:
-                self.actor(value["authority"], _join(path, "authority"))
+                self.authority(value["authority"], _join(path, "authority"))
         if "actor" in value:
             self.actor(value["actor"], _join(path, "actor"))
         if "verb" in value:
