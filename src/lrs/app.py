@@ -19,10 +19,15 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     app.extensions["lrs"] = lrs
 
     from lrs.api import statements  # noqa: F401 - registers the statement routes on the blueprint
+    from lrs.api.alternate import install_alternate_syntax
+    from lrs.api.cors import install_cors
     from lrs.api.errors import register_error_handlers
     from lrs.api.xapi import xapi
 
     register_error_handlers(app)
+    # Both before the blueprint: a preflight is answered, an alternate-syntax request rewritten, first.
+    install_cors(app, settings.cors_origins)
+    install_alternate_syntax(app)
     app.register_blueprint(xapi)
     lrs.pm.hook.lrs_register_routes(app=app)
     return app

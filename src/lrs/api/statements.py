@@ -9,8 +9,10 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 
 from lrs.api.auth import lrs, require_scope
+from lrs.api.multipart import build_multipart, parse_multipart
 from lrs.api.xapi import xapi
 from lrs.xapi import scopes
+from lrs.xapi.attachments import attachment_hashes, has_attachments, match_parts
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.formats import format_statement, parse_accept_language
 from lrs.xapi.query import (
@@ -20,7 +22,9 @@ from lrs.xapi.query import (
     parse_statement_query,
     parse_uuid,
 )
+from lrs.xapi.signature import verify_signatures
 from lrs.xapi.statement import iso, parse_instant
+from lrs.xapi.validate import validate_batch
 
 
 def read_json_body() -> Any:
@@ -32,16 +36,41 @@ def read_json_body() -> Any:
             rule="content-type",
             path="Content-Type",
         )
-    raw = request.get_data(cache=True)
+    return _parse_json(request.get_data(cache=True), "")
+
+
+def _parse_json(raw: bytes, path: str) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
+        what = "statements part" if path else "body"
+        raise XAPIError(f"the {what} is not valid JSON: {exc}", rule="invalid-json", path=path) from exc
 
 
-def read_statement_request() -> tuple[Any, dict[str, tuple[str, bytes]] | None]:
-    """The statements of a POST/PUT and any attachment parts sent with them."""
-    return read_json_body(), None
+def read_statement_request(
+    statement_id: str | None = None,
+) -> tuple[Any, dict[str, tuple[str, bytes]] | None]:
+    """The statements of a POST/PUT and the attachment content sent with them, by sha2.
+
+    Every part is matched to an attachment by its hash, every attachment without a fileUrl must have its
+    part, and every signature is verified, before anything is stored. ``statement_id`` is a PUT's
+    statementId (a signed statement may have been signed with it).
+    """
+    if request.mimetype == "multipart/mixed":
+        raw, parts = parse_multipart(request.headers.get("Content-Type", ""), request.get_data(cache=True))
+        body = _parse_json(raw, "multipart[0]")
+    else:
+        body, parts = read_json_body(), []
+    if statement_id is not None and not isinstance(body, dict):
+        return body, None  # the service refuses a PUT body that is not one statement
+    if not parts and not has_attachments(body):
+        return body, None
+    # Validation first, so a malformed statement is reported as such rather than as a part that matches no
+    # attachment. The service validates again when it stores; the cost falls on requests with attachments.
+    validate_batch(body if statement_id is None else {**body, "id": statement_id}, g.xapi_version)
+    contents = match_parts(body, parts)
+    verify_signatures(body, contents, statement_id=statement_id)
+    return body, contents or None
 
 
 @xapi.route("/statements", methods=["PUT"])
@@ -51,7 +80,7 @@ def put_statement():  # noqa: ANN201
     if not statement_id:
         raise XAPIError("PUT needs a statementId parameter", rule="statement-id-required", path="statementId")
     statement_id = parse_uuid("statementId", statement_id)
-    body, attachments = read_statement_request()
+    body, attachments = read_statement_request(statement_id)
     lrs().put_statement(statement_id, body, principal, g.xapi_version, attachments=attachments)
     return Response(status=204)
 
@@ -93,10 +122,18 @@ def _activity_iris(statements: list[dict[str, Any]]) -> set[str]:
     return iris
 
 
-def statements_response(body: dict[str, Any] | list | None, statements: list[dict[str, Any]], with_attachments: bool):  # noqa: ANN201
-    """JSON, or multipart/mixed with the attachment parts when ``attachments=true``."""
-    response = jsonify(body)
-    return response
+def statements_response(
+    body: dict[str, Any] | list | None, statements: list[dict[str, Any]], with_attachments: bool
+) -> Response:
+    """JSON, or with ``attachments=true`` multipart/mixed: the same JSON first, then one part per attachment
+    whose content the LRS holds (once per hash; attachments known only by fileUrl have none)."""
+    if not with_attachments:
+        return jsonify(body)
+    hashes = attachment_hashes(statements)
+    held = lrs().attachments(set(hashes)) if hashes else {}
+    parts = [(hashes[sha2], *held[sha2]) for sha2 in hashes if sha2 in held]
+    data, content_type = build_multipart(current_app.json.dumps(body).encode("utf-8"), parts)
+    return Response(data, content_type=content_type)
 
 
 @xapi.route("/statements", methods=["GET"])
