@@ -27,7 +27,7 @@ def to_ids(statement: dict[str, Any]) -> dict[str, Any]:
 def _object_ids(obj: dict[str, Any]) -> dict[str, Any]:
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        return {"objectType": "Activity", "id": obj["id"]} if "objectType" in obj else {"id": obj["id"]}
+        return {"id": obj["id"]}
     if kind in ("Agent", "Group"):
         return ifi_only(obj)
     if kind == "SubStatement":
