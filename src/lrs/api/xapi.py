@@ -45,7 +45,8 @@ def _negotiate_and_authenticate() -> None:
 @xapi.after_app_request
 def _version_header(response):  # noqa: ANN001, ANN202
     if request.path.startswith("/xapi"):
-        response.headers[VERSION_HEADER] = "2.0.0" if g.get("xapi_version") == "2.0.0" else "1.0.3"
+        # A request that negotiated no version hears the newest this LRS speaks.
+        response.headers[VERSION_HEADER] = "1.0.3" if g.get("xapi_version") == "1.0.3" else "2.0.0"
         if request.path.rstrip("/").endswith("/statements") and CONSISTENT_THROUGH not in response.headers:
             # On every statements answer, errors included: clients read it to know how fresh a result is.
             response.headers[CONSISTENT_THROUGH] = iso(datetime.now(UTC))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,7 +66,8 @@ def fingerprint(statement: dict[str, Any]) -> str:
     """A hash over the parts of a statement that decide whether a re-sent one is "the same".
 
     Set by the LRS (stored, authority, version) or allowed to differ by the immutability exceptions
-    (the case of the id, the timestamp's form for the same instant, the order of group members) is
+    (the case of the id, the timestamp's form for the same instant, the order of group members, a duration's
+    precision beyond 0.01 s) is
     normalised away, so a client re-sending its own statement gets a 204, not a 409.
     """
     body = {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")}
@@ -74,8 +76,23 @@ def fingerprint(statement: dict[str, Any]) -> str:
     if isinstance(body.get("timestamp"), str):
         with contextlib.suppress(ValueError):
             body["timestamp"] = parse_instant(body["timestamp"]).isoformat()
+    result = body.get("result")
+    if isinstance(result, dict) and isinstance(result.get("duration"), str):
+        body["result"] = {**result, "duration": _hundredths(result["duration"])}
     body = _sorted_members(body)
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+_SECONDS = re.compile(r"(\d+)(?:\.(\d*))?S$")
+
+
+def _hundredths(duration: str) -> str:
+    """A duration with its seconds cut to 0.01 s: xAPI 2.0 ignores finer precision when comparing."""
+    match = _SECONDS.search(duration)
+    if not match:
+        return duration
+    fraction = (match.group(2) or "")[:2].ljust(2, "0")
+    return f"{duration[: match.start()]}{int(match.group(1))}.{fraction}S"
 
 
 def _sorted_members(value: Any) -> Any:
