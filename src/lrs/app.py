@@ -18,7 +18,8 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     app.json.compact = True
     app.extensions["lrs"] = lrs
 
-    from lrs.api import statements  # noqa: F401 - registers the statement routes on the blueprint
+    # Importing a resource's module registers its routes on the blueprint.
+    from lrs.api import documents, resources, statements  # noqa: F401
     from lrs.api.alternate import install_alternate_syntax
     from lrs.api.cors import install_cors
     from lrs.api.errors import register_error_handlers
