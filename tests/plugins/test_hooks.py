@@ -9,7 +9,8 @@ import uuid
 
 from conftest import statement
 
-from lrs.plugins import hook_failures
+from lrs.hookspecs import hookimpl
+from lrs.plugins import call_each, hook_failures
 
 from .conftest import stored_modes
 from .sample_plugins import (
@@ -194,3 +195,41 @@ def test_reclassify_applies_new_rules_only_where_the_fingerprint_differs(lrs_wit
 
     again = after.reclassify(batch_size=2)
     assert again["examined"] == 0  # nothing left with another fingerprint
+
+
+# --- start-up hooks: each plugin on its own --------------------------------------------------------------
+
+
+class Frameworks:
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    @hookimpl
+    def lrs_frameworks(self) -> list[dict]:
+        doc = {
+            "identifier": str(uuid.uuid5(uuid.NAMESPACE_URL, self.uri)),
+            "uri": self.uri,
+            "creator": "DfE",
+            "title": "KSS",
+            "lastChangeDateTime": "2026-11-23T00:00:00+00:00",
+        }
+        return [{"CFDocument": doc, "CFItems": []}]
+
+
+class BrokenFrameworks:
+    @hookimpl
+    def lrs_frameworks(self) -> list[dict]:
+        raise OSError("framework file missing")
+
+
+def test_call_each_skips_and_counts_a_failing_plugin_and_keeps_call_order(lrs_with):
+    lrs = lrs_with(
+        ("a", Frameworks("https://f.example/a")),
+        ("broken", BrokenFrameworks()),
+        ("b", Frameworks("https://f.example/b")),
+    )
+    before = hook_failures["broken"]
+    results = call_each(lrs.pm, "lrs_frameworks")
+    assert [name for name, _ in results] == ["b", "a"]  # last registered first, the broken one left out
+    assert results[0][1][0]["CFDocument"]["uri"] == "https://f.example/b"
+    assert hook_failures["broken"] == before + 1
