@@ -112,9 +112,15 @@ def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]
     pieces = []
     for statements in groups.values():
         statements.sort(key=lambda s: s.get("timestamp") or s["stored"])
-        definition: dict[str, Any] = {}
+        # What the LMS says of the activity (its type and name) wins over the journal's generic type; the
+        # participant's own description (why it was relevant) wins over the LMS's.
+        facts: dict[str, Any] = {}
+        notes: dict[str, Any] = {}
         for s in statements:
-            definition = {**definition, **((s["object"].get("definition")) or {})}
+            target = notes if s["verb"]["id"] == v.VERB_REFLECTED else facts
+            target.update(s["object"].get("definition") or {})
+        definition = {**notes, **facts}
+        description = text_of(notes.get("description")) or text_of(facts.get("description"))
         reflections = [s for s in statements if s["verb"]["id"] == v.VERB_REFLECTED] or statements
         learned = impact = peer = peer_learned = ""
         for s in reflections:
@@ -132,7 +138,7 @@ def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]
                 date=_date(statements[0]),
                 activity_type=type_label(definition.get("type")),
                 title=text_of(definition.get("name")) or statements[0]["object"]["id"],
-                description=text_of(definition.get("description")),
+                description=description,
                 learned=learned,
                 impact=impact,
                 peer_reflection=PeerReflection(peer or "a peer", peer_learned) if peer_learned else None,

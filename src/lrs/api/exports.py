@@ -1,0 +1,38 @@
+"""Exports of a learner's record: ``GET /api/learners/{agent}/exports/{name}?format=...&<options>``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from lrs.api.auth import authenticate_request, lrs
+from lrs.exporting import available_exporters, check_export_access, run_export
+from lrs.xapi.ifi import key_from_identifier
+
+exports_api = Blueprint("exports", __name__, url_prefix="/api")
+
+
+@exports_api.before_request
+def _authenticate() -> None:
+    if request.method != "OPTIONS":
+        authenticate_request()
+
+
+@exports_api.route("/exporters", methods=["GET"])
+def list_exporters():  # noqa: ANN201
+    """What can be exported, in which formats."""
+    return {
+        "exporters": [
+            {"name": e.name, "title": e.title, "formats": list(e.formats), "description": e.description}
+            for e in available_exporters(lrs()).values()
+        ]
+    }
+
+
+@exports_api.route("/learners/<path:agent>/exports/<name>", methods=["GET"])
+def export_learner(agent: str, name: str) -> Response:
+    agent_key = key_from_identifier(agent)
+    check_export_access(g.principal, agent_key)
+    file = run_export(lrs(), name, agent_key, request.args.to_dict())
+    response = Response(file.content, mimetype=file.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response

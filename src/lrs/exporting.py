@@ -1,0 +1,134 @@
+"""Exports: a learner's record assembled once and handed to the exporter a plugin contributed.
+
+Used by ``lrs export`` and by ``GET /api/learners/{agent}/exports/{name}`` alike. No HTTP and no SQL here.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from lrs.hookspecs import CompetencyLink, Exporter, ExportFile, ExportOptionError, ExportRecord
+from lrs.plugins import call_each
+from lrs.store.records import learner_statements
+from lrs.xapi.errors import Forbidden, NotFound, XAPIError
+from lrs.xapi.ifi import agent_key as key_of
+
+if TYPE_CHECKING:
+    from lrs.service import LRS, Principal
+
+log = logging.getLogger(__name__)
+
+
+def available_exporters(lrs: LRS) -> dict[str, Exporter]:
+    """Every exporter the plugins offer, by name; the first registered under a name wins (with a warning)."""
+    found: dict[str, Exporter] = {}
+    for plugin, exporters in call_each(lrs.pm, "lrs_exporters"):
+        for exporter in exporters or []:
+            if exporter.name in found:
+                log.warning("exporter %r from %s ignored: the name is taken", exporter.name, plugin)
+                continue
+            found[exporter.name] = exporter
+    return found
+
+
+def available_frameworks(lrs: LRS) -> dict[str, dict[str, Any]]:
+    """Framework URI -> CASE package, from every plugin's ``lrs_frameworks``."""
+    found: dict[str, dict[str, Any]] = {}
+    for _plugin, packages in call_each(lrs.pm, "lrs_frameworks"):
+        for package in packages or []:
+            found.setdefault(package["CFDocument"]["uri"], package)
+    return found
+
+
+def competency_links(lrs: LRS, statement: dict[str, Any]) -> list[CompetencyLink]:
+    """The framework items a statement evidences, combined over every plugin, de-duplicated, in order."""
+    links: list[CompetencyLink] = []
+    for _plugin, answer in call_each(lrs.pm, "lrs_competency_links", statement=statement):
+        for link in answer or []:
+            pair = CompetencyLink(*link)
+            if pair not in links:
+                links.append(pair)
+    return links
+
+
+def check_export_access(principal: Principal, agent_key: str) -> None:
+    """A participant exports only its own record; an admin (role admin, or the ``all`` scope) anyone's."""
+    if principal.role == "participant":
+        if principal.agent_key != agent_key:
+            raise Forbidden("a participant may export only their own record", rule="participant-own-data", path="agent")
+        return
+    if principal.role == "admin" or (principal.role is None and "all" in principal.scopes):
+        return
+    raise Forbidden("only the participant or an admin may export a learner's record", rule="export-access")
+
+
+def agent_object(agent_key: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The learner as an Agent: the latest seen as actor with that IFI, preferring one that carries a name."""
+    seen = [s.get("actor") or {} for s in reversed(statements)]
+    mine = [actor for actor in seen if key_of(actor) == agent_key]
+    named = [actor for actor in mine if actor.get("name")]
+    if named or mine:
+        return dict((named or mine)[0])
+    kind, _, value = agent_key.partition(":")
+    if kind == "account":
+        home, _, name = value.partition("|")
+        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+    return {"objectType": "Agent", kind: value}
+
+
+def learner_record(
+    lrs: LRS, agent_key: str, *, period_from: date | None = None, period_to: date | None = None
+) -> ExportRecord:
+    since = datetime.combine(period_from, time.min, tzinfo=UTC) if period_from else None
+    until = datetime.combine(period_to, time.max, tzinfo=UTC) if period_to else None
+    with lrs.db.read() as conn:
+        rows = learner_statements(conn, agent_key, since=since, until=until)
+    statements = [s for s, _ in rows]
+    frameworks = available_frameworks(lrs)
+    links: dict[str, list[CompetencyLink]] = {}
+    for statement in statements:
+        found = [link for link in competency_links(lrs, statement) if link.framework in frameworks]
+        if found:
+            links[statement["id"]] = found
+    named = {link.framework for found in links.values() for link in found}
+    return ExportRecord(
+        agent=agent_object(agent_key, statements),
+        agent_key=agent_key,
+        statements=statements,
+        modes={s["id"]: mode for s, mode in rows},
+        links=links,
+        frameworks={uri: frameworks[uri] for uri in named},
+        period_from=period_from,
+        period_to=period_to,
+    )
+
+
+def run_export(lrs: LRS, name: str, agent_key: str, options: dict[str, Any]) -> ExportFile:
+    """Run exporter ``name`` on the learner's record; several files come back as one ZIP."""
+    exporters = available_exporters(lrs)
+    exporter = exporters.get(name)
+    if exporter is None:
+        raise NotFound(
+            f"no exporter {name!r}; available: {', '.join(sorted(exporters)) or 'none'}", rule="exporter", path="name"
+        )
+    options = {**options, "format": options.get("format") or exporter.formats[0]}
+    if options["format"] not in exporter.formats:
+        raise XAPIError(
+            f"{name} writes {', '.join(exporter.formats)}, not {options['format']!r}", rule="export-format", path="format"
+        )
+    record = learner_record(lrs, agent_key)
+    try:
+        files = exporter.export(record, options)
+    except ExportOptionError as exc:
+        raise XAPIError(str(exc), rule="export-option", path=exc.option) from exc
+    if len(files) == 1:
+        return files[0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in files:
+            archive.writestr(file.filename, file.content)
+    return ExportFile(f"{name}.zip", "application/zip", buffer.getvalue())
