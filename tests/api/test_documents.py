@@ -60,7 +60,9 @@ def url(kind: str, doc_id: str | None = "doc-1", **extra: object) -> str:
 def create(client: XAPIClient, kind: str, body: object = None, doc_id: str = "doc-1", **extra: object) -> str:
     """Create a document (If-None-Match: *, which every resource and version accepts); returns its ETag."""
     response = client.put(
-        url(kind, doc_id, **extra), json=body if body is not None else {"a": 1}, headers={"If-None-Match": "*"}
+        url(kind, doc_id, **extra),
+        json=body if body is not None else {"a": 1},
+        headers={"If-None-Match": "*"},
     )
     assert response.status_code == 204, response.get_data(as_text=True)
     return response.headers["ETag"]
@@ -161,7 +163,11 @@ def test_documents_are_separate_per_registration_and_resource(client):
 
 
 def test_identified_group_may_own_an_agent_profile(client):
-    group = {"objectType": "Group", "name": "Cohort A", "account": {"homePage": "https://la.example", "name": "a"}}
+    group = {
+        "objectType": "Group",
+        "name": "Cohort A",
+        "account": {"homePage": "https://la.example", "name": "a"},
+    }
     create(client, "agent_profile", {"cohort": True}, agent=group)
     assert client.get(url("agent_profile", agent=group)).get_json() == {"cohort": True}
 
@@ -196,11 +202,15 @@ def test_post_merges_json_objects_at_the_top_level(client, kind):
     ("stored", "posted", "why"),
     [
         ((b"plain words", "text/plain"), (b'{"a": 1}', "application/json"), "stored-not-json"),
-        ((b'{"a": 1}', "application/json"), (b"abcdefg", "application/x-www-form-urlencoded"), "posted-not-json"),
+        (
+            (b'{"a": 1}', "application/json"),
+            (b"abcdefg", "application/x-www-form-urlencoded"),
+            "posted-not-json",
+        ),
         ((b'{"a": 1}', "application/json"), (BINARY, "image/png"), "posted-binary"),
-        ((b'{"a": 1}', "application/json"), (b'[1, 2]', "application/json"), "posted-array"),
+        ((b'{"a": 1}', "application/json"), (b"[1, 2]", "application/json"), "posted-array"),
         ((b'{"a": 1}', "application/json"), (b'"text"', "application/json"), "posted-string"),
-        ((b'[1, 2]', "application/json"), (b'{"a": 1}', "application/json"), "stored-array"),
+        ((b"[1, 2]", "application/json"), (b'{"a": 1}', "application/json"), "stored-array"),
     ],
 )
 def test_post_merge_needs_two_json_objects_else_400_and_nothing_changes(client, stored, posted, why):
@@ -217,7 +227,9 @@ def test_post_merge_needs_two_json_objects_else_400_and_nothing_changes(client, 
 def test_invalid_json_sent_as_json_is_400_for_put_and_post(client):
     create(client, "state", {"a": 1})
     for method in ("put", "post"):
-        response = getattr(client, method)(url("state", "other"), data=b'{"a": 1}{', content_type="application/json")
+        response = getattr(client, method)(
+            url("state", "other"), data=b'{"a": 1}{', content_type="application/json"
+        )
         assert response.status_code == 400
         assert error(response)["rule"] == "invalid-json"
     posted = client.post(url("state"), data=b'{"a": NaN}', content_type="application/json")
@@ -261,7 +273,10 @@ def test_state_id_list_by_registration(client):
     client.post(url("state", "elsewhere", activityId="https://lrs.example/activities/other"), json={})
     client.post(url("state", "sam's", agent=SAM), json={})
 
-    assert client.get(url("state", None, registration=registration)).get_json() == ["only-registered", "registered"]
+    assert client.get(url("state", None, registration=registration)).get_json() == [
+        "only-registered",
+        "registered",
+    ]
     # Without a registration: the whole activity + agent context, each id once.
     assert client.get(url("state", None)).get_json() == ["only-registered", "plain", "registered"]
 
@@ -290,7 +305,12 @@ def test_delete_all_state_without_registration_clears_the_whole_context(client):
     assert client.delete(url("state", None)).status_code == 204
     assert client.get(url("state", None)).get_json() == []
     assert client.get(url("state", None, registration=registration)).get_json() == []
-    assert client.get(url("state", "other-activity", activityId="https://lrs.example/activities/other")).status_code == 200
+    assert (
+        client.get(
+            url("state", "other-activity", activityId="https://lrs.example/activities/other")
+        ).status_code
+        == 200
+    )
     assert client.get(url("state", "other-agent", agent=SAM)).status_code == 200
 
 
@@ -322,7 +342,9 @@ def test_profiles_have_no_delete_all(client, kind):
 @ALL_KINDS
 def test_put_with_if_match(client, kind):
     etag = create(client, kind, {"v": 1})
-    stale = client.put(url(kind), json={"v": "stale"}, headers={"If-Match": '"1111111111111111111111111111111111111111"'})
+    stale = client.put(
+        url(kind), json={"v": "stale"}, headers={"If-Match": '"1111111111111111111111111111111111111111"'}
+    )
     assert stale.status_code == 412
     assert error(stale)["rule"] == "precondition-failed"
     assert client.get(url(kind)).get_json() == {"v": 1}
@@ -364,9 +386,14 @@ def test_if_none_match_star_creates_only_when_absent(client, kind):
 
 def test_if_none_match_with_a_tag(client):
     etag = create(client, "activity_profile", {"v": 1})
-    assert client.put(url("activity_profile"), json={"v": 2}, headers={"If-None-Match": etag}).status_code == 412
+    assert (
+        client.put(url("activity_profile"), json={"v": 2}, headers={"If-None-Match": etag}).status_code == 412
+    )
     other = '"0000000000000000000000000000000000000000"'
-    assert client.put(url("activity_profile"), json={"v": 3}, headers={"If-None-Match": other}).status_code == 204
+    assert (
+        client.put(url("activity_profile"), json={"v": 3}, headers={"If-None-Match": other}).status_code
+        == 204
+    )
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
@@ -513,7 +540,9 @@ def test_concurrent_conditional_puts_exactly_one_wins(lrs_instance, monkeypatch,
 def test_concurrent_creators_with_if_none_match_exactly_one_wins(lrs_instance):
     # No row to lock yet: the unique index decides, and the loser's retry sees the winner's document.
     service = DocumentService(lrs_instance.db)
-    query = xdocs.parse_document_query("agent_profile", "PUT", {k: [v] for k, v in params("agent_profile").items()}, "2.0.0")
+    query = xdocs.parse_document_query(
+        "agent_profile", "PUT", {k: [v] for k, v in params("agent_profile").items()}, "2.0.0"
+    )
     writers = 6
     barrier = threading.Barrier(writers)
     outcomes: list[str] = []
@@ -561,7 +590,9 @@ def test_concurrent_writers_over_http_exactly_one_wins(live_server, credential, 
 
     def write(n: int) -> None:
         barrier.wait()
-        code, _ = send("PUT", json.dumps({"v": n}).encode(), {"Content-Type": "application/json", "If-Match": etag})
+        code, _ = send(
+            "PUT", json.dumps({"v": n}).encode(), {"Content-Type": "application/json", "If-Match": etag}
+        )
         statuses.append(code)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(1, writers + 1)]
@@ -586,7 +617,9 @@ def test_concurrent_writers_over_http_exactly_one_wins(live_server, credential, 
     ],
 )
 def test_missing_required_parameter_is_400_naming_it(client, method, kind, missing):
-    response = getattr(client, method)(RESOURCES[kind] + "?" + urlencode(params(kind, **{missing: None})), json={})
+    response = getattr(client, method)(
+        RESOURCES[kind] + "?" + urlencode(params(kind, **{missing: None})), json={}
+    )
     assert response.status_code == 400
     assert error(response)["path"] == missing
     assert error(response)["rule"] == "parameter-required"
@@ -627,9 +660,7 @@ def test_malformed_agent_is_400(client, agent, path, rule):
 def test_broken_percent_encoding_of_the_agent_is_400(client):
     # As the conformance suite sends it: one character of the encoded JSON broken.
     agent = urlencode({"agent": json.dumps(SAM)}).replace("%3A", "%22", 1)
-    response = client.post(
-        f"/xapi/activities/state?activityId={ACTIVITY}&stateId=x&{agent}", json={"a": 1}
-    )
+    response = client.post(f"/xapi/activities/state?activityId={ACTIVITY}&stateId=x&{agent}", json={"a": 1})
     assert response.status_code == 400
 
 
@@ -663,7 +694,10 @@ def test_repeated_parameter_is_400(client):
 def test_unknown_parameter_on_the_profile_resources(client):
     assert error(client.get(url("activity_profile", agent=JO)))["path"] == "agent"
     assert error(client.get(url("agent_profile", activityId=ACTIVITY)))["path"] == "activityId"
-    assert error(client.put(url("agent_profile", registration=str(uuid.uuid4())), json={}))["path"] == "registration"
+    assert (
+        error(client.put(url("agent_profile", registration=str(uuid.uuid4())), json={}))["path"]
+        == "registration"
+    )
 
 
 def test_document_over_the_payload_limit_is_a_json_413(lrs_instance, credential):
@@ -724,10 +758,47 @@ def test_alternate_request_syntax_reaches_the_document_resources(client, credent
         "content": '{"via": "form"}',
     }
     response = client.flask.post(
-        "/xapi/activities/state?method=PUT", data=urlencode(form), content_type="application/x-www-form-urlencoded"
+        "/xapi/activities/state?method=PUT",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 204
     assert client.get(url("state")).get_json() == {"via": "form"}
+
+
+def test_a_content_type_with_control_characters_is_refused(client, credential):
+    # Only the alternate syntax can carry one (as a form field); it must never be replayed as a header.
+    auth = "Basic " + base64.b64encode(f"{credential[0]}:{credential[1]}".encode()).decode()
+    form = {
+        **params("state"),
+        "Authorization": auth,
+        "X-Experience-API-Version": "1.0.3",
+        "Content-Type": "text/plain\r\nSet-Cookie: x=1",
+        "content": "hello",
+    }
+    response = client.flask.post(
+        "/xapi/activities/state?method=PUT",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert error(response)["rule"] == "content-type"
+    assert client.get(url("state")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [
+        ("*", ("*",)),
+        ('"abc"', ("abc",)),
+        ('W/"abc", "def" ,ghi', ("abc", "def", "ghi")),
+        ("abc", ("abc",)),
+        ('"a,b", "c"', ("a,b", "c")),
+        ("", ()),
+    ],
+)
+def test_parse_etags(header, tags):
+    assert xdocs.parse_etags(header) == tags
 
 
 def test_version_2_answers_carry_the_2_0_0_header(client2):

@@ -42,11 +42,20 @@ def stored(client: XAPIClient, *statements: dict) -> None:
 def test_activity_has_the_canonical_definition_merged_from_statements(client):
     stored(
         client,
-        statement(object=activity({"name": {"en-GB": "First residential"}, "type": "http://adlnet.gov/expapi/activities/meeting"})),
+        statement(
+            object=activity(
+                {
+                    "name": {"en-GB": "First residential"},
+                    "type": "http://adlnet.gov/expapi/activities/meeting",
+                }
+            )
+        ),
     )
     stored(
         client,
-        statement(object=activity({"name": {"fr-FR": "Première résidence"}, "description": {"en-GB": "Two days"}})),
+        statement(
+            object=activity({"name": {"fr-FR": "Première résidence"}, "description": {"en-GB": "Two days"}})
+        ),
     )
     response = client.get(activities(ACTIVITY))
     assert response.status_code == 200
@@ -107,7 +116,11 @@ def test_activities_bad_parameters_are_400(client, query, path, rule):
 
 
 def test_person_combines_the_names_seen_with_the_agent_in_any_role(client):
-    group = {"objectType": "Group", "name": "Cohort A", "member": [{"name": "J. Bloggs", "mbox": JO["mbox"]}, SAM]}
+    group = {
+        "objectType": "Group",
+        "name": "Cohort A",
+        "member": [{"name": "J. Bloggs", "mbox": JO["mbox"]}, SAM],
+    }
     stored(client, statement(actor=JO))
     stored(client, statement(actor=SAM, object={**JO, "name": "Joanne Bloggs"}))
     stored(client, statement(actor=SAM, context={"instructor": {**JO, "name": "Ms Bloggs"}}))
@@ -194,13 +207,21 @@ def test_person_reads_only_the_latest_statements(client, monkeypatch):
     [
         ("", "agent", "parameter-required"),
         ("?agent=%7Bnot%20json", "agent", "agent-json"),
-        ("?" + urlencode({"agent": json.dumps({"objectType": "Agent", "name": "Rick James"})}), "agent", "ifi-count"),
+        (
+            "?" + urlencode({"agent": json.dumps({"objectType": "Agent", "name": "Rick James"})}),
+            "agent",
+            "ifi-count",
+        ),
         (
             "?" + urlencode({"agent": json.dumps({"objectType": "Group", "mbox": "mailto:g@la.example"})}),
             "agent",
             "agent-json",
         ),
-        ("?" + urlencode({"agent": json.dumps(JO), "activityId": ACTIVITY}), "activityId", "unknown-parameter"),
+        (
+            "?" + urlencode({"agent": json.dumps(JO), "activityId": ACTIVITY}),
+            "activityId",
+            "unknown-parameter",
+        ),
     ],
 )
 def test_agents_bad_parameters_are_400(client, query, path, rule):

@@ -64,7 +64,9 @@ def _no_content(etag: str | None = None) -> Response:
 def _get_one(address: xdocs.DocumentAddress, pre: xdocs.Preconditions) -> Response:
     doc = documents().get(address)
     if doc is None:
-        raise NotFound(f"no {xdocs.RESOURCES[address.kind].name} document with that id", path=_id_param(address))
+        raise NotFound(
+            f"no {xdocs.RESOURCES[address.kind].name} document with that id", path=_id_param(address)
+        )
     if xdocs.read_is_not_modified(pre, doc.etag):
         response = Response(status=304)
     else:

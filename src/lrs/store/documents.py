@@ -34,7 +34,11 @@ def _one(address: DocumentAddress) -> list:
 
 def _context(address: DocumentAddress) -> list:
     """Every document of the context: activity + agent, and the registration only when one was given."""
-    conds = [D.c.kind == address.kind, D.c.activity_iri == address.activity_iri, D.c.agent_key == address.agent_key]
+    conds = [
+        D.c.kind == address.kind,
+        D.c.activity_iri == address.activity_iri,
+        D.c.agent_key == address.agent_key,
+    ]
     if address.registration:
         conds.append(D.c.registration == address.registration)
     return conds

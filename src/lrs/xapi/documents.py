@@ -54,7 +54,9 @@ RESOURCES: dict[str, ResourceSpec] = {
     ACTIVITY_PROFILE: ResourceSpec(
         ACTIVITY_PROFILE, "Activity Profile", "profileId", scopes.PROFILE, True, False, False, False
     ),
-    AGENT_PROFILE: ResourceSpec(AGENT_PROFILE, "Agent Profile", "profileId", scopes.PROFILE, False, True, False, False),
+    AGENT_PROFILE: ResourceSpec(
+        AGENT_PROFILE, "Agent Profile", "profileId", scopes.PROFILE, False, True, False, False
+    ),
 }
 
 
@@ -261,6 +263,9 @@ def read_upload(content_type: str | None, content: bytes) -> Upload:
     """The body of a PUT or POST. A body sent as application/json must be JSON: a document that claims to be
     JSON and is not could never be merged, and the client's mistake is best reported at once."""
     ctype = (content_type or "").strip() or DEFAULT_CONTENT_TYPE
+    if any(ord(c) < 32 or ord(c) == 127 for c in ctype):
+        # Possible through the alternate syntax's form field; it would be replayed as a response header.
+        raise XAPIError("the Content-Type holds control characters", rule="content-type", path="Content-Type")
     if not is_json_type(ctype):
         return Upload(ctype, content, is_json=False)
     try:
@@ -301,15 +306,21 @@ def merge(current: StoredDocument, upload: Upload) -> NewDocument:
             path="Content-Type",
         )
     if not isinstance(upload.json_value, dict):
-        raise XAPIError("a POST merges a JSON object into the stored one; the body is JSON but not an object",
-                        rule="document-merge", path="")
+        raise XAPIError(
+            "a POST merges a JSON object into the stored one; the body is JSON but not an object",
+            rule="document-merge",
+            path="",
+        )
     try:
         stored = parse_json(current.content)
     except (ValueError, UnicodeDecodeError):
         stored = None
     if not isinstance(stored, dict):
-        raise XAPIError("the stored JSON document is not an object, so nothing can be merged into it; "
-                        "PUT to replace it", rule="document-merge", path="")
+        raise XAPIError(
+            "the stored JSON document is not an object, so nothing can be merged into it; PUT to replace it",
+            rule="document-merge",
+            path="",
+        )
     merged = {**stored, **upload.json_value}
     content = json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return NewDocument(JSON_TYPE, content, etag_for(content))

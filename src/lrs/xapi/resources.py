@@ -27,7 +27,9 @@ def _only(params: Mapping[str, Sequence[str]], name: str, resource: str) -> str:
     unknown = sorted(set(params) - {name})
     if unknown:
         raise XAPIError(
-            f"{unknown[0]} is not a parameter of the {resource} resource", rule="unknown-parameter", path=unknown[0]
+            f"{unknown[0]} is not a parameter of the {resource} resource",
+            rule="unknown-parameter",
+            path=unknown[0],
         )
     values = params.get(name) or []
     if not values:
