@@ -413,8 +413,9 @@ def ilm(level: int, units: list[Unit]) -> Package:
         "officialSourceURL": "https://register.ofqual.gov.uk/",
         "adoptionStatus": "Draft",
         "notes": (
-            "Licence: the template's codes and titles were written for this project. ILM units, learning "
-            "outcomes and assessment criteria are (c) ILM / City & Guilds and are not reproduced.\n"
+            "Licence: Apache-2.0, like the rest of the LRS repository (a template written for the project). "
+            "ILM's own units, learning outcomes and assessment criteria are (c) ILM / City & Guilds and are "
+            "not reproduced.\n"
             f"Shipped: a REPRESENTATIVE CENTRE TEMPLATE of an ILM Level {level} leadership and management "
             f"qualification: {len(units)} units -> learning outcomes -> assessment criteria, with codes "
             f"('{prefix} U1', '{prefix} U1 LO1', '{prefix} U1 AC1.1') and short neutral titles. These are NOT "
