@@ -645,6 +645,8 @@ def test_put_and_post_need_the_document_id(client, method, kind):
         ('{"mbox_sha1sum": "abc"}', "agent.mbox_sha1sum", "mbox-sha1sum-format"),
         ('{"account": {"name": "sam"}}', "agent.account.homePage", "iri"),
         ('{"objectType": "Activity", "mbox": "mailto:jo@la.example"}', "agent", "agent-json"),
+        ('{"mbox": "mailto:jo@la.example", "email": "jo@la.example"}', "agent.email", "unknown-property"),
+        ('{"mbox": "mailto:jo@la.example", "member": []}', "agent.member", "unknown-property"),
     ],
 )
 def test_malformed_agent_is_400(client, agent, path, rule):

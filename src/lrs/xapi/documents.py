@@ -139,6 +139,14 @@ def parse_agent(param: str, raw: str, *, allow_group: bool = True) -> tuple[dict
     allowed = ("Agent", "Group") if allow_group else ("Agent",)
     if object_type not in allowed:
         raise _bad(param, f"{param}.objectType must be {' or '.join(allowed)}", rule="agent-json")
+    known = {"objectType", "name", *IFI_PROPERTIES} | ({"member"} if object_type == "Group" else set())
+    extra = sorted(set(agent) - known)
+    if extra:
+        raise _bad(
+            f"{param}.{extra[0]}",
+            f"{extra[0]!r} is not a property of an {object_type}",
+            rule="unknown-property",
+        )
     present = [p for p in IFI_PROPERTIES if p in agent]
     if len(present) != 1:
         kind = "an identified Group" if object_type == "Group" else "an Agent"
