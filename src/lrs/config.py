@@ -19,6 +19,12 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _xapi_version(value: str) -> str:
+    if value not in ("1.0.3", "2.0.0"):
+        raise SystemExit(f"LRS_XAPI_DEFAULT_VERSION must be 1.0.3 or 2.0.0, got {value!r}")
+    return value
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
 
@@ -51,6 +57,8 @@ class Settings:
     authority_home_page: str = "https://lrs.local/"
     #: Allowed CORS origins, comma separated; "*" allows any (credentials still required).
     cors_origins: str = "*"
+    #: The xAPI version named in answers to requests that declared none (e.g. the 400 for a missing header).
+    xapi_default_version: str = "2.0.0"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -73,6 +81,7 @@ class Settings:
             sqlite_synchronous=(env.get("LRS_SQLITE_SYNCHRONOUS") or base.sqlite_synchronous).upper(),
             authority_home_page=env.get("LRS_AUTHORITY_HOME_PAGE") or base.authority_home_page,
             cors_origins=env.get("LRS_CORS_ORIGINS") or base.cors_origins,
+            xapi_default_version=_xapi_version(env.get("LRS_XAPI_DEFAULT_VERSION") or base.xapi_default_version),
         )
 
     @property

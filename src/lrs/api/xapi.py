@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from lrs.api.auth import authenticate_request
 from lrs.xapi.errors import XAPIError
@@ -22,7 +22,7 @@ def _negotiate_and_authenticate() -> None:
     if request.method == "OPTIONS":
         return  # CORS preflight carries no credentials
     if request.endpoint == "xapi.about":
-        g.xapi_version = rules_version(request.headers.get(VERSION_HEADER, "")) or "1.0.3"
+        g.xapi_version = rules_version(request.headers.get(VERSION_HEADER, "")) or current_app.extensions["lrs"].settings.xapi_default_version
         return
     header = request.headers.get(VERSION_HEADER)
     if not header:
@@ -45,8 +45,9 @@ def _negotiate_and_authenticate() -> None:
 @xapi.after_app_request
 def _version_header(response):  # noqa: ANN001, ANN202
     if request.path.startswith("/xapi"):
-        # A request that negotiated no version hears the newest this LRS speaks.
-        response.headers[VERSION_HEADER] = "1.0.3" if g.get("xapi_version") == "1.0.3" else "2.0.0"
+        # A request that negotiated no version hears the operator's default (the newest, unless configured).
+        version = g.get("xapi_version") or current_app.extensions["lrs"].settings.xapi_default_version
+        response.headers[VERSION_HEADER] = version
         if request.path.rstrip("/").endswith("/statements") and CONSISTENT_THROUGH not in response.headers:
             # On every statements answer, errors included: clients read it to know how fresh a result is.
             response.headers[CONSISTENT_THROUGH] = iso(datetime.now(UTC))
