@@ -266,7 +266,15 @@ def parse_duration(value: str) -> timedelta | isodate.Duration:
 
     More than 0.01 s precision is accepted (both rule sets say an LRS should not reject it).
     """
-    if not isinstance(value, str) or _DURATION.fullmatch(value) is None:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT1H30M or P3DT4H5.25S")
+    return _parse_duration(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_duration(value: str) -> timedelta | isodate.Duration:
+    # Cached: statements repeat a handful of durations, and isodate is the slowest check of a statement.
+    if _DURATION.fullmatch(value) is None:
         raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT1H30M or P3DT4H5.25S")
     fraction = _FRACTION.search(value)
     if fraction is not None and fraction.end() != len(value):

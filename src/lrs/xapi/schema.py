@@ -321,6 +321,19 @@ class Extensions(XAPIField):
                 )
 
 
+class Forbidden(XAPIField):
+    """A property xAPI names but refuses here, with a rule more telling than unknown-property (a
+    SubStatement's id, for one)."""
+
+    def __init__(self, rule: str, message: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rule = rule
+        self.message = message
+
+    def check(self, value: Any, path: str, problems: Problems) -> None:
+        problems.append(Problem(self.rule, path, self.message))
+
+
 class ListOf(fields.List):
     """A JSON array of ``inner``; ``min_length`` with ``empty_rule`` when the array must not be empty."""
 
@@ -582,8 +595,6 @@ class XAPISchema(Schema):
     what: ClassVar[str] = "this object"
     #: Whole-object rules, run after the properties (and skipped when they had problems).
     object_rules: ClassVar[tuple[ObjectRule, ...]] = ()
-    #: Properties refused with a rule more telling than unknown-property: name -> (rule, message).
-    forbidden: ClassVar[dict[str, tuple[str, str]]] = {}
 
     @validates_schema(pass_original=True)
     def _object_rules(self, data: Any, original_data: Any, **kwargs: Any) -> None:
@@ -760,16 +771,13 @@ class AttachmentSchema(XAPISchema):
 
 
 _AGENT_OR_GROUP_KEYS = frozenset((*IFI_PROPERTIES, "member"))
-_SUBSTATEMENT_ONLY_IN_STATEMENT = (
-    "a SubStatement cannot have {key}: only a statement the LRS stores carries it"
-)
 
 
-def _substatement_forbidden() -> dict[str, tuple[str, str]]:
-    return {
-        key: ("substatement-property", _SUBSTATEMENT_ONLY_IN_STATEMENT.format(key=key))
-        for key in ("id", "stored", "version", "authority")
-    }
+def _only_in_statements(key: str) -> Forbidden:
+    return Forbidden(
+        "substatement-property",
+        f"a SubStatement cannot have {key}: only a statement the LRS stores carries it",
+    )
 
 
 def _object(substatement: type[Schema] | None) -> Polymorphic:
@@ -801,7 +809,6 @@ def _object(substatement: type[Schema] | None) -> Polymorphic:
 class SubStatementSchema103(XAPISchema):
     what = "a SubStatement"
     object_rules = (context_rule,)
-    forbidden = _substatement_forbidden()
     objectType = ObjectType("SubStatement", required=True)
     actor = _actor(required=True)
     verb = fields.Nested(VerbSchema, required=True)
@@ -810,6 +817,10 @@ class SubStatementSchema103(XAPISchema):
     context = fields.Nested(ContextSchema103)
     timestamp = Timestamp()
     attachments = ListOf(fields.Nested(AttachmentSchema))
+    id = _only_in_statements("id")
+    stored = _only_in_statements("stored")
+    version = _only_in_statements("version")
+    authority = _only_in_statements("authority")
 
 
 class SubStatementSchema200(SubStatementSchema103):
