@@ -11,6 +11,7 @@ import zipfile
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from lrs.competency.evidence import links_for, registry
 from lrs.hookspecs import CompetencyLink, Exporter, ExportFile, ExportOptionError, ExportRecord
 from lrs.plugins import call_each
 from lrs.store.records import learner_statements
@@ -33,26 +34,6 @@ def available_exporters(lrs: LRS) -> dict[str, Exporter]:
                 continue
             found[exporter.name] = exporter
     return found
-
-
-def available_frameworks(lrs: LRS) -> dict[str, dict[str, Any]]:
-    """Framework URI -> CASE package, from every plugin's ``lrs_frameworks``."""
-    found: dict[str, dict[str, Any]] = {}
-    for _plugin, packages in call_each(lrs.pm, "lrs_frameworks"):
-        for package in packages or []:
-            found.setdefault(package["CFDocument"]["uri"], package)
-    return found
-
-
-def competency_links(lrs: LRS, statement: dict[str, Any]) -> list[CompetencyLink]:
-    """The framework items a statement evidences, combined over every plugin, de-duplicated, in order."""
-    links: list[CompetencyLink] = []
-    for _plugin, answer in call_each(lrs.pm, "lrs_competency_links", statement=statement):
-        for link in answer or []:
-            pair = CompetencyLink(*link)
-            if pair not in links:
-                links.append(pair)
-    return links
 
 
 def check_export_access(principal: Principal, agent_key: str) -> None:
@@ -88,10 +69,11 @@ def learner_record(
     with lrs.db.read() as conn:
         rows = learner_statements(conn, agent_key, since=since, until=until)
     statements = [s for s, _ in rows]
-    frameworks = available_frameworks(lrs)
+    reg = registry(lrs)
+    frameworks = reg.packages
     links: dict[str, list[CompetencyLink]] = {}
     for statement in statements:
-        found = [link for link in competency_links(lrs, statement) if link.framework in frameworks]
+        found = links_for(lrs, statement, reg)
         if found:
             links[statement["id"]] = found
     named = {link.framework for found in links.values() for link in found}

@@ -113,8 +113,20 @@ class LRS:
                 conn, prepared, can_define=can_define, attachments=attachments
             )
         )
-        self._notify_stored([p.payload for p in prepared])
+        stored_payloads = [p.payload for p in prepared]
+        self._notify_stored(stored_payloads)
+        self._link_evidence(stored_payloads)
         return ids
+
+    def _link_evidence(self, statements: list[dict[str, Any]]) -> None:
+        """Derive evidence links after the commit; a failure is logged and `lrs evidence rebuild` repairs it."""
+        from lrs.competency.evidence import link_statements
+
+        try:
+            link_statements(self, statements)
+        except Exception:
+            log.exception("evidence linking failed; run `lrs evidence rebuild`")
+            hook_failures["evidence-links"] += 1
 
     def _prepare(
         self, statement: dict[str, Any], stored: datetime, principal: Principal, version: str

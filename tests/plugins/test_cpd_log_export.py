@@ -15,7 +15,6 @@ from conftest import make_credential
 from pypdf import PdfReader
 
 from lrs.cli import cli
-from lrs.hookspecs import hookimpl
 from lrs.learning import vocabulary as v
 
 JO = "mailto:jo@la.example"
@@ -28,33 +27,10 @@ SWE = "https://w3id.org/xapi/social-work-leadership/frameworks/swe-professional-
 KSS = "https://w3id.org/xapi/social-work-leadership/frameworks/kss-practice-leaders"
 
 
-class SmallFramework:
-    """A test plugin: two frameworks' worth of items, and links from the standards extension."""
-
-    @hookimpl
-    def lrs_frameworks(self):  # noqa: ANN201
-        def package(uri: str, items: list[tuple[str, str]]) -> dict:
-            return {
-                "CFDocument": {"identifier": uri, "uri": uri, "title": uri, "creator": "test", "lastChangeDateTime": "2026-01-01T00:00:00Z"},
-                "CFItems": [
-                    {"identifier": code, "uri": f"{uri}/{code}", "humanCodingScheme": label, "fullStatement": label, "lastChangeDateTime": "2026-01-01T00:00:00Z"}
-                    for code, label in items
-                ],
-            }
-
-        return [package(SWE, [("4.6", "SWE 4.6"), ("4.2", "SWE 4.2")]), package(KSS, [("5", "KSS-PL 5")])]
-
-    @hookimpl
-    def lrs_competency_links(self, statement):  # noqa: ANN001, ANN201
-        iris = ((statement.get("context") or {}).get("extensions") or {}).get(v.EXT_STANDARDS) or []
-        return [(iri.rsplit("/", 1)[0], iri) for iri in iris]
-
-
 @pytest.fixture
 def lrs_with_framework(lrs_instance):  # noqa: ANN001, ANN201
-    lrs_instance.pm.register(SmallFramework(), name="small-framework")
-    yield lrs_instance
-    lrs_instance.pm.unregister(name="small-framework")
+    """The built-in frameworks (SWE standards, KSS for practice leaders) give the standards their codes."""
+    return lrs_instance
 
 
 def basic(key: str, secret: str) -> dict[str, str]:
@@ -241,18 +217,6 @@ def test_bad_requests_name_the_parameter(year):
 
 def test_cli_export_writes_the_file(year, tmp_path, monkeypatch, settings):
     monkeypatch.setenv("LRS_DATABASE_URL", settings.database_url)
-    # The CLI builds its own plugin manager: give it the same test framework plugin.
-    from lrs import cli as cli_module
-
-    original = cli_module.Context.lrs.fget
-
-    def lrs_with_plugin(self):  # noqa: ANN001, ANN202
-        instance = original(self)
-        if instance.pm.get_plugin("small-framework") is None:
-            instance.pm.register(SmallFramework(), name="small-framework")
-        return instance
-
-    monkeypatch.setattr(cli_module.Context, "lrs", property(lrs_with_plugin))
     target = tmp_path / "jo.csv"
     result = CliRunner().invoke(
         cli, ["export", "cpd-log", "--agent", JO, "--year", "2026", "--format", "csv", "-o", str(target)]

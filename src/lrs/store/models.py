@@ -167,3 +167,27 @@ class Document(Base):
             unique=True,
         ),
     )
+
+
+class ImportedFramework(Base):
+    """A competency framework an operator imported (`lrs frameworks import`), as its CASE package."""
+
+    __tablename__ = "frameworks"
+
+    uri: Mapped[str] = mapped_column(Text, primary_key=True)
+    slug: Mapped[str] = mapped_column(Text, nullable=False)
+    package: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False)
+    imported: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class EvidenceLink(Base):
+    """A statement evidences a framework item. Derived from statements; `lrs evidence rebuild` remakes it."""
+
+    __tablename__ = "evidence_links"
+
+    statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agent_key: Mapped[str] = mapped_column(Text, nullable=False)
+    framework_uri: Mapped[str] = mapped_column(Text, nullable=False)
+    item_uri: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = (Index("ix_evidence_agent_framework", "agent_key", "framework_uri"),)

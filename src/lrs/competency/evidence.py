@@ -1,0 +1,200 @@
+"""Frameworks in force and the evidence statements give for their items.
+
+A statement evidences an item when it says so (the item's IRI in ``context.contextActivities.category``, or in
+the ``standards`` context extension that journal entries use), or when a plugin's ``lrs_competency_links`` says
+so. Links are derived data: kept in an indexed table for the evidence matrix, remade by ``rebuild``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lrs.competency.frameworks import Framework, load_case_package
+from lrs.hookspecs import CompetencyLink
+from lrs.learning.vocabulary import EXT_STANDARDS
+from lrs.plugins import call_each
+from lrs.store import evidence as store
+from lrs.xapi.ifi import agent_key
+from lrs.xapi.statement import context_activities
+
+if TYPE_CHECKING:
+    from lrs.service import LRS
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+@dataclass
+class Registry:
+    """Every framework in force, by URI, and which framework each item IRI belongs to."""
+
+    frameworks: dict[str, Framework]
+    packages: dict[str, dict[str, Any]]
+    item_framework: dict[str, str]
+    version: tuple[int, str]
+
+
+def registry(lrs: LRS) -> Registry:
+    """Frameworks from plugins (the built-ins among them) and from imports, reloaded when an import happened."""
+    with lrs.db.read() as conn:
+        version = store.imported_version(conn)
+    cached: Registry | None = lrs.__dict__.get("_framework_registry")
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:
+        packages: dict[str, dict[str, Any]] = {}
+        for plugin, answer in call_each(lrs.pm, "lrs_frameworks"):
+            for package in answer or []:
+                uri = package["CFDocument"]["uri"]
+                if uri in packages:
+                    log.warning("framework %s from %s ignored: another plugin gives it", uri, plugin)
+                    continue
+                packages[uri] = package
+        with lrs.db.read() as conn:
+            for package in store.imported_packages(conn):
+                packages[package["CFDocument"]["uri"]] = package  # an import replaces a shipped framework
+        frameworks = {}
+        for uri, package in packages.items():
+            try:
+                frameworks[uri] = load_case_package(package)
+            except Exception:  # one broken package must not hide the others
+                log.exception("framework %s could not be loaded", uri)
+        item_framework = {item.uri: uri for uri, fw in frameworks.items() for item in fw.items}
+        built = Registry(frameworks, {u: packages[u] for u in frameworks}, item_framework, version)
+        lrs.__dict__["_framework_registry"] = built
+        return built
+
+
+def stated_items(statement: dict[str, Any]) -> list[str]:
+    """Item IRIs a statement names itself: category context activities and the standards extension."""
+    ctx = statement.get("context") or {}
+    iris = [a.get("id") for a in context_activities(ctx).get("category", []) if isinstance(a, dict)]
+    standards = (ctx.get("extensions") or {}).get(EXT_STANDARDS)
+    if isinstance(standards, list):
+        iris += [s for s in standards if isinstance(s, str)]
+    return [i for i in iris if isinstance(i, str)]
+
+
+def links_for(lrs: LRS, statement: dict[str, Any], reg: Registry | None = None) -> list[CompetencyLink]:
+    """What a statement evidences, in frameworks the LRS knows: stated items plus plugins' rules."""
+    reg = reg or registry(lrs)
+    links: list[CompetencyLink] = []
+    for iri in stated_items(statement):
+        if iri in reg.item_framework:
+            links.append(CompetencyLink(reg.item_framework[iri], iri))
+    for _plugin, answer in call_each(lrs.pm, "lrs_competency_links", statement=statement):
+        for pair in answer or []:
+            link = CompetencyLink(*pair)
+            fw = reg.frameworks.get(link.framework)
+            if fw is None or fw.item_by_uri(link.item) is None:
+                log.warning("ignoring a link to unknown framework item %s", link.item)
+                continue
+            links.append(link)
+    return list(dict.fromkeys(links))
+
+
+def link_statements(lrs: LRS, statements: list[dict[str, Any]]) -> int:
+    """Remake the links of these (stored) statements. Returns how many links they now have."""
+    reg = registry(lrs)
+    rows = []
+    for statement in statements:
+        if statement.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided":
+            continue
+        learner = agent_key(statement.get("actor") or {})
+        if not learner:
+            continue
+        rows += [
+            {"statement_id": statement["id"], "agent_key": learner, "framework_uri": f, "item_uri": i}
+            for f, i in links_for(lrs, statement, reg)
+        ]
+    ids = [s["id"] for s in statements]
+    lrs.db.write(lambda conn: store.replace_links(conn, ids, rows))
+    return len(rows)
+
+
+def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
+    """Drop every link and derive them again from the stored statements."""
+    lrs.db.write(store.clear_links)
+    after, examined, linked = 0, 0, 0
+    while True:
+        with lrs.db.read() as conn:
+            batch = store.statements_after(conn, after, batch_size)
+        if not batch:
+            break
+        linked += link_statements(lrs, [payload for _, payload in batch])
+        examined += len(batch)
+        after = batch[-1][0]
+    return {"statements": examined, "links": linked}
+
+
+def import_framework(lrs: LRS, data: Any) -> tuple[Framework, bool]:
+    """Check a CASE package and keep it. Returns the framework and whether it replaced one of the same URI."""
+    from lrs.xapi.errors import XAPIError
+
+    if not isinstance(data, dict):
+        raise XAPIError("a framework is a CASE package (a JSON object)", rule="framework-invalid", path="")
+    framework = load_case_package(data)
+    replaced = lrs.db.write(lambda conn: store.save_framework(conn, framework.uri, framework.slug, data))
+    lrs.__dict__.pop("_framework_registry", None)
+    return framework, replaced
+
+
+def _text(language_map: Any) -> str:
+    if isinstance(language_map, dict) and language_map:
+        for tag in ("en-GB", "en", "en-US", "und"):
+            if isinstance(language_map.get(tag), str):
+                return language_map[tag]
+        return str(next(iter(language_map.values())))
+    return ""
+
+
+def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any]:
+    """For each item of the framework: the learner's evidence (statement id, date, mode, title, reflection
+    excerpt), and which items have none."""
+    from lrs.xapi.errors import NotFound
+
+    reg = registry(lrs)
+    framework = reg.frameworks.get(framework_uri) or next(
+        (f for f in reg.frameworks.values() if f.slug == framework_uri), None
+    )
+    if framework is None:
+        raise NotFound(f"no framework {framework_uri!r}", rule="framework", path="framework")
+    with lrs.db.read() as conn:
+        rows = store.evidence_for(conn, learner, framework.uri)
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for item_uri, statement, mode in rows:
+        result = statement.get("result") or {}
+        reflection = result.get("response") or ""
+        definition = (statement.get("object") or {}).get("definition") or {}
+        by_item.setdefault(item_uri, []).append(
+            {
+                "statement_id": statement["id"],
+                "date": (statement.get("timestamp") or statement["stored"])[:10],
+                "mode": mode,
+                "title": _text(definition.get("name")) or statement["object"].get("id"),
+                "verb": statement["verb"]["id"],
+                "reflection_excerpt": reflection[:280] + ("…" if len(reflection) > 280 else ""),
+            }
+        )
+    items = [
+        {
+            "uri": item.uri,
+            "code": item.code,
+            "title": item.title,
+            "type": item.item_type,
+            "parent": next((p.uri for p in framework.items if p.id == item.parent_id), None),
+            "evidence": by_item.get(item.uri, []),
+        }
+        for item in framework.items
+    ]
+    leaves = {item.uri for item in framework.leaves()}
+    return {
+        "agent": learner,
+        "framework": {"uri": framework.uri, "slug": framework.slug, "title": framework.title},
+        "items": items,
+        "without_evidence": [i["code"] for i in items if i["uri"] in leaves and not i["evidence"]],
+        "evidenced": sum(1 for i in items if i["evidence"]),
+    }

@@ -1,0 +1,70 @@
+"""Imported frameworks and evidence links: SQL only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from lrs.store.models import EvidenceLink, ImportedFramework, Statement
+
+F = ImportedFramework.__table__
+E = EvidenceLink.__table__
+S = Statement.__table__
+
+
+def save_framework(conn: Connection, uri: str, slug: str, package: dict[str, Any]) -> bool:
+    """Store (or replace) an imported framework. True when it replaced one."""
+    existed = conn.execute(delete(F).where(F.c.uri == uri)).rowcount > 0
+    conn.execute(insert(F).values(uri=uri, slug=slug, package=package, imported=datetime.now(UTC)))
+    return existed
+
+
+def imported_packages(conn: Connection) -> list[dict[str, Any]]:
+    return [r.package for r in conn.execute(select(F.c.package).order_by(F.c.uri))]
+
+
+def imported_version(conn: Connection) -> tuple[int, str]:
+    """Changes whenever a framework is imported, so workers know to reload their registry."""
+    count, latest = conn.execute(select(func.count(), func.max(F.c.imported))).one()
+    return int(count), str(latest)
+
+
+def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, str]]) -> None:
+    if statement_ids:
+        conn.execute(delete(E).where(E.c.statement_id.in_(statement_ids)))
+    if rows:
+        conn.execute(insert(E), rows)
+
+
+def clear_links(conn: Connection) -> None:
+    conn.execute(delete(E))
+
+
+def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """Stored statements that can evidence something (not voiding), in store order, for a rebuild."""
+    rows = conn.execute(
+        select(S.c.seq, S.c.payload).where(S.c.seq > after_seq, S.c.is_voiding.is_(False)).order_by(S.c.seq).limit(limit)
+    )
+    return [(r.seq, r.payload) for r in rows]
+
+
+def evidence_for(conn: Connection, agent_key: str, framework_uri: str) -> list[tuple[str, dict[str, Any], str | None]]:
+    """(item IRI, statement, learning mode) for every link of the learner in the framework, voided ones left out,
+    oldest first."""
+    rows = conn.execute(
+        select(E.c.item_uri, S.c.payload, S.c.learning_mode)
+        .join(S, S.c.id == E.c.statement_id)
+        .where(E.c.agent_key == agent_key, E.c.framework_uri == framework_uri, S.c.voided.is_(False))
+        .order_by(S.c.timestamp, S.c.seq)
+    )
+    return [(r.item_uri, r.payload, r.learning_mode) for r in rows]
+
+
+def count_links(conn: Connection, statement_ids: Iterable[str] | None = None) -> int:
+    query = select(func.count()).select_from(E)
+    if statement_ids is not None:
+        query = query.where(E.c.statement_id.in_(list(statement_ids)))
+    return int(conn.execute(query).scalar() or 0)
