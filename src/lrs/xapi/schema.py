@@ -3,7 +3,7 @@ each value follows.
 
 This is the schema layer. It works as ordinary marshmallow (``StatementSchema103().validate(data)`` reports
 every broken rule), and ``lrs.xapi.validate`` compiles the same declarations into a plain-Python walker for
-the hot path, because marshmallow's general machinery costs several hundred microseconds per statement.
+the hot path, because marshmallow's general machinery costs about a millisecond per ordinary statement.
 So each rule lives in one place, in a field's ``check`` or a schema's ``object_rules``, and both run it.
 
 A rule appends :class:`~lrs.xapi.errors.Problem` objects (rule name, JSON path, message) to a list; it never
@@ -355,7 +355,7 @@ class OneOrMany(fields.Field):
     """An object of ``schema`` or an array of them (contextActivities values; the single form is
     normalised to an array when stored)."""
 
-    def __init__(self, schema: type[Schema], **kwargs: Any):
+    def __init__(self, schema: type[XAPISchema], **kwargs: Any):
         super().__init__(**kwargs)
         self.schema = schema
 
@@ -382,7 +382,7 @@ class Polymorphic(fields.Field):
 
     def __init__(
         self,
-        choices: dict[str, type[Schema]],
+        choices: dict[str, type[XAPISchema]],
         *,
         default: str | None,
         refused: dict[str, tuple[str, str]] | None = None,
@@ -397,7 +397,7 @@ class Polymorphic(fields.Field):
         self.type_required_for = type_required_for
         self.what = what
 
-    def select(self, value: Any, path: str) -> type[Schema] | Problem:
+    def select(self, value: Any, path: str) -> type[XAPISchema] | Problem:
         """The schema for ``value``, or the problem that stops it being validated further."""
         if not isinstance(value, dict):
             return _type_problem(value, path, self.what + " (a JSON object)")
@@ -587,7 +587,7 @@ class XAPISchema(Schema):
     class Meta:
         unknown = RAISE
 
-    error_messages: ClassVar[dict[str, str]] = {  # type: ignore[misc]
+    error_messages = {
         "unknown": "unknown-property: not a property of this xAPI object",
         "type": "type: must be a JSON object",
     }
@@ -780,9 +780,9 @@ def _only_in_statements(key: str) -> Forbidden:
     )
 
 
-def _object(substatement: type[Schema] | None) -> Polymorphic:
+def _object(substatement: type[XAPISchema] | None) -> Polymorphic:
     """The statement's object; inside a SubStatement (``substatement`` None) another one is refused."""
-    choices: dict[str, type[Schema]] = {
+    choices: dict[str, type[XAPISchema]] = {
         "Activity": ActivitySchema,
         "Agent": AgentSchema,
         "Group": GroupSchema,
