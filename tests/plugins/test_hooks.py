@@ -10,7 +10,7 @@ import uuid
 from conftest import statement
 
 from lrs.hookspecs import hookimpl
-from lrs.plugins import call_each, hook_failures
+from lrs.plugins import BUILTIN_PLUGINS, call_each, hook_failures
 
 from .conftest import stored_modes
 from .sample_plugins import (
@@ -26,6 +26,7 @@ from .sample_plugins import (
 
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 BUILTIN = "lrs.learning.plugin"
+assert BUILTIN in BUILTIN_PLUGINS
 
 
 def verb(iri: str) -> dict:
@@ -39,7 +40,7 @@ def test_builtin_is_registered_first_and_called_last(lrs_with):
     first, second = Classifier(MENTORED, "social"), Classifier(MENTORED, "formal")
     lrs = lrs_with(("first", first), ("second", second))
     registered = [name for name, _ in lrs.pm.list_name_plugin()]
-    assert registered == [BUILTIN, "first", "second"]
+    assert registered == [*BUILTIN_PLUGINS, "first", "second"]
     called = [impl.plugin_name for impl in reversed(lrs.pm.hook.lrs_classify_statement.get_hookimpls())]
     assert called == ["second", "first", BUILTIN]
 
@@ -230,6 +231,7 @@ def test_call_each_skips_and_counts_a_failing_plugin_and_keeps_call_order(lrs_wi
     )
     before = hook_failures["broken"]
     results = call_each(lrs.pm, "lrs_frameworks")
-    assert [name for name, _ in results] == ["b", "a"]  # last registered first, the broken one left out
+    # Last registered first, the broken one left out, the built-in frameworks (registered first) last.
+    assert [name for name, _ in results] == ["b", "a", "lrs.competency.plugin"]
     assert results[0][1][0]["CFDocument"]["uri"] == "https://f.example/b"
     assert hook_failures["broken"] == before + 1
