@@ -45,6 +45,20 @@ class Principal:
     agent_key: str | None = None
     cohorts: tuple[str, ...] = field(default_factory=tuple)
 
+    @classmethod
+    def from_credential(cls, row: dict[str, Any]) -> Principal:
+        """The principal of an active credential row (lrs.store.credentials)."""
+        return cls(
+            key=row["key"],
+            name=row["name"],
+            scopes=frozenset(row["scopes"]),
+            authority=row["authority"],
+            authority_key=agent_key(row["authority"]) or "",
+            role=row["role"],
+            agent_key=row["agent_key"],
+            cohorts=tuple(row["cohorts"] or ()),
+        )
+
     def allows(self, scope: str, *, read: bool) -> bool:
         return xscopes.allows(set(self.scopes), scope, read=read)
 
@@ -72,16 +86,7 @@ class LRS:
             row = credential_store.find_credential(conn, key)
         if row is None or row["revoked"] is not None:
             return None
-        principal = Principal(
-            key=row["key"],
-            name=row["name"],
-            scopes=frozenset(row["scopes"]),
-            authority=row["authority"],
-            authority_key=agent_key(row["authority"]) or "",
-            role=row["role"],
-            agent_key=row["agent_key"],
-            cohorts=tuple(row["cohorts"] or ()),
-        )
+        principal = Principal.from_credential(row)
         with self._cache_lock:
             self._credential_cache[key] = (now + self.settings.credential_cache_seconds, row["secret_hash"], principal)
         return principal if credential_store.secret_matches(secret, row["secret_hash"]) else None
@@ -284,16 +289,7 @@ class LRS:
             row = credential_store.find_credential(conn, key)
         if row is None or row["revoked"] is not None:
             return None
-        return Principal(
-            key=row["key"],
-            name=row["name"],
-            scopes=frozenset(row["scopes"]),
-            authority=row["authority"],
-            authority_key=agent_key(row["authority"]) or "",
-            role=row["role"],
-            agent_key=row["agent_key"],
-            cohorts=tuple(row["cohorts"] or ()),
-        )
+        return Principal.from_credential(row)
 
     def operator_principal(self) -> Principal:
         """The authority of statements an operator records from the command line without a credential."""
