@@ -355,6 +355,11 @@ class Workload:
             ctx["instructor"] = self.facilitator(cohort % 40 + rng.randrange(3))
         return ctx
 
+    def _project(self, j: int) -> dict[str, Any]:
+        return _activity(
+            f"{PLATFORM_HOME}/projects/{self.registration(j)}", "Service development project", v.TINCAN_PROJECT
+        )
+
     def _reflection(self, rng: random.Random, r_text: float, sentences: tuple[str, ...] = REFLECTION_SENTENCES) -> str:
         target = 300 + int(r_text * 1200)
         parts: list[str] = []
@@ -376,16 +381,14 @@ class Workload:
         instructor = False
         if kind == "attended-seminar":
             n = rng.randrange(len(SEMINAR_TOPICS))
-            obj = _activity(
-                f"{cohort_iri}/seminars/{n + 1}", f"Seminar {n + 1}: {SEMINAR_TOPICS[n]}", v.TYPE_SEMINAR
-            )
+            obj = _seminar(cohort_iri, n)
             parent = _activity(f"{cohort_iri}/seminars", "Monthly seminar series", v.TYPE_SEMINAR)
             verb = v.ADL_ATTENDED
             result = {"duration": f"PT{rng.choice((3, 4, 6))}H", "completion": True}
             instructor = True
         elif kind == "attended-residential":
             n = rng.randrange(3)
-            obj = _activity(f"{cohort_iri}/residentials/{n + 1}", f"Residential {n + 1}", v.TYPE_RESIDENTIAL)
+            obj = _residential(cohort_iri, n)
             verb = v.ADL_ATTENDED
             result = {"duration": f"P{rng.choice((1, 2))}D", "completion": True}
             instructor = True
@@ -438,7 +441,7 @@ class Workload:
             obj = _activity(
                 f"{cohort_iri}/discussions/{topic + 1}", f"Discussion: {SEMINAR_TOPICS[topic]}", TYPE_DISCUSSION
             )
-            parent = _activity(f"{cohort_iri}/seminars/{topic + 1}", f"Seminar {topic + 1}", v.TYPE_SEMINAR)
+            parent = _seminar(cohort_iri, topic)
             verb = VERB_COMMENTED
             result = {"response": self._reflection(rng, r_text * 0.4, COMMENT_SENTENCES + REFLECTION_SENTENCES)}
         elif kind == "mentored":
@@ -450,17 +453,11 @@ class Workload:
             what = rng.randrange(3)
             if what == 0:
                 n = rng.randrange(len(SEMINAR_TOPICS))
-                obj = _activity(f"{cohort_iri}/seminars/{n + 1}", f"Seminar {n + 1}", v.TYPE_SEMINAR)
+                obj = _seminar(cohort_iri, n)
             elif what == 1:
-                obj = _activity(
-                    f"{cohort_iri}/residentials/{rng.randrange(3) + 1}", "Residential", v.TYPE_RESIDENTIAL
-                )
+                obj = _residential(cohort_iri, rng.randrange(3))
             else:
-                obj = _activity(
-                    f"{PLATFORM_HOME}/projects/{self.registration(j)}",
-                    "Service development project",
-                    v.TINCAN_PROJECT,
-                )
+                obj = self._project(j)
             verb = v.VERB_REFLECTED
             text = self._reflection(rng, r_text)
             if rng.random() < 0.5:
@@ -468,11 +465,13 @@ class Workload:
             else:
                 result = {"extensions": {v.EXT_REFLECTION: text, v.EXT_IMPACT: self._reflection(rng, 0.0)}}
         elif kind in ("progressed-project", "led-change"):
-            obj = _activity(
-                f"{PLATFORM_HOME}/projects/{self.registration(j)}",
-                "Service development project",
-                v.TINCAN_PROJECT if kind == "progressed-project" else v.TYPE_CHANGE_LEADERSHIP,
-            )
+            if kind == "progressed-project":
+                obj = self._project(j)
+            else:
+                obj = _activity(
+                    f"{PLATFORM_HOME}/change/{self.registration(j)}", "Leading a change in my service",
+                    v.TYPE_CHANGE_LEADERSHIP,
+                )
             verb = v.ADL_PROGRESSED if kind == "progressed-project" else v.VERB_LED
             result = {"duration": f"PT{rng.randrange(1, 8)}H", "completion": False}
             if rng.random() < 0.6:
@@ -504,6 +503,15 @@ class Workload:
         if result is not None:
             stmt["result"] = result
         return stmt
+
+
+def _seminar(cohort_iri: str, n: int) -> dict[str, Any]:
+    """Seminar ``n`` of a cohort: the same IRI always carries the same definition, as from one LMS."""
+    return _activity(f"{cohort_iri}/seminars/{n + 1}", f"Seminar {n + 1}: {SEMINAR_TOPICS[n]}", v.TYPE_SEMINAR)
+
+
+def _residential(cohort_iri: str, n: int) -> dict[str, Any]:
+    return _activity(f"{cohort_iri}/residentials/{n + 1}", f"Residential {n + 1}", v.TYPE_RESIDENTIAL)
 
 
 def _activity(iri: str, name: str, type_iri: str) -> dict[str, Any]:
