@@ -98,6 +98,7 @@ class Config:
     paging_seconds: float = 30.0
     memory_pages: int = 50
     memory_concurrent_pages: int = 10
+    memory_seconds: float = 25.0
     whatif_seconds: float = 8.0
     profile_batches: int = 20
     profile_singles: int = 200
@@ -118,6 +119,7 @@ class Config:
             paging_seconds=10.0,
             memory_pages=10,
             memory_concurrent_pages=3,
+            memory_seconds=8.0,
             whatif_seconds=2.0,
             profile_batches=5,
             profile_singles=50,
@@ -603,8 +605,11 @@ def measure_queries(server: Server, secret: str, wl: Workload, cfg: Config) -> d
     try:
         for kind in QUERY_KINDS:
             rng = random.Random(f"{cfg.seed}:{kind}")
-            for _ in range(3):  # warm up this query's pages and code paths
+            for _ in range(3):  # warm up this query's pages and code paths (once if it is slow)
+                t0 = time.perf_counter()
                 client.get_json(_path(query_params(wl, kind, rng)))
+                if time.perf_counter() - t0 > 1.0:
+                    break
             times, counts, sizes = [], [], []
             deadline = time.monotonic() + cfg.query_seconds
             example = None
@@ -637,7 +642,9 @@ def measure_queries(server: Server, secret: str, wl: Workload, cfg: Config) -> d
             path: str | None = _path(params)
             pages = statements = 0
             page_times = []
-            while path and pages < 1000:
+            # One walk may not outlast the paging budget: an unfinished walk is reported as such.
+            walk_deadline = time.monotonic() + cfg.paging_seconds
+            while path and pages < 1000 and time.monotonic() < walk_deadline:
                 p0 = time.perf_counter()
                 status, body, _ = client.get_json(path)
                 page_times.append(time.perf_counter() - p0)
@@ -647,18 +654,24 @@ def measure_queries(server: Server, secret: str, wl: Workload, cfg: Config) -> d
                 statements += len(body["statements"])
                 path = body.get("more") or None
             walks.append({"seconds": time.perf_counter() - t0, "pages": pages, "statements": statements,
-                          "page": summary_ms(page_times)})
-        secs = [w["seconds"] for w in walks]
+                          "complete": not path, "page": summary_ms(page_times)})
+        complete = [w for w in walks if w["complete"]]
         out["paging_heavy_agent"] = {
             "record_statements": walks[0]["statements"],
             "pages": walks[0]["pages"],
             "page_size": 100,
-            "whole_record": {**summary_ms(secs)},
+            "complete": bool(complete),
+            "whole_record": summary_ms([w["seconds"] for w in complete]) if complete else {
+                "n": 0, "unfinished_after_seconds": round(walks[0]["seconds"], 1)},
             "per_page": walks[-1]["page"],
             "example": params,
         }
+        if not complete:
+            # Estimate from the pages it did: the record is ~HEAVY_RECORD statements, page size 100.
+            est = walks[0]["seconds"] / max(1, walks[0]["pages"]) * (wl.total // wl.heavy_every / 100 + 1)
+            out["paging_heavy_agent"]["estimated_whole_record_seconds"] = round(est, 1)
         log(f"  paging {walks[0]['statements']} statements in {walks[0]['pages']} pages: "
-            f"p50 {out['paging_heavy_agent']['whole_record']['p50_ms']} ms")
+            f"{out['paging_heavy_agent']['whole_record']}")
     finally:
         client.close()
     return out
@@ -673,8 +686,9 @@ def measure_memory(server: Server, secret: str, wl: Workload, cfg: Config) -> di
         path: str | None = _path({**params, "limit": "1000"})
         pages = statements = 0
         t0 = time.perf_counter()
+        deadline = time.monotonic() + cfg.memory_seconds
         try:
-            while path and pages < max_pages:
+            while path and pages < max_pages and time.monotonic() < deadline:
                 status, body, _ = client.get_json(path)
                 if status != 200:
                     raise RuntimeError(f"memory paging: HTTP {status}")
@@ -810,7 +824,8 @@ def whatif_phase(target: Target, url: str, wl: Workload, cfg: Config) -> dict[st
             analyze_seconds = time.perf_counter() - t0
             db.dispose()
             db = Database(url)
-            after = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds, run_proposed=False,
+            slow = {k: queries[k] for k in ("by_agent", "by_verb", "heavy_agent_page_2")}
+            after = whatif.compare(db, slow, seconds_per_kind=cfg.whatif_seconds, run_proposed=False,
                                    reference=reference)
             after.pop("reference")
             show(f"current query after ANALYZE ({analyze_seconds:.1f} s)", after)
@@ -909,10 +924,14 @@ def evaluate(result: dict[str, Any], cfg: Config) -> dict[str, Any]:
             p95 = q["queries"][kind]["p95_ms"]
             out[f"query_{kind}_p95_ms"] = {"target": f"< {TARGETS['query_p95_ms']} at N = {q['statements']:,}",
                                           "value": p95, "met": p95 < TARGETS["query_p95_ms"]}
-        paging = q["queries"]["paging_heavy_agent"]["whole_record"]
-        secs = paging["p95_ms"] / 1000
+        paging = q["queries"]["paging_heavy_agent"]
+        if paging["complete"]:
+            secs = paging["whole_record"]["p95_ms"] / 1000
+        else:
+            secs = paging.get("estimated_whole_record_seconds") or float("inf")
         out["paging_2000_record_seconds"] = {"target": f"< {TARGETS['paging_2000_seconds']} (p95)",
-                                             "value": round(secs, 3), "met": secs < TARGETS["paging_2000_seconds"]}
+                                             "value": round(secs, 3), "met": secs < TARGETS["paging_2000_seconds"],
+                                             "complete": paging["complete"]}
     return out
 
 
@@ -949,10 +968,15 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
     for kind in QUERY_KINDS:
         row(f"query {kind} p50 / p95 (ms)", lambda r, k=kind: f"{r['queries']['queries'][k]['p50_ms']} / "
             f"{r['queries']['queries'][k]['p95_ms']}{mark(r, f'query_{k}_p95_ms')}")
-    row("paging a ~2,000-statement record (s, p50 / p95)",
-        lambda r: f"{r['queries']['queries']['paging_heavy_agent']['whole_record']['p50_ms'] / 1000:.2f} / "
-        f"{r['queries']['queries']['paging_heavy_agent']['whole_record']['p95_ms'] / 1000:.2f}"
-        + mark(r, "paging_2000_record_seconds"))
+    def paging(r: dict[str, Any]) -> str:
+        p = r["queries"]["queries"]["paging_heavy_agent"]
+        if not p["complete"]:
+            return (f"unfinished after {p['whole_record']['unfinished_after_seconds']} s "
+                    f"(~{p['estimated_whole_record_seconds']} s est.)" + mark(r, "paging_2000_record_seconds"))
+        return (f"{p['whole_record']['p50_ms'] / 1000:.2f} / {p['whole_record']['p95_ms'] / 1000:.2f}"
+                + mark(r, "paging_2000_record_seconds"))
+
+    row("paging a ~2,000-statement record (s, p50 / p95)", paging)
     row("server RSS: baseline → peak, limit=1000 pages, 1 client (MiB)",
         lambda r: f"{r['queries']['memory']['baseline']['total_rss_mib']} → "
         f"{r['queries']['memory']['one_client']['peak_total_rss_mib']}")
