@@ -189,6 +189,15 @@ class Server:
         self.stop()
         raise RuntimeError(f"lrs serve did not answer within {timeout:.0f} s; see {self.log_path}")
 
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines: int = 30) -> list[str]:
+        try:
+            return self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return []
+
     def check(self) -> None:
         """Raise, with the end of the server's log, if ``lrs serve`` is no longer running."""
         if self.proc is None or self.proc.poll() is not None:

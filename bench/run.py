@@ -52,6 +52,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import harness  # noqa: E402
 import profiling  # noqa: E402
 import rawstore  # noqa: E402
+import report  # noqa: E402
 import whatif  # noqa: E402
 from harness import Client, CpuMeter, RssSampler, Server, summary_ms  # noqa: E402
 from workload import Workload  # noqa: E402
@@ -335,10 +336,25 @@ def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dic
                   cfg.clients, 30)
             unmeasured.extend(warm)
             sync_floor()
-            statements = take(cfg.case_statements[batch])
-            groups = [statements[k:k + batch] for k in range(0, len(statements), batch)]
-            bodies = [json.dumps(g).encode() for g in groups]
-            run = drive(server, secret, bodies, cfg.clients, cfg.case_seconds)
+            for attempt in (1, 2):
+                statements = take(cfg.case_statements[batch])
+                groups = [statements[k:k + batch] for k in range(0, len(statements), batch)]
+                bodies = [json.dumps(g).encode() for g in groups]
+                run = drive(server, secret, bodies, cfg.clients, cfg.case_seconds)
+                if server.alive():
+                    break
+                # Something outside the bench stopped the server (the machine is shared): start it again and
+                # run the case once more on new statements; what was acknowledged stays in the floor's data.
+                log(f"{target.name}: lrs serve stopped during batch {batch} (attempt {attempt}); restarting")
+                result.setdefault("server_restarts", []).append(
+                    {"batch": batch, "attempt": attempt, "log_tail": server.log_tail()})
+                for i in run["done_indexes"]:
+                    unmeasured.extend(groups[i])
+                server.stop()
+                if attempt == 2:
+                    server.check()
+                server.start()
+                sync_floor()
             sent = [groups[i] for i in run["done_indexes"]]
             n_sent = sum(len(g) for g in sent)
             lrs_sps = n_sent / run["wall_seconds"] if run["wall_seconds"] else 0.0
@@ -935,56 +951,6 @@ def evaluate(result: dict[str, Any], cfg: Config) -> dict[str, Any]:
     return out
 
 
-def markdown(results: dict[str, dict[str, Any]]) -> str:
-    names = list(results)
-    lines = ["| measure | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
-
-    def row(label: str, get: Any) -> None:
-        cells = []
-        for name in names:
-            try:
-                cells.append(get(results[name]))
-            except (KeyError, TypeError, IndexError):
-                cells.append("–")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-
-    def mark(r: dict[str, Any], key: str) -> str:
-        t = r["targets"].get(key)
-        return "" if t is None else (" ✅" if t["met"] else " ❌")
-
-    first = results[names[0]]
-    row("single POST p50 / p95 (ms)", lambda r: f"{r['ingest']['single_post']['p50_ms']} / "
-        f"{r['ingest']['single_post']['p95_ms']}{mark(r, 'single_post_p50_ms')}")
-    for case in first.get("ingest", {}).get("batches", []):
-        b = case["batch"]
-
-        def cell(r: dict[str, Any], b: int = b) -> str:
-            c = next(c for c in r["ingest"]["batches"] if c["batch"] == b)
-            return (f"{c['lrs']['statements_per_second']:,.0f} st/s vs floor "
-                    f"{c['floor']['best_statements_per_second']:,.0f} = {c['ratio_to_floor']:.2f}"
-                    + mark(r, f"batch_{b}_ratio_to_floor"))
-
-        row(f"ingest, batch {b} ({first['config']['clients']} clients)", cell)
-    for kind in QUERY_KINDS:
-        row(f"query {kind} p50 / p95 (ms)", lambda r, k=kind: f"{r['queries']['queries'][k]['p50_ms']} / "
-            f"{r['queries']['queries'][k]['p95_ms']}{mark(r, f'query_{k}_p95_ms')}")
-    def paging(r: dict[str, Any]) -> str:
-        p = r["queries"]["queries"]["paging_heavy_agent"]
-        if not p["complete"]:
-            return (f"unfinished after {p['whole_record']['unfinished_after_seconds']} s "
-                    f"(~{p['estimated_whole_record_seconds']} s est.)" + mark(r, "paging_2000_record_seconds"))
-        return (f"{p['whole_record']['p50_ms'] / 1000:.2f} / {p['whole_record']['p95_ms'] / 1000:.2f}"
-                + mark(r, "paging_2000_record_seconds"))
-
-    row("paging a ~2,000-statement record (s, p50 / p95)", paging)
-    row("server RSS: baseline → peak, limit=1000 pages, 1 client (MiB)",
-        lambda r: f"{r['queries']['memory']['baseline']['total_rss_mib']} → "
-        f"{r['queries']['memory']['one_client']['peak_total_rss_mib']}")
-    row("server RSS peak, limit=1000 pages, concurrent clients (MiB)",
-        lambda r: f"{r['queries']['memory']['concurrent_clients']['peak_total_rss_mib']}")
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a fast check: N = 50,000 and short cases (~3 min)")
@@ -1000,7 +966,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-queries", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work directory")
+    parser.add_argument("--report", nargs="+", metavar="FILE", help="print the Markdown report of results files")
     args = parser.parse_args(argv)
+    if args.report:
+        loaded = {}
+        for path in args.report:
+            data = json.loads(Path(path).read_text())
+            loaded[data.get("database", {}).get("engine") or Path(path).stem] = data
+        print(report.render(loaded))
+        return 0
 
     cfg = Config.quick(args.statements) if args.quick else Config.full(args.statements)
     for name in ("clients", "workers", "threads", "seed"):
@@ -1050,14 +1024,16 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "" if cfg.mode == "full" else f"-{cfg.mode}"
     elapsed = round(time.perf_counter() - t_start, 1)
+    commit_at_end = harness.git_commit(REPO)
     for name, result in results.items():
         result["elapsed_seconds"] = elapsed
+        # The tree is shared: say if src/ moved on while the bench ran (servers load the code when they start).
+        result["git_at_end"] = commit_at_end
         result["targets"] = evaluate(result, cfg)
         path = out_dir / f"{started.date().isoformat()}-{name}{suffix}.json"
         path.write_text(json.dumps(result, indent=2, default=str) + "\n")
         log(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
-    if all("ingest" in r and "queries" in r for r in results.values()):
-        print(markdown(results))
+    print(report.render(results))
     log(f"done in {elapsed} s")
     return 0
 
