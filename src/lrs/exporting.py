@@ -76,16 +76,20 @@ def learner_record(
         found = links_for(lrs, statement, reg)
         if found:
             links[statement["id"]] = found
-    named = {link.framework for found in links.values() for link in found}
+
+    def load_attachment(sha2: str) -> tuple[str, bytes] | None:
+        return lrs.attachments({sha2}).get(sha2)
+
     return ExportRecord(
         agent=agent_object(agent_key, statements),
         agent_key=agent_key,
         statements=statements,
         modes={s["id"]: mode for s, mode in rows},
         links=links,
-        frameworks={uri: frameworks[uri] for uri in named},
+        frameworks=dict(frameworks),
         period_from=period_from,
         period_to=period_to,
+        load_attachment=load_attachment,
     )
 
 

@@ -211,6 +211,56 @@ class ExportFile:
     content: bytes
 
 
+# --- assessment: decisions on evidence (docs/review.md) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """One assessor or IQA decision on a piece of evidence for one criterion. Each is itself an xAPI statement
+    (the reviewer as actor, a StatementRef object), so the trail is immutable and travels with the record."""
+
+    #: The decision statement's id.
+    statement_id: str
+    #: "accepted" or "referred" (an assessor on evidence); "confirmed" or "overturned" (an IQA on an assessor's
+    #: decision: an overturn turns accepted into referred and referred into accepted).
+    outcome: str
+    #: "assessor" or "iqa".
+    role: str
+    #: The evidence statement judged.
+    evidence_id: str
+    #: ``CFDocument.uri`` of the framework, and ``CFItem.uri`` of the criterion judged.
+    framework: str
+    criterion: str
+    #: The reviewer as an xAPI Agent (with a name when known).
+    reviewer: dict[str, Any]
+    #: Written feedback to the learner ("" when none).
+    feedback: str
+    #: When the decision was made (ISO 8601 timestamp).
+    decided: str
+    #: For an IQA decision: the assessor decision it confirms or overturns.
+    target_id: str | None = None
+    #: True when a later decision of the same role on the same evidence and criterion replaced this one.
+    superseded: bool = False
+
+
+@dataclass(frozen=True)
+class CriterionReview:
+    """Where a learner stands on one criterion (a leaf item of a framework)."""
+
+    framework: str
+    criterion: str
+    #: "accepted" (some evidence is accepted), "awaiting-decision" (evidence no assessor has decided on yet),
+    #: "referred" (all decided evidence was referred) or "without-evidence".
+    status: str
+    #: Evidence statement id -> its current outcome for this criterion after any IQA overturn: "accepted",
+    #: "referred", or None while awaiting a decision. Oldest evidence first.
+    evidence: dict[str, str | None] = field(default_factory=dict)
+
+
+def _no_attachment(sha2: str) -> tuple[str, bytes] | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ExportRecord:
     """What an exporter receives: one learner's record, assembled by the LRS (read-only)."""
@@ -225,11 +275,18 @@ class ExportRecord:
     modes: dict[str, str | None] = field(default_factory=dict)
     #: Statement id -> the competency links it evidences.
     links: dict[str, list[CompetencyLink]] = field(default_factory=dict)
-    #: Framework URI -> package, for every framework named in ``links``.
+    #: Framework URI -> package, for every framework in force (shipped, from plugins, imported).
     frameworks: dict[str, CFPackage] = field(default_factory=dict)
     #: The period asked for (inclusive dates; None when open).
     period_from: date | None = None
     period_to: date | None = None
+    #: Every assessor and IQA decision on the learner's evidence, in the order they were stored.
+    decisions: list[ReviewDecision] = field(default_factory=list)
+    #: Criterion URI -> where the learner stands on it, for every leaf item of every framework in ``frameworks``.
+    criteria: dict[str, CriterionReview] = field(default_factory=dict)
+    #: Attachment content by SHA-256 (hex, as in a statement's ``attachments[].sha2``): (contentType, bytes),
+    #: or None when the LRS does not hold it. Loaded on demand, so exporters that ignore attachments pay nothing.
+    load_attachment: Callable[[str], tuple[str, bytes] | None] = _no_attachment
 
 
 class ExportOptionError(ValueError):
