@@ -88,6 +88,9 @@ VERB_RECEIVED_SUPERVISION = f"{VERBS}received-supervision"
 #: Assessor decisions on a piece of evidence against a criterion (ILM: met / not yet met).
 VERB_ACCEPTED = f"{VERBS}accepted"
 VERB_REFERRED = f"{VERBS}referred"
+#: An internal quality assurer's decisions on an assessor's decision (the object is a StatementRef to it).
+VERB_CONFIRMED = f"{VERBS}confirmed"
+VERB_OVERTURNED = f"{VERBS}overturned"
 
 # --- minted activity types -----------------------------------------------------------------------------------
 TYPE_PROGRAMME = f"{ACTIVITY_TYPES}programme"
@@ -115,6 +118,11 @@ TYPE_SOCIAL_LEARNING = f"{ACTIVITY_TYPES}social-learning"
 TYPE_FORMAL_LEARNING = f"{ACTIVITY_TYPES}formal-learning"
 TYPE_EVIDENCE = f"{ACTIVITY_TYPES}evidence"
 TYPE_ASSESSMENT_CRITERION = f"{ACTIVITY_TYPES}assessment-criterion"
+
+# --- minted attachment usage types ---------------------------------------------------------------------------
+ATTACHMENT_USAGES = f"{BASE_IRI}/attachment-usage/"
+USAGE_WORK_PRODUCT = f"{ATTACHMENT_USAGES}work-product"
+USAGE_WITNESS_TESTIMONY = f"{ATTACHMENT_USAGES}witness-testimony"
 
 # --- the learning journal ------------------------------------------------------------------------------------
 #: A journal entry: the participant reflected on a learning experience (the object).
