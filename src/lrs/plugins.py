@@ -15,7 +15,7 @@ from lrs import hookspecs
 log = logging.getLogger(__name__)
 
 #: Built-in behaviour, registered the same way as any plugin so that a plugin can replace it.
-BUILTIN_PLUGINS = ("lrs.learning.plugin", "lrs.competency.plugin")
+BUILTIN_PLUGINS = ("lrs.learning.plugin", "lrs.competency.plugin", "lrs.review.plugin")
 
 #: Failures of post-store and classification hooks, by plugin name (exposed for operators).
 hook_failures: Counter[str] = Counter()

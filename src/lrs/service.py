@@ -124,14 +124,21 @@ class LRS:
         return ids
 
     def _link_evidence(self, statements: list[dict[str, Any]]) -> None:
-        """Derive evidence links after the commit; a failure is logged and `lrs evidence rebuild` repairs it."""
+        """Derive evidence links and assessment decisions after the commit. A failure is logged, and
+        `lrs evidence rebuild` / `lrs review rebuild` repair it: the statements themselves are safe."""
         from lrs.competency.evidence import link_statements
+        from lrs.review.service import derive
 
         try:
             link_statements(self, statements)
         except Exception:
             log.exception("evidence linking failed; run `lrs evidence rebuild`")
             hook_failures["evidence-links"] += 1
+        try:
+            derive(self, statements)
+        except Exception:
+            log.exception("deriving review decisions failed; run `lrs review rebuild`")
+            hook_failures["review-decisions"] += 1
 
     def _prepare(
         self, statement: dict[str, Any], stored: datetime, principal: Principal, version: str

@@ -1,0 +1,97 @@
+"""Who may see and decide on whose learning record: the role rules every /api endpoint applies.
+
+Roles live on credentials (``lrs credentials create --role``):
+
+- ``participant``: bound to one agent; sees only that agent's record (summaries, evidence, progress, exports).
+- ``assessor``: bound to cohorts (grouping activities); sees the learners of those cohorts and decides on their
+  evidence (accepted / referred).
+- ``iqa`` (internal quality assurer): bound to cohorts; sees their learners and confirms or overturns the
+  assessors' decisions on them.
+- ``admin``: sees everyone; decides on nothing (a decision needs an assessor or an IQA).
+- no role (an xAPI client credential): reads learners when its scopes let it read every statement.
+
+A learner belongs to a cohort when they are the actor (or object) of a statement that names the cohort
+activity, as object or in context. No HTTP here; the store answers the cohort question.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lrs.store import reviews as review_store
+from lrs.xapi import scopes as xscopes
+from lrs.xapi.errors import Forbidden
+
+if TYPE_CHECKING:
+    from lrs.service import LRS, Principal
+
+PARTICIPANT, ASSESSOR, IQA, ADMIN = "participant", "assessor", "iqa", "admin"
+REVIEWERS = (ASSESSOR, IQA)
+
+
+def is_admin(principal: Principal) -> bool:
+    return principal.role == ADMIN or (principal.role is None and xscopes.ALL in principal.scopes)
+
+
+def in_cohorts(lrs: LRS, principal: Principal, learner: str) -> bool:
+    """True when ``learner`` belongs to one of the principal's cohorts."""
+    if not principal.cohorts:
+        return False
+    with lrs.db.read() as conn:
+        return review_store.learner_in_cohorts(conn, learner, principal.cohorts)
+
+
+def check_read_learner(lrs: LRS, principal: Principal, learner: str, *, what: str = "record") -> None:
+    """Raise 403 unless ``principal`` may read ``learner``'s {what} (evidence, progress, decisions)."""
+    if principal.role == PARTICIPANT:
+        if not principal.agent_key:
+            raise Forbidden("this participant credential is not bound to an agent", rule="participant-unbound")
+        if principal.agent_key != learner:
+            raise Forbidden(f"a participant may see only their own {what}", rule="participant-own-data", path="agent")
+        return
+    if principal.role in REVIEWERS:
+        if not in_cohorts(lrs, principal, learner):
+            raise Forbidden(
+                f"this {principal.role} does not review a cohort this learner belongs to",
+                rule="cohort-scope",
+                path="agent",
+            )
+        return
+    if is_admin(principal):
+        return
+    if principal.role is None and xscopes.can_read_statements(set(principal.scopes)) == (True, False):
+        return
+    raise Forbidden(f"this credential may not read learners' {what}", rule="scope")
+
+
+def check_export(lrs: LRS, principal: Principal, learner: str) -> None:
+    """A participant exports only their own record; an assessor or IQA those of their cohorts' learners; an
+    admin (role admin, or the ``all`` scope) anyone's."""
+    if principal.role == PARTICIPANT:
+        check_read_learner(lrs, principal, learner, what="record")
+        return
+    if principal.role in REVIEWERS:
+        check_read_learner(lrs, principal, learner, what="record")
+        return
+    if is_admin(principal):
+        return
+    raise Forbidden(
+        "only the participant, their assessor or IQA, or an admin may export a learner's record", rule="export-access"
+    )
+
+
+def check_decide(lrs: LRS, principal: Principal, learner: str, role: str) -> None:
+    """Raise 403 unless ``principal`` may make a decision of ``role`` ("assessor" or "iqa") on ``learner``."""
+    if principal.role != role:
+        who = "an assessor" if role == ASSESSOR else "an internal quality assurer (role iqa)"
+        raise Forbidden(f"only {who} may make this decision", rule="review-role", path="outcome")
+    if not in_cohorts(lrs, principal, learner):
+        raise Forbidden(
+            f"this {role} does not review a cohort this learner belongs to", rule="cohort-scope", path="evidence"
+        )
+
+
+def check_queue(principal: Principal) -> None:
+    if principal.role in REVIEWERS or is_admin(principal):
+        return
+    raise Forbidden("the review queue is for assessors, IQAs and admins", rule="review-role")

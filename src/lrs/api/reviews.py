@@ -1,0 +1,75 @@
+"""Assessment: ``/api/reviews`` (decide, the queue) and ``/api/learners/{agent}/progress``.
+
+Role rules: lrs.access. docs/review.md walks through the workflow; docs/api.md lists the requests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from lrs import access
+from lrs.api.auth import authenticate_request, lrs
+from lrs.api.learning import parse_agent
+from lrs.review import service
+from lrs.xapi.errors import XAPIError
+
+reviews_api = Blueprint("reviews", __name__, url_prefix="/api")
+
+MAX_PAGE = 500
+
+
+@reviews_api.before_request
+def _authenticate() -> None:
+    if request.method != "OPTIONS":
+        authenticate_request()
+
+
+def _int(name: str, default: int, *, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise XAPIError(f"{name} is a whole number", rule="invalid-parameter", path=name) from None
+    if not low <= value <= high:
+        raise XAPIError(f"{name} is between {low} and {high}", rule="invalid-parameter", path=name)
+    return value
+
+
+@reviews_api.route("/reviews", methods=["POST"])
+def post_decision() -> Any:
+    if request.mimetype != "application/json":
+        raise XAPIError("send a decision as application/json", rule="content-type", path="Content-Type")
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
+    decision = service.decide(lrs(), g.principal, body)
+    return service.decision_view(decision), 201
+
+
+@reviews_api.route("/reviews/queue", methods=["GET"])
+def review_queue() -> Any:
+    return service.queue(
+        lrs(),
+        g.principal,
+        cohort=request.args.get("cohort") or None,
+        framework=request.args.get("framework") or None,
+        role=request.args.get("role") or None,
+        limit=_int("limit", 50, low=1, high=MAX_PAGE),
+        offset=_int("offset", 0, low=0, high=10**9),
+    )
+
+
+@reviews_api.route("/learners/<path:agent>/progress", methods=["GET"])
+def learner_progress(agent: str) -> Any:
+    framework = request.args.get("framework")
+    if not framework:
+        raise XAPIError("progress needs a framework (its slug or URI)", rule="required", path="framework")
+    key = parse_agent(agent)
+    access.check_read_learner(lrs(), g.principal, key, what="progress")
+    return service.progress(lrs(), key, framework)

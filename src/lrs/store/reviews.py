@@ -1,0 +1,229 @@
+"""Assessor and IQA decisions on evidence: SQL only.
+
+``review_decisions`` is derived data, like ``evidence_links``: one row per decision statement the LRS accepted
+as a decision (lrs.review.decisions says which), remade by ``lrs review rebuild``. The statements themselves
+stay the record; feedback and the reviewer are read from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+)
+
+from lrs.store.models import Base, EvidenceLink, Statement, StatementActivity, StatementAgent
+
+#: The table is declared here rather than in models.py because only this module reads or writes it.
+R = Table(
+    "review_decisions",
+    Base.metadata,
+    Column("statement_id", String(36), primary_key=True),
+    #: The learner whose evidence was judged (the evidence statement's actor).
+    Column("agent_key", Text, nullable=False),
+    Column("evidence_id", String(36), nullable=False),
+    Column("framework_uri", Text, nullable=False),
+    Column("item_uri", Text, nullable=False),
+    #: "assessor" or "iqa".
+    Column("role", String(16), nullable=False),
+    #: accepted / referred (assessor), confirmed / overturned (iqa).
+    Column("outcome", String(16), nullable=False),
+    #: The credential key of the reviewer (from the decision statement's authority).
+    Column("reviewer_key", Text, nullable=False),
+    #: An IQA decision's target: the assessor decision it confirms or overturns.
+    Column("target_id", String(36)),
+    Column("decided", DateTime(timezone=True), nullable=False),
+    Index("ix_review_agent_framework", "agent_key", "framework_uri"),
+    Index("ix_review_evidence_item", "evidence_id", "item_uri"),
+    Index("ix_review_target", "target_id"),
+)
+S = Statement.__table__
+E = EvidenceLink.__table__
+SA = StatementAgent.__table__
+SACT = StatementActivity.__table__
+
+
+def insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(delete(R).where(R.c.statement_id.in_([r["statement_id"] for r in rows])))
+        conn.execute(insert(R), rows)
+
+
+def delete_decisions(conn: Connection, statement_ids: Iterable[str]) -> int:
+    ids = list(statement_ids)
+    if not ids:
+        return 0
+    return conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0
+
+
+def clear(conn: Connection) -> None:
+    conn.execute(delete(R))
+
+
+def decision(conn: Connection, statement_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(R).where(R.c.statement_id == statement_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def decisions_on(conn: Connection, evidence_id: str, item_uri: str) -> list[dict[str, Any]]:
+    """Every decision (assessor and IQA) on one piece of evidence for one criterion, in store order."""
+    rows = conn.execute(
+        select(R, S.c.payload)
+        .join(S, S.c.id == R.c.statement_id)
+        .where(R.c.evidence_id == evidence_id, R.c.item_uri == item_uri)
+        .order_by(S.c.seq)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def statement_summary(conn: Connection, statement_id: str) -> dict[str, Any] | None:
+    """A stored statement by id with what a review needs: payload, voided, mode, and its seq."""
+    row = conn.execute(
+        select(S.c.seq, S.c.payload, S.c.voided, S.c.is_voiding, S.c.learning_mode).where(S.c.id == statement_id)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def decisions_for(conn: Connection, agent_key: str, framework_uri: str | None = None) -> list[dict[str, Any]]:
+    """The learner's decisions (rows plus the decision statement's payload) in store order, leaving out those
+    on evidence that has since been voided."""
+    evidence = S.alias("evidence")
+    query = (
+        select(R, S.c.payload)
+        .join(S, S.c.id == R.c.statement_id)
+        .join(evidence, evidence.c.id == R.c.evidence_id)
+        .where(R.c.agent_key == agent_key, evidence.c.voided.is_(False))
+        .order_by(S.c.seq)
+    )
+    if framework_uri is not None:
+        query = query.where(R.c.framework_uri == framework_uri)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def judged_evidence(conn: Connection, evidence_ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """Statements judged by a decision that the learner's links do not name (an assessor may map evidence to a
+    criterion the learner did not): id -> (payload, learning mode), voided ones left out."""
+    if not evidence_ids:
+        return {}
+    rows = conn.execute(
+        select(S.c.id, S.c.payload, S.c.learning_mode).where(S.c.id.in_(list(evidence_ids)), S.c.voided.is_(False))
+    )
+    return {r.id: (r.payload, r.learning_mode) for r in rows}
+
+
+def _cohort_learners(cohorts: Sequence[str]) -> Any:
+    """The agents who are actor or object of a statement that names one of ``cohorts`` (as object or in
+    context): the learners of those cohorts."""
+    return (
+        select(SA.c.agent_key)
+        .join(SACT, SACT.c.statement_seq == SA.c.statement_seq)
+        .where(SA.c.direct.is_(True), SACT.c.activity_iri.in_(list(cohorts)))
+    )
+
+
+def learner_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[str]) -> bool:
+    if not cohorts:
+        return False
+    query = select(
+        exists().where(
+            and_(
+                SA.c.agent_key == agent_key,
+                SA.c.direct.is_(True),
+                SACT.c.statement_seq == SA.c.statement_seq,
+                SACT.c.activity_iri.in_(list(cohorts)),
+            )
+        )
+    )
+    return bool(conn.execute(query).scalar())
+
+
+def awaiting_assessment(
+    conn: Connection,
+    *,
+    cohorts: Sequence[str] | None,
+    framework_uris: Sequence[str] | None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Evidence links no assessor has decided on, oldest stored first, for learners of ``cohorts`` (every
+    learner when None). Returns (rows, total)."""
+    decided = exists().where(and_(R.c.evidence_id == E.c.statement_id, R.c.item_uri == E.c.item_uri, R.c.role == "assessor"))
+    conds: list[Any] = [S.c.voided.is_(False), ~decided]
+    if cohorts is not None:
+        conds.append(E.c.agent_key.in_(_cohort_learners(cohorts)))
+    if framework_uris is not None:
+        conds.append(E.c.framework_uri.in_(list(framework_uris)))
+    base = select(
+        E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.payload, S.c.learning_mode, S.c.stored
+    ).join(S, S.c.id == E.c.statement_id).where(*conds)
+    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
+    rows = conn.execute(base.order_by(S.c.stored, S.c.seq, E.c.item_uri).limit(limit).offset(offset)).mappings()
+    return [dict(r) for r in rows], int(total)
+
+
+def awaiting_quality_assurance(
+    conn: Connection,
+    *,
+    cohorts: Sequence[str] | None,
+    framework_uris: Sequence[str] | None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Current assessor decisions (no later assessor decision on the same evidence and criterion) that no IQA
+    has confirmed or overturned, oldest first. Returns (rows with the decision's payload, total)."""
+    later = R.alias("later")
+    later_statement = S.alias("later_statement")
+    iqa = R.alias("iqa")
+    evidence = S.alias("evidence")
+    # Store order, not the decisions' timestamps: two decisions can carry the same millisecond.
+    superseded = exists().where(
+        and_(
+            later.c.evidence_id == R.c.evidence_id,
+            later.c.item_uri == R.c.item_uri,
+            later.c.role == "assessor",
+            later_statement.c.id == later.c.statement_id,
+            later_statement.c.seq > S.c.seq,
+        )
+    )
+    sampled = exists().where(iqa.c.target_id == R.c.statement_id)
+    conds: list[Any] = [R.c.role == "assessor", ~superseded, ~sampled, evidence.c.voided.is_(False)]
+    if cohorts is not None:
+        conds.append(R.c.agent_key.in_(_cohort_learners(cohorts)))
+    if framework_uris is not None:
+        conds.append(R.c.framework_uri.in_(list(framework_uris)))
+    base = (
+        select(R, S.c.payload)
+        .join(S, S.c.id == R.c.statement_id)
+        .join(evidence, evidence.c.id == R.c.evidence_id)
+        .where(*conds)
+    )
+    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
+    rows = conn.execute(base.order_by(R.c.decided, S.c.seq).limit(limit).offset(offset)).mappings()
+    return [dict(r) for r in rows], int(total)
+
+
+def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """Stored, non-voided statements in store order (for a rebuild)."""
+    rows = conn.execute(
+        select(S.c.seq, S.c.payload).where(S.c.seq > after_seq, S.c.voided.is_(False)).order_by(S.c.seq).limit(limit)
+    )
+    return [(r.seq, r.payload) for r in rows]
+
+
+def latest_decided(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.max(R.c.decided))).scalar()
