@@ -15,11 +15,11 @@ from lrs.competency.evidence import links_for, registry
 from lrs.hookspecs import CompetencyLink, Exporter, ExportFile, ExportOptionError, ExportRecord
 from lrs.plugins import call_each
 from lrs.store.records import learner_statements
-from lrs.xapi.errors import Forbidden, NotFound, XAPIError
+from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.ifi import agent_key as key_of
 
 if TYPE_CHECKING:
-    from lrs.service import LRS, Principal
+    from lrs.service import LRS
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,6 @@ def available_exporters(lrs: LRS) -> dict[str, Exporter]:
                 continue
             found[exporter.name] = exporter
     return found
-
-
-def check_export_access(principal: Principal, agent_key: str) -> None:
-    """A participant exports only its own record; an admin (role admin, or the ``all`` scope) anyone's."""
-    if principal.role == "participant":
-        if principal.agent_key != agent_key:
-            raise Forbidden("a participant may export only their own record", rule="participant-own-data", path="agent")
-        return
-    if principal.role == "admin" or (principal.role is None and "all" in principal.scopes):
-        return
-    raise Forbidden("only the participant or an admin may export a learner's record", rule="export-access")
 
 
 def agent_object(agent_key: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
@@ -77,6 +66,10 @@ def learner_record(
         if found:
             links[statement["id"]] = found
 
+    from lrs.review.service import learner_reviews
+
+    decisions, criteria = learner_reviews(lrs, agent_key)
+
     def load_attachment(sha2: str) -> tuple[str, bytes] | None:
         return lrs.attachments({sha2}).get(sha2)
 
@@ -89,6 +82,8 @@ def learner_record(
         frameworks=dict(frameworks),
         period_from=period_from,
         period_to=period_to,
+        decisions=decisions,
+        criteria=criteria,
         load_attachment=load_attachment,
     )
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
+from lrs import access
 from lrs.api.auth import authenticate_request, lrs
-from lrs.api.learning import check_read_learner, parse_agent
+from lrs.api.learning import parse_agent
 from lrs.competency.evidence import evidence_matrix, import_framework, registry
 from lrs.xapi.errors import Forbidden, XAPIError
 
@@ -57,7 +58,7 @@ def show_framework(framework: str) -> Any:
 @competency_api.route("/frameworks", methods=["POST"])
 def post_framework() -> Any:
     principal = g.principal
-    if not (principal.role == "admin" or (principal.role is None and "all" in principal.scopes)):
+    if not access.is_admin(principal):
         raise Forbidden("only an admin may import a framework", rule="admin-only")
     data = request.get_json(silent=True)
     framework, replaced = import_framework(lrs(), data)
@@ -70,5 +71,5 @@ def learner_evidence(agent: str) -> Any:
     if not framework:
         raise XAPIError("evidence needs a framework (its slug or URI)", rule="required", path="framework")
     key = parse_agent(agent)
-    check_read_learner(g.principal, key, request.args.get("activity"))
+    access.check_read_learner(lrs(), g.principal, key, what="evidence")
     return evidence_matrix(lrs(), key, framework)

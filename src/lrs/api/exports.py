@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
+from lrs import access
 from lrs.api.auth import authenticate_request, lrs
-from lrs.exporting import available_exporters, check_export_access, run_export
+from lrs.exporting import available_exporters, run_export
 from lrs.xapi.ifi import key_from_identifier
 
 exports_api = Blueprint("exports", __name__, url_prefix="/api")
@@ -31,7 +32,7 @@ def list_exporters():  # noqa: ANN201
 @exports_api.route("/learners/<path:agent>/exports/<name>", methods=["GET"])
 def export_learner(agent: str, name: str) -> Response:
     agent_key = key_from_identifier(agent)
-    check_export_access(g.principal, agent_key)
+    access.check_export(lrs(), g.principal, agent_key)
     file = run_export(lrs(), name, agent_key, request.args.to_dict())
     response = Response(file.content, mimetype=file.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
