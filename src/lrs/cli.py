@@ -80,8 +80,16 @@ def credentials() -> None:
     help="xAPI scope; repeat for several. Default: all.",
 )
 @click.option("--role", type=click.Choice(["admin", "participant", "assessor", "iqa"]), default=None)
-@click.option("--agent", "agent", default=None, help="For a participant: the agent, e.g. mailto:jo@la.example.")
-@click.option("--cohort", "cohorts", multiple=True, help="For an assessor or IQA: a cohort activity IRI.")
+@click.option(
+    "--agent",
+    "agent",
+    default=None,
+    help="A participant's own agent, e.g. mailto:jo@la.example; for an assessor or IQA (optional), the agent their "
+    "decisions name as actor.",
+)
+@click.option(
+    "--cohort", "cohorts", multiple=True, help="For an assessor or IQA: a cohort activity IRI it reviews; repeat for several."
+)
 @click.option("--key", default=None, help="Choose the key (default: random).")
 @click.option("--secret", default=None, help="Choose the secret (default: random, 43 characters).")
 @click.option("--json", "as_json", is_flag=True, help="Print the credential as JSON.")
