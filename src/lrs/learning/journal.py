@@ -2,21 +2,30 @@
 
 An entry says what happened, in which 70/20/10 mode, when and for how long, and the participant's reflection
 (what I learned; how it changes my practice), optionally with who gave peer reflection and which standards it
-evidences. It is stored through the same service path as any statement (xAPI validation, plugin validation,
-classification), under the caller's authority. docs/api.md ("Learning API") documents the entry JSON.
+evidences. As portfolio evidence it may also say what kind of evidence it is (observation, work product, witness
+testimony, ...), name a witness, and carry files (xAPI attachments). It is stored through the same service path
+as any statement (xAPI validation, plugin validation, classification), under the caller's authority.
+docs/api.md ("Learning API") documents the entry JSON.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import mimetypes
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import isodate
 
 from lrs.learning import vocabulary as v
 from lrs.learning.vocabulary import Mode
+from lrs.xapi.datatypes import is_media_type
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import agent_key, key_from_identifier
 
@@ -41,8 +50,34 @@ ENTRY_FIELDS = frozenset(
         "standards",
         "programme",
         "activity",
+        "evidence_type",
+        "witness",
+        "attachments",
     }
 )
+WITNESS_FIELDS = ("name", "role", "relationship", "date", "agent", "testimony")
+ATTACHMENT_FIELDS = ("name", "content_type", "content_base64", "description")
+#: At most this many attachments per entry.
+MAX_ATTACHMENTS = 10
+#: Each attachment's size, decoded (a module constant, not a setting; LRS_MAX_PAYLOAD still bounds the request).
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_FILE_NAME = 255
+#: Entries that are reflections need both reflective answers; other evidence (a work product, a witness
+#: testimony, ...) may stand without them.
+REFLECTIVE_EVIDENCE = (None, "reflective-account")
+WITNESS_TESTIMONY = "witness-testimony"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file an entry carries: it becomes an xAPI attachment, its bytes stored once per SHA-256."""
+
+    name: str
+    content_type: str
+    content: bytes
+    sha2: str
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,8 +89,9 @@ class JournalEntry:
     what: str
     mode: Mode
     when: datetime
-    learned: str
-    impact: str
+    #: The reflective answers; None when an entry of a non-reflective evidence type gives no reflection.
+    learned: str | None
+    impact: str | None
     description: str | None = None
     duration: str | None = None
     peer: dict[str, Any] | None = None
@@ -63,6 +99,10 @@ class JournalEntry:
     standards: tuple[str, ...] = ()
     programme: str | None = None
     activity: str | None = None
+    evidence_type: str | None = None
+    #: The witness extension's object: name, role and, when given, relationship, date, agent, testimony.
+    witness: dict[str, Any] | None = None
+    attachments: tuple[Attachment, ...] = ()
     #: Where this entry sits in the request ("" for a single entry, "[2]" in a list), for error paths.
     prefix: str = ""
 
@@ -184,16 +224,11 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
         if not isinstance(parsed, isodate.Duration) and parsed.total_seconds() <= 0:
             raise r.bad("duration", "must be longer than zero")
 
-    reflection = r.raw.get("reflection")
-    if not isinstance(reflection, dict):
-        raise r.bad("reflection", 'is required: {"learned": ..., "impact": ...}', rule="required")
-    unknown = sorted(set(reflection) - {"learned", "impact"})
-    if unknown:
-        raise r.bad(
-            f"reflection.{unknown[0]}", "is not a reflection field (learned, impact)", rule="unknown-field"
-        )
-    learned = r.text("reflection.learned", reflection.get("learned"), required=True)
-    impact = r.text("reflection.impact", reflection.get("impact"), required=True)
+    evidence_type = r.raw.get("evidence_type")
+    if evidence_type is not None and evidence_type not in v.EVIDENCE_TYPES:
+        raise r.bad("evidence_type", f"must be one of {', '.join(v.EVIDENCE_TYPES)}", rule="evidence-type")
+
+    learned, impact = _reflection(r, r.raw.get("reflection"), evidence_type)
 
     peer = peer_reflection = None
     peer_raw = r.raw.get("peer")
@@ -221,14 +256,30 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
     programme = r.iri("programme", r.raw["programme"]) if r.raw.get("programme") is not None else None
     activity = r.iri("activity", r.raw["activity"]) if r.raw.get("activity") is not None else None
 
+    witness = _witness(r, r.raw.get("witness"), key)
+    attachments = _attachments(r, r.raw.get("attachments"))
+    if evidence_type == WITNESS_TESTIMONY:
+        if witness is None:
+            raise r.bad(
+                "witness",
+                'is required for a witness testimony: {"name": ..., "role": ..., "testimony": ...}',
+                rule="required",
+            )
+        if "testimony" not in witness and not attachments:
+            raise r.bad(
+                "witness.testimony",
+                "a witness testimony needs the witness's account: its text here, or a signed copy in attachments",
+                rule="required",
+            )
+
     return JournalEntry(
         agent=agent,
         agent_key=key,
         what=what or "",
         mode=mode,
         when=when,
-        learned=learned or "",
-        impact=impact or "",
+        learned=learned,
+        impact=impact,
         description=r.text("description", r.raw.get("description"), required=False),
         duration=duration,
         peer=peer,
@@ -236,8 +287,151 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
         standards=standards,
         programme=programme,
         activity=activity,
+        evidence_type=evidence_type,
+        witness=witness,
+        attachments=attachments,
         prefix=prefix,
     )
+
+
+def _reflection(r: _Reader, reflection: Any, evidence_type: str | None) -> tuple[str | None, str | None]:
+    """Both reflective answers; an entry of a non-reflective evidence type may give none, but if it gives a
+    reflection it gives both."""
+    if reflection is None and evidence_type not in REFLECTIVE_EVIDENCE:
+        return None, None
+    if not isinstance(reflection, dict):
+        why = " for a reflective account" if evidence_type else ""
+        raise r.bad("reflection", f'is required{why}: {{"learned": ..., "impact": ...}}', rule="required")
+    unknown = sorted(set(reflection) - {"learned", "impact"})
+    if unknown:
+        raise r.bad(
+            f"reflection.{unknown[0]}", "is not a reflection field (learned, impact)", rule="unknown-field"
+        )
+    learned = r.text("reflection.learned", reflection.get("learned"), required=True)
+    impact = r.text("reflection.impact", reflection.get("impact"), required=True)
+    return learned, impact
+
+
+def _witness(r: _Reader, raw: Any, learner_key: str) -> dict[str, Any] | None:
+    """The witness extension's object: who saw the practice (for an observation, the observer)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise r.bad("witness", 'is an object: {"name": ..., "role": ..., "relationship": ..., "date": ...}')
+    unknown = sorted(set(raw) - set(WITNESS_FIELDS))
+    if unknown:
+        raise r.bad(
+            f"witness.{unknown[0]}",
+            f"is not a witness field ({', '.join(WITNESS_FIELDS)})",
+            rule="unknown-field",
+        )
+    witness: dict[str, Any] = {
+        "name": r.text("witness.name", raw.get("name"), required=True),
+        "role": r.text("witness.role", raw.get("role"), required=True),
+    }
+    relationship = r.text("witness.relationship", raw.get("relationship"), required=False)
+    if relationship:
+        witness["relationship"] = relationship
+    signed = raw.get("date")
+    if signed is not None:
+        if not isinstance(signed, str) or not _DATE.fullmatch(signed):
+            raise r.bad("witness.date", "must be a date (YYYY-MM-DD)")
+        try:
+            day = date.fromisoformat(signed)
+        except ValueError:
+            raise r.bad("witness.date", "must be a date (YYYY-MM-DD)") from None
+        if day > (datetime.now(UTC) + timedelta(days=1)).date():
+            raise r.bad("witness.date", "is in the future: a witness signs what has happened")
+        witness["date"] = signed
+    if raw.get("agent") is not None:
+        agent, key = _agent(r, "witness.agent", raw["agent"])
+        if key == learner_key:
+            raise r.bad("witness.agent", "a witness is someone other than the learner")
+        agent.setdefault("name", witness["name"])
+        witness["agent"] = agent
+    testimony = r.text("witness.testimony", raw.get("testimony"), required=False)
+    if testimony:
+        witness["testimony"] = testimony
+    return witness
+
+
+def _size(n: int) -> str:
+    mib = 1024 * 1024
+    return f"{n // mib} MiB" if n >= mib and n % mib == 0 else f"{n} bytes"
+
+
+def _attachments(r: _Reader, raw: Any) -> tuple[Attachment, ...]:
+    """The files an entry carries, decoded and checked (count, name, media type, base64, size)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise r.bad("attachments", 'is a list of {"name", "content_type", "content_base64", "description"}')
+    if len(raw) > MAX_ATTACHMENTS:
+        raise r.bad(
+            "attachments",
+            f"has {len(raw)} files; an entry carries at most {MAX_ATTACHMENTS}",
+            rule="too-many-attachments",
+        )
+    limit = MAX_ATTACHMENT_BYTES
+    found = []
+    for i, item in enumerate(raw):
+        at = f"attachments[{i}]"
+        if not isinstance(item, dict):
+            raise r.bad(at, 'is an object: {"name": ..., "content_type": ..., "content_base64": ...}')
+        unknown = sorted(set(item) - set(ATTACHMENT_FIELDS))
+        if unknown:
+            raise r.bad(
+                f"{at}.{unknown[0]}",
+                f"is not an attachment field ({', '.join(ATTACHMENT_FIELDS)})",
+                rule="unknown-field",
+            )
+        name = r.text(f"{at}.name", item.get("name"), required=True) or ""
+        if len(name) > MAX_FILE_NAME or name in (".", "..") or any(c in "/\\" or ord(c) < 32 for c in name):
+            raise r.bad(f"{at}.name", f"is a file name (no folders, at most {MAX_FILE_NAME} characters)")
+        content_type = item.get("content_type")
+        if content_type is None or content_type == "":
+            raise r.bad(
+                f"{at}.content_type", "is required (a media type such as application/pdf)", rule="required"
+            )
+        if not is_media_type(content_type):
+            raise r.bad(
+                f"{at}.content_type", "must be a media type such as application/pdf", rule="media-type"
+            )
+        encoded = item.get("content_base64")
+        if encoded is None or encoded == "":
+            raise r.bad(f"{at}.content_base64", "is required: the file's bytes in base64", rule="required")
+        if not isinstance(encoded, str):
+            raise r.bad(f"{at}.content_base64", "must be a string: the file's bytes in base64", rule="base64")
+        compact = "".join(encoded.split())  # line breaks (as base64 tools write) are allowed
+        if len(compact) // 4 * 3 - 2 > limit:
+            raise r.bad(f"{at}.content_base64", f"is larger than {_size(limit)}", rule="attachment-too-large")
+        try:
+            content = binascii.a2b_base64(compact, strict_mode=True)
+            # Strict mode still lets excess padding through ("QUJD=="): only the canonical encoding is base64.
+            if base64.b64encode(content).decode("ascii") != compact:
+                raise ValueError("not canonical")
+        except (binascii.Error, ValueError):
+            raise r.bad(
+                f"{at}.content_base64", "is not valid base64 (standard alphabet, padded)", rule="base64"
+            ) from None
+        if not content:
+            raise r.bad(f"{at}.content_base64", "is empty: attach a file with some content", rule="required")
+        if len(content) > limit:
+            raise r.bad(
+                f"{at}.content_base64",
+                f"is {_size(len(content))}, larger than {_size(limit)}",
+                rule="attachment-too-large",
+            )
+        found.append(
+            Attachment(
+                name=name,
+                content_type=content_type,
+                content=content,
+                sha2=hashlib.sha256(content).hexdigest(),
+                description=r.text(f"{at}.description", item.get("description"), required=False),
+            )
+        )
+    return tuple(found)
 
 
 def _when(r: _Reader, value: Any) -> datetime:
@@ -286,7 +480,9 @@ def to_statement(entry: JournalEntry, *, activity_base: str) -> dict[str, Any]:
     }
     if entry.description:
         definition["description"] = {LANGUAGE: entry.description}
-    result: dict[str, Any] = {"response": entry.learned, "extensions": {v.EXT_IMPACT: entry.impact}}
+    result: dict[str, Any] = {}
+    if entry.learned is not None:
+        result = {"response": entry.learned, "extensions": {v.EXT_IMPACT: entry.impact}}
     if entry.duration:
         result["duration"] = entry.duration
     extensions: dict[str, Any] = {}
@@ -296,28 +492,51 @@ def to_statement(entry: JournalEntry, *, activity_base: str) -> dict[str, Any]:
             extensions[v.EXT_PEER_REFLECTION] = entry.peer_reflection
     if entry.standards:
         extensions[v.EXT_STANDARDS] = list(entry.standards)
+    if entry.evidence_type:
+        extensions[v.EXT_EVIDENCE_TYPE] = entry.evidence_type
+    if entry.witness:
+        extensions[v.EXT_WITNESS] = entry.witness
     context_activities: dict[str, Any] = {"category": [{"id": v.PROFILE_VERSION, "objectType": "Activity"}]}
     if entry.programme:
         context_activities["grouping"] = [{"id": entry.programme, "objectType": "Activity"}]
     context: dict[str, Any] = {"contextActivities": context_activities, "language": LANGUAGE}
     if extensions:
         context["extensions"] = extensions
-    return {
+    statement: dict[str, Any] = {
         "id": statement_id,
         "actor": entry.agent,
         "verb": {"id": v.JOURNAL_VERB, "display": {LANGUAGE: "reflected"}},
         "object": {"objectType": "Activity", "id": activity_id, "definition": definition},
-        "result": result,
         "context": context,
         "timestamp": entry.when.isoformat().replace("+00:00", "Z"),
     }
+    if result:
+        statement["result"] = result
+    if entry.attachments:
+        usage = (
+            v.USAGE_WITNESS_TESTIMONY if entry.evidence_type == WITNESS_TESTIMONY else v.USAGE_WORK_PRODUCT
+        )
+        statement["attachments"] = [_attachment_object(a, usage) for a in entry.attachments]
+    return statement
+
+
+def _attachment_object(attachment: Attachment, usage: str) -> dict[str, Any]:
+    obj: dict[str, Any] = {"usageType": usage, "display": {LANGUAGE: attachment.name}}
+    if attachment.description:
+        obj["description"] = {LANGUAGE: attachment.description}
+    obj.update(contentType=attachment.content_type, length=len(attachment.content), sha2=attachment.sha2)
+    return obj
 
 
 def record(lrs: LRS, entries: list[JournalEntry], principal: Principal) -> list[str]:
     """Store entries through the service (validation, plugins, classification), all or nothing; the ids."""
     statements = [to_statement(e, activity_base=lrs.settings.authority_home_page) for e in entries]
+    # The attachments' bytes, once per hash, in the shape the statements resource hands the service.
+    contents = {a.sha2: (a.content_type, a.content) for e in entries for a in e.attachments}
     # One entry goes as one statement, so error paths match the request's shape (no "[0]." for a single entry).
-    return lrs.store_statements(statements if len(statements) > 1 else statements[0], principal, VERSION)
+    return lrs.store_statements(
+        statements if len(statements) > 1 else statements[0], principal, VERSION, attachments=contents or None
+    )
 
 
 def entry_from_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -330,14 +549,35 @@ def entry_from_options(options: dict[str, Any]) -> dict[str, Any]:
         "mode": options.get("mode"),
         "date": options.get("when"),
         "duration": options.get("duration"),
-        "reflection": {"learned": options.get("learned"), "impact": options.get("impact")},
         "standards": list(options.get("standards") or []),
         "programme": options.get("programme"),
+        "evidence_type": options.get("evidence_type"),
+        "attachments": [attachment_from_file(path) for path in options.get("attach") or ()],
     }
+    # Without --evidence-type (or for a reflective account) a missing reflection is still reported.
+    if options.get("learned") or options.get("impact") or options.get("evidence_type") in REFLECTIVE_EVIDENCE:
+        entry["reflection"] = {"learned": options.get("learned"), "impact": options.get("impact")}
     if options.get("peer") or options.get("peer_name") or options.get("peer_reflection"):
         entry["peer"] = {
             "agent": options.get("peer"),
             "name": options.get("peer_name"),
             "reflection": options.get("peer_reflection"),
         }
+    witness = {f: options.get(f"witness_{f}") for f in WITNESS_FIELDS if f != "agent"}
+    if any(witness.values()):
+        entry["witness"] = {f: val for f, val in witness.items() if val is not None}
     return {k: val for k, val in entry.items() if val not in (None, [])}
+
+
+def attachment_from_file(path: str | Path) -> dict[str, Any]:
+    """An entry's attachment JSON for a file (``lrs journal add --attach``): its name, the media type its
+    extension suggests (application/octet-stream when none does), and its bytes in base64. At most one byte
+    more than the limit is read, so parse_entries refuses a file that is too big without reading it all."""
+    path = Path(path)
+    with path.open("rb") as f:
+        content = f.read(MAX_ATTACHMENT_BYTES + 1)
+    return {
+        "name": path.name,
+        "content_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+        "content_base64": base64.b64encode(content).decode("ascii"),
+    }

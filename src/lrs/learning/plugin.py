@@ -169,17 +169,35 @@ def journal_group() -> None:
 @click.option("--what", required=True, help="What happened, in a line.")
 @click.option("--description", default=None, help="More about what happened.")
 @click.option("--duration", default=None, help="How long, ISO 8601 (PT1H30M).")
-@click.option("--learned", required=True, help="Reflection: what I learned.")
-@click.option("--impact", required=True, help="Reflection: how it changes my practice.")
+@click.option("--learned", default=None, help="Reflection: what I learned (needed unless other evidence).")
+@click.option("--impact", default=None, help="Reflection: how it changes my practice (likewise).")
 @click.option("--peer", default=None, help="Who gave peer reflection, e.g. mailto:sam@la.example.")
 @click.option("--peer-name", default=None)
 @click.option("--peer-reflection", default=None, help="What I learned from discussing it with the peer.")
 @click.option("--standard", "standards", multiple=True, help="A framework item IRI it evidences; repeat.")
 @click.option("--programme", default=None, help="The programme or cohort activity IRI.")
+@click.option(
+    "--evidence-type",
+    default=None,
+    help="The kind of portfolio evidence: observation, product, questioning, professional-discussion, "
+    "reflective-account, witness-testimony or recognition-of-prior-learning.",
+)
+@click.option("--witness-name", default=None, help="The witness (for an observation, the observer).")
+@click.option("--witness-role", default=None, help="The witness's job title or role.")
+@click.option("--witness-relationship", default=None, help="How the witness knows the learner's practice.")
+@click.option("--witness-date", default=None, help="When the witness signed (YYYY-MM-DD).")
+@click.option("--witness-testimony", default=None, help="The witness's account, as text.")
+@click.option(
+    "--attach",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file to attach (media type guessed from its name); repeat.",
+)
 @click.option("--credential", default=None, help="Record under this credential's authority (its key).")
 @click.pass_context
 def journal_add_command(click_ctx: click.Context, **options: Any) -> None:
-    """Record a journal entry as an xAPI statement (validated and classified like any other)."""
+    """Record a journal entry as an xAPI statement (validated and classified like any other), with its
+    portfolio evidence: evidence type, witness and attached files."""
     from lrs.learning import journal
     from lrs.xapi.errors import XAPIError
 
@@ -188,7 +206,10 @@ def journal_add_command(click_ctx: click.Context, **options: Any) -> None:
     principal = lrs.principal_for(key) if key else lrs.operator_principal()
     if principal is None:
         raise click.ClickException(f"no active credential with key {key}")
-    entry = journal.entry_from_options(options)
+    try:
+        entry = journal.entry_from_options(options)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from exc
     try:
         ids = journal.record(lrs, journal.parse_entries(entry), principal)
     except XAPIError as exc:
