@@ -29,6 +29,7 @@ from ilm_records import (
     ac,
     criteria_of,
     decision_id,
+    load_framework,
     make_record,
     manifest_of,
     run,
@@ -38,7 +39,7 @@ from lrs_ilm_portfolio import plugin
 from lrs_ilm_portfolio.render_pdf import unicode_font
 from pypdf import PdfReader
 
-from lrs.hookspecs import ExportOptionError, ExportRecord
+from lrs.hookspecs import CompetencyLink, CriterionReview, ExportOptionError, ExportRecord
 
 
 def test_the_plugin_offers_the_exporter_through_its_entry_point():
@@ -265,3 +266,38 @@ def test_wrong_format_is_an_option_error(record: ExportRecord):
     with pytest.raises(ExportOptionError) as caught:
         plugin.export_ilm_portfolio(record, {"format": "pdf"})
     assert caught.value.option == "format"
+
+
+def test_a_framework_of_leaves_gives_one_criterion_units(record: ExportRecord):
+    """Named explicitly, any framework exports: a top-level item with no children is its own unit."""
+    kss = load_framework("kss-practice-leaders")
+    uri = kss["CFDocument"]["uri"]
+    item = f"{uri}/3"
+    accepted = dataclasses.replace(record.decisions[2], evidence_id=E2, framework=uri, criterion=item)
+    record = dataclasses.replace(
+        record,
+        frameworks={**record.frameworks, uri: kss},
+        links={**record.links, E2: [*record.links[E2], CompetencyLink(uri, item)]},
+        decisions=[*record.decisions, accepted],
+        criteria={**record.criteria, item: CriterionReview(uri, item, "accepted", {E2: "accepted"})},
+    )
+    file, archive = run(record, qualification="kss-practice-leaders")
+    assert file.filename == "ilm-portfolio-kss-practice-leaders-lucja-nowak-zolc.zip"
+    manifest = manifest_of(archive)
+    assert [u["code"] for u in manifest["units"]] == [f"KSS-PL {n}" for n in range(1, 7)]
+    assert all([c["uri"] for c in u["criteria"]] == [u["uri"]] for u in manifest["units"])
+    assert [u["complete"] for u in manifest["units"]] == [False, False, True, False, False, False]
+    (credential,) = manifest["credentials"]
+    assert_ob3_credential(credential, item)
+    assert manifest["qualification"]["code"] == "KSS-PL"
+
+
+def test_without_the_unicode_font_the_pdf_still_prints_the_names(record: ExportRecord,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    from lrs_ilm_portfolio import render_pdf
+
+    monkeypatch.setattr(render_pdf, "unicode_font", lambda: None)
+    reader = PdfReader(io.BytesIO(run(record)[1].read("portfolio.pdf")))
+    folded = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    # Latin-1 letters (ó) stay; the others lose their accents rather than turning into "?".
+    assert "Lucja Nowak-Zólc" in folded and "ILM-L5 U2 AC2.3" in folded
