@@ -112,6 +112,16 @@ def check_write_journal(principal: Principal, key: str, path: str) -> None:
 # --- requests ---------------------------------------------------------------------------------------------
 
 
+def json_body(what: str) -> Any:
+    """The request's JSON body, or a 400 naming the rule (``content-type``, ``invalid-json``)."""
+    if request.mimetype != "application/json":
+        raise XAPIError(f"send {what} as application/json", rule="content-type", path="Content-Type")
+    try:
+        return json.loads(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
+
+
 def parse_agent(identifier: str) -> str:
     """The agent key of a path segment: a URL-decoded identifier (``mailto:jo@la.example``, ``account:...``)
     or an xAPI Agent as JSON."""
@@ -165,12 +175,7 @@ def cohort_summary() -> Any:
 
 @learning_api.route("/journal", methods=["POST"])
 def journal_add() -> Any:
-    if request.mimetype != "application/json":
-        raise XAPIError("send journal entries as application/json", rule="content-type", path="Content-Type")
-    try:
-        body = json.loads(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
+    body = json_body("journal entries")
     principal = _principal()
     default_agent = principal.agent_key if principal.role == PARTICIPANT else None
     entries = journal.parse_entries(body, default_agent_key=default_agent)

@@ -5,14 +5,13 @@ Role rules: lrs.access. docs/review.md walks through the workflow; docs/api.md l
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, g, request
 
 from lrs import access
 from lrs.api.auth import authenticate_request, lrs
-from lrs.api.learning import parse_agent
+from lrs.api.learning import json_body, parse_agent
 from lrs.review import service
 from lrs.xapi.errors import XAPIError
 
@@ -42,13 +41,7 @@ def _int(name: str, default: int, *, low: int, high: int) -> int:
 
 @reviews_api.route("/reviews", methods=["POST"])
 def post_decision() -> Any:
-    if request.mimetype != "application/json":
-        raise XAPIError("send a decision as application/json", rule="content-type", path="Content-Type")
-    try:
-        body = json.loads(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
-    decision = service.decide(lrs(), g.principal, body)
+    decision = service.decide(lrs(), g.principal, json_body("a decision"))
     return service.decision_view(decision), 201
 
 
