@@ -130,7 +130,7 @@ class LRS:
         from lrs.review.service import derive
 
         try:
-            link_statements(self, statements)
+            link_statements(self, statements, replace=False)
         except Exception:
             log.exception("evidence linking failed; run `lrs evidence rebuild`")
             hook_failures["evidence-links"] += 1

@@ -96,8 +96,11 @@ def links_for(lrs: LRS, statement: dict[str, Any], reg: Registry | None = None) 
     return list(dict.fromkeys(links))
 
 
-def link_statements(lrs: LRS, statements: list[dict[str, Any]]) -> int:
-    """Remake the links of these (stored) statements. Returns how many links they now have."""
+def link_statements(lrs: LRS, statements: list[dict[str, Any]], *, replace: bool = True) -> int:
+    """Remake the links of these (stored) statements. Returns how many links they now have.
+
+    ``replace=False`` is for statements just stored: when none of them evidences anything there is nothing to
+    remove either, so no transaction is spent (most LMS statements link to no framework)."""
     reg = registry(lrs)
     rows = []
     for statement in statements:
@@ -111,7 +114,8 @@ def link_statements(lrs: LRS, statements: list[dict[str, Any]]) -> int:
             for f, i in links_for(lrs, statement, reg)
         ]
     ids = [s["id"] for s in statements]
-    lrs.db.write(lambda conn: store.replace_links(conn, ids, rows))
+    if rows or replace:
+        lrs.db.write(lambda conn: store.replace_links(conn, ids, rows))
     return len(rows)
 
 
