@@ -22,6 +22,7 @@ from lrs.store import credentials as credential_store
 from lrs.store import learning as learning_store
 from lrs.store import statements as statement_store
 from lrs.store.db import Database
+from lrs.store.statements import StatementPage
 from lrs.xapi import scopes as xscopes
 from lrs.xapi.errors import Problem, StatementInvalid, XAPIError
 from lrs.xapi.ifi import agent_key
@@ -113,10 +114,10 @@ class LRS:
         stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
         prepared = [self._prepare(s, stored, principal, version) for s in statements]
         can_define = principal.allows(xscopes.DEFINE, read=False)
+        # Encoded before the transaction: SQLite's writers queue for its one write lock.
+        batch = statement_store.StatementBatch(prepared, self.db.engine.dialect)
         ids = self.db.write(
-            lambda conn: statement_store.insert_statements(
-                conn, prepared, can_define=can_define, attachments=attachments
-            )
+            lambda conn: statement_store.insert_statements(conn, batch, can_define=can_define, attachments=attachments)
         )
         stored_payloads = [p.payload for p in prepared]
         self._notify_stored(stored_payloads)
@@ -224,10 +225,15 @@ class LRS:
         return found["statement"]
 
     def query_statements(self, q: StatementQuery, principal: Principal) -> tuple[list[dict[str, Any]], int | None]:
+        page = self.query_page(q, principal)
+        return page.statements, page.more_after
+
+    def query_page(self, q: StatementQuery, principal: Principal, *, raw: bool = False) -> StatementPage:
+        """One page of a statement query; ``raw``: the statements as the JSON text the store holds."""
         if self._read_access(principal):
             q.authority_key = principal.authority_key
         with self.db.read() as conn:
-            return statement_store.query_statements(conn, q)
+            return statement_store.query_page(conn, q, raw=raw)
 
     def _read_access(self, principal: Principal) -> bool:
         may_read, only_mine = xscopes.can_read_statements(set(principal.scopes))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -56,15 +57,39 @@ class Statement(Base):
     rules_fingerprint: Mapped[str | None] = mapped_column(String(16))
     #: result.duration in seconds (NULL when the statement has none), for the learning summaries.
     duration_seconds: Mapped[float | None] = mapped_column(Float)
+    #: The verb and registration of the statement this one targets through a StatementRef, copied when both
+    #: are stored (see StatementRefAgent): a filter matches a statement whose target matches it.
+    ref_verb_iri: Mapped[str | None] = mapped_column(Text)
+    ref_registration: Mapped[str | None] = mapped_column(String(36))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False)
 
     __table_args__ = (
         Index("ix_statements_stored", "stored"),
         Index("ix_statements_verb_seq", "verb_iri", "seq"),
         Index("ix_statements_registration_seq", "registration", "seq"),
-        Index("ix_statements_object_statement", "object_statement_id"),
+        # Partial: only StatementRef statements have a target, and the other 99% need no index entry.
+        Index(
+            "ix_statements_object_statement",
+            "object_statement_id",
+            sqlite_where=text("object_statement_id IS NOT NULL"),
+            postgresql_where=text("object_statement_id IS NOT NULL"),
+        ),
         Index("ix_statements_authority_seq", "authority_key", "seq"),
         Index("ix_statements_mode_seq", "learning_mode", "seq"),
+        Index(
+            "ix_statements_ref_verb_seq",
+            "ref_verb_iri",
+            "seq",
+            sqlite_where=text("ref_verb_iri IS NOT NULL"),
+            postgresql_where=text("ref_verb_iri IS NOT NULL"),
+        ),
+        Index(
+            "ix_statements_ref_registration_seq",
+            "ref_registration",
+            "seq",
+            sqlite_where=text("ref_registration IS NOT NULL"),
+            postgresql_where=text("ref_registration IS NOT NULL"),
+        ),
     )
 
 
@@ -94,6 +119,57 @@ class StatementActivity(Base):
     direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
     __table_args__ = (Index("ix_statement_activities_iri_seq", "activity_iri", "direct", "statement_seq"),)
+
+
+class StatementRefAgent(Base):
+    """An agent the *target* of a StatementRef statement touches, recorded on the referring statement.
+
+    xAPI: a filter on agent, verb, activity or registration also matches a statement whose StatementRef
+    target matches it. Copying the target's index rows here when both statements are stored (whichever
+    arrives second) makes that rule an index lookup instead of a subquery over every statement.
+    """
+
+    __tablename__ = "statement_ref_agents"
+
+    statement_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (Index("ix_statement_ref_agents_key_seq", "agent_key", "direct", "statement_seq"),)
+
+
+class StatementRefActivity(Base):
+    """An activity the target of a StatementRef statement touches, recorded on the referring statement."""
+
+    __tablename__ = "statement_ref_activities"
+
+    statement_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (Index("ix_statement_ref_activities_iri_seq", "activity_iri", "direct", "statement_seq"),)
+
+
+class PendingStatementRef(Base):
+    """A StatementRef statement whose target was not stored when it was (the target may never come).
+
+    When the target arrives its index rows are copied to the referring statement and this row goes. Queries
+    also check pending statements' targets directly, so a target stored by a concurrent transaction that
+    could not see this row (PostgreSQL, READ COMMITTED) is still found.
+    """
+
+    __tablename__ = "statement_refs_pending"
+
+    statement_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[str] = mapped_column(String(36), nullable=False)
+
+    __table_args__ = (Index("ix_statement_refs_pending_target", "target_id"),)
 
 
 class Activity(Base):

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, exists, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    insert,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lrs.store.models import Activity, Attachment, Statement, StatementActivity, StatementAgent
+from lrs.store.models import (
+    Activity,
+    Attachment,
+    PendingStatementRef,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementRefActivity,
+    StatementRefAgent,
+)
 from lrs.xapi.errors import Conflict
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statement import PreparedStatement, merge_definitions
@@ -17,6 +43,9 @@ from lrs.xapi.statement import PreparedStatement, merge_definitions
 S = Statement.__table__
 SA = StatementAgent.__table__
 SACT = StatementActivity.__table__
+RSA = StatementRefAgent.__table__
+RSACT = StatementRefActivity.__table__
+PEND = PendingStatementRef.__table__
 ACT = Activity.__table__
 ATT = Attachment.__table__
 
@@ -31,74 +60,86 @@ def _insert_ignore(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
 
 def insert_statements(
     conn: Connection,
-    prepared: Sequence[PreparedStatement],
+    batch: StatementBatch | Sequence[PreparedStatement],
     *,
     can_define: bool,
     attachments: dict[str, tuple[str, bytes]] | None = None,
 ) -> list[str]:
-    """Store a batch in the caller's transaction. Returns the ids in the order given.
+    """Store a batch in the caller's write transaction. Returns the ids in the order given.
 
     A statement whose id is already stored is skipped when it is the same statement (by fingerprint) and
     is a 409 Conflict when it is not; the whole batch then rolls back with the transaction.
+
+    StatementRef statements also get their target's index rows (StatementRefAgent), whichever of the two is
+    stored second, so that queries find them through an index (see :func:`query_page`).
+
+    The SQL is written for each database and sent through ``exec_driver_sql``: SQLAlchemy's per-row
+    parameter processing was about half the CPU time of a batch (docs/performance.md). One round trip looks
+    everything up; then one statement per table. Pass a :class:`StatementBatch` made before the transaction
+    began and the rows are already encoded: on SQLite the write lock is then held for SQL only.
     """
+    if not isinstance(batch, StatementBatch):
+        batch = StatementBatch(batch, conn.dialect)
+    prepared = batch.prepared
+    sql = _Sql.of(conn.dialect)
     ids = [p.id for p in prepared]
-    existing = dict(conn.execute(select(S.c.id, S.c.fingerprint).where(S.c.id.in_(ids))).all())
-    fresh = []
-    for p in prepared:
-        if p.id in existing:
-            if existing[p.id] != p.fingerprint:
+    target_ids = sorted({p.object_statement_id for p in prepared if p.object_statement_id})
+    found = _look_up(conn, sql, ids, target_ids, allocate=len(prepared))
+    fresh: list[int] = []  # indexes into the batch
+    for k, p in enumerate(prepared):
+        if p.id in found.existing:
+            if found.existing[p.id] != p.fingerprint:
                 raise Conflict(
                     f"statement {p.id} is already stored with different content",
                     rule="statement-id-conflict",
                     path="id",
                 )
             continue
-        fresh.append(p)
+        fresh.append(k)
     if not fresh:
         return ids
 
-    rows = [
-        {
-            "id": p.id,
-            "stored": p.stored,
-            "timestamp": p.timestamp,
-            "verb_iri": p.verb_iri,
-            "registration": p.registration,
-            "object_statement_id": p.object_statement_id,
-            "is_voiding": p.is_voiding,
-            "voided": False,
-            "authority_key": p.authority_key,
-            "fingerprint": p.fingerprint,
-            "version": p.version,
-            "learning_mode": p.learning_mode,
-            "rules_fingerprint": p.rules_fingerprint,
-            "duration_seconds": p.duration_seconds,
-            "payload": p.payload,
-        }
-        for p in fresh
-    ]
-    result = conn.execute(insert(S).returning(S.c.seq, S.c.id, sort_by_parameter_order=True), rows)
-    seq_by_id = {row.id: row.seq for row in result}
+    seqs = found.seqs[: len(fresh)]
+    fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+    refs = _RefRows()
+    stored_keys = _stored_target_keys(conn, sql, found, fresh_by_id)
+    rows = []
+    agent_rows: list[tuple[int, str, bool]] = []
+    activity_rows: list[tuple[int, str, bool]] = []
+    for k, seq in zip(fresh, seqs, strict=True):
+        p = prepared[k]
+        ref_verb = ref_registration = None
+        target_id = p.object_statement_id
+        if target_id is not None:
+            keys = _keys_of(fresh_by_id[target_id]) if target_id in fresh_by_id else stored_keys.get(target_id)
+            if keys is None:
+                refs.pending.append((seq, target_id))
+            else:
+                refs.add(seq, keys)
+                ref_verb, ref_registration = keys.verb_iri, keys.registration
+        rows.append((seq, ref_verb, ref_registration, batch.encoded[k]))
+        agent_rows.extend((seq, key, d) for key, d in p.agents.items())
+        activity_rows.extend((seq, iri, d) for iri, d in p.activities.items())
+    sql.insert_statements(conn, rows)
+    sql.insert_links(conn, "statement_agents", "agent_key", agent_rows)
+    sql.insert_links(conn, "statement_activities", "activity_iri", activity_rows)
 
-    agent_rows = []
-    activity_rows = []
-    for p in fresh:
-        seq = seq_by_id[p.id]
-        agent_rows.extend({"statement_seq": seq, "agent_key": k, "direct": d} for k, d in p.agents.items())
-        activity_rows.extend(
-            {"statement_seq": seq, "activity_iri": iri, "direct": d} for iri, d in p.activities.items()
-        )
-    if agent_rows:
-        conn.execute(insert(SA), agent_rows)
-    if activity_rows:
-        conn.execute(insert(SACT), activity_rows)
+    # Statements stored earlier that target one of these get the target's index rows now.
+    resolved = [(seq, target_id) for target_id, seq in found.waiting if target_id in fresh_by_id]
+    for referrer_seq, target_id in resolved:
+        keys = _keys_of(fresh_by_id[target_id])
+        refs.add(referrer_seq, keys)
+        refs.later.append((keys.verb_iri, keys.registration, referrer_seq))
+    refs.write(conn, sql)
+    if resolved:
+        conn.execute(delete(PEND).where(PEND.c.statement_seq.in_([seq for seq, _ in resolved])))
 
     # Voiding: the target leaves query results. A voiding statement is never voided itself.
-    targets = sorted({p.object_statement_id for p in fresh if p.is_voiding and p.object_statement_id})
-    if targets:
-        conn.execute(update(S).where(S.c.id.in_(targets), S.c.is_voiding.is_(False)).values(voided=True))
+    voided = sorted({p.object_statement_id for p in fresh_by_id.values() if p.is_voiding and p.object_statement_id})
+    if voided:
+        conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
 
-    _upsert_definitions(conn, fresh, can_define=can_define)
+    _upsert_definitions(conn, sql, fresh_by_id.values(), can_define=can_define)
     if attachments:
         _insert_ignore(
             conn,
@@ -111,7 +152,228 @@ def insert_statements(
     return ids
 
 
-def _upsert_definitions(conn: Connection, prepared: Iterable[PreparedStatement], *, can_define: bool) -> None:
+class StatementBatch:
+    """Statements ready to write, their rows encoded for one database before the write transaction begins
+    (payload JSON and all), so that on SQLite the write lock is held for SQL only: every writer waits for it."""
+
+    def __init__(self, prepared: Sequence[PreparedStatement], dialect: Any):  # noqa: ANN401 - SQLAlchemy Dialect
+        self.prepared = list(prepared)
+        sql = _Sql.of(dialect)
+        self.encoded = [sql.encode(p) for p in self.prepared]
+
+
+#: Statement columns as _Sql writes them: the seq and the copied target keys first (known only in the
+#: transaction), then the rest (encoded beforehand by StatementBatch).
+STATEMENT_COLUMNS = (
+    "seq, ref_verb_iri, ref_registration, id, stored, timestamp, verb_iri, registration, object_statement_id, "
+    "is_voiding, voided, authority_key, fingerprint, version, learning_mode, rules_fingerprint, duration_seconds, "
+    "payload"
+)
+_PG_TYPES = ("bigint", "text", "text", "text", "timestamptz", "timestamptz", "text", "text", "text", "boolean",
+             "boolean", "text", "text", "text", "text", "text", "float8")
+
+
+class _Sql:
+    """The write path's SQL in one database's dialect, with its values encoded the way SQLAlchemy's column
+    types encode them (so a row written here reads back through the models exactly as one written by them)."""
+
+    _cache: dict[str, _Sql] = {}
+
+    def __init__(self, dialect: Any):  # noqa: ANN401 - a SQLAlchemy Dialect
+        self.postgres = dialect.name == "postgresql"
+        self.mark = "%s" if self.postgres else "?"
+        procs = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in S.c}
+        self.datetime = procs["stored"] or (lambda v: v)
+
+    @classmethod
+    def of(cls, dialect: Any) -> _Sql:  # noqa: ANN401 - a SQLAlchemy Dialect
+        found = cls._cache.get(dialect.name)
+        if found is None:
+            found = cls._cache[dialect.name] = cls(dialect)
+        return found
+
+    def in_list(self, column: str, values: Sequence[Any], pg_type: str = "text") -> tuple[str, list[Any]]:
+        """``column IN (values)`` as SQL and parameters: one array parameter on PostgreSQL; on SQLite one JSON
+        array (json_each), so a batch of any size stays within SQLite's limit on parameters."""
+        # JSON, not a PostgreSQL array: psycopg escapes array elements in Python, several times the cost.
+        if self.postgres:
+            return f"{column} IN (SELECT jsonb_array_elements_text(%s::jsonb)::{pg_type})", [json.dumps(list(values))]
+        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
+
+    def encode(self, p: PreparedStatement) -> Any:  # noqa: ANN401
+        """A statement's columns after the first three of STATEMENT_COLUMNS. Compact JSON: smaller rows, and
+        the text a query passes on as it is."""
+        payload = json.dumps(p.payload, separators=(",", ":"))
+        if self.postgres:
+            # A JSON array, spliced into the batch's one JSON parameter (see insert_statements).
+            values = [p.id, p.stored.isoformat(), p.timestamp.isoformat(), p.verb_iri, p.registration,
+                      p.object_statement_id, p.is_voiding, False, p.authority_key, p.fingerprint, p.version,
+                      p.learning_mode, p.rules_fingerprint, p.duration_seconds]
+            return json.dumps(values, separators=(",", ":"))[:-1] + "," + payload + "]"
+        dt = self.datetime
+        return (p.id, dt(p.stored), dt(p.timestamp), p.verb_iri, p.registration, p.object_statement_id,
+                int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
+                p.duration_seconds, payload)
+
+    def insert_statements(self, conn: Connection, rows: list[tuple[int, str | None, str | None, Any]]) -> None:
+        """``rows``: (seq, ref_verb_iri, ref_registration, encoded) per statement."""
+        if self.postgres:
+            # The whole batch as one JSON parameter, taken apart by the server: one statement to plan and run,
+            # and the cheapest encoding on the client (psycopg's arrays or a row per parameter set cost 2-6x
+            # the CPU).
+            dumps = json.dumps
+            data = "[" + ",".join(f"[{seq},{dumps(rv)},{dumps(rr)},{enc[1:]}" for seq, rv, rr, enc in rows) + "]"
+            values = ", ".join(f"(r->>{k})::{t}" for k, t in enumerate(_PG_TYPES))
+            conn.exec_driver_sql(
+                f"INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, r->17 "
+                "FROM jsonb_array_elements(%s::jsonb) r",
+                (data,),
+            )
+            return
+        marks = ", ".join("?" * 18)
+        conn.exec_driver_sql(
+            f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({marks})",
+            [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows],
+        )
+
+    def insert_links(self, conn: Connection, table: str, key: str, rows: list[tuple[int, str, bool]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            conn.exec_driver_sql(
+                f"INSERT INTO {table} (statement_seq, {key}, direct) "
+                "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r",
+                (json.dumps(rows, separators=(",", ":")),),
+            )
+            return
+        # sqlite3 stores a bool as 0/1, as SQLAlchemy's Boolean does.
+        conn.exec_driver_sql(f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows)
+
+
+@dataclass
+class _Found:
+    """What the look-up before a batch found in the store."""
+
+    #: id -> fingerprint of the batch's statements that are already stored
+    existing: dict[str, str] = field(default_factory=dict)
+    #: (target id, referring seq): stored statements that wait for one of the batch's statements
+    waiting: list[tuple[str, int]] = field(default_factory=list)
+    #: id -> (seq, verb, registration) of the StatementRef targets that are already stored
+    targets: dict[str, tuple[int, str, str | None]] = field(default_factory=dict)
+    #: seqs for the batch's new statements, ascending
+    seqs: list[int] = field(default_factory=list)
+
+
+def _look_up(conn: Connection, sql: _Sql, ids: list[str], target_ids: list[str], *, allocate: int) -> _Found:
+    """Everything a batch needs from the store, in one round trip: which of its ids are stored, which stored
+    statements wait for one of them as their StatementRef target, the targets it refers to, and seqs.
+
+    Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
+    this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
+    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback.
+    """
+    stored, p1 = sql.in_list("id", ids)
+    waiting, p2 = sql.in_list("target_id", ids)
+    parts = [
+        f"SELECT 0 AS kind, id AS key, fingerprint AS text, NULL AS seq, NULL AS extra FROM statements WHERE {stored}",
+        f"SELECT 1, target_id, NULL, statement_seq, NULL FROM statement_refs_pending WHERE {waiting}",
+    ]
+    params = [*p1, *p2]
+    if target_ids:
+        targets, p3 = sql.in_list("id", target_ids)
+        parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
+        params += p3
+    if sql.postgres:
+        parts.append(
+            "SELECT 3, NULL, NULL, nextval(pg_get_serial_sequence('statements', 'seq')), NULL "
+            "FROM generate_series(1, %s)"
+        )
+        params.append(allocate)
+    else:
+        parts.append("SELECT 3, NULL, NULL, coalesce(max(seq), 0), NULL FROM statements")
+    found = _Found()
+    for kind, key, text, seq, extra in conn.exec_driver_sql(" UNION ALL ".join(parts), tuple(params)):
+        if kind == 0:
+            found.existing[key] = text
+        elif kind == 1:
+            found.waiting.append((key, seq))
+        elif kind == 2:
+            found.targets[key] = (seq, text, extra)
+        elif sql.postgres:
+            found.seqs.append(seq)
+        else:
+            found.seqs = list(range(seq + 1, seq + 1 + allocate))
+    found.seqs.sort()
+    return found
+
+
+@dataclass
+class _Keys:
+    """What a query filter can match in a statement: its own agents, activities, verb and registration."""
+
+    agents: dict[str, bool]
+    activities: dict[str, bool]
+    verb_iri: str
+    registration: str | None
+
+
+def _keys_of(p: PreparedStatement) -> _Keys:
+    return _Keys(p.agents, p.activities, p.verb_iri, p.registration)
+
+
+def _stored_target_keys(
+    conn: Connection, sql: _Sql, found: _Found, fresh_by_id: dict[str, PreparedStatement]
+) -> dict[str, _Keys]:
+    """The index keys of the stored statements the batch's new StatementRefs target (not in the batch)."""
+    wanted = {p.object_statement_id for p in fresh_by_id.values() if p.object_statement_id} - fresh_by_id.keys()
+    targets = {tid: found.targets[tid] for tid in wanted if tid in found.targets}
+    if not targets:
+        return {}
+    keys = {seq: _Keys({}, {}, verb, registration) for seq, verb, registration in targets.values()}
+    agents, p1 = sql.in_list("statement_seq", sorted(keys), "bigint")
+    activities, p2 = sql.in_list("statement_seq", sorted(keys), "bigint")
+    rows = conn.exec_driver_sql(
+        f"SELECT 0, statement_seq, agent_key, direct FROM statement_agents WHERE {agents} UNION ALL "
+        f"SELECT 1, statement_seq, activity_iri, direct FROM statement_activities WHERE {activities}",
+        (*p1, *p2),
+    )
+    for kind, seq, key, direct in rows:
+        (keys[seq].agents if kind == 0 else keys[seq].activities)[key] = bool(direct)
+    return {tid: keys[seq] for tid, (seq, _, _) in targets.items()}
+
+
+@dataclass
+class _RefRows:
+    """Rows that give StatementRef statements their targets' index keys."""
+
+    agents: list[tuple[int, str, bool]] = field(default_factory=list)
+    activities: list[tuple[int, str, bool]] = field(default_factory=list)
+    #: (verb, registration, seq) of referring statements stored before their target
+    later: list[tuple[str, str | None, int]] = field(default_factory=list)
+    #: (seq, target id) of referring statements whose target is not stored
+    pending: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, seq: int, keys: _Keys) -> None:
+        self.agents.extend((seq, k, d) for k, d in keys.agents.items())
+        self.activities.extend((seq, i, d) for i, d in keys.activities.items())
+
+    def write(self, conn: Connection, sql: _Sql) -> None:
+        sql.insert_links(conn, "statement_ref_agents", "agent_key", self.agents)
+        sql.insert_links(conn, "statement_ref_activities", "activity_iri", self.activities)
+        m = sql.mark
+        if self.pending:
+            conn.exec_driver_sql(
+                f"INSERT INTO statement_refs_pending (statement_seq, target_id) VALUES ({m}, {m})", self.pending
+            )
+        if self.later:
+            conn.exec_driver_sql(
+                f"UPDATE statements SET ref_verb_iri = {m}, ref_registration = {m} WHERE seq = {m}", self.later
+            )
+
+
+def _upsert_definitions(
+    conn: Connection, sql: _Sql, prepared: Iterable[PreparedStatement], *, can_define: bool
+) -> None:
     """Keep one canonical definition per activity. Rows are touched in IRI order, and only when their
     content changes, so concurrent batches sharing activities neither deadlock nor rewrite each other."""
     incoming: dict[str, dict[str, Any]] = {}
@@ -121,10 +383,26 @@ def _upsert_definitions(conn: Connection, prepared: Iterable[PreparedStatement],
     if not incoming:
         return
     iris = sorted(incoming)
-    current = dict(conn.execute(select(ACT.c.iri, ACT.c.definition).where(ACT.c.iri.in_(iris))).all())
+    where, params = sql.in_list("iri", iris)
+    cast_text = "definition::text" if sql.postgres else "definition"
+    current = {
+        iri: _decoded(text)
+        for iri, text in conn.exec_driver_sql(f"SELECT iri, {cast_text} FROM activities WHERE {where}", tuple(params))
+    }
     now = datetime.now(UTC)
-    new_rows = [{"iri": iri, "definition": incoming[iri], "updated": now} for iri in iris if iri not in current]
-    _insert_ignore(conn, ACT, new_rows)
+    new_rows = [(iri, json.dumps(incoming[iri], separators=(",", ":"))) for iri in iris if iri not in current]
+    if new_rows and sql.postgres:
+        conn.exec_driver_sql(
+            "INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
+            "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING",
+            (now, json.dumps(new_rows)),
+        )
+    elif new_rows:
+        updated = sql.datetime(now)
+        conn.exec_driver_sql(
+            "INSERT INTO activities (iri, definition, updated) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [(iri, definition, updated) for iri, definition in new_rows],
+        )
     if not can_define:
         return
     for iri in iris:
@@ -135,6 +413,39 @@ def _upsert_definitions(conn: Connection, prepared: Iterable[PreparedStatement],
             conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=merged, updated=now))
 
 
+def _decoded(text: str | None) -> Any:  # noqa: ANN401 - JSON
+    # SQLite returns an activities.definition written by SQLAlchemy's JSON type as text; a JSON null as "null".
+    return None if text is None else json.loads(text)
+
+
+def rebuild_statement_refs(conn: Connection) -> None:
+    """Remake every StatementRef statement's copied index rows from the stored statements: what inserts
+    maintain one batch at a time, for a store filled some other way (a bulk load). Migration 0005 does the
+    same for stores that predate it."""
+    for table in (RSA, RSACT, PEND):
+        conn.execute(delete(table))
+    referrer = S.alias("s")
+    target = S.alias("t")
+    joined = referrer.join(target, target.c.id == referrer.c.object_statement_id)
+    for ref_table, link, key in ((RSA, SA, "agent_key"), (RSACT, SACT, "activity_iri")):
+        rows = (
+            select(referrer.c.seq, link.c[key], link.c.direct)
+            .select_from(joined.join(link, link.c.statement_seq == target.c.seq))
+            .where(referrer.c.object_statement_id.is_not(None))
+        )
+        conn.execute(insert(ref_table).from_select(["statement_seq", key, "direct"], rows))
+    of_target = select(target.c.verb_iri).where(target.c.id == S.c.object_statement_id).scalar_subquery()
+    registration = select(target.c.registration).where(target.c.id == S.c.object_statement_id).scalar_subquery()
+    conn.execute(
+        update(S).where(S.c.object_statement_id.is_not(None)).values(ref_verb_iri=of_target, ref_registration=registration)
+    )
+    missing = ~exists().where(target.c.id == referrer.c.object_statement_id)
+    waiting = select(referrer.c.seq, referrer.c.object_statement_id).where(
+        referrer.c.object_statement_id.is_not(None), missing
+    )
+    conn.execute(insert(PEND).from_select(["statement_seq", "target_id"], waiting))
+
+
 def get_statement(conn: Connection, statement_id: str, *, voided: bool) -> dict[str, Any] | None:
     """One statement by id: ``voided=False`` for statementId (not voided), True for voidedStatementId."""
     row = conn.execute(
@@ -143,52 +454,205 @@ def get_statement(conn: Connection, statement_id: str, *, voided: bool) -> dict[
     return None if row is None else {"statement": row.payload, "authority_key": row.authority_key}
 
 
-def _base_filter(table, q: StatementQuery):  # noqa: ANN001, ANN202
-    """The filter conditions of a query on one statements alias (agent, verb, activity, registration)."""
-    conds = []
-    if q.verb:
-        conds.append(table.c.verb_iri == q.verb)
-    if q.registration:
-        conds.append(table.c.registration == q.registration)
-    if q.agent:
-        agent_cond = and_(SA.c.statement_seq == table.c.seq, SA.c.agent_key == q.agent)
-        if not q.related_agents:
-            agent_cond = and_(agent_cond, SA.c.direct.is_(True))
-        conds.append(exists().where(agent_cond))
-    if q.activity:
-        act_cond = and_(SACT.c.statement_seq == table.c.seq, SACT.c.activity_iri == q.activity)
-        if not q.related_activities:
-            act_cond = and_(act_cond, SACT.c.direct.is_(True))
-        conds.append(exists().where(act_cond))
-    return conds
+@dataclass
+class StatementPage:
+    """One page of a statement query, newest first (or oldest first with ``ascending``)."""
+
+    #: The statements as dicts, or as their stored JSON text when the page was asked for ``raw``.
+    statements: list[Any]
+    #: When more statements match: the seq of the last one here (the ``more`` cursor continues after it).
+    more_after: int | None
+    #: The latest ``stored`` of the page (for Last-Modified), None for an empty page.
+    last_stored: datetime | None
 
 
-def query_statements(conn: Connection, q: StatementQuery) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of a statement query. Returns the statements and, when more remain, the last seq of the page
-    (the ``more`` cursor continues after it)."""
-    conds = [S.c.voided.is_(False)]
-    filters = _base_filter(S, q)
-    if filters:
-        # Statements that target a matching statement (through a StatementRef) match too.
-        target = S.alias("target")
-        target_match = select(target.c.id).where(*_base_filter(target, q))
-        conds.append(or_(and_(*filters), S.c.object_statement_id.in_(target_match)))
-    if q.authority_key:
-        conds.append(S.c.authority_key == q.authority_key)
-    if q.since:
-        conds.append(S.c.stored > q.since_dt)
-    if q.until:
-        conds.append(S.c.stored <= q.until_dt)
-    if q.after_seq is not None:
-        conds.append(S.c.seq > q.after_seq if q.ascending else S.c.seq < q.after_seq)
-    order = S.c.seq.asc() if q.ascending else S.c.seq.desc()
-    stmt = select(S.c.seq, S.c.payload).where(*conds).order_by(order).limit(q.limit + 1)
-    rows = conn.execute(stmt).all()
+def query_page(conn: Connection, q: StatementQuery, *, raw: bool = False) -> StatementPage:
+    """One page of a statement query.
+
+    Two steps in one SQL statement: the seqs of the page, each branch walking an index in seq order and
+    stopping after ``limit + 1`` rows, then the payloads of those seqs only. A filter (agent, verb, activity,
+    registration) has three branches, because a statement also matches when the statement its StatementRef
+    targets matches: the statement's own index rows, the index rows copied from its target
+    (StatementRefAgent...), and the few statements whose target was not stored when they were (checked
+    against the target itself). Without a filter there is one branch. No branch is an OR or a scan, so the
+    cost of a page does not grow with the store.
+
+    ``raw`` returns each statement as the JSON text the database holds, for callers that only pass it on.
+    """
+    shape = _Shape.of(q, postgres=conn.dialect.name == "postgresql", raw=raw)
+    rows = conn.execute(_page_statement(shape), _parameters(q)).all()
     more = None
     if len(rows) > q.limit:
         rows = rows[: q.limit]
         more = rows[-1].seq
-    return [r.payload for r in rows], more
+    last = max((r.stored for r in rows), default=None)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite keeps the UTC wall time without its zone
+    return StatementPage([r.payload for r in rows], more, last)
+
+
+def query_statements(conn: Connection, q: StatementQuery) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of a statement query as dicts, and the ``more`` cursor's seq (see :func:`query_page`)."""
+    page = query_page(conn, q)
+    return page.statements, page.more_after
+
+
+class _Shape(NamedTuple):
+    """What the SQL of a statement query depends on (its values are parameters). A few dozen occur, and each
+    is built once: building the statement cost more than running it (docs/performance.md)."""
+
+    agent: bool
+    related_agents: bool
+    verb: bool
+    activity: bool
+    related_activities: bool
+    registration: bool
+    authority: bool
+    since: bool
+    until: bool
+    after: bool
+    ascending: bool
+    postgres: bool
+    raw: bool
+
+    @classmethod
+    def of(cls, q: StatementQuery, *, postgres: bool, raw: bool) -> _Shape:
+        return cls(
+            bool(q.agent), bool(q.agent) and q.related_agents, bool(q.verb), bool(q.activity),
+            bool(q.activity) and q.related_activities, bool(q.registration), bool(q.authority_key), bool(q.since),
+            bool(q.until), q.after_seq is not None, q.ascending, postgres, raw,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return self.agent or self.verb or self.activity or self.registration
+
+
+def _parameters(q: StatementQuery) -> dict[str, Any]:
+    values = {
+        "agent": q.agent, "verb": q.verb, "activity": q.activity, "registration": q.registration,
+        "authority": q.authority_key, "since": q.since_dt, "until": q.until_dt, "after": q.after_seq,
+    }
+    return {"n": q.limit + 1, **{k: v for k, v in values.items() if v is not None}}
+
+
+P = {name: bindparam(name) for name in ("agent", "verb", "activity", "registration", "authority", "since", "until",
+                                        "after")}
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: _Shape):  # noqa: ANN202
+    n = bindparam("n", type_=Integer)
+    if shape.filtered:
+        branches = [
+            *_filter_branches(shape, n, via_ref=False),
+            *_filter_branches(shape, n, via_ref=True),
+            _pending_branch(shape, n),
+        ]
+    else:
+        s = S.alias("s")
+        branches = [_ordered(select(s.c.seq).where(*_common(s, shape), *_after(s.c.seq, shape)), s.c.seq, shape, n)]
+    candidates = union_all(*[select(b.c.seq) for b in (branch.subquery() for branch in branches)])
+    if not shape.raw:
+        payload = S.c.payload
+    elif shape.postgres:
+        payload = cast(S.c.payload, Text)
+    else:
+        payload = type_coerce(S.c.payload, Text)  # SQLite keeps JSON as text already
+    order = S.c.seq.asc() if shape.ascending else S.c.seq.desc()
+    return (
+        select(S.c.seq, payload.label("payload"), S.c.stored).where(S.c.seq.in_(candidates)).order_by(order).limit(n)
+    )
+
+
+def _common(s, shape: _Shape) -> list[Any]:  # noqa: ANN001
+    """Conditions on the returned statement itself, whatever made it match: not voided, the caller's
+    authority (statements/read/mine), since/until on its ``stored``."""
+    conds = [s.c.voided.is_(False)]
+    if shape.authority:
+        conds.append(s.c.authority_key == P["authority"])
+    if shape.since:
+        conds.append(s.c.stored > P["since"])
+    if shape.until:
+        conds.append(s.c.stored <= P["until"])
+    return conds
+
+
+def _after(seq, shape: _Shape) -> list[Any]:  # noqa: ANN001
+    if not shape.after:
+        return []
+    return [seq > P["after"] if shape.ascending else seq < P["after"]]
+
+
+def _ordered(stmt, seq, shape: _Shape, n):  # noqa: ANN001, ANN202
+    return stmt.order_by(seq.asc() if shape.ascending else seq.desc()).limit(n)
+
+
+def _filter_branches(shape: _Shape, n, *, via_ref: bool) -> list[Any]:  # noqa: ANN001
+    """Seqs of statements matching the filters by their own index rows, or (``via_ref``) by the rows copied
+    from their StatementRef target. Driven by the agent's or activity's link rows when the query has one
+    (the most selective), else by the (verb, seq) or (registration, seq) index. A related_* query walks the
+    direct and the related rows as two branches: each is in seq order on the (key, direct, seq) index, both
+    together are not."""
+    agents, activities = (RSA, RSACT) if via_ref else (SA, SACT)
+    s = S.alias("s")
+    verb_col = s.c.ref_verb_iri if via_ref else s.c.verb_iri
+    registration_col = s.c.ref_registration if via_ref else s.c.registration
+    conds = _common(s, shape)
+    if shape.verb:
+        conds.append(verb_col == P["verb"])
+    if shape.registration:
+        conds.append(registration_col == P["registration"])
+    if shape.agent:
+        link, key_col, key, related = agents, agents.c.agent_key, P["agent"], shape.related_agents
+        if shape.activity:
+            conds.append(_link_exists(activities, activities.c.activity_iri, s, P["activity"], shape.related_activities))
+    elif shape.activity:
+        link, key_col, key, related = activities, activities.c.activity_iri, P["activity"], shape.related_activities
+    else:
+        return [_ordered(select(s.c.seq).where(*conds, *_after(s.c.seq, shape)), s.c.seq, shape, n)]
+    branches = []
+    for direct in (True, False) if related else (True,):
+        seq = link.c.statement_seq
+        stmt = (
+            select(seq.label("seq"))
+            .select_from(link.join(s, s.c.seq == seq))
+            .where(key_col == key, link.c.direct == direct, *conds, *_after(seq, shape))
+        )
+        branches.append(_ordered(stmt, seq, shape, n))
+    return branches
+
+
+def _link_exists(link, key_col, s, key, related: bool):  # noqa: ANN001, ANN202
+    cond = and_(link.c.statement_seq == s.c.seq, key_col == key)
+    return exists().where(cond if related else and_(cond, link.c.direct.is_(True)))
+
+
+def _pending_branch(shape: _Shape, n):  # noqa: ANN001, ANN202
+    """Statements whose StatementRef target was not stored when they were: the target itself is checked.
+    Only a handful (targets that never came, or came in a concurrent transaction), and checked by id.
+
+    Written as correlated EXISTS so that the pending rows are the only table a planner can start from:
+    SQLite has no statistics to know they are few, and would otherwise walk every statement with the verb
+    or in the since/until range."""
+    s = S.alias("s")
+    target = S.alias("target")
+    seq = PEND.c.statement_seq
+    the_target = [target.c.id == PEND.c.target_id]
+    if shape.verb:
+        the_target.append(target.c.verb_iri == P["verb"])
+    if shape.registration:
+        the_target.append(target.c.registration == P["registration"])
+    if shape.agent:
+        the_target.append(_link_exists(SA, SA.c.agent_key, target, P["agent"], shape.related_agents))
+    if shape.activity:
+        the_target.append(_link_exists(SACT, SACT.c.activity_iri, target, P["activity"], shape.related_activities))
+    stmt = select(seq.label("seq")).where(
+        exists().where(s.c.seq == seq, *_common(s, shape)),
+        exists().where(*the_target),
+        *_after(seq, shape),
+    )
+    return _ordered(stmt, seq, shape, n)
 
 
 def canonical_definitions(conn: Connection, iris: Iterable[str]) -> dict[str, dict[str, Any]]:
