@@ -35,12 +35,13 @@ INGEST_COMPONENTS: dict[str, tuple[str, str]] = {
 
 QUERY_COMPONENTS: dict[str, tuple[str, str]] = {
     "authenticate": ("LRS.authenticate", "lrs/service.py"),
-    "LRS.query_statements (read transaction)": ("LRS.query_statements", "lrs/service.py"),
+    "LRS.query_page (read transaction)": ("LRS.query_page", "lrs/service.py"),
     "parse query": ("parse_statement_query", "lrs/xapi/query.py"),
-    "query_statements (SQL + row fetch)": ("query_statements", "lrs/store/statements.py"),
+    "query_page (SQL + row fetch)": ("query_page", "lrs/store/statements.py"),
     "  of which JSON decode of payloads (json.loads)": ("loads", "json/__init__.py"),
     "format (exact/ids/canonical)": ("_formatted", "lrs/api/statements.py"),
     "response (statements_response → JSON encode)": ("statements_response", "lrs/api/statements.py"),
+    "response from stored JSON text (format=exact)": ("_statement_result_json", "lrs/api/statements.py"),
     "Last-Modified (parse_instant over the page)": ("parse_instant", "lrs/xapi/statement.py"),
 }
 

@@ -25,7 +25,15 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from lrs.service import LRS, Principal
-from lrs.store.models import Activity, Statement, StatementActivity, StatementAgent
+from lrs.store.models import (
+    Activity,
+    PendingStatementRef,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementRefActivity,
+    StatementRefAgent,
+)
 from lrs.xapi.statement import PreparedStatement, prepare
 
 S = Statement.__table__
@@ -106,7 +114,7 @@ class Encoder:
             values = (
                 p.id, p.stored, p.timestamp, p.verb_iri, p.registration, p.object_statement_id, p.is_voiding,
                 False, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
-                p.duration_seconds, p.payload,
+                p.duration_seconds, None, None, p.payload,
             )
             rows.append(tuple(v if proc is None or v is None else proc(v) for v, proc in zip(values, procs, strict=True)))
             agents.extend((k, key, b(d)) for key, d in p.agents.items())
@@ -120,7 +128,8 @@ class Encoder:
 
 assert COLUMNS == [
     "id", "stored", "timestamp", "verb_iri", "registration", "object_statement_id", "is_voiding", "voided",
-    "authority_key", "fingerprint", "version", "learning_mode", "rules_fingerprint", "duration_seconds", "payload",
+    "authority_key", "fingerprint", "version", "learning_mode", "rules_fingerprint", "duration_seconds",
+    "ref_verb_iri", "ref_registration", "payload",
 ], COLUMNS
 
 
@@ -241,7 +250,10 @@ def run_floor(url: str, batches: Sequence[EncodedBatch], connections: int, *, ti
 
 # --- the fast loader for the query benchmark ------------------------------------------------------------------
 
-SECONDARY_INDEXES = [*S.indexes, *SA.indexes, *SACT.indexes]
+SECONDARY_INDEXES = [
+    *S.indexes, *SA.indexes, *SACT.indexes,
+    *StatementRefAgent.__table__.indexes, *StatementRefActivity.__table__.indexes, *PendingStatementRef.__table__.indexes,
+]
 
 
 def drop_secondary_indexes(engine: Engine) -> None:

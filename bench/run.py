@@ -59,6 +59,7 @@ from workload import Workload  # noqa: E402
 
 from lrs.config import Settings  # noqa: E402
 from lrs.service import LRS, Principal  # noqa: E402
+from lrs.store import statements as statement_store  # noqa: E402
 from lrs.store.db import Database  # noqa: E402
 from lrs.store.migrate import upgrade  # noqa: E402
 from lrs.xapi.ifi import agent_key  # noqa: E402
@@ -556,6 +557,9 @@ def load_stores(targets: list[Target], cfg: Config) -> dict[str, dict[str, Any]]
         writers[t.name].finish(encoder[t.name])
         db = Database(urls[t.name])
         rawstore.create_secondary_indexes(db.engine)
+        with db.engine.begin() as conn:
+            # The index rows the LRS copies from StatementRef targets as it stores statements one batch at a time.
+            statement_store.rebuild_statement_refs(conn)
         if t.name == "postgresql":
             # What autovacuum does to a table that has grown for months: statistics and a visibility map.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -778,9 +782,48 @@ def measure_memory(server: Server, secret: str, wl: Workload, cfg: Config) -> di
     }
 
 
+def measure_export(server: Server, url: str, wl: Workload, cfg: Config) -> dict[str, Any]:
+    """Peak RSS while the heaviest learner's CPD log is exported (GET /api/learners/{agent}/exports/cpd-log,
+    JSON), twice in a row, with an admin credential made for the purpose."""
+    from lrs.store.credentials import create_credential
+
+    db = Database(url)
+    try:
+        key, secret = db.write(lambda conn: create_credential(
+            conn, name="bench export", scopes=["all"], role="admin", authority_home_page="https://lrs.local/"))
+    finally:
+        db.dispose()
+    agent = wl.heavy_agent
+    identifier = agent.get("mbox") or f"account:{agent['account']['homePage']}|{agent['account']['name']}"
+    path = f"/api/learners/{urllib.parse.quote(identifier, safe='')}/exports/cpd-log?format=json"
+    baseline = server.memory()
+    runs = []
+    with RssSampler(server) as sampler:
+        for _ in range(2):
+            client = Client(server.port, key, secret, timeout=cfg.memory_seconds * 4)
+            t0 = time.perf_counter()
+            try:
+                status, data = client.request("GET", path)
+            except OSError as exc:
+                runs.append({"error": f"{type(exc).__name__}: {exc}", "seconds": round(time.perf_counter() - t0, 2)})
+                break
+            finally:
+                client.close()
+            runs.append({"status": status, "seconds": round(time.perf_counter() - t0, 2), "bytes": len(data)})
+    statements = None
+    if runs and runs[-1].get("status") == 200:
+        try:
+            body = json.loads(data)
+            statements = len(body.get("entries") or body.get("statements") or []) or None
+        except ValueError:
+            pass
+    log(f"  export cpd-log of the heaviest learner: {runs}, RSS {baseline['total_rss_mib']} → peak {sampler.peak_mib} MiB")
+    return {"path": path, "runs": runs, "entries": statements, "baseline_total_rss_mib": baseline["total_rss_mib"],
+            "peak_total_rss_mib": sampler.peak_mib, "after": server.memory()}
+
+
 def _queries_for_plans(wl: Workload, cfg: Config, db: Database) -> dict[str, Any]:
     """One StatementQuery per kind (and page 2 of the heavy agent's record), with its parameters."""
-    from lrs.store import statements as statement_store
     from lrs.xapi.query import parse_statement_query
 
     out = {}
@@ -796,13 +839,11 @@ def _queries_for_plans(wl: Workload, cfg: Config, db: Database) -> dict[str, Any
 
 def explain_queries(url: str, wl: Workload, cfg: Config) -> dict[str, Any]:
     """The SQL the store runs for each query (captured from SQLAlchemy) and its plan on this database."""
-    from lrs.store import statements as statement_store
-
     db = Database(url)
     out = {}
     try:
         for kind, (params, q) in _queries_for_plans(wl, cfg, db).items():
-            sql, sql_params = whatif.capture_sql(db, lambda conn, q=q: statement_store.query_statements(conn, q))
+            sql, sql_params = whatif.capture_sql(db, lambda conn, q=q: statement_store.query_page(conn, q, raw=True))
             out[kind] = {"params": params, "sql": sql, "sql_params": _jsonable(sql_params),
                          "plan": whatif.explain(db, sql, sql_params)}
     finally:
@@ -811,9 +852,9 @@ def explain_queries(url: str, wl: Workload, cfg: Config) -> dict[str, Any]:
 
 
 def whatif_phase(target: Target, url: str, wl: Workload, cfg: Config) -> dict[str, Any]:
-    """The current statement query next to the proposed rewrite (bench/whatif.py), database time only; on
-    SQLite also the current query after ANALYZE (the LRS never runs it)."""
-    from lrs.store import statements as statement_store
+    """The store's statement query next to the query it ran before the StatementRef index (bench/whatif.py),
+    database time only, same results checked; on SQLite also the current query after ANALYZE (the LRS never
+    runs it, so this shows whether its plans depend on statistics)."""
     from lrs.xapi.query import parse_statement_query
 
     db = Database(url)
@@ -830,42 +871,14 @@ def whatif_phase(target: Target, url: str, wl: Workload, cfg: Config) -> dict[st
     def show(title: str, timings: dict[str, Any]) -> None:
         log(f"{target.name}: {title}")
         for kind, v in timings.items():
-            if kind == "reference":
-                continue
-            cur = v.get("current", {}).get("p95_ms", "–")
-            new = v.get("proposed", {}).get("p95_ms", "–")
-            log(f"  {kind:<20} current p95 {cur:>9} ms   proposed p95 {new:>9} ms   same results: {v['same_results']}")
+            new = v.get("current", {}).get("p95_ms", "–")
+            old = v.get("previous", {}).get("p95_ms", "–")
+            log(f"  {kind:<20} previous p95 {old:>9} ms   current p95 {new:>9} ms   same results: {v['same_results']}")
 
     try:
-        first = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds)
-        reference = first.pop("reference")
-        out["rewrite"] = first
-        show("current vs proposed statement query (database time only)", first)
-        out["rewrite_plans"] = {kind: whatif.explain_proposed(db, plans[kind][1]) for kind in kinds}
-        # The proposal's StatementRef branch walks the statements that have a StatementRef object; a partial
-        # index on them keeps that walk short (SQLite otherwise scans the whole table for it).
-        t0 = time.perf_counter()
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql(
-                "CREATE INDEX ix_bench_statement_refs ON statements (seq) WHERE object_statement_id IS NOT NULL"
-            )
-            if target.name == "postgresql":
-                conn.exec_driver_sql("ANALYZE statements")
-            conn.commit()
-        index_seconds = time.perf_counter() - t0
-        with_index = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds, run_current=False,
-                                    reference=reference)
-        with_index.pop("reference")
-        show(f"proposed + partial index on StatementRef statements (built in {index_seconds:.1f} s)", with_index)
-        out["rewrite_with_ref_index"] = {
-            "index": "CREATE INDEX ... ON statements (seq) WHERE object_statement_id IS NOT NULL",
-            "index_seconds": round(index_seconds, 1),
-            "timings": with_index,
-            "plans": {kind: whatif.explain_proposed(db, plans[kind][1]) for kind in kinds},
-        }
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("DROP INDEX ix_bench_statement_refs")
-            conn.commit()
+        out["before_after"] = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds)
+        show("the query before the StatementRef index vs now (database time only)", out["before_after"])
+        out["previous_plans"] = {kind: whatif.explain_previous(db, plans[kind][1]) for kind in kinds}
         if target.name == "sqlite":
             t0 = time.perf_counter()
             with db.engine.connect() as conn:
@@ -874,18 +887,13 @@ def whatif_phase(target: Target, url: str, wl: Workload, cfg: Config) -> dict[st
             analyze_seconds = time.perf_counter() - t0
             db.dispose()
             db = Database(url)
-            slow = {k: queries[k] for k in ("by_agent", "by_verb", "heavy_agent_page_2")}
-            after = whatif.compare(db, slow, seconds_per_kind=cfg.whatif_seconds, run_proposed=False,
-                                   reference=reference)
-            after.pop("reference")
+            after = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds, run_previous=False)
             show(f"current query after ANALYZE ({analyze_seconds:.1f} s)", after)
-            plans_after = {}
-            for kind in kinds:
-                q = plans[kind][1]
-                sql, params = whatif.capture_sql(db, lambda conn, q=q: statement_store.query_statements(conn, q))
-                plans_after[kind] = whatif.explain(db, sql, params)
-            out["current_after_analyze"] = {"analyze_seconds": round(analyze_seconds, 1), "timings": after,
-                                            "plans": plans_after}
+            out["current_after_analyze"] = {"analyze_seconds": round(analyze_seconds, 1), "timings": after}
+            with db.engine.connect() as conn:
+                # Leave the store as the LRS keeps it: without statistics.
+                conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
+                conn.commit()
     finally:
         db.dispose()
     return out
@@ -938,6 +946,7 @@ def query_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dict
         client.get_json("/xapi/statements")
         client.close()
         memory = measure_memory(server, secret, wl, cfg)
+        memory["export"] = measure_export(server, url, wl, cfg)
         queries = measure_queries(server, secret, wl, cfg)
     finally:
         server.stop()
@@ -1053,9 +1062,13 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 
     def phase(name: str, label: str, work: Any) -> Any:
-        """Run one phase; a failure is recorded in the results (with its traceback) and the run goes on."""
+        """Run one phase; a failure is recorded in the results (with its traceback) and the run goes on. The
+        result is in ``results`` before it is saved, so a later phase that hangs loses nothing."""
         try:
-            return work()
+            value = work()
+            if label in ("ingest", "queries"):
+                results[name][label] = value
+            return value
         except Exception as exc:  # noqa: BLE001 - reported in the results and the log
             import traceback
 
