@@ -84,7 +84,7 @@ def insert_statements(
     sql = _Sql.of(conn.dialect)
     ids = [p.id for p in prepared]
     target_ids = sorted({p.object_statement_id for p in prepared if p.object_statement_id})
-    found = _look_up(conn, sql, ids, target_ids, allocate=len(prepared))
+    found = _look_up(conn, sql, ids, target_ids, batch.iris, allocate=len(prepared))
     fresh: list[int] = []  # indexes into the batch
     for k, p in enumerate(prepared):
         if p.id in found.existing:
@@ -120,9 +120,9 @@ def insert_statements(
         rows.append((seq, ref_verb, ref_registration, batch.encoded[k]))
         agent_rows.extend((seq, key, d) for key, d in p.agents.items())
         activity_rows.extend((seq, iri, d) for iri, d in p.activities.items())
-    sql.insert_statements(conn, rows)
-    sql.insert_links(conn, "statement_agents", "agent_key", agent_rows)
-    sql.insert_links(conn, "statement_activities", "activity_iri", activity_rows)
+    now = datetime.now(UTC)
+    new_definitions, changed = _definitions(fresh_by_id.values(), found.definitions, can_define=can_define)
+    sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
 
     # Statements stored earlier that target one of these get the target's index rows now.
     resolved = [(seq, target_id) for target_id, seq in found.waiting if target_id in fresh_by_id]
@@ -139,7 +139,9 @@ def insert_statements(
     if voided:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
 
-    _upsert_definitions(conn, sql, fresh_by_id.values(), can_define=can_define)
+    # Changed canonical definitions, one row at a time in IRI order (rare: most batches repeat what is known).
+    for iri, definition in changed:
+        conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=definition, updated=now))
     if attachments:
         _insert_ignore(
             conn,
@@ -160,6 +162,8 @@ class StatementBatch:
         self.prepared = list(prepared)
         sql = _Sql.of(dialect)
         self.encoded = [sql.encode(p) for p in self.prepared]
+        #: activities the batch defines: their canonical definitions are read with the rest of the look-up
+        self.iris = sorted({iri for p in self.prepared for iri in p.definitions})
 
 
 #: Statement columns as _Sql writes them: the seq and the copied target keys first (known only in the
@@ -215,19 +219,36 @@ class _Sql:
                 int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
                 p.duration_seconds, payload)
 
-    def insert_statements(self, conn: Connection, rows: list[tuple[int, str | None, str | None, Any]]) -> None:
-        """``rows``: (seq, ref_verb_iri, ref_registration, encoded) per statement."""
+    def insert_batch(
+        self,
+        conn: Connection,
+        rows: list[tuple[int, str | None, str | None, Any]],
+        agents: list[tuple[int, str, bool]],
+        activities: list[tuple[int, str, bool]],
+        definitions: list[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows and the
+        activities first defined by them (iri, definition JSON)."""
         if self.postgres:
-            # The whole batch as one JSON parameter, taken apart by the server: one statement to plan and run,
-            # and the cheapest encoding on the client (psycopg's arrays or a row per parameter set cost 2-6x
-            # the CPU).
+            # One statement for the lot, each table's rows one JSON parameter taken apart by the server: one
+            # round trip, one plan, and the cheapest encoding on the client (psycopg's arrays or a parameter
+            # set per row cost 2-6x the CPU). Foreign keys are checked at the end of the statement, when the
+            # statements inserted beside the link rows are there.
             dumps = json.dumps
             data = "[" + ",".join(f"[{seq},{dumps(rv)},{dumps(rr)},{enc[1:]}" for seq, rv, rr, enc in rows) + "]"
             values = ", ".join(f"(r->>{k})::{t}" for k, t in enumerate(_PG_TYPES))
+            compact = {"separators": (",", ":")}
+            link = "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r"
             conn.exec_driver_sql(
-                f"INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, r->17 "
-                "FROM jsonb_array_elements(%s::jsonb) r",
-                (data,),
+                f"WITH s AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, r->17 "
+                "FROM jsonb_array_elements(%s::jsonb) r), "
+                f"a AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
+                f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
+                "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
+                "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING) "
+                "SELECT 1",
+                (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact)),
             )
             return
         marks = ", ".join("?" * 18)
@@ -235,6 +256,14 @@ class _Sql:
             f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({marks})",
             [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows],
         )
+        self.insert_links(conn, "statement_agents", "agent_key", agents)
+        self.insert_links(conn, "statement_activities", "activity_iri", activities)
+        if definitions:
+            updated = self.datetime(now)
+            conn.exec_driver_sql(
+                "INSERT INTO activities (iri, definition, updated) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(iri, definition, updated) for iri, definition in definitions],
+            )
 
     def insert_links(self, conn: Connection, table: str, key: str, rows: list[tuple[int, str, bool]]) -> None:
         if not rows:
@@ -262,11 +291,16 @@ class _Found:
     targets: dict[str, tuple[int, str, str | None]] = field(default_factory=dict)
     #: seqs for the batch's new statements, ascending
     seqs: list[int] = field(default_factory=list)
+    #: iri -> the canonical definition stored for the activities the batch defines
+    definitions: dict[str, Any] = field(default_factory=dict)
 
 
-def _look_up(conn: Connection, sql: _Sql, ids: list[str], target_ids: list[str], *, allocate: int) -> _Found:
+def _look_up(
+    conn: Connection, sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str], *, allocate: int
+) -> _Found:
     """Everything a batch needs from the store, in one round trip: which of its ids are stored, which stored
-    statements wait for one of them as their StatementRef target, the targets it refers to, and seqs.
+    statements wait for one of them as their StatementRef target, the targets it refers to, the canonical
+    definitions of the activities it defines, and seqs.
 
     Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
     this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
@@ -283,6 +317,11 @@ def _look_up(conn: Connection, sql: _Sql, ids: list[str], target_ids: list[str],
         targets, p3 = sql.in_list("id", target_ids)
         parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
         params += p3
+    if iris:
+        defined, p4 = sql.in_list("iri", iris)
+        definition = "definition::text" if sql.postgres else "definition"
+        parts.append(f"SELECT 4, iri, {definition}, NULL, NULL FROM activities WHERE {defined}")
+        params += p4
     if sql.postgres:
         parts.append(
             "SELECT 3, NULL, NULL, nextval(pg_get_serial_sequence('statements', 'seq')), NULL "
@@ -299,6 +338,8 @@ def _look_up(conn: Connection, sql: _Sql, ids: list[str], target_ids: list[str],
             found.waiting.append((key, seq))
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
+        elif kind == 4:
+            found.definitions[key] = _decoded(text)
         elif sql.postgres:
             found.seqs.append(seq)
         else:
@@ -371,46 +412,27 @@ class _RefRows:
             )
 
 
-def _upsert_definitions(
-    conn: Connection, sql: _Sql, prepared: Iterable[PreparedStatement], *, can_define: bool
-) -> None:
-    """Keep one canonical definition per activity. Rows are touched in IRI order, and only when their
-    content changes, so concurrent batches sharing activities neither deadlock nor rewrite each other."""
+def _definitions(
+    prepared: Iterable[PreparedStatement], current: dict[str, Any], *, can_define: bool
+) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
+    """Keep one canonical definition per activity: (iri, JSON) of the activities the batch is the first to
+    define, and (iri, merged definition) of those whose definition it changes (only with the define scope).
+    In IRI order, and only what changes, so concurrent batches sharing activities neither deadlock nor
+    rewrite each other."""
     incoming: dict[str, dict[str, Any]] = {}
     for p in prepared:
         for iri, definition in p.definitions.items():
             incoming[iri] = merge_definitions(incoming.get(iri), definition)
-    if not incoming:
-        return
-    iris = sorted(incoming)
-    where, params = sql.in_list("iri", iris)
-    cast_text = "definition::text" if sql.postgres else "definition"
-    current = {
-        iri: _decoded(text)
-        for iri, text in conn.exec_driver_sql(f"SELECT iri, {cast_text} FROM activities WHERE {where}", tuple(params))
-    }
-    now = datetime.now(UTC)
-    new_rows = [(iri, json.dumps(incoming[iri], separators=(",", ":"))) for iri in iris if iri not in current]
-    if new_rows and sql.postgres:
-        conn.exec_driver_sql(
-            "INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
-            "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING",
-            (now, json.dumps(new_rows)),
-        )
-    elif new_rows:
-        updated = sql.datetime(now)
-        conn.exec_driver_sql(
-            "INSERT INTO activities (iri, definition, updated) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [(iri, definition, updated) for iri, definition in new_rows],
-        )
-    if not can_define:
-        return
-    for iri in iris:
+    new: list[tuple[str, str]] = []
+    changed: list[tuple[str, dict[str, Any]]] = []
+    for iri in sorted(incoming):
         if iri not in current:
-            continue
-        merged = merge_definitions(current[iri], incoming[iri])
-        if merged != current[iri]:
-            conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=merged, updated=now))
+            new.append((iri, json.dumps(incoming[iri], separators=(",", ":"))))
+        elif can_define:
+            merged = merge_definitions(current[iri], incoming[iri])
+            if merged != current[iri]:
+                changed.append((iri, merged))
+    return new, changed
 
 
 def _decoded(text: str | None) -> Any:  # noqa: ANN401 - JSON
