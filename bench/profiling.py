@@ -28,7 +28,11 @@ INGEST_COMPONENTS: dict[str, tuple[str, str]] = {
     "classify (70/20/10 plugin hook)": ("LRS.classify", "lrs/service.py"),
     "Database.write (transaction: SQL + commit)": ("Database.write", "lrs/store/db.py"),
     "  insert_statements": ("insert_statements", "lrs/store/statements.py"),
-    "    of which _upsert_definitions": ("_upsert_definitions", "lrs/store/statements.py"),
+    "    of which look-up round trip": ("_look_up", "lrs/store/statements.py"),
+    "    of which rows written (insert_batch)": ("_Sql.insert_batch", "lrs/store/statements.py"),
+    "  WAL checkpoint after the writer gate (SQLite)": ("Database._checkpoint_now_and_then", "lrs/store/db.py"),
+    "  waiting for the writer gate (SQLite)": ("WriterGate.hold", "lrs/store/db.py"),
+    "rows encoded before the transaction (StatementBatch)": ("StatementBatch.__init__", "lrs/store/statements.py"),
     "lrs_statements_stored hooks": ("LRS._notify_stored", "lrs/service.py"),
     "response (jsonify)": ("jsonify", "flask/json/__init__.py"),
 }

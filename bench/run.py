@@ -876,7 +876,8 @@ def whatif_phase(target: Target, url: str, wl: Workload, cfg: Config) -> dict[st
             log(f"  {kind:<20} previous p95 {old:>9} ms   current p95 {new:>9} ms   same results: {v['same_results']}")
 
     try:
-        out["before_after"] = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds)
+        out["before_after"] = whatif.compare(db, queries, seconds_per_kind=cfg.whatif_seconds,
+                                             timeout_ms=cfg.statement_timeout_ms)
         show("the query before the StatementRef index vs now (database time only)", out["before_after"])
         out["previous_plans"] = {kind: whatif.explain_previous(db, plans[kind][1]) for kind in kinds}
         if target.name == "sqlite":

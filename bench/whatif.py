@@ -75,29 +75,40 @@ def compare(
     *,
     seconds_per_kind: float = 15.0,
     run_previous: bool = True,
+    timeout_ms: int = 30000,
 ) -> dict[str, Any]:
     """Time the current and the previous query per kind (database only) and check they agree. The previous
-    one runs within ``seconds_per_kind`` (at least twice), the current one on every query."""
+    one runs within ``seconds_per_kind`` (at least twice; on PostgreSQL each stopped after ``timeout_ms``),
+    the current one on every query."""
     from harness import summary_ms
+    from sqlalchemy.exc import OperationalError
 
     out: dict[str, Any] = {}
     for kind, qs in queries.items():
         current_t, previous_t = [], []
-        mismatches = compared = 0
+        mismatches = compared = timeouts = 0
         deadline = time.monotonic() + seconds_per_kind
         for k, q in enumerate(qs):
             with db.read() as conn:
                 dt, page = _timed(lambda conn=conn, q=q: query_page(conn, q))
             current_t.append(dt)
             got = ([p["id"] for p in page.statements], page.more_after)
-            if run_previous and (time.monotonic() < deadline or k < 2):
-                with db.read() as conn:
-                    dt, rows = _timed(lambda conn=conn, q=q: conn.execute(previous_query(q)).all())
+            if run_previous and (time.monotonic() < deadline or k < 2) and timeouts < 2:
+                try:
+                    with db.read() as conn:
+                        if conn.dialect.name == "postgresql":
+                            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+                        dt, rows = _timed(lambda conn=conn, q=q: conn.execute(previous_query(q)).all())
+                except OperationalError:  # QueryCanceled: the previous query ran past the timeout
+                    timeouts += 1
+                    previous_t.append(timeout_ms / 1000)
+                    continue
                 previous_t.append(dt)
                 compared += 1
                 mismatches += _result(rows, q.limit) != got
         entry: dict[str, Any] = {"queries": len(qs), "compared": compared, "same_results": mismatches == 0,
-                                 "mismatches": mismatches, "current": summary_ms(current_t)}
+                                 "mismatches": mismatches, "previous_timeouts": timeouts,
+                                 "current": summary_ms(current_t)}
         if previous_t:
             entry["previous"] = summary_ms(previous_t)
         out[kind] = entry
@@ -123,8 +134,9 @@ def capture_sql(db, work) -> tuple[str, Any]:  # noqa: ANN001
     return captured[-1]
 
 
-def explain(db, sql: str, params: Any) -> list[str]:  # noqa: ANN001
-    """EXPLAIN QUERY PLAN (SQLite, as a tree) or EXPLAIN (ANALYZE, BUFFERS) (PostgreSQL) of captured SQL."""
+def explain(db, sql: str, params: Any, *, analyze: bool = True) -> list[str]:  # noqa: ANN001
+    """EXPLAIN QUERY PLAN (SQLite, as a tree) or EXPLAIN (ANALYZE, BUFFERS) (PostgreSQL; plain EXPLAIN without
+    ``analyze``, for a query that runs for minutes) of captured SQL."""
     with db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
@@ -134,9 +146,16 @@ def explain(db, sql: str, params: Any) -> list[str]:  # noqa: ANN001
                 depth[node_id] = depth.get(parent, -1) + 1
                 lines.append("  " * depth[node_id] + detail)
             return lines
-        return [r[0] for r in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).all()]
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
+        return [r[0] for r in conn.exec_driver_sql(prefix + sql, params).all()]
 
 
 def explain_previous(db, q: StatementQuery) -> dict[str, Any]:  # noqa: ANN001
-    sql, params = capture_sql(db, lambda conn: conn.execute(previous_query(q)).all())
+    from sqlalchemy.dialects import postgresql
+
+    stmt = previous_query(q)
+    if db.dialect == "postgresql":  # EXPLAIN only (the query itself can run for minutes)
+        compiled = stmt.compile(dialect=postgresql.psycopg.dialect())
+        return {"sql": str(compiled), "plan": explain(db, str(compiled), compiled.params, analyze=False)}
+    sql, params = capture_sql(db, lambda conn: conn.execute(stmt).all())
     return {"sql": sql, "plan": explain(db, sql, params)}
