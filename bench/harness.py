@@ -194,15 +194,16 @@ class Server:
 
     def log_tail(self, lines: int = 30) -> list[str]:
         try:
-            return self.log_path.read_text(errors="replace").splitlines()[-lines:]
+            tail = self.log_path.read_text(errors="replace").splitlines()[-lines:]
         except OSError:
             return []
+        # The tail goes into results files: leave out the lines that print the credential.
+        return [line for line in tail if self.secret not in line]
 
     def check(self) -> None:
         """Raise, with the end of the server's log, if ``lrs serve`` is no longer running."""
         if self.proc is None or self.proc.poll() is not None:
-            tail = self.log_path.read_text(errors="replace").splitlines()[-30:]
-            raise RuntimeError("lrs serve is no longer running; its log ends:\n" + "\n".join(tail))
+            raise RuntimeError("lrs serve is no longer running; its log ends:\n" + "\n".join(self.log_tail()))
 
     @property
     def pid(self) -> int:
