@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import Connection, select
 
 from lrs.store.models import Statement, StatementAgent
 
@@ -23,16 +23,23 @@ def learner_statements(
 ) -> list[tuple[dict[str, Any], str | None]]:
     """(statement, learning mode) for every statement the agent is the actor or object of, not voided and not
     voiding, oldest timestamp first. ``since``/``until`` bound the statement's timestamp (inclusive)."""
+    # Driven from the agent index (one row per statement and agent, so the join adds no duplicates): an
+    # EXISTS here made SQLite walk the whole statements table in timestamp order.
     conds = [
+        SA.c.agent_key == agent_key,
+        SA.c.direct.is_(True),
         S.c.voided.is_(False),
         S.c.is_voiding.is_(False),
-        exists().where(and_(SA.c.statement_seq == S.c.seq, SA.c.agent_key == agent_key, SA.c.direct.is_(True))),
     ]
     if since is not None:
         conds.append(S.c.timestamp >= since)
     if until is not None:
         conds.append(S.c.timestamp <= until)
     rows = conn.execute(
-        select(S.c.payload, S.c.learning_mode).where(*conds).order_by(S.c.timestamp, S.c.seq).limit(limit)
+        select(S.c.payload, S.c.learning_mode)
+        .join(SA, SA.c.statement_seq == S.c.seq)
+        .where(*conds)
+        .order_by(S.c.timestamp, S.c.seq)
+        .limit(limit)
     ).all()
     return [(r.payload, r.learning_mode) for r in rows]
