@@ -79,8 +79,12 @@ def fingerprint(statement: dict[str, Any]) -> str:
     result = body.get("result")
     if isinstance(result, dict) and isinstance(result.get("duration"), str):
         body["result"] = {**result, "duration": _hundredths(result["duration"])}
-    body = _sorted_members(body)
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    # Member order matters only where a Group is, and most statements have none: rebuilding the whole
+    # statement to sort members cost ~17% of a batch's ingest time (bench profile).
+    if '"Group"' in encoded:
+        encoded = json.dumps(_sorted_members(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 _SECONDS = re.compile(r"(\d+)(?:\.(\d*))?S$")
