@@ -167,6 +167,43 @@ def test_voiding_a_decision_withdraws_it_and_a_rebuild_gives_the_same_state(cent
     assert criterion(progress, U1[1])["status"] == "awaiting-decision"
 
 
+def test_a_decision_voided_in_its_own_batch_does_not_count(centre, lrs_instance):
+    jo, ann = centre["jo"], centre["ann"]
+    evidence = jo.journal(standards=[U1[0], U1[1]])
+    made = ann.decide(evidence=evidence, criterion=U1[0], outcome="accepted").get_json()
+    again = centre["admin"].get(f"/xapi/statements?statementId={made['id']}").get_json()
+    for key in ("stored", "authority", "version"):
+        again.pop(key)
+    again["id"] = "6f1c9a52-0d7e-4c4b-9a7b-3f0c1e2d4b5a"
+    again["context"]["contextActivities"]["other"][0]["id"] = U1[1]
+    voiding = {
+        "actor": again["actor"],
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en": "voided"}},
+        "object": {"objectType": "StatementRef", "id": again["id"]},
+    }
+    lrs_instance.store_statements([again, voiding], lrs_instance.principal_for(ann.key), "1.0.3")
+    assert criterion(jo.progress().get_json(), U1[0])["status"] == "accepted"
+    assert criterion(jo.progress().get_json(), U1[1])["status"] == "awaiting-decision"
+
+
+def test_voiding_an_ordinary_statement_takes_one_write_transaction(centre, lrs_instance, monkeypatch):
+    """Deriving decisions looks before it writes: a batch that voids no decision queues for the write lock
+    once (on SQLite every writer waits for that lock)."""
+    jo = centre["jo"]
+    evidence = jo.journal(standards=[U1[0]])
+    writes = []
+    real_write = lrs_instance.db.write
+    monkeypatch.setattr(lrs_instance.db, "write", lambda work: writes.append(work) or real_write(work))
+    voiding = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:admin@centre.example"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en": "voided"}},
+        "object": {"objectType": "StatementRef", "id": evidence},
+    }
+    assert centre["lms"].post("/xapi/statements", voiding).status_code == 200
+    assert len(writes) == 1
+    assert centre["admin"].get(f"/xapi/statements?voidedStatementId={evidence}").status_code == 200
+
+
 def test_decisions_stored_by_anyone_else_do_not_count(centre):
     """A decision statement is valid xAPI, so /xapi stores it; the review counts it only under the authority
     of an assessor (or IQA) credential reviewing the learner's cohort."""

@@ -229,12 +229,18 @@ def _credential_key(lrs: LRS, statement: dict[str, Any]) -> str | None:
 
 def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     """Index the decisions among these stored statements (and forget those voided). Returns how many."""
-    voided = [
+    voided = {
         (s.get("object") or {}).get("id", "").lower()
         for s in statements
         if (s.get("verb") or {}).get("id") == "http://adlnet.gov/expapi/verbs/voided"
-    ]
-    parsed = [(s, p) for s in statements if (p := rules.parse(s)) is not None]
+    }
+    # A decision voided in its own batch is not counted either.
+    parsed = [(s, p) for s in statements if (p := rules.parse(s)) is not None and p.statement_id not in voided]
+    if voided:
+        # Most voided statements are not decisions: find out with a read, so that a batch which voids
+        # something ordinary does not queue for SQLite's write lock a second time.
+        with lrs.db.read() as conn:
+            voided = store.decided(conn, voided)
     if not parsed and not voided:
         return 0
     reg = registry(lrs)
@@ -250,6 +256,9 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
         if row is not None:
             rows.append(row)
             pending[row["statement_id"]] = row
+
+    if not rows and not voided:
+        return 0
 
     def write(conn: Any) -> None:
         store.delete_decisions(conn, voided)

@@ -71,6 +71,14 @@ def delete_decisions(conn: Connection, statement_ids: Iterable[str]) -> int:
     return conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0
 
 
+def decided(conn: Connection, statement_ids: Iterable[str]) -> set[str]:
+    """Which of these statements are indexed decisions."""
+    ids = list(statement_ids)
+    if not ids:
+        return set()
+    return set(conn.execute(select(R.c.statement_id).where(R.c.statement_id.in_(ids))).scalars())
+
+
 def clear(conn: Connection) -> None:
     conn.execute(delete(R))
 
