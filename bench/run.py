@@ -1004,6 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=None, help="concurrent ingest clients (default 4)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker (default 4)")
+    parser.add_argument("--batches", default=None, help="ingest batch sizes, comma-separated (default 1,10,100,1000)")
     parser.add_argument("--pg-url", default=os.environ.get("LRS_BENCH_PG_URL", "postgresql://127.0.0.1:5432/test"))
     parser.add_argument("--out", default=str(BENCH_DIR / "results"))
     parser.add_argument("--skip-ingest", action="store_true")
@@ -1025,6 +1026,14 @@ def main(argv: list[str] | None = None) -> int:
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)
+    if args.batches:
+        try:
+            cfg.batch_sizes = tuple(int(b) for b in args.batches.split(","))
+        except ValueError:
+            parser.error("--batches takes sizes like 100 or 10,100")
+        unknown = [b for b in cfg.batch_sizes if b not in cfg.case_statements]
+        if unknown:
+            parser.error(f"--batches: no case defined for {unknown}; choose from {sorted(cfg.case_statements)}")
     cfg.profile = not args.no_profile
     names = [d.strip() for d in args.db.split(",") if d.strip()]
     for name in names:
