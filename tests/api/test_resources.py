@@ -85,6 +85,16 @@ def test_activity_from_two_statements_of_one_batch_and_from_context(client):
     assert client.get(activities(parent)).get_json()["definition"] == {"name": {"en-GB": "Programme"}}
 
 
+def test_a_statement_sent_again_does_not_bring_back_its_older_definition(client):
+    """An LMS that retries a batch resends statements the LRS already has; their definitions were merged when
+    they were first stored, and must not overwrite what later statements changed."""
+    first = {**statement(object=activity({"name": {"en-GB": "Residential 1"}})), "id": str(uuid.uuid4())}
+    stored(client, first)
+    stored(client, statement(object=activity({"name": {"en-GB": "Residential one (Leeds)"}})))
+    stored(client, first, statement(object=activity(iri="https://lrs.example/activities/seminar-2")))
+    assert client.get(activities(ACTIVITY)).get_json()["definition"]["name"] == {"en-GB": "Residential one (Leeds)"}
+
+
 def test_activity_without_a_definition_is_still_an_activity_object(client):
     bare = "https://lrs.example/activities/bare"
     stored(client, statement(object={"id": bare}))

@@ -121,7 +121,10 @@ def insert_statements(
         agent_rows.extend((seq, key, d) for key, d in p.agents.items())
         activity_rows.extend((seq, iri, d) for iri, d in p.activities.items())
     now = datetime.now(UTC)
-    new_definitions, changed = _definitions(fresh_by_id.values(), found.definitions, can_define=can_define)
+    # The batch merged its definitions before the transaction; a statement stored before (a duplicate) must
+    # not merge its definitions again, so then they are merged afresh from the new statements only.
+    incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
+    new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
     sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
 
     # Statements stored earlier that target one of these get the target's index rows now.
@@ -162,8 +165,10 @@ class StatementBatch:
         self.prepared = list(prepared)
         sql = _Sql.of(dialect)
         self.encoded = [sql.encode(p) for p in self.prepared]
+        #: iri -> (definition, its JSON): the batch's activity definitions merged, in IRI order
+        self.definitions = _incoming_definitions(self.prepared)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
-        self.iris = sorted({iri for p in self.prepared for iri in p.definitions})
+        self.iris = list(self.definitions)
 
 
 #: Statement columns as _Sql writes them: the seq and the copied target keys first (known only in the
@@ -412,24 +417,29 @@ class _RefRows:
             )
 
 
+def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tuple[dict[str, Any], str]]:
+    """iri -> (definition, JSON) of the activities these statements define, merged in statement order."""
+    merged: dict[str, dict[str, Any]] = {}
+    for p in prepared:
+        for iri, definition in p.definitions.items():
+            merged[iri] = merge_definitions(merged.get(iri), definition)
+    return {iri: (merged[iri], json.dumps(merged[iri], separators=(",", ":"))) for iri in sorted(merged)}
+
+
 def _definitions(
-    prepared: Iterable[PreparedStatement], current: dict[str, Any], *, can_define: bool
+    incoming: dict[str, tuple[dict[str, Any], str]], current: dict[str, Any], *, can_define: bool
 ) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
     """Keep one canonical definition per activity: (iri, JSON) of the activities the batch is the first to
     define, and (iri, merged definition) of those whose definition it changes (only with the define scope).
     In IRI order, and only what changes, so concurrent batches sharing activities neither deadlock nor
     rewrite each other."""
-    incoming: dict[str, dict[str, Any]] = {}
-    for p in prepared:
-        for iri, definition in p.definitions.items():
-            incoming[iri] = merge_definitions(incoming.get(iri), definition)
     new: list[tuple[str, str]] = []
     changed: list[tuple[str, dict[str, Any]]] = []
-    for iri in sorted(incoming):
+    for iri, (definition, encoded) in incoming.items():
         if iri not in current:
-            new.append((iri, json.dumps(incoming[iri], separators=(",", ":"))))
+            new.append((iri, encoded))
         elif can_define:
-            merged = merge_definitions(current[iri], incoming[iri])
+            merged = merge_definitions(current[iri], definition)
             if merged != current[iri]:
                 changed.append((iri, merged))
     return new, changed
