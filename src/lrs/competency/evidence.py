@@ -80,19 +80,28 @@ def stated_items(statement: dict[str, Any]) -> list[str]:
 
 def links_for(lrs: LRS, statement: dict[str, Any], reg: Registry | None = None) -> list[CompetencyLink]:
     """What a statement evidences, in frameworks the LRS knows: stated items plus plugins' rules."""
-    reg = reg or registry(lrs)
-    links: list[CompetencyLink] = []
-    for iri in stated_items(statement):
-        if iri in reg.item_framework:
-            links.append(CompetencyLink(reg.item_framework[iri], iri))
-    for _plugin, answer in call_each(lrs.pm, "lrs_competency_links", statement=statement):
-        for pair in answer or []:
-            link = CompetencyLink(*pair)
-            fw = reg.frameworks.get(link.framework)
-            if fw is None or fw.item_by_uri(link.item) is None:
-                log.warning("ignoring a link to unknown framework item %s", link.item)
-                continue
-            links.append(link)
+    return _known_links(reg or registry(lrs), *_claimed_links(lrs, statement))
+
+
+def _claimed_links(lrs: LRS, statement: dict[str, Any]) -> tuple[list[str], list[CompetencyLink]]:
+    """The item IRIs a statement names and the links plugins give it, before checking them against the
+    frameworks in force."""
+    by_plugins = [
+        CompetencyLink(*pair)
+        for _plugin, answer in call_each(lrs.pm, "lrs_competency_links", statement=statement)
+        for pair in answer or []
+    ]
+    return stated_items(statement), by_plugins
+
+
+def _known_links(reg: Registry, stated: list[str], by_plugins: list[CompetencyLink]) -> list[CompetencyLink]:
+    links = [CompetencyLink(reg.item_framework[iri], iri) for iri in stated if iri in reg.item_framework]
+    for link in by_plugins:
+        fw = reg.frameworks.get(link.framework)
+        if fw is None or fw.item_by_uri(link.item) is None:
+            log.warning("ignoring a link to unknown framework item %s", link.item)
+            continue
+        links.append(link)
     return list(dict.fromkeys(links))
 
 
@@ -100,18 +109,25 @@ def link_statements(lrs: LRS, statements: list[dict[str, Any]], *, replace: bool
     """Remake the links of these (stored) statements. Returns how many links they now have.
 
     ``replace=False`` is for statements just stored: when none of them evidences anything there is nothing to
-    remove either, so no transaction is spent (most LMS statements link to no framework)."""
-    reg = registry(lrs)
-    rows = []
+    remove either, so no transaction is spent (most LMS statements link to no framework), and when none even
+    names an item the frameworks in force are not looked up."""
+    claims = []
     for statement in statements:
         if statement.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided":
             continue
         learner = agent_key(statement.get("actor") or {})
         if not learner:
             continue
-        rows += [
-            {"statement_id": statement["id"], "agent_key": learner, "framework_uri": f, "item_uri": i}
-            for f, i in links_for(lrs, statement, reg)
+        stated, by_plugins = _claimed_links(lrs, statement)
+        if stated or by_plugins:
+            claims.append((statement["id"], learner, stated, by_plugins))
+    rows = []
+    if claims:
+        reg = registry(lrs)
+        rows = [
+            {"statement_id": statement_id, "agent_key": learner, "framework_uri": f, "item_uri": i}
+            for statement_id, learner, stated, by_plugins in claims
+            for f, i in _known_links(reg, stated, by_plugins)
         ]
     ids = [s["id"] for s in statements]
     if rows or replace:
