@@ -48,8 +48,12 @@ def machine(results: dict[str, dict[str, Any]]) -> str:
             lines.append(f"- PostgreSQL {db['version']} (shared_buffers {s.get('shared_buffers')}, synchronous_commit"
                          f" {s.get('synchronous_commit')}, fsync {s.get('fsync')}), same machine")
     c = r["config"]
-    lines.append(f"- server: `lrs serve`, {c['workers']} workers x {c['threads']} threads (gthread); "
-                 f"{c['clients']} concurrent keep-alive clients for ingest")
+    for name, res in results.items():
+        shape = (res.get("ingest") or {}).get("server") or (res.get("queries") or {}).get("server")
+        if shape is None:  # results from before the shape was recorded per database
+            shape = {"workers": c.get("workers"), "threads": c.get("threads")}
+        lines.append(f"- {name} server: `lrs serve`, {shape['workers']} workers x {shape['threads']} threads (gthread)")
+    lines.append(f"- {c['clients']} concurrent keep-alive clients for ingest")
     return "\n".join(lines)
 
 
@@ -92,7 +96,7 @@ def summary(results: dict[str, dict[str, Any]]) -> str:
                 + _mark(r, "paging_2000_record_seconds"))
 
     row("paging one agent's ~2,000 statements, 20 pages (s, p50 / p95)", paging)
-    row("server RSS (2 workers + master): idle → peak, limit=1000 pages, 1 client (MiB)",
+    row("server RSS (workers + master): idle → peak, limit=1000 pages, 1 client (MiB)",
         lambda r: f"{r['queries']['memory']['baseline']['total_rss_mib']} → "
         f"{r['queries']['memory']['one_client']['peak_total_rss_mib']}")
     row("server RSS peak, limit=1000 pages, 4 clients at once (MiB)",

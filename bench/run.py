@@ -57,7 +57,7 @@ import whatif  # noqa: E402
 from harness import Client, CpuMeter, RssSampler, Server, summary_ms  # noqa: E402
 from workload import Workload  # noqa: E402
 
-from lrs.config import Settings  # noqa: E402
+from lrs.config import Settings, default_server_shape  # noqa: E402
 from lrs.service import LRS, Principal  # noqa: E402
 from lrs.store import statements as statement_store  # noqa: E402
 from lrs.store.db import Database  # noqa: E402
@@ -87,8 +87,9 @@ class Config:
     statements: int
     seed: int = 1
     clients: int = 4
-    workers: int = 2
-    threads: int = 4
+    #: gunicorn's shape; None: what ``lrs serve`` chooses for the database (lrs.config.default_server_shape)
+    workers: int | None = None
+    threads: int | None = None
     batch_sizes: tuple[int, ...] = (1, 10, 100, 1000)
     single_posts: int = 500
     #: statements sent per batch-size case, and the time cap of each case (seconds)
@@ -225,6 +226,12 @@ def bench_principal(authority_home_page: str = "https://lrs.local/") -> Principa
     )
 
 
+def server_shape(url: str, cfg: Config) -> tuple[int, int]:
+    """Workers and threads: the command line's, else those ``lrs serve`` picks for this database."""
+    default_workers, default_threads = default_server_shape(url)
+    return cfg.workers or default_workers, cfg.threads or default_threads
+
+
 def helper_lrs() -> LRS:
     """An LRS object for its classifier and plugins only (the in-memory database is never used)."""
     return LRS(Settings(database_url="sqlite://"))
@@ -317,9 +324,10 @@ def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dic
         ins.close()
         unmeasured.clear()
 
-    server = Server(lrs_url, workdir, workers=cfg.workers, threads=cfg.threads, key=KEY, secret=secret)
+    workers, threads = server_shape(lrs_url, cfg)
+    server = Server(lrs_url, workdir, workers=workers, threads=threads, key=KEY, secret=secret)
     server.start()
-    result: dict[str, Any] = {"server": {"workers": cfg.workers, "threads": cfg.threads}, "clients": cfg.clients}
+    result: dict[str, Any] = {"server": {"workers": workers, "threads": threads}, "clients": cfg.clients}
     try:
         warm = take(20)
         drive(server, secret, [json.dumps(s).encode() for s in warm], 2, 30)
@@ -940,7 +948,8 @@ def query_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dict
     url = target.url("store")
     wl = Workload(cfg.seed, total=cfg.statements)
     log(f"{target.name}: queries at N = {cfg.statements:,}")
-    server = Server(url, workdir, workers=cfg.workers, threads=cfg.threads, key=KEY, secret=secret)
+    workers, threads = server_shape(url, cfg)
+    server = Server(url, workdir, workers=workers, threads=threads, key=KEY, secret=secret)
     server.start()
     try:
         client = Client(server.port, KEY, secret)
@@ -953,7 +962,8 @@ def query_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dict
         server.stop()
     log(f"{target.name}: query plans")
     explain = explain_queries(url, wl, cfg)
-    result = {"statements": cfg.statements, "queries": queries, "memory": memory, "explain": explain}
+    result = {"statements": cfg.statements, "server": {"workers": workers, "threads": threads}, "queries": queries,
+              "memory": memory, "explain": explain}
     if cfg.profile:
         slowest = max(QUERY_KINDS, key=lambda k: queries[k]["p95_ms"] or float("inf"))
         log(f"{target.name}: profiling the slowest query ({slowest}) in-process")
@@ -1002,8 +1012,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statements", type=int, default=None, help="N, the query store's size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", type=int, default=None, help="concurrent ingest clients (default 4)")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default 4)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: as lrs serve)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: as lrs serve)")
     parser.add_argument("--batches", default=None, help="ingest batch sizes, comma-separated (default 1,10,100,1000)")
     parser.add_argument("--pg-url", default=os.environ.get("LRS_BENCH_PG_URL", "postgresql://127.0.0.1:5432/test"))
     parser.add_argument("--out", default=str(BENCH_DIR / "results"))

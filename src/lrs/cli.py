@@ -264,8 +264,14 @@ def prepare_to_serve(ctx: Context, *, migrate: bool) -> dict[str, str] | None:
 @cli.command("serve")
 @click.option("--host", default=None, help="Default: LRS_HOST or 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Default: LRS_PORT or 8080.")
-@click.option("--workers", type=int, default=None, help="Worker processes. Default: LRS_WORKERS or 2.")
-@click.option("--threads", type=int, default=None, help="Threads per worker. Default: LRS_THREADS or 4.")
+@click.option(
+    "--workers", type=int, default=None,
+    help="Worker processes. Default: LRS_WORKERS, else CPUs + 1 (at most 8) on SQLite and 2 on PostgreSQL.",
+)
+@click.option(
+    "--threads", type=int, default=None,
+    help="Threads per worker. Default: LRS_THREADS, else 1 on SQLite and 4 on PostgreSQL.",
+)
 @click.option("--migrate/--no-migrate", default=True, show_default=True, help="Upgrade the schema first.")
 @pass_ctx
 def serve(
@@ -285,9 +291,12 @@ def serve(
         )
     else:
         click.echo("credential:   create one with `lrs credentials create`")
+    workers = workers or settings.workers
+    threads = threads or settings.threads
+    click.echo(f"serving:      {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)}")
     sys.stdout.flush()
     ctx.lrs.db.dispose()  # workers fork after this; each opens its own connections
-    run_gunicorn(settings, host, port, workers or settings.workers, threads or settings.threads)
+    run_gunicorn(settings, host, port, workers, threads)
 
 
 def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
@@ -300,7 +309,8 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            # gthread even with one thread: it keeps idle keep-alive connections out of the worker's way.
+            self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
             self.cfg.set("timeout", 120)
             self.cfg.set("graceful_timeout", 30)

@@ -29,6 +29,20 @@ def _default_database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
 
 
+def default_server_shape(database_url: str) -> tuple[int, int]:
+    """(workers, threads per worker) of ``lrs serve`` when the operator sets neither.
+
+    SQLite takes one writer at a time and the rest of a request is Python work: with several threads in a
+    worker, the thread holding the write lock waits for the interpreter lock behind its neighbours, and every
+    writer waits with it. One request per process and a process per core (plus one) took 20-35% more batches
+    through on the benchmark's 2 cores (docs/performance.md). PostgreSQL overlaps its round trips, and there the
+    two shapes measured the same, so it keeps 2 x 4.
+    """
+    if database_url.startswith("sqlite"):
+        return min((os.cpu_count() or 1) + 1, 8), 1
+    return 2, 4
+
+
 @dataclass
 class Settings:
     """Everything the app reads from its environment. Build it with :meth:`from_env`."""
@@ -64,12 +78,14 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         base = cls()
+        database_url = env.get("LRS_DATABASE_URL") or base.database_url
+        workers, threads = default_server_shape(database_url)
         return cls(
-            database_url=env.get("LRS_DATABASE_URL") or base.database_url,
+            database_url=database_url,
             host=env.get("LRS_HOST") or base.host,
             port=_int(env, "LRS_PORT", base.port),
-            workers=_int(env, "LRS_WORKERS", base.workers),
-            threads=_int(env, "LRS_THREADS", base.threads),
+            workers=_int(env, "LRS_WORKERS", workers),
+            threads=_int(env, "LRS_THREADS", threads),
             max_payload=_int(env, "LRS_MAX_PAYLOAD", base.max_payload),
             page_size=_int(env, "LRS_PAGE_SIZE", base.page_size),
             max_page_size=_int(env, "LRS_MAX_PAGE_SIZE", base.max_page_size),
