@@ -125,7 +125,7 @@ def insert_statements(
     # not merge its definitions again, so then they are merged afresh from the new statements only.
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
-    sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
+    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
 
     # Statements stored earlier that target one of these get the target's index rows now.
     resolved = [(seq, target_id) for target_id, seq in found.waiting if target_id in fresh_by_id]
@@ -142,9 +142,16 @@ def insert_statements(
     if voided:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
 
-    # Changed canonical definitions, one row at a time in IRI order (rare: most batches repeat what is known).
-    for iri, definition in changed:
-        conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=definition, updated=now))
+    # Changed canonical definitions (rare: most batches repeat what is known).
+    if sql.postgres:
+        # The look-up read the definitions without a lock, and a concurrent transaction may have changed one
+        # since, or inserted an activity this batch also found new. Merge again against the rows locked.
+        lost = [iri for iri, _ in new_definitions if iri not in inserted] if can_define else []
+        _merge_locked(conn, sql, sorted({iri for iri, _ in changed} | set(lost)), incoming, now)
+    else:
+        # SQLite: the transaction has held the write lock since BEGIN IMMEDIATE; what it read is current.
+        for iri, definition in changed:
+            conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=definition, updated=now))
     if attachments:
         _insert_ignore(
             conn,
@@ -232,9 +239,10 @@ class _Sql:
         activities: list[tuple[int, str, bool]],
         definitions: list[tuple[str, str]],
         now: datetime,
-    ) -> None:
+    ) -> set[str]:
         """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows and the
-        activities first defined by them (iri, definition JSON)."""
+        activities first defined by them (iri, definition JSON). Returns the IRIs of the activities inserted
+        (a concurrent transaction may have inserted one first)."""
         if self.postgres:
             # One statement for the lot, each table's rows one JSON parameter taken apart by the server: one
             # round trip, one plan, and the cheapest encoding on the client (psycopg's arrays or a parameter
@@ -245,17 +253,17 @@ class _Sql:
             values = ", ".join(f"(r->>{k})::{t}" for k, t in enumerate(_PG_TYPES))
             compact = {"separators": (",", ":")}
             link = "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r"
-            conn.exec_driver_sql(
+            result = conn.exec_driver_sql(
                 f"WITH s AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, r->17 "
                 "FROM jsonb_array_elements(%s::jsonb) r), "
                 f"a AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
                 f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
                 "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
-                "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING) "
-                "SELECT 1",
+                "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri) "
+                "SELECT iri FROM d",
                 (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact)),
             )
-            return
+            return {iri for (iri,) in result}
         marks = ", ".join("?" * 18)
         conn.exec_driver_sql(
             f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({marks})",
@@ -269,6 +277,8 @@ class _Sql:
                 "INSERT INTO activities (iri, definition, updated) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(iri, definition, updated) for iri, definition in definitions],
             )
+        # Under SQLite's write lock nobody else can have inserted them.
+        return {iri for iri, _ in definitions}
 
     def insert_links(self, conn: Connection, table: str, key: str, rows: list[tuple[int, str, bool]]) -> None:
         if not rows:
@@ -443,6 +453,24 @@ def _definitions(
             if merged != current[iri]:
                 changed.append((iri, merged))
     return new, changed
+
+
+def _merge_locked(
+    conn: Connection, sql: _Sql, iris: list[str], incoming: dict[str, tuple[dict[str, Any], str]], now: datetime
+) -> None:
+    """PostgreSQL: lock these activities' rows (in IRI order, as every writer does, so two batches cannot wait
+    for each other), merge the batch's definitions into what they hold now and write what changes."""
+    if not iris:
+        return
+    where, params = sql.in_list("iri", iris)
+    rows = conn.exec_driver_sql(
+        f"SELECT iri, definition::text FROM activities WHERE {where} ORDER BY iri FOR UPDATE", tuple(params)
+    )
+    for iri, text in rows.all():
+        current = _decoded(text)
+        merged = merge_definitions(current, incoming[iri][0])
+        if merged != current:
+            conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=merged, updated=now))
 
 
 def _decoded(text: str | None) -> Any:  # noqa: ANN401 - JSON
