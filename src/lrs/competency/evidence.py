@@ -37,10 +37,13 @@ class Registry:
     version: tuple[int, str]
 
 
-def registry(lrs: LRS) -> Registry:
-    """Frameworks from plugins (the built-ins among them) and from imports, reloaded when an import happened."""
-    with lrs.db.read() as conn:
-        version = store.imported_version(conn)
+def registry(lrs: LRS, version: tuple[int, str] | None = None) -> Registry:
+    """Frameworks from plugins (the built-ins among them) and from imports, reloaded when an import happened.
+
+    ``version``: the store's imported_version when the caller has just read it (in its own transaction)."""
+    if version is None:
+        with lrs.db.read() as conn:
+            version = store.imported_version(conn)
     cached: Registry | None = lrs.__dict__.get("_framework_registry")
     if cached is not None and cached.version == version:
         return cached
@@ -105,12 +108,14 @@ def _known_links(reg: Registry, stated: list[str], by_plugins: list[CompetencyLi
     return list(dict.fromkeys(links))
 
 
-def link_statements(lrs: LRS, statements: list[dict[str, Any]], *, replace: bool = True) -> int:
+def link_statements(
+    lrs: LRS, statements: list[dict[str, Any]], *, replace: bool = True, frameworks_version: tuple[int, str] | None = None
+) -> int:
     """Remake the links of these (stored) statements. Returns how many links they now have.
 
     ``replace=False`` is for statements just stored: when none of them evidences anything there is nothing to
     remove either, so no transaction is spent (most LMS statements link to no framework), and when none even
-    names an item the frameworks in force are not looked up."""
+    names an item the frameworks in force are not looked up. ``frameworks_version``: see :func:`registry`."""
     claims = []
     for statement in statements:
         if statement.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided":
@@ -123,7 +128,7 @@ def link_statements(lrs: LRS, statements: list[dict[str, Any]], *, replace: bool
             claims.append((statement["id"], learner, stated, by_plugins))
     rows = []
     if claims:
-        reg = registry(lrs)
+        reg = registry(lrs, frameworks_version)
         rows = [
             {"statement_id": statement_id, "agent_key": learner, "framework_uri": f, "item_uri": i}
             for statement_id, learner, stated, by_plugins in claims
