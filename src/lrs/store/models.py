@@ -64,7 +64,9 @@ class Statement(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False)
 
     __table_args__ = (
-        Index("ix_statements_stored", "stored"),
+        # since/until without other filters walk this range; with voided in it (and seq on PostgreSQL) the walk
+        # never reads the statements' rows (SQLite's rowid, seq, is in every index).
+        Index("ix_statements_stored_voided", "stored", "voided", postgresql_include=["seq"]),
         Index("ix_statements_verb_seq", "verb_iri", "seq"),
         Index("ix_statements_registration_seq", "registration", "seq"),
         # Partial: only StatementRef statements have a target, and the other 99% need no index entry.
