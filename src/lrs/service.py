@@ -19,7 +19,6 @@ import pluggy
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
 from lrs.store import credentials as credential_store
-from lrs.store import evidence as evidence_store
 from lrs.store import learning as learning_store
 from lrs.store import statements as statement_store
 from lrs.store.db import Database
@@ -117,14 +116,11 @@ class LRS:
         can_define = principal.allows(xscopes.DEFINE, read=False)
         # Encoded before the transaction: SQLite's writers queue for its one write lock.
         batch = statement_store.StatementBatch(prepared, self.db.engine.dialect)
-
-        def write(conn: Any) -> tuple[list[str], tuple[int, str]]:
-            ids = statement_store.insert_statements(conn, batch, can_define=can_define, attachments=attachments)
-            # Read here, the evidence links need it next: a transaction of its own cost a single-statement
-            # POST a quarter of its time on SQLite and several round trips on PostgreSQL.
-            return ids, evidence_store.imported_version(conn)
-
-        ids, frameworks_version = self.db.write(write)
+        # The look-up also reads the frameworks' version, which the evidence links need next: a transaction of
+        # its own cost a single-statement POST a quarter of its time on SQLite, and round trips on PostgreSQL.
+        ids, frameworks_version = self.db.write(
+            lambda conn: statement_store.insert_statements(conn, batch, can_define=can_define, attachments=attachments)
+        )
         stored_payloads = [p.payload for p in prepared]
         self._notify_stored(stored_payloads)
         self._link_evidence(stored_payloads, frameworks_version)

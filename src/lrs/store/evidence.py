@@ -26,10 +26,20 @@ def imported_packages(conn: Connection) -> list[dict[str, Any]]:
     return [r.package for r in conn.execute(select(F.c.package).order_by(F.c.uri))]
 
 
+#: The frameworks' version in SQL both databases run. The statement write path reads it with its look-up
+#: (lrs.store.statements), so storing a statement needs no transaction of its own to know the frameworks.
+FRAMEWORKS_VERSION_SQL = "SELECT count(*) AS n, CAST(max(imported) AS TEXT) AS latest FROM frameworks"
+
+
 def imported_version(conn: Connection) -> tuple[int, str]:
     """Changes whenever a framework is imported, so workers know to reload their registry."""
-    count, latest = conn.execute(select(func.count(), func.max(F.c.imported))).one()
-    return int(count), str(latest)
+    count, latest = conn.exec_driver_sql(FRAMEWORKS_VERSION_SQL).one()
+    return frameworks_version(count, latest)
+
+
+def frameworks_version(count: int | None, latest: str | None) -> tuple[int, str]:
+    """The version from the row FRAMEWORKS_VERSION_SQL returns."""
+    return int(count or 0), latest or ""
 
 
 def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, str]]) -> None:
