@@ -13,7 +13,7 @@ from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,11 +61,47 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    _ping_connections_left_idle(engine, IDLE_SECONDS_BEFORE_PING)
+    return engine
+
+
+#: PostgreSQL: a pooled connection unused for this long is checked before it is handed out.
+IDLE_SECONDS_BEFORE_PING = 10.0
+
+
+def _ping_connections_left_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a connection with a round trip before use only when it sat in the pool for ``idle_seconds``.
+
+    SQLAlchemy's pool_pre_ping pings on every checkout: a round trip for every transaction, a twentieth of a
+    single-statement POST. A connection the database dropped (a restart, an idle timeout on the way) has
+    almost always been idle; one that fails anyway is invalidated with the rest of the pool, and
+    Database.write retries its transaction on a fresh one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):  # noqa: ANN001
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):  # noqa: ANN001
+        last = record.info.get("checked_in")
+        if last is None or time.monotonic() - last < idle_seconds:
+            return  # new, or in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (up to three times).
+            raise DisconnectionError("connection dropped while idle") from exc
 
 
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            # The connection was lost (the database restarted): the pool is invalidated, so the next attempt
+            # gets a new one. A transaction lost in its COMMIT is safe to run again: statements are stored
+            # once by id, documents written whole.
+            return True
         orig = exc.orig
         sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
         if sqlstate in _RETRY_SQLSTATES:
