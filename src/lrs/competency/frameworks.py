@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lrs.data import schemas_dir
 from lrs.xapi.errors import Problem, XAPIError
 
 if TYPE_CHECKING:
@@ -118,21 +119,9 @@ class Framework:
 
 
 def _schemas_dir() -> Path:
-    """The repository's schemas/ directory.
-
-    The schema and the framework files live next to the other published schemas rather than inside the
-    package. Both a source checkout and an editable install run this module from <repo>/src/lrs/competency,
-    so the directory is found by walking up from here; the working directory is tried last (a regular
-    install run from a checkout)."""
-    here = Path(__file__).resolve()
-    for base in [*here.parents, Path.cwd(), *Path.cwd().parents]:
-        candidate = base / "schemas"
-        if (candidate / _SCHEMA_NAME).is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"schemas/{_SCHEMA_NAME} not found above {here} or the working directory; "
-        "run from a source checkout or an editable install"
-    )
+    """The schemas/ directory (lrs.data): the schema and the framework files live next to the other published
+    schemas rather than hidden in the package."""
+    return schemas_dir()
 
 
 def schema_path() -> Path:

@@ -27,15 +27,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from lrs.data import schemas_dir
 from lrs.learning.vocabulary import ADL_VOIDED, EXT_LEARNING_MODE, Mode
 
 #: The profile and its modes file. They live in the repository's schemas/ directory, next to the other
 #: schemas, so that they are published with the profile rather than hidden in the package.
-PROFILES_DIR = Path(__file__).resolve().parents[3] / "schemas" / "profiles"
+PROFILES_DIR = schemas_dir() / "profiles"
 PROFILE_PATH = PROFILES_DIR / "social-work-leadership.jsonld"
 PROFILE_MODES_PATH = PROFILES_DIR / "social-work-leadership.modes.json"
 
