@@ -328,8 +328,23 @@ def _safe_url(settings: Settings) -> str:
 
 
 def main() -> None:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from lrs.plugins import make_plugin_manager
 
-    pm = make_plugin_manager(Settings.from_env().plugins)
+    settings = Settings.from_env()
+    pm = make_plugin_manager(settings.plugins)
     pm.hook.lrs_register_commands(cli=cli)
-    cli(prog_name="lrs")
+    try:
+        cli(prog_name="lrs")
+    except (OperationalError, ProgrammingError) as exc:
+        # A command run before the database is set up (or while it cannot be reached) deserves a sentence,
+        # not a traceback.
+        message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        missing = ("unable to open database file", "no such table", "does not exist")
+        if message.startswith("connection failed") or not any(m in message for m in missing):
+            hint = "check LRS_DATABASE_URL, and that the server is running and the database exists"
+        else:
+            hint = "run `lrs db upgrade` (or `lrs serve`, which does it) first"
+        click.echo(f"lrs: the database at {_safe_url(settings)} is not ready: {message}; {hint}", err=True)
+        sys.exit(1)
