@@ -34,9 +34,9 @@ def default_server_shape(database_url: str) -> tuple[int, int]:
 
     SQLite takes one writer at a time and the rest of a request is Python work: with several threads in a
     worker, the thread holding the write lock waits for the interpreter lock behind its neighbours, and every
-    writer waits with it. One request per process and a process per core (plus one) took 20-35% more batches
-    through on the benchmark's 2 cores (docs/performance.md). PostgreSQL overlaps its round trips, and there the
-    two shapes measured the same, so it keeps 2 x 4.
+    writer waits with it. One request per process and a process per core (plus one) took batches of 100 at
+    4,400-5,200 statements/s on the benchmark's 2 cores, where 2 x 4 took 3,000-4,100 (docs/performance.md).
+    PostgreSQL overlaps its round trips, and there the two shapes measured the same, so it keeps 2 x 4.
     """
     if database_url.startswith("sqlite"):
         return min((os.cpu_count() or 1) + 1, 8), 1
