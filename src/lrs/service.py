@@ -118,8 +118,8 @@ class LRS:
         batch = statement_store.StatementBatch(prepared, self.db.engine.dialect)
         # The look-up also reads the frameworks' version, which the evidence links need next: a transaction of
         # its own cost a single-statement POST a quarter of its time on SQLite, and round trips on PostgreSQL.
-        ids, frameworks_version = self.db.write(
-            lambda conn: statement_store.insert_statements(conn, batch, can_define=can_define, attachments=attachments)
+        ids, frameworks_version = statement_store.store_batch(
+            self.db, batch, can_define=can_define, attachments=attachments
         )
         stored_payloads = [p.payload for p in prepared]
         self._notify_stored(stored_payloads)

@@ -179,16 +179,20 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def write(self, work: Callable[[Connection], T]) -> T:
+    def write(self, work: Callable[[Connection], T], *, autocommit: bool = False) -> T:
         """Run ``work`` in one transaction and commit; retry the whole unit on a serialisation failure.
 
         ``work`` must be safe to run again from the start: it receives a fresh connection each attempt.
+        With ``autocommit`` (PostgreSQL) each SQL statement ``work`` sends is a transaction of its own, with no
+        BEGIN and COMMIT round trips: for work that is one statement.
         """
         attempt = 0
         while True:
             attempt += 1
             try:
                 with self.engine.connect() as conn:
+                    if autocommit:
+                        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                     conn.info["write"] = True
                     with self.writer_gate.hold() if self.writer_gate else nullcontext(), conn.begin():
                         result = work(conn)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version
 from lrs.store.models import (
@@ -40,6 +41,9 @@ from lrs.store.models import (
 from lrs.xapi.errors import Conflict
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statement import PreparedStatement, merge_definitions
+
+if TYPE_CHECKING:
+    from lrs.store.db import Database
 
 S = Statement.__table__
 SA = StatementAgent.__table__
@@ -175,6 +179,29 @@ def insert_statements(
     return Stored(ids, found.frameworks_version)
 
 
+def store_batch(
+    db: Database,
+    batch: StatementBatch,
+    *,
+    can_define: bool,
+    attachments: dict[str, tuple[str, bytes]] | None = None,
+) -> Stored:
+    """Store a batch, all or nothing, and commit: :func:`insert_statements` in a write transaction, or on
+    PostgreSQL, for a batch of new statements that only add rows, :func:`_insert_new_in_one_statement`.
+
+    That one statement is its own transaction: one round trip where a transaction takes four (BEGIN, the
+    look-up, the insert, COMMIT), the larger part of a single-statement POST (docs/performance.md). It
+    declines, writing nothing, whenever the batch needs more than inserts (see there); the transaction
+    then runs as before.
+    """
+    if db.dialect == "postgresql" and not attachments and batch.only_adds_rows:
+        stored = db.write(lambda conn: _insert_new_in_one_statement(conn, batch, can_define=can_define),
+                          autocommit=True)
+        if stored is not None:
+            return stored
+    return db.write(lambda conn: insert_statements(conn, batch, can_define=can_define, attachments=attachments))
+
+
 class StatementBatch:
     """Statements ready to write, their rows encoded for one database before the write transaction begins
     (payload JSON and all), so that on SQLite the write lock is held for SQL only: every writer waits for it."""
@@ -187,6 +214,9 @@ class StatementBatch:
         self.definitions = _incoming_definitions(self.prepared)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
         self.iris = list(self.definitions)
+        #: no StatementRef (voiding included) among them: when none is stored yet and no stored statement
+        #: waits for one, storing them is inserts only (see _insert_new_in_one_statement)
+        self.only_adds_rows = all(p.object_statement_id is None for p in self.prepared)
 
 
 #: Statement columns as _Sql writes them: the seq and the copied target keys first (known only in the
@@ -307,6 +337,81 @@ class _Sql:
             return
         # sqlite3 stores a bool as 0/1, as SQLAlchemy's Boolean does.
         conn.exec_driver_sql(f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows)
+
+
+#: PostgreSQL's name for the unique constraint on statements.id (the default for UniqueConstraint('id')).
+STATEMENT_ID_CONSTRAINT = "statements_id_key"
+
+#: True when merging the definition ``n`` into the canonical ``c`` leaves ``c`` as it is (lrs.xapi.statement.
+#: merge_definitions: name, description and extensions key by key, other properties replaced), in SQL for
+#: _insert_new_in_one_statement. tests/store/test_single_statement_path.py checks it against the Python.
+PG_DEFINITION_UNCHANGED = """(jsonb_typeof(c) = 'object' AND NOT EXISTS (
+    SELECT 1 FROM jsonb_each(n) AS p(key, value) WHERE CASE
+        WHEN p.key IN ('name', 'description', 'extensions') AND jsonb_typeof(p.value) = 'object'
+            AND jsonb_typeof(c -> p.key) = 'object'
+        THEN EXISTS (SELECT 1 FROM jsonb_each(p.value) AS q(key, value) WHERE (c -> p.key -> q.key) IS DISTINCT FROM q.value)
+        ELSE (c -> p.key) IS DISTINCT FROM p.value
+    END))"""
+
+
+def _insert_new_in_one_statement(conn: Connection, batch: StatementBatch, *, can_define: bool) -> Stored | None:
+    """PostgreSQL, on a connection in autocommit: store a batch of new statements with one SQL statement, its
+    own transaction. None, with nothing written, when the batch needs :func:`insert_statements`: one of its
+    ids is stored (a duplicate or a conflict), a stored StatementRef waits for one of them, or (with the
+    define scope) it changes a canonical definition; also when a concurrent transaction defined one of its new
+    activities first, whose definition the transaction then merges with this batch's.
+
+    The checks and the inserts read one snapshot, and no row goes in unless every check passes; an id stored
+    by a concurrent transaction since fails the statement on the unique index. Every look-up is an equality
+    on a key, one per value: the plan is cached (generic) after a few runs, and a set look-up (``= ANY``)
+    planned while a table was small stayed a scan of it as it grew.
+    """
+    prepared = batch.prepared
+    dumps = json.dumps
+    compact = {"separators": (",", ":")}
+    ids = dumps([p.id for p in prepared])
+    definitions = "[" + ",".join(f"[{dumps(iri)},{encoded}]" for iri, (_, encoded) in batch.definitions.items()) + "]"
+    changes = f" AND NOT EXISTS (SELECT 1 FROM defs WHERE c IS NOT NULL AND NOT {PG_DEFINITION_UNCHANGED})"
+    values = ", ".join(f"(r->>{k})::{t}" for k, t in enumerate(_PG_TYPES[3:]))
+    link = "SELECT s.seq, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) AS r JOIN seqs AS s ON s.k = (r->>0)::int"
+    query = (
+        # The batch's activities with their canonical definitions (c: NULL when not stored; a stored NULL
+        # definition reads as JSON null, which a merge changes).
+        "WITH defs AS (SELECT i->>0 AS iri, i->1 AS n, (SELECT coalesce(a.definition, 'null') FROM activities AS a "
+        "WHERE a.iri = i->>0) AS c FROM jsonb_array_elements(%s::jsonb) AS i), "
+        # What insert_statements' look-up would decide on, reduced to go or not.
+        "checks AS (SELECT NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(%s::jsonb) AS x(id) WHERE "
+        "(SELECT true FROM statements AS s WHERE s.id = x.id) "
+        "OR (SELECT true FROM statement_refs_pending AS w WHERE w.target_id = x.id LIMIT 1))"
+        f"{changes if can_define else ''} AS go, (SELECT count(*) FROM defs WHERE c IS NULL) AS new_activities), "
+        "d AS (INSERT INTO activities (iri, definition, updated) SELECT iri, n, %s FROM defs "
+        "WHERE c IS NULL AND (SELECT go FROM checks) ON CONFLICT DO NOTHING RETURNING iri), "
+        # Seqs, in the batch's order, only when the rest holds; with the define scope that includes every new
+        # activity being this batch's (one another transaction inserted first needs the two merged).
+        "seqs AS (SELECT row_number() OVER (ORDER BY seq) - 1 AS k, seq FROM (SELECT nextval(q.sequence) AS seq "
+        "FROM (SELECT pg_get_serial_sequence('statements', 'seq')::regclass AS sequence OFFSET 0) AS q, "
+        "jsonb_array_elements_text(%s::jsonb) WHERE (SELECT go FROM checks)"
+        f"{' AND (SELECT count(*) FROM d) = (SELECT new_activities FROM checks)' if can_define else ''}) AS taken), "
+        f"st AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT s.seq, NULL, NULL, {values}, r->14 "
+        "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) JOIN seqs AS s ON s.k = t.n - 1), "
+        f"ag AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
+        f"ac AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}) "
+        f"SELECT (SELECT count(*) FROM seqs), v.n, v.latest FROM ({FRAMEWORKS_VERSION_SQL}) AS v"
+    )
+    params = (
+        definitions, ids, datetime.now(UTC), ids, "[" + ",".join(batch.encoded) + "]",
+        dumps([(k, key, d) for k, p in enumerate(prepared) for key, d in p.agents.items()], **compact),
+        dumps([(k, iri, d) for k, p in enumerate(prepared) for iri, d in p.activities.items()], **compact),
+    )
+    try:
+        taken, count, latest = conn.exec_driver_sql(query, params).one()
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) == STATEMENT_ID_CONSTRAINT:
+            return None  # stored already: a duplicate, a conflict, or a concurrent request with the same id
+        raise
+    if taken != len(prepared):
+        return None
+    return Stored([p.id for p in prepared], frameworks_version(count, latest))
 
 
 @dataclass
