@@ -26,6 +26,8 @@ INGEST_COMPONENTS: dict[str, tuple[str, str]] = {
     "  of which fingerprint()": ("fingerprint", "lrs/xapi/statement.py"),
     "  of which duration_seconds()": ("duration_seconds", "lrs/xapi/statement.py"),
     "classify (70/20/10 plugin hook)": ("LRS.classify", "lrs/service.py"),
+    "store_batch (the write, either path)": ("store_batch", "lrs/store/statements.py"),
+    "  PostgreSQL single statement (Database.run_statement)": ("Database.run_statement", "lrs/store/db.py"),
     "Database.write (transaction: SQL + commit)": ("Database.write", "lrs/store/db.py"),
     "  insert_statements": ("insert_statements", "lrs/store/statements.py"),
     "    of which look-up round trip": ("_look_up", "lrs/store/statements.py"),

@@ -68,3 +68,19 @@ def test_a_write_whose_connection_dies_runs_again_on_a_new_one(database):
 
     assert database.write(work) == "done"
     assert len(attempts) == 2 and attempts[0] != attempts[1]
+
+
+def test_a_single_statement_whose_connection_dies_runs_again_on_a_new_one(database):
+    """Database.run_statement (the single-statement write) retries on a new connection as write() does."""
+    used = database.run_statement("SELECT pg_backend_pid()", ())[0]
+    _terminate(used)  # the connection goes back to the pool used moments ago: it is not pinged
+    assert database.run_statement("SELECT pg_backend_pid()", ())[0] != used
+
+
+def test_a_single_statement_error_arrives_as_sqlalchemys(database):
+    from sqlalchemy.exc import ProgrammingError
+
+    with pytest.raises(ProgrammingError) as raised:
+        database.run_statement("SELECT * FROM no_such_table", ())
+    assert raised.value.orig.sqlstate == "42P01"
+    assert database.run_statement("SELECT 1", ()) == (1,)  # and the connection is fit for the next one

@@ -8,9 +8,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -179,31 +179,66 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def write(self, work: Callable[[Connection], T], *, autocommit: bool = False) -> T:
+    def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one transaction and commit; retry the whole unit on a serialisation failure.
 
         ``work`` must be safe to run again from the start: it receives a fresh connection each attempt.
-        With ``autocommit`` (PostgreSQL) each SQL statement ``work`` sends is a transaction of its own, with no
-        BEGIN and COMMIT round trips: for work that is one statement.
         """
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def attempt() -> T:
+            with self.engine.connect() as conn:
+                conn.info["write"] = True
+                with self.writer_gate.hold() if self.writer_gate else nullcontext(), conn.begin():
+                    result = work(conn)
+                if self.writer_gate:
+                    self._checkpoint_now_and_then(conn)
+                return result
+
+        return self._retrying(attempt)
+
+    def run_statement(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """PostgreSQL: run one SQL statement as a transaction of its own (autocommit: no BEGIN or COMMIT round
+        trip) and return its first row; retried as :meth:`write` retries.
+
+        It goes straight to the driver's connection: SQLAlchemy's execution layer (a Connection, the isolation
+        switch, the result) cost a single-statement POST 0.4 ms (docs/performance.md). A driver error arrives
+        as SQLAlchemy's, as it would from a Connection (``IntegrityError`` for a unique violation, ...).
+        """
+
+        def attempt() -> tuple[Any, ...] | None:
+            pooled = self.engine.raw_connection()
             try:
-                with self.engine.connect() as conn:
-                    if autocommit:
-                        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                    conn.info["write"] = True
-                    with self.writer_gate.hold() if self.writer_gate else nullcontext(), conn.begin():
-                        result = work(conn)
-                    if self.writer_gate:
-                        self._checkpoint_now_and_then(conn)
-                    return result
+                driver = pooled.driver_connection
+                driver.autocommit = True
+                try:
+                    return driver.execute(sql, params).fetchone()
+                except self.engine.dialect.loaded_dbapi.Error as exc:
+                    lost = driver.closed or driver.broken
+                    if lost:
+                        pooled.invalidate(exc)
+                    raise DBAPIError.instance(
+                        sql, params, exc, self.engine.dialect.loaded_dbapi.Error,
+                        connection_invalidated=lost, dialect=self.engine.dialect,
+                    ) from exc
+                finally:
+                    if not driver.closed:
+                        driver.autocommit = False
+            finally:
+                pooled.close()
+
+        return self._retrying(attempt)
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return attempt()
             except Exception as exc:
-                if attempt >= self.max_attempts or not _is_retryable(exc):
+                if tries >= self.max_attempts or not _is_retryable(exc):
                     raise
-                delay = min(0.5, 0.01 * 2**attempt) * random.uniform(0.5, 1.5)
-                log.info("retrying transaction after %s (attempt %d)", type(exc).__name__, attempt)
+                delay = min(0.5, 0.01 * 2**tries) * random.uniform(0.5, 1.5)
+                log.info("retrying transaction after %s (attempt %d)", type(exc).__name__, tries)
                 time.sleep(delay)
 
     def _checkpoint_now_and_then(self, conn: Connection) -> None:

@@ -195,8 +195,7 @@ def store_batch(
     then runs as before.
     """
     if db.dialect == "postgresql" and not attachments and batch.only_adds_rows:
-        stored = db.write(lambda conn: _insert_new_in_one_statement(conn, batch, can_define=can_define),
-                          autocommit=True)
+        stored = _insert_new_in_one_statement(db, batch, can_define=can_define)
         if stored is not None:
             return stored
     return db.write(lambda conn: insert_statements(conn, batch, can_define=can_define, attachments=attachments))
@@ -354,9 +353,9 @@ PG_DEFINITION_UNCHANGED = """(jsonb_typeof(c) = 'object' AND NOT EXISTS (
     END))"""
 
 
-def _insert_new_in_one_statement(conn: Connection, batch: StatementBatch, *, can_define: bool) -> Stored | None:
-    """PostgreSQL, on a connection in autocommit: store a batch of new statements with one SQL statement, its
-    own transaction. None, with nothing written, when the batch needs :func:`insert_statements`: one of its
+def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_define: bool) -> Stored | None:
+    """PostgreSQL: store a batch of new statements with one SQL statement, its own transaction
+    (Database.run_statement). None, with nothing written, when the batch needs :func:`insert_statements`: one of its
     ids is stored (a duplicate or a conflict), a stored StatementRef waits for one of them, or (with the
     define scope) it changes a canonical definition; also when a concurrent transaction defined one of its new
     activities first, whose definition the transaction then merges with this batch's.
@@ -404,7 +403,7 @@ def _insert_new_in_one_statement(conn: Connection, batch: StatementBatch, *, can
         dumps([(k, iri, d) for k, p in enumerate(prepared) for iri, d in p.activities.items()], **compact),
     )
     try:
-        taken, count, latest = conn.exec_driver_sql(query, params).one()
+        taken, count, latest = db.run_statement(query, params)
     except IntegrityError as exc:
         if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) == STATEMENT_ID_CONSTRAINT:
             return None  # stored already: a duplicate, a conflict, or a concurrent request with the same id
