@@ -7,6 +7,8 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,22 +137,29 @@ def test_a_statement_waited_for_by_a_stored_statementref_gives_it_its_keys(pg, c
     assert {s["id"] for s in found} == {target["id"], ref["id"]}
 
 
-def test_an_activity_another_transaction_defines_first_gets_both_definitions(pg, monkeypatch):
-    """The other transaction inserts the activity and commits while this batch's statement waits on its row:
-    the statement writes nothing, and the transaction merges the two."""
+@contextmanager
+def _another_transaction_storing(lrs: LRS, body: dict[str, Any]) -> Iterator[None]:
+    """Inside: another transaction has stored ``body`` and not committed; it commits 0.5 s after it began."""
     written = threading.Event()
 
     def hold_open(conn) -> None:  # noqa: ANN001
-        statement_store.insert_statements(conn, _batch(pg, _named({"fr-FR": "Résidentiel 1"})), can_define=True)
+        statement_store.insert_statements(conn, _batch(lrs, body), can_define=True)
         written.set()
         time.sleep(0.5)
 
-    first = threading.Thread(target=pg.db.write, args=(hold_open,))
-    first.start()
+    other = threading.Thread(target=lrs.db.write, args=(hold_open,))
+    other.start()
     assert written.wait(10)
-    calls = Calls(pg, monkeypatch)
-    statement_store.store_batch(pg.db, _batch(pg, _named({"de-DE": "Residenz 1"})), can_define=True)
-    first.join(10)
+    yield
+    other.join(10)
+
+
+def test_an_activity_another_transaction_defines_first_gets_both_definitions(pg, monkeypatch):
+    """The other transaction inserts the activity and commits while this batch's statement waits on its row:
+    the statement writes nothing, and the transaction merges the two."""
+    with _another_transaction_storing(pg, _named({"fr-FR": "Résidentiel 1"})):
+        calls = Calls(pg, monkeypatch)
+        statement_store.store_batch(pg.db, _batch(pg, _named({"de-DE": "Residenz 1"})), can_define=True)
     assert len(calls.statements) == 1 and calls.transactions == 1  # the statement wrote nothing; the transaction did
     assert _definition(pg) == {"name": {"fr-FR": "Résidentiel 1", "de-DE": "Residenz 1"}}
     assert _count(pg, "SELECT count(*) FROM statements") == 2
@@ -162,19 +171,9 @@ def test_a_statement_another_transaction_is_storing_is_stored_once(pg, monkeypat
     # The activity is known, so the two do not meet on its row first.
     statement_store.store_batch(pg.db, _batch(pg, _named({"en-GB": "Residential 1"})), can_define=True)
     body = _named({"en-GB": "Residential 1"})
-    written = threading.Event()
-
-    def hold_open(conn) -> None:  # noqa: ANN001
-        statement_store.insert_statements(conn, _batch(pg, body), can_define=True)
-        written.set()
-        time.sleep(0.5)
-
-    first = threading.Thread(target=pg.db.write, args=(hold_open,))
-    first.start()
-    assert written.wait(10)
-    calls = Calls(pg, monkeypatch)
-    stored = statement_store.store_batch(pg.db, _batch(pg, body), can_define=True)
-    first.join(10)
+    with _another_transaction_storing(pg, body):
+        calls = Calls(pg, monkeypatch)
+        stored = statement_store.store_batch(pg.db, _batch(pg, body), can_define=True)
     assert stored.ids == [body["id"]]
     assert len(calls.statements) == 1 and calls.transactions == 1  # the statement wrote nothing; the transaction did
     assert _count(pg, "SELECT count(*) FROM statements") == 2

@@ -25,7 +25,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version
 from lrs.store.models import (
@@ -338,9 +337,6 @@ class _Sql:
         conn.exec_driver_sql(f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows)
 
 
-#: PostgreSQL's name for the unique constraint on statements.id (the default for UniqueConstraint('id')).
-STATEMENT_ID_CONSTRAINT = "statements_id_key"
-
 #: True when merging the definition ``n`` into the canonical ``c`` leaves ``c`` as it is (lrs.xapi.statement.
 #: merge_definitions: name, description and extensions key by key, other properties replaced), in SQL for
 #: _insert_new_in_one_statement. tests/store/test_single_statement_path.py checks it against the Python.
@@ -360,8 +356,9 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
     define scope) it changes a canonical definition; also when a concurrent transaction defined one of its new
     activities first, whose definition the transaction then merges with this batch's.
 
-    The checks and the inserts read one snapshot, and no row goes in unless every check passes; an id stored
-    by a concurrent transaction since fails the statement on the unique index. Every look-up is an equality
+    The checks and the inserts read one snapshot, and no row goes in unless every check passes. An id a
+    concurrent transaction stored since fails the statement on the unique index; Database.run_statement runs it
+    again, and the checks then see the id stored. Every look-up is an equality
     on a key, one per value: the plan is cached (generic) after a few runs, and a set look-up (``= ANY``)
     planned while a table was small stayed a scan of it as it grew.
     """
@@ -402,12 +399,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         dumps([(k, key, d) for k, p in enumerate(prepared) for key, d in p.agents.items()], **compact),
         dumps([(k, iri, d) for k, p in enumerate(prepared) for iri, d in p.activities.items()], **compact),
     )
-    try:
-        taken, count, latest = db.run_statement(query, params)
-    except IntegrityError as exc:
-        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) == STATEMENT_ID_CONSTRAINT:
-            return None  # stored already: a duplicate, a conflict, or a concurrent request with the same id
-        raise
+    taken, count, latest = db.run_statement(query, params)
     if taken != len(prepared):
         return None
     return Stored([p.id for p in prepared], frameworks_version(count, latest))
