@@ -221,7 +221,7 @@ class Database:
                         connection_invalidated=lost, dialect=self.engine.dialect,
                     ) from exc
                 finally:
-                    if not driver.closed:
+                    if not (driver.closed or driver.broken):
                         driver.autocommit = False
             finally:
                 pooled.close()
