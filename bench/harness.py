@@ -1,4 +1,4 @@
-"""What the benchmark runs against and measures with: a real ``lrs serve`` (gunicorn) on a free loopback port,
+"""What the benchmark runs against and measures with: a real ``lrs serve`` (granian) on a free loopback port,
 a keep-alive HTTP client, process memory and CPU from /proc, percentiles and the machine's description."""
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def proc_cpu_seconds(pid: int) -> float:
 
 
 class Server:
-    """``lrs serve`` (gunicorn gthread) in a subprocess, on a free loopback port."""
+    """``lrs serve`` (granian, LRS_WORKERS x LRS_THREADS) in a subprocess, on a free loopback port."""
 
     def __init__(self, database_url: str, workdir: Path, *, workers: int, threads: int, key: str, secret: str):
         self.database_url = database_url

@@ -52,7 +52,7 @@ def machine(results: dict[str, dict[str, Any]]) -> str:
         shape = (res.get("ingest") or {}).get("server") or (res.get("queries") or {}).get("server")
         if shape is None:  # results from before the shape was recorded per database
             shape = {"workers": c.get("workers"), "threads": c.get("threads")}
-        lines.append(f"- {name} server: `lrs serve`, {shape['workers']} workers x {shape['threads']} threads (gthread)")
+        lines.append(f"- {name} server: `lrs serve`, {shape['workers']} workers x {shape['threads']} threads (granian)")
     lines.append(f"- {c['clients']} concurrent keep-alive clients for ingest")
     return "\n".join(lines)
 

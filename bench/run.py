@@ -3,7 +3,7 @@ explains what it measures and holds the latest figures.
 
 For each database (SQLite, PostgreSQL):
 
-1. ingest: a real ``lrs serve`` (gunicorn, LRS_WORKERS x LRS_THREADS) on a free loopback port and a fresh
+1. ingest: a real ``lrs serve`` (granian, LRS_WORKERS x LRS_THREADS) on a free loopback port and a fresh
    database; single-statement POST latency, then batches of 1, 10, 100 and 1000 statements from several
    keep-alive clients. After each case the same statements go into a second fresh database of the same schema
    through the raw-insert floor (bench/rawstore.py: executemany, one transaction per batch, no HTTP, no
@@ -87,7 +87,7 @@ class Config:
     statements: int
     seed: int = 1
     clients: int = 4
-    #: gunicorn's shape; None: what ``lrs serve`` chooses for the database (lrs.config.default_server_shape)
+    #: the server's shape; None: what ``lrs serve`` chooses for the database (lrs.config.default_server_shape)
     workers: int | None = None
     threads: int | None = None
     batch_sizes: tuple[int, ...] = (1, 10, 100, 1000)
@@ -1008,11 +1008,11 @@ def evaluate(result: dict[str, Any], cfg: Config) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a fast check: N = 50,000 and short cases (~3 min)")
-    parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both (default)")
+    parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql, or both: sqlite,postgresql or both (default)")
     parser.add_argument("--statements", type=int, default=None, help="N, the query store's size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", type=int, default=None, help="concurrent ingest clients (default 4)")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: as lrs serve)")
+    parser.add_argument("--workers", type=int, default=None, help="server workers (default: as lrs serve)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: as lrs serve)")
     parser.add_argument("--batches", default=None, help="ingest batch sizes, comma-separated (default 1,10,100,1000)")
     parser.add_argument("--pg-url", default=os.environ.get("LRS_BENCH_PG_URL", "postgresql://127.0.0.1:5432/test"))
@@ -1045,7 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"--batches: no case defined for {unknown}; choose from {sorted(cfg.case_statements)}")
     cfg.profile = not args.no_profile
-    names = [d.strip() for d in args.db.split(",") if d.strip()]
+    names = ["sqlite", "postgresql"] if args.db == "both" else [d.strip() for d in args.db.split(",") if d.strip()]
     for name in names:
         if name not in ("sqlite", "postgresql"):
             parser.error(f"unknown database {name!r}")

@@ -277,7 +277,7 @@ def prepare_to_serve(ctx: Context, *, migrate: bool) -> dict[str, str] | None:
 def serve(
     ctx: Context, host: str | None, port: int | None, workers: int | None, threads: int | None, migrate: bool
 ) -> None:
-    """Serve the LRS with gunicorn (a production WSGI server)."""
+    """Serve the LRS with granian (a production HTTP server, WSGI interface)."""
     settings = ctx.settings
     host = host or settings.host
     port = port or settings.port
@@ -296,29 +296,48 @@ def serve(
     click.echo(f"serving:      {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)}")
     sys.stdout.flush()
     ctx.lrs.db.dispose()  # workers fork after this; each opens its own connections
-    run_gunicorn(settings, host, port, workers, threads)
+    run_server(settings, host, port, workers, threads)
 
 
-def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
+def run_server(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the app with granian: its HTTP/1.1 and HTTP/2 handling is Rust, so a request costs the worker only
+    the app's own Python (gunicorn's Python HTTP parsing and event loop cost a single POST 0.75 ms of CPU,
+    docs/performance.md). Workers are forked processes, each with ``threads`` threads running the app; idle
+    keep-alive connections wait in the server, not in a thread (a slow upload does hold one: the app reads it).
+    """
+    from granian.constants import Interfaces
+    from granian.server import Server
 
     from lrs.app import create_app
 
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            # gthread even with one thread: it keeps idle keep-alive connections out of the worker's way.
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", os.environ.get("LRS_ACCESS_LOG") or None)
-            self.cfg.set("timeout", 120)
-            self.cfg.set("graceful_timeout", 30)
+    access_log = os.environ.get("LRS_ACCESS_LOG") or None
+    server = Server(
+        "lrs.app:create_app",  # the process title; the app itself comes from the loader below
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        websockets=False,
+        log_access=access_log is not None,
+        log_dictconfig=_access_log_config(access_log),
+        respawn_failed_workers=True,  # a worker that dies is replaced, as gunicorn's arbiter did
+        workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
+    )
+    # Workers are forked: each builds its own app (and so its own database connections) from these settings.
+    server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)
 
-        def load(self):  # noqa: ANN202
-            return create_app(settings)
 
-    Server().run()
+def _access_log_config(path: str | None) -> dict | None:
+    """granian's logging, with its access log sent to ``path`` (``-``: standard output)."""
+    if path is None or path == "-":
+        return None
+    return {
+        "handlers": {
+            "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+            "access": {"formatter": "access", "class": "logging.FileHandler", "filename": path},
+        },
+    }
 
 
 def _safe_url(settings: Settings) -> str:

@@ -1,0 +1,217 @@
+"""`lrs serve`, the production server the README starts, run as a user runs it: a subprocess on a real port,
+reached over real HTTP by the tincan client and by hand-made requests (bad ones included)."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from tincan import Activity, Agent, RemoteLRS, Statement, Verb
+
+KEY, SECRET = "serve-test", "serve-test-secret-0123456789"
+MAX_PAYLOAD = 200_000
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen
+    port: int
+    output: Path
+    access_log: Path
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        token = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+        return {"Authorization": f"Basic {token}", "X-Experience-API-Version": "1.0.3", **extra}
+
+    def request(self, method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, dict, bytes]:
+        conn = self.connection()
+        try:
+            conn.request(method, path, body=body, headers=self.headers(**headers))
+            response = conn.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_lrs_serve(database_url: str, workdir: Path, *, workers: int = 2, threads: int = 2) -> Served:
+    port = _free_port()
+    output = workdir / "serve.out"
+    access_log = workdir / "access.log"
+    env = {
+        **os.environ,
+        "LRS_DATABASE_URL": database_url,
+        "LRS_PORT": str(port),
+        "LRS_WORKERS": str(workers),
+        "LRS_THREADS": str(threads),
+        "LRS_BOOTSTRAP_KEY": KEY,
+        "LRS_BOOTSTRAP_SECRET": SECRET,
+        "LRS_MAX_PAYLOAD": str(MAX_PAYLOAD),
+        "LRS_ACCESS_LOG": str(access_log),
+    }
+    command = [sys.executable, "-c", "from lrs.cli import main; main()", "serve"]
+    with open(output, "wb") as out:
+        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+    served = Served(process, port, output, access_log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"lrs serve exited with {process.returncode}:\n{output.read_text()}")
+        try:
+            if served.request("GET", "/xapi/about")[0] == 200:
+                return served
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"lrs serve did not answer within 60 s:\n{output.read_text()}")
+
+
+def stop(served: Served) -> int:
+    served.process.send_signal(signal.SIGTERM)
+    return served.process.wait(timeout=45)
+
+
+@pytest.fixture(scope="module")
+def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    running = start_lrs_serve(database_url, tmp_path_factory.mktemp("serve"))
+    yield running
+    if running.process.poll() is None:
+        stop(running)
+
+
+def statement(n: int = 0, **extra: object) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:serve@la.example", "name": "Sam Serve"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {"en-GB": "attended"}},
+        "object": {"id": f"https://lrs.example/activities/serve-{n}"},
+        **extra,
+    }
+
+
+def test_it_prints_the_endpoint_and_the_credential(served: Served) -> None:
+    printed = served.output.read_text()
+    assert f"LRS endpoint: http://127.0.0.1:{served.port}/xapi/" in printed
+    assert f"key {KEY}" in printed
+
+
+def test_tincan_saves_and_reads_back(served: Served) -> None:
+    remote = RemoteLRS(endpoint=f"http://127.0.0.1:{served.port}/xapi/", version="1.0.3", username=KEY, password=SECRET)
+    sent = Statement(
+        actor=Agent(name="Sam Serve", mbox="mailto:serve@la.example"),
+        verb=Verb(id="http://adlnet.gov/expapi/verbs/attended"),
+        object=Activity(id="https://lrs.example/activities/serve-tincan"),
+    )
+    saved = remote.save_statement(sent)
+    assert saved.success, saved.data
+    got = remote.retrieve_statement(saved.content.id)
+    assert got.success, got.data
+    assert got.content.object.id == "https://lrs.example/activities/serve-tincan"
+
+
+def test_a_batch_over_keep_alive_then_queried_back(served: Served) -> None:
+    batch = [statement(n) for n in range(50)]
+    conn = served.connection()
+    try:
+        conn.request("POST", "/xapi/statements", body=json.dumps(batch), headers=served.headers(**{"Content-Type": "application/json"}))
+        response = conn.getresponse()
+        assert response.status == 200, response.read()
+        assert json.loads(response.read()) == [s["id"] for s in batch]
+        # The same connection again: keep-alive works.
+        conn.request("GET", f"/xapi/statements?statementId={batch[7]['id']}", headers=served.headers())
+        response = conn.getresponse()
+        assert response.status == 200
+        assert json.loads(response.read())["object"]["id"] == "https://lrs.example/activities/serve-7"
+    finally:
+        conn.close()
+
+
+def test_a_bad_statement_gets_a_json_400_naming_the_rule_and_path(served: Served) -> None:
+    bad = statement(verb={"display": {"en-GB": "attended"}})
+    status, headers, body = served.request("POST", "/xapi/statements", json.dumps(bad).encode(), **{"Content-Type": "application/json"})
+    assert status == 400
+    assert headers["content-type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    assert error["path"] == "verb.id" and error["rule"]
+
+
+def test_a_body_over_the_limit_gets_a_json_413(served: Served) -> None:
+    huge = [statement(n, result={"response": "x" * 1000}) for n in range(MAX_PAYLOAD // 1000 + 10)]
+    body = json.dumps(huge).encode()
+    assert len(body) > MAX_PAYLOAD
+    status, _, answer = served.request("POST", "/xapi/statements", body, **{"Content-Type": "application/json"})
+    assert status == 413
+    assert json.loads(answer)["error"]["status"] == 413
+
+
+def test_a_chunked_upload_is_read_whole(served: Served) -> None:
+    """Some clients stream their body without a Content-Length."""
+    sent = statement(1)
+    data = json.dumps(sent).encode()
+    conn = served.connection()
+    try:
+        conn.putrequest("POST", "/xapi/statements")
+        for name, value in served.headers(**{"Content-Type": "application/json", "Transfer-Encoding": "chunked"}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        for start in range(0, len(data), 40):
+            piece = data[start:start + 40]
+            conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        conn.send(b"0\r\n\r\n")
+        response = conn.getresponse()
+        assert response.status == 200, response.read()
+        assert json.loads(response.read()) == [sent["id"]]
+    finally:
+        conn.close()
+
+
+def test_a_large_result_arrives_whole(served: Served) -> None:
+    """Statement results are streamed: the page must still arrive as one valid JSON document."""
+    batch = [statement(n, result={"response": "reflection " * 30}) for n in range(200)]
+    assert len(json.dumps(batch)) < MAX_PAYLOAD
+    status, _, body = served.request("POST", "/xapi/statements", json.dumps(batch).encode(), **{"Content-Type": "application/json"})
+    assert status == 200, body
+    status, _, body = served.request("GET", "/xapi/statements?limit=1000&agent=" + quote(json.dumps({"mbox": "mailto:serve@la.example"})))
+    assert status == 200
+    page = json.loads(body)
+    assert len(page["statements"]) >= 200
+
+
+def test_requests_are_written_to_the_access_log(served: Served) -> None:
+    served.request("GET", "/xapi/about")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if served.access_log.exists() and "/xapi/about" in served.access_log.read_text():
+            return
+        time.sleep(0.1)
+    pytest.fail("no access log line for GET /xapi/about")
+
+
+def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
+    running = start_lrs_serve(f"sqlite:///{tmp_path}/lrs.sqlite3", tmp_path, workers=1, threads=1)
+    assert running.request("POST", "/xapi/statements", json.dumps(statement()).encode(), **{"Content-Type": "application/json"})[0] == 200
+    assert stop(running) == 0
+    with pytest.raises(OSError):
+        running.request("GET", "/xapi/about")
