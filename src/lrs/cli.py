@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -320,7 +321,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         blocking_threads=threads,
         websockets=False,
         log_access=access_log is not None,
-        log_dictconfig=_access_log_config(access_log),
+        log_dictconfig=_granian_logging(access_log),
         respawn_failed_workers=True,  # a worker that dies is replaced, as gunicorn's arbiter did
         workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
     )
@@ -328,14 +329,30 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)
 
 
-def _access_log_config(path: str | None) -> dict | None:
-    """granian's logging, with its access log sent to ``path`` (``-``: standard output)."""
-    if path is None or path == "-":
-        return None
+class _DeliberateWorkerCount(logging.Filter):
+    """Drops granian's advice to run no more workers than CPUs: on SQLite ``lrs serve`` runs one more on
+    purpose (lrs.config.default_server_shape), and a new user should not read that as a misconfiguration."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Configured number of workers appears to be higher")
+
+
+def _granian_logging(access_log: str | None) -> dict:
+    """granian's logging: its messages on standard output, and the access log (if any) at ``access_log``
+    (``-``: standard output)."""
+    access = (
+        {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+        if access_log in (None, "-")
+        else {"formatter": "access", "class": "logging.FileHandler", "filename": access_log}
+    )
     return {
+        "filters": {"deliberate_worker_count": {"()": _DeliberateWorkerCount}},
         "handlers": {
-            "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
-            "access": {"formatter": "access", "class": "logging.FileHandler", "filename": path},
+            "console": {
+                "formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                "filters": ["deliberate_worker_count"],
+            },
+            "access": access,
         },
     }
 

@@ -215,3 +215,17 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     assert stop(running) == 0
     with pytest.raises(OSError):
         running.request("GET", "/xapi/about")
+
+
+def test_only_granians_advice_on_the_worker_count_is_kept_quiet() -> None:
+    """SQLite runs one more worker than CPUs on purpose; granian's other warnings still reach the operator."""
+    import logging
+
+    from lrs.cli import _DeliberateWorkerCount
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("_granian", logging.WARNING, __file__, 1, message, None, None)
+
+    quiet = _DeliberateWorkerCount()
+    assert not quiet.filter(record("Configured number of workers appears to be higher than the amount of CPU cores available."))
+    assert quiet.filter(record("Unexpected exit from worker-1"))
