@@ -268,7 +268,9 @@ class _Sql:
             values = [p.id, p.stored.isoformat(), p.timestamp.isoformat(), p.verb_iri, p.registration,
                       p.object_statement_id, p.is_voiding, False, p.authority_key, p.fingerprint, p.version,
                       p.learning_mode, p.rules_fingerprint, p.duration_seconds]
-            return json.dumps(values, separators=(",", ":"))[:-1] + "," + payload + "]"
+            # The payload goes in as a JSON string, stored as text (a json column): the server then never builds
+            # a jsonb value of it, only checks it is JSON.
+            return json.dumps(values, separators=(",", ":"))[:-1] + "," + json.dumps(payload) + "]"
         dt = self.datetime
         return (p.id, dt(p.stored), dt(p.timestamp), p.verb_iri, p.registration, p.object_statement_id,
                 int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
@@ -297,7 +299,7 @@ class _Sql:
             compact = {"separators": (",", ":")}
             link = "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r"
             result = conn.exec_driver_sql(
-                f"WITH s AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, r->17 "
+                f"WITH s AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, (r->>17)::json "
                 "FROM jsonb_array_elements(%s::jsonb) r), "
                 f"a AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
                 f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
@@ -388,7 +390,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         "FROM (SELECT pg_get_serial_sequence('statements', 'seq')::regclass AS sequence OFFSET 0) AS q, "
         "jsonb_array_elements_text(%s::jsonb) WHERE (SELECT go FROM checks)"
         f"{' AND (SELECT count(*) FROM d) = (SELECT new_activities FROM checks)' if can_define else ''}) AS taken), "
-        f"st AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT s.seq, NULL, NULL, {values}, r->14 "
+        f"st AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT s.seq, NULL, NULL, {values}, (r->>14)::json "
         "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) JOIN seqs AS s ON s.k = t.n - 1), "
         f"ag AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
         f"ac AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}) "
