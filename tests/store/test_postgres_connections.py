@@ -84,3 +84,14 @@ def test_a_single_statement_error_arrives_as_sqlalchemys(database):
         database.run_statement("SELECT * FROM no_such_table", ())
     assert raised.value.orig.sqlstate == "42P01"
     assert database.run_statement("SELECT 1", ()) == (1,)  # and the connection is fit for the next one
+
+
+def test_after_a_burst_one_connection_serves_a_quiet_stream(database):
+    # Three connections in use at once (a burst of concurrent requests), then returned to the pool.
+    held = [database.engine.connect() for _ in range(3)]
+    pids = [conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() for conn in held]
+    for conn in held:
+        conn.close()
+    # One request at a time afterwards: each gets the connection returned last, so one backend with warm caches
+    # serves them all (first-in-first-out would cycle through the three, each one colder).
+    assert {_backend_pid(database) for _ in range(6)} == {pids[-1]}
