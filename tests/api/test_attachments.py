@@ -429,6 +429,14 @@ def test_missing_delimiter_before_an_attachment_part(client):
     assert error(response)["path"] == "multipart[0]"
 
 
+def test_nan_in_the_statements_part_is_not_json(client):
+    stmt = statement(attachments=[meta(TEXT)], result={"score": {"raw": 0.25}})
+    body = multipart(stmt, part(TEXT)).replace(b"0.25", b"NaN")
+    response = client.post("/xapi/statements", data=body, headers=mixed())
+    assert (error(response)["rule"], error(response)["path"]) == ("invalid-json", "multipart[0]")
+    assert count(client) == 0
+
+
 def test_part_headers_without_a_blank_line(client):
     headers, content = part(TEXT)
     body = multipart(statement(attachments=[meta(TEXT)]), (headers, content))

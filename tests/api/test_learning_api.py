@@ -90,6 +90,12 @@ def test_a_participant_sees_only_its_own_summary(client, creds):
     assert status(client, creds, "unbound", "GET", learner(JO)) == 403
 
 
+def test_a_journal_entry_with_nan_is_not_json(client, creds):
+    body = json.dumps({**entry(agent=JO), "duration_hours": 0.5}).replace("0.5", "NaN")
+    response = client.post("/api/journal", data=body, content_type="application/json", auth=creds["all"])
+    assert response.status_code == 400 and response.get_json()["error"]["rule"] == "invalid-json"
+
+
 def test_a_participant_writes_only_its_own_journal(client, creds):
     own = client.post("/api/journal", json=entry(), auth=creds["jo"])
     assert own.status_code == 200, own.get_json()

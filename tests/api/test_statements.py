@@ -7,6 +7,7 @@ import time
 import uuid
 from urllib.parse import quote
 
+import pytest
 from conftest import make_credential, statement
 
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
@@ -99,6 +100,27 @@ def test_post_with_known_id_same_content_ok_different_content_conflict(client):
     changed = client.post_statements(statement(id=statement_id, result={"completion": True}))
     assert changed.status_code == 409
     assert count(client) == 1
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_and_are_refused(client, constant):
+    # Python's json reads them; stored, they were text no client could parse back (and a 500 on PostgreSQL).
+    body = json.dumps(statement(result={"extensions": {"https://lrs.example/ext/score": 0.5}}))
+    body = body.replace("0.5", constant)
+    posted = client.post("/xapi/statements", data=body, content_type="application/json")
+    assert posted.status_code == 400
+    assert posted.get_json()["error"]["rule"] == "invalid-json"
+    assert constant.lstrip("-") in posted.get_json()["error"]["message"]
+    put = client.put(f"/xapi/statements?statementId={uuid.uuid4()}", data=body, content_type="application/json")
+    assert put.status_code == 400 and put.get_json()["error"]["rule"] == "invalid-json"
+    assert count(client) == 0
+    # Large integers are JSON, and are kept exactly.
+    big = 123456789012345678901234567890
+    stored = client.post("/xapi/statements", data=body.replace(constant, str(big)), content_type="application/json")
+    assert stored.status_code == 200
+    [statement_id] = stored.get_json()
+    got = client.get(f"/xapi/statements?statementId={statement_id}").get_json()
+    assert got["result"]["extensions"]["https://lrs.example/ext/score"] == big
 
 
 def test_invalid_json_and_wrong_content_type_are_400(client):

@@ -135,6 +135,9 @@ def test_import_an_organisations_framework_and_rebuild(app, people, lrs_instance
     assert denied.status_code == 403
     broken = client.post("/api/frameworks", json={**package, "CFDocument": {"title": "no uri"}}, headers=basic(people["admin"]))
     assert broken.status_code == 400 and broken.get_json()["error"]["path"].startswith("CFDocument")
+    for body in ("{not json", json.dumps(package).replace('"CFItems"', '"x": NaN, "CFItems"', 1)):
+        not_json = client.post("/api/frameworks", data=body, content_type="application/json", headers=basic(people["admin"]))
+        assert not_json.status_code == 400 and not_json.get_json()["error"]["rule"] == "invalid-json"
     created = client.post("/api/frameworks", json=package, headers=basic(people["admin"]))
     assert created.status_code == 201 and created.get_json()["items"] == 3
     before = {i["code"]: i["evidence"] for i in evidence(client, people["jo"], ORG).get_json()["items"]}

@@ -24,6 +24,7 @@ from lrs.api.auth import authenticate_request, lrs
 from lrs.learning import journal, summary
 from lrs.service import Principal
 from lrs.xapi import scopes as xscopes
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import Forbidden, XAPIError
 from lrs.xapi.ifi import agent_key, key_from_identifier
 
@@ -117,7 +118,7 @@ def json_body(what: str) -> Any:
     if request.mimetype != "application/json":
         raise XAPIError(f"send {what} as application/json", rule="content-type", path="Content-Type")
     try:
-        return json.loads(request.get_data(cache=True))
+        return parse_json(request.get_data(cache=True))
     except (ValueError, UnicodeDecodeError) as exc:
         raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
 

@@ -13,6 +13,7 @@ from lrs.api.multipart import build_multipart, parse_multipart
 from lrs.api.xapi import xapi
 from lrs.xapi import scopes
 from lrs.xapi.attachments import attachment_hashes, has_attachments, match_parts
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.formats import format_statement, parse_accept_language
 from lrs.xapi.query import (
@@ -41,7 +42,7 @@ def read_json_body() -> Any:
 
 def _parse_json(raw: bytes, path: str) -> Any:
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         what = "statements part" if path else "body"
         raise XAPIError(f"the {what} is not valid JSON: {exc}", rule="invalid-json", path=path) from exc

@@ -7,13 +7,31 @@ statement repeats (IRIs, language tags) is cached, so a batch of similar stateme
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import isodate
 import langcodes
+
+# --- JSON (RFC 8259) ---------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:  # noqa: ANN401 - never returns
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(content: bytes | str) -> Any:  # noqa: ANN401 - any JSON value
+    """Strict JSON; raises ValueError (UnicodeDecodeError for bytes that are not UTF-8).
+
+    Python's json reads NaN, Infinity and -Infinity, which JSON does not have: a statement carrying one would be
+    stored as text no JSON parser reads back (PostgreSQL refused it with a 500), so a body is read with this.
+    """
+    return json.loads(content, parse_constant=_reject_constant)
+
 
 # --- IRIs (RFC 3987) -----------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from lrs.xapi import scopes
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import Conflict, PreconditionFailed, XAPIError
 from lrs.xapi.ifi import IFI_PROPERTIES, agent_key
 from lrs.xapi.query import parse_uuid
@@ -256,15 +257,6 @@ def parse_document_query(
 
 def is_json_type(content_type: str | None) -> bool:
     return (content_type or "").split(";", 1)[0].strip().lower() == JSON_TYPE
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json(content: bytes) -> Any:
-    """Strict JSON (no NaN or Infinity); raises ValueError."""
-    return json.loads(content, parse_constant=_reject_constant)
 
 
 def read_upload(content_type: str | None, content: bytes) -> Upload:
