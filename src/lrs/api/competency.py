@@ -8,9 +8,8 @@ from flask import Blueprint, g, request
 
 from lrs import access
 from lrs.api.auth import authenticate_request, lrs
-from lrs.api.learning import parse_agent
+from lrs.api.learning import json_body, parse_agent
 from lrs.competency.evidence import evidence_matrix, import_framework, registry
-from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import Forbidden, XAPIError
 
 competency_api = Blueprint("competency", __name__, url_prefix="/api")
@@ -61,11 +60,7 @@ def post_framework() -> Any:
     principal = g.principal
     if not access.is_admin(principal):
         raise Forbidden("only an admin may import a framework", rule="admin-only")
-    try:
-        data = parse_json(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise XAPIError(f"the body is not valid JSON: {exc}", rule="invalid-json", path="") from exc
-    framework, replaced = import_framework(lrs(), data)
+    framework, replaced = import_framework(lrs(), json_body("a framework"))
     return {**_summary(framework), "replaced": replaced}, 200 if replaced else 201
 
 
