@@ -99,7 +99,8 @@ class XAPIField(fields.Field):
     }
 
     def check(self, value: Any, path: str, problems: Problems) -> None:
-        raise NotImplementedError
+        """Append the problems of ``value`` at ``path``. Abstract: every concrete field type defines it."""
+        raise NotImplementedError(f"{type(self).__name__} defines no check()")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         problems: Problems = []
@@ -156,7 +157,8 @@ class _Formatted(XAPIField):
 
     @staticmethod
     def predicate(value: str) -> bool:
-        raise NotImplementedError
+        """True when ``value`` has the format. Abstract: each formatted field passes its own predicate."""
+        raise NotImplementedError("a formatted field defines its predicate")
 
     def check(self, value: Any, path: str, problems: Problems) -> None:
         if not isinstance(value, str):
