@@ -8,9 +8,11 @@ Generation is deterministic (fixed timestamp, uuid5 identifiers, stable key orde
 unchanged table gives byte-identical files and a diff shows exactly what a table edit changed.
 
 Licences (docs/frameworks.md): SWE standards, the PCF and ILM units are not openly licensed, so only codes,
-headings and short titles are shipped, never descriptor text. The DfE KSS are Crown copyright, published on
-gov.uk under the Open Government Licence v3.0 unless a PDF says otherwise; only headings are shipped so far.
-The ILM files are a representative centre template written for this project, not ILM's units.
+headings and short titles are shipped, never descriptor text. The KSS are Crown copyright, published under the
+Open Government Licence v3.0: each heading's published statement is shipped as its fullStatement where the
+wording was available to check, with the OGL attribution in the CFDocument; elsewhere the heading only.
+The ILM files are centre templates written for this project, not ILM's units, and are labelled as such.
+Cross-framework mappings (MAPPINGS) are the project's own reading, shipped as isRelatedTo associations.
 
 Standard library only, so it runs without the project installed.
 """
@@ -31,7 +33,7 @@ BASE = "https://w3id.org/xapi/social-work-leadership/frameworks"
 
 #: One fixed lastChangeDateTime for everything generated. Bump it by hand when a table changes, so that
 #: consumers comparing timestamps see the change; keeping it fixed is what makes regeneration byte-identical.
-CHANGED = "2026-11-23T00:00:00+00:00"
+CHANGED = "2026-12-05T00:00:00+00:00"
 
 OGL_V3 = {
     "title": "Open Government Licence v3.0",
@@ -103,7 +105,7 @@ KSS_PRACTICE_LEADERS: list[tuple[int, str]] = [
     (2, "Creating a context for excellent practice"),
     (3, "Designing a system to support effective practice"),
     (4, "Developing excellent practitioners"),
-    (5, "Supporting effective decision-making"),
+    (5, "Support effective decision-making"),
     (6, "Quality assurance and improvement"),
 ]
 KSS_PRACTICE_SUPERVISORS: list[tuple[int, str]] = [
@@ -127,6 +129,125 @@ KSS_CHILD_FAMILY_PRACTITIONERS: list[tuple[int, str]] = [
     (8, "The law and the family and youth justice systems"),
     (9, "The role of supervision"),
     (10, "Organisational context"),
+]
+
+# The published statement under a KSS heading (Crown copyright, Open Government Licence v3.0), keyed by
+# (slug, number). Only wording that could be read from a copy of the published text is here (the source of each
+# transcription is named in KSS_STATEMENT_SOURCES); every other heading ships as its heading alone (fullStatement
+# = heading), listed in the CFDocument notes. Never paraphrase or complete a statement from memory.
+KSS_STATEMENTS: dict[tuple[str, int], str] = {
+    ("kss-practice-leaders", 2): (
+        "Engage staff, children and families and the wider partnership in constructive thinking about the "
+        "future. Create a shared strategic vision, which inspires, motivates and encapsulates the organisational "
+        "commitment to supporting families, protecting children and providing safe and stable childhoods for "
+        "children in public care. Champion this vision and drive strategic leadership throughout the "
+        "organisation, so that it is applied to everyday practice.\n\n"
+        "Focus on best outcomes for children and families and ensure that the vision, purpose and plan for the "
+        "organisation is welcomed and owned by all. Continuously evaluate how best to keep the vision a reality, "
+        "and what needs to change to build upon existing strengths.\n\n"
+        "Create a culture in which excellent practice is expected and celebrated; critical incidents are handled "
+        "with grace and discipline; and public commitment to protecting children and supporting families is "
+        "frequent and authentic."
+    ),
+    ("kss-practice-leaders", 5): (
+        "Build a culture where managed risk is accepted and understood as being inherent in every decision that "
+        "is made. Encourage practitioners to make decisions and take subsequent actions in this context making "
+        "sure they know they have the backing of the organisation to act reasonably and in a child\u2019s best "
+        "interests. Actively demonstrate trust in the workforce and develop a culture that promotes learning, "
+        "reflection and the acceptance of accountability.\n\n"
+        "Publicly acknowledge the enormity of separating a child from their parents. Participate and add rigour "
+        "to decision-making about children coming into public care, returning home or to the wider family, or "
+        "moving to new permanent families. Ensure that all long-term consequences of current decisions are "
+        "properly explored and understood.\n\n"
+        "Make sound and complex decisions in high pressured, fast-paced conditions, striking a balance between "
+        "speed and depth of thought. Draw on the best evidence to help inform thinking and decision-making."
+    ),
+}
+KSS_STATEMENT_SOURCES: dict[tuple[str, int], str] = {
+    ("kss-practice-leaders", 2): "transcribed from Research in Practice's KSS for practice leaders mapping, which "
+    "quotes the statement",
+    ("kss-practice-leaders", 5): "transcribed from Research in Practice's KSS for practice leaders mapping, which "
+    "quotes the statement",
+}
+
+# Knowledge and skills statement for social workers in adult services (Department of Health, 2015: what a social
+# worker with adults should know and be able to do at the end of the ASYE; 11 numbered sections). Only the
+# sections whose number and heading could be checked against a copy of the statement are shipped; the others
+# are added (never renumbered) once read from the DHSC PDF. Numbers are the published ones, so item IRIs will
+# not change when the missing sections arrive.
+KSS_ADULT_SOCIAL_WORKERS: list[tuple[int, str]] = [
+    (5, "Mental capacity"),
+    (10, "Professional ethics and leadership"),
+    (11, "Level of capability: social worker working in an adult setting at the end of their first year in "
+         "employment"),
+]
+KSS_ADULT_SECTIONS = 11
+
+# Cross-framework mappings: (origin slug, origin local code, destination slug, destination local code). The
+# project's own reading of where the frameworks overlap, for showing one piece of evidence against every
+# framework it bears on; not an official crosswalk (BASW published one in 2021, not reproduced). Each ships as an
+# isRelatedTo association in the origin's package, so a centre that replaces the ILM template replaces the
+# template's mappings with it. isRelatedTo is symmetric: lrs.competency.mappings resolves both ways.
+MAPPINGS: list[tuple[str, str, str, str]] = [
+    # practice leaders <-> practice supervisors
+    ("kss-practice-leaders", "1", "kss-practice-supervisors", "1"),
+    ("kss-practice-leaders", "3", "kss-practice-supervisors", "3"),
+    ("kss-practice-leaders", "4", "kss-practice-supervisors", "2"),
+    ("kss-practice-leaders", "5", "kss-practice-supervisors", "5"),
+    ("kss-practice-leaders", "6", "kss-practice-supervisors", "8"),
+    # practice leaders -> PCF domains
+    ("kss-practice-leaders", "1", "pcf", "9"),
+    ("kss-practice-leaders", "2", "pcf", "8"),
+    ("kss-practice-leaders", "2", "pcf", "9"),
+    ("kss-practice-leaders", "3", "pcf", "8"),
+    ("kss-practice-leaders", "4", "pcf", "9"),
+    ("kss-practice-leaders", "5", "pcf", "6"),
+    ("kss-practice-leaders", "6", "pcf", "8"),
+    # practice supervisors -> PCF domains and SWE standards
+    ("kss-practice-supervisors", "1", "pcf", "9"),
+    ("kss-practice-supervisors", "2", "pcf", "9"),
+    ("kss-practice-supervisors", "3", "pcf", "8"),
+    ("kss-practice-supervisors", "4", "pcf", "4"),
+    ("kss-practice-supervisors", "5", "pcf", "6"),
+    ("kss-practice-supervisors", "6", "pcf", "7"),
+    ("kss-practice-supervisors", "7", "pcf", "1"),
+    ("kss-practice-supervisors", "7", "swe-professional-standards", "4.2"),
+    ("kss-practice-supervisors", "2", "swe-professional-standards", "4.5"),
+    ("kss-practice-supervisors", "8", "pcf", "9"),
+    # PCF domains -> SWE professional standards
+    ("pcf", "1", "swe-professional-standards", "3"),
+    ("pcf", "2", "swe-professional-standards", "6"),
+    ("pcf", "3", "swe-professional-standards", "1"),
+    ("pcf", "4", "swe-professional-standards", "1"),
+    ("pcf", "5", "swe-professional-standards", "4.3"),
+    ("pcf", "6", "swe-professional-standards", "4.6"),
+    ("pcf", "9", "swe-professional-standards", "4.5"),
+    # adult KSS -> PCF
+    ("kss-adult-social-workers", "5", "pcf", "4"),
+    ("kss-adult-social-workers", "10", "pcf", "2"),
+    ("kss-adult-social-workers", "10", "pcf", "9"),
+    # Level 5 centre template criteria -> KSS practice supervisors, PCF, SWE
+    ("ilm-l5-leadership", "U1.AC1.1", "pcf", "9"),
+    ("ilm-l5-leadership", "U1.AC2.1", "kss-practice-supervisors", "2"),
+    ("ilm-l5-leadership", "U1.AC2.2", "kss-practice-supervisors", "2"),
+    ("ilm-l5-leadership", "U1.AC2.3", "kss-practice-supervisors", "2"),
+    ("ilm-l5-leadership", "U2.AC1.1", "swe-professional-standards", "4.1"),
+    ("ilm-l5-leadership", "U2.AC1.2", "swe-professional-standards", "4.1"),
+    ("ilm-l5-leadership", "U2.AC2.2", "swe-professional-standards", "4.7"),
+    ("ilm-l5-leadership", "U2.AC2.3", "swe-professional-standards", "4.6"),
+    ("ilm-l5-leadership", "U3.AC1.1", "kss-practice-supervisors", "8"),
+    ("ilm-l5-leadership", "U3.AC2.2", "kss-practice-supervisors", "3"),
+    ("ilm-l5-leadership", "U3.AC2.3", "kss-practice-leaders", "6"),
+    # Level 7 centre template criteria -> KSS practice leaders, PCF, SWE
+    ("ilm-l7-leadership", "U1.AC2.1", "kss-practice-leaders", "2"),
+    ("ilm-l7-leadership", "U1.AC2.2", "kss-practice-leaders", "2"),
+    ("ilm-l7-leadership", "U1.AC3.2", "kss-practice-leaders", "1"),
+    ("ilm-l7-leadership", "U1.AC3.1", "kss-practice-leaders", "6"),
+    ("ilm-l7-leadership", "U2.AC2.1", "kss-practice-leaders", "3"),
+    ("ilm-l7-leadership", "U2.AC2.2", "kss-practice-leaders", "3"),
+    ("ilm-l7-leadership", "U3.AC1.2", "kss-practice-leaders", "4"),
+    ("ilm-l7-leadership", "U3.AC1.2", "pcf", "9"),
+    ("ilm-l7-leadership", "U3.AC2.3", "swe-professional-standards", "4.6"),
 ]
 
 # ILM leadership and management: a REPRESENTATIVE CENTRE TEMPLATE. ILM's current unit numbers, titles,
@@ -376,58 +497,87 @@ def pcf() -> Package:
     return package
 
 
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0 "
+    "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). \u00a9 Crown copyright."
+)
+
+
 def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], extra_notes: str = "",
-        status_end: str = "") -> Package:
+        status_end: str = "", *, creator: str = "Department for Education", source: str = "",
+        sections: int = 0) -> Package:
+    """A knowledge and skills statement: one item per numbered heading, whose fullStatement is the published
+    statement under it where KSS_STATEMENTS has it (abbreviatedStatement: the heading), else the heading."""
+    with_text = [n for n, _ in headings if (slug, n) in KSS_STATEMENTS]
+    heading_only = [n for n, _ in headings if (slug, n) not in KSS_STATEMENTS]
+    shipped = (
+        f"Shipped: {len(headings)} numbered headings"
+        + (f" of the statement's {sections}" if sections and sections != len(headings) else "")
+        + "; the full published statement under heading "
+        + (", ".join(map(str, with_text)) if with_text else "none yet")
+        + "; heading only (statement to be transcribed from the official source) for "
+        + (", ".join(map(str, heading_only)) if heading_only else "none")
+        + "."
+    )
     document: dict[str, Any] = {
         "frameworkType": "Post-qualifying standard (knowledge and skills statement)",
-        "creator": "Department for Education",
+        "creator": creator,
         "title": title,
-        "officialSourceURL": (
+        "officialSourceURL": source or (
             "https://www.gov.uk/government/publications/knowledge-and-skills-statements-for-child-and-family-social-work"
         ),
-        "publisher": "Department for Education",
+        "publisher": creator,
         "adoptionStatus": "Adopted",
         "licenseURI": {"title": OGL_V3["title"], "identifier": uid(OGL_V3["uri"]), "uri": OGL_V3["uri"]},
         "notes": (
-            "Licence: Crown copyright; gov.uk publications are under the Open Government Licence v3.0 unless "
-            "stated otherwise (to be confirmed against the PDF's colophon).\n"
-            f"Shipped: the {len(headings)} numbered headings only; the statements under each heading are not "
-            "included yet." + extra_notes
+            "Licence: Crown copyright, published under the Open Government Licence v3.0.\n"
+            f"Attribution: {OGL_ATTRIBUTION}\n"
+            f"{shipped}" + extra_notes
         ),
     }
     if status_end:
         document["statusEndDate"] = status_end
     package = Package(slug, document)
     for number, heading in headings:
-        package.item(str(number), f"{prefix} {number}", heading, "Standard", None, str(number))
+        statement = KSS_STATEMENTS.get((slug, number))
+        package.item(
+            str(number), f"{prefix} {number}", statement or heading, "Standard", None, str(number),
+            abbreviated=heading if statement else "",
+            notes=(f"Statement {KSS_STATEMENT_SOURCES[(slug, number)]}; Crown copyright, OGL v3.0."
+                   if statement else ""),
+        )
     return package
 
 
 def ilm(level: int, units: list[Unit]) -> Package:
+    """A centre template. Slug and item IRIs keep their original ``ilm-l<level>-leadership`` form, because stored
+    evidence and decisions cite them; only the labels changed (docs/frameworks.md, "Migration")."""
     slug = f"ilm-l{level}-leadership"
-    prefix = f"ILM-L{level}"
+    prefix = f"Template L{level}"
     package = Package(slug, {
         "frameworkType": "Qualification structure (centre template)",
-        "creator": "LRS project (representative centre template)",
-        "title": f"ILM Level {level} leadership and management: representative centre template",
+        "creator": "LRS project (centre template)",
+        "title": f"Centre template: Level {level} leadership and management units (not ILM's units)",
         "officialSourceURL": "https://register.ofqual.gov.uk/",
         "adoptionStatus": "Draft",
         "notes": (
             "Licence: Apache-2.0, like the rest of the LRS repository (a template written for the project). "
             "ILM's own units, learning outcomes and assessment criteria are (c) ILM / City & Guilds and are "
             "not reproduced.\n"
-            f"Shipped: a REPRESENTATIVE CENTRE TEMPLATE of an ILM Level {level} leadership and management "
-            f"qualification: {len(units)} units -> learning outcomes -> assessment criteria, with codes "
-            f"('{prefix} U1', '{prefix} U1 LO1', '{prefix} U1 AC1.1') and short neutral titles. These are NOT "
-            "ILM's units. Replace this file with the centre's own import of the units it delivers, from the "
-            "qualification specification or the Ofqual Register, keeping LO and AC wording exactly as "
-            "regulated."
+            f"Shipped: a REPRESENTATIVE CENTRE TEMPLATE shaped like a Level {level} leadership and management qualification: "
+            f"{len(units)} units -> learning outcomes -> assessment criteria, labelled 'Centre template L{level} "
+            f"Unit 1' and coded '{prefix} U1', '{prefix} U1 LO1', '{prefix} U1 AC1.1', with short neutral "
+            "titles written for the project. These are NOT ILM's units and must not be presented as such. "
+            "Replace them with the centre's own units (`lrs frameworks import-units`, docs/frameworks.md), "
+            "keeping LO and AC wording exactly as regulated.\n"
+            f"Migration: until 2026-12-05 the codes read 'ILM-L{level} U1 AC1.1'; the IRIs did not change."
         ),
     })
     for u, (unit_title, outcomes) in enumerate(units, start=1):
         unit = package.item(
-            f"U{u}", f"{prefix} U{u}", unit_title, "Unit", None, f"U{u}",
-            notes="Template unit: replace with the centre's registered unit (code, Ofqual reference, title).",
+            f"U{u}", f"{prefix} U{u}", f"Centre template L{level} Unit {u}: {unit_title}", "Unit", None,
+            f"U{u}", abbreviated=unit_title,
+            notes="Template unit: replace with the centre's registered unit (number, Ofqual reference, title).",
         )
         for o, (outcome_title, criteria) in enumerate(outcomes, start=1):
             outcome = package.item(
@@ -439,6 +589,28 @@ def ilm(level: int, units: list[Unit]) -> Package:
                     outcome, f"AC{o}.{c}",
                 )
     return package
+
+
+def add_mappings(packages: dict[str, Package]) -> None:
+    """Append MAPPINGS as isRelatedTo associations to the origin's package (after its isChildOf tree)."""
+    items = {
+        (slug, item["uri"][len(package.uri) + 1:]): item
+        for slug, package in ((p.uri.rsplit("/", 1)[1], p) for p in packages.values())
+        for item in package.items
+    }
+    for origin_slug, origin_code, destination_slug, destination_code in MAPPINGS:
+        origin = items[(origin_slug, origin_code)]
+        destination = items[(destination_slug, destination_code)]
+        package = next(p for p in packages.values() if p.uri.endswith("/" + origin_slug))
+        identifier = uid(f"{origin['uri']} isRelatedTo {destination['uri']}")
+        package.associations.append({
+            "identifier": identifier,
+            "associationType": "isRelatedTo",
+            "uri": f"{package.uri}/associations/{identifier}",
+            "originNodeURI": package.link(origin),
+            "destinationNodeURI": package.link(destination),
+            "lastChangeDateTime": CHANGED,
+        })
 
 
 def build_all() -> dict[str, str]:
@@ -466,9 +638,24 @@ def build_all() -> dict[str, str]:
             ),
             status_end="2027-03-31",
         ),
+        "kss-adult-social-workers.json": kss(
+            "kss-adult-social-workers", "KSS-ASW",
+            "Knowledge and skills statement for social workers in adult services",
+            KSS_ADULT_SOCIAL_WORKERS,
+            creator="Department of Health",
+            source="https://www.gov.uk/government/publications/knowledge-and-skills-statement-for-social-workers-in-adult-services",
+            sections=KSS_ADULT_SECTIONS,
+            extra_notes=(
+                "\nPublished March 2015 by the Chief Social Worker for Adults: what a social worker in adult "
+                "services should know and be able to do at the end of the Assessed and Supported Year in "
+                "Employment. Only the sections whose number and heading could be checked are shipped; the "
+                "others are to be added from the official source, keeping the published numbers."
+            ),
+        ),
         "ilm-l5-leadership.json": ilm(5, ILM_L5_UNITS),
         "ilm-l7-leadership.json": ilm(7, ILM_L7_UNITS),
     }
+    add_mappings(packages)
     return {name: json.dumps(p.as_dict(), indent=2, ensure_ascii=False) + "\n" for name, p in packages.items()}
 
 

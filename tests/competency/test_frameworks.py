@@ -38,6 +38,7 @@ EXPECTED_FILES = {
     "kss-practice-leaders.json",
     "kss-practice-supervisors.json",
     "kss-child-family-practitioners.json",
+    "kss-adult-social-workers.json",
     "ilm-l5-leadership.json",
     "ilm-l7-leadership.json",
 }
@@ -149,9 +150,17 @@ def test_nodes_are_identified_by_uuid5_of_their_iri_under_the_base(path: Path):
 def test_every_association_points_at_existing_nodes(path: Path):
     package = read(path)
     nodes = {n["identifier"]: n["uri"] for n in [package["CFDocument"], *package["CFItems"]]}
+    # Cross-framework mappings (isRelatedTo) start in this package and end at an item of another shipped file.
+    shipped = {i["identifier"]: i["uri"] for other in FILES for i in read(other)["CFItems"]}
     items = {i["identifier"] for i in package["CFItems"]}
     children = Counter()
     for association in package["CFAssociations"]:
+        if association["associationType"] != "isChildOf":
+            assert association["associationType"] == "isRelatedTo"
+            assert nodes.get(association["originNodeURI"]["identifier"]) == association["originNodeURI"]["uri"]
+            destination = association["destinationNodeURI"]
+            assert shipped.get(destination["identifier"]) == destination["uri"], destination
+            continue
         for end in ("originNodeURI", "destinationNodeURI"):
             link = association[end]
             assert nodes.get(link["identifier"]) == link["uri"], (end, link)
@@ -178,7 +187,8 @@ def test_every_document_states_source_licence_and_what_shipped(path: Path):
 
 def test_only_the_crown_copyright_kss_claim_an_open_licence():
     licensed = {p.stem for p in FILES if "licenseURI" in read(p)["CFDocument"]}
-    assert licensed == {"kss-practice-leaders", "kss-practice-supervisors", "kss-child-family-practitioners"}
+    assert licensed == {"kss-practice-leaders", "kss-practice-supervisors", "kss-child-family-practitioners",
+                        "kss-adult-social-workers"}
 
 
 def test_regenerating_gives_byte_identical_files(generator: ModuleType):
@@ -243,7 +253,7 @@ def test_kss_headings(frameworks: dict[str, Framework]):
 @pytest.mark.parametrize("slug,level", [("ilm-l5-leadership", 5), ("ilm-l7-leadership", 7)])
 def test_ilm_units_outcomes_and_criteria(frameworks: dict[str, Framework], slug: str, level: int):
     ilm = frameworks[slug]
-    prefix = f"ILM-L{level}"
+    prefix = f"Template L{level}"
     units = ilm.children(None)
     assert 3 <= len(units) <= 4
     assert {u.item_type for u in units} == {"Unit"}
@@ -275,7 +285,8 @@ def test_ilm_files_say_they_are_a_template():
 
 def test_items_come_in_tree_order(frameworks: dict[str, Framework]):
     ilm = frameworks["ilm-l5-leadership"]
-    assert [i.code for i in ilm.items[:4]] == ["ILM-L5 U1", "ILM-L5 U1 LO1", "ILM-L5 U1 AC1.1", "ILM-L5 U1 AC1.2"]
+    assert [i.code for i in ilm.items[:4]] == ["Template L5 U1", "Template L5 U1 LO1", "Template L5 U1 AC1.1",
+                                            "Template L5 U1 AC1.2"]
     swe = frameworks["swe-professional-standards"]
     assert [i.code for i in swe.items[:3]] == ["SWE 1", "SWE 1.1", "SWE 1.2"]
 

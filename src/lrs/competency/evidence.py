@@ -7,12 +7,14 @@ so. Links are derived data: kept in an indexed table for the evidence matrix, re
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lrs.competency.frameworks import Framework, load_case_package
+from lrs.competency.mappings import MappedItem, MappingIndex
 from lrs.hookspecs import CompetencyLink
 from lrs.learning.vocabulary import EXT_STANDARDS
 from lrs.plugins import call_each
@@ -35,6 +37,16 @@ class Registry:
     packages: dict[str, dict[str, Any]]
     item_framework: dict[str, str]
     version: tuple[int, str]
+
+    @functools.cached_property
+    def mappings(self) -> MappingIndex:
+        """The mappings among the frameworks in force, built on first use."""
+        return MappingIndex(self.frameworks.values())
+
+
+def mapped_items(lrs: LRS, item_uri: str) -> list[MappedItem]:
+    """Which items in other frameworks in force the item at ``item_uri`` maps to (either direction)."""
+    return registry(lrs).mappings.mapped_items(item_uri)
 
 
 def registry(lrs: LRS, version: tuple[int, str] | None = None) -> Registry:
@@ -187,8 +199,55 @@ def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any
     )
     if framework is None:
         raise NotFound(f"no framework {framework_uri!r}", rule="framework", path="framework")
+    # Evidence linked to an item another framework maps to shows here too ("mapped_evidence"): one query per
+    # framework that has mapped items, on the (agent_key, framework_uri) index the direct evidence uses.
+    maps_to = {item.uri: reg.mappings.mapped_items(item.uri) for item in framework.items}
+    other_frameworks = list(dict.fromkeys(m.framework.uri for found in maps_to.values() for m in found))
     with lrs.db.read() as conn:
         rows = store.evidence_for(conn, learner, framework.uri)
+        other_rows = [row for uri in other_frameworks for row in store.evidence_for(conn, learner, uri)]
+    by_item = _evidence_by_item(rows)
+    other_by_item = _evidence_by_item(other_rows)
+    items = []
+    for item in framework.items:
+        direct = by_item.get(item.uri, [])
+        direct_ids = {e["statement_id"] for e in direct}
+        mapped_evidence: dict[str, dict[str, Any]] = {}
+        for mapped in maps_to[item.uri]:
+            for entry in other_by_item.get(mapped.item.uri, []):
+                if entry["statement_id"] in direct_ids or entry["statement_id"] in mapped_evidence:
+                    continue
+                mapped_evidence[entry["statement_id"]] = {
+                    **entry, "via": {"uri": mapped.item.uri, "code": mapped.item.code,
+                                     "framework": mapped.framework.slug},
+                }
+        items.append({
+            "uri": item.uri,
+            "code": item.code,
+            "title": item.title,
+            "type": item.item_type,
+            "parent": next((p.uri for p in framework.items if p.id == item.parent_id), None),
+            "evidence": direct,
+            "maps_to": [
+                {"uri": m.item.uri, "code": m.item.code, "title": m.item.title, "framework": m.framework.slug,
+                 "association": m.association_type}
+                for m in maps_to[item.uri]
+            ],
+            "mapped_evidence": list(mapped_evidence.values()),
+        })
+    leaves = {item.uri for item in framework.leaves()}
+    return {
+        "agent": learner,
+        "framework": {"uri": framework.uri, "slug": framework.slug, "title": framework.title},
+        "items": items,
+        "without_evidence": [i["code"] for i in items if i["uri"] in leaves and not i["evidence"]],
+        "evidenced": sum(1 for i in items if i["evidence"]),
+        "evidenced_through_mappings": sum(1 for i in items if i["mapped_evidence"] and not i["evidence"]),
+    }
+
+
+def _evidence_by_item(rows: list[tuple[str, dict[str, Any], str | None]]) -> dict[str, list[dict[str, Any]]]:
+    """Evidence rows (item IRI, statement, learning mode) as the matrix lists them, by item IRI."""
     by_item: dict[str, list[dict[str, Any]]] = {}
     for item_uri, statement, mode in rows:
         result = statement.get("result") or {}
@@ -204,22 +263,4 @@ def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any
                 "reflection_excerpt": reflection[:280] + ("…" if len(reflection) > 280 else ""),
             }
         )
-    items = [
-        {
-            "uri": item.uri,
-            "code": item.code,
-            "title": item.title,
-            "type": item.item_type,
-            "parent": next((p.uri for p in framework.items if p.id == item.parent_id), None),
-            "evidence": by_item.get(item.uri, []),
-        }
-        for item in framework.items
-    ]
-    leaves = {item.uri for item in framework.leaves()}
-    return {
-        "agent": learner,
-        "framework": {"uri": framework.uri, "slug": framework.slug, "title": framework.title},
-        "items": items,
-        "without_evidence": [i["code"] for i in items if i["uri"] in leaves and not i["evidence"]],
-        "evidenced": sum(1 for i in items if i["evidence"]),
-    }
+    return by_item

@@ -66,6 +66,18 @@ class FrameworkLevel:
     title: str
 
 
+@dataclass(frozen=True)
+class FrameworkAssociation:
+    """A CFAssociation other than the ``isChildOf`` tree: a mapping such as ``isRelatedTo`` or ``exactMatchOf``.
+    Either end may be in another framework; :mod:`lrs.competency.mappings` resolves them across frameworks."""
+
+    id: str
+    uri: str
+    association_type: str
+    origin_uri: str
+    destination_uri: str
+
+
 @dataclass
 class Framework:
     """A competency framework: the CFDocument's identity and provenance plus its items in tree order.
@@ -82,6 +94,7 @@ class Framework:
     licence: str
     items: list[FrameworkItem]
     levels: list[FrameworkLevel] = field(default_factory=list)
+    associations: list[FrameworkAssociation] = field(default_factory=list)
     _by_uri: dict[str, FrameworkItem] = field(init=False, repr=False, compare=False)
     _children: dict[str | None, list[FrameworkItem]] = field(init=False, repr=False, compare=False)
 
@@ -255,6 +268,17 @@ def _structure_problems(data: dict[str, Any]) -> list[Problem]:
         else:
             parents.setdefault(origin, (destination, a))
 
+    # A mapping must concern this package: a package cannot assert links between two other frameworks.
+    node_uris = {document["uri"], *item_uris}
+    for a, association in enumerate(associations):
+        if association["associationType"] == "isChildOf":
+            continue
+        if (association["originNodeURI"]["uri"] not in node_uris
+                and association["destinationNodeURI"]["uri"] not in node_uris):
+            problems.append(Problem(RULE, f"CFAssociations[{a}].originNodeURI.uri",
+                                    f"{association['associationType']} joins two nodes outside this package; one "
+                                    "end must be this package's document or one of its items"))
+
     cycle = _cycle(parents)
     if cycle is not None:
         problems.append(Problem(RULE, f"CFAssociations[{cycle}]", "isChildOf associations form a cycle"))
@@ -374,6 +398,18 @@ def load_case_package(data: dict[str, Any]) -> Framework:
                     title=level.get("quality") or level.get("description", ""),
                 ))
 
+    associations = [
+        FrameworkAssociation(
+            id=a["identifier"],
+            uri=a["uri"],
+            association_type=a["associationType"],
+            origin_uri=a["originNodeURI"]["uri"],
+            destination_uri=a["destinationNodeURI"]["uri"],
+        )
+        for a in data.get("CFAssociations", [])
+        if a["associationType"] != "isChildOf"
+    ]
+
     return Framework(
         id=document["identifier"],
         slug=_slug(document),
@@ -383,13 +419,15 @@ def load_case_package(data: dict[str, Any]) -> Framework:
         licence=_licence(document),
         items=_tree_order(items),
         levels=levels,
+        associations=associations,
     )
 
 
 def load_builtin_frameworks(directory: Path | None = None) -> list[Framework]:
     """Every framework shipped in schemas/frameworks/*.json (or ``directory``), in file-name order.
 
-    A shipped file that fails validation is a packaging bug, so the error is raised rather than skipped.
+    A shipped file that fails validation, or a shipped mapping that names an item no shipped file has, is a
+    packaging bug, so the error is raised rather than skipped.
     """
     folder = directory or builtin_frameworks_dir()
     frameworks = []
@@ -400,4 +438,12 @@ def load_builtin_frameworks(directory: Path | None = None) -> list[Framework]:
         except XAPIError as error:
             raise XAPIError(message=f"{path.name}: {error.message}", status=error.status, rule=error.rule,
                             path=error.path, problems=error.problems) from error
+    if directory is None:
+        from lrs.competency.mappings import dangling_mappings
+
+        dangling = dangling_mappings(frameworks)
+        if dangling:
+            framework, association, missing = dangling[0]
+            raise XAPIError(message=f"{framework.slug}: mapping {association.uri} names {missing}, which no shipped "
+                            "framework has", status=400, rule=RULE, path="CFAssociations")
     return frameworks
