@@ -37,7 +37,7 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     progress = jo.progress().get_json()
     assert criterion(progress, ac("U1.AC1.1"))["status"] == "awaiting-decision"
     assert criterion(progress, ac("U1.AC1.3"))["status"] == "without-evidence"
-    assert unit(progress, "ILM-L5 U1")["counts"] == {
+    assert unit(progress, "Template L5 U1")["counts"] == {
         "accepted": 0, "awaiting-decision": 2, "referred": 0, "without-evidence": 4
     }
 
@@ -45,7 +45,7 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     queue = ann.queue().get_json()
     assert queue["role"] == "assessor"
     assert [(i["evidence"]["id"], i["criterion"]["code"]) for i in queue["items"]] == [
-        (first, "ILM-L5 U1 AC1.1"), (first, "ILM-L5 U1 AC1.2")
+        (first, "Template L5 U1 AC1.1"), (first, "Template L5 U1 AC1.2")
     ]
     assert queue["items"][0]["learner"] == f"mbox:{JO}"
 
@@ -56,7 +56,7 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     referral = referred.get_json()
     assert (referral["role"], referral["outcome"], referral["superseded"]) == ("assessor", "referred", False)
     assert criterion(jo.progress().get_json(), ac("U1.AC1.1"))["status"] == "referred"
-    assert [i["criterion"]["code"] for i in ann.queue().get_json()["items"]] == ["ILM-L5 U1 AC1.2"]
+    assert [i["criterion"]["code"] for i in ann.queue().get_json()["items"]] == ["Template L5 U1 AC1.2"]
 
     # The decision is an xAPI statement: the assessor as actor, a StatementRef to the evidence, the criterion
     # in context, the feedback in the result.
@@ -86,7 +86,7 @@ def test_a_unit_from_first_evidence_to_complete(centre):
         assert made.status_code == 201, made.get_json()
         decisions[uri] = made.get_json()["id"]
     progress = jo.progress().get_json()
-    assert unit(progress, "ILM-L5 U1")["complete"] is True
+    assert unit(progress, "Template L5 U1")["complete"] is True
     assert progress["units_complete"] == 1 and progress["complete"] is False  # units 2 and 3 to go
     ac11 = criterion(progress, U1[0])
     assert [(e["id"], e["outcome"]) for e in ac11["evidence"]] == [(first, "referred"), (second, "accepted")]
@@ -105,7 +105,7 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     assert overturned.get_json()["target"] == decisions[U1[1]]
     progress = jo.progress().get_json()
     assert criterion(progress, U1[1])["status"] == "referred"
-    assert unit(progress, "ILM-L5 U1")["complete"] is False
+    assert unit(progress, "Template L5 U1")["complete"] is False
     iqa_statement = centre["admin"].get(f"/xapi/statements?statementId={overturned.get_json()['id']}").get_json()
     assert iqa_statement["verb"]["id"] == v.VERB_OVERTURNED
     assert iqa_statement["object"] == {"objectType": "StatementRef", "id": decisions[U1[1]]}
@@ -118,7 +118,7 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     confirmed = ian.decide(decision=accepted["id"], outcome="confirmed")
     assert confirmed.status_code == 201, confirmed.get_json()
     progress = jo.progress().get_json()
-    assert unit(progress, "ILM-L5 U1")["complete"] is True
+    assert unit(progress, "Template L5 U1")["complete"] is True
     ac12 = criterion(progress, U1[1])
     assert [(e["id"], e["outcome"]) for e in ac12["evidence"]] == [(first, "referred"), (third, "accepted")]
     assert [d["outcome"] for d in ac12["evidence"][1]["decisions"]] == ["accepted", "confirmed"]
@@ -142,7 +142,7 @@ def test_a_later_decision_supersedes_an_earlier_one(centre):
 def test_an_assessor_may_judge_evidence_against_a_criterion_the_learner_did_not_name(centre):
     jo, ann = centre["jo"], centre["ann"]
     evidence = jo.journal(standards=[U1[0]])
-    made = ann.decide(evidence=evidence, criterion="ILM-L5 U1 AC2.1", framework="ilm-l5-leadership", outcome="accepted")
+    made = ann.decide(evidence=evidence, criterion="Template L5 U1 AC2.1", framework="ilm-l5-leadership", outcome="accepted")
     assert made.status_code == 201, made.get_json()
     assert criterion(jo.progress().get_json(), U1[3])["status"] == "accepted"
 
@@ -234,7 +234,7 @@ def test_bad_decisions_are_refused_naming_the_rule_and_field(centre):
         ({"evidence": evidence, "criterion": U1[0], "outcome": "referred"}, 400, "required", "feedback"),
         ({"evidence": evidence, "criterion": U1[0], "outcome": "referred", "feedback": 7}, 400, "invalid-review", "feedback"),
         ({"evidence": evidence, "criterion": U1[0], "outcome": "accepted", "grade": "A"}, 400, "unknown-field", "grade"),
-        ({"evidence": evidence, "criterion": "ILM-L5 U1 AC9.9", "framework": "ilm-l5-leadership", "outcome": "accepted"},
+        ({"evidence": evidence, "criterion": "Template L5 U1 AC9.9", "framework": "ilm-l5-leadership", "outcome": "accepted"},
          400, "criterion", "criterion"),
         ({"evidence": evidence, "criterion": "X 1", "framework": "no-such", "outcome": "accepted"}, 404, "framework", "framework"),
         ({"evidence": evidence, "criterion": U1[0], "outcome": "confirmed"}, 400, "invalid-review", "evidence"),
@@ -267,9 +267,9 @@ def test_the_cli_walks_the_same_workflow(centre, lrs_instance, monkeypatch):
     runner = CliRunner()
     queued = runner.invoke(cli, ["review", "queue", "--as", ann.key])
     assert queued.exit_code == 0, queued.output
-    assert "1 awaiting an assessor" in queued.output and "ILM-L5 U1 AC1.1" in queued.output
+    assert "1 awaiting an assessor" in queued.output and "Template L5 U1 AC1.1" in queued.output
     decided = runner.invoke(cli, ["review", "decide", "--as", ann.key, "--evidence", evidence, "--criterion",
-                                  "ILM-L5 U1 AC1.1", "--framework", "ilm-l5-leadership", "--outcome", "referred",
+                                  "Template L5 U1 AC1.1", "--framework", "ilm-l5-leadership", "--outcome", "referred",
                                   "--feedback", "Add an example."])
     assert decided.exit_code == 0, decided.output
     assert decided.output.startswith("referred: ")
@@ -278,7 +278,7 @@ def test_the_cli_walks_the_same_workflow(centre, lrs_instance, monkeypatch):
     assert refused.exit_code != 0 and "feedback" in refused.output
     shown = runner.invoke(cli, ["review", "progress", "--agent", JO, "--framework", "ilm-l5-leadership"])
     assert shown.exit_code == 0, shown.output
-    assert "ILM-L5 U1 AC1.1" in shown.output and "referred" in shown.output
+    assert "Template L5 U1 AC1.1" in shown.output and "referred" in shown.output
     assert "0/3 units complete" in shown.output
     rebuilt = runner.invoke(cli, ["review", "rebuild"])
     assert rebuilt.exit_code == 0 and "1 decisions" in rebuilt.output

@@ -133,13 +133,13 @@ def test_statuses_are_worked_out_when_the_lrs_gives_none(record: ExportRecord):
 def test_unit_progress_and_credentials_only_for_completed_units(record: ExportRecord):
     manifest = manifest_of(run(record)[1])
     units = {u["code"]: u for u in manifest["units"]}
-    assert [u["code"] for u in manifest["units"]] == ["ILM-L5 U1", "ILM-L5 U2", "ILM-L5 U3"]
-    assert units["ILM-L5 U1"]["counts"] == {"accepted": 1, "awaiting-decision": 1, "referred": 2, "without-evidence": 2}
-    assert units["ILM-L5 U2"]["counts"] == {"accepted": 5, "awaiting-decision": 0, "referred": 0, "without-evidence": 0}
+    assert [u["code"] for u in manifest["units"]] == ["Template L5 U1", "Template L5 U2", "Template L5 U3"]
+    assert units["Template L5 U1"]["counts"] == {"accepted": 1, "awaiting-decision": 1, "referred": 2, "without-evidence": 2}
+    assert units["Template L5 U2"]["counts"] == {"accepted": 5, "awaiting-decision": 0, "referred": 0, "without-evidence": 0}
     assert [u["complete"] for u in manifest["units"]] == [False, True, False]
     assert [c["credentialSubject"]["achievement"]["id"] for c in manifest["credentials"]] == [f"{BASE}/U2"]
     assert "credentials_jwt" not in manifest  # no key configured: unsigned
-    assert manifest["qualification"] == {"uri": BASE, "slug": "ilm-l5-leadership", "code": "ILM-L5",
+    assert manifest["qualification"] == {"uri": BASE, "slug": "ilm-l5-leadership", "code": "Template L5",
                                          "title": record.frameworks[BASE]["CFDocument"]["title"]}
     assert manifest["learner"]["agent"] == record.agent
 
@@ -183,7 +183,7 @@ def test_credentials_are_open_badges_3(record: ExportRecord):
     assert "lucja@la.example" not in json.dumps(credential)
     assert [e["id"] for e in credential["evidence"]] == [f"urn:uuid:{E1}", f"urn:uuid:{E2}", f"urn:uuid:{E3}"]
     targets = [a["targetCode"] for a in credential["credentialSubject"]["achievement"]["alignment"]]
-    assert targets == ["ILM-L5 U2", *(f"ILM-L5 U2 AC{c}" for c in ("1.1", "1.2", "2.1", "2.2", "2.3"))]
+    assert targets == ["Template L5 U2", *(f"Template L5 U2 AC{c}" for c in ("1.1", "1.2", "2.1", "2.2", "2.3"))]
     assert credential["awardedDate"] == "2026-04-03T14:00:00Z"  # the last acceptance; the IQA sample awards nothing
 
 
@@ -202,7 +202,7 @@ def test_pdf_has_the_criteria_feedback_and_the_learners_name(record: ExportRecor
         pytest.skip("DejaVu Sans is not installed, so the PDF falls back to Latin-1 Helvetica")
     reader = PdfReader(io.BytesIO(run(record)[1].read("portfolio.pdf")))
     folded = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    for code in ("ILM-L5 U1 AC1.1", "ILM-L5 U1 AC2.3", "ILM-L5 U2 AC2.3", "ILM-L5 U3 AC2.3"):
+    for code in ("Template L5 U1 AC1.1", "Template L5 U1 AC2.3", "Template L5 U2 AC2.3", "Template L5 U3 AC2.3"):
         assert code in folded
     for text in (REFERRAL_FEEDBACK, OVERTURN_FEEDBACK, "Needs a worked example from practice.",
                  "Łucja Nowak-Żółć", "Declaration of authenticity", "Progress summary", "Sam Okafor"):
@@ -216,7 +216,7 @@ def test_html_is_self_contained_and_escapes_what_people_wrote(record: ExportReco
     assert "&lt;b&gt;development&lt;/b&gt; needs &amp; priorities" in page
     # Offline: no stylesheet, script, image or font fetched from anywhere.
     assert not re.search(r"<(link|img|iframe|object)\b|src=|@import|url\(", page)
-    for text in ("Łucja Nowak-Żółć", "lucja@la.example", "ILM-L5", "Declaration of authenticity",
+    for text in ("Łucja Nowak-Żółć", "lucja@la.example", "Template L5", "Declaration of authenticity",
                  "Sam Okafor", "Head of Service", "Line manager", "I observed Łucja chair the team meeting",
                  "Two managers have started their own logs.", "On the job (70)", "Witness testimony",
                  "superseded by a later decision", "Progress summary", "Awaiting decision"):
@@ -300,4 +300,4 @@ def test_without_the_unicode_font_the_pdf_still_prints_the_names(record: ExportR
     reader = PdfReader(io.BytesIO(run(record)[1].read("portfolio.pdf")))
     folded = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     # Latin-1 letters (ó) stay; the others lose their accents rather than turning into "?".
-    assert "Lucja Nowak-Zólc" in folded and "ILM-L5 U2 AC2.3" in folded
+    assert "Lucja Nowak-Zólc" in folded and "Template L5 U2 AC2.3" in folded

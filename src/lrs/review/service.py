@@ -45,7 +45,7 @@ def find_framework(reg: Registry, name: str) -> Framework:
 
 
 def find_criterion(reg: Registry, criterion: str, framework: str | None) -> tuple[Framework, FrameworkItem]:
-    """A criterion by its IRI, or by its code ("ILM-L5 U1 AC1.1") within ``framework``; it must be a leaf."""
+    """A criterion by its IRI, or by its code ("Template L5 U1 AC1.1") within ``framework``; it must be a leaf."""
     if framework:
         fw = find_framework(reg, framework)
         item = fw.item_by_uri(criterion) or fw.item_by_code(criterion)

@@ -142,7 +142,7 @@ def build_qualification(package: CFPackage) -> Qualification:
 
 
 def _common_code(codes: list[str]) -> str:
-    """The qualification's own code as its units spell it: "ILM-L5 U1", "ILM-L5 U2" -> "ILM-L5"."""
+    """The qualification's own code as its units spell it: "Template L5 U1", "Template L5 U2" -> "Template L5"."""
     if len(codes) < 2:
         return ""
     prefix = []
