@@ -179,6 +179,14 @@ def import_framework(lrs: LRS, data: Any) -> tuple[Framework, bool]:
     return framework, replaced
 
 
+def import_units(lrs: LRS, data: Any) -> tuple[Framework, bool]:
+    """Import a centre's units file (schemas/centre-units.schema.json) as a framework; see :func:`import_framework`.
+    Rejections carry rule "units-invalid" and the field path."""
+    from lrs.competency.units import units_package
+
+    return import_framework(lrs, units_package(data))
+
+
 def _text(language_map: Any) -> str:
     if isinstance(language_map, dict) and language_map:
         for tag in ("en-GB", "en", "en-US", "und"):

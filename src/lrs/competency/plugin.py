@@ -94,6 +94,37 @@ def frameworks_import(click_ctx: click.Context, file: str) -> None:
     click.echo("run `lrs evidence rebuild` to link stored statements to it")
 
 
+@frameworks_group.command("import-units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def frameworks_import_units(click_ctx: click.Context, file: str) -> None:
+    """Import a centre's qualification units (JSON, schemas/centre-units.schema.json)."""
+    from lrs.competency.evidence import import_units
+    from lrs.xapi.errors import XAPIError
+
+    try:
+        framework, replaced = import_units(_lrs(click_ctx), json.loads(Path(file).read_text(encoding="utf-8")))
+    except ValueError as exc:
+        raise click.ClickException(f"{file} is not JSON: {exc}") from exc
+    except XAPIError as exc:
+        raise click.ClickException(f"{exc.path or 'units file'}: {exc.message}") from exc
+    units = sum(1 for item in framework.items if item.item_type == "Unit")
+    click.echo(f"{'replaced' if replaced else 'imported'} {framework.slug}: {units} units, "
+               f"{len(framework.leaves())} criteria ({framework.uri})")
+    click.echo("run `lrs evidence rebuild` to link stored statements to it")
+
+
+@frameworks_group.command("mapped")
+@click.argument("item")
+@click.pass_context
+def frameworks_mapped(click_ctx: click.Context, item: str) -> None:
+    """List the items of other frameworks that ITEM (an item IRI) is mapped to."""
+    from lrs.competency.evidence import mapped_items
+
+    for mapped in mapped_items(_lrs(click_ctx), item):
+        click.echo(f"{mapped.framework.slug:34} {mapped.item.code:18} {mapped.item.title}  ({mapped.association_type})")
+
+
 @click.group("evidence")
 def evidence_group() -> None:
     """Evidence links between statements and framework items."""
