@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,10 +11,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from lrs import access
 from lrs.store import users as user_store
-from lrs.web import sessions
+from lrs.web import participant, sessions
 from lrs.web.passwords import hash_password, password_problem, verify_password
 from lrs.web.principal import principal_for
+from lrs.xapi.errors import Forbidden
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
@@ -47,6 +50,16 @@ def _bad_request(exc: HTTPException):  # noqa: ANN202
     return render_template("error.html", message="The request could not be understood."), 400
 
 
+@pages.errorhandler(Forbidden)
+def _forbidden(exc: Forbidden):  # noqa: ANN202
+    # The access module's refusal, in words for a person (the rule stays in the page for support staff).
+    if exc.rule == "participant-unbound":
+        message = "Your account is not linked to a learning record yet. Ask your programme’s administrator to link it."
+    else:
+        message = "You do not have permission to see this page."
+    return render_template("forbidden.html", message=message, rule=exc.rule), 403
+
+
 def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     """Pages that need a signed-in person send everyone else to the sign-in page (and back afterwards)."""
 
@@ -74,7 +87,19 @@ def _safe_next(target: str | None) -> str:
 def home():  # noqa: ANN201
     if g.get("session_expired"):
         return redirect(url_for("pages.sign_in", notice="expired"))
-    return render_template("home.html", notice=NOTICES.get(request.args.get("notice", "")))
+    figures = None
+    user = g.get("user")
+    if user and user["role"] == "participant":
+        # The same question /api asks before it shows a learner's summary.
+        access.check_read_learner(sessions.lrs(), g.principal, user["agent_key"] or "", what="learning summary")
+        figures = participant.home_figures(sessions.lrs(), user["agent_key"], date.today())
+    return render_template(
+        "home.html",
+        notice=NOTICES.get(request.args.get("notice", "")),
+        figures=figures,
+        labels=participant.MODE_LABELS,
+        fills=participant.MODE_FILLS,
+    )
 
 
 @pages.route("/sign-in", methods=["GET", "POST"])
