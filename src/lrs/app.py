@@ -33,5 +33,8 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     from lrs.api.exports import exports_api
 
     app.register_blueprint(exports_api)
+    from lrs.web import register_web
+
+    register_web(app)
     lrs.pm.hook.lrs_register_routes(app=app)
     return app

@@ -284,6 +284,7 @@ def serve(
     port = port or settings.port
     credential = prepare_to_serve(ctx, migrate=migrate)
     click.echo(f"LRS endpoint: http://{host}:{port}/xapi/  (database: {_safe_url(settings)})")
+    click.echo(f"sign in:      http://{host}:{port}/sign-in  (first admin: lrs users create EMAIL --name NAME --role admin)")
     if credential:
         click.echo(f"credential:   key {credential['key']}  secret {credential['secret']}")
         click.echo(
@@ -361,6 +362,11 @@ def _safe_url(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+from lrs.web_users_cli import users as _users  # noqa: E402 - people's accounts for the pages
+
+cli.add_command(_users)
 
 
 def main() -> None:

@@ -73,6 +73,10 @@ class Settings:
     cors_origins: str = "*"
     #: The xAPI version named in answers to requests that declared none (e.g. the 400 for a missing header).
     xapi_default_version: str = "2.0.0"
+    #: Minutes without a page view after which a web session ends.
+    session_idle_minutes: int = 30
+    #: The address people use to reach the pages (for the links `lrs users` prints); default http://HOST:PORT.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,7 +102,14 @@ class Settings:
             authority_home_page=env.get("LRS_AUTHORITY_HOME_PAGE") or base.authority_home_page,
             cors_origins=env.get("LRS_CORS_ORIGINS") or base.cors_origins,
             xapi_default_version=_xapi_version(env.get("LRS_XAPI_DEFAULT_VERSION") or base.xapi_default_version),
+            session_idle_minutes=_int(env, "LRS_SESSION_IDLE_MINUTES", base.session_idle_minutes),
+            public_url=(env.get("LRS_PUBLIC_URL") or "").rstrip("/") or None,
         )
+
+    @property
+    def pages_url(self) -> str:
+        """Where people reach the pages, without a trailing slash."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 
 import lrs.store.evidence  # noqa: F401 - declares its tables on Base.metadata
 import lrs.store.reviews  # noqa: F401
+import lrs.store.users  # noqa: F401
 from lrs.store.db import Database
 from lrs.store.models import Base
 
