@@ -17,7 +17,7 @@ from lrs_cpd_log.model import (
     registration_year,
     rules_for,
 )
-from lrs_cpd_log.render import CSV_COLUMNS, RENDERERS, _FALLBACK_FONTS, csv_cell
+from lrs_cpd_log.render import _FALLBACK_FONTS, CSV_COLUMNS, RENDERERS, csv_cell
 from pypdf import PdfReader
 
 RULES_2026 = rules_for(2026)
