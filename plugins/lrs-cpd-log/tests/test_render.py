@@ -231,3 +231,19 @@ def test_pdf_prints_names_in_every_script():
     # Right-to-left words come out in visual order; each word is whole, letters in logical order.
     assert "عمران" in text and "خان" in text
     assert "SiânLlŷr" in joined and "ŁukaszŻółć" in joined
+
+
+@pytest.mark.skipif(not _FALLBACK_FONTS[0][1].exists(), reason="needs fonts-noto-core (make setup installs it)")
+def test_pdf_joins_urdu_letters():
+    """Shaped, 'عمران' is drawn with the initial form of ain (U+FECB) and the medial form of meem (U+FEE4), not the
+    isolated letters an unshaped PDF shows."""
+    from fontTools.ttLib import TTFont
+
+    reader = PdfReader(io.BytesIO(RENDERERS["pdf"](make_log([piece(1, peer=True)], name="عمران"))))
+    glyphs: set[str] = set()
+    for font in reader.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        if "Arabic" in str(font["/BaseFont"]):
+            embedded = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]["/FontFile2"].get_object()
+            glyphs |= set(TTFont(io.BytesIO(embedded.get_data())).getGlyphOrder())
+    assert {"uniFECB", "uniFEE4"} <= glyphs
