@@ -182,10 +182,10 @@ def _standards(
     return tuple(swe), tuple(other)
 
 
-def _people(statements: Iterable[dict[str, Any]], participant: dict[str, Any]) -> dict[str, str]:
-    """Names of people the record mentions (peer, witness, instructor, other agents) -> their part in it."""
+def _people(statements: Iterable[dict[str, Any]], own_names: set[str]) -> dict[str, str]:
+    """Names of people the record mentions (peer, witness, instructor, another actor, other agents) -> their part
+    in it. ``own_names``: the words of the participant's own names, which are not a warning."""
     people: dict[str, str] = {}
-    own = set(person_name(participant).split())
     for s in statements:
         ext = _context_ext(s)
         context = s.get("context") or {}
@@ -193,11 +193,12 @@ def _people(statements: Iterable[dict[str, Any]], participant: dict[str, Any]) -
             (person_name(ext.get(v.EXT_PEER)), "the peer"),
             (person_name(ext.get(v.EXT_WITNESS)), "the witness"),
             (person_name(context.get("instructor")), "the instructor"),
+            (person_name(s.get("actor")), "someone in the record"),
         ]
         found += [(person_name(a.get("agent")), "someone in the record") for a in context.get("contextAgents") or []]
         found += [(person_name(m), "someone in the record") for m in (context.get("team") or {}).get("member") or []]
         for name, part in found:
-            if name and set(name.split()) - own:
+            if name and set(name.split()) - own_names:
                 people.setdefault(name, part)
     return people
 
@@ -239,6 +240,7 @@ def _piece(
     record: ExportRecord,
     items: dict[str, tuple[str, str]],
     statuses: dict[str, tuple[str, date | None]],
+    own_names: set[str],
 ) -> CPDPiece:
     reflections = [s for s in statements if _is_reflection(s)]
     facts = [s for s in statements if not _is_reflection(s)]
@@ -294,7 +296,7 @@ def _piece(
         other_standards=other,
         evidence_type=evidence_type,
         statement_ids=ids,
-        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, record.agent)),
+        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names)),
     )
 
 
@@ -311,22 +313,32 @@ def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]
         if record.modes.get(s["id"]) is None and not _is_reflection(s):
             continue
         groups.setdefault(obj["id"], []).append(s)
-    pieces = [_piece(occurrence, record, items, statuses) for group in groups.values() for occurrence in _occurrences(group)]
+    own_names = {word for name in _own_names(record) for word in name.split()}
+    pieces = [
+        _piece(occurrence, record, items, statuses, own_names)
+        for group in groups.values()
+        for occurrence in _occurrences(group)
+    ]
     # ILM assessment evidence is for the ILM portfolio; it joins the regulator's log only when chosen.
     pieces = [p for p in pieces if p.evidence_type is None or p.chosen]
     pieces.sort(key=lambda p: (p.date, p.title))
     return pieces
 
 
-def participant_name(record: ExportRecord) -> str:
-    """The participant's full name from the best source: a name they gave in their own journal, then the
-    account's, then any LMS's; a fuller name ("Jo Bloggs") wins over a shorter one ("Jo")."""
+def _own_names(record: ExportRecord) -> list[str]:
+    """The names the participant goes by: in their own journal first, then the account's, then any LMS's."""
     ifi = {k: val for k, val in record.agent.items() if k in ("mbox", "mbox_sha1sum", "openid", "account")}
     own = [s for s in record.statements if all((s.get("actor") or {}).get(k) == val for k, val in ifi.items())]
     names = [person_name(s["actor"]) for s in own if _is_reflection(s)]
     names += [person_name(record.agent)]
     names += [person_name(s["actor"]) for s in own if not _is_reflection(s)]
-    names = [n for n in names if n]
+    return [n for n in names if n]
+
+
+def participant_name(record: ExportRecord) -> str:
+    """The participant's full name from the best source: a name they gave in their own journal, then the
+    account's, then any LMS's; a fuller name ("Jo Bloggs") wins over a shorter one ("Jo")."""
+    names = _own_names(record)
     if not names:
         return "the participant"
     return max(names, key=lambda n: (len(n.split()), -names.index(n)))
