@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: serve test setup lint bench clean
+.PHONY: serve test setup lint bench clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,19 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(PLUGINS)
 	touch $@
 
 setup: $(VENV)/.installed
+	-@$(MAKE) --no-print-directory fonts
+
+# Fonts for the CPD log's PDF, so names in every script print (Latin incl. Welsh and Polish, Urdu/Arabic,
+# Bengali, Chinese): installed from Debian when missing; setup only warns if that fails, CI (.ci/run) fails.
+FONT_PACKAGES := fonts-noto-core fonts-droid-fallback
+FONT_FILES := /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+fonts:
+	@for f in $(FONT_FILES); do [ -e $$f ] || missing=1; done; [ -z "$$missing" ] || { \
+	  echo "Installing $(FONT_PACKAGES) for the CPD log's PDF"; \
+	  $(SUDO) apt-get install -y --no-install-recommends $(FONT_PACKAGES) || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(FONT_PACKAGES); }; }
 
 serve: setup
 	$(BIN)/lrs serve

@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 import json
+from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -122,34 +123,31 @@ def test_every_field_of_the_log(year):
     ]
     residential, elearning, coaching, als = pieces
     assert residential["date"] == "2026-01-15"  # the activity's date, not the day Jo wrote about it
-    assert residential["activity_type"] == "Residential"
+    assert residential["activity_type"] == "Course or training event"  # SWE's words, not the type IRI's
     assert residential["description"] == (
         "Two days on leading and governing practice; relevant as I move towards a practice leader role."
     )
     assert residential["learned"].startswith("Using 360 feedback")
     assert residential["impact"].startswith("I now review two audits")
     assert residential["peer_reflection"] is None
-    assert residential["standards"] == ["KSS-PL 5"]
+    assert residential["standards"] == []  # only SWE professional standards go under "Professional standards"
+    assert residential["other_standards"] == ["KSS-PL 5"]
     assert residential["mode"] == "formal"
-    assert (elearning["activity_type"], elearning["mode"], elearning["learned"]) == ("E learning", "formal", "")
+    assert (elearning["activity_type"], elearning["mode"], elearning["learned"]) == ("E-learning (online course)", "formal", "")
+    assert coaching["activity_type"] == "Coaching"
     assert coaching["mode"] == "social"
     assert als["date"] == "2026-04-08"
     assert als["mode"] == "social"
-    assert als["peer_reflection"] == {"peer": "Sam Okafor (sam@la.example)", "learned": "Sam showed me how I frame risk as blame."}
+    assert als["peer_reflection"] == {"peer": "Sam Okafor", "learned": "Sam showed me how I frame risk as blame."}
+    assert [p["status"] for p in pieces] == ["draft"] * 4
     assert als["standards"] == ["SWE 4.6", "SWE 4.2"]
 
 
-def test_readiness_lists_exactly_what_is_missing_then_is_met(year):
+def test_readiness_counts_complete_records_and_the_rest_are_candidates(year):
     readiness = json.loads(export(year, "jo").data)["readiness"]
-    assert readiness["ready"] is False
-    assert readiness["missing"] == [
-        "'Safeguarding update' (2026-02-10) has no answer to 'Short description, and why it is relevant to your practice'.",
-        "'Safeguarding update' (2026-02-10) has no answer to 'What did you learn?'.",
-        "'Safeguarding update' (2026-02-10) has no answer to 'What impact has this had on your practice and the people you work with?'.",
-        "'Coaching session 3' (2026-03-02) has no answer to 'Short description, and why it is relevant to your practice'.",
-        "'Coaching session 3' (2026-03-02) has no answer to 'What did you learn?'.",
-        "'Coaching session 3' (2026-03-02) has no answer to 'What impact has this had on your practice and the people you work with?'.",
-    ]
+    # Two complete records, one with a peer reflection: ready; the two LMS events without answers are candidates.
+    assert readiness["ready"] is True and readiness["missing"] == []
+    assert (readiness["counted"], readiness["candidates"], readiness["basis"]) == (2, 2, "all complete")
     # Jo reflects on the coaching session, and removes the e-learning from her record by voiding it.
     client = year["client"]
     entry = {
@@ -172,22 +170,182 @@ def test_readiness_lists_exactly_what_is_missing_then_is_met(year):
     assert client.post("/xapi/statements", json=void, headers=xapi).status_code == 200
     log = json.loads(export(year, "jo").data)
     assert [p["title"] for p in log["pieces"]] == ["First residential: leading practice", "Coaching session 3", "Action learning set 2"]
-    assert log["readiness"] == {"ready": True, "missing": [], "warnings": []}
+    assert log["readiness"]["ready"] is True and log["readiness"]["counted"] == 3
+
+
+def test_29_items_two_complete_one_with_a_peer_reflection_is_ready(year):
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "1.0.3"}
+    more = [
+        lms_statement(v.ADL_ATTENDED, f"https://lrs.example/webinars/{n}", f"Webinar {n}", "http://id.tincanapi.com/activitytype/webinar",
+                      f"2026-05-{n:02d}T10:00:00Z")
+        for n in range(1, 26)
+    ]
+    assert year["client"].post("/xapi/statements", json=more, headers=lms).status_code == 200
+    log = json.loads(export(year, "jo").data)
+    assert len(log["pieces"]) == 29
+    assert log["readiness"]["ready"] is True and log["readiness"]["missing"] == []
+    assert (log["readiness"]["counted"], log["readiness"]["candidates"]) == (2, 27)
+    markdown = export(year, "jo", "md").data.decode()
+    assert "has no answer" not in markdown and "27 other items are candidates" in markdown
+
+
+def status_statement(verb: str, statement_id: str, when: str) -> dict:
+    return {
+        "actor": {"objectType": "Agent", "name": "Jo Bloggs", "mbox": JO},
+        "verb": {"id": verb, "display": {"en-GB": verb.rsplit("/", 1)[-1]}},
+        "object": {"objectType": "StatementRef", "id": statement_id},
+        "context": {"contextActivities": {"category": [{"id": v.PROFILE_VERSION}]}},
+        "timestamp": when,
+    }
+
+
+def test_the_participant_selects_and_submits_records_by_statement(year):
+    from lrs_cpd_log.build import VERB_DESELECTED_FOR_CPD, VERB_SELECTED_FOR_CPD, VERB_SUBMITTED_CPD
+
+    client = year["client"]
+    jo = {**basic(*year["jo"]), "X-Experience-API-Version": "1.0.3"}
+    pieces = {p["title"]: p for p in json.loads(export(year, "jo").data)["pieces"]}
+    residential, als = pieces["First residential: leading practice"], pieces["Action learning set 2"]
+    # Selecting only the residential: only selected complete records count, and it has no peer reflection.
+    selected = status_statement(VERB_SELECTED_FOR_CPD, residential["statement_id"], "2026-10-01T09:00:00Z")
+    assert client.post("/xapi/statements", json=selected, headers=jo).status_code == 200
+    log = json.loads(export(year, "jo").data)
+    assert log["readiness"]["ready"] is False and log["readiness"]["basis"] == "selected"
+    assert log["readiness"]["counted"] == 1
+    # Submitting the action learning set (pointing at any of its statements) completes the year.
+    submitted = status_statement(VERB_SUBMITTED_CPD, als["statement_ids"][-1], "2026-11-02T18:30:00Z")
+    assert client.post("/xapi/statements", json=submitted, headers=jo).status_code == 200
+    log = json.loads(export(year, "jo").data)
+    by_title = {p["title"]: p for p in log["pieces"]}
+    assert by_title["First residential: leading practice"]["status"] == "selected"
+    assert (by_title["Action learning set 2"]["status"], by_title["Action learning set 2"]["submitted_on"]) == ("submitted", "2026-11-02")
+    assert by_title["Safeguarding update"]["status"] == "draft"
+    assert log["readiness"]["ready"] is True and log["readiness"]["counted"] == 2
+    rows = list(csv.DictReader(io.StringIO(export(year, "jo", "csv").data.decode("utf-8-sig"))))
+    assert [(r["Title"], r["Status"], r["Date submitted"]) for r in rows if r["Status"] != "draft"] == [
+        ("First residential: leading practice", "selected", ""),
+        ("Action learning set 2", "submitted", "2026-11-02"),
+    ]
+    # Deselecting the residential takes it back to a draft: one selected record is not enough.
+    back = status_statement(VERB_DESELECTED_FOR_CPD, residential["statement_id"], "2026-11-03T09:00:00Z")
+    assert client.post("/xapi/statements", json=back, headers=jo).status_code == 200
+    log = json.loads(export(year, "jo").data)
+    assert {p["title"]: p["status"] for p in log["pieces"]}["First residential: leading practice"] == "draft"
+    assert log["readiness"]["ready"] is False
+
+
+def test_ilm_assessment_evidence_stays_out_unless_chosen(year):
+    from lrs_cpd_log.build import VERB_SELECTED_FOR_CPD
+
+    client = year["client"]
+    ilm_criterion = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
+    evidence = [
+        {
+            "what": "Witness testimony: chairing the MASH meeting",
+            "description": "My service manager saw me chair a multi-agency meeting.",
+            "mode": "on-the-job",
+            "date": "2026-06-10",
+            "evidence_type": "witness-testimony",
+            "witness": {"name": "Priya Shah", "role": "Service manager", "testimony": "Jo chaired it well."},
+        },
+        {
+            "what": "Team workload dashboard",
+            "description": "A work product for ILM unit 501.",
+            "mode": "on-the-job",
+            "date": "2026-06-12",
+            "evidence_type": "product",
+        },
+    ]
+    response = client.post("/api/journal", json=evidence, headers=basic(*year["jo"]))
+    assert response.status_code == 200, response.get_json()
+    log = json.loads(export(year, "jo").data)
+    titles = [p["title"] for p in log["pieces"]]
+    assert "Witness testimony: chairing the MASH meeting" not in titles and "Team workload dashboard" not in titles
+    assert all(ilm_criterion not in code and not code.startswith("ILM") for p in log["pieces"] for code in p["standards"])
+    # Chosen by the participant, a work product joins the log.
+    xapi = {**basic(*year["admin"]), "X-Experience-API-Version": "1.0.3"}
+    found = client.get(f"/xapi/statements?agent={quote(json.dumps({'mbox': JO}))}&verb={quote(v.VERB_REFLECTED)}", headers=xapi)
+    product = next(s for s in found.get_json()["statements"] if s["object"]["definition"]["name"]["en-GB"] == "Team workload dashboard")
+    jo = {**basic(*year["jo"]), "X-Experience-API-Version": "1.0.3"}
+    chosen = status_statement(VERB_SELECTED_FOR_CPD, product["id"], "2026-10-01T09:00:00Z")
+    assert client.post("/xapi/statements", json=chosen, headers=jo).status_code == 200
+    log = json.loads(export(year, "jo").data)
+    [piece] = [p for p in log["pieces"] if p["title"] == "Team workload dashboard"]
+    assert (piece["status"], piece["evidence_type"]) == ("selected", "product")
+
+
+def test_no_email_address_in_any_format_and_names_of_people_are_warned_about(year):
+    for fmt in ("json", "csv", "md", "html"):
+        body = export(year, "jo", fmt).data.decode("utf-8-sig")
+        assert "sam@la.example" not in body and "mailto:" not in body, fmt
+        assert "@la.example" not in body or fmt == "json", fmt  # the participant's own id only in the JSON data
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(export(year, "jo", "pdf").data)).pages)
+    assert "@" not in text
+    [als] = [p for p in json.loads(export(year, "jo").data)["pieces"] if p["title"] == "Action learning set 2"]
+    assert als["privacy_warnings"] == [
+        "'Action learning set 2' (2026-04-08): the answer to 'Describe what you have learnt from discussing this CPD "
+        "activity with a peer' names Sam, the peer; Social Work England asks you not to name colleagues or people "
+        "who use services."
+    ]
+    assert "names Sam, the peer" in export(year, "jo", "md").data.decode()
+
+
+def test_titles_names_and_repeated_events(year):
+    client = year["client"]
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "1.0.3"}
+    nameless = {
+        "actor": {"objectType": "Agent", "name": "Jo", "mbox": JO},
+        "verb": {"id": v.ADL_ATTENDED, "display": {"en-GB": "attended"}},
+        "object": {"id": "https://lms.example/activities/8c1e2f", "definition": {"type": v.TYPE_SUPERVISION_SESSION}},
+        "timestamp": "2026-08-01T10:00:00Z",  # the latest statement, and it says only "Jo"
+    }
+    again = lms_statement(v.ADL_ATTENDED, COACHING, "Coaching session 3", v.TYPE_COACHING_SESSION, "2026-07-20T10:00:00Z")
+    assert client.post("/xapi/statements", json=[again, nameless], headers=lms).status_code == 200
+    # Jo's own title for the residential is kept over the LMS's name for it.
+    entry = {
+        "what": "Leading practice: what the residential changed for me",
+        "activity": RESIDENTIAL,
+        "description": "A second look at the residential.",
+        "mode": "formal",
+        "date": "2026-01-20",
+        "reflection": {"learned": "Quality assurance is leadership.", "impact": "Audits are now monthly."},
+    }
+    assert client.post("/api/journal", json=entry, headers=basic(*year["jo"])).status_code == 200
+    log = json.loads(export(year, "jo").data)
+    titles = [p["title"] for p in log["pieces"]]
+    assert "Leading practice: what the residential changed for me" in titles
+    assert "Supervision on 1 August 2026" in titles and not any(t.startswith("http") for t in titles)
+    # The coaching session on 2 March and again on 20 July are two pieces, each on its own date.
+    assert [p["date"] for p in log["pieces"] if p["title"] == "Coaching session 3"] == ["2026-03-02", "2026-07-20"]
+    # The latest LMS statement calls her "Jo"; the fuller name wins.
+    assert log["participant_name"] == "Jo Bloggs"
+
+
+def test_deadline_passed_on_5_december(year, monkeypatch):
+    import lrs_cpd_log.plugin
+
+    monkeypatch.setattr(lrs_cpd_log.plugin, "_today", lambda: date(2026, 12, 5))
+    log = json.loads(export(year, "jo").data)
+    assert log["rules"]["deadline"] == "2026-11-30" and log["rules"]["renewal_window_opens"] == "2026-09-01"
+    assert any("The deadline for 2025–26 (30 November 2026, 11.59pm) has passed" in w for w in log["readiness"]["warnings"])
+    monkeypatch.setattr(lrs_cpd_log.plugin, "_today", lambda: date(2026, 11, 20))
+    assert "renewal window for 2025–26 is open" in export(year, "jo", "md").data.decode()
 
 
 def test_csv_markdown_html_and_pdf_parse_back(year):
     rows = list(csv.reader(io.StringIO(export(year, "jo", "csv").data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Date", "Type of CPD", "Title"]
-    assert rows[4][2] == "Action learning set 2" and rows[4][6] == "Sam Okafor (sam@la.example)"
-    assert "SWE 4.6; SWE 4.2" in rows[4]
+    assert rows[0][:4] == ["Title", "Type of CPD", "Short description, and why it is relevant to your practice", "Date"]
+    als = dict(zip(rows[0], rows[4], strict=True))
+    assert als["Title"] == "Action learning set 2" and als["Discussed with"] == "Sam Okafor"
+    assert als["Professional standards"] == "SWE 4.6; SWE 4.2"
     markdown = export(year, "jo", "md").data.decode()
-    assert "# CPD record 2025–26: Jo Bloggs" in markdown and "Not ready yet" in markdown
+    assert "# CPD record 2025–26: Jo Bloggs" in markdown and "Ready: your records meet" in markdown
     html_page = export(year, "jo", "html").data.decode()
     assert "Sam showed me how I frame risk as blame." in html_page
     response = export(year, "jo", "pdf")
     assert response.mimetype == "application/pdf"
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages)
-    for expected in ("CPD record 2025–26: Jo Bloggs", "Action learning set 2", "Sam Okafor", "KSS-PL 5", "Not ready yet"):
+    for expected in ("CPD record 2025–26: Jo Bloggs", "Action learning set 2", "Sam Okafor", "KSS-PL 5", "Ready: your records"):
         assert expected in text
 
 
@@ -223,7 +381,7 @@ def test_cli_export_writes_the_file(year, tmp_path, monkeypatch, settings):
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert [r[2] for r in rows[1:]] == [
+    assert [r[0] for r in rows[1:]] == [
         "First residential: leading practice",
         "Safeguarding update",
         "Coaching session 3",

@@ -1,21 +1,46 @@
 """From a participant's statements to the pieces of their CPD log.
 
-One piece per learning activity: the statements about the same activity (an LMS saying the participant attended a
-residential, and the participant's own journal reflection on it) become one piece, so the LMS supplies the fact
-and the participant the reflective answers. Session plumbing (launched, initialized, ...) is not CPD.
+One piece per occurrence of a learning activity: the statements about the same activity on the same day (an LMS
+saying the participant attended a residential) are one piece, and the participant's own journal reflection on
+that activity joins the latest occurrence on or before the day it was written, so the LMS supplies the fact and
+the participant the reflective answers. Session plumbing (launched, initialized, ...) is not CPD; ILM assessment
+evidence (witness testimonies, work products, ...) is not either, unless the participant selects it.
+
+Which records go to the regulator is the participant's choice, recorded as xAPI statements about the record's
+statement (see docs/profile.md, "CPD selection"): selected-for-cpd, submitted-cpd (its timestamp is the date
+submitted) and deselected-for-cpd (back to draft); the latest wins.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from lrs.hookspecs import ExportRecord
 from lrs.learning import vocabulary as v
-from lrs_cpd_log.model import CPDLog, CPDPiece, PeerReflection, check_readiness, registration_year
+from lrs_cpd_log.model import (
+    DRAFT,
+    QUESTIONS,
+    SELECTED,
+    SUBMITTED,
+    CPDLog,
+    CPDPiece,
+    PeerReflection,
+    category_labels,
+    check_readiness,
+    rules_for,
+)
 
-#: Verbs that record the mechanics of a session rather than a piece of learning.
+#: The participant's choice of records for the regulator: statements whose object is a StatementRef to the
+#: record's statement. Minted in the project's profile (schemas/profiles/social-work-leadership.jsonld).
+VERB_SELECTED_FOR_CPD = f"{v.VERBS}selected-for-cpd"
+VERB_SUBMITTED_CPD = f"{v.VERBS}submitted-cpd"
+VERB_DESELECTED_FOR_CPD = f"{v.VERBS}deselected-for-cpd"
+STATUS_VERBS = {VERB_SELECTED_FOR_CPD: SELECTED, VERB_SUBMITTED_CPD: SUBMITTED, VERB_DESELECTED_FOR_CPD: DRAFT}
+
+#: Verbs that record the mechanics of a session, or an assessment decision, rather than a piece of learning.
 PLUMBING_VERBS = {
     "http://adlnet.gov/expapi/verbs/launched",
     "http://adlnet.gov/expapi/verbs/initialized",
@@ -31,9 +56,19 @@ PLUMBING_VERBS = {
     "https://w3id.org/xapi/adl/verbs/logged-out",
     v.VERB_ACCEPTED,
     v.VERB_REFERRED,
+    v.VERB_CONFIRMED,
+    v.VERB_OVERTURNED,
+    *STATUS_VERBS,
 }
 
+#: Portfolio evidence that is an assessment artefact rather than a reflection on learning: it stays out of the
+#: regulator's log unless the participant selects it.
+ASSESSMENT_EVIDENCE_TYPES = frozenset(set(v.EVIDENCE_TYPES) - {"reflective-account"})
+ASSESSMENT_ACTIVITY_TYPES = frozenset({v.TYPE_EVIDENCE, v.TYPE_ASSESSMENT_CRITERION})
+
 PREFERRED_LANGUAGES = ("en-GB", "en", "en-US", "und")
+_IRI = re.compile(r"^[a-z][a-z0-9+.-]*:\S*$", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+")
 
 
 def text_of(language_map: Any) -> str:
@@ -47,22 +82,27 @@ def text_of(language_map: Any) -> str:
     return first if isinstance(first, str) else ""
 
 
-def type_label(type_iri: str | None) -> str:
-    """A readable name for an activity type IRI, e.g. ".../action-learning-set" -> "Action learning set"."""
+def category(type_iri: str | None) -> str:
+    """The CPD category Social Work England's form would show for an activity type IRI."""
+    labels, fallback = category_labels()
     if not type_iri:
-        return "Learning activity"
-    slug = type_iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
-    return slug[:1].upper() + slug[1:]
+        return fallback
+    return labels.get(type_iri.rstrip("/").rsplit("/", 1)[-1], fallback)
+
+
+def person_name(agent: Any) -> str:
+    """A person's name only: never an email address, account or other identifier (the form asks for none)."""
+    if not isinstance(agent, dict):
+        return ""
+    name = (agent.get("name") or "").strip()
+    return "" if _EMAIL.search(name) or _IRI.match(name) else name
 
 
 def agent_label(agent: Any) -> str:
-    if isinstance(agent, str):
-        return agent
+    """The participant's identifier without scheme, for the JSON export only."""
     if not isinstance(agent, dict):
         return ""
-    name = agent.get("name") or ""
-    ifi = agent.get("mbox", "").removeprefix("mailto:") or (agent.get("account") or {}).get("name", "")
-    return f"{name} ({ifi})" if name and ifi else name or ifi
+    return agent.get("mbox", "").removeprefix("mailto:") or (agent.get("account") or {}).get("name", "")
 
 
 def default_year(today: date) -> int:
@@ -70,33 +110,199 @@ def default_year(today: date) -> int:
     return today.year + 1 if today.month == 12 else today.year
 
 
+def _when(statement: dict[str, Any]) -> str:
+    return statement.get("timestamp") or statement["stored"]
+
+
 def _date(statement: dict[str, Any]) -> date:
-    return datetime.fromisoformat(statement.get("timestamp") or statement["stored"]).date()
+    return datetime.fromisoformat(_when(statement)).date()
 
 
-def _item_codes(record: ExportRecord) -> dict[str, str]:
-    """Framework item IRI -> its human code ("SWE 4.6"), for every framework the record carries."""
-    codes: dict[str, str] = {}
-    for package in record.frameworks.values():
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _is_reflection(statement: dict[str, Any]) -> bool:
+    return statement["verb"]["id"] == v.VERB_REFLECTED
+
+
+def _context_ext(statement: dict[str, Any]) -> dict[str, Any]:
+    return (statement.get("context") or {}).get("extensions") or {}
+
+
+def _statuses(statements: Iterable[dict[str, Any]]) -> dict[str, tuple[str, date | None]]:
+    """Statement id -> (status, date submitted) from the participant's latest selection statement about it."""
+    found: dict[str, tuple[str, str, date | None]] = {}
+    for s in statements:
+        status = STATUS_VERBS.get(s["verb"]["id"])
+        target = s.get("object") or {}
+        if status is None or target.get("objectType") != "StatementRef":
+            continue
+        when = _when(s)
+        if target["id"] not in found or when >= found[target["id"]][0]:
+            found[target["id"]] = (when, status, _date(s) if status == SUBMITTED else None)
+    return {sid: (status, day) for sid, (_, status, day) in found.items()}
+
+
+def _frameworks_of_items(record: ExportRecord) -> dict[str, tuple[str, str]]:
+    """Framework item IRI -> (its human code, e.g. "SWE 4.6"; the framework's URI)."""
+    items: dict[str, tuple[str, str]] = {}
+    for uri, package in record.frameworks.items():
         for item in package.get("CFItems", []):
-            codes[item["uri"]] = item.get("humanCodingScheme") or item.get("abbreviatedStatement") or item["uri"]
-    return codes
+            code = item.get("humanCodingScheme") or item.get("abbreviatedStatement") or ""
+            items[item["uri"]] = (code, uri)
+    return items
 
 
-def _standards(statements: Iterable[dict[str, Any]], record: ExportRecord, codes: dict[str, str]) -> tuple[str, ...]:
-    found: list[str] = []
+def _is_professional_standard(code: str, framework: str) -> bool:
+    return framework.rstrip("/").endswith("/swe-professional-standards") or code.startswith("SWE ")
+
+
+def _is_ilm(code: str, framework: str) -> bool:
+    return "/ilm-" in framework or code.upper().startswith("ILM")
+
+
+def _standards(
+    statements: Iterable[dict[str, Any]], record: ExportRecord, items: dict[str, tuple[str, str]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(SWE professional standards, other frameworks' codes except ILM criteria). An IRI in no loaded framework
+    is left out rather than printed raw."""
+    swe: list[str] = []
+    other: list[str] = []
     for s in statements:
         iris = [link.item for link in record.links.get(s["id"], [])]
-        iris += (s.get("context") or {}).get("extensions", {}).get(v.EXT_STANDARDS, []) or []
+        iris += _context_ext(s).get(v.EXT_STANDARDS, []) or []
         for iri in iris:
-            label = codes.get(iri, iri)
-            if label not in found:
-                found.append(label)
-    return tuple(found)
+            code, framework = items.get(iri, ("", ""))
+            if not code or _is_ilm(code, framework):
+                continue
+            target = swe if _is_professional_standard(code, framework) else other
+            if code not in target:
+                target.append(code)
+    return tuple(swe), tuple(other)
+
+
+def _people(statements: Iterable[dict[str, Any]], own_names: set[str]) -> dict[str, str]:
+    """Names of people the record mentions (peer, witness, instructor, another actor, other agents) -> their part
+    in it. ``own_names``: the words of the participant's own names, which are not a warning."""
+    people: dict[str, str] = {}
+    for s in statements:
+        ext = _context_ext(s)
+        context = s.get("context") or {}
+        found = [
+            (person_name(ext.get(v.EXT_PEER)), "the peer"),
+            (person_name(ext.get(v.EXT_WITNESS)), "the witness"),
+            (person_name(context.get("instructor")), "the instructor"),
+            (person_name(s.get("actor")), "someone in the record"),
+        ]
+        found += [(person_name(a.get("agent")), "someone in the record") for a in context.get("contextAgents") or []]
+        found += [(person_name(m), "someone in the record") for m in (context.get("team") or {}).get("member") or []]
+        for name, part in found:
+            if name and set(name.split()) - own_names:
+                people.setdefault(name, part)
+    return people
+
+
+def _privacy_warnings(title: str, day: date, answers: dict[str, str], people: dict[str, str]) -> tuple[str, ...]:
+    warnings = []
+    for name, part in people.items():
+        parts = [p for p in name.split() if len(p) > 1]
+        for key, text in answers.items():
+            hits = [p for p in parts if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text)]
+            if hits:
+                warnings.append(
+                    f"'{title}' ({day.isoformat()}): the answer to '{QUESTIONS[key]}' names {hits[0]}, "
+                    f"{part}; Social Work England asks you not to name colleagues or people who use services."
+                )
+    return tuple(warnings)
+
+
+def _occurrences(statements: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """An activity's statements split into occurrences: the LMS's statements by day, each reflection joining the
+    latest occurrence on or before the day it was written (the first when it was written earlier)."""
+    statements = sorted(statements, key=_when)
+    facts = [s for s in statements if not _is_reflection(s)]
+    if not facts:
+        return [statements]
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for s in facts:
+        by_day.setdefault(_date(s), []).append(s)
+    days = sorted(by_day)
+    for s in statements:
+        if _is_reflection(s):
+            before = [d for d in days if d <= _date(s)]
+            by_day[before[-1] if before else days[0]].append(s)
+    return [by_day[d] for d in days]
+
+
+def _piece(
+    statements: list[dict[str, Any]],
+    record: ExportRecord,
+    items: dict[str, tuple[str, str]],
+    statuses: dict[str, tuple[str, date | None]],
+    own_names: set[str],
+) -> CPDPiece:
+    reflections = [s for s in statements if _is_reflection(s)]
+    facts = [s for s in statements if not _is_reflection(s)]
+    notes: dict[str, Any] = {}
+    fact_def: dict[str, Any] = {}
+    for s in reflections:
+        notes.update(s["object"].get("definition") or {})
+    for s in facts:
+        fact_def.update(s["object"].get("definition") or {})
+    day = _date(facts[0] if facts else statements[0])
+    kind = category(fact_def.get("type") or notes.get("type"))
+    # The participant's own title wins over the LMS's name; an LMS item never shows its IRI as a title.
+    title = next(
+        (t for t in (text_of(notes.get("name")), text_of(fact_def.get("name"))) if t.strip() and not _IRI.match(t)),
+        f"{kind} on {_long_date(day)}",
+    )
+    description = text_of(notes.get("description")) or text_of(fact_def.get("description"))
+    learned = impact = peer = peer_learned = ""
+    evidence_type = None
+    for s in reflections or statements:
+        result = s.get("result") or {}
+        extensions = result.get("extensions") or {}
+        context_ext = _context_ext(s)
+        learned = learned or result.get("response") or extensions.get(v.EXT_REFLECTION) or ""
+        impact = impact or extensions.get(v.EXT_IMPACT) or ""
+        peer = peer or person_name(context_ext.get(v.EXT_PEER))
+        peer_learned = peer_learned or context_ext.get(v.EXT_PEER_REFLECTION) or ""
+    for s in statements:
+        evidence = _context_ext(s).get(v.EXT_EVIDENCE_TYPE)
+        if evidence in ASSESSMENT_EVIDENCE_TYPES or (s["object"].get("definition") or {}).get("type") in (
+            ASSESSMENT_ACTIVITY_TYPES
+        ):
+            evidence_type = evidence or "assessment evidence"
+    ids = tuple(s["id"] for s in statements)
+    chosen = [statuses[i] for i in ids if i in statuses]
+    status, submitted_on = chosen[-1] if chosen else (DRAFT, None)
+    swe, other = _standards(statements, record, items)
+    answers = {"description": description, "learned": learned, "impact": impact, "peer_reflection": peer_learned}
+    mode = next((record.modes[s["id"]] for s in statements if record.modes.get(s["id"])), None)
+    return CPDPiece(
+        statement_id=(reflections or statements)[0]["id"],
+        date=day,
+        activity_type=kind,
+        title=title,
+        description=description,
+        learned=learned,
+        impact=impact,
+        peer_reflection=PeerReflection(peer or "a peer", peer_learned) if peer_learned else None,
+        standards=swe,
+        mode=mode,
+        status=status,
+        submitted_on=submitted_on,
+        other_standards=other,
+        evidence_type=evidence_type,
+        statement_ids=ids,
+        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names)),
+    )
 
 
 def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]:
-    codes = _item_codes(record)
+    items = _frameworks_of_items(record)
+    statuses = _statuses(record.statements)
     groups: dict[str, list[dict[str, Any]]] = {}
     for s in record.statements:
         obj = s.get("object") or {}
@@ -104,62 +310,51 @@ def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]
             continue
         if not start <= _date(s) <= end:
             continue
-        is_reflection = s["verb"]["id"] == v.VERB_REFLECTED
-        if record.modes.get(s["id"]) is None and not is_reflection:
+        if record.modes.get(s["id"]) is None and not _is_reflection(s):
             continue
         groups.setdefault(obj["id"], []).append(s)
-
-    pieces = []
-    for statements in groups.values():
-        statements.sort(key=lambda s: s.get("timestamp") or s["stored"])
-        # What the LMS says of the activity (its type and name) wins over the journal's generic type; the
-        # participant's own description (why it was relevant) wins over the LMS's.
-        facts: dict[str, Any] = {}
-        notes: dict[str, Any] = {}
-        for s in statements:
-            target = notes if s["verb"]["id"] == v.VERB_REFLECTED else facts
-            target.update(s["object"].get("definition") or {})
-        definition = {**notes, **facts}
-        description = text_of(notes.get("description")) or text_of(facts.get("description"))
-        reflections = [s for s in statements if s["verb"]["id"] == v.VERB_REFLECTED] or statements
-        learned = impact = peer = peer_learned = ""
-        for s in reflections:
-            result = s.get("result") or {}
-            extensions = result.get("extensions") or {}
-            context_ext = (s.get("context") or {}).get("extensions") or {}
-            learned = learned or result.get("response") or extensions.get(v.EXT_REFLECTION) or ""
-            impact = impact or extensions.get(v.EXT_IMPACT) or ""
-            peer = peer or agent_label(context_ext.get(v.EXT_PEER))
-            peer_learned = peer_learned or context_ext.get(v.EXT_PEER_REFLECTION) or ""
-        mode = next((record.modes[s["id"]] for s in statements if record.modes.get(s["id"])), None)
-        pieces.append(
-            CPDPiece(
-                statement_id=reflections[0]["id"],
-                date=_date(statements[0]),
-                activity_type=type_label(definition.get("type")),
-                title=text_of(definition.get("name")) or statements[0]["object"]["id"],
-                description=description,
-                learned=learned,
-                impact=impact,
-                peer_reflection=PeerReflection(peer or "a peer", peer_learned) if peer_learned else None,
-                standards=_standards(statements, record, codes),
-                mode=mode,
-            )
-        )
+    own_names = {word for name in _own_names(record) for word in name.split()}
+    pieces = [
+        _piece(occurrence, record, items, statuses, own_names)
+        for group in groups.values()
+        for occurrence in _occurrences(group)
+    ]
+    # ILM assessment evidence is for the ILM portfolio; it joins the regulator's log only when chosen.
+    pieces = [p for p in pieces if p.evidence_type is None or p.chosen]
     pieces.sort(key=lambda p: (p.date, p.title))
     return pieces
 
 
+def _own_names(record: ExportRecord) -> list[str]:
+    """The names the participant goes by: in their own journal first, then the account's, then any LMS's."""
+    ifi = {k: val for k, val in record.agent.items() if k in ("mbox", "mbox_sha1sum", "openid", "account")}
+    own = [s for s in record.statements if all((s.get("actor") or {}).get(k) == val for k, val in ifi.items())]
+    names = [person_name(s["actor"]) for s in own if _is_reflection(s)]
+    names += [person_name(record.agent)]
+    names += [person_name(s["actor"]) for s in own if not _is_reflection(s)]
+    return [n for n in names if n]
+
+
+def participant_name(record: ExportRecord) -> str:
+    """The participant's full name from the best source: a name they gave in their own journal, then the
+    account's, then any LMS's; a fuller name ("Jo Bloggs") wins over a shorter one ("Jo")."""
+    names = _own_names(record)
+    if not names:
+        return "the participant"
+    return max(names, key=lambda n: (len(n.split()), -names.index(n)))
+
+
 def build_log(record: ExportRecord, year: int, today: date | None = None) -> CPDLog:
-    start, end = registration_year(year)
-    pieces = build_pieces(record, start, end)
-    label = f"{start.year}–{str(end.year)[-2:]}"
+    rules = rules_for(year)
+    today = today or date.today()
+    pieces = build_pieces(record, rules.start, rules.end)
     return CPDLog(
-        participant_name=record.agent.get("name") or agent_label(record.agent),
-        participant_id=agent_label({k: val for k, val in record.agent.items() if k != "name"}) or record.agent_key,
-        period_start=start,
-        period_end=end,
+        participant_name=participant_name(record),
+        participant_id=agent_label(record.agent) or record.agent_key,
+        period_start=rules.start,
+        period_end=rules.end,
         pieces=tuple(pieces),
-        readiness=check_readiness(pieces, label),
-        generated_on=today or date.today(),
+        readiness=check_readiness(pieces, rules, today),
+        generated_on=today,
+        rules=rules,
     )

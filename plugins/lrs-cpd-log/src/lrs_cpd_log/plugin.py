@@ -10,6 +10,11 @@ from lrs_cpd_log.build import build_log, default_year
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS
 
 
+def _today() -> date:
+    """Today, for the deadline and renewal-window notices (a test sets it)."""
+    return date.today()
+
+
 def export_cpd_log(record: ExportRecord, options: dict[str, Any]) -> list[ExportFile]:
     """The participant's CPD log for one registration year (option ``year``: the year it ends in)."""
     fmt = options.get("format") or FORMATS[0]
@@ -17,12 +22,12 @@ def export_cpd_log(record: ExportRecord, options: dict[str, Any]) -> list[Export
         raise ExportOptionError("format", f"format must be one of {', '.join(FORMATS)}")
     raw_year = options.get("year")
     try:
-        year = int(raw_year) if raw_year not in (None, "") else default_year(date.today())
+        year = int(raw_year) if raw_year not in (None, "") else default_year(_today())
     except (TypeError, ValueError) as exc:
         raise ExportOptionError("year", f"year must be a year such as 2026, got {raw_year!r}") from exc
     if not 2000 <= year <= 2100:
         raise ExportOptionError("year", f"year must be a year such as 2026, got {raw_year!r}")
-    log = build_log(record, year)
+    log = build_log(record, year, _today())
     filename = f"cpd-log-{log.period_start.year}-{str(log.period_end.year)[-2:]}.{fmt}"
     return [ExportFile(filename, MEDIA_TYPES[fmt], RENDERERS[fmt](log))]
 
@@ -37,7 +42,9 @@ def lrs_exporters() -> list[Exporter]:
             export=export_cpd_log,
             description=(
                 "A participant's CPD record for one registration year (1 December to 30 November), with a "
-                "readiness check against Social Work England's rules. Option: year (the year it ends in)."
+                "readiness check against Social Work England's rules for that year (counting complete records, only the "
+                "selected ones once any is selected), the deadline and renewal window. Option: year (the year it "
+                "ends in)."
             ),
         )
     ]

@@ -1,4 +1,8 @@
-"""The CPD log written as CSV, JSON, Markdown, HTML and PDF."""
+"""The CPD log written as CSV, JSON, Markdown, HTML and PDF.
+
+Every format shows each record's form fields in the form's order, ready to copy into the Social Work England
+account, followed by what is for the participant's notes only (status, standards, 70/20/10 mode).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import csv
 import html
 import io
 import json
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
-from lrs_cpd_log.model import QUESTIONS, CPDLog, CPDPiece
+from lrs_cpd_log.model import DRAFT, SELECTED, SUBMITTED, CPDLog, CPDPiece, FormField, form_fields, plural
 
 FORMATS = ("pdf", "csv", "json", "md", "html")
 MEDIA_TYPES = {
@@ -18,37 +24,129 @@ MEDIA_TYPES = {
     "md": "text/markdown",
     "html": "text/html",
 }
-MODE_LABELS = {"on-the-job": "On the job (70)", "social": "Social (20)", "formal": "Formal (10)", None: "Unclassified"}
+MODE_LABELS = {
+    "on-the-job": "Learning on the job (70)",
+    "social": "Learning from others (20)",
+    "formal": "Formal learning (10)",
+    None: "Unclassified",
+}
+NOT_ANSWERED = "not answered yet"
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def status_label(piece: CPDPiece) -> str:
+    if piece.status == SUBMITTED:
+        return f"Submitted on {_long_date(piece.submitted_on)}" if piece.submitted_on else "Submitted"
+    return {SELECTED: "Selected for Social Work England", DRAFT: "Draft"}[piece.status]
+
+
+def form_answer(piece: CPDPiece, key: str) -> str:
+    """The text to copy into the form's box ``key``."""
+    if key == "date":
+        return piece.date.strftime("%d/%m/%Y")
+    if key == "peer_reflection":
+        return piece.peer_reflection.learned if piece.peer_reflection else ""
+    return getattr(piece, key)
+
+
+def form_rows(piece: CPDPiece) -> Iterator[tuple[FormField, str, str]]:
+    """(field, answer, guidance line) in the form's order; the guidance says the answer's length."""
+    for field in form_fields():
+        answer = form_answer(piece, field.key)
+        guidance = field.guidance
+        if field.key in ("description", "learned", "impact", "peer_reflection") and answer:
+            guidance += f" Your answer: {plural(len(answer), 'character')}"
+            if field.max_characters and len(answer) > field.max_characters:
+                guidance += f", over the form's {field.max_characters}"
+            guidance += "."
+        yield field, answer, guidance
+
+
+def notes_rows(piece: CPDPiece) -> list[tuple[str, str]]:
+    """What is for the participant's own notes: the form does not ask for it."""
+    rows = [("Status", status_label(piece))]
+    if piece.peer_reflection:
+        rows.append(("Discussed with", piece.peer_reflection.peer))
+    rows += [
+        ("Professional standards", ", ".join(piece.standards) or "none recorded"),
+        ("Other frameworks", ", ".join(piece.other_standards) or "none recorded"),
+        ("70/20/10 mode", MODE_LABELS.get(piece.mode, piece.mode or "")),
+    ]
+    if piece.evidence_type:
+        rows.append(("ILM evidence type", piece.evidence_type))
+    return rows
+
+
+def summary_line(log: CPDLog) -> str:
+    return (
+        f"Registration year {_long_date(log.period_start)} to {_long_date(log.period_end)} · "
+        f"{plural(len(log.pieces), 'piece')} of CPD · generated {_long_date(log.generated_on)}"
+    )
+
+
+def _readiness_lines(log: CPDLog) -> tuple[str, list[str], list[str]]:
+    """(headline, what is still needed, notes)."""
+    readiness = log.readiness
+    if readiness.ready:
+        headline = f"Ready: your records meet Social Work England's CPD requirements for {log.year_label}."
+    else:
+        headline = f"Not ready yet for {log.year_label}. Still needed:"
+    counted = (
+        f"Counted: {plural(readiness.counted, 'complete record')}"
+        + (" you selected" if readiness.basis == "selected" else "")
+        + "."
+    )
+    if readiness.candidates:
+        counted += (
+            f" {plural(readiness.candidates, 'other item')} "
+            + ("is a candidate" if readiness.candidates == 1 else "are candidates")
+            + ": answer the questions and select the ones you want to submit."
+        )
+    if readiness.basis != "selected":
+        counted += " No record is selected yet, so every complete record counts; select the ones you will submit."
+    return headline, list(readiness.missing), [counted, *readiness.warnings]
+
+
+# --- CSV --------------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "Date",
-    QUESTIONS["activity_type"],
     "Title",
-    QUESTIONS["description"],
-    QUESTIONS["learned"],
-    QUESTIONS["impact"],
-    "Peer reflection: with whom",
-    QUESTIONS["peer_reflection"],
+    *(f.question for f in form_fields()),
+    "Status",
+    "Date submitted",
+    "Discussed with",
     "Professional standards",
+    "Other frameworks",
     "70/20/10 mode",
     "Statement id",
 ]
+#: A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a leading apostrophe
+#: makes it text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _row(piece: CPDPiece) -> list[str]:
-    peer = piece.peer_reflection
+    notes = dict(notes_rows(piece))
     return [
-        piece.date.isoformat(),
-        piece.activity_type,
-        piece.title,
-        piece.description,
-        piece.learned,
-        piece.impact,
-        peer.peer if peer else "",
-        peer.learned if peer else "",
-        "; ".join(piece.standards),
-        MODE_LABELS.get(piece.mode, piece.mode or ""),
-        piece.statement_id,
+        csv_cell(cell)
+        for cell in [
+            piece.title,
+            *(answer for _, answer, _ in form_rows(piece)),
+            piece.status,
+            piece.submitted_on.isoformat() if piece.submitted_on else "",
+            notes.get("Discussed with", ""),
+            "; ".join(piece.standards),
+            "; ".join(piece.other_standards),
+            MODE_LABELS.get(piece.mode, piece.mode or ""),
+            piece.statement_id,
+        ]
     ]
 
 
@@ -66,111 +164,115 @@ def to_json(log: CPDLog) -> bytes:
     return json.dumps(log.as_dict(), indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _readiness_lines(log: CPDLog) -> list[str]:
-    if log.readiness.ready:
-        lines = [f"Ready: this record meets Social Work England's CPD requirements for {log.year_label}."]
-    else:
-        lines = [f"Not ready yet for {log.year_label}. Still needed:"] + [f"- {m}" for m in log.readiness.missing]
-    lines += [f"Note: {w}" for w in log.readiness.warnings]
-    return lines
+# --- Markdown and HTML ------------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    """Participant text for Markdown: HTML in it is shown, never run (Markdown renderers pass HTML through)."""
+    return html.escape(text, quote=False)
 
 
 def to_markdown(log: CPDLog) -> bytes:
+    headline, missing, notes = _readiness_lines(log)
     lines = [
-        f"# CPD record {log.year_label}: {log.participant_name}",
+        f"# CPD record {log.year_label}: {_md(log.participant_name)}",
         "",
-        f"Registration year {log.period_start.isoformat()} to {log.period_end.isoformat()} · "
-        f"{log.participant_id} · {len(log.pieces)} pieces of CPD · generated {log.generated_on.isoformat()}",
+        summary_line(log),
         "",
         "## Readiness",
         "",
-        *_readiness_lines(log),
+        headline,
+        *[f"- {_md(m)}" for m in missing],
+        "",
+        *[f"Note: {_md(n)}" for n in notes],
         "",
     ]
     for number, piece in enumerate(log.pieces, 1):
-        lines += [
-            f"## {number}. {piece.title}",
-            "",
-            f"- **{QUESTIONS['date']}:** {piece.date.isoformat()}",
-            f"- **{QUESTIONS['activity_type']}:** {piece.activity_type}",
-            f"- **70/20/10 mode:** {MODE_LABELS.get(piece.mode, piece.mode)}",
-            f"- **Professional standards:** {', '.join(piece.standards) or 'none recorded'}",
-            "",
-            f"**{QUESTIONS['description']}**",
-            "",
-            piece.description or "_not answered_",
-            "",
-            f"**{QUESTIONS['learned']}**",
-            "",
-            piece.learned or "_not answered_",
-            "",
-            f"**{QUESTIONS['impact']}**",
-            "",
-            piece.impact or "_not answered_",
-            "",
-        ]
-        if piece.peer_reflection:
-            lines += [
-                f"**{QUESTIONS['peer_reflection']}** (with {piece.peer_reflection.peer})",
-                "",
-                piece.peer_reflection.learned,
-                "",
-            ]
+        lines += [f"## {number}. {_md(piece.title)}", ""]
+        for field, answer, guidance in form_rows(piece):
+            lines += [f"**{field.question}**", "", f"_{_md(guidance)}_", "", _md(answer) or f"_{NOT_ANSWERED}_", ""]
+        lines += ["**For your notes (not asked on the form)**", ""]
+        lines += [f"- {label}: {_md(value)}" for label, value in notes_rows(piece)]
+        lines += [f"- Warning: {_md(w)}" for w in piece.privacy_warnings]
+        lines.append("")
     return "\n".join(lines).encode("utf-8")
 
 
 def to_html(log: CPDLog) -> bytes:
     e = html.escape
+    headline, missing, notes = _readiness_lines(log)
     parts = [
         "<!doctype html>",
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>CPD record {e(log.year_label)}: {e(log.participant_name)}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;line-height:1.45}"
-        "dt{font-weight:600;margin-top:.6rem}dd{margin:0 0 .3rem 0;white-space:pre-wrap}"
-        ".missing{color:#a40000}.ready{color:#046b1f}section{border-top:1px solid #ccc;padding-top:.5rem}</style>",
+        "dt{font-weight:600;margin-top:.6rem}dd{margin:0 0 .3rem 0;white-space:pre-wrap}.hint{color:#555;"
+        "font-size:.9em}.missing{color:#a40000}.ready{color:#046b1f}section{border-top:1px solid #ccc;"
+        "padding-top:.5rem}</style>",
         "</head><body>",
         f"<h1>CPD record {e(log.year_label)}: {e(log.participant_name)}</h1>",
-        f"<p>Registration year {log.period_start.isoformat()} to {log.period_end.isoformat()} · "
-        f"{e(log.participant_id)} · {len(log.pieces)} pieces of CPD · generated {log.generated_on.isoformat()}</p>",
+        f"<p>{e(summary_line(log))}</p>",
         "<h2>Readiness</h2>",
+        f'<p class="{"ready" if log.readiness.ready else "missing"}">{e(headline)}</p>',
     ]
-    if log.readiness.ready:
-        parts.append(f'<p class="ready">{e(_readiness_lines(log)[0])}</p>')
-    else:
-        parts.append(f'<p class="missing">Not ready yet for {e(log.year_label)}. Still needed:</p><ul class="missing">')
-        parts += [f"<li>{e(m)}</li>" for m in log.readiness.missing]
-        parts.append("</ul>")
-    parts += [f"<p>Note: {e(w)}</p>" for w in log.readiness.warnings]
+    if missing:
+        parts += ['<ul class="missing">', *[f"<li>{e(m)}</li>" for m in missing], "</ul>"]
+    parts += [f"<p>Note: {e(n)}</p>" for n in notes]
     for number, piece in enumerate(log.pieces, 1):
-        parts += [f"<section><h2>{number}. {e(piece.title)}</h2><dl>"]
-        rows = [
-            (QUESTIONS["date"], piece.date.isoformat()),
-            (QUESTIONS["activity_type"], piece.activity_type),
-            ("70/20/10 mode", MODE_LABELS.get(piece.mode, piece.mode or "")),
-            ("Professional standards", ", ".join(piece.standards) or "none recorded"),
-            (QUESTIONS["description"], piece.description or "not answered"),
-            (QUESTIONS["learned"], piece.learned or "not answered"),
-            (QUESTIONS["impact"], piece.impact or "not answered"),
-        ]
-        if piece.peer_reflection:
-            rows.append(
-                (f"{QUESTIONS['peer_reflection']} (with {piece.peer_reflection.peer})", piece.peer_reflection.learned)
+        parts.append(f"<section><h2>{number}. {e(piece.title)}</h2><dl>")
+        for field, answer, guidance in form_rows(piece):
+            parts.append(
+                f'<dt>{e(field.question)}</dt><dd class="hint">{e(guidance)}</dd><dd>{e(answer or NOT_ANSWERED)}</dd>'
             )
-        parts += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows]
-        parts.append("</dl></section>")
+        parts.append("</dl><h3>For your notes (not asked on the form)</h3><dl>")
+        parts += [f"<dt>{e(k)}</dt><dd>{e(val)}</dd>" for k, val in notes_rows(piece)]
+        parts.append("</dl>")
+        parts += [f'<p class="missing">Warning: {e(w)}</p>' for w in piece.privacy_warnings]
+        parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts).encode("utf-8")
 
 
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/Library/Fonts")
+# --- PDF --------------------------------------------------------------------------------------------------
+
+#: Fonts from Debian packages (the README's setup installs them): fonts-noto-core for Latin (incl. Welsh and
+#: Polish), Arabic script (Urdu, Arabic) and Bengali; fonts-droid-fallback for Chinese, Japanese and Korean (a
+#: TrueType font: fpdf2 mis-measures the CFF-based Noto CJK fonts). DejaVu is the last resort. Each entry:
+#: (family, regular, bold); a font without a bold face uses its regular one for bold.
+_NOTO = Path("/usr/share/fonts/truetype/noto")
+_DROID = Path("/usr/share/fonts/truetype/droid")
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_BODY_FONTS = (
+    ("body", _NOTO / "NotoSans-Regular.ttf", _NOTO / "NotoSans-Bold.ttf"),
+    ("body", _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"),
+)
+_FALLBACK_FONTS = (
+    ("arabic", _NOTO / "NotoSansArabic-Regular.ttf", _NOTO / "NotoSansArabic-Bold.ttf"),
+    ("bengali", _NOTO / "NotoSansBengali-Regular.ttf", _NOTO / "NotoSansBengali-Bold.ttf"),
+    ("cjk", _DROID / "DroidSansFallbackFull.ttf", _DROID / "DroidSansFallbackFull.ttf"),
+    ("dejavu", _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"),
+)
 
 
-def _unicode_font() -> tuple[Path, Path] | None:
-    for folder in _FONT_DIRS:
-        regular, bold = Path(folder) / "DejaVuSans.ttf", Path(folder) / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            return regular, bold
-    return None
+def _load_fonts(pdf) -> str | None:  # noqa: ANN001
+    """Registers the body font and the fallbacks found on this machine; the body family, or None."""
+    body = next(((r, b) for _, r, b in _BODY_FONTS if r.exists() and b.exists()), None)
+    if body is None:
+        return None
+    pdf.add_font("body", "", str(body[0]))
+    pdf.add_font("body", "B", str(body[1]))
+    fallbacks = []
+    for family, regular, bold in _FALLBACK_FONTS:
+        if regular.exists() and bold.exists() and regular != body[0]:
+            pdf.add_font(family, "", str(regular))
+            pdf.add_font(family, "B", str(bold))
+            fallbacks.append(family)
+    if fallbacks:
+        # exact_match=False: a bold line with a character only a fallback has still uses that fallback.
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
+    # HarfBuzz shaping (uharfbuzz, a dependency) joins Arabic-script letters and orders right-to-left text.
+    pdf.set_text_shaping(True)
+    return "body"
 
 
 def to_pdf(log: CPDLog) -> bytes:
@@ -179,21 +281,18 @@ def to_pdf(log: CPDLog) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(f"CPD record {log.year_label}: {log.participant_name}")
-    fonts = _unicode_font()
-    if fonts:
-        pdf.add_font("body", "", str(fonts[0]))
-        pdf.add_font("body", "B", str(fonts[1]))
-        family = "body"
-
-        def clean(text: str) -> str:
-            return text
-    else:
+    family = _load_fonts(pdf)
+    if family is None:
         # No TrueType font on this machine: the PDF core fonts cover Latin-1 only.
         family = "Helvetica"
 
         def clean(text: str) -> str:
             replaced = text.translate({0x2018: "'", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x2013: "-", 0x2014: "-"})
             return replaced.encode("latin-1", "replace").decode("latin-1")
+    else:
+
+        def clean(text: str) -> str:
+            return text
 
     pdf.add_page()
     width = pdf.epw
@@ -203,35 +302,34 @@ def to_pdf(log: CPDLog) -> bytes:
         pdf.multi_cell(width, size * 0.55, clean(text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
 
-    def para(text: str, bold: bool = False) -> None:
-        pdf.set_font(family, "B" if bold else "", 10)
-        pdf.multi_cell(width, 5, clean(text), new_x="LMARGIN", new_y="NEXT")
+    def para(text: str, bold: bool = False, size: int = 10) -> None:
+        pdf.set_font(family, "B" if bold else "", size)
+        pdf.multi_cell(width, size * 0.5, clean(text), new_x="LMARGIN", new_y="NEXT")
 
+    headline, missing, notes = _readiness_lines(log)
     heading(f"CPD record {log.year_label}: {log.participant_name}", 16)
-    para(
-        f"Registration year {log.period_start.isoformat()} to {log.period_end.isoformat()} · {log.participant_id} · "
-        f"{len(log.pieces)} pieces of CPD · generated {log.generated_on.isoformat()}"
-    )
+    para(summary_line(log))
     pdf.ln(3)
     heading("Readiness", 13)
-    for line in _readiness_lines(log):
-        para(line)
+    para(headline)
+    for line in missing:
+        para(f"- {line}")
+    for line in notes:
+        para(f"Note: {line}")
     for number, piece in enumerate(log.pieces, 1):
         pdf.ln(4)
         heading(f"{number}. {piece.title}", 12)
-        para(
-            f"{QUESTIONS['date']}: {piece.date.isoformat()} · {QUESTIONS['activity_type']}: {piece.activity_type} · "
-            f"{MODE_LABELS.get(piece.mode, piece.mode)}"
-        )
-        para(f"Professional standards: {', '.join(piece.standards) or 'none recorded'}")
-        for key in ("description", "learned", "impact"):
+        for field, answer, guidance in form_rows(piece):
             pdf.ln(1.5)
-            para(QUESTIONS[key], bold=True)
-            para(getattr(piece, key) or "not answered")
-        if piece.peer_reflection:
-            pdf.ln(1.5)
-            para(f"{QUESTIONS['peer_reflection']} (with {piece.peer_reflection.peer})", bold=True)
-            para(piece.peer_reflection.learned)
+            para(field.question, bold=True)
+            para(guidance, size=8)
+            para(answer or NOT_ANSWERED)
+        pdf.ln(1.5)
+        para("For your notes (not asked on the form)", bold=True)
+        for label, value in notes_rows(piece):
+            para(f"{label}: {value}")
+        for warning in piece.privacy_warnings:
+            para(f"Warning: {warning}")
     return bytes(pdf.output())
 
 
