@@ -24,7 +24,7 @@ import json
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 
@@ -132,9 +132,11 @@ KSS_CHILD_FAMILY_PRACTITIONERS: list[tuple[int, str]] = [
 ]
 
 # The published statement under a KSS heading (Crown copyright, Open Government Licence v3.0), keyed by
-# (slug, number). Only wording that could be read from a copy of the published text is here (the source of each
-# transcription is named in KSS_STATEMENT_SOURCES); every other heading ships as its heading alone (fullStatement
-# = heading), listed in the CFDocument notes. Never paraphrase or complete a statement from memory.
+# (slug, number). Only wording read from a copy of the published text is here, each with its source in
+# KSS_STATEMENT_SOURCES; every other heading ships as its heading alone (fullStatement = heading), listed in the
+# CFDocument notes as "heading only: text not yet transcribed". Never paraphrase or complete a statement from
+# memory. Paragraphs are separated by a blank line, as the source lays them out; where the source lists the
+# sentences as bullets (so the published paragraphing is not known), they are joined into one paragraph.
 KSS_STATEMENTS: dict[tuple[str, int], str] = {
     ("kss-practice-leaders", 2): (
         "Engage staff, children and families and the wider partnership in constructive thinking about the "
@@ -162,21 +164,147 @@ KSS_STATEMENTS: dict[tuple[str, int], str] = {
         "Make sound and complex decisions in high pressured, fast-paced conditions, striking a balance between "
         "speed and depth of thought. Draw on the best evidence to help inform thinking and decision-making."
     ),
+    ("kss-practice-supervisors", 4): (
+        "Apply a proportionate and ethical approach to the exercise of authority, which develops and maintains "
+        "relationships with families and professionals and ensures the protection of children. Maximise "
+        "opportunities for children and families to make informed choices. Secure an up to date, working "
+        "knowledge of relevant legislation and case law. Exercise statutory powers where social work assessment "
+        "shows that families require help and support and children are at risk of significant harm, ensuring "
+        "that actions are proportionate to risk. Support practitioners to always communicate clearly, honestly "
+        "and respectfully the purpose and content of the social work plan.\n\n"
+        "Recognise the patterns of relationships between professionals, identifying where these are likely to "
+        "compromise the welfare of families and the safety of children, taking immediate and corrective action. "
+        "Invite challenge and debate and be accessible to children, families and professionals. Ensure the "
+        "professional network identifies the logic by which children and families are functioning and use this "
+        "as a basis for effective engagement. Take into account diversity, the experience of discrimination and "
+        "the impact of poverty."
+    ),
+    ("kss-practice-supervisors", 7): (
+        "Recognise how different relationships evoke different emotional responses, which impact upon the "
+        "effectiveness of social work practice and provide responsive, high quality individual supervision. Use "
+        "mechanisms such as peer supervision and group case consultation to help identify bias, shift thinking "
+        "and the approach to case work in order to generate better outcomes for children and families. "
+        "Recognise and articulate the dilemmas and challenges faced by practitioners and use this expertise and "
+        "experience to guide, assist and support the provision of services.\n\n"
+        "Identify emotional barriers affecting practice and recognise when to step in and proactively support "
+        "individuals. Promote reflective thinking to drive more effective discussions so that reasoned and "
+        "timely decision-making can take place. Demonstrate a high level of resilience within pressured "
+        "environments, be attuned to the effect of high emotion and stress and respond in calm, measured and "
+        "pragmatic ways.\n\n"
+        "Reflect upon the confidence of practitioners and adapt management and leadership style according to "
+        "the needs of individuals and the organisation. Protect practitioners from unnecessary bureaucratic or "
+        "hierarchical pressures and have in place strategies to help manage the root causes of stress and "
+        "anxiety. Continually energise and reaffirm commitment to support families and protect children."
+    ),
+    ("kss-child-family-practitioners", 1): (
+        "Build effective relationships with children, young people and families, which form the bedrock of all "
+        "support and child protection responses. Be both authoritative and empathic and work in partnership with "
+        "children, families and professionals, enabling full participation in assessment, planning, review and "
+        "decision making. Ensure child protection is always privileged.\n\n"
+        "Provide support based on best evidence, which is tailored to meet individual child and family needs, "
+        "and which addresses relevant and significant risks. Secure access to services, negotiating and "
+        "challenging other professionals and organisations to provide the help required. Ensure children and "
+        "families, including children in public care, receive the support to which they are entitled.\n\n"
+        "Support children and families in transition, including children and young people moving to and between "
+        "placements, those returning home, those being adopted or moving through to independence. Help children "
+        "to separate from, and sustain, multiple relationships recognising the impact of loss and change."
+    ),
+    ("kss-child-family-practitioners", 3): (
+        "Observe and talk to children in their environment including at home, at school, with parents, carers, "
+        "friends and peers to help understand the physical and emotional world in which the child lives, "
+        "including the quality of child and parent/carer interaction and other key relationships. Establish the "
+        "pattern of development for the child, promote optimal child development and be alert to signs that may "
+        "indicate that the child is not meeting key developmental milestones, has been harmed or is at risk of "
+        "harm.\n\n"
+        "Take account of typical age-related physical, cognitive, social, emotional and behavioural development "
+        "over time, accepting that normative developmental tasks are different for each child depending on the "
+        "interactions for that child between health, environmental and genetic factors. Assess the influence of "
+        "cultural and social factors on child development, the effect of different parenting styles, and the "
+        "effect of loss, change and uncertainty in the development of resilience.\n\n"
+        "Explore the extent to which behavioural and emotional development may also be a result of "
+        "communication difficulties, ill health or disability, adjusting practice to take account of these "
+        "differences. Seek further advice from relevant professionals to fully understand a child\u2019s "
+        "development and behaviour."
+    ),
+    ("kss-child-family-practitioners", 7): (
+        "Establish the seriousness of different risks and any harm already suffered by a child, balanced with "
+        "family strengths and potential solutions. Set out the best options for resolving difficulties "
+        "considering the risk of future harm and the likelihood of successful change. Prioritise children\u2019s "
+        "need for emotional warmth, stability and sense of belonging, particularly those in public care, as well "
+        "as identity development, health and education. Test multiple hypotheses using evidence and professional "
+        "judgement to reach timely conclusions. Challenge any prevailing professional conclusions in the light of "
+        "new evidence or practice reflection. Make realistic, child-centred plans within a review timeline, to "
+        "manage and reduce identified risks and meet their needs. Ensure sufficient multi-disciplinary input into "
+        "the process at all stages. Use twin and triple track planning to minimise chances of drift or delay, "
+        "and monitor effectiveness of support plans."
+    ),
+    ("kss-child-family-practitioners", 9): (
+        "Recognise one\u2019s own professional limitations and how and when to seek advice from a range of "
+        "sources, including practice supervisors, senior practice leaders and other clinical practitioners from "
+        "a range of disciplines such as psychiatry, paediatrics and psychology. Discuss, debate, reflect upon and "
+        "test hypotheses about what is happening within families, and with children.\n\n"
+        "Explore the potential for bias in decision-making and resolve tensions emerging from, for example, "
+        "ethical dilemmas, conflicting information or differing professional positions. Identify which methods "
+        "will be of help for a specific child or family and the limitations of different approaches. Make use "
+        "of the best evidence from research to inform the complex judgements and decisions needed to support "
+        "families and protect children.\n\n"
+        "Reflect on the emotional experience of working relationships with parents, carers and children, and "
+        "consciously identify where personal triggers are affecting the quality of analysis or help. Identify "
+        "strategies to build professional resilience and management of self."
+    ),
 }
-KSS_STATEMENT_SOURCES: dict[tuple[str, int], str] = {
-    ("kss-practice-leaders", 2): "transcribed from Research in Practice's KSS for practice leaders mapping, which "
-    "quotes the statement",
-    ("kss-practice-leaders", 5): "transcribed from Research in Practice's KSS for practice leaders mapping, which "
-    "quotes the statement",
+
+
+class Source(NamedTuple):
+    """Where a statement's wording was read: who quotes it, the page, and anything done to the text."""
+
+    quoted_by: str
+    url: str
+    remark: str = ""
+
+
+RIP_PL = "Research in Practice's KSS for practice leaders mapping"
+RIP_PS = "Research in Practice's KSS for child and family practice supervisors mapping"
+RIP_CFP = "Research in Practice's KSS for child and family practitioners mapping"
+KSS_STATEMENT_SOURCES: dict[tuple[str, int], Source] = {
+    ("kss-practice-leaders", 2): Source(
+        RIP_PL, "https://www.rip.org.uk/resources/kss-for-practice-leaders/creating-a-context-for-excellent-practice/",
+        "'critical incidentsare' on that page read as 'critical incidents are'"),
+    # Transcribed before page addresses were recorded; the page was not found again for this revision.
+    ("kss-practice-leaders", 5): Source(RIP_PL, ""),
+    ("kss-practice-supervisors", 4): Source(
+        RIP_PS, "https://www.rip.org.uk/resources/kss-for-child-and-family-practice-supervisors/"
+        "effective-use-of-power-and-authority/",
+        "same wording as Community Care Inform's practice supervisor KSS 4 page"),
+    ("kss-practice-supervisors", 7): Source(
+        RIP_PS, "https://www.rip.org.uk/resources/kss-for-child-and-family-practice-supervisors/"
+        "emotionally-intelligent-practice-supervision/",
+        "same wording as Community Care Inform's practice supervisor KSS 7 page"),
+    ("kss-child-family-practitioners", 1): Source(
+        "Skills for Care's mapping of the PCF domains at ASYE level against the knowledge and skills statement "
+        "for child and family social work (copy at docsbay.net)",
+        "https://docsbay.net/doc/266231/warrington-mapping-the-pcf-domains-at-the-asye-level-against-the-c-f-"
+        "knowledge-and-skill",
+        "not yet compared with the gov.uk PDF"),
+    ("kss-child-family-practitioners", 3): Source(
+        RIP_CFP, "https://www.rip.org.uk/resources/kss-main/kss-mapping/kss-child-development/"),
+    ("kss-child-family-practitioners", 7): Source(
+        "Community Care Inform's KSS 7 page", "https://ccinform.co.uk/analysis-decision-making-planning-and-review-kss-7",
+        "the page lists the sentences as bullets, so they are joined into one paragraph"),
+    ("kss-child-family-practitioners", 9): Source(
+        RIP_CFP, "https://www.rip.org.uk/resources/kss-main/kss-mapping/kss-9-supervision/",
+        "a stray page number ('the limitations of 7 different approaches') left out"),
 }
 
 # Knowledge and skills statement for social workers in adult services (Department of Health, 2015: what a social
 # worker with adults should know and be able to do at the end of the ASYE; 11 numbered sections). Only the
-# sections whose number and heading could be checked against a copy of the statement are shipped; the others
-# are added (never renumbered) once read from the DHSC PDF. Numbers are the published ones, so item IRIs will
-# not change when the missing sections arrive.
+# sections whose number and heading could be checked are shipped (5, 10 and 11 earlier; 9 from Community Care
+# Inform Adults' mental capacity hub, which names "point 5, mental capacity, point 9, organisational context,
+# and point 11"); the others are added (never renumbered) once their number is read from the DHSC PDF. Numbers
+# are the published ones, so item IRIs will not change when the missing sections arrive.
 KSS_ADULT_SOCIAL_WORKERS: list[tuple[int, str]] = [
     (5, "Mental capacity"),
+    (9, "Organisational context"),
     (10, "Professional ethics and leadership"),
     (11, "Level of capability: social worker working in an adult setting at the end of their first year in "
          "employment"),
@@ -503,6 +631,15 @@ OGL_ATTRIBUTION = (
 )
 
 
+def statement_source(source: Source) -> str:
+    """One line naming who quotes a statement, the page, and what was done to the text."""
+    return (
+        f"{source.quoted_by}, which quotes the published statement"
+        + (f" ({source.url})" if source.url else "")
+        + (f"; {source.remark}" if source.remark else "")
+    )
+
+
 def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], extra_notes: str = "",
         status_end: str = "", *, creator: str = "Department for Education", source: str = "",
         sections: int = 0) -> Package:
@@ -513,11 +650,14 @@ def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], ext
     shipped = (
         f"Shipped: {len(headings)} numbered headings"
         + (f" of the statement's {sections}" if sections and sections != len(headings) else "")
-        + "; the full published statement under heading "
-        + (", ".join(map(str, with_text)) if with_text else "none yet")
-        + "; heading only (statement to be transcribed from the official source) for "
+        + (f"; the full published statement under heading{'s' if len(with_text) > 1 else ''} "
+           + ", ".join(map(str, with_text)) if with_text else "; no full published statement yet")
+        + "; heading only (text not yet transcribed; read it at the official source) for "
         + (", ".join(map(str, heading_only)) if heading_only else "none")
         + "."
+    )
+    sources = "".join(
+        f"\nSource of {n}: {statement_source(KSS_STATEMENT_SOURCES[(slug, n)])}." for n in with_text
     )
     document: dict[str, Any] = {
         "frameworkType": "Post-qualifying standard (knowledge and skills statement)",
@@ -532,7 +672,7 @@ def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], ext
         "notes": (
             "Licence: Crown copyright, published under the Open Government Licence v3.0.\n"
             f"Attribution: {OGL_ATTRIBUTION}\n"
-            f"{shipped}" + extra_notes
+            f"{shipped}{sources}" + extra_notes
         ),
     }
     if status_end:
@@ -543,8 +683,8 @@ def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], ext
         package.item(
             str(number), f"{prefix} {number}", statement or heading, "Standard", None, str(number),
             abbreviated=heading if statement else "",
-            notes=(f"Statement {KSS_STATEMENT_SOURCES[(slug, number)]}; Crown copyright, OGL v3.0."
-                   if statement else ""),
+            notes=(f"Statement transcribed from {statement_source(KSS_STATEMENT_SOURCES[(slug, number)])}; "
+                   "Crown copyright, OGL v3.0." if statement else ""),
         )
     return package
 

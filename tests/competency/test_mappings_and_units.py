@@ -72,12 +72,74 @@ def test_kss_ship_their_statements_under_the_ogl_with_attribution():
     assert one["fullStatement"] == "Lead and govern excellent practice" and "abbreviatedStatement" not in one
 
 
+#: The headings whose published statement ships in full; every other KSS heading ships as its heading alone.
+TRANSCRIBED = {
+    "kss-practice-leaders": {2, 5},
+    "kss-practice-supervisors": {4, 7},
+    "kss-child-family-practitioners": {1, 3, 7, 9},
+    "kss-adult-social-workers": set(),
+}
+
+
+@pytest.mark.parametrize("slug", KSS_SLUGS)
+def test_each_transcribed_kss_statement_is_whole_attributed_and_sourced(
+        frameworks: dict[str, Framework], slug: str):
+    data = package(slug)
+    notes = data["CFDocument"]["notes"]
+    shipped = next(line for line in notes.splitlines() if line.startswith("Shipped: "))
+    transcribed = set()
+    for raw in data["CFItems"]:
+        number = int(raw["listEnumeration"])
+        heading = frameworks[slug].item_by_uri(raw["uri"]).title
+        if "abbreviatedStatement" not in raw:
+            # Heading only: the heading itself, never a made-up statement, and said so in the notes.
+            assert raw["fullStatement"] == heading and "notes" not in raw
+            assert number in heading_only_numbers(shipped), (slug, number)
+            continue
+        transcribed.add(number)
+        statement = raw["fullStatement"]
+        assert heading == raw["abbreviatedStatement"] and statement.strip() and statement != heading
+        assert len(statement) > 300, (slug, number)
+        # Paragraphs separated by one blank line, each a run of whole sentences.
+        paragraphs = statement.split("\n\n")
+        assert all(p and p == p.strip() and "\n" not in p and p.endswith(".") for p in paragraphs), (slug, number)
+        assert "  " not in statement
+        assert "Crown copyright, OGL v3.0" in raw["notes"] and "Statement transcribed from " in raw["notes"]
+        assert f"\nSource of {number}: " in notes
+    assert transcribed == TRANSCRIBED[slug]
+    assert "Attribution: Contains public sector information licensed under the Open Government Licence v3.0" in notes
+
+
+def heading_only_numbers(shipped: str) -> set[int]:
+    listed = shipped.split("heading only", 1)[1].split(" for ", 1)[1].rstrip(".")
+    return set() if listed == "none" else {int(n) for n in listed.split(", ")}
+
+
+def test_kss_statements_read_as_published():
+    def statement(slug: str, number: int) -> str:
+        return next(i["fullStatement"] for i in package(slug)["CFItems"] if i["listEnumeration"] == str(number))
+
+    supervision = statement("kss-practice-supervisors", 7)
+    assert supervision.startswith("Recognise how different relationships evoke different emotional responses")
+    assert supervision.endswith("Continually energise and reaffirm commitment to support families and protect children.")
+    assert supervision.count("\n\n") == 2
+    assert statement("kss-practice-supervisors", 4).endswith(
+        "Take into account diversity, the experience of discrimination and the impact of poverty.")
+    assert statement("kss-child-family-practitioners", 1).startswith(
+        "Build effective relationships with children, young people and families, which form the bedrock")
+    # A page number picked up by the quoting page is not part of the statement.
+    assert "the limitations of different approaches." in statement("kss-child-family-practitioners", 9)
+    assert "critical incidents are handled with grace" in statement("kss-practice-leaders", 2)
+
+
 def test_the_adult_services_kss_loads(frameworks: dict[str, Framework]):
     adult = frameworks["kss-adult-social-workers"]
     assert adult.licence == OGL
     assert [(i.code, i.uri) for i in adult.items] == [
-        (f"KSS-ASW {n}", uri("kss-adult-social-workers", str(n))) for n in (5, 10, 11)]
+        (f"KSS-ASW {n}", uri("kss-adult-social-workers", str(n))) for n in (5, 9, 10, 11)]
     assert adult.item_by_code("KSS-ASW 5").title == "Mental capacity"
+    assert adult.item_by_code("KSS-ASW 9").title == "Organisational context"
+    assert "of the statement's 11" in package("kss-adult-social-workers")["CFDocument"]["notes"]
     assert "Department of Health" in package("kss-adult-social-workers")["CFDocument"]["creator"]
 
 
