@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from lrs.config import Settings
-from lrs.service import LRS
+from lrs.services.statements import LRS
 
 
 def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> Flask:

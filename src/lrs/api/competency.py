@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from lrs import access
 from lrs.api.auth import authenticate_request, lrs
 from lrs.api.learning import json_body, parse_agent
 from lrs.competency.evidence import evidence_matrix, import_framework, registry
+from lrs.services import access
 from lrs.xapi.errors import Forbidden, XAPIError
 
 competency_api = Blueprint("competency", __name__, url_prefix="/api")

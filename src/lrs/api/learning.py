@@ -22,7 +22,7 @@ from flask import Blueprint, g, jsonify, request
 
 from lrs.api.auth import authenticate_request, lrs
 from lrs.learning import journal, summary
-from lrs.service import Principal
+from lrs.services.principal import Principal
 from lrs.xapi import scopes as xscopes
 from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import Forbidden, XAPIError

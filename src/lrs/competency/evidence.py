@@ -21,7 +21,7 @@ from lrs.xapi.ifi import agent_key
 from lrs.xapi.statement import context_activities
 
 if TYPE_CHECKING:
-    from lrs.service import LRS
+    from lrs.services.statements import LRS
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()

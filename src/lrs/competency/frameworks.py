@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrs.data import schemas_dir
+from lrs.schema_files import schemas_dir
 from lrs.xapi.errors import Problem, XAPIError
 
 if TYPE_CHECKING:

@@ -13,19 +13,20 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lrs import access
 from lrs.competency.evidence import Registry, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
 from lrs.hookspecs import CriterionReview, ReviewDecision
 from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
+from lrs.services import access
 from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
 from lrs.xapi.errors import Conflict, NotFound, XAPIError
 from lrs.xapi.ifi import agent_key
 
 if TYPE_CHECKING:
-    from lrs.service import LRS, Principal
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from lrs.xapi import scopes as xscopes
 from lrs.xapi.errors import Forbidden
 
 if TYPE_CHECKING:
-    from lrs.service import LRS, Principal
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
 
 PARTICIPANT, ASSESSOR, IQA, ADMIN = "participant", "assessor", "iqa", "admin"
 REVIEWERS = (ASSESSOR, IQA)

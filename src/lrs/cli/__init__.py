@@ -26,7 +26,7 @@ class Context:
     @property
     def lrs(self):  # noqa: ANN201
         if self._lrs is None:
-            from lrs.service import LRS
+            from lrs.services.statements import LRS
 
             self._lrs = LRS(self.settings)
         return self._lrs
@@ -188,7 +188,7 @@ def export_command(click_ctx: click.Context, name: str, agent: str, fmt: str | N
     Exporter options follow as --key value, e.g. `lrs export cpd-log --agent mailto:jo@la.example --year 2026
     --format pdf -o cpd.pdf`.
     """
-    from lrs.exporting import run_export
+    from lrs.services.exports import run_export
     from lrs.xapi.errors import XAPIError
     from lrs.xapi.ifi import key_from_identifier
 

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ import pluggy
 
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
+from lrs.services.principal import Principal
 from lrs.store import credentials as credential_store
 from lrs.store import learning as learning_store
 from lrs.store import statements as statement_store
@@ -31,37 +31,6 @@ from lrs.xapi.statement import PreparedStatement, prepare
 from lrs.xapi.validate import validate_batch
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a verified credential."""
-
-    key: str
-    name: str
-    scopes: frozenset[str]
-    authority: dict[str, Any]
-    authority_key: str
-    role: str | None = None
-    agent_key: str | None = None
-    cohorts: tuple[str, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def from_credential(cls, row: dict[str, Any]) -> Principal:
-        """The principal of an active credential row (lrs.store.credentials)."""
-        return cls(
-            key=row["key"],
-            name=row["name"],
-            scopes=frozenset(row["scopes"]),
-            authority=row["authority"],
-            authority_key=agent_key(row["authority"]) or "",
-            role=row["role"],
-            agent_key=row["agent_key"],
-            cohorts=tuple(row["cohorts"] or ()),
-        )
-
-    def allows(self, scope: str, *, read: bool) -> bool:
-        return xscopes.allows(set(self.scopes), scope, read=read)
 
 
 class LRS:
