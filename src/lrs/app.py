@@ -30,8 +30,8 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     install_cors(app, settings.cors_origins)
     install_alternate_syntax(app)
     app.register_blueprint(xapi)
-    from lrs.api.exports import exports_api
+    from lrs.api.api_blueprint import api
 
-    app.register_blueprint(exports_api)
+    app.register_blueprint(api)
     lrs.pm.hook.lrs_register_routes(app=app)
     return app
