@@ -17,6 +17,8 @@ from lrs.hookspecs import CompetencyLink
 from lrs.learning.vocabulary import EXT_STANDARDS
 from lrs.plugins import call_each
 from lrs.store import evidence as store
+from lrs.xapi.datatypes import VOIDED_VERB
+from lrs.xapi.formats import language_text
 from lrs.xapi.ifi import agent_key
 from lrs.xapi.statement import context_activities
 
@@ -118,7 +120,7 @@ def link_statements(
     names an item the frameworks in force are not looked up. ``frameworks_version``: see :func:`registry`."""
     claims = []
     for statement in statements:
-        if statement.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided":
+        if statement.get("verb", {}).get("id") == VOIDED_VERB:
             continue
         learner = agent_key(statement.get("actor") or {})
         if not learner:
@@ -167,14 +169,6 @@ def import_framework(lrs: LRS, data: Any) -> tuple[Framework, bool]:
     return framework, replaced
 
 
-def _text(language_map: Any) -> str:
-    if isinstance(language_map, dict) and language_map:
-        for tag in ("en-GB", "en", "en-US", "und"):
-            if isinstance(language_map.get(tag), str):
-                return language_map[tag]
-        return str(next(iter(language_map.values())))
-    return ""
-
 
 def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any]:
     """For each item of the framework: the learner's evidence (statement id, date, mode, title, reflection
@@ -199,7 +193,7 @@ def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any
                 "statement_id": statement["id"],
                 "date": (statement.get("timestamp") or statement["stored"])[:10],
                 "mode": mode,
-                "title": _text(definition.get("name")) or statement["object"].get("id"),
+                "title": language_text(definition.get("name")) or statement["object"].get("id"),
                 "verb": statement["verb"]["id"],
                 "reflection_excerpt": reflection[:280] + ("…" if len(reflection) > 280 else ""),
             }

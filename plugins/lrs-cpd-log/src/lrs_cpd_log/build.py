@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lrs.hookspecs import ExportRecord
-from lrs.learning import vocabulary as v
+from lrs.plugin_api import vocabulary as v
 from lrs_cpd_log.model import CPDLog, CPDPiece, PeerReflection, check_readiness, registration_year
 
 #: Verbs that record the mechanics of a session rather than a piece of learning.
