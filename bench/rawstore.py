@@ -24,7 +24,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
-from lrs.service import LRS, Principal
+from lrs.services.principal import Principal
+from lrs.services.statements import LRS
 from lrs.store.models import (
     Activity,
     PendingStatementRef,

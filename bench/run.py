@@ -58,7 +58,8 @@ from harness import Client, CpuMeter, RssSampler, Server, summary_ms  # noqa: E4
 from workload import Workload  # noqa: E402
 
 from lrs.config import Settings, default_server_shape  # noqa: E402
-from lrs.service import LRS, Principal  # noqa: E402
+from lrs.services.principal import Principal  # noqa: E402
+from lrs.services.statements import LRS  # noqa: E402
 from lrs.store import statements as statement_store  # noqa: E402
 from lrs.store.db import Database  # noqa: E402
 from lrs.store.migrate import upgrade  # noqa: E402

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from lrs.app import create_app
 from lrs.config import Settings
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store.credentials import create_credential
 from lrs.store.db import Database, normalise_url
 from lrs.store.migrate import upgrade

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from lrs.config import Settings
-from lrs.service import LRS
+from lrs.services.statements import LRS
 
 
 def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> Flask:
@@ -30,9 +30,9 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     install_cors(app, settings.cors_origins)
     install_alternate_syntax(app)
     app.register_blueprint(xapi)
-    from lrs.api.exports import exports_api
+    from lrs.api.api_blueprint import api
 
-    app.register_blueprint(exports_api)
+    app.register_blueprint(api)
     from lrs.web import register_web
 
     register_web(app)

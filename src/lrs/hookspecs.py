@@ -69,11 +69,21 @@ def lrs_classification_fingerprint() -> str | None:
 
 
 @hookspec
-def lrs_statements_stored(statements: list[dict[str, Any]]) -> None:
+def lrs_statements_stored(
+    statements: list[dict[str, Any]], lrs: Any, frameworks_version: tuple[int, str] | None
+) -> None:
     """React to statements that are now safely committed (as stored, with id, stored and authority).
 
-    Called once per accepted batch, after the commit and before the response is sent. Return nothing.
-    Exceptions are logged and counted and never affect the stored data or the client's response.
+    Called once per accepted batch, after the commit and before the response is sent, each implementation on
+    its own (lrs.plugins.call_each). Return nothing. Exceptions are logged and counted and never affect the
+    stored data or the client's response.
+
+    Take only the arguments you need (pluggy passes a subset): ``lrs`` is the LRS that stored them
+    (lrs.services.statements.LRS: its ``db``, ``settings`` and ``pm``), as datasette passes its app;
+    ``frameworks_version`` is an opaque token the storing transaction read, which the built-in evidence
+    linker uses to skip a look-up (None when unknown). The built-in evidence linking
+    (lrs.competency.plugin) and review derivation (lrs.review.plugin, ``trylast``) are implementations of
+    this hook.
     """
 
 

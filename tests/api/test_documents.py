@@ -18,7 +18,7 @@ import pytest
 from conftest import XAPIClient, make_credential
 
 from lrs.app import create_app
-from lrs.documents_service import DocumentService
+from lrs.services.documents import DocumentService
 from lrs.store import documents as document_store
 from lrs.xapi import documents as xdocs
 from lrs.xapi.errors import PreconditionFailed

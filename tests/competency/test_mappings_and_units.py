@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from competency.test_evidence_api import JO, basic, evidence, people, post_statement  # noqa: F401 (people is a fixture)
 from lrs.cli import cli
 from lrs.competency import FRAMEWORKS_BASE, Framework, load_builtin_frameworks, load_case_package
-from lrs.competency.mappings import dangling_mappings, mapped_items
+from lrs.competency.frameworks import dangling_mappings
+from lrs.competency.mappings import mapped_items
 from lrs.competency.units import units_package
 from lrs.learning import vocabulary as v
 from lrs.xapi.errors import XAPIError

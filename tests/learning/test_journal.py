@@ -18,7 +18,7 @@ from lrs.hookspecs import hookimpl
 from lrs.learning import vocabulary as v
 from lrs.learning.journal import agent_from_key, parse_entries, to_statement
 from lrs.plugins import make_plugin_manager
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store.models import Statement
 from lrs.xapi.ifi import agent_key
 

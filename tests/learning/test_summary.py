@@ -22,7 +22,7 @@ from lrs.app import create_app
 from lrs.cli import cli
 from lrs.hookspecs import hookimpl
 from lrs.plugins import make_plugin_manager
-from lrs.service import LRS
+from lrs.services.statements import LRS
 
 LED = "https://lrs.example/verbs/led"  # on-the-job
 DISCUSSED = "https://lrs.example/verbs/discussed"  # social

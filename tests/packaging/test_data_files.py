@@ -12,8 +12,8 @@ import pytest
 import lrs
 from lrs import cli
 from lrs.competency.frameworks import builtin_frameworks_dir, schema_path
-from lrs.data import schemas_dir
 from lrs.learning.classification import PROFILE_MODES_PATH, PROFILE_PATH
+from lrs.schema_files import schemas_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(lrs.__file__).parent

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lrs.app import create_app
 from lrs.config import Settings
 from lrs.plugins import make_plugin_manager
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store.db import Database
 from lrs.store.models import Statement
 

@@ -21,7 +21,7 @@ from conftest import XAPIClient, make_credential, statement
 from lrs.app import create_app
 from lrs.cli import cli
 from lrs.plugins import describe_plugins, make_plugin_manager
-from lrs.service import LRS
+from lrs.services.statements import LRS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plugin-minimum-hours"
 

@@ -235,3 +235,64 @@ def test_call_each_skips_and_counts_a_failing_plugin_and_keeps_call_order(lrs_wi
     assert [name for name, _ in results] == ["b", "a", "lrs.competency.plugin"]
     assert results[0][1][0]["CFDocument"]["uri"] == "https://f.example/b"
     assert hook_failures["broken"] == before + 1
+
+
+# --- the built-ins are plugins: post-store work reaches the LRS through the hook ------------------------------
+
+
+class LrsRecorder:
+    """Takes only the arguments it needs, as pluggy allows: the LRS that stored the batch."""
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    @hookimpl
+    def lrs_statements_stored(self, lrs: object) -> None:
+        self.seen.append(lrs)
+
+
+def _evidence_rows(lrs) -> list[tuple[str, str]]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from lrs.store.models import EvidenceLink
+
+    table = EvidenceLink.__table__
+    with lrs.db.read() as conn:
+        return [tuple(r) for r in conn.execute(select(table.c.statement_id, table.c.item_uri)).all()]
+
+
+def test_a_post_store_plugin_receives_the_lrs_that_stored_the_batch(lrs_with, client_for):
+    recorder = LrsRecorder()
+    lrs = lrs_with(("lrs-recorder", recorder))
+    assert client_for(lrs).post_statements(statement()).status_code == 200
+    assert recorder.seen == [lrs]
+
+
+class ShippedFrameworksOnly:
+    """The shipped frameworks without the built-in competency plugin's evidence linking."""
+
+    @hookimpl
+    def lrs_frameworks(self) -> list:
+        from lrs.competency import plugin
+
+        return plugin.lrs_frameworks()
+
+
+def test_evidence_links_come_from_the_competency_plugin_not_from_the_core(lrs_with, client_for):
+    from lrs.competency.evidence import registry
+
+    def post_evidence(lrs) -> tuple[str, str]:  # noqa: ANN001
+        item = next(iter(registry(lrs).item_framework))
+        statement_id = str(uuid.uuid4())
+        context = {"contextActivities": {"category": [{"id": item}]}}
+        assert client_for(lrs).post_statements(statement(id=statement_id, context=context)).status_code == 200
+        return statement_id, item
+
+    with_builtins = lrs_with()
+    linked = post_evidence(with_builtins)
+    assert linked in _evidence_rows(with_builtins)
+
+    without = lrs_with(("frameworks-only", ShippedFrameworksOnly()))
+    without.pm.unregister(name="lrs.competency.plugin")
+    statement_id, _ = post_evidence(without)
+    assert statement_id not in [linked_id for linked_id, _ in _evidence_rows(without)]

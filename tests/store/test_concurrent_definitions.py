@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from conftest import statement
 
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store import statements as statement_store
 from lrs.xapi.statement import prepare
 

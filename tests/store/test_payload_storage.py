@@ -11,7 +11,7 @@ from conftest import POSTGRES_URL, make_credential
 from sqlalchemy import create_engine, text
 
 from lrs.config import Settings
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store.db import Database, normalise_url
 from lrs.store.migrate import upgrade
 

@@ -17,7 +17,7 @@ from conftest import statement
 from sqlalchemy import and_, exists, insert, or_, select, text
 
 from lrs.config import Settings
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store import statements as statement_store
 from lrs.store.migrate import upgrade
 from lrs.store.models import PendingStatementRef, Statement, StatementActivity, StatementAgent

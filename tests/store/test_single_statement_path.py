@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import statement
 
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store import statements as statement_store
 from lrs.xapi.errors import Conflict
 from lrs.xapi.statement import merge_definitions, prepare

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from lrs.service import LRS
+from lrs.services.statements import LRS
 from lrs.store import users as user_store
 from lrs.web.passwords import hash_password
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from lrs.competency.frameworks import builtin_frameworks_dir
 from lrs.hookspecs import CompetencyLink, CriterionReview, ExportFile, ExportRecord, ReviewDecision
-from lrs.learning import vocabulary as v
+from lrs.plugin_api import vocabulary as v
 
 BASE = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
 L7 = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l7-leadership"

@@ -7,7 +7,8 @@ import binascii
 
 from flask import current_app, g, request
 
-from lrs.service import LRS, Principal
+from lrs.services.principal import Principal
+from lrs.services.statements import LRS
 from lrs.xapi.errors import XAPIError
 
 

@@ -6,19 +6,15 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from lrs import access
-from lrs.api.auth import authenticate_request, lrs
-from lrs.api.learning import json_body, parse_agent
+from lrs.api.auth import lrs
+from lrs.api.bodies import json_body
 from lrs.competency.evidence import evidence_matrix, import_framework, registry
+from lrs.services import access
 from lrs.xapi.errors import Forbidden, XAPIError
+from lrs.xapi.ifi import parse_agent
 
-competency_api = Blueprint("competency", __name__, url_prefix="/api")
+competency_api = Blueprint("competency", __name__)
 
-
-@competency_api.before_request
-def _authenticate() -> None:
-    if request.method != "OPTIONS":
-        authenticate_request()
 
 
 def _summary(framework: Any) -> dict[str, Any]:

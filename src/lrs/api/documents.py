@@ -10,7 +10,7 @@ from flask import Response, g, jsonify, request
 
 from lrs.api.auth import lrs, require_scope
 from lrs.api.xapi import xapi
-from lrs.documents_service import DocumentService
+from lrs.services.documents import DocumentService
 from lrs.xapi import documents as xdocs
 from lrs.xapi.errors import NotFound, XAPIError
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
-from lrs import access
-from lrs.api.auth import authenticate_request, lrs
-from lrs.exporting import available_exporters, run_export
+from lrs.api.auth import lrs
+from lrs.services import access
+from lrs.services.exports import available_exporters, run_export
 from lrs.xapi.ifi import key_from_identifier
 
-exports_api = Blueprint("exports", __name__, url_prefix="/api")
+exports_api = Blueprint("exports", __name__)
 
-
-@exports_api.before_request
-def _authenticate() -> None:
-    if request.method != "OPTIONS":
-        authenticate_request()
 
 
 @exports_api.route("/exporters", methods=["GET"])

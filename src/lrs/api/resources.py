@@ -6,7 +6,7 @@ from flask import Response, g, jsonify, request
 
 from lrs.api.auth import lrs
 from lrs.api.xapi import xapi
-from lrs.documents_service import ResourceService
+from lrs.services.documents import ResourceService
 from lrs.xapi import resources as xres
 from lrs.xapi.errors import Forbidden
 

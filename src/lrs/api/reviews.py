@@ -1,6 +1,6 @@
 """Assessment: ``/api/reviews`` (decide, the queue) and ``/api/learners/{agent}/progress``.
 
-Role rules: lrs.access. docs/review.md walks through the workflow; docs/api.md lists the requests.
+Role rules: lrs.services.access. docs/review.md walks through the workflow; docs/api.md lists the requests.
 """
 
 from __future__ import annotations
@@ -9,21 +9,17 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from lrs import access
-from lrs.api.auth import authenticate_request, lrs
-from lrs.api.learning import json_body, parse_agent
+from lrs.api.auth import lrs
+from lrs.api.bodies import json_body
 from lrs.review import service
+from lrs.services import access
 from lrs.xapi.errors import XAPIError
+from lrs.xapi.ifi import parse_agent
 
-reviews_api = Blueprint("reviews", __name__, url_prefix="/api")
+reviews_api = Blueprint("reviews", __name__)
 
 MAX_PAGE = 500
 
-
-@reviews_api.before_request
-def _authenticate() -> None:
-    if request.method != "OPTIONS":
-        authenticate_request()
 
 
 def _int(name: str, default: int, *, low: int, high: int) -> int:

@@ -9,11 +9,11 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 
 from lrs.api.auth import lrs, require_scope
+from lrs.api.bodies import json_body, parse_json_part
 from lrs.api.multipart import build_multipart, parse_multipart
 from lrs.api.xapi import xapi
 from lrs.xapi import scopes
 from lrs.xapi.attachments import attachment_hashes, has_attachments, match_parts
-from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.formats import format_statement, parse_accept_language
 from lrs.xapi.query import (
@@ -28,26 +28,6 @@ from lrs.xapi.statement import iso, parse_instant
 from lrs.xapi.validate import validate_batch
 
 
-def read_json_body() -> Any:
-    """The request body as JSON, or a 400 naming what is wrong with it."""
-    mimetype = request.mimetype
-    if mimetype and mimetype != "application/json":
-        raise XAPIError(
-            f"statements must be sent as application/json or multipart/mixed, not {mimetype}",
-            rule="content-type",
-            path="Content-Type",
-        )
-    return _parse_json(request.get_data(cache=True), "")
-
-
-def _parse_json(raw: bytes, path: str) -> Any:
-    try:
-        return parse_json(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        what = "statements part" if path else "body"
-        raise XAPIError(f"the {what} is not valid JSON: {exc}", rule="invalid-json", path=path) from exc
-
-
 def read_statement_request(
     statement_id: str | None = None,
 ) -> tuple[Any, dict[str, tuple[str, bytes]] | None]:
@@ -59,9 +39,9 @@ def read_statement_request(
     """
     if request.mimetype == "multipart/mixed":
         raw, parts = parse_multipart(request.headers.get("Content-Type", ""), request.get_data(cache=True))
-        body = _parse_json(raw, "multipart[0]")
+        body = parse_json_part(raw, "multipart[0]")
     else:
-        body, parts = read_json_body(), []
+        body, parts = json_body("statements", also="multipart/mixed", type_required=False), []
     if statement_id is not None and not isinstance(body, dict):
         return body, None  # the service refuses a PUT body that is not one statement
     if not parts and not has_attachments(body):

@@ -19,11 +19,13 @@ from lrs.hookspecs import CompetencyLink
 from lrs.learning.vocabulary import EXT_STANDARDS
 from lrs.plugins import call_each
 from lrs.store import evidence as store
+from lrs.xapi.datatypes import VOIDED_VERB
+from lrs.xapi.formats import language_text
 from lrs.xapi.ifi import agent_key
 from lrs.xapi.statement import context_activities
 
 if TYPE_CHECKING:
-    from lrs.service import LRS
+    from lrs.services.statements import LRS
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -130,7 +132,7 @@ def link_statements(
     names an item the frameworks in force are not looked up. ``frameworks_version``: see :func:`registry`."""
     claims = []
     for statement in statements:
-        if statement.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided":
+        if statement.get("verb", {}).get("id") == VOIDED_VERB:
             continue
         learner = agent_key(statement.get("actor") or {})
         if not learner:
@@ -186,14 +188,6 @@ def import_units(lrs: LRS, data: Any) -> tuple[Framework, bool]:
 
     return import_framework(lrs, units_package(data))
 
-
-def _text(language_map: Any) -> str:
-    if isinstance(language_map, dict) and language_map:
-        for tag in ("en-GB", "en", "en-US", "und"):
-            if isinstance(language_map.get(tag), str):
-                return language_map[tag]
-        return str(next(iter(language_map.values())))
-    return ""
 
 
 def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any]:
@@ -266,7 +260,7 @@ def _evidence_by_item(rows: list[tuple[str, dict[str, Any], str | None]]) -> dic
                 "statement_id": statement["id"],
                 "date": (statement.get("timestamp") or statement["stored"])[:10],
                 "mode": mode,
-                "title": _text(definition.get("name")) or statement["object"].get("id"),
+                "title": language_text(definition.get("name")) or statement["object"].get("id"),
                 "verb": statement["verb"]["id"],
                 "reflection_excerpt": reflection[:280] + ("…" if len(reflection) > 280 else ""),
             }

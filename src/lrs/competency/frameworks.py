@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrs.data import schemas_dir
+from lrs.schema_files import schemas_dir
 from lrs.xapi.errors import Problem, XAPIError
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class Framework:
 
 
 def _schemas_dir() -> Path:
-    """The schemas/ directory (lrs.data): the schema and the framework files live next to the other published
+    """The schemas/ directory (lrs.schema_files): the schema and the framework files live next to the other published
     schemas rather than hidden in the package."""
     return schemas_dir()
 
@@ -439,11 +439,23 @@ def load_builtin_frameworks(directory: Path | None = None) -> list[Framework]:
             raise XAPIError(message=f"{path.name}: {error.message}", status=error.status, rule=error.rule,
                             path=error.path, problems=error.problems) from error
     if directory is None:
-        from lrs.competency.mappings import dangling_mappings
-
         dangling = dangling_mappings(frameworks)
         if dangling:
             framework, association, missing = dangling[0]
             raise XAPIError(message=f"{framework.slug}: mapping {association.uri} names {missing}, which no shipped "
                             "framework has", status=400, rule=RULE, path="CFAssociations")
     return frameworks
+
+
+def dangling_mappings(frameworks: Iterable[Framework]) -> list[tuple[Framework, FrameworkAssociation, str]]:
+    """Mappings with an end that is neither a framework's document nor one of its items: (the framework that
+    holds the mapping, the mapping, the IRI that resolves to nothing)."""
+    frameworks = list(frameworks)
+    nodes = {f.uri for f in frameworks} | {item.uri for f in frameworks for item in f.items}
+    return [
+        (framework, association, end)
+        for framework in frameworks
+        for association in framework.associations
+        for end in (association.origin_uri, association.destination_uri)
+        if end not in nodes
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lrs.competency.frameworks import Framework, FrameworkAssociation, FrameworkItem
+from lrs.competency.frameworks import Framework, FrameworkItem
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,3 @@ def mapped_items(frameworks: Iterable[Framework], item_uri: str) -> list[MappedI
     """Which items in other frameworks ``item_uri`` maps to (both directions). Build a :class:`MappingIndex`
     once instead when asking about many items."""
     return MappingIndex(frameworks).mapped_items(item_uri)
-
-
-def dangling_mappings(frameworks: Iterable[Framework]) -> list[tuple[Framework, FrameworkAssociation, str]]:
-    """Mappings with an end that is neither a framework's document nor one of its items: (the framework that
-    holds the mapping, the mapping, the IRI that resolves to nothing)."""
-    frameworks = list(frameworks)
-    nodes = {f.uri for f in frameworks} | {item.uri for f in frameworks for item in f.items}
-    return [
-        (framework, association, end)
-        for framework in frameworks
-        for association in framework.associations
-        for end in (association.origin_uri, association.destination_uri)
-        if end not in nodes
-    ]

@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lrs.competency.frameworks import FRAMEWORKS_BASE, _error_path, _short, _sort_key
-from lrs.data import schemas_dir
+from lrs.schema_files import schemas_dir
 from lrs.xapi.errors import Problem, XAPIError
 
 if TYPE_CHECKING:

@@ -30,8 +30,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from lrs.data import schemas_dir
 from lrs.learning.vocabulary import ADL_VOIDED, EXT_LEARNING_MODE, Mode
+from lrs.schema_files import schemas_dir
 
 #: The profile and its modes file. They live in the repository's schemas/ directory, next to the other
 #: schemas, so that they are published with the profile rather than hidden in the package.

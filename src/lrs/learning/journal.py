@@ -30,7 +30,8 @@ from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import agent_key, key_from_identifier
 
 if TYPE_CHECKING:
-    from lrs.service import LRS, Principal
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
 
 #: Journal statements use only 1.0.3 structures, so every client can read them back.
 VERSION = "1.0.3"

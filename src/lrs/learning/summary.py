@@ -18,7 +18,7 @@ from lrs.store.learning import ModeTotals
 from lrs.xapi.errors import XAPIError
 
 if TYPE_CHECKING:
-    from lrs.service import LRS
+    from lrs.services.statements import LRS
 
 #: The modes every summary reports, in the model's order.
 MODES: tuple[str, ...] = tuple(m.value for m in Mode)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from lrs.xapi.datatypes import VOIDED_VERB
+
 #: Every IRI the project mints sits under this base (design.md, "Fixed points").
 BASE_IRI = "https://w3id.org/xapi/social-work-leadership"
 
@@ -136,7 +138,7 @@ JOURNAL_ACTIVITY_TYPES: dict[Mode, str] = {
 TEMPLATE_JOURNAL_ENTRY = f"{TEMPLATES}journal-entry"
 
 # --- established IRIs the code relies on (not ours; defined by ADL and the TinCan registry) ---------------------
-ADL_VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+ADL_VOIDED = VOIDED_VERB
 ADL_ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 ADL_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ADL_EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"

@@ -1,149 +1,20 @@
-"""The built-in review plugin: the review endpoints and the ``lrs review`` commands. (Decisions are derived from
-stored statements by the LRS itself, right after the commit, like evidence links: lrs.review.service.derive.)"""
+"""The built-in review plugin: derives assessor and IQA decisions from the statements just stored into the
+review index. (Its /api endpoints live in lrs.api.reviews and its commands in lrs.cli.review.)"""
 
 from __future__ import annotations
 
-import json
-import logging
-from typing import Any
-
-import click
+from typing import TYPE_CHECKING, Any
 
 from lrs.hookspecs import hookimpl
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from lrs.services.statements import LRS
 
 
-@hookimpl
-def lrs_register_routes(app: Any) -> None:
-    from lrs.api.reviews import reviews_api
+@hookimpl(trylast=True)
+def lrs_statements_stored(statements: list[dict[str, Any]], lrs: LRS) -> None:
+    """Index the decisions among the statements just stored. Called last, after the evidence links of the same
+    batch exist. A failure is logged and counted like any plugin's; `lrs review rebuild` repairs it."""
+    from lrs.review.service import derive
 
-    app.register_blueprint(reviews_api)
-
-
-@hookimpl
-def lrs_register_commands(cli: click.Group) -> None:
-    cli.add_command(review_group)
-
-
-# --- commands ------------------------------------------------------------------------------------------------
-
-
-def _lrs(click_ctx: click.Context) -> Any:
-    from lrs.cli import Context
-
-    return click_ctx.ensure_object(Context).lrs
-
-
-def _principal(lrs: Any, key: str | None) -> Any:
-    if key is None:
-        return lrs.operator_principal()
-    principal = lrs.principal_for(key)
-    if principal is None:
-        raise click.ClickException(f"no active credential {key!r}; see `lrs credentials list`")
-    return principal
-
-
-def _run(fn: Any) -> Any:
-    from lrs.xapi.errors import XAPIError
-
-    try:
-        return fn()
-    except XAPIError as exc:
-        raise click.ClickException(f"{exc.path or 'request'}: {exc.message} [{exc.rule}]") from exc
-
-
-@click.group("review")
-def review_group() -> None:
-    """Assessment: the review queue, decisions on evidence, a learner's progress per unit."""
-
-
-@review_group.command("queue")
-@click.option("--as", "as_key", metavar="KEY", help="The assessor's or IQA's credential key (default: all learners).")
-@click.option("--cohort", help="Only this cohort (grouping activity IRI).")
-@click.option("--framework", help="Only this framework (slug or URI); default: every qualification.")
-@click.option("--role", type=click.Choice(["assessor", "iqa"]), help="Without --as: whose queue (default assessor).")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
-@click.pass_context
-def queue_command(
-    click_ctx: click.Context, as_key: str | None, cohort: str | None, framework: str | None, role: str | None,
-    limit: int, as_json: bool,
-) -> None:
-    """What awaits a decision, oldest first."""
-    from lrs.review import service
-
-    lrs = _lrs(click_ctx)
-    found = _run(
-        lambda: service.queue(
-            lrs, _principal(lrs, as_key), cohort=cohort, framework=framework, role=role, limit=limit
-        )
-    )
-    if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
-        return
-    click.echo(f"{found['total']} awaiting {'an assessor' if found['role'] == 'assessor' else 'an IQA'}")
-    for item in found["items"]:
-        evidence = item["evidence"]
-        line = f"{item['waiting_since'][:10]}  {item['learner']}  {item['criterion']['code']:18} {evidence['title']}"
-        if "decision" in item:
-            line += f"  [{item['decision']['outcome']}: {item['decision']['id']}]"
-        click.echo(f"{line}  ({evidence['id']})")
-
-
-@review_group.command("decide")
-@click.option("--as", "as_key", required=True, metavar="KEY", help="The assessor's or IQA's credential key.")
-@click.option("--evidence", help="Assessor: the evidence statement id.")
-@click.option("--criterion", help="Assessor: the criterion's IRI, or its code with --framework.")
-@click.option("--framework", help="The framework of a criterion code (slug or URI).")
-@click.option("--decision", help="IQA: the assessor's decision statement id.")
-@click.option(
-    "--outcome", required=True, type=click.Choice(["accepted", "referred", "confirmed", "overturned"])
-)
-@click.option("--feedback", help="Feedback to the learner (required for referred and overturned).")
-@click.pass_context
-def decide_command(click_ctx: click.Context, as_key: str, **options: Any) -> None:
-    """Record a decision (an xAPI statement under the reviewer's credential)."""
-    from lrs.review import service
-
-    lrs = _lrs(click_ctx)
-    body = {k: val for k, val in options.items() if val is not None}
-    made = _run(lambda: service.decide(lrs, _principal(lrs, as_key), body))
-    click.echo(f"{made.outcome}: {made.statement_id} ({made.criterion})")
-
-
-@review_group.command("progress")
-@click.option("--agent", required=True, help="The learner: mailto:..., account:<homePage>|<name>, or Agent JSON.")
-@click.option("--framework", required=True, help="The qualification or framework (slug or URI).")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
-@click.pass_context
-def progress_command(click_ctx: click.Context, agent: str, framework: str, as_json: bool) -> None:
-    """A learner's progress per unit: criteria accepted, awaiting a decision, referred, without evidence."""
-    from lrs.api.learning import parse_agent
-    from lrs.review import service
-
-    lrs = _lrs(click_ctx)
-    found = _run(lambda: service.progress(lrs, parse_agent(agent), framework))
-    if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
-        return
-    click.echo(f"{found['framework']['title']}: {found['units_complete']}/{len(found['units'])} units complete")
-    for unit in found["units"]:
-        c = unit["counts"]
-        mark = "complete" if unit["complete"] else "in progress"
-        click.echo(
-            f"{unit['code']:12} {mark:11}  accepted {c['accepted']}, awaiting {c['awaiting-decision']}, "
-            f"referred {c['referred']}, without evidence {c['without-evidence']}  {unit['title']}"
-        )
-        for criterion in unit["criteria"]:
-            click.echo(f"    {criterion['code']:18} {criterion['status']}")
-
-
-@review_group.command("rebuild")
-@click.pass_context
-def rebuild_command(click_ctx: click.Context) -> None:
-    """Derive every decision again from the stored statements."""
-    from lrs.review import service
-
-    report = service.rebuild(_lrs(click_ctx))
-    click.echo(f"examined {report['statements']} statements, {report['decisions']} decisions")
+    derive(lrs, statements)

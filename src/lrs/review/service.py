@@ -13,19 +13,22 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lrs import access
 from lrs.competency.evidence import Registry, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
 from lrs.hookspecs import CriterionReview, ReviewDecision
 from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
+from lrs.services import access
 from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
+from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Conflict, NotFound, XAPIError
+from lrs.xapi.formats import language_text
 from lrs.xapi.ifi import agent_key
 
 if TYPE_CHECKING:
-    from lrs.service import LRS, Principal
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +235,7 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     voided = {
         (s.get("object") or {}).get("id", "").lower()
         for s in statements
-        if (s.get("verb") or {}).get("id") == "http://adlnet.gov/expapi/verbs/voided"
+        if (s.get("verb") or {}).get("id") == VOIDED_VERB
     }
     # A decision voided in its own batch is not counted either.
     parsed = [(s, p) for s in statements if (p := rules.parse(s)) is not None and p.statement_id not in voided]
@@ -403,7 +406,6 @@ def _units(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:
 
 
 def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any]:
-    from lrs.competency.evidence import _text
     from lrs.learning import vocabulary as v
 
     definition = (statement.get("object") or {}).get("definition") or {}
@@ -411,7 +413,7 @@ def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any
     return {
         "id": statement["id"],
         "date": (statement.get("timestamp") or statement.get("stored") or "")[:10],
-        "title": _text(definition.get("name")) or (statement.get("object") or {}).get("id"),
+        "title": language_text(definition.get("name")) or (statement.get("object") or {}).get("id"),
         "verb": (statement.get("verb") or {}).get("id"),
         "mode": mode,
         "evidence_type": extensions.get(v.EXT_EVIDENCE_TYPE),

@@ -1,6 +1,6 @@
 """The one place where a signed-in person becomes the Principal that the access module judges.
 
-Pages ask lrs.access the same questions /api and /xapi ask; they only need a Principal with the account's
+Pages ask lrs.services.access the same questions /api and /xapi ask; they only need a Principal with the account's
 role, agent and cohorts. An account has no API scopes: what it may do follows from its role alone.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrs.service import Principal
+from lrs.services.principal import Principal
 from lrs.xapi.ifi import agent_key
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from lrs import access
+from lrs.services import access
 from lrs.store import users as user_store
 from lrs.web import participant, sessions
 from lrs.web.passwords import hash_password, password_problem, verify_password

@@ -35,6 +35,9 @@ def parse_json(content: bytes | str) -> Any:  # noqa: ANN401 - any JSON value
 
 # --- IRIs (RFC 3987) -----------------------------------------------------------------------------------
 
+#: The verb of a voiding statement (xAPI 2.3.2): the one copy of this IRI in the code.
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*", re.ASCII)
 # ASCII characters an IRI may carry literally: unreserved, gen-delims, sub-delims and "%" (checked apart).
 # "[" and "]" are only legal around an IP literal host, so they are handled with the authority.

@@ -141,3 +141,20 @@ def format_statement(
     if fmt == "canonical":
         return to_canonical(statement, preferred_languages, canonical_definition)
     return statement
+
+
+#: The languages a report in English prefers, best first ("und": undetermined).
+PREFERRED_LANGUAGES = ("en-GB", "en", "en-US", "und")
+
+
+def language_text(language_map: Any) -> str:
+    """The English (or else the first) text of an xAPI language map; a plain string as it is; "" otherwise."""
+    if isinstance(language_map, str):
+        return language_map
+    if not isinstance(language_map, dict) or not language_map:
+        return ""
+    for tag in PREFERRED_LANGUAGES:
+        if isinstance(language_map.get(tag), str):
+            return language_map[tag]
+    first = next(iter(language_map.values()))
+    return first if isinstance(first, str) else ""

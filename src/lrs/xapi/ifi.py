@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
+
+from lrs.xapi.errors import XAPIError
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 
@@ -61,3 +64,25 @@ def key_from_identifier(identifier: str) -> str:
 
 def mbox_sha1sum(mbox: str) -> str:
     return hashlib.sha1(mbox.encode("utf-8")).hexdigest()
+
+
+def parse_agent(identifier: str) -> str:
+    """The agent key of what a person or a URL names: an identifier (``mailto:jo@la.example``,
+    ``account:<homePage>|<name>``, ...) or an xAPI Agent as JSON. A 400 (rule ``invalid-agent``) otherwise."""
+    identifier = identifier.strip()
+    if identifier.startswith("{"):
+        try:
+            parsed = json.loads(identifier)
+        except ValueError as exc:
+            raise XAPIError("the agent is not valid JSON", rule="invalid-agent", path="agent") from exc
+        key = agent_key(parsed) if isinstance(parsed, dict) else None
+        if not key:
+            raise XAPIError(
+                "the agent has no identifier (mbox, mbox_sha1sum, openid, account)",
+                rule="invalid-agent",
+                path="agent",
+            )
+        return key
+    if not identifier:
+        raise XAPIError("name an agent, e.g. mailto:jo@la.example", rule="invalid-agent", path="agent")
+    return key_from_identifier(identifier)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from lrs.xapi import datatypes
+from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Problem
 
 Problems = list[Problem]
@@ -26,7 +27,6 @@ Check = Callable[[Any, str, Problems], None]
 ObjectRule = Callable[[dict[str, Any], str, Problems], None]
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 INTERACTION_TYPES = (
     "true-false",
     "choice",

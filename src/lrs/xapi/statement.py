@@ -16,9 +16,9 @@ from typing import Any
 
 import isodate
 
+from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.ifi import agent_key
 
-VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 CONTEXT_ACTIVITY_KEYS = ("parent", "grouping", "category", "other")
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lrs.hookspecs import ExportRecord
-from lrs.learning import vocabulary as v
+from lrs.plugin_api import vocabulary as v
 from lrs_cpd_log.model import (
     DRAFT,
     QUESTIONS,

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lrs.hookspecs import ExportRecord, ReviewDecision
-from lrs.learning import vocabulary as v
+from lrs.plugin_api import language_text as text_of
+from lrs.plugin_api import vocabulary as v
 from lrs_ilm_portfolio.qualification import CriterionNode, Qualification, UnitNode
 
 ACCEPTED, AWAITING, REFERRED, WITHOUT = "accepted", "awaiting-decision", "referred", "without-evidence"
@@ -42,7 +43,6 @@ EVIDENCE_TYPE_LABELS = {
 }
 #: Decision statements are about evidence, never evidence themselves.
 DECISION_VERBS = {v.VERB_ACCEPTED, v.VERB_REFERRED, v.VERB_CONFIRMED, v.VERB_OVERTURNED, v.ADL_VOIDED}
-PREFERRED_LANGUAGES = ("en-GB", "en", "en-US", "und")
 #: Extensions for the media types evidence usually comes in; mimetypes covers the rest.
 EXTENSIONS = {
     "text/plain": ".txt",
@@ -59,18 +59,6 @@ _FOLD = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "ß": "ss", "
 #: A witness testimony kept as a text attachment is shown in the portfolio up to this many characters.
 TESTIMONY_LIMIT = 6000
 
-
-def text_of(language_map: Any) -> str:
-    """The English (or only) text of an xAPI language map."""
-    if isinstance(language_map, str):
-        return language_map
-    if not isinstance(language_map, dict) or not language_map:
-        return ""
-    for tag in PREFERRED_LANGUAGES:
-        if isinstance(language_map.get(tag), str):
-            return language_map[tag]
-    first = next(iter(language_map.values()))
-    return first if isinstance(first, str) else ""
 
 
 def ascii_fold(text: str) -> str:

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lrs.competency.frameworks import FRAMEWORKS_BASE
 from lrs.hookspecs import CFPackage, ExportOptionError, ExportRecord
+from lrs.plugin_api import FRAMEWORKS_BASE
 
 OPTION = "qualification"
 

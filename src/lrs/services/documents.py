@@ -1,6 +1,6 @@
 """Documents (State, Activity Profile, Agent Profile) and the Activities and Agents resources.
 
-Like lrs.service, it knows the xAPI rules (lrs.xapi.documents, lrs.xapi.resources) and the store, and nothing
+Like lrs.services.statements, it knows the xAPI rules (lrs.xapi.documents, lrs.xapi.resources) and the store, and nothing
 about HTTP. Every write is one transaction that locks the document, decides on it as it is at that moment and
 changes it only where its ETag is still the one it read; the function given to ``Database.write`` can be run
 again from the start, as the runner requires.

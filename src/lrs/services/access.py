@@ -12,6 +12,13 @@ Roles live on credentials (``lrs credentials create --role``):
 
 A learner belongs to a cohort when they are the actor (or object) of a statement that names the cohort
 activity, as object or in context. No HTTP here; the store answers the cohort question.
+
+The 70/20/10 summaries and the journal (``check_read_summary``, ``check_read_cohort``, ``check_write_journal``)
+ask the cohort question by the ``activity`` a request names instead: an assessor or IQA reads a learner's
+summary within one of its cohorts (``activity=``), and writes no journal entries; an xAPI client credential
+writes journal entries when it may write statements.
+
+This module answers every access question of the /api endpoints, the CLI and the pages.
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from lrs.xapi import scopes as xscopes
 from lrs.xapi.errors import Forbidden
 
 if TYPE_CHECKING:
-    from lrs.service import LRS, Principal
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
 
 PARTICIPANT, ASSESSOR, IQA, ADMIN = "participant", "assessor", "iqa", "admin"
 REVIEWERS = (ASSESSOR, IQA)
@@ -95,3 +103,60 @@ def check_queue(principal: Principal) -> None:
     if principal.role in REVIEWERS or is_admin(principal):
         return
     raise Forbidden("the review queue is for assessors, IQAs and admins", rule="review-role")
+
+
+def _own_agent(principal: Principal) -> str:
+    if not principal.agent_key:
+        raise Forbidden("this participant credential is not bound to an agent", rule="participant-unbound")
+    return principal.agent_key
+
+
+def check_read_summary(principal: Principal, learner: str, activity: str | None) -> None:
+    """Raise 403 unless ``principal`` may read the 70/20/10 summary of ``learner`` (within ``activity``)."""
+    if principal.role == PARTICIPANT:
+        if learner != _own_agent(principal):
+            raise Forbidden("a participant may only see its own summary", rule="participant-own-data", path="agent")
+        return
+    if principal.role in REVIEWERS:
+        if activity is None or activity not in principal.cohorts:
+            raise Forbidden(
+                f"an {principal.role} sees learners only within its cohorts: add activity= one of them",
+                rule="cohort-scope",
+                path="activity",
+            )
+        return
+    if is_admin(principal) or xscopes.can_read_statements(set(principal.scopes)) == (True, False):
+        return
+    raise Forbidden("this credential may not read learners' summaries", rule="scope")
+
+
+def check_read_cohort(principal: Principal, activity: str) -> None:
+    """Raise 403 unless ``principal`` may read the summary of the cohort or programme ``activity``."""
+    if principal.role == PARTICIPANT:
+        raise Forbidden("a participant may not see a cohort's summary", rule="participant-own-data", path="activity")
+    if principal.role in REVIEWERS:
+        if activity not in principal.cohorts:
+            raise Forbidden(f"this {principal.role} does not review that cohort", rule="cohort-scope", path="activity")
+        return
+    if is_admin(principal) or xscopes.can_read_statements(set(principal.scopes)) == (True, False):
+        return
+    raise Forbidden("this credential may not read cohort summaries", rule="scope")
+
+
+def check_write_journal(principal: Principal, learner: str, path: str) -> None:
+    """Raise 403 unless ``principal`` may record a journal entry for ``learner`` (``path``: the entry's agent
+    field, for the answer)."""
+    if principal.role == PARTICIPANT:
+        if learner != _own_agent(principal):
+            raise Forbidden("a participant may only write its own journal", rule="participant-own-data", path=path)
+        return
+    if principal.role in REVIEWERS:
+        raise Forbidden(f"an {principal.role} may not write journal entries", rule="scope")
+    if is_admin(principal) or principal.allows(xscopes.STATEMENTS_WRITE, read=False):
+        return
+    raise Forbidden("this credential may not write statements", rule="scope")
+
+
+def journal_default_agent(principal: Principal) -> str | None:
+    """The learner a journal entry without an agent is for: a participant's own agent, else nobody."""
+    return principal.agent_key if principal.role == PARTICIPANT else None

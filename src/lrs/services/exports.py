@@ -19,7 +19,7 @@ from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.ifi import agent_key as key_of
 
 if TYPE_CHECKING:
-    from lrs.service import LRS
+    from lrs.services.statements import LRS
 
 log = logging.getLogger(__name__)
 

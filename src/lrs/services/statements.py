@@ -10,7 +10,6 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ import pluggy
 
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
+from lrs.services.principal import Principal
 from lrs.store import credentials as credential_store
 from lrs.store import learning as learning_store
 from lrs.store import statements as statement_store
@@ -31,37 +31,6 @@ from lrs.xapi.statement import PreparedStatement, prepare
 from lrs.xapi.validate import validate_batch
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a verified credential."""
-
-    key: str
-    name: str
-    scopes: frozenset[str]
-    authority: dict[str, Any]
-    authority_key: str
-    role: str | None = None
-    agent_key: str | None = None
-    cohorts: tuple[str, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def from_credential(cls, row: dict[str, Any]) -> Principal:
-        """The principal of an active credential row (lrs.store.credentials)."""
-        return cls(
-            key=row["key"],
-            name=row["name"],
-            scopes=frozenset(row["scopes"]),
-            authority=row["authority"],
-            authority_key=agent_key(row["authority"]) or "",
-            role=row["role"],
-            agent_key=row["agent_key"],
-            cohorts=tuple(row["cohorts"] or ()),
-        )
-
-    def allows(self, scope: str, *, read: bool) -> bool:
-        return xscopes.allows(set(self.scopes), scope, read=read)
 
 
 class LRS:
@@ -122,26 +91,16 @@ class LRS:
             self.db, batch, can_define=can_define, attachments=attachments
         )
         stored_payloads = [p.payload for p in prepared]
-        self._notify_stored(stored_payloads)
-        self._link_evidence(stored_payloads, frameworks_version)
+        # Plugins, the built-in evidence linking and review derivation among them, each on its own: a failure
+        # is logged and counted (`lrs evidence rebuild` / `lrs review rebuild` repair the derived tables).
+        call_each(
+            self.pm,
+            "lrs_statements_stored",
+            statements=stored_payloads,
+            lrs=self,
+            frameworks_version=frameworks_version,
+        )
         return ids
-
-    def _link_evidence(self, statements: list[dict[str, Any]], frameworks_version: tuple[int, str]) -> None:
-        """Derive evidence links and assessment decisions after the commit. A failure is logged, and
-        `lrs evidence rebuild` / `lrs review rebuild` repair it: the statements themselves are safe."""
-        from lrs.competency.evidence import link_statements
-        from lrs.review.service import derive
-
-        try:
-            link_statements(self, statements, replace=False, frameworks_version=frameworks_version)
-        except Exception:
-            log.exception("evidence linking failed; run `lrs evidence rebuild`")
-            hook_failures["evidence-links"] += 1
-        try:
-            derive(self, statements)
-        except Exception:
-            log.exception("deriving review decisions failed; run `lrs review rebuild`")
-            hook_failures["review-decisions"] += 1
 
     def _prepare(
         self, statement: dict[str, Any], stored: datetime, principal: Principal, version: str
@@ -188,14 +147,6 @@ class LRS:
                     )
         if problems:
             raise StatementInvalid(problems)
-
-    def _notify_stored(self, statements: list[dict[str, Any]]) -> None:
-        for impl in self.pm.hook.lrs_statements_stored.get_hookimpls():
-            try:
-                impl.function(statements=statements)
-            except Exception:
-                log.exception("plugin %s failed in lrs_statements_stored", impl.plugin_name)
-                hook_failures[impl.plugin_name] += 1
 
     def put_statement(
         self,

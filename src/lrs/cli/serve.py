@@ -1,0 +1,150 @@
+"""``lrs serve``: migrate, make sure a credential exists, and serve with granian."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from lrs.cli.context import Context, pass_ctx, safe_url
+from lrs.config import Settings
+
+FIRST_CREDENTIAL_FILE = Path("var") / "first-credential.json"
+
+
+def prepare_to_serve(ctx: Context, *, migrate: bool) -> dict[str, str] | None:
+    """Migrate, make sure the bootstrap (or a first) credential exists; return a credential to show."""
+    from lrs.store.credentials import count_active, create_credential, ensure_credential
+    from lrs.store.migrate import upgrade
+
+    lrs = ctx.lrs
+    settings = ctx.settings
+    if migrate:
+        upgrade(lrs.db.engine)
+    if settings.bootstrap_key and settings.bootstrap_secret:
+        lrs.db.write(
+            lambda conn: ensure_credential(
+                conn,
+                key=settings.bootstrap_key,
+                secret=settings.bootstrap_secret,
+                name="bootstrap",
+                scopes=["all"],
+                authority_home_page=settings.authority_home_page,
+            )
+        )
+        return {"key": settings.bootstrap_key, "secret": settings.bootstrap_secret}
+    with lrs.db.read() as conn:
+        active = count_active(conn)
+    if active == 0:
+        key, secret = lrs.db.write(
+            lambda conn: create_credential(
+                conn, name="first admin", scopes=["all"], role="admin", authority_home_page=settings.authority_home_page
+            )
+        )
+        FIRST_CREDENTIAL_FILE.parent.mkdir(parents=True, exist_ok=True)
+        FIRST_CREDENTIAL_FILE.write_text(json.dumps({"key": key, "secret": secret}))
+        FIRST_CREDENTIAL_FILE.chmod(0o600)
+        return {"key": key, "secret": secret}
+    if FIRST_CREDENTIAL_FILE.exists():
+        return json.loads(FIRST_CREDENTIAL_FILE.read_text())
+    return None
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Default: LRS_HOST or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Default: LRS_PORT or 8080.")
+@click.option(
+    "--workers", type=int, default=None,
+    help="Worker processes. Default: LRS_WORKERS, else CPUs + 1 (at most 8) on SQLite and 2 on PostgreSQL.",
+)
+@click.option(
+    "--threads", type=int, default=None,
+    help="Threads per worker. Default: LRS_THREADS, else 1 on SQLite and 4 on PostgreSQL.",
+)
+@click.option("--migrate/--no-migrate", default=True, show_default=True, help="Upgrade the schema first.")
+@pass_ctx
+def serve(
+    ctx: Context, host: str | None, port: int | None, workers: int | None, threads: int | None, migrate: bool
+) -> None:
+    """Serve the LRS with granian (a production HTTP server, WSGI interface)."""
+    settings = ctx.settings
+    host = host or settings.host
+    port = port or settings.port
+    credential = prepare_to_serve(ctx, migrate=migrate)
+    click.echo(f"LRS endpoint: http://{host}:{port}/xapi/  (database: {safe_url(settings)})")
+    if credential:
+        click.echo(f"credential:   key {credential['key']}  secret {credential['secret']}")
+        click.echo(
+            f"try it:       curl -u {credential['key']}:{credential['secret']} "
+            f"-H 'X-Experience-API-Version: 1.0.3' http://{host}:{port}/xapi/statements"
+        )
+    else:
+        click.echo("credential:   create one with `lrs credentials create`")
+    click.echo(f"sign in:      http://{host}:{port}/sign-in  (first admin: lrs users create EMAIL --name NAME --role admin)")
+    workers = workers or settings.workers
+    threads = threads or settings.threads
+    click.echo(f"serving:      {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)}")
+    sys.stdout.flush()
+    ctx.lrs.db.dispose()  # workers fork after this; each opens its own connections
+    run_server(settings, host, port, workers, threads)
+
+
+def run_server(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the app with granian: its HTTP/1.1 and HTTP/2 handling is Rust, so a request costs the worker only
+    the app's own Python (gunicorn's Python HTTP parsing and event loop cost a single POST 0.75 ms of CPU,
+    docs/performance.md). Workers are forked processes, each with ``threads`` threads running the app; idle
+    keep-alive connections wait in the server, not in a thread (a slow upload does hold one: the app reads it).
+    """
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    from lrs.app import create_app
+
+    access_log = os.environ.get("LRS_ACCESS_LOG") or None
+    server = Server(
+        "lrs.app:create_app",  # the process title; the app itself comes from the loader below
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        websockets=False,
+        log_access=access_log is not None,
+        log_dictconfig=_granian_logging(access_log),
+        respawn_failed_workers=True,  # a worker that dies is replaced, as gunicorn's arbiter did
+        workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
+    )
+    # Workers are forked: each builds its own app (and so its own database connections) from these settings.
+    server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)
+
+
+class _DeliberateWorkerCount(logging.Filter):
+    """Drops granian's advice to run no more workers than CPUs: on SQLite ``lrs serve`` runs one more on
+    purpose (lrs.config.default_server_shape), and a new user should not read that as a misconfiguration."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Configured number of workers appears to be higher")
+
+
+def _granian_logging(access_log: str | None) -> dict:
+    """granian's logging: its messages on standard output, and the access log (if any) at ``access_log``
+    (``-``: standard output)."""
+    access = (
+        {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+        if access_log in (None, "-")
+        else {"formatter": "access", "class": "logging.FileHandler", "filename": access_log}
+    )
+    return {
+        "filters": {"deliberate_worker_count": {"()": _DeliberateWorkerCount}},
+        "handlers": {
+            "console": {
+                "formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                "filters": ["deliberate_worker_count"],
+            },
+            "access": access,
+        },
+    }

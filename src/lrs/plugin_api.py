@@ -1,0 +1,14 @@
+"""The public plugin module: with lrs.hookspecs, the whole of ``lrs`` a plugin under plugins/ may import.
+
+Anything else of ``lrs`` may move between releases; what is named here stays (or is deprecated first).
+An import-graph test (tests/test_architecture.py) keeps plugins/ to these two modules.
+"""
+
+from __future__ import annotations
+
+from lrs.competency.frameworks import FRAMEWORKS_BASE
+from lrs.learning import vocabulary
+from lrs.xapi.datatypes import VOIDED_VERB
+from lrs.xapi.formats import PREFERRED_LANGUAGES, language_text
+
+__all__ = ["FRAMEWORKS_BASE", "PREFERRED_LANGUAGES", "VOIDED_VERB", "language_text", "vocabulary"]
