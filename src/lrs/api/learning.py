@@ -15,7 +15,6 @@ docs/api.md ("Learning API") documents the requests and the JSON.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -129,7 +128,7 @@ def parse_agent(identifier: str) -> str:
     identifier = identifier.strip()
     if identifier.startswith("{"):
         try:
-            parsed = json.loads(identifier)
+            parsed = parse_json(identifier)
         except ValueError as exc:
             raise XAPIError("the agent is not valid JSON", rule="invalid-agent", path="agent") from exc
         key = agent_key(parsed) if isinstance(parsed, dict) else None

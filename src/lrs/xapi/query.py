@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.formats import FORMATS
 from lrs.xapi.ifi import IFI_PROPERTIES, agent_key
@@ -64,7 +65,7 @@ def parse_time(param: str, value: str) -> datetime:
 def parse_agent_param(param: str, value: str) -> str:
     """An agent given as JSON in a query string, reduced to its IFI key."""
     try:
-        agent = json.loads(value)
+        agent = parse_json(value)
     except (ValueError, TypeError) as exc:
         raise _bad(param, f"{param} must be an Agent or Group as JSON", rule="agent-json") from exc
     if not isinstance(agent, dict):
