@@ -20,6 +20,7 @@ from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
 from lrs.store import credentials as credential_store
 from lrs.store import learning as learning_store
+from lrs.store import server_secrets
 from lrs.store import statements as statement_store
 from lrs.store.db import Database
 from lrs.store.statements import StatementPage
@@ -95,6 +96,13 @@ class LRS:
     def forget_credential(self, key: str) -> None:
         with self._cache_lock:
             self._credential_cache.pop(key, None)
+
+    def cursor_key(self) -> bytes:
+        """The key that signs ``more`` cursors: kept in the database, so every worker and restart shares it."""
+        key = self.__dict__.get("_cursor_key")
+        if key is None:
+            key = self.__dict__["_cursor_key"] = server_secrets.secret(self.db, "more-cursor")
+        return key
 
     # --- statements in -----------------------------------------------------------------------------
 
