@@ -107,9 +107,14 @@ def credentials_create(
     as_json: bool,
 ) -> None:
     """Create a credential and print its key and secret (the secret is shown only now)."""
-    from lrs.store.credentials import create_credential
+    from lrs.store.credentials import WeakSecret, check_secret_strength, create_credential
     from lrs.xapi.ifi import key_from_identifier
 
+    if secret is not None:
+        try:
+            check_secret_strength(secret)
+        except WeakSecret as exc:
+            raise click.BadParameter(f"{exc}; leave --secret out for a random one", param_hint="--secret") from None
     key, secret = ctx.lrs.db.write(
         lambda conn: create_credential(
             conn,
@@ -234,6 +239,12 @@ def prepare_to_serve(ctx: Context, *, migrate: bool) -> dict[str, str] | None:
     if migrate:
         upgrade(lrs.db.engine)
     if settings.bootstrap_key and settings.bootstrap_secret:
+        from lrs.store.credentials import WeakSecret, check_secret_strength
+
+        try:
+            check_secret_strength(settings.bootstrap_secret)
+        except WeakSecret as exc:
+            raise SystemExit(f"LRS_BOOTSTRAP_SECRET is too weak: {exc}") from None
         lrs.db.write(
             lambda conn: ensure_credential(
                 conn,

@@ -63,8 +63,9 @@ class Settings:
     plugins: list[str] = field(default_factory=list)
     #: An operator's classification rules file (JSON), overriding the profile's defaults.
     classification_rules: str | None = None
-    #: Seconds a verified credential stays cached in a worker (revocation takes at most this long).
-    credential_cache_seconds: int = 30
+    #: No longer used: credentials are checked against the database on every request, so a revocation holds at
+    #: once (docs/operations.md, "Security"). Still read so an old configuration loads.
+    credential_cache_seconds: int = 0
     #: PRAGMA synchronous for SQLite: NORMAL survives a process crash in WAL mode; FULL also an OS crash.
     sqlite_synchronous: str = "NORMAL"
     #: The homePage used in the authority of credentials (an IRI naming this LRS).
