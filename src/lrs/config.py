@@ -72,6 +72,10 @@ class Settings:
     authority_home_page: str = "https://lrs.local/"
     #: Allowed CORS origins, comma separated; "*" allows any (credentials still required).
     cors_origins: str = "*"
+    #: Seconds a client has to send its request head once it starts (slow senders are cut off); lrs.api.serving.
+    header_timeout: int = 10
+    #: Connections each `lrs serve` worker holds at once (idle ones included); lrs.api.serving.
+    max_connections: int = 4096
     #: The xAPI version named in answers to requests that declared none (e.g. the 400 for a missing header).
     xapi_default_version: str = "2.0.0"
 
@@ -98,6 +102,8 @@ class Settings:
             sqlite_synchronous=(env.get("LRS_SQLITE_SYNCHRONOUS") or base.sqlite_synchronous).upper(),
             authority_home_page=env.get("LRS_AUTHORITY_HOME_PAGE") or base.authority_home_page,
             cors_origins=env.get("LRS_CORS_ORIGINS") or base.cors_origins,
+            header_timeout=min(max(_int(env, "LRS_HEADER_TIMEOUT", base.header_timeout), 1), 60),
+            max_connections=max(_int(env, "LRS_MAX_CONNECTIONS", base.max_connections), 1),
             xapi_default_version=_xapi_version(env.get("LRS_XAPI_DEFAULT_VERSION") or base.xapi_default_version),
         )
 
