@@ -57,7 +57,6 @@ def _check_depth(value: Any) -> None:  # noqa: ANN401
             raise TooDeep()
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return
 
 
 def _check_strings(value: Any) -> None:  # noqa: ANN401
