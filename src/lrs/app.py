@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     # Both before the blueprint: a preflight is answered, an alternate-syntax request rewritten, first.
     install_cors(app, settings.cors_origins)
     install_alternate_syntax(app)
+    from lrs.api.limits import refuse_nul_characters
+
+    app.before_request(refuse_nul_characters)
     app.register_blueprint(xapi)
     from lrs.api.api_blueprint import api
 
@@ -37,4 +40,8 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
 
     register_web(app)
     lrs.pm.hook.lrs_register_routes(app=app)
+    from lrs.api.limits import BodyLimitMiddleware
+
+    # Outermost: a chunked body is measured before anything (the alternate syntax included) reads it.
+    app.wsgi_app = BodyLimitMiddleware(app.wsgi_app, settings.max_payload)  # type: ignore[method-assign]
     return app

@@ -63,14 +63,19 @@ class Settings:
     plugins: list[str] = field(default_factory=list)
     #: An operator's classification rules file (JSON), overriding the profile's defaults.
     classification_rules: str | None = None
-    #: Seconds a verified credential stays cached in a worker (revocation takes at most this long).
-    credential_cache_seconds: int = 30
+    #: No longer used: credentials are checked against the database on every request, so a revocation holds at
+    #: once (docs/operations.md, "Security"). Still read so an old configuration loads.
+    credential_cache_seconds: int = 0
     #: PRAGMA synchronous for SQLite: NORMAL survives a process crash in WAL mode; FULL also an OS crash.
     sqlite_synchronous: str = "NORMAL"
     #: The homePage used in the authority of credentials (an IRI naming this LRS).
     authority_home_page: str = "https://lrs.local/"
     #: Allowed CORS origins, comma separated; "*" allows any (credentials still required).
     cors_origins: str = "*"
+    #: Seconds a client has to send its request head once it starts (slow senders are cut off); lrs.api.serving.
+    header_timeout: int = 10
+    #: Connections each `lrs serve` worker holds at once (idle ones included); lrs.api.serving.
+    max_connections: int = 4096
     #: The xAPI version named in answers to requests that declared none (e.g. the 400 for a missing header).
     xapi_default_version: str = "2.0.0"
     #: Minutes without a page view after which a web session ends.
@@ -101,6 +106,8 @@ class Settings:
             sqlite_synchronous=(env.get("LRS_SQLITE_SYNCHRONOUS") or base.sqlite_synchronous).upper(),
             authority_home_page=env.get("LRS_AUTHORITY_HOME_PAGE") or base.authority_home_page,
             cors_origins=env.get("LRS_CORS_ORIGINS") or base.cors_origins,
+            header_timeout=min(max(_int(env, "LRS_HEADER_TIMEOUT", base.header_timeout), 1), 60),
+            max_connections=max(_int(env, "LRS_MAX_CONNECTIONS", base.max_connections), 1),
             xapi_default_version=_xapi_version(env.get("LRS_XAPI_DEFAULT_VERSION") or base.xapi_default_version),
             session_idle_minutes=_int(env, "LRS_SESSION_IDLE_MINUTES", base.session_idle_minutes),
             public_url=(env.get("LRS_PUBLIC_URL") or "").rstrip("/") or None,

@@ -7,6 +7,7 @@ import binascii
 
 from flask import current_app, g, request
 
+from lrs.api.throttle import AuthThrottle
 from lrs.services.principal import Principal
 from lrs.services.statements import LRS
 from lrs.xapi.errors import XAPIError
@@ -14,6 +15,11 @@ from lrs.xapi.errors import XAPIError
 
 def lrs() -> LRS:
     return current_app.extensions["lrs"]
+
+
+def auth_throttle() -> AuthThrottle:
+    """This worker's counters of failed authentications (lrs.api.throttle), one per app."""
+    return current_app.extensions.setdefault("lrs.auth_throttle", AuthThrottle())
 
 
 def unauthorized(message: str) -> XAPIError:
@@ -33,8 +39,11 @@ def authenticate_request() -> Principal:
     key, sep, secret = decoded.partition(":")
     if not sep:
         raise unauthorized("the Basic credentials must be key:secret")
+    throttle = auth_throttle()
+    throttle.check(request.remote_addr, key)
     principal = lrs().authenticate(key, secret)
     if principal is None:
+        throttle.failed(request.remote_addr, key)
         raise unauthorized("unknown or revoked credentials")
     g.principal = principal
     return principal

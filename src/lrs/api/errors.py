@@ -40,6 +40,8 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = exc.status
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Basic realm="LRS"'
+        if getattr(exc, "retry_after", None):  # lrs.api.throttle.Throttled
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(HTTPException)

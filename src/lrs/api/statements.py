@@ -142,14 +142,14 @@ def get_statements():  # noqa: ANN201
         if len(args) > 1:
             extra = sorted(set(args) - {"more"})[0]
             raise XAPIError(f"{extra} cannot be combined with more", rule="query-parameter", path=extra)
-        q = StatementQuery.from_cursor(args["more"])
+        q = StatementQuery.from_cursor(args["more"], lrs().cursor_key(), max_page_size=settings.max_page_size)
     else:
         q = parse_statement_query(args, page_size=settings.page_size, max_page_size=settings.max_page_size)
     # The common case, exact statements without attachments, passes the stored JSON through untouched: no
     # decode and re-encode of every statement (most of the time a page took before).
     raw = q.format == "exact" and not q.attachments
     page = lrs().query_page(q, principal, raw=raw)
-    more = f"{request.script_root}/xapi/statements?more={q.cursor(page.more_after)}" if page.more_after else ""
+    more = f"{request.script_root}/xapi/statements?more={q.cursor(page.more_after, lrs().cursor_key())}" if page.more_after else ""
     if raw:
         response = Response(_statement_result_json(page.statements, more), mimetype="application/json")
     else:

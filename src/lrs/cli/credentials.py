@@ -51,9 +51,14 @@ def credentials_create(
     as_json: bool,
 ) -> None:
     """Create a credential and print its key and secret (the secret is shown only now)."""
-    from lrs.store.credentials import create_credential
+    from lrs.store.credentials import WeakSecret, check_secret_strength, create_credential
     from lrs.xapi.ifi import key_from_identifier
 
+    if secret is not None:
+        try:
+            check_secret_strength(secret)
+        except WeakSecret as exc:
+            raise click.BadParameter(f"{exc}; leave --secret out for a random one", param_hint="--secret") from None
     key, secret = ctx.lrs.db.write(
         lambda conn: create_credential(
             conn,

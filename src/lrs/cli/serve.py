@@ -26,6 +26,12 @@ def prepare_to_serve(ctx: Context, *, migrate: bool) -> dict[str, str] | None:
     if migrate:
         upgrade(lrs.db.engine)
     if settings.bootstrap_key and settings.bootstrap_secret:
+        from lrs.store.credentials import WeakSecret, check_secret_strength
+
+        try:
+            check_secret_strength(settings.bootstrap_secret)
+        except WeakSecret as exc:
+            raise SystemExit(f"LRS_BOOTSTRAP_SECRET is too weak: {exc}") from None
         lrs.db.write(
             lambda conn: ensure_credential(
                 conn,
@@ -74,6 +80,12 @@ def serve(
     settings = ctx.settings
     host = host or settings.host
     port = port or settings.port
+    from lrs.api.serving import PortInUse, check_port_free
+
+    try:
+        check_port_free(host, port)
+    except PortInUse as exc:
+        raise click.ClickException(str(exc)) from None
     credential = prepare_to_serve(ctx, migrate=migrate)
     click.echo(f"LRS endpoint: http://{host}:{port}/xapi/  (database: {safe_url(settings)})")
     if credential:
@@ -102,6 +114,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     from granian.constants import Interfaces
     from granian.server import Server
 
+    from lrs.api.serving import connection_limits
     from lrs.app import create_app
 
     access_log = os.environ.get("LRS_ACCESS_LOG") or None
@@ -117,6 +130,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         log_dictconfig=_granian_logging(access_log),
         respawn_failed_workers=True,  # a worker that dies is replaced, as gunicorn's arbiter did
         workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
+        **connection_limits(settings, workers),
     )
     # Workers are forked: each builds its own app (and so its own database connections) from these settings.
     server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)

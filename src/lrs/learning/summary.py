@@ -51,6 +51,12 @@ class SummaryQuery:
         return datetime.combine(self.date_to + timedelta(days=1), time.min, UTC) if self.date_to else None
 
 
+#: The range a summary accepts: wide enough for any programme, narrow enough that the day after the end exists
+#: and a weekly breakdown stays a page long.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
 def _bad(path: str, message: str) -> XAPIError:
     return XAPIError(message, rule="invalid-summary-parameter", path=path)
 
@@ -86,9 +92,13 @@ def parse_date(raw: str | None, path: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        parsed = date.fromisoformat(raw)
     except ValueError as exc:
         raise _bad(path, f"{raw!r} is not a date (YYYY-MM-DD)") from exc
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        # The end of a range is the next day's midnight, and periods are counted between the two dates.
+        raise _bad(path, f"dates run from {EARLIEST_DATE} to {LATEST_DATE}")
+    return parsed
 
 
 def parse_query(

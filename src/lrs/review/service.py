@@ -128,7 +128,7 @@ def decide(lrs: LRS, principal: Principal, body: Any) -> ReviewDecision:
             f"{unknown[0]!r} is not a decision field ({', '.join(sorted(known))})", rule="unknown-field", path=unknown[0]
         )
     outcome = body.get("outcome")
-    if outcome not in rules.ROLE_OF_OUTCOME:
+    if not isinstance(outcome, str) or outcome not in rules.ROLE_OF_OUTCOME:
         raise XAPIError(
             "outcome is one of accepted, referred (assessor), confirmed, overturned (IQA)",
             rule="required" if outcome is None else "invalid-review",

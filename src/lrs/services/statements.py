@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_
 from lrs.services.principal import Principal
 from lrs.store import credentials as credential_store
 from lrs.store import learning as learning_store
+from lrs.store import server_secrets
 from lrs.store import statements as statement_store
 from lrs.store.db import Database
 from lrs.store.statements import StatementPage
@@ -40,30 +39,27 @@ class LRS:
         self.settings = settings
         self.db = db or Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         self.pm = pm or make_plugin_manager(settings.plugins)
-        self._credential_cache: dict[str, tuple[float, str, Principal]] = {}
-        self._cache_lock = threading.Lock()
 
     # --- credentials -------------------------------------------------------------------------------
 
     def authenticate(self, key: str, secret: str) -> Principal | None:
-        """The principal for a key and secret, or None. A verified credential is cached for a short while."""
-        now = time.monotonic()
-        cached = self._credential_cache.get(key)
-        if cached and cached[0] > now:
-            _, secret_hash, principal = cached
-            return principal if credential_store.secret_matches(secret, secret_hash) else None
+        """The principal for a key and secret, or None. Read from the database on every request, so a revoked
+        or changed credential is refused at once in every worker: the indexed look-up and the salted hash cost
+        tens of microseconds (docs/operations.md, "Security"), less than a cache would save."""
         with self.db.read() as conn:
             row = credential_store.find_credential(conn, key)
         if row is None or row["revoked"] is not None:
             return None
-        principal = Principal.from_credential(row)
-        with self._cache_lock:
-            self._credential_cache[key] = (now + self.settings.credential_cache_seconds, row["secret_hash"], principal)
-        return principal if credential_store.secret_matches(secret, row["secret_hash"]) else None
+        if not credential_store.secret_matches(secret, row["secret_hash"], row["secret_salt"]):
+            return None
+        return Principal.from_credential(row)
 
-    def forget_credential(self, key: str) -> None:
-        with self._cache_lock:
-            self._credential_cache.pop(key, None)
+    def cursor_key(self) -> bytes:
+        """The key that signs ``more`` cursors: kept in the database, so every worker and restart shares it."""
+        key = self.__dict__.get("_cursor_key")
+        if key is None:
+            key = self.__dict__["_cursor_key"] = server_secrets.secret(self.db, "more-cursor")
+        return key
 
     # --- statements in -----------------------------------------------------------------------------
 

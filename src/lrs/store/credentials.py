@@ -1,5 +1,7 @@
-"""Credentials in the database. Secrets are random and long, so a SHA-256 of them is enough: a lookup by
-key and one hash cost microseconds, where a password KDF would cost tens of milliseconds per request."""
+"""Credentials in the database. Secrets are random and long (or, when an operator chooses one, checked by
+:func:`check_secret_strength`), so a salted SHA-256 of them is enough: a lookup by key and one hash cost
+microseconds, where a password KDF would cost tens of milliseconds per request. The salt (per credential)
+keeps two equal secrets from sharing a hash; rows from before migration 0008 have none and still verify."""
 
 from __future__ import annotations
 
@@ -16,12 +18,35 @@ from lrs.store.models import Credential
 C = Credential.__table__
 
 
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+#: An operator-chosen secret is at least this long and uses at least MIN_DISTINCT different characters.
+MIN_SECRET_LENGTH = 16
+MIN_DISTINCT = 8
 
 
-def secret_matches(secret: str, secret_hash: str) -> bool:
-    return hmac.compare_digest(hash_secret(secret), secret_hash)
+class WeakSecret(ValueError):
+    """An operator-chosen secret too short or too repetitive to stand against guessing."""
+
+
+def check_secret_strength(secret: str) -> None:
+    """Raise WeakSecret for a secret someone could guess: shorter than MIN_SECRET_LENGTH characters or made of
+    fewer than MIN_DISTINCT different ones ("aaaaaaaaaaaaaaaa", "1212121212121212")."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise WeakSecret(f"a secret must be at least {MIN_SECRET_LENGTH} characters long (this one has {len(secret)})")
+    if len(set(secret)) < MIN_DISTINCT:
+        raise WeakSecret(f"a secret must use at least {MIN_DISTINCT} different characters")
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def hash_secret(secret: str, salt: str | None = None) -> str:
+    """SHA-256 of the salt and the secret; without a salt, of the secret alone (credentials before 0008)."""
+    return hashlib.sha256(((salt or "") + secret).encode("utf-8")).hexdigest()
+
+
+def secret_matches(secret: str, secret_hash: str, salt: str | None = None) -> bool:
+    return hmac.compare_digest(hash_secret(secret, salt), secret_hash)
 
 
 def new_key() -> str:
@@ -44,14 +69,20 @@ def create_credential(
     agent_key: str | None = None,
     cohorts: list[str] | None = None,
 ) -> tuple[str, str]:
-    """Create a credential and return (key, secret). The secret is shown once; only its hash is kept."""
+    """Create a credential and return (key, secret). The secret is shown once; only its hash is kept.
+    A secret passed in is checked with :func:`check_secret_strength` (WeakSecret)."""
     key = key or new_key()
-    secret = secret or new_secret()
+    if secret is None:
+        secret = new_secret()
+    else:
+        check_secret_strength(secret)
+    salt = new_salt()
     authority = {"objectType": "Agent", "name": name, "account": {"homePage": authority_home_page, "name": key}}
     conn.execute(
         insert(C).values(
             key=key,
-            secret_hash=hash_secret(secret),
+            secret_hash=hash_secret(secret, salt),
+            secret_salt=salt,
             name=name,
             scopes=sorted(set(scopes)),
             authority=authority,
@@ -96,13 +127,14 @@ def ensure_credential(
             conn, name=name, scopes=scopes, authority_home_page=authority_home_page, key=key, secret=secret
         )
         return True
-    if row["revoked"] is not None or not secret_matches(secret, row["secret_hash"]) or set(row["scopes"]) != set(
-        scopes
-    ):
+    matches = secret_matches(secret, row["secret_hash"], row["secret_salt"])
+    if row["revoked"] is not None or not matches or set(row["scopes"]) != set(scopes):
+        check_secret_strength(secret)
+        salt = new_salt()
         conn.execute(
             update(C)
             .where(C.c.key == key)
-            .values(secret_hash=hash_secret(secret), revoked=None, scopes=sorted(set(scopes)))
+            .values(secret_hash=hash_secret(secret, salt), secret_salt=salt, revoked=None, scopes=sorted(set(scopes)))
         )
         return True
     return False

@@ -199,13 +199,15 @@ class Attachment(Base):
 
 
 class Credential(Base):
-    """An API credential. Only a SHA-256 of the (random, long) secret is kept."""
+    """An API credential. Only a salted SHA-256 of the secret is kept."""
 
     __tablename__ = "credentials"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: Random per credential, hashed with the secret; NULL for credentials made before 0008 (unsalted SHA-256).
+    secret_salt: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(Text, nullable=False)
     scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     authority: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
@@ -217,6 +219,15 @@ class Credential(Base):
     cohorts: Mapped[list[str] | None] = mapped_column(JSON)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ServerSecret(Base):
+    """A secret the server made for itself (lrs.store.server_secrets), e.g. the key signing ``more`` cursors."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), nullable=False)
 
 
 class Document(Base):

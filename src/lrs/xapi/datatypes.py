@@ -29,8 +29,17 @@ def parse_json(content: bytes | str) -> Any:  # noqa: ANN401 - any JSON value
 
     Python's json reads NaN, Infinity and -Infinity, which JSON does not have: a statement carrying one would be
     stored as text no JSON parser reads back (PostgreSQL refused it with a 500), so a body is read with this.
+    It also refuses nesting past lrs.xapi.jsonlimits.MAX_DEPTH (ValueError) and NUL or a lone surrogate in any
+    string (an XAPIError naming the field path).
     """
-    return json.loads(content, parse_constant=_reject_constant)
+    from lrs.xapi.jsonlimits import TooDeep, check_parsed
+
+    try:
+        value = json.loads(content, parse_constant=_reject_constant)
+    except RecursionError:
+        raise TooDeep() from None
+    check_parsed(content, value)  # depth, NUL and lone surrogates: lrs.xapi.jsonlimits
+    return value
 
 
 # --- IRIs (RFC 3987) -----------------------------------------------------------------------------------

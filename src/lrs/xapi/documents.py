@@ -131,7 +131,7 @@ def parse_agent(param: str, raw: str, *, allow_group: bool = True) -> tuple[dict
     Checks the structure the way a statement's actor is checked (one IFI, well-formed), so a malformed agent
     is a 400 naming the parameter rather than a document filed under a key no statement can ever match."""
     try:
-        agent = json.loads(raw)
+        agent = parse_json(raw)
     except ValueError as exc:
         raise _bad(param, f"{param} must be an Agent as JSON: {exc}", rule="agent-json") from exc
     if not isinstance(agent, dict):

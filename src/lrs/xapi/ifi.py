@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import XAPIError
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -72,7 +72,7 @@ def parse_agent(identifier: str) -> str:
     identifier = identifier.strip()
     if identifier.startswith("{"):
         try:
-            parsed = json.loads(identifier)
+            parsed = parse_json(identifier)
         except ValueError as exc:
             raise XAPIError("the agent is not valid JSON", rule="invalid-agent", path="agent") from exc
         key = agent_key(parsed) if isinstance(parsed, dict) else None

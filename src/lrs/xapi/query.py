@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.formats import FORMATS
 from lrs.xapi.ifi import IFI_PROPERTIES, agent_key
@@ -64,7 +67,7 @@ def parse_time(param: str, value: str) -> datetime:
 def parse_agent_param(param: str, value: str) -> str:
     """An agent given as JSON in a query string, reduced to its IFI key."""
     try:
-        agent = json.loads(value)
+        agent = parse_json(value)
     except (ValueError, TypeError) as exc:
         raise _bad(param, f"{param} must be an Agent or Group as JSON", rule="agent-json") from exc
     if not isinstance(agent, dict):
@@ -104,21 +107,51 @@ class StatementQuery:
     def until_dt(self) -> datetime | None:
         return parse_instant(self.until) if self.until else None
 
-    def cursor(self, after_seq: int) -> str:
-        """An opaque token for the next page: the same query, continuing after ``after_seq``."""
+    def cursor(self, after_seq: int, key: bytes) -> str:
+        """A token for the next page: the same query, continuing after ``after_seq``, signed with ``key`` (an
+        HMAC) so a client can read it but not alter it: an unsigned cursor let anyone ask for any page size."""
         data = {k: v for k, v in asdict(self).items() if v not in (None, False, "", 0) or k == "after_seq"}
         data["after_seq"] = after_seq
         raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return f"{_b64(raw)}.{_b64(_cursor_mac(key, raw))}"
 
     @classmethod
-    def from_cursor(cls, token: str) -> StatementQuery:
+    def from_cursor(cls, token: str, key: bytes, *, max_page_size: int) -> StatementQuery:
+        """The query a token issued by :meth:`cursor` continues; a 400 (``more-token``) for any other token."""
+        refused = _bad("more", "the more token is not one this LRS issued", rule="more-token")
+        body, _, mac = token.partition(".")
         try:
-            padded = token + "=" * (-len(token) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            return cls(**data)
-        except (ValueError, TypeError) as exc:
-            raise _bad("more", "the more token is not one this LRS issued", rule="more-token") from exc
+            raw, signature = _unb64(body), _unb64(mac)
+        except ValueError:
+            raise refused from None
+        if not hmac.compare_digest(signature, _cursor_mac(key, raw)):
+            raise refused
+        try:
+            query = cls(**json.loads(raw))
+        except (ValueError, TypeError):
+            raise refused from None
+        # Issued by this LRS, but the page cap may have been lowered since: it still holds.
+        if not isinstance(query.after_seq, int) or not isinstance(query.limit, int):
+            raise refused
+        query.limit = min(max(query.limit, 1), max_page_size)
+        return query
+
+
+def _cursor_mac(key: bytes, raw: bytes) -> bytes:
+    return hmac.new(key, b"more-cursor\n" + raw, hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    if len(text) > 8192:
+        raise ValueError("too long")
+    try:
+        return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ValueError("not base64") from exc
 
 
 def parse_statement_query(

@@ -128,11 +128,19 @@ class Boolean(XAPIField):
             problems.append(_type_problem(value, path, "true or false"))
 
 
+def _finite(value: float) -> bool:
+    """Finite and within a double's range: an integer of hundreds of digits is no number a client can read."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 class Number(XAPIField):
     """A finite JSON number (a boolean is not one, nor NaN or Infinity, which Python's json lets through)."""
 
     def check(self, value: Any, path: str, problems: Problems) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
             problems.append(_type_problem(value, path, "a finite number"))
 
 

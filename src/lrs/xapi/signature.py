@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import warnings
 from typing import Any
 
@@ -27,6 +26,7 @@ from lrs.xapi.attachments import (
     is_signature,
     media_type,
 )
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import Problem, StatementInvalid
 from lrs.xapi.statement import fingerprint
 
@@ -99,7 +99,7 @@ def check_jws(token: bytes, received: dict[str, Any]) -> tuple[str, str] | None:
             f"the JWS uses algorithm {alg!r}; only {', '.join(ALGORITHMS)} are allowed",
         )
     try:
-        signed = json.loads(obj.payload)
+        signed = parse_json(obj.payload)
     except (ValueError, UnicodeDecodeError):
         return "signature-payload", "the JWS payload is not a JSON serialisation of a statement"
     if not isinstance(signed, dict):

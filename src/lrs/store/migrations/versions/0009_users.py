@@ -2,7 +2,7 @@
 failed sign-ins
 
 Revision ID: 0009_users
-Revises: 0007
+Revises: 0008_credential_salt
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_users"
-down_revision = "0007"
+down_revision = "0008_credential_salt"
 branch_labels = None
 depends_on = None
 

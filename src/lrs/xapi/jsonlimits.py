@@ -1,0 +1,89 @@
+"""What a JSON body may hold beyond being JSON: a bounded depth, and strings both databases store as sent.
+
+- Depth: Python's json parses about a thousand levels before it raises RecursionError (a 500), and every
+  recursive walk after it (validation, canonical forms) would fail the same way a little shallower. No xAPI
+  structure comes near MAX_DEPTH; an extension value deeper than that is refused.
+- A lone surrogate ("\\ud800") is not a Unicode character: it cannot be encoded as UTF-8, so the first attempt
+  to store or answer with it failed. Refused.
+- NUL (U+0000): PostgreSQL's text and jsonb cannot hold it, SQLite can. Rather than store it on one database
+  and fail on the other, it is refused on both (docs/api.md, "Characters").
+
+The checks cost almost nothing on ordinary bodies: the walk runs only when a cheap scan of the text says it
+might find something (more brackets than MAX_DEPTH; a ``\\u`` escape that could be NUL or a surrogate).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lrs.xapi.errors import XAPIError
+
+MAX_DEPTH = 100
+
+# An escape that decodes to NUL or to half of a surrogate pair (a whole pair is fine; the walk tells them apart).
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_SUSPECT_ESCAPE_BYTES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than MAX_DEPTH (a ValueError: callers answer it as invalid JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"it is nested more than {MAX_DEPTH} levels deep")
+
+
+def check_parsed(text: bytes | str, value: Any) -> None:  # noqa: ANN401 - any JSON value
+    """Raise TooDeep, or an XAPIError naming the field path, for a parsed body the LRS must not accept."""
+    if _count_openings(text) > MAX_DEPTH:
+        _check_depth(value)
+    suspect = _SUSPECT_ESCAPE_BYTES if isinstance(text, bytes) else _SUSPECT_ESCAPE
+    if suspect.search(text):
+        _check_strings(value)
+
+
+def _count_openings(text: bytes | str) -> int:
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{")
+    return text.count("[") + text.count("{")
+
+
+def _check_depth(value: Any) -> None:  # noqa: ANN401
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep()
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def _check_strings(value: Any) -> None:  # noqa: ANN401
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            _check_string(node, path)
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else key
+                _check_string(key, child_path)
+                stack.append((child, child_path))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(node))
+
+
+def _check_string(text: str, path: str) -> None:
+    if "\x00" in text:
+        raise XAPIError(
+            "NUL (\\u0000) is not accepted in any string: one of the LRS's databases cannot store it",
+            rule="nul-character",
+            path=path,
+        )
+    if _SURROGATE.search(text):
+        raise XAPIError(
+            "a lone UTF-16 surrogate (\\ud800-\\udfff without its pair) is not a Unicode character",
+            rule="lone-surrogate",
+            path=path,
+        )
