@@ -97,6 +97,8 @@ def statement_read_scope(principal: Principal) -> ReadScope | None:
     """What a principal may read of the statements: None for everything, else a ReadScope the store applies
     inside the query. Raises 403 when it may read no statements at all."""
     may_read, only_mine = xscopes.can_read_statements(set(principal.scopes))
+    # A person's web account has no API scopes: its role alone decides (lrs.web.principal).
+    may_read = may_read or (principal.role is not None and not principal.scopes)
     if not may_read and principal.role != ADMIN:
         raise Forbidden("this credential may not read statements", rule="scope")
     if only_mine:
