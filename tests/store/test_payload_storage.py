@@ -7,10 +7,11 @@ import json
 import uuid
 
 import pytest
-from conftest import POSTGRES_URL, make_credential
+from conftest import POSTGRES_URL
 from sqlalchemy import create_engine, text
 
 from lrs.config import Settings
+from lrs.services.principal import Principal
 from lrs.services.statements import LRS
 from lrs.store.db import Database, normalise_url
 from lrs.store.migrate import upgrade
@@ -73,8 +74,11 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
     try:
         upgrade(db.engine, "0006")
         lrs = LRS(Settings(database_url=scratch_postgres, credential_cache_seconds=0), db=db)
-        key, secret = make_credential(lrs)
-        principal = lrs.authenticate(key, secret)
+        # A principal made here rather than a stored credential: today's credentials table has columns that a
+        # schema at 0006 does not (may_enrol, 0010).
+        authority = {"objectType": "Agent", "name": "test", "account": {"homePage": "https://lrs.local/", "name": "k"}}
+        principal = Principal(key="k", name="test", scopes=frozenset({"all"}), authority=authority,
+                              authority_key="account:https://lrs.local/|k")
         sent = [statement(n) for n in range(5)]
         lrs.store_statements(sent, principal, "1.0.3")
         with db.engine.connect() as conn:
