@@ -841,6 +841,8 @@ def _page_statement(shape: _Shape):  # noqa: ANN202
             *_filter_branches(shape, n, via_ref=True),
             _pending_branch(shape, n),
         ]
+    elif shape.scope_agents or shape.scope_cohorts:
+        branches = _scoped_branches(shape, n)
     else:
         s = S.alias("s")
         branches = [_ordered(select(s.c.seq).where(*_common(s, shape), *_after(s.c.seq, shape)), s.c.seq, shape, n)]
@@ -857,9 +859,9 @@ def _page_statement(shape: _Shape):  # noqa: ANN202
     )
 
 
-def _common(s, shape: _Shape) -> list[Any]:  # noqa: ANN001
+def _common(s, shape: _Shape, *, visible: bool = True) -> list[Any]:  # noqa: ANN001
     """Conditions on the returned statement itself, whatever made it match: not voided, the caller's
-    authority (statements/read/mine), since/until on its ``stored``."""
+    authority (statements/read/mine), since/until on its ``stored``, and (``visible``) the ReadScope."""
     conds = [s.c.voided.is_(False)]
     if shape.authority:
         conds.append(s.c.authority_key == P["authority"])
@@ -867,9 +869,52 @@ def _common(s, shape: _Shape) -> list[Any]:  # noqa: ANN001
         conds.append(s.c.stored > P["since"])
     if shape.until:
         conds.append(s.c.stored <= P["until"])
-    if shape.scoped:
+    if shape.scoped and visible:
         conds.append(_visible(s, shape.scope_agents, shape.scope_cohorts, shape.scope_authority))
     return conds
+
+
+def _scoped_branches(shape: _Shape, n):  # noqa: ANN001, ANN202
+    """An unfiltered query of a restricted reader: one index walk per way a statement can be readable (see
+    ReadScope), each stopped after one page, instead of walking every statement and testing each. Every row
+    these walks find is readable by construction."""
+    agents, cohorts = shape.scope_agents, shape.scope_cohorts
+    branches = []
+    for link in (SA, RSA):  # the learners' own statements; statements referring to them
+        walk = link.alias("walk")
+        s = S.alias("s")
+        stmt = (
+            select(walk.c.statement_seq.label("seq"))
+            .select_from(walk.join(s, s.c.seq == walk.c.statement_seq))
+            .where(walk.c.direct.is_(True), _learners(walk.c.agent_key, agents, cohorts),
+                   *_common(s, shape, visible=False), *_after(walk.c.statement_seq, shape))
+        )
+        branches.append(_ordered(stmt, walk.c.statement_seq, shape, n))
+    s = S.alias("s")
+    decisions = (
+        select(s.c.seq)
+        .select_from(DECISIONS.join(s, s.c.id == DECISIONS.c.statement_id))
+        .where(_learners(DECISIONS.c.agent_key, agents, cohorts), *_common(s, shape, visible=False),
+               *_after(s.c.seq, shape))
+    )
+    branches.append(_ordered(decisions, s.c.seq, shape, n))
+    s, target, copied = S.alias("s"), S.alias("target"), RSA.alias("target_copied")
+    voids = (
+        select(s.c.seq)
+        .select_from(
+            copied.join(target, target.c.seq == copied.c.statement_seq).join(s, s.c.object_statement_id == target.c.id)
+        )
+        .where(copied.c.direct.is_(True), _learners(copied.c.agent_key, agents, cohorts),
+               *_common(s, shape, visible=False), *_after(s.c.seq, shape))
+    )
+    branches.append(_ordered(voids, s.c.seq, shape, n))
+    if shape.scope_authority:
+        s = S.alias("s")
+        mine = select(s.c.seq).where(
+            s.c.authority_key == bindparam("scope_authority"), *_common(s, shape, visible=False), *_after(s.c.seq, shape)
+        )
+        branches.append(_ordered(mine, s.c.seq, shape, n))
+    return branches
 
 
 def _after(seq, shape: _Shape) -> list[Any]:  # noqa: ANN001
