@@ -371,7 +371,8 @@ def reviewers_of(lrs: LRS) -> dict[str, set[str]]:
 def enrolments_from_statements(lrs: LRS, principal: Principal, statements: Iterable[dict[str, Any]]) -> list[tuple[str, str, str]]:
     """(cohort, learner, statement id) enrolments the statements make: only under a credential without a role
     that is trusted to enrol (an LMS): the actor (a group's members) of each statement, in each grouping or
-    parent activity of its context. Never a reviewer of that cohort."""
+    parent activity of its context. The caller drops the reviewers of the cohort (``without_reviewers``) from
+    those that are new, so that the LMS's every statement costs one read, not two."""
     if principal.role is not None or not principal.may_enrol:
         return []
     found: list[tuple[str, str, str]] = []
@@ -387,8 +388,13 @@ def enrolments_from_statements(lrs: LRS, principal: Principal, statements: Itera
             if isinstance(a, dict) and a.get("id")
         ]
         found += [(c, k, statement["id"]) for c in cohorts for k in learners if k]
-    if not found:
+    return found
+
+
+def without_reviewers(lrs: LRS, enrolments: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The enrolments whose learner is not a reviewer or lead of that cohort."""
+    if not enrolments:
         return []
     reviewers = reviewers_of(lrs)
-    return [(c, k, s) for c, k, s in found if k not in reviewers.get(c, set())]
+    return [(c, k, s) for c, k, s in enrolments if k not in reviewers.get(c, set())]
 

@@ -114,7 +114,8 @@ class LRS:
             return
         sources = {(c, k): s for c, k, s in found}
         with self.db.read() as conn:
-            new = enrolment_store.missing(conn, sources)
+            missing = enrolment_store.missing(conn, sources)
+        new = [(c, k) for c, k, _ in access.without_reviewers(self, [(c, k, sources[(c, k)]) for c, k in missing])]
         if not new:
             return
 
