@@ -200,6 +200,11 @@ def test_the_commands_enrol_list_unenrol_and_describe_a_credential(lrs_instance,
     assert runner.invoke(cli, ["cohorts", "unenrol", NORTH, "--agent", JO]).exit_code == 0
     assert "mbox:mailto:jo@la.example" not in runner.invoke(cli, ["cohorts", "list", NORTH]).output
     assert runner.invoke(cli, ["cohorts", "unenrol", NORTH, "--agent", JO]).exit_code != 0
+    lms = json.loads(runner.invoke(cli, ["credentials", "create", "--name", "LMS", "--json"]).output)
+    assert lms["may_enrol"] is False and "enrol nobody (not --may-enrol)" in lms["permissions"]
+    assert runner.invoke(cli, ["credentials", "trust", lms["key"], "--may-enrol"]).exit_code == 0
+    assert lrs_instance.principal_for(lms["key"]).may_enrol
+    assert runner.invoke(cli, ["credentials", "trust", described["key"], "--may-enrol"]).exit_code != 0  # a role
 
 
 def test_the_migration_keeps_only_memberships_a_trusted_authority_recorded(people, lrs_instance):
