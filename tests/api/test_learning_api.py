@@ -11,6 +11,8 @@ from urllib.parse import quote
 import pytest
 from conftest import make_credential
 
+from lrs.store.enrolments import enrol
+
 JO = "mailto:jo@la.example"
 SAM = "mailto:sam@la.example"
 COHORT = "https://lrs.example/programmes/pldp-2025"
@@ -35,7 +37,7 @@ def entry(**overrides) -> dict:
 
 @pytest.fixture
 def creds(lrs_instance) -> dict[str, tuple[str, str]]:
-    return {
+    made = {
         "admin": make_credential(lrs_instance, ["statements/read"], name="programme admin", role="admin"),
         "all": make_credential(lrs_instance, ["all"], name="all scopes"),
         "jo": make_credential(lrs_instance, ["all"], name="Jo", role="participant", agent_key=f"mbox:{JO}"),
@@ -47,6 +49,9 @@ def creds(lrs_instance) -> dict[str, tuple[str, str]]:
         "mine": make_credential(lrs_instance, ["statements/read/mine"], name="app"),
         "writer": make_credential(lrs_instance, ["statements/write"], name="LMS"),
     }
+    # An assessor reads the learners enrolled in its cohorts (issue 15): Jo is enrolled in COHORT.
+    lrs_instance.db.write(lambda conn: enrol(conn, COHORT, f"mbox:{JO}", enrolled_by="test"))
+    return made
 
 
 def status(client, creds, who: str, method: str, path: str, **kwargs) -> int:  # noqa: ANN001

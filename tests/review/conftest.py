@@ -82,4 +82,13 @@ def centre(lrs_instance: Any, app: Any) -> dict[str, Caller]:
         "lms": make_credential(lrs_instance, ["statements/write", "statements/read"], name="The LMS"),
         "writer": make_credential(lrs_instance, ["statements/write"], name="A survey tool"),
     }
+    # Membership is an enrolment, not a side effect of the learners' own statements (issue 15).
+    enrol(lrs_instance, NORTH, f"mbox:{JO}")
+    enrol(lrs_instance, SOUTH, f"mbox:{KIM}")
     return {name: Caller(flask, cred, name) for name, cred in made.items()}
+
+
+def enrol(lrs: Any, cohort: str, agent_key: str) -> None:
+    from lrs.store.enrolments import enrol as store_enrol
+
+    lrs.db.write(lambda conn: store_enrol(conn, cohort, agent_key, enrolled_by="test"))

@@ -2,7 +2,7 @@
 
 HTTP Basic with the same credentials as /xapi (no version header); a CORS preflight (OPTIONS) is answered
 before it. Each domain's routes live in a module of their own (lrs.api.learning, lrs.api.competency,
-lrs.api.reviews, lrs.api.exports); a new /api route belongs in one of them, or in a new module registered
+lrs.api.reviews, lrs.api.exports, lrs.api.cohorts); a new /api route belongs in one of them, or in a new module registered
 here. Who may see what is decided by lrs.services.access, never here.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from lrs.api.auth import authenticate_request
+from lrs.api.cohorts import cohorts_api
 from lrs.api.competency import competency_api
 from lrs.api.exports import exports_api
 from lrs.api.learning import learning_api
@@ -25,5 +26,5 @@ def _authenticate() -> None:
         authenticate_request()
 
 
-for _routes in (exports_api, learning_api, competency_api, reviews_api):
+for _routes in (exports_api, learning_api, competency_api, reviews_api, cohorts_api):
     api.register_blueprint(_routes)

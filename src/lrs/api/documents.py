@@ -10,6 +10,7 @@ from flask import Response, g, jsonify, request
 
 from lrs.api.auth import lrs, require_scope
 from lrs.api.xapi import xapi
+from lrs.services import access
 from lrs.services.documents import DocumentService
 from lrs.xapi import documents as xdocs
 from lrs.xapi.errors import NotFound, XAPIError
@@ -42,6 +43,7 @@ def _handle(kind: str) -> Response:
     query = xdocs.parse_document_query(kind, method, request.args.to_dict(flat=False), g.xapi_version)
     pre = xdocs.parse_preconditions(request.headers.get("If-Match"), request.headers.get("If-None-Match"))
     address = query.address
+    access.check_document(lrs(), g.principal, spec.name, address.agent_key, write=not reading)
     if reading:
         return _get_one(address, pre) if address.single else _get_ids(query)
     if method == "DELETE":

@@ -32,7 +32,7 @@ def _summary_query() -> summary.SummaryQuery:
 def learner_summary(agent: str) -> Any:
     key = parse_agent(agent)
     activity = request.args.get("activity") or None
-    access.check_read_summary(g.principal, key, activity)
+    access.check_read_summary(lrs(), g.principal, key, activity)
     query = _summary_query()
     return jsonify(summary.learner_summary(lrs(), key, query, activity=activity))
 
@@ -47,7 +47,8 @@ def cohort_summary() -> Any:
     access.check_read_cohort(g.principal, activity)
     query = _summary_query()
     learners = request.args.get("learners", "true").lower() not in ("false", "0", "no")
-    return jsonify(summary.cohort_summary(lrs(), activity, query, learners=learners))
+    enrolled_only = access.cohort_summary_enrolled_only(g.principal)
+    return jsonify(summary.cohort_summary(lrs(), activity, query, learners=learners, enrolled_only=enrolled_only))
 
 
 @learning_api.route("/journal", methods=["POST"])

@@ -6,6 +6,7 @@ from flask import Response, g, jsonify, request
 
 from lrs.api.auth import lrs
 from lrs.api.xapi import xapi
+from lrs.services import access
 from lrs.services.documents import ResourceService
 from lrs.xapi import resources as xres
 from lrs.xapi.errors import Forbidden
@@ -31,4 +32,5 @@ def get_activity() -> Response:
 def get_agents() -> Response:
     service = _service()
     agent, key = xres.parse_agents_params(request.args.to_dict(flat=False))
+    access.check_read_agent(lrs(), g.principal, key)
     return jsonify(service.person(agent, key))

@@ -111,7 +111,8 @@ def statements_response(
     if not with_attachments:
         return jsonify(body)
     hashes = attachment_hashes(statements)
-    held = lrs().attachments(set(hashes)) if hashes else {}
+    # Only bytes that a statement this caller may read carried (lrs.services.access).
+    held = lrs().attachments(set(hashes), g.principal) if hashes else {}
     parts = [(hashes[sha2], *held[sha2]) for sha2 in hashes if sha2 in held]
     data, content_type = build_multipart(current_app.json.dumps(body).encode("utf-8"), parts)
     return Response(data, content_type=content_type)

@@ -1,4 +1,4 @@
-"""The ``lrs`` command: one click group, a module per command group (db, credentials, plugins, export, serve,
+"""The ``lrs`` command: one click group, a module per command group (db, credentials, cohorts, plugins, export, serve,
 and the built-in domains' summary, journal, reclassify, frameworks, evidence, review) and people's accounts (users). Plugins add commands
 through the ``lrs_register_commands`` hook; the built-in ones are added here, by the core."""
 
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from lrs.cli import competency, credentials, db, export, learning, plugins, review, serve, users
+from lrs.cli import cohorts, competency, credentials, db, export, learning, plugins, review, serve, users
 from lrs.cli.context import Context, safe_url
 from lrs.cli.serve import _DeliberateWorkerCount, prepare_to_serve
 from lrs.config import Settings
@@ -26,6 +26,7 @@ def cli(ctx: click.Context) -> None:
 for command in (
     db.db,
     credentials.credentials,
+    cohorts.cohorts,
     plugins.plugins_list,
     export.export_command,
     serve.serve,

@@ -257,10 +257,14 @@ def learner_summary(
     }
 
 
-def cohort_summary(lrs: LRS, activity: str, query: SummaryQuery, *, learners: bool = True) -> dict[str, Any]:
+def cohort_summary(
+    lrs: LRS, activity: str, query: SummaryQuery, *, learners: bool = True, enrolled_only: bool = False
+) -> dict[str, Any]:
     """A cohort's or programme's summary: every statement that touches ``activity`` (as object, parent,
-    grouping, category or other), with a block per learner (each direct agent) when ``learners``."""
-    scope = {"activity_iri": activity, "start": query.start, "end": query.end}
+    grouping, category or other), with a block per learner (each direct agent) when ``learners``.
+    ``enrolled_only``: only the statements and blocks of the learners enrolled in the cohort (what its
+    assessors, IQAs and lead may read; lrs.services.access)."""
+    scope = {"activity_iri": activity, "start": query.start, "end": query.end, "enrolled_in": activity if enrolled_only else None}
     with lrs.db.read() as conn:
         rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
         verbs = learning_store.unclassified_verbs(conn, **scope)

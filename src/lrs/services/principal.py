@@ -21,6 +21,8 @@ class Principal:
     role: str | None = None
     agent_key: str | None = None
     cohorts: tuple[str, ...] = field(default_factory=tuple)
+    #: Trusted to enrol learners through the statements it stores (an LMS; lrs.services.access).
+    may_enrol: bool = False
 
     @classmethod
     def from_credential(cls, row: dict[str, Any]) -> Principal:
@@ -34,6 +36,7 @@ class Principal:
             role=row["role"],
             agent_key=row["agent_key"],
             cohorts=tuple(row["cohorts"] or ()),
+            may_enrol=bool(row.get("may_enrol")),
         )
 
     def allows(self, scope: str, *, read: bool) -> bool:

@@ -15,8 +15,10 @@ import pluggy
 
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
+from lrs.services import access
 from lrs.services.principal import Principal
 from lrs.store import credentials as credential_store
+from lrs.store import enrolments as enrolment_store
 from lrs.store import learning as learning_store
 from lrs.store import server_secrets
 from lrs.store import statements as statement_store
@@ -73,6 +75,7 @@ class LRS:
     ) -> list[str]:
         """Validate, classify and store a statement or a batch, all or nothing. Returns the ids."""
         statements = validate_batch(payload, version)
+        access.check_write_statements(self, principal, statements)
         self._plugin_validation(statements, version)
         now = datetime.now(UTC)
         # Millisecond precision, the same as the stored string clients see, so since/until agree with it.
@@ -87,6 +90,7 @@ class LRS:
             self.db, batch, can_define=can_define, attachments=attachments
         )
         stored_payloads = [p.payload for p in prepared]
+        self._enrol_from(principal, stored_payloads)
         # Plugins, the built-in evidence linking and review derivation among them, each on its own: a failure
         # is logged and counted (`lrs evidence rebuild` / `lrs review rebuild` repair the derived tables).
         call_each(
@@ -97,6 +101,27 @@ class LRS:
             frameworks_version=frameworks_version,
         )
         return ids
+
+    def _enrol_from(self, principal: Principal, statements: list[dict[str, Any]]) -> None:
+        """Enrolments from statements stored under a credential trusted to enrol (lrs.services.access),
+        before the plugins run, so that the review sees them. A read first: most statements enrol nobody new."""
+        found = access.enrolments_from_statements(self, principal, statements)
+        if not found:
+            return
+        sources = {(c, k): s for c, k, s in found}
+        with self.db.read() as conn:
+            missing = enrolment_store.missing(conn, sources)
+        new = [(c, k) for c, k, _ in access.without_reviewers(self, [(c, k, sources[(c, k)]) for c, k in missing])]
+        if not new:
+            return
+
+        def write(conn: Any) -> None:
+            for cohort, learner in new:
+                enrolment_store.enrol(
+                    conn, cohort, learner, enrolled_by=principal.key, source_statement_id=sources[(cohort, learner)]
+                )
+
+        self.db.write(write)
 
     def _prepare(
         self, statement: dict[str, Any], stored: datetime, principal: Principal, version: str
@@ -166,37 +191,35 @@ class LRS:
     # --- statements out ----------------------------------------------------------------------------
 
     def get_statement(self, statement_id: str, *, voided: bool, principal: Principal) -> dict[str, Any] | None:
-        only_mine = self._read_access(principal)
+        """One statement, or None when it is not stored or the principal may not read it (someone else's
+        record is answered as not found, so its existence is not revealed)."""
+        scope = access.statement_read_scope(principal)
         with self.db.read() as conn:
-            found = statement_store.get_statement(conn, statement_id, voided=voided)
-        if found is None or (only_mine and found["authority_key"] != principal.authority_key):
-            return None
-        return found["statement"]
+            found = statement_store.get_statement(conn, statement_id, voided=voided, scope=scope)
+        return None if found is None else found["statement"]
 
     def query_statements(self, q: StatementQuery, principal: Principal) -> tuple[list[dict[str, Any]], int | None]:
         page = self.query_page(q, principal)
         return page.statements, page.more_after
 
     def query_page(self, q: StatementQuery, principal: Principal, *, raw: bool = False) -> StatementPage:
-        """One page of a statement query; ``raw``: the statements as the JSON text the store holds."""
-        if self._read_access(principal):
-            q.authority_key = principal.authority_key
+        """One page of a statement query; ``raw``: the statements as the JSON text the store holds. What the
+        principal may read (lrs.services.access) restricts the query inside the store, page by page; it comes
+        from the principal on every request, never from the ``more`` cursor."""
+        scope = access.statement_read_scope(principal)
+        q.authority_key = None
         with self.db.read() as conn:
-            return statement_store.query_page(conn, q, raw=raw)
-
-    def _read_access(self, principal: Principal) -> bool:
-        may_read, only_mine = xscopes.can_read_statements(set(principal.scopes))
-        if not may_read:
-            raise XAPIError("this credential may not read statements", status=403, rule="scope", path="")
-        return only_mine
+            return statement_store.query_page(conn, q, raw=raw, scope=scope)
 
     def canonical_definitions(self, iris: set[str]) -> dict[str, dict[str, Any]]:
         with self.db.read() as conn:
             return statement_store.canonical_definitions(conn, iris)
 
-    def attachments(self, sha2s: set[str]) -> dict[str, tuple[str, bytes]]:
+    def attachments(self, sha2s: set[str], principal: Principal | None = None) -> dict[str, tuple[str, bytes]]:
+        """Attachment bytes by hash; with a ``principal``, only those a statement it may read carried."""
+        scope = access.attachment_read_scope(principal) if principal is not None else None
         with self.db.read() as conn:
-            return statement_store.get_attachments(conn, sha2s)
+            return statement_store.get_attachments(conn, sha2s, scope)
 
     # --- learning model: classification fingerprint, reclassification, operator principal -----------------
 

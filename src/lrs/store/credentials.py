@@ -68,6 +68,7 @@ def create_credential(
     role: str | None = None,
     agent_key: str | None = None,
     cohorts: list[str] | None = None,
+    may_enrol: bool = False,
 ) -> tuple[str, str]:
     """Create a credential and return (key, secret). The secret is shown once; only its hash is kept.
     A secret passed in is checked with :func:`check_secret_strength` (WeakSecret)."""
@@ -89,6 +90,7 @@ def create_credential(
             role=role,
             agent_key=agent_key,
             cohorts=cohorts,
+            may_enrol=may_enrol,
             created=datetime.now(UTC),
             revoked=None,
         )
@@ -109,6 +111,12 @@ def revoke_credential(conn: Connection, key: str) -> bool:
     result = conn.execute(
         update(C).where(C.c.key == key, C.c.revoked.is_(None)).values(revoked=datetime.now(UTC))
     )
+    return result.rowcount > 0
+
+
+def set_may_enrol(conn: Connection, key: str, may_enrol: bool) -> bool:
+    """Trust (or stop trusting) a credential to enrol learners through its statements."""
+    result = conn.execute(update(C).where(C.c.key == key, C.c.revoked.is_(None)).values(may_enrol=may_enrol))
     return result.rowcount > 0
 
 

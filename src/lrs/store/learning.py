@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, or_, select, update
 
+from lrs.store.enrolments import enrolled_agents
 from lrs.store.models import Statement, StatementActivity, StatementAgent
 
 S = Statement.__table__
@@ -44,7 +45,11 @@ def _month(conn: Connection) -> ColumnElement[str]:
 
 
 def _scope(
-    agent_key: str | None, activity_iri: str | None, start: datetime | None, end: datetime | None
+    agent_key: str | None,
+    activity_iri: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    enrolled_in: str | None = None,
 ) -> list[Any]:
     conds: list[Any] = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
     if start is not None:
@@ -63,6 +68,18 @@ def _scope(
         conds.append(
             exists().where(and_(SACT.c.statement_seq == S.c.seq, SACT.c.activity_iri == activity_iri))
         )
+    if enrolled_in is not None:
+        # Only statements of the cohort's enrolled learners: someone who names the cohort is not its learner.
+        learner = SA.alias("enrolled_agent")
+        conds.append(
+            exists().where(
+                and_(
+                    learner.c.statement_seq == S.c.seq,
+                    learner.c.direct.is_(True),
+                    learner.c.agent_key.in_(enrolled_agents([enrolled_in])),
+                )
+            )
+        )
     return conds
 
 
@@ -75,6 +92,7 @@ def mode_totals(
     end: datetime | None = None,
     by_month: bool = False,
     by_agent: bool = False,
+    enrolled_in: str | None = None,
 ) -> list[ModeTotals]:
     """Counts and durations per learning mode of the statements that are neither voided nor voiding.
 
@@ -82,7 +100,8 @@ def mode_totals(
     group). ``activity_iri``: only statements that touch the activity as object or in any context activity
     (a programme or cohort as grouping or parent). ``start``/``end``: timestamp range, start included, end
     excluded (aware UTC datetimes). ``by_month`` and ``by_agent`` add a grouping; ``by_agent`` groups by
-    every direct agent, so a statement by a group counts for the group and for each member.
+    every direct agent, so a statement by a group counts for the group and for each member. ``enrolled_in``:
+    only the statements of the learners enrolled in that cohort (and, by agent, only those learners).
     """
     columns: list[Any] = [
         S.c.learning_mode.label("mode"),
@@ -93,14 +112,17 @@ def mode_totals(
     group: list[Any] = [S.c.learning_mode]
     source: Any = S
     if by_agent:
-        source = S.join(SA, and_(SA.c.statement_seq == S.c.seq, SA.c.direct.is_(True)))
+        joined = [SA.c.statement_seq == S.c.seq, SA.c.direct.is_(True)]
+        if enrolled_in is not None:
+            joined.append(SA.c.agent_key.in_(enrolled_agents([enrolled_in])))
+        source = S.join(SA, and_(*joined))
         columns.append(SA.c.agent_key.label("agent_key"))
         group.append(SA.c.agent_key)
     if by_month:
         month = _month(conn).label("month")
         columns.append(month)
         group.append(month)
-    query = select(*columns).select_from(source).where(*_scope(agent_key, activity_iri, start, end))
+    query = select(*columns).select_from(source).where(*_scope(agent_key, activity_iri, start, end, enrolled_in))
     rows = conn.execute(query.group_by(*group)).mappings()
     return [
         ModeTotals(
@@ -123,13 +145,14 @@ def unclassified_verbs(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int = 10,
+    enrolled_in: str | None = None,
 ) -> list[tuple[str, int]]:
     """The verbs of the unclassified statements in the same scope as :func:`mode_totals`, most used first:
     what an operator would add to the classification rules."""
     count = func.count().label("n")
     rows = conn.execute(
         select(S.c.verb_iri, count)
-        .where(S.c.learning_mode.is_(None), *_scope(agent_key, activity_iri, start, end))
+        .where(S.c.learning_mode.is_(None), *_scope(agent_key, activity_iri, start, end, enrolled_in))
         .group_by(S.c.verb_iri)
         .order_by(count.desc(), S.c.verb_iri)
         .limit(limit)

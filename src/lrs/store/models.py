@@ -198,6 +198,35 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
+class AttachmentStatement(Base):
+    """Which statement carried an attachment's bytes: the bytes are served only to a reader of one of them."""
+
+    __tablename__ = "attachment_statements"
+
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class CohortEnrolment(Base):
+    """A learner enrolled in a cohort: made by an admin or lead, or by a statement stored under a credential
+    trusted to enrol (``source_statement_id``; voiding that statement removes the enrolment)."""
+
+    __tablename__ = "cohort_enrolments"
+
+    cohort: Mapped[str] = mapped_column(Text, primary_key=True)
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="learner")
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: The credential key or account that made it ("migration" for the backfill).
+    enrolled_by: Mapped[str] = mapped_column(Text, nullable=False)
+    source_statement_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (
+        Index("ix_cohort_enrolments_agent", "agent_key", "cohort"),
+        Index("ix_cohort_enrolments_source", "source_statement_id"),
+    )
+
+
 class Credential(Base):
     """An API credential. Only a salted SHA-256 of the secret is kept."""
 
@@ -215,8 +244,10 @@ class Credential(Base):
     role: Mapped[str | None] = mapped_column(String(32))
     #: For a participant: the agent (IFI key) it is bound to.
     agent_key: Mapped[str | None] = mapped_column(Text)
-    #: For an assessor or IQA: the cohort (grouping activity IRIs) it may review.
+    #: For an assessor, IQA or lead: the cohorts (grouping activity IRIs) it reviews or leads.
     cohorts: Mapped[list[str] | None] = mapped_column(JSON)
+    #: Trusted to enrol: statements stored under it make their actor a learner of the cohorts they name (an LMS).
+    may_enrol: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"), default=False)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

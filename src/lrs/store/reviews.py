@@ -27,6 +27,8 @@ from sqlalchemy import (
     select,
 )
 
+from lrs.store import enrolments
+from lrs.store.enrolments import enrolled_agents
 from lrs.store.models import Base, EvidenceLink, Statement, StatementActivity, StatementAgent
 
 #: The table is declared here rather than in models.py because only this module reads or writes it.
@@ -135,29 +137,13 @@ def judged_evidence(conn: Connection, evidence_ids: Sequence[str]) -> dict[str, 
 
 
 def _cohort_learners(cohorts: Sequence[str]) -> Any:
-    """The agents who are actor or object of a statement that names one of ``cohorts`` (as object or in
-    context): the learners of those cohorts."""
-    return (
-        select(SA.c.agent_key)
-        .join(SACT, SACT.c.statement_seq == SA.c.statement_seq)
-        .where(SA.c.direct.is_(True), SACT.c.activity_iri.in_(list(cohorts)))
-    )
+    """The learners enrolled in ``cohorts`` (lrs.store.enrolments): an index lookup."""
+    return enrolled_agents(cohorts)
 
 
 def learner_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[str]) -> bool:
-    if not cohorts:
-        return False
-    query = select(
-        exists().where(
-            and_(
-                SA.c.agent_key == agent_key,
-                SA.c.direct.is_(True),
-                SACT.c.statement_seq == SA.c.statement_seq,
-                SACT.c.activity_iri.in_(list(cohorts)),
-            )
-        )
-    )
-    return bool(conn.execute(query).scalar())
+    """True when the learner is enrolled in one of ``cohorts`` (kept here for the review workflow's callers)."""
+    return enrolments.learner_in_cohorts(conn, agent_key, cohorts)
 
 
 def awaiting_assessment(

@@ -18,7 +18,9 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    false,
     insert,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -26,10 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version
 from lrs.store.models import (
     Activity,
     Attachment,
+    AttachmentStatement,
     PendingStatementRef,
     Statement,
     StatementActivity,
@@ -37,6 +41,7 @@ from lrs.store.models import (
     StatementRefActivity,
     StatementRefAgent,
 )
+from lrs.store.reviews import R as DECISIONS
 from lrs.xapi.errors import Conflict
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statement import PreparedStatement, merge_definitions
@@ -52,6 +57,19 @@ RSACT = StatementRefActivity.__table__
 PEND = PendingStatementRef.__table__
 ACT = Activity.__table__
 ATT = Attachment.__table__
+ATS = AttachmentStatement.__table__
+
+
+class ReadScope(NamedTuple):
+    """The statements a restricted reader may see (lrs.services.access makes it): those stored under its own
+    ``authority_key``, and the record of the learners it may read: its own ``agents`` and the learners
+    enrolled in its ``cohorts``. A learner's record is every statement a learner is the actor or object of
+    (a group's members count), every statement referring to one of those (voids, StatementRefs, decisions),
+    the decisions on their evidence, and the statements voiding those decisions."""
+
+    agents: tuple[str, ...] = ()
+    cohorts: tuple[str, ...] = ()
+    authority_key: str | None = None
 
 
 def _insert_ignore(conn: Connection, table, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
@@ -155,6 +173,8 @@ def insert_statements(
     voided = sorted({p.object_statement_id for p in fresh_by_id.values() if p.is_voiding and p.object_statement_id})
     if voided:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
+        # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
+        unenrol_from_statements(conn, voided)
 
     # Changed canonical definitions (rare: most batches repeat what is known).
     if sql.postgres:
@@ -175,6 +195,15 @@ def insert_statements(
                 for sha2, (ctype, content) in sorted(attachments.items())
             ],
         )
+        carried = sorted(
+            {
+                (str(a.get("sha2", "")).strip().lower(), p.id)
+                for p in fresh_by_id.values()
+                for a in p.payload.get("attachments") or []
+                if isinstance(a, dict) and str(a.get("sha2", "")).strip().lower() in attachments
+            }
+        )
+        _insert_ignore(conn, ATS, [{"sha2": sha2, "statement_id": sid} for sha2, sid in carried])
     return Stored(ids, found.frameworks_version)
 
 
@@ -624,12 +653,86 @@ def rebuild_statement_refs(conn: Connection) -> None:
     conn.execute(insert(PEND).from_select(["statement_seq", "target_id"], waiting))
 
 
-def get_statement(conn: Connection, statement_id: str, *, voided: bool) -> dict[str, Any] | None:
-    """One statement by id: ``voided=False`` for statementId (not voided), True for voidedStatementId."""
-    row = conn.execute(
-        select(S.c.payload, S.c.authority_key).where(S.c.id == statement_id.lower(), S.c.voided.is_(voided))
-    ).first()
+def get_statement(
+    conn: Connection, statement_id: str, *, voided: bool, scope: ReadScope | None = None
+) -> dict[str, Any] | None:
+    """One statement by id: ``voided=False`` for statementId (not voided), True for voidedStatementId. With a
+    ``scope``, None unless the statement is one the scope may read."""
+    s = S.alias("s")
+    query = select(s.c.payload, s.c.authority_key).where(s.c.id == statement_id.lower(), s.c.voided.is_(voided))
+    params: dict[str, Any] = {}
+    if scope is not None:
+        query = query.where(_visible(s, bool(scope.agents), bool(scope.cohorts), scope.authority_key is not None))
+        params = _scope_parameters(scope)
+    row = conn.execute(query, params).first()
     return None if row is None else {"statement": row.payload, "authority_key": row.authority_key}
+
+
+def statement_authorities(conn: Connection, statement_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """id -> the ``authority`` of each stored statement (for the voiding rule)."""
+    ids = sorted({i.lower() for i in statement_ids})
+    if not ids:
+        return {}
+    rows = conn.execute(select(S.c.id, S.c.payload).where(S.c.id.in_(ids))).all()
+    return {r.id: (_decoded(r.payload) if isinstance(r.payload, str) else r.payload).get("authority") or {} for r in rows}
+
+
+def _learners(key_col, agents: bool, cohorts: bool):  # noqa: ANN001, ANN202
+    """``key_col`` is one of the learners of a ReadScope: its own agents, or enrolled in its cohorts."""
+    conds = []
+    if agents:
+        conds.append(key_col.in_(bindparam("scope_agents", expanding=True)))
+    if cohorts:
+        conds.append(
+            key_col.in_(
+                select(CE.c.agent_key).where(
+                    CE.c.cohort.in_(bindparam("scope_cohorts", expanding=True)), CE.c.role == "learner"
+                )
+            )
+        )
+    return or_(*conds)
+
+
+def _visible(s, agents: bool, cohorts: bool, authority: bool):  # noqa: ANN001, ANN202
+    """The condition that statement ``s`` is one a ReadScope may read (see :class:`ReadScope`)."""
+    conds = []
+    if authority:
+        conds.append(s.c.authority_key == bindparam("scope_authority"))
+    if agents or cohorts:
+        own = SA.alias("own")
+        copied = RSA.alias("copied")
+        target = S.alias("target")
+        target_copied = RSA.alias("target_copied")
+        conds += [
+            exists().where(own.c.statement_seq == s.c.seq, own.c.direct.is_(True), _learners(own.c.agent_key, agents, cohorts)),
+            exists().where(
+                copied.c.statement_seq == s.c.seq, copied.c.direct.is_(True), _learners(copied.c.agent_key, agents, cohorts)
+            ),
+            exists().where(DECISIONS.c.statement_id == s.c.id, _learners(DECISIONS.c.agent_key, agents, cohorts)),
+            # A void of a decision (or of another StatementRef) about the learner: two hops, through the target.
+            exists().where(
+                target.c.id == s.c.object_statement_id,
+                target_copied.c.statement_seq == target.c.seq,
+                target_copied.c.direct.is_(True),
+                _learners(target_copied.c.agent_key, agents, cohorts),
+            ),
+        ]
+    if not conds:
+        return false()  # a scope with nothing in it reads nothing
+    return or_(*conds)
+
+
+def _scope_parameters(scope: ReadScope | None) -> dict[str, Any]:
+    if scope is None:
+        return {}
+    values: dict[str, Any] = {}
+    if scope.agents:
+        values["scope_agents"] = list(scope.agents)
+    if scope.cohorts:
+        values["scope_cohorts"] = list(scope.cohorts)
+    if scope.authority_key is not None:
+        values["scope_authority"] = scope.authority_key
+    return values
 
 
 @dataclass
@@ -644,7 +747,9 @@ class StatementPage:
     last_stored: datetime | None
 
 
-def query_page(conn: Connection, q: StatementQuery, *, raw: bool = False) -> StatementPage:
+def query_page(
+    conn: Connection, q: StatementQuery, *, raw: bool = False, scope: ReadScope | None = None
+) -> StatementPage:
     """One page of a statement query.
 
     Two steps in one SQL statement: the seqs of the page, each branch walking an index in seq order and
@@ -656,9 +761,11 @@ def query_page(conn: Connection, q: StatementQuery, *, raw: bool = False) -> Sta
     cost of a page does not grow with the store.
 
     ``raw`` returns each statement as the JSON text the database holds, for callers that only pass it on.
+    ``scope`` restricts every branch to the statements a restricted reader may see (:class:`ReadScope`), so
+    paging, since/until and limit work as for anyone, and nothing else can come back.
     """
-    shape = _Shape.of(q, postgres=conn.dialect.name == "postgresql", raw=raw)
-    rows = conn.execute(_page_statement(shape), _parameters(q)).all()
+    shape = _Shape.of(q, postgres=conn.dialect.name == "postgresql", raw=raw, scope=scope)
+    rows = conn.execute(_page_statement(shape), {**_parameters(q), **_scope_parameters(scope)}).all()
     more = None
     if len(rows) > q.limit:
         rows = rows[: q.limit]
@@ -692,13 +799,20 @@ class _Shape(NamedTuple):
     ascending: bool
     postgres: bool
     raw: bool
+    #: A ReadScope applies (and which of its parts).
+    scoped: bool = False
+    scope_agents: bool = False
+    scope_cohorts: bool = False
+    scope_authority: bool = False
 
     @classmethod
-    def of(cls, q: StatementQuery, *, postgres: bool, raw: bool) -> _Shape:
+    def of(cls, q: StatementQuery, *, postgres: bool, raw: bool, scope: ReadScope | None = None) -> _Shape:
         return cls(
             bool(q.agent), bool(q.agent) and q.related_agents, bool(q.verb), bool(q.activity),
             bool(q.activity) and q.related_activities, bool(q.registration), bool(q.authority_key), bool(q.since),
             bool(q.until), q.after_seq is not None, q.ascending, postgres, raw,
+            scope is not None, bool(scope and scope.agents), bool(scope and scope.cohorts),
+            bool(scope and scope.authority_key is not None),
         )
 
     @property
@@ -727,6 +841,8 @@ def _page_statement(shape: _Shape):  # noqa: ANN202
             *_filter_branches(shape, n, via_ref=True),
             _pending_branch(shape, n),
         ]
+    elif shape.scope_agents or shape.scope_cohorts:
+        branches = _scoped_branches(shape, n)
     else:
         s = S.alias("s")
         branches = [_ordered(select(s.c.seq).where(*_common(s, shape), *_after(s.c.seq, shape)), s.c.seq, shape, n)]
@@ -743,9 +859,9 @@ def _page_statement(shape: _Shape):  # noqa: ANN202
     )
 
 
-def _common(s, shape: _Shape) -> list[Any]:  # noqa: ANN001
+def _common(s, shape: _Shape, *, visible: bool = True) -> list[Any]:  # noqa: ANN001
     """Conditions on the returned statement itself, whatever made it match: not voided, the caller's
-    authority (statements/read/mine), since/until on its ``stored``."""
+    authority (statements/read/mine), since/until on its ``stored``, and (``visible``) the ReadScope."""
     conds = [s.c.voided.is_(False)]
     if shape.authority:
         conds.append(s.c.authority_key == P["authority"])
@@ -753,7 +869,52 @@ def _common(s, shape: _Shape) -> list[Any]:  # noqa: ANN001
         conds.append(s.c.stored > P["since"])
     if shape.until:
         conds.append(s.c.stored <= P["until"])
+    if shape.scoped and visible:
+        conds.append(_visible(s, shape.scope_agents, shape.scope_cohorts, shape.scope_authority))
     return conds
+
+
+def _scoped_branches(shape: _Shape, n):  # noqa: ANN001, ANN202
+    """An unfiltered query of a restricted reader: one index walk per way a statement can be readable (see
+    ReadScope), each stopped after one page, instead of walking every statement and testing each. Every row
+    these walks find is readable by construction."""
+    agents, cohorts = shape.scope_agents, shape.scope_cohorts
+    branches = []
+    for link in (SA, RSA):  # the learners' own statements; statements referring to them
+        walk = link.alias("walk")
+        s = S.alias("s")
+        stmt = (
+            select(walk.c.statement_seq.label("seq"))
+            .select_from(walk.join(s, s.c.seq == walk.c.statement_seq))
+            .where(walk.c.direct.is_(True), _learners(walk.c.agent_key, agents, cohorts),
+                   *_common(s, shape, visible=False), *_after(walk.c.statement_seq, shape))
+        )
+        branches.append(_ordered(stmt, walk.c.statement_seq, shape, n))
+    s = S.alias("s")
+    decisions = (
+        select(s.c.seq)
+        .select_from(DECISIONS.join(s, s.c.id == DECISIONS.c.statement_id))
+        .where(_learners(DECISIONS.c.agent_key, agents, cohorts), *_common(s, shape, visible=False),
+               *_after(s.c.seq, shape))
+    )
+    branches.append(_ordered(decisions, s.c.seq, shape, n))
+    s, target, copied = S.alias("s"), S.alias("target"), RSA.alias("target_copied")
+    voids = (
+        select(s.c.seq)
+        .select_from(
+            copied.join(target, target.c.seq == copied.c.statement_seq).join(s, s.c.object_statement_id == target.c.id)
+        )
+        .where(copied.c.direct.is_(True), _learners(copied.c.agent_key, agents, cohorts),
+               *_common(s, shape, visible=False), *_after(s.c.seq, shape))
+    )
+    branches.append(_ordered(voids, s.c.seq, shape, n))
+    if shape.scope_authority:
+        s = S.alias("s")
+        mine = select(s.c.seq).where(
+            s.c.authority_key == bindparam("scope_authority"), *_common(s, shape, visible=False), *_after(s.c.seq, shape)
+        )
+        branches.append(_ordered(mine, s.c.seq, shape, n))
+    return branches
 
 
 def _after(seq, shape: _Shape) -> list[Any]:  # noqa: ANN001
@@ -841,11 +1002,21 @@ def canonical_definitions(conn: Connection, iris: Iterable[str]) -> dict[str, di
     return {r.iri: r.definition for r in rows if r.definition}
 
 
-def get_attachments(conn: Connection, sha2s: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+def get_attachments(
+    conn: Connection, sha2s: Iterable[str], scope: ReadScope | None = None
+) -> dict[str, tuple[str, bytes]]:
+    """The bytes held for these hashes; with a ``scope``, only those a statement the scope may read carried."""
     sha2s = sorted(set(sha2s))
     if not sha2s:
         return {}
-    rows = conn.execute(select(ATT.c.sha2, ATT.c.content_type, ATT.c.content).where(ATT.c.sha2.in_(sha2s)))
+    query = select(ATT.c.sha2, ATT.c.content_type, ATT.c.content).where(ATT.c.sha2.in_(sha2s))
+    params: dict[str, Any] = {}
+    if scope is not None:
+        s = S.alias("s")
+        visible = _visible(s, bool(scope.agents), bool(scope.cohorts), scope.authority_key is not None)
+        query = query.where(exists().where(ATS.c.sha2 == ATT.c.sha2, s.c.id == ATS.c.statement_id, visible))
+        params = _scope_parameters(scope)
+    rows = conn.execute(query, params)
     return {r.sha2: (r.content_type, bytes(r.content)) for r in rows}
 
 

@@ -1,0 +1,49 @@
+"""Cohort enrolments: ``GET/POST /api/cohorts/<cohort>/learners`` and ``DELETE /api/cohorts/<cohort>/learners``.
+
+An admin or the cohort's lead enrols and unenrols; an admin, or the cohort's assessor, IQA or lead, lists.
+Who may: lrs.services.access. docs/api.md ("Cohorts") documents the requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from lrs.api.auth import lrs
+from lrs.api.bodies import json_body
+from lrs.services import enrolments
+from lrs.xapi.errors import XAPIError
+from lrs.xapi.ifi import parse_agent
+
+cohorts_api = Blueprint("cohorts", __name__)
+
+
+def _learner() -> str:
+    """The learner of a POST (body ``{"agent": IFI}``) or a DELETE (``?agent=IFI``)."""
+    if request.method == "DELETE":
+        value = request.args.get("agent")
+    else:
+        body = json_body("an enrolment")
+        value = body.get("agent") if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value:
+        raise XAPIError("name the learner: agent=<IFI>, e.g. mailto:jo@la.example", rule="required", path="agent")
+    return parse_agent(value)
+
+
+@cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["GET"])
+def list_learners(cohort: str) -> Any:
+    return jsonify({"cohort": cohort, "learners": enrolments.learners(lrs(), g.principal, cohort)})
+
+
+@cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["POST"])
+def enrol_learner(cohort: str) -> Any:
+    created = enrolments.enrol(lrs(), g.principal, cohort, _learner())
+    return jsonify({"cohort": cohort, "enrolled": created}), 201 if created else 200
+
+
+@cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["DELETE"])
+def unenrol_learner(cohort: str) -> Any:
+    if not enrolments.unenrol(lrs(), g.principal, cohort, _learner()):
+        raise XAPIError("that agent is not enrolled in this cohort", status=404, rule="not-enrolled", path="agent")
+    return "", 204
