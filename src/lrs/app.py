@@ -37,4 +37,10 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
 
     register_web(app)
     lrs.pm.hook.lrs_register_routes(app=app)
+    # Last, so that its first hook runs before every other one: the request id and timing cover them all.
+    from lrs.api.observability import install_observability
+    from lrs.api.openapi import docs_api
+
+    app.register_blueprint(docs_api)
+    install_observability(app)
     return app

@@ -18,7 +18,8 @@ def list_exporters():  # noqa: ANN201
     """What can be exported, in which formats."""
     return {
         "exporters": [
-            {"name": e.name, "title": e.title, "formats": list(e.formats), "description": e.description}
+            {"name": e.name, "title": e.title, "formats": list(e.formats), "description": e.description,
+             "options": dict(e.options or {})}
             for e in available_exporters(lrs()).values()
         ]
     }
