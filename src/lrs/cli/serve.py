@@ -89,8 +89,13 @@ def serve(
     threads = threads or settings.threads
     click.echo(f"serving:      {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)}")
     sys.stdout.flush()
+    click.echo(f"operations:   http://{host}:{port}/metrics  /healthz  /readyz  (API reference: /api/docs)")
+    sys.stdout.flush()
     ctx.lrs.db.dispose()  # workers fork after this; each opens its own connections
-    run_server(settings, host, port, workers, threads)
+    from lrs.metrics import share_across_processes
+
+    with share_across_processes():  # the workers' metrics add up in one temporary directory
+        run_server(settings, host, port, workers, threads)
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
@@ -101,8 +106,6 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     """
     from granian.constants import Interfaces
     from granian.server import Server
-
-    from lrs.app import create_app
 
     access_log = os.environ.get("LRS_ACCESS_LOG") or None
     server = Server(
@@ -119,7 +122,15 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
     )
     # Workers are forked: each builds its own app (and so its own database connections) from these settings.
-    server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)
+    server.serve(target_loader=lambda: _worker_app(settings), wrap_loader=False)
+
+
+def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
+    from lrs.app import create_app
+    from lrs.logs import configure_logging
+
+    configure_logging()  # LRS_LOG_FORMAT=json: one JSON object per line, each with its request id
+    return create_app(settings)
 
 
 class _DeliberateWorkerCount(logging.Filter):
