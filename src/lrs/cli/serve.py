@@ -74,6 +74,7 @@ def serve(
     settings = ctx.settings
     host = host or settings.host
     port = port or settings.port
+    ctx.may_create = migrate
     credential = prepare_to_serve(ctx, migrate=migrate)
     click.echo(f"LRS endpoint: http://{host}:{port}/xapi/  (database: {safe_url(settings)})")
     if credential:
