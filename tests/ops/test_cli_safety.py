@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import statement
+from conftest import make_credential, statement
 
 from lrs.cli import cli
 from lrs.cli.learning import format_summary
@@ -28,8 +28,6 @@ def runner(settings: Settings, lrs_instance, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def _credential(lrs):  # noqa: ANN001, ANN202
-    from conftest import make_credential
-
     return make_credential(lrs, ["all"], name="cli", role="admin")
 
 
@@ -69,7 +67,7 @@ def test_a_read_command_against_a_missing_database_says_so_and_creates_nothing(
     for args in (["summary", "--agent", JO], ["export", "cpd-log", "--agent", JO], ["db", "current"]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 1, args
-        assert f"there is no database at {missing} (LRS_DATABASE_URL)" in result.output
+        assert f"the database at {missing} is not ready: there is no such file (LRS_DATABASE_URL)" in result.output
         assert "Set LRS_DATABASE_URL" in result.output
     assert not missing.exists() and not missing.parent.exists()
     created = CliRunner().invoke(cli, ["db", "upgrade"])

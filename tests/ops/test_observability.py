@@ -6,6 +6,8 @@ import json
 import logging
 import re
 
+from conftest import statement
+
 from lrs.logs import JsonFormatter, RequestIdFilter
 
 
@@ -38,8 +40,6 @@ def test_readyz_is_503_when_the_schema_is_behind(app, lrs_instance, monkeypatch)
 
 
 def test_metrics_count_requests_by_route_statements_and_documents(client) -> None:  # noqa: ANN001
-    from conftest import statement
-
     scrape = lambda: client.flask.get("/metrics").get_data(as_text=True)  # noqa: E731
     before = scrape()
     assert client.post_statements([statement(), statement()]).status_code == 200

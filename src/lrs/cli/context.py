@@ -58,8 +58,8 @@ def check_database_exists(settings: Settings, *, may_create: bool) -> None:
     database = make_url(settings.database_url).database
     if database and database != ":memory:" and not Path(database).exists():
         raise click.ClickException(
-            f"there is no database at {database} ({database_origin()}). Set LRS_DATABASE_URL to the database "
-            "you mean, or create a new one there with `lrs db upgrade`."
+            f"the database at {database} is not ready: there is no such file ({database_origin()}). Set "
+            "LRS_DATABASE_URL to the database you mean, or run `lrs db upgrade` to create a new one there."
         )
 
 
