@@ -57,8 +57,9 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                         "description": "one of the exporter's formats (its first by default)"}],
         "x-exporter-options": "each exporter's declared options are further query parameters (GET /api/exporters)",
         "responses": {
+            # Any bytes: the media type is the format's (application/pdf, text/csv, application/json, ...).
             "200": {"description": "the file (Content-Disposition: attachment); the media type is the format's",
-                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                    "content": {"*/*": {}}},
             "400": _BAD, "403": _FORBIDDEN, "404": _error("no such exporter"),
         },
     }},
@@ -235,10 +236,10 @@ Authentication: HTTP Basic with an LRS credential, except where an operation say
 {% for p in op.parameters %}<tr><td><code>{{ p.name }}</code></td><td>{{ p.in }}</td><td>{{ 'yes' if p.required else 'no' }}</td>
 <td><code>{{ dump(p.schema) }}</code></td><td>{{ p.description or '' }}</td></tr>{% endfor %}</table>{% endif %}
 {% if op.requestBody %}<h3>Body</h3>{% for type, c in op.requestBody.content.items() %}<p><code>{{ type }}</code></p>
-<pre>{{ dump(c.schema) }}</pre>{% endfor %}{% endif %}
+<pre>{{ dump(c.get('schema', 'any')) }}</pre>{% endfor %}{% endif %}
 <h3>Answers</h3><table><tr><th>status</th><th>meaning</th><th>body</th></tr>
 {% for status, r in op.responses.items() %}<tr><td>{{ status }}</td><td>{{ r.description }}</td>
-<td>{% for type, c in (r.content or {}).items() %}<code>{{ type }}</code> <code>{{ dump(c.schema) }}</code>{% endfor %}</td></tr>{% endfor %}
+<td>{% for type, c in (r.content or {}).items() %}<code>{{ type }}</code> <code>{{ dump(c.get('schema', 'any')) }}</code>{% endfor %}</td></tr>{% endfor %}
 </table></section>
 {% endfor %}{% endfor %}
 <section class="op"><h2>Schemas</h2>
