@@ -59,6 +59,8 @@ def test_metrics_count_requests_by_route_statements_and_documents(client) -> Non
     assert _value(after, "lrs_documents_written_total", resource="state") == _value(
         before, "lrs_documents_written_total", resource="state") + 1
     assert "lrs_database_retries_total" in after and "lrs_plugin_failures_total" in after
+    client.flask.open("/xapi/statements", method="BREW")
+    assert 'method="BREW"' not in scrape() and 'method="OTHER"' in scrape()
 
 
 def test_exporter_runs_and_plugin_failures_are_counted(client, lrs_instance, monkeypatch) -> None:  # noqa: ANN001
