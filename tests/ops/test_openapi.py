@@ -28,6 +28,8 @@ def test_the_description_names_the_bodies_errors_and_security(app) -> None:  # n
     entry = spec["components"]["schemas"]["JournalEntry"]
     assert set(entry["required"]) == {"what", "mode", "date"}
     assert entry["properties"]["mode"]["enum"] == ["on-the-job", "social", "formal"]
+    export = spec["paths"]["/api/learners/{agent}/exports/{name}"]["get"]
+    assert {p["name"] for p in export["parameters"]} >= {"agent", "name", "format", "year", "qualification"}
     summary = spec["paths"]["/api/learners/{agent}/summary"]["get"]
     assert {p["name"] for p in summary["parameters"]} >= {"agent", "from", "to", "period", "basis"}
 

@@ -55,7 +55,6 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "parameters": [_AGENT, {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
                        {"name": "format", "in": "query", "schema": {"type": "string"},
                         "description": "one of the exporter's formats (its first by default)"}],
-        "x-exporter-options": "each exporter's declared options are further query parameters (GET /api/exporters)",
         "responses": {
             # Any bytes: the media type is the format's (application/pdf, text/csv, application/json, ...).
             "200": {"description": "the file (Content-Disposition: attachment); the media type is the format's",
@@ -146,6 +145,20 @@ _SCHEMAS = {
 }
 
 
+def _exporter_options(app: Flask) -> list[dict[str, Any]]:
+    """The installed exporters' declared options, as the query parameters they are (GET /api/exporters)."""
+    from lrs.services.exports import available_exporters
+
+    described: dict[str, list[str]] = {}
+    for exporter in available_exporters(app.extensions["lrs"]).values():
+        for option, help_text in (exporter.options or {}).items():
+            described.setdefault(option, []).append(f"{exporter.name}: {help_text}")
+    return [
+        {"name": name, "in": "query", "schema": {"type": "string"}, "description": "; ".join(texts)}
+        for name, texts in sorted(described.items())
+    ]
+
+
 def openapi_path(rule: str) -> str:
     """``/api/learners/<path:agent>/summary`` -> ``/api/learners/{agent}/summary``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
@@ -178,6 +191,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
             if operation is None:
                 continue
             operation = copy.deepcopy(operation)
+            if rule.endpoint == "api.exports.export_learner":
+                operation["parameters"] += _exporter_options(app)
             if operation.get("security") != []:
                 operation["responses"] = {**_COMMON, **operation["responses"]}
             operation["operationId"] = f"{rule.endpoint}.{method.lower()}"
