@@ -40,6 +40,14 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
 
     register_web(app)
     lrs.pm.hook.lrs_register_routes(app=app)
+    # Last, so that its first hook runs before every other one: the request id and timing cover them all.
+    from lrs.api.client_quirks import install_client_quirks
+    from lrs.api.observability import install_observability
+    from lrs.api.openapi import docs_api
+
+    app.register_blueprint(docs_api)
+    install_client_quirks(app)
+    install_observability(app)
     from lrs.api.limits import BodyLimitMiddleware
 
     # Outermost: a chunked body is measured before anything (the alternate syntax included) reads it.

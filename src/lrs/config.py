@@ -6,7 +6,19 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_SQLITE_PATH = Path("var") / "lrs.sqlite3"
+
+def project_checkout() -> Path | None:
+    """The source checkout this package runs from (``make setup`` installs it editable), if it does."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src" / "lrs").is_dir() else None
+
+
+def default_sqlite_path() -> Path | None:
+    """Where the database is when LRS_DATABASE_URL is not set: ``var/lrs.sqlite3`` in the checkout, wherever
+    the command is run from (never the current directory). Installed from a wheel there is no default: set
+    LRS_DATABASE_URL."""
+    checkout = project_checkout()
+    return checkout / "var" / "lrs.sqlite3" if checkout else None
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -26,7 +38,8 @@ def _xapi_version(value: str) -> str:
 
 
 def _default_database_url() -> str:
-    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+    path = default_sqlite_path()
+    return f"sqlite:///{path}" if path else ""
 
 
 def default_server_shape(database_url: str) -> tuple[int, int]:

@@ -322,6 +322,11 @@ class Exporter:
     #: several (the caller zips several into one download). It must not write to the LRS.
     export: Callable[[ExportRecord, dict[str, Any]], list[ExportFile]]
     description: str = ""
+    #: The options it takes besides "format", name -> one line of help (``lrs export --help`` and
+    #: ``GET /api/exporters`` show them). Declared options are checked: any other is refused (400 / a usage
+    #: error) instead of being silently ignored. None (an exporter written before options were declared)
+    #: passes every option through unchecked.
+    options: dict[str, str] | None = None
 
 
 @hookspec

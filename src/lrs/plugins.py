@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from lrs import hookspecs
+from lrs import hookspecs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[t
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
             hook_failures[impl.plugin_name] += 1
+            metrics.plugin_failures.labels(hook_name, impl.plugin_name).inc()
             continue
         if result is not None:
             results.append((impl.plugin_name, result))

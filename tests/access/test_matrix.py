@@ -286,6 +286,10 @@ def cohort_req(method: str):  # noqa: ANN201
 CASES: list[tuple[str, str, str, Any, Expect]] = [
     # id, rule, method, builder, expected
     ("about", "/xapi/about", "GET", lambda w, r, s: ("/xapi/about", {}), _same(200, revoked=(200, 200))),
+    # The API's description and its reference page are public: they hold no one's data.
+    ("openapi", "/api/openapi.json", "GET", lambda w, r, s: ("/api/openapi.json", {}), _same(200, revoked=(200, 200))),
+    ("api-docs", "/api/docs", "GET", lambda w, r, s: ("/api/docs", {}), _same(200, revoked=(200, 200))),
+    ("api-docs-css", "/api/docs.css", "GET", lambda w, r, s: ("/api/docs.css", {}), _same(200, revoked=(200, 200))),
     ("statements-by-agent", "/xapi/statements", "GET", statements_by_agent, _same(200)),
     ("statements-all", "/xapi/statements", "GET", statements_all, _same(200)),
     ("statement-by-id", "/xapi/statements", "GET", statement_by_id,

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, g, request
 from lrs.api.auth import lrs
 from lrs.services import access
 from lrs.services.exports import available_exporters, run_export
-from lrs.xapi.ifi import key_from_identifier
+from lrs.xapi.ifi import parse_agent
 
 exports_api = Blueprint("exports", __name__)
 
@@ -18,7 +18,8 @@ def list_exporters():  # noqa: ANN201
     """What can be exported, in which formats."""
     return {
         "exporters": [
-            {"name": e.name, "title": e.title, "formats": list(e.formats), "description": e.description}
+            {"name": e.name, "title": e.title, "formats": list(e.formats), "description": e.description,
+             "options": dict(e.options or {})}
             for e in available_exporters(lrs()).values()
         ]
     }
@@ -26,7 +27,7 @@ def list_exporters():  # noqa: ANN201
 
 @exports_api.route("/learners/<path:agent>/exports/<name>", methods=["GET"])
 def export_learner(agent: str, name: str) -> Response:
-    agent_key = key_from_identifier(agent)
+    agent_key = parse_agent(agent)
     access.check_export(lrs(), g.principal, agent_key)
     file = run_export(lrs(), name, agent_key, request.args.to_dict())
     response = Response(file.content, mimetype=file.media_type)

@@ -10,6 +10,7 @@ be turned into a 400 that says what is wrong. The one thing it does not do is gi
 
 from __future__ import annotations
 
+import re
 import secrets
 from email import errors as email_errors
 from email import policy
@@ -44,6 +45,7 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[bytes, list[Part]]:
             rule="multipart-boundary",
             path="Content-Type",
         )
+    body = _delimiters_on_their_own_lines(body, boundary)
     # The parser reads a whole MIME entity, so the request's own Content-Type becomes its header.
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
@@ -86,6 +88,18 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[bytes, list[Part]]:
             path="multipart[0].Content-Type",
         )
     return first.content, attachments
+
+
+def _delimiters_on_their_own_lines(body: bytes, boundary: str) -> bytes:
+    """Put a CRLF before each boundary delimiter that lacks one.
+
+    RFC 2046 makes the CRLF before ``--boundary`` part of the delimiter, but @xapi/xapi and TinCanJS write an
+    attachment's bytes and the next part's ``--boundary`` back to back, so with two attachments the second
+    would vanish into the first. The boundary cannot occur inside a part (RFC 2046 5.1.1), so a delimiter
+    followed by the end of its line or by ``--`` is one wherever it starts; the attachments' SHA-256 hashes
+    still check every byte. A well-formed body is returned unchanged."""
+    delimiter = re.escape(b"--" + boundary.encode("latin-1"))
+    return re.sub(rb"(?<=[^\n])(?=" + delimiter + rb"(?:--|[ \t]*\r?\n))", b"\r\n", body)
 
 
 def _check_defects(entity: Message, delimiter: str, path: str) -> None:

@@ -46,8 +46,14 @@ def main() -> None:
     settings = Settings.from_env()
     pm = make_plugin_manager(settings.plugins)
     pm.hook.lrs_register_commands(cli=cli)
+    from lrs.cli.context import error_message
+    from lrs.xapi.errors import XAPIError
+
     try:
         cli(prog_name="lrs")
+    except XAPIError as exc:  # a rule broken by what was typed (an agent, a date): the rule, said once
+        click.echo(f"Error: {error_message(exc)}", err=True)
+        sys.exit(1)
     except (OperationalError, ProgrammingError) as exc:
         # A command run before the database is set up (or while it cannot be reached) deserves a sentence,
         # not a traceback.

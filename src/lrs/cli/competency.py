@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lrs.cli.context import lrs_of
+from lrs.cli.context import error_message, lrs_of
 
 
 @click.group("frameworks")
@@ -61,7 +61,7 @@ def frameworks_import(click_ctx: click.Context, file: str) -> None:
     except ValueError as exc:
         raise click.ClickException(f"{file} is not JSON: {exc}") from exc
     except XAPIError as exc:
-        raise click.ClickException(f"{exc.path or 'package'}: {exc.message}") from exc
+        raise click.ClickException(error_message(exc)) from exc
     verb = "replaced" if replaced else "imported"
     click.echo(f"{verb} {framework.slug}: {len(framework.items)} items ({framework.uri})")
     click.echo("run `lrs evidence rebuild` to link stored statements to it")
@@ -80,7 +80,7 @@ def frameworks_import_units(click_ctx: click.Context, file: str) -> None:
     except ValueError as exc:
         raise click.ClickException(f"{file} is not JSON: {exc}") from exc
     except XAPIError as exc:
-        raise click.ClickException(f"{exc.path or 'units file'}: {exc.message}") from exc
+        raise click.ClickException(error_message(exc)) from exc
     units = sum(1 for item in framework.items if item.item_type == "Unit")
     click.echo(f"{'replaced' if replaced else 'imported'} {framework.slug}: {units} units, "
                f"{len(framework.leaves())} criteria ({framework.uri})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lrs.cli.context import Context, pass_ctx, safe_url
+from lrs.cli.context import Context, database_origin, pass_ctx, safe_url
 
 
 @click.group()
@@ -18,6 +18,7 @@ def db_upgrade(ctx: Context) -> None:
     """Create or upgrade the schema to the latest migration."""
     from lrs.store.migrate import current_revision, upgrade
 
+    ctx.may_create = True
     upgrade(ctx.lrs.db.engine)
     click.echo(f"database at revision {current_revision(ctx.lrs.db.engine)} ({safe_url(ctx.settings)})")
 
@@ -29,3 +30,4 @@ def db_current(ctx: Context) -> None:
     from lrs.store.migrate import current_revision, head_revision
 
     click.echo(f"current: {current_revision(ctx.lrs.db.engine)}  latest: {head_revision()}")
+    click.echo(f"database: {safe_url(ctx.settings)} ({database_origin()})")

@@ -7,12 +7,11 @@ from typing import Any
 
 import click
 
-from lrs.cli.context import lrs_of
+from lrs.cli.context import error_message, lrs_of
 
 
 def _fail(exc: Exception) -> click.ClickException:
-    path = getattr(exc, "path", "")
-    return click.ClickException(f"{path}: {exc}" if path else str(exc))
+    return click.ClickException(error_message(exc))
 
 
 def _pct(value: float | None) -> str:
@@ -22,8 +21,9 @@ def _pct(value: float | None) -> str:
 def format_summary(data: dict[str, Any]) -> str:
     """A summary as a small text table (what ``lrs summary`` prints)."""
     who = data.get("agent") or data.get("activity")
-    span = f"{data['from'] or '…'} to {data['to'] or '…'}"
-    lines = [f"{who}  ({span}, balance by {data['totals']['balance']['basis'] or 'nothing classified'})"]
+    start, end = data.get("from"), data.get("to")
+    span = f"{start} to {end}, " if start and end else f"from {start}, " if start else f"to {end}, " if end else ""
+    lines = [f"{who}  ({span}balance by {data['totals']['balance']['basis'] or 'nothing classified'})"]
     if "learner_count" in data:
         lines[0] += f"  {data['learner_count']} learners"
     totals = data["totals"]

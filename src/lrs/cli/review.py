@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from lrs.cli.context import lrs_of
+from lrs.cli.context import error_message, lrs_of
 
 
 def _principal(lrs: Any, key: str | None) -> Any:
@@ -25,7 +25,7 @@ def _run(fn: Any) -> Any:
     try:
         return fn()
     except XAPIError as exc:
-        raise click.ClickException(f"{exc.path or 'request'}: {exc.message} [{exc.rule}]") from exc
+        raise click.ClickException(f"{error_message(exc)} [{exc.rule}]") from exc
 
 
 @click.group("review")

@@ -86,6 +86,7 @@ def serve(
         check_port_free(host, port)
     except PortInUse as exc:
         raise click.ClickException(str(exc)) from None
+    ctx.may_create = migrate
     credential = prepare_to_serve(ctx, migrate=migrate)
     click.echo(f"LRS endpoint: http://{host}:{port}/xapi/  (database: {safe_url(settings)})")
     if credential:
@@ -101,8 +102,13 @@ def serve(
     threads = threads or settings.threads
     click.echo(f"serving:      {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)}")
     sys.stdout.flush()
+    click.echo(f"operations:   http://{host}:{port}/metrics  /healthz  /readyz  (API reference: /api/docs)")
+    sys.stdout.flush()
     ctx.lrs.db.dispose()  # workers fork after this; each opens its own connections
-    run_server(settings, host, port, workers, threads)
+    from lrs.metrics import share_across_processes
+
+    with share_across_processes():  # the workers' metrics add up in one temporary directory
+        run_server(settings, host, port, workers, threads)
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
@@ -115,7 +121,6 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     from granian.server import Server
 
     from lrs.api.serving import connection_limits
-    from lrs.app import create_app
 
     access_log = os.environ.get("LRS_ACCESS_LOG") or None
     server = Server(
@@ -133,7 +138,15 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         **connection_limits(settings, workers),
     )
     # Workers are forked: each builds its own app (and so its own database connections) from these settings.
-    server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)
+    server.serve(target_loader=lambda: _worker_app(settings), wrap_loader=False)
+
+
+def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
+    from lrs.app import create_app
+    from lrs.logs import configure_logging
+
+    configure_logging()  # LRS_LOG_FORMAT=json: one JSON object per line, each with its request id
+    return create_app(settings)
 
 
 class _DeliberateWorkerCount(logging.Filter):

@@ -164,10 +164,10 @@ def agent_from_key(key: str) -> dict[str, Any]:
 def _agent(reader: _Reader, name: str, value: Any) -> tuple[dict[str, Any], str]:
     """An agent given as an identifier string (mailto:..., account:home|name) or an xAPI Agent object."""
     if isinstance(value, str) and value.strip():
-        key = key_from_identifier(value)
         try:
+            key = key_from_identifier(value)
             return agent_from_key(key), key
-        except ValueError:
+        except (ValueError, XAPIError):
             raise reader.bad(
                 name, "is not an agent identifier (mailto:..., account:<homePage>|<name>)"
             ) from None

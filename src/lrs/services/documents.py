@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from lrs import metrics
 from lrs.store import documents as document_store
 from lrs.store import resources as resource_store
 from lrs.store.db import Database
@@ -56,7 +57,9 @@ class DocumentService:
             new = xdocs.plan_put(address.kind, version, current, upload, pre)
             return self._save(conn, address, current, new)
 
-        return self.db.write(work)
+        etag = self.db.write(work)
+        metrics.documents_written.labels(address.kind, "put").inc()
+        return etag
 
     def post(self, address: xdocs.DocumentAddress, upload: xdocs.Upload, pre: xdocs.Preconditions) -> str:
         """Create the document, or merge ``upload`` into it (JSON objects only). Returns the new ETag."""
@@ -66,7 +69,9 @@ class DocumentService:
             new = xdocs.plan_post(current, upload, pre)
             return self._save(conn, address, current, new)
 
-        return self.db.write(work)
+        etag = self.db.write(work)
+        metrics.documents_written.labels(address.kind, "post").inc()
+        return etag
 
     @staticmethod
     def _save(
@@ -98,10 +103,13 @@ class DocumentService:
                 raise PreconditionFailed("the document changed while this request was handled; read it again")
 
         self.db.write(work)
+        metrics.documents_written.labels(address.kind, "delete").inc()
 
     def delete_all(self, address: xdocs.DocumentAddress) -> int:
         """Delete every State document of the context (registration included when given)."""
-        return self.db.write(lambda conn: document_store.delete_documents(conn, address))
+        deleted = self.db.write(lambda conn: document_store.delete_documents(conn, address))
+        metrics.documents_written.labels(address.kind, "delete").inc(deleted)
+        return deleted
 
 
 class ResourceService:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import logging
+import time as clock
 import zipfile
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from lrs import metrics
 from lrs.competency.evidence import links_for, registry
 from lrs.hookspecs import CompetencyLink, Exporter, ExportFile, ExportOptionError, ExportRecord
 from lrs.plugins import call_each
@@ -88,6 +90,18 @@ def learner_record(
     )
 
 
+def check_options(exporter: Exporter, options: dict[str, Any]) -> None:
+    """Refuse an option the exporter does not declare (a typo such as ``yaer`` must not export another year)."""
+    if exporter.options is None:
+        return
+    unknown = sorted(set(options) - {"format"} - set(exporter.options))
+    if unknown:
+        known = ", ".join(["format", *sorted(exporter.options)])
+        raise XAPIError(
+            f"{exporter.name} has no option {unknown[0]!r}; its options: {known}", rule="export-option", path=unknown[0]
+        )
+
+
 def run_export(lrs: LRS, name: str, agent_key: str, options: dict[str, Any]) -> ExportFile:
     """Run exporter ``name`` on the learner's record; several files come back as one ZIP."""
     exporters = available_exporters(lrs)
@@ -96,16 +110,24 @@ def run_export(lrs: LRS, name: str, agent_key: str, options: dict[str, Any]) -> 
         raise NotFound(
             f"no exporter {name!r}; available: {', '.join(sorted(exporters)) or 'none'}", rule="exporter", path="name"
         )
+    check_options(exporter, options)
     options = {**options, "format": options.get("format") or exporter.formats[0]}
     if options["format"] not in exporter.formats:
         raise XAPIError(
             f"{name} writes {', '.join(exporter.formats)}, not {options['format']!r}", rule="export-format", path="format"
         )
-    record = learner_record(lrs, agent_key)
+    started = clock.perf_counter()
+    outcome = "failed"
     try:
+        record = learner_record(lrs, agent_key)
         files = exporter.export(record, options)
+        outcome = "ok"
     except ExportOptionError as exc:
+        outcome = "refused"
         raise XAPIError(str(exc), rule="export-option", path=exc.option) from exc
+    finally:
+        metrics.exporter_runs.labels(name, outcome).inc()
+        metrics.exporter_duration.labels(name).observe(clock.perf_counter() - started)
     if len(files) == 1:
         return files[0]
     buffer = io.BytesIO()

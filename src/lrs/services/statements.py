@@ -13,6 +13,7 @@ from typing import Any
 
 import pluggy
 
+from lrs import metrics
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
 from lrs.services import access
@@ -89,6 +90,7 @@ class LRS:
         ids, frameworks_version = statement_store.store_batch(
             self.db, batch, can_define=can_define, attachments=attachments
         )
+        metrics.statements_stored.inc(len(ids))
         stored_payloads = [p.payload for p in prepared]
         self._enrol_from(principal, stored_payloads)
         # Plugins, the built-in evidence linking and review derivation among them, each on its own: a failure
@@ -138,6 +140,7 @@ class LRS:
         except Exception:  # a plugin's bug must not cost the client its statement
             log.exception("lrs_classify_statement failed; storing the statement unclassified")
             hook_failures["lrs_classify_statement"] += 1
+            metrics.plugin_failures.labels("lrs_classify_statement", "(hook)").inc()
             return None
         return str(mode) if mode else None
 

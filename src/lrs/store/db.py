@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
+from lrs import metrics
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -242,6 +244,7 @@ class Database:
                     raise
                 delay = min(0.5, 0.01 * 2**tries) * random.uniform(0.5, 1.5)
                 log.info("retrying transaction after %s (attempt %d)", type(exc).__name__, tries)
+                metrics.database_retries.labels(type(exc).__name__).inc()
                 time.sleep(delay)
 
     def _checkpoint_now_and_then(self, conn: Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -43,3 +44,13 @@ def _ensure_sqlite_directory(engine: Engine) -> None:
     database = engine.url.database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def _head_cached() -> str | None:
+    return head_revision()
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """(the database's Alembic revision, the migrations' head): one cheap query; raises if unreachable."""
+    return current_revision(engine), _head_cached()

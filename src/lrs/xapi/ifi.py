@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from lrs.xapi.datatypes import parse_json
@@ -48,8 +49,10 @@ def ifi_only(agent: dict[str, Any]) -> dict[str, Any]:
 def key_from_identifier(identifier: str) -> str:
     """Turn a user-facing agent identifier (as in ``/api/learners/{agent}``) into an agent key.
 
-    Accepts ``mailto:jo@la.example``, ``mbox:mailto:...``, ``mbox_sha1sum:<hex>``, ``openid:<iri>``,
-    ``account:<homePage>|<name>`` or a bare 40-character SHA-1.
+    Accepts ``mailto:jo@la.example``, a bare address ``jo@la.example`` (the same: an mbox is the only IFI an
+    address can be), ``mbox:mailto:...``, ``mbox_sha1sum:<hex>``, ``openid:<iri>``,
+    ``account:<homePage>|<name>`` or a bare 40-character SHA-1. Anything else is a 400 (rule ``invalid-agent``)
+    rather than a key that matches no one.
     """
     identifier = identifier.strip()
     if identifier.startswith("mailto:"):
@@ -59,7 +62,17 @@ def key_from_identifier(identifier: str) -> str:
             return identifier
     if len(identifier) == 40 and all(c in "0123456789abcdefABCDEF" for c in identifier):
         return "mbox_sha1sum:" + identifier.lower()
-    return identifier
+    if _BARE_ADDRESS.fullmatch(identifier):
+        return "mbox:mailto:" + identifier
+    raise XAPIError(
+        f"{identifier!r} is not an agent identifier: use mailto:jo@la.example (or jo@la.example), "
+        "mbox_sha1sum:<hex>, openid:<IRI>, account:<homePage>|<name> or an Agent as JSON",
+        rule="invalid-agent",
+        path="agent",
+    )
+
+
+_BARE_ADDRESS = re.compile(r"[^\s@:/{}]+@[^\s@:/{}]+")
 
 
 def mbox_sha1sum(mbox: str) -> str:

@@ -40,6 +40,7 @@ def lrs_exporters() -> list[Exporter]:
             title="Social Work England CPD log",
             formats=FORMATS,
             export=export_cpd_log,
+            options={"year": "the registration year, e.g. 2026 (1 Dec 2025 to 30 Nov 2026); default: in progress"},
             description=(
                 "A participant's CPD record for one registration year (1 December to 30 November), with a "
                 "readiness check against Social Work England's rules for that year (counting complete records, only the "

@@ -36,6 +36,7 @@ def lrs_exporters() -> list[Exporter]:
             title=TITLE,
             formats=FORMATS,
             export=export_ilm_portfolio,
+            options={OPTION: "the qualification's framework slug; default: the one with the most evidence"},
             description=(
                 "A learner's portfolio of evidence for one qualification (ILM units, learning outcomes and "
                 "assessment criteria) as a ZIP: index.html, portfolio.pdf, the evidence files and manifest.json "

@@ -1,0 +1,27 @@
+"""What popular xAPI clients send that the specification does not define, and how the LRS takes it.
+
+``cachebuster``: browser clients add a random query parameter to GETs so that no cache answers for the LRS.
+xAPI 1.0.3 (Communication 3.2) says an LRS MUST refuse with 400 a parameter it does not recognise, and that
+an LRS MAY recognise parameters not in the specification. This LRS recognises ``cachebuster`` (exactly that
+name) on every /xapi resource and ignores it, so those clients work; any other unknown parameter is still a
+400 ``unknown-parameter``. docs/api.md ("Clients") lists the clients and their quirks.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.datastructures import ImmutableMultiDict
+
+#: Parameters recognised on /xapi and ignored (a client's own, meaningless to the LRS).
+IGNORED_XAPI_PARAMETERS = frozenset({"cachebuster"})
+
+
+def install_client_quirks(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _drop_ignored_parameters)
+
+
+def _drop_ignored_parameters() -> None:
+    if not request.path.startswith("/xapi/") or IGNORED_XAPI_PARAMETERS.isdisjoint(request.args):
+        return
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in IGNORED_XAPI_PARAMETERS]
+    request.args = ImmutableMultiDict(kept)  # werkzeug caches args on the request: this replaces the cache
