@@ -201,3 +201,33 @@ def test_the_progress_page_lists_each_units_criteria(jo):  # noqa: ANN001
     assert "/progress/portfolio?qualification=" in html
     response = jo.get("/progress/portfolio?qualification=ilm-l5-leadership")
     assert response.status_code == 200 and response.mimetype == "application/zip"
+
+
+def test_progress_shows_each_criterions_status_and_the_assessors_feedback(jo, lrs_instance, app):  # noqa: ANN001
+    import base64
+
+    from conftest import make_credential
+
+    ilm5 = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
+    north = "https://centre.example/cohorts/ilm5-2026-north"
+    criterion = f"{ilm5}/U1.AC1.1"
+
+    def caller(credential: tuple[str, str]) -> dict[str, str]:
+        token = base64.b64encode(":".join(credential).encode()).decode()
+        return {"Authorization": f"Basic {token}", "X-Experience-API-Version": "1.0.3"}
+
+    jo_api = caller(make_credential(lrs_instance, [], name="Jo", role="participant", agent_key="mbox:mailto:jo@la.example"))
+    ann = caller(make_credential(lrs_instance, [], name="Ann Assessor", role="assessor",
+                                 agent_key="mbox:mailto:ann@centre.example", cohorts=[north]))
+    api = app.test_client()
+    entry = {"what": "Led the team meeting on the duty rota", "mode": "on-the-job", "date": "2026-10-01",
+             "reflection": {"learned": "Consult first", "impact": "Rota changes go to the team first"},
+             "programme": north, "standards": [criterion]}
+    evidence = api.post("/api/journal", json=entry, headers=jo_api).get_json()["ids"][0]
+    decided = api.post("/api/reviews", json={"evidence": evidence, "criterion": criterion, "outcome": "referred",
+                                             "feedback": "Say which leadership model you used."}, headers=ann)
+    assert decided.status_code == 201, decided.get_json()
+    html = jo.get("/progress").get_data(as_text=True)
+    assert "Not yet met: your assessor asked for more" in html
+    assert "Say which leadership model you used." in html
+    assert "Led the team meeting on the duty rota" in html

@@ -46,19 +46,21 @@ def learner_statements(
     return [(r.payload, r.learning_mode) for r in rows]
 
 
-def statements_with_agents(conn: Connection, ids: list[str]) -> dict[str, tuple[dict[str, Any], set[str]]]:
-    """For each id that names a stored statement (not voided, not voiding): the statement and the keys of the
-    agents it is directly about (actor or object)."""
+def statements_with_agents(
+    conn: Connection, ids: list[str]
+) -> dict[str, tuple[dict[str, Any], set[str], str | None]]:
+    """For each id that names a stored statement (not voided, not voiding): the statement, the keys of the
+    agents it is directly about (actor or object) and its learning mode."""
     if not ids:
         return {}
     rows = conn.execute(
-        select(S.c.id, S.c.payload, SA.c.agent_key)
+        select(S.c.id, S.c.payload, S.c.learning_mode, SA.c.agent_key)
         .join(SA, SA.c.statement_seq == S.c.seq)
         .where(S.c.id.in_(ids), SA.c.direct.is_(True), S.c.voided.is_(False), S.c.is_voiding.is_(False))
     ).all()
-    found: dict[str, tuple[dict[str, Any], set[str]]] = {}
+    found: dict[str, tuple[dict[str, Any], set[str], str | None]] = {}
     for row in rows:
-        found.setdefault(row.id, (row.payload, set()))[1].add(row.agent_key)
+        found.setdefault(row.id, (row.payload, set(), row.learning_mode))[1].add(row.agent_key)
     return found
 
 

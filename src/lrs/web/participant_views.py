@@ -80,11 +80,11 @@ def _reflected_item(key: str, statement_id: str) -> participant.TimelineItem:
         found = statements_with_agents(conn, [statement_id.lower()])
     if statement_id.lower() not in found:
         raise NotFound("no such item in your record", rule="reflects-on")
-    statement, agents = found[statement_id.lower()]
+    statement, agents, mode = found[statement_id.lower()]
     if key not in agents:
         # Someone else's record: the access module decides (a participant is refused).
         access.check_read_learner(lrs, g.principal, sorted(agents)[0], what="record")
-    return participant.timeline_item(statement, None, v.JOURNAL_VERB)
+    return participant.timeline_item(statement, mode, v.JOURNAL_VERB)
 
 
 def _render_form(form: journal_form.FormData, errors: dict[str, str], key: str, status: int = 200):  # noqa: ANN202
