@@ -239,7 +239,7 @@ class TimelineFilters:
             try:
                 date.fromisoformat(f"{month}-01")
             except ValueError:
-                errors["month"] = "Enter a month as year and month, for example 2026-03."
+                errors["month"] = "Choose a month from the list."
                 month = None
         kind = args.get("kind") or None
         if kind and kind not in KIND_LABELS:
@@ -262,6 +262,16 @@ class TimelineFilters:
         """The query string of these filters (with ``change``), for page links."""
         values = {"mode": self.mode, "month": self.month, "kind": self.kind, "page": self.page, **change}
         return {k: val for k, val in values.items() if val not in (None, "", 1)}
+
+
+def recent_months(today: date, count: int = 24) -> list[tuple[str, str]]:
+    """The last ``count`` months, newest first, as (value, words): ("2026-03", "March 2026")."""
+    found = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        found.append((f"{year:04d}-{month:02d}", date(year, month, 1).strftime("%B %Y")))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return found
 
 
 def timeline(lrs: Any, agent_key: str, filters: TimelineFilters, *, size: int = PAGE_SIZE) -> tuple[list[TimelineItem], bool]:

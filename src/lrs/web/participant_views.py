@@ -55,6 +55,7 @@ def my_record():  # noqa: ANN201
         notice=pages_notice(),
         modes=participant.MODE_WORDS,
         kinds=participant.KIND_LABELS,
+        months=participant.recent_months(date.today()),
     )
 
 
