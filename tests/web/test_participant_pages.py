@@ -232,3 +232,30 @@ def test_progress_shows_each_criterions_status_and_the_assessors_feedback(jo, lr
     assert "Not yet met: your assessor asked for more" in html
     assert "Say which leadership model you used." in html
     assert "Led the team meeting on the duty rota" in html
+
+
+def test_files_are_attached_and_a_file_over_the_limit_is_named(jo, lrs_instance):  # noqa: ANN001
+    import io
+
+    from lrs.learning.journal import MAX_ATTACHMENT_BYTES
+
+    fields = dict(what="Wrote the team's duty rota", date=date.today().isoformat(), mode="on-the-job",
+                  evidence_type="product")
+    page = jo.get("/record/new").get_data(as_text=True)
+    assert "Up to 10 files, each at most 10 MB." in page
+    too_big = form_for(jo, **fields)
+    too_big["attachments"] = [(io.BytesIO(b"ok"), "notes.txt"), (io.BytesIO(b"x" * (MAX_ATTACHMENT_BYTES + 1)), "big.pdf")]
+    response = jo.post("/record/new", data=too_big, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "File 2 is" in html and "larger than 10 MiB" in html
+    assert 'value="Wrote the team&#39;s duty rota"' in html
+    good = form_for(jo, **fields)
+    good["attachments"] = [(io.BytesIO(b"rota v2"), "rota.txt")]
+    assert jo.post("/record/new", data=good, content_type="multipart/form-data").status_code == 302
+    from lrs.store.records import learner_statements
+
+    with lrs_instance.db.read() as conn:
+        entry = next(s for s, _ in learner_statements(conn, "mbox:mailto:jo@la.example") if "attachments" in s)
+    assert entry["attachments"][0]["display"] == {"en-GB": "rota.txt"}
+    assert entry["attachments"][0]["length"] == 7

@@ -349,7 +349,10 @@ def cpd_status(lrs: Any, agent_key: str, year: int) -> CPDStatus | None:
     exporter = exporting.available_exporters(lrs).get(CPD_EXPORTER)
     if exporter is None or "json" not in exporter.formats:
         return None
-    file = exporting.run_export(lrs, CPD_EXPORTER, agent_key, {"format": "json", "year": str(year)})
+    # The exporter reads one registration year (1 December to 30 November): only that year is loaded.
+    start, end = date(year - 1, 12, 1), date(year, 11, 30)
+    options = {"format": "json", "year": str(year)}
+    file = exporting.run_export(lrs, CPD_EXPORTER, agent_key, options, period_from=start, period_to=end)
     data = json.loads(file.content)
     readiness = data.get("readiness") or {}
     return CPDStatus(
