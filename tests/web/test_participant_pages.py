@@ -162,7 +162,8 @@ def test_reflect_on_this_attaches_the_reflection_to_that_statement(jo, events, l
     assert entry["context"]["statement"] == {"objectType": "StatementRef", "id": event["id"]}
     assert entry["object"]["id"] == event["object"]["id"]
     html = jo.get("/record").get_data(as_text=True)
-    assert re.search(r"Your reflection.*The new referral route", html, re.S)
+    assert re.search(r"Your reflection \(.*The new referral route", html, re.S)  # under the event
+    assert "Your reflection on: Completed: Safeguarding adults refresher (Moodle," in html  # and on the entry
     cpd = json.loads(jo.get("/cpd-log/download?format=json").get_data())
     piece = next(p for p in cpd["pieces"] if p["title"] == "Safeguarding adults refresher")
     assert piece["learned"] == "The new referral route"
@@ -207,7 +208,11 @@ def test_the_progress_page_lists_each_units_criteria(jo):  # noqa: ANN001
 def test_progress_shows_each_criterions_status_and_the_assessors_feedback(jo, lrs_instance, app):  # noqa: ANN001
     import base64
 
-    from conftest import make_credential
+    from lrs.store.credentials import create_credential
+
+    def make_credential(lrs: Any, scopes: list[str], **fields: Any) -> tuple[str, str]:
+        home = lrs.settings.authority_home_page
+        return lrs.db.write(lambda conn: create_credential(conn, scopes=scopes, authority_home_page=home, **fields))
 
     ilm5 = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
     north = "https://centre.example/cohorts/ilm5-2026-north"
@@ -259,3 +264,14 @@ def test_files_are_attached_and_a_file_over_the_limit_is_named(jo, lrs_instance)
         entry = next(s for s, _ in learner_statements(conn, "mbox:mailto:jo@la.example") if "attachments" in s)
     assert entry["attachments"][0]["display"] == {"en-GB": "rota.txt"}
     assert entry["attachments"][0]["length"] == 7
+
+
+def test_a_form_larger_than_the_request_limit_is_a_page_saying_nothing_was_saved(jo, app, lrs_instance):  # noqa: ANN001
+    import io
+
+    data = form_for(jo, what="x", date=date.today().isoformat(), mode="formal", learned="a", impact="b")
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    data["attachments"] = [(io.BytesIO(b"x" * 8192), "big.txt")]
+    response = jo.post("/record/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "too large: a form with its files can be at most 4 KB in all. Nothing was saved." in response.get_data(as_text=True)

@@ -162,6 +162,9 @@ class TimelineItem:
     peer_reflection: str = ""
     evidence_type: str = ""
     reflections: list[TimelineItem] = field(default_factory=list)
+    #: For the learner's own entry that reflects on another item: that item's id, and its words once looked up.
+    reflects_on: str | None = None
+    about: str = ""
 
     @property
     def mode_label(self) -> str:
@@ -216,6 +219,7 @@ def timeline_item(statement: dict[str, Any], mode: str | None, journal_verb: str
         peer=_peer_name(context_ext.get(v.EXT_PEER)),
         peer_reflection=context_ext.get(v.EXT_PEER_REFLECTION, "") or "",
         evidence_type=EVIDENCE_LABELS.get(context_ext.get(v.EXT_EVIDENCE_TYPE) or "", ""),
+        reflects_on=((statement.get("context") or {}).get("statement") or {}).get("id") if own_entry else None,
     )
 
 
@@ -275,8 +279,8 @@ def recent_months(today: date, count: int = 24) -> list[tuple[str, str]]:
 
 
 def timeline(lrs: Any, agent_key: str, filters: TimelineFilters, *, size: int = PAGE_SIZE) -> tuple[list[TimelineItem], bool]:
-    """One page of the learner's timeline (newest first) and whether there is a next page. Two queries: the
-    page, and the learner's own reflections on the events in it."""
+    """One page of the learner's timeline (newest first) and whether there is a next page. At most three
+    queries: the page, the learner's own reflections on the events in it, and the events its reflections are on."""
     since, until = filters.bounds()
     journal = {"journal": True, "tools": False}.get(filters.kind or "")
     with lrs.db.read() as conn:
@@ -295,6 +299,12 @@ def timeline(lrs: Any, agent_key: str, filters: TimelineFilters, *, size: int = 
         events = {s["id"]: s for s, _ in rows[:size] if s["verb"]["id"] != v.JOURNAL_VERB}
         iris = sorted({(s.get("object") or {}).get("id") for s in events.values()} - {None})
         about = records.journal_entries_about(conn, agent_key, iris, journal_verb=v.JOURNAL_VERB)
+        targets = sorted({item.reflects_on for item in items if item.reflects_on})
+        reflected = records.statements_with_agents(conn, targets) if targets else {}
+    for item in items:
+        if item.reflects_on in reflected:
+            target = timeline_item(reflected[item.reflects_on][0], None, v.JOURNAL_VERB)
+            item.about = f"{target.doing.capitalize()}: {target.what} ({target.source}, {target.when.day} {target.when.strftime('%B %Y')})"
     by_id = {item.id: item for item in items}
     for entry in about:
         target = ((entry.get("context") or {}).get("statement") or {}).get("id")

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from lrs import access
@@ -68,8 +68,9 @@ def _not_found(exc: NotFound):  # noqa: ANN202
 
 @pages.errorhandler(413)
 def _too_large(exc: HTTPException):  # noqa: ANN202
-    megabytes = sessions.lrs().settings.max_payload // (1024 * 1024)
-    message = f"What you sent is too large: a form with its files can be at most {megabytes} MB in all. Nothing was saved."
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or sessions.lrs().settings.max_payload
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    message = f"What you sent is too large: a form with its files can be at most {size} in all. Nothing was saved."
     return render_template("error.html", message=message), 413
 
 
