@@ -105,8 +105,10 @@ def test_a_participant_walks_through_their_pages(lrs_instance, live_server, page
     page.get_by_label("What did you learn?").fill("The new referral route")
     page.get_by_label("What difference has it made").fill("Fewer delays for families")
     page.get_by_role("button", name="Save").click()
-    item = page.locator(".timeline__item", has_text="Studied: Safeguarding adults refresher")
+    item = page.locator(".timeline__item", has=page.get_by_role("heading", name="Studied: Safeguarding adults refresher"))
     assert "Your reflection" in item.inner_text() and "The new referral route" in item.inner_text()
+    entry = page.locator(".timeline__item", has_text="Your reflection on: Studied: Safeguarding adults refresher")
+    assert "The new referral route" in entry.inner_text()
 
     # Filters work without script (a GET form).
     page.get_by_label("Where it came from").select_option("journal")
