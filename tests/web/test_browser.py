@@ -15,7 +15,9 @@ def sign_in(page, base: str, email: str = "jo@la.example", password: str = PASSW
     page.goto(base + "/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # Wait for the answer page to load (its stylesheet included) before anything measures it.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Sign in").click()
 
 
 def assert_accessible(page) -> None:  # noqa: ANN001

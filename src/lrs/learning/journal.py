@@ -16,7 +16,7 @@ import hashlib
 import mimetypes
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ ENTRY_FIELDS = frozenset(
         "evidence_type",
         "witness",
         "attachments",
+        "reflects_on",
     }
 )
 WITNESS_FIELDS = ("name", "role", "relationship", "date", "agent", "testimony")
@@ -68,6 +69,7 @@ MAX_FILE_NAME = 255
 REFLECTIVE_EVIDENCE = (None, "reflective-account")
 WITNESS_TESTIMONY = "witness-testimony"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class JournalEntry:
     #: The witness extension's object: name, role and, when given, relationship, date, agent, testimony.
     witness: dict[str, Any] | None = None
     attachments: tuple[Attachment, ...] = ()
+    #: The id of the learner's own statement (an LMS event, say) this entry reflects on; record() checks it.
+    reflects_on: str | None = None
     #: Where this entry sits in the request ("" for a single entry, "[2]" in a list), for error paths.
     prefix: str = ""
 
@@ -273,6 +277,12 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
                 rule="required",
             )
 
+    reflects_on = r.raw.get("reflects_on")
+    if reflects_on is not None:
+        if not isinstance(reflects_on, str) or not _UUID.fullmatch(reflects_on):
+            raise r.bad("reflects_on", "must be a statement id (a UUID)", rule="reflects-on")
+        reflects_on = reflects_on.lower()
+
     return JournalEntry(
         agent=agent,
         agent_key=key,
@@ -291,6 +301,7 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
         evidence_type=evidence_type,
         witness=witness,
         attachments=attachments,
+        reflects_on=reflects_on,
         prefix=prefix,
     )
 
@@ -501,6 +512,9 @@ def to_statement(entry: JournalEntry, *, activity_base: str) -> dict[str, Any]:
     if entry.programme:
         context_activities["grouping"] = [{"id": entry.programme, "objectType": "Activity"}]
     context: dict[str, Any] = {"contextActivities": context_activities, "language": LANGUAGE}
+    if entry.reflects_on:
+        # xAPI's own place for "another statement this one is about": exporters read context.statement.id.
+        context["statement"] = {"objectType": "StatementRef", "id": entry.reflects_on}
     if extensions:
         context["extensions"] = extensions
     statement: dict[str, Any] = {
@@ -529,8 +543,38 @@ def _attachment_object(attachment: Attachment, usage: str) -> dict[str, Any]:
     return obj
 
 
+def resolve_reflections(lrs: LRS, entries: list[JournalEntry]) -> list[JournalEntry]:
+    """Check that each ``reflects_on`` names a statement (not voided) of the entry's own learner, and point an
+    entry that names no activity of its own at that statement's activity, so the two read as one piece of
+    learning (a CPD log groups by activity). Another learner's statement gets the same answer as an unknown id,
+    so the answer reveals nothing about other people's records."""
+    from lrs.store.records import statements_with_agents
+
+    wanted = sorted({e.reflects_on for e in entries if e.reflects_on})
+    if not wanted:
+        return entries
+    with lrs.db.read() as conn:
+        found = statements_with_agents(conn, wanted)
+    resolved = []
+    for entry in entries:
+        if entry.reflects_on:
+            target = found.get(entry.reflects_on)
+            if target is None or entry.agent_key not in target[1]:
+                raise XAPIError(
+                    f"{entry.path('reflects_on')}: no statement of this learner has the id {entry.reflects_on}",
+                    rule="reflects-on",
+                    path=entry.path("reflects_on"),
+                )
+            obj = target[0].get("object") or {}
+            if entry.activity is None and obj.get("objectType", "Activity") == "Activity":
+                entry = replace(entry, activity=obj["id"])
+        resolved.append(entry)
+    return resolved
+
+
 def record(lrs: LRS, entries: list[JournalEntry], principal: Principal) -> list[str]:
     """Store entries through the service (validation, plugins, classification), all or nothing; the ids."""
+    entries = resolve_reflections(lrs, entries)
     statements = [to_statement(e, activity_base=lrs.settings.authority_home_page) for e in entries]
     # The attachments' bytes, once per hash, in the shape the statements resource hands the service.
     contents = {a.sha2: (a.content_type, a.content) for e in entries for a in e.attachments}

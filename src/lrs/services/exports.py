@@ -102,8 +102,18 @@ def check_options(exporter: Exporter, options: dict[str, Any]) -> None:
         )
 
 
-def run_export(lrs: LRS, name: str, agent_key: str, options: dict[str, Any]) -> ExportFile:
-    """Run exporter ``name`` on the learner's record; several files come back as one ZIP."""
+def run_export(
+    lrs: LRS,
+    name: str,
+    agent_key: str,
+    options: dict[str, Any],
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> ExportFile:
+    """Run exporter ``name`` on the learner's record; several files come back as one ZIP. ``period_from`` /
+    ``period_to`` limit the record to statements of those days (a caller that knows the exporter reads only one
+    period, such as a CPD year, saves loading the rest)."""
     exporters = available_exporters(lrs)
     exporter = exporters.get(name)
     if exporter is None:
@@ -119,7 +129,7 @@ def run_export(lrs: LRS, name: str, agent_key: str, options: dict[str, Any]) -> 
     started = clock.perf_counter()
     outcome = "failed"
     try:
-        record = learner_record(lrs, agent_key)
+        record = learner_record(lrs, agent_key, period_from=period_from, period_to=period_to)
         files = exporter.export(record, options)
         outcome = "ok"
     except ExportOptionError as exc:

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from lrs.store.models import Statement, StatementAgent
+from lrs.store.models import Statement, StatementActivity, StatementAgent
 
 S = Statement.__table__
 SA = StatementAgent.__table__
+SACT = StatementActivity.__table__
 
 
 def learner_statements(
@@ -43,3 +44,89 @@ def learner_statements(
         .limit(limit)
     ).all()
     return [(r.payload, r.learning_mode) for r in rows]
+
+
+def statements_with_agents(
+    conn: Connection, ids: list[str]
+) -> dict[str, tuple[dict[str, Any], set[str], str | None]]:
+    """For each id that names a stored statement (not voided, not voiding): the statement, the keys of the
+    agents it is directly about (actor or object) and its learning mode."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(S.c.id, S.c.payload, S.c.learning_mode, SA.c.agent_key)
+        .join(SA, SA.c.statement_seq == S.c.seq)
+        .where(S.c.id.in_(ids), SA.c.direct.is_(True), S.c.voided.is_(False), S.c.is_voiding.is_(False))
+    ).all()
+    found: dict[str, tuple[dict[str, Any], set[str], str | None]] = {}
+    for row in rows:
+        found.setdefault(row.id, (row.payload, set(), row.learning_mode))[1].add(row.agent_key)
+    return found
+
+
+def learner_timeline(
+    conn: Connection,
+    agent_key: str,
+    *,
+    journal_verb: str,
+    mode: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    journal: bool | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> list[tuple[dict[str, Any], str | None]]:
+    """One page of the learner's statements (actor or object; not voided, not voiding), newest first.
+    ``mode``: a learning mode, or "unclassified" for none; ``journal``: True for the learner's own entries
+    (``journal_verb``), False for everything else; ``since``/``until`` bound the timestamp (until exclusive)."""
+    conds = [
+        SA.c.agent_key == agent_key,
+        SA.c.direct.is_(True),
+        S.c.voided.is_(False),
+        S.c.is_voiding.is_(False),
+    ]
+    if mode == "unclassified":
+        conds.append(S.c.learning_mode.is_(None))
+    elif mode:
+        conds.append(S.c.learning_mode == mode)
+    if since is not None:
+        conds.append(S.c.timestamp >= since)
+    if until is not None:
+        conds.append(S.c.timestamp < until)
+    if journal is True:
+        conds.append(S.c.verb_iri == journal_verb)
+    elif journal is False:
+        conds.append(S.c.verb_iri != journal_verb)
+    rows = conn.execute(
+        select(S.c.payload, S.c.learning_mode)
+        .join(SA, SA.c.statement_seq == S.c.seq)
+        .where(*conds)
+        .order_by(S.c.timestamp.desc(), S.c.seq.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(r.payload, r.learning_mode) for r in rows]
+
+
+def journal_entries_about(
+    conn: Connection, agent_key: str, activity_iris: list[str], *, journal_verb: str
+) -> list[dict[str, Any]]:
+    """The learner's own journal statements (``journal_verb``) whose object is one of ``activity_iris``: the
+    reflections a timeline shows under the events they reflect on. One indexed query for a whole page."""
+    if not activity_iris:
+        return []
+    rows = conn.execute(
+        select(S.c.payload)
+        .join(SACT, SACT.c.statement_seq == S.c.seq)
+        .join(SA, SA.c.statement_seq == S.c.seq)
+        .where(
+            SA.c.agent_key == agent_key,
+            SA.c.direct.is_(True),
+            SACT.c.activity_iri.in_(activity_iris),
+            SACT.c.direct.is_(True),
+            S.c.verb_iri == journal_verb,
+            S.c.voided.is_(False),
+        )
+        .order_by(S.c.timestamp, S.c.seq)
+    ).all()
+    return [r.payload for r in rows]

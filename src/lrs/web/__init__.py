@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from lrs.web import participant_views  # noqa: F401  (adds the participant's pages to the blueprint)
 from lrs.web.sessions import install_page_headers, load_session
 from lrs.web.views import pages
 

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from lrs.services import access
@@ -16,7 +16,7 @@ from lrs.store import users as user_store
 from lrs.web import participant, sessions
 from lrs.web.passwords import hash_password, password_problem, verify_password
 from lrs.web.principal import principal_for
-from lrs.xapi.errors import Forbidden
+from lrs.xapi.errors import Forbidden, NotFound
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
@@ -26,6 +26,7 @@ NOTICES = {
     "expired": "You were signed out because you had not used the site for a while. Please sign in again.",
     "password-set": "Your password is set. You can sign in with it now.",
     "sign-in-needed": "Please sign in to see that page.",
+    "entry-saved": "Your entry is saved. It is at the top of your record.",
 }
 
 
@@ -60,6 +61,19 @@ def _forbidden(exc: Forbidden):  # noqa: ANN202
     return render_template("forbidden.html", message=message, rule=exc.rule), 403
 
 
+@pages.errorhandler(NotFound)
+def _not_found(exc: NotFound):  # noqa: ANN202
+    return render_template("not_found.html"), 404
+
+
+@pages.errorhandler(413)
+def _too_large(exc: HTTPException):  # noqa: ANN202
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or sessions.lrs().settings.max_payload
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    message = f"What you sent is too large: a form with its files can be at most {size} in all. Nothing was saved."
+    return render_template("error.html", message=message), 413
+
+
 def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     """Pages that need a signed-in person send everyone else to the sign-in page (and back afterwards)."""
 
@@ -87,14 +101,19 @@ def _safe_next(target: str | None) -> str:
 def home():  # noqa: ANN201
     if g.get("session_expired"):
         return redirect(url_for("pages.sign_in", notice="expired"))
-    figures = None
+    figures = recent = cpd = None
     user = g.get("user")
     if user and user["role"] == "participant":
         # The same question /api asks before it shows a learner's summary.
         access.check_read_learner(sessions.lrs(), g.principal, user["agent_key"] or "", what="learning summary")
-        figures = participant.home_figures(sessions.lrs(), user["agent_key"], date.today())
+        today = date.today()
+        figures = participant.home_figures(sessions.lrs(), user["agent_key"], today)
+        recent = participant.recent(sessions.lrs(), user["agent_key"])
+        cpd = participant.cpd_status(sessions.lrs(), user["agent_key"], participant.cpd_year(today))
     return render_template(
         "home.html",
+        recent=recent,
+        status=cpd,
         notice=NOTICES.get(request.args.get("notice", "")),
         figures=figures,
         labels=participant.MODE_LABELS,
