@@ -11,7 +11,7 @@ from flask import Blueprint, g, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
-from lrs.review import service
+from lrs.review import service, units
 from lrs.services import access
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
@@ -62,3 +62,37 @@ def learner_progress(agent: str) -> Any:
     key = parse_agent(agent)
     access.check_read_learner(lrs(), g.principal, key, what="progress")
     return service.progress(lrs(), key, framework)
+
+
+# --- sampling plan, unit submissions, certification claims, the EQA pack -------------------------------------
+
+
+@reviews_api.route("/reviews/sampling-plan", methods=["GET"])
+def get_sampling_plan() -> Any:
+    access.check_queue(g.principal)
+    return units.current_plan(lrs())
+
+
+@reviews_api.route("/reviews/sampling-plan", methods=["PUT", "POST"])
+def put_sampling_plan() -> Any:
+    return units.adopt_plan(lrs(), g.principal, json_body("a sampling plan")), 201
+
+
+@reviews_api.route("/units/submissions", methods=["POST"])
+def post_unit_submission() -> Any:
+    return units.submit_unit(lrs(), g.principal, json_body("a unit submission")), 201
+
+
+@reviews_api.route("/units/claims", methods=["POST"])
+def post_unit_claim() -> Any:
+    return units.claim_unit(lrs(), g.principal, json_body("a certification claim")), 201
+
+
+@reviews_api.route("/learners/<path:agent>/units", methods=["GET"])
+def learner_units(agent: str) -> Any:
+    framework = request.args.get("framework")
+    if not framework:
+        raise XAPIError("units need a framework (its slug or URI)", rule="required", path="framework")
+    key = parse_agent(agent)
+    access.check_read_learner(lrs(), g.principal, key, what="progress")
+    return {"agent": key, "units": units.learner_units(lrs(), key, framework)}

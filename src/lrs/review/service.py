@@ -2,9 +2,11 @@
 queue, a learner's progress per unit, and the decisions an export carries. No HTTP here.
 
 Only decisions made by the right credential count: an ``accepted``/``referred`` statement whose authority is an
-assessor credential reviewing a cohort of the learner, a ``confirmed``/``overturned`` one whose authority is
-such an IQA credential. Anyone may store such a statement through /xapi (it is valid xAPI); it is kept, and
-ignored by the review.
+assessor credential reviewing a cohort of the learner, a ``confirmed``/``action-raised`` one whose authority is
+such an IQA credential; and only when it keeps the conflict-of-interest rules (not on one's own evidence, not
+on one's own decision, not as a learner of the cohort), carries a rationale, and (an assessor's) names a
+criterion the evidence is mapped to or maps it. Anyone may store such a statement through /xapi (it is valid
+xAPI); it is kept, and ignored by the review.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lrs.competency.evidence import Registry, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
 from lrs.hookspecs import CriterionReview, ReviewDecision
+from lrs.learning import vocabulary as v
 from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
 from lrs.services import access
@@ -98,6 +101,20 @@ def _feedback(value: Any, *, required: bool) -> str:
     return value.strip()
 
 
+def _rationale(value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise XAPIError(
+            "every decision has a rationale: why the evidence does or does not meet the criterion",
+            rule="rationale-required",
+            path="rationale",
+        )
+    if not isinstance(value, str):
+        raise XAPIError("rationale is text", rule="invalid-review", path="rationale")
+    if len(value) > rules.MAX_RATIONALE:
+        raise XAPIError(f"rationale is longer than {rules.MAX_RATIONALE} characters", rule="invalid-review", path="rationale")
+    return value.strip()
+
+
 def _evidence(lrs: LRS, evidence_id: Any) -> tuple[dict[str, Any], str]:
     if not isinstance(evidence_id, str) or not evidence_id.strip():
         raise XAPIError("name the evidence: its statement id", rule="required", path="evidence")
@@ -115,22 +132,30 @@ def decide(lrs: LRS, principal: Principal, body: Any) -> ReviewDecision:
     """Record a decision from a request body; returns it as derived.
 
     An assessor: ``{"evidence": <statement id>, "criterion": <IRI or code>, "framework"?: <slug or URI>,
-    "outcome": "accepted" | "referred", "feedback": <text, required when referred>}``.
-    An IQA: ``{"decision": <assessor decision statement id>, "outcome": "confirmed" | "overturned",
-    "feedback": <text, required when overturned>}``.
+    "outcome": "accepted" | "referred", "rationale": <text>, "feedback": <text, required when referred>,
+    "map": true (map the evidence to a criterion the learner did not link it to)}``.
+    An IQA: ``{"decision": <assessor decision statement id>, "outcome": "confirmed" | "action-raised",
+    "rationale": <text>, "feedback": <the action for the assessor, required when raising one>,
+    "sample"?: "plan" | "additional" (default: what the sampling plan says)}``.
     """
     if not isinstance(body, dict):
         raise XAPIError("a decision is a JSON object", rule="invalid-review", path="")
-    known = {"evidence", "criterion", "framework", "outcome", "feedback", "decision"}
+    known = {"evidence", "criterion", "framework", "outcome", "feedback", "decision", "rationale", "map", "sample"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise XAPIError(
             f"{unknown[0]!r} is not a decision field ({', '.join(sorted(known))})", rule="unknown-field", path=unknown[0]
         )
     outcome = body.get("outcome")
+    if outcome == "overturned":
+        raise XAPIError(
+            "an IQA no longer overturns a decision: raise an action (outcome action-raised) and the assessor reassesses",
+            rule="invalid-review",
+            path="outcome",
+        )
     if outcome not in rules.ROLE_OF_OUTCOME:
         raise XAPIError(
-            "outcome is one of accepted, referred (assessor), confirmed, overturned (IQA)",
+            "outcome is one of accepted, referred (assessor), confirmed, action-raised (IQA)",
             rule="required" if outcome is None else "invalid-review",
             path="outcome",
         )
@@ -151,14 +176,31 @@ def _assessor_decision(lrs: LRS, principal: Principal, body: dict[str, Any], out
         raise XAPIError("framework is a slug or a URI", rule="invalid-review", path="framework")
     reg = registry(lrs)
     fw, item = find_criterion(reg, criterion_raw.strip(), framework_raw)
-    feedback = _feedback(body.get("feedback"), required=outcome == "referred")
     access.check_decide(lrs, principal, learner, "assessor")
+    access.check_not_own_evidence(principal, learner)
+    access.check_not_learner_and_reviewer(lrs, principal)
+    rationale = _rationale(body.get("rationale"))
+    feedback = _feedback(body.get("feedback"), required=outcome == "referred")
+    map_raw = body.get("map", False)
+    if not isinstance(map_raw, bool):
+        raise XAPIError("map is true or false", rule="invalid-review", path="map")
+    with lrs.db.read() as conn:
+        linked = store.is_linked(conn, evidence["id"].lower(), item.uri)
+    if not linked and not map_raw:
+        raise XAPIError(
+            f"this evidence is not mapped to {item.code}: decide on a criterion it is mapped to, or map it in "
+            "this decision (map: true, recorded in the decision)",
+            rule="criterion-not-mapped",
+            path="criterion",
+        )
     statement = rules.assessor_statement(
         reviewer_agent(principal),
         evidence["id"],
         rules.Criterion(item.uri, item.code, item.title),
         outcome,
         feedback,
+        rationale=rationale,
+        mapped=not linked,
         cohorts=[c for c in principal.cohorts if _names_activity(evidence, c)],
     )
     lrs.store_statements(statement, principal, rules.VERSION)
@@ -179,8 +221,15 @@ def _iqa_decision(lrs: LRS, principal: Principal, body: dict[str, Any], outcome:
         trail = store.decisions_on(conn, target["evidence_id"], target["item_uri"]) if target else []
     if target is None or target["role"] != "assessor":
         raise NotFound(f"no assessor decision {decision_id!r}", rule="decision", path="decision")
-    feedback = _feedback(body.get("feedback"), required=outcome == "overturned")
     access.check_decide(lrs, principal, target["agent_key"], "iqa")
+    access.check_not_own_decision(principal, target["reviewer_key"], agent_key(target_payload(lrs, target)))
+    access.check_not_own_evidence(principal, target["agent_key"])
+    access.check_not_learner_and_reviewer(lrs, principal)
+    rationale = _rationale(body.get("rationale"))
+    feedback = _feedback(body.get("feedback"), required=outcome == "action-raised")
+    sample_raw = body.get("sample")
+    if sample_raw is not None and sample_raw not in rules.SAMPLE_REASONS:
+        raise XAPIError("sample is plan or additional", rule="invalid-review", path="sample")
     latest = [d for d in trail if d["role"] == "assessor"][-1]
     if latest["statement_id"] != target["statement_id"]:
         raise Conflict(
@@ -191,11 +240,30 @@ def _iqa_decision(lrs: LRS, principal: Principal, body: dict[str, Any], outcome:
     fw = registry(lrs).frameworks.get(target["framework_uri"])
     item = fw.item_by_uri(target["item_uri"]) if fw else None
     criterion = rules.Criterion(target["item_uri"], item.code if item else "", item.title if item else "")
+    from lrs.review import units
+
+    sample_reason = sample_raw or ("plan" if units.selected_for_sampling(lrs, target) else "additional")
     statement = rules.iqa_statement(
-        reviewer_agent(principal), target["statement_id"], target["evidence_id"], criterion, outcome, feedback
+        reviewer_agent(principal),
+        target["statement_id"],
+        target["evidence_id"],
+        criterion,
+        outcome,
+        feedback,
+        rationale=rationale,
+        sample_reason=sample_reason,
     )
     lrs.store_statements(statement, principal, rules.VERSION)
     return _derived(lrs, statement["id"], target["framework_uri"])
+
+
+def target_payload(lrs: LRS, row: dict[str, Any]) -> dict[str, Any]:
+    """The actor of a derived decision's statement (rows from some queries carry the payload already)."""
+    if "payload" in row:
+        return row["payload"].get("actor") or {}
+    with lrs.db.read() as conn:
+        found = store.statement_summary(conn, row["statement_id"])
+    return (found["payload"].get("actor") or {}) if found else {}
 
 
 def _names_activity(statement: dict[str, Any], iri: str) -> bool:
@@ -239,6 +307,9 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     }
     # A decision voided in its own batch is not counted either.
     parsed = [(s, p) for s in statements if (p := rules.parse(s)) is not None and p.statement_id not in voided]
+    from lrs.review import units
+
+    units.derive(lrs, [s for s in statements if s["id"].lower() not in voided], voided)
     if voided:
         # Most voided statements are not decisions: find out with a read, so that a batch which voids
         # something ordinary does not queue for SQLite's write lock a second time.
@@ -283,6 +354,9 @@ def _row(
     if principal is None or principal.role != decision.role:
         log.info("%s: its authority is not an %s credential", ignored, decision.role)
         return None
+    if not decision.rationale.strip():
+        log.info("%s: it has no rationale", ignored)
+        return None
     if decision.role == "assessor":
         with lrs.db.read() as conn:
             evidence = store.statement_summary(conn, decision.target_id)
@@ -293,6 +367,11 @@ def _row(
         item_uri = next((c for c in decision.criteria if c in reg.item_framework), None)
         if not learner or item_uri is None:
             log.info("%s: no learner or no known criterion", ignored)
+            return None
+        with lrs.db.read() as conn:
+            linked = store.is_linked(conn, decision.target_id, item_uri)
+        if not linked and not decision.mapped:
+            log.info("%s: the evidence is not mapped to the criterion and the decision does not map it", ignored)
             return None
         framework_uri, evidence_id = reg.item_framework[item_uri], decision.target_id
     else:
@@ -305,6 +384,13 @@ def _row(
             return None
         learner, item_uri = target["agent_key"], target["item_uri"]
         framework_uri, evidence_id = target["framework_uri"], target["evidence_id"]
+        assessor_agent = agent_key(target_payload(lrs, target)) if target.get("statement_id") not in pending else None
+        if principal.key == target["reviewer_key"] or (principal.agent_key and principal.agent_key == assessor_agent):
+            log.info("%s: an IQA does not sample their own decision (own-decision)", ignored)
+            return None
+    if principal.agent_key and principal.agent_key == learner:
+        log.info("%s: nobody decides on their own evidence (own-evidence)", ignored)
+        return None
     with lrs.db.read() as conn:
         if not store.learner_in_cohorts(conn, learner, principal.cohorts):
             log.info("%s: the learner is not in the reviewer's cohorts", ignored)
@@ -325,7 +411,10 @@ def _row(
 
 def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
     """Forget every derived decision and derive them again from the stored statements, in store order."""
+    from lrs.review import units
+
     lrs.db.write(store.clear)
+    lrs.db.write(units.clear)
     after, examined, found = 0, 0, 0
     while True:
         with lrs.db.read() as conn:
@@ -355,7 +444,14 @@ def _decision(row: dict[str, Any]) -> ReviewDecision:
         feedback=(payload.get("result") or {}).get("response") or "",
         decided=stamp,
         target_id=row["target_id"],
+        rationale=_text(((payload.get("result") or {}).get("extensions") or {}).get(v.EXT_RATIONALE)),
+        mapped=((payload.get("context") or {}).get("extensions") or {}).get(v.EXT_MAPPED_IN_DECISION) is True,
+        sample_reason=_text(((payload.get("context") or {}).get("extensions") or {}).get(v.EXT_SAMPLE_REASON)),
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def learner_reviews(
@@ -406,7 +502,6 @@ def _units(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:
 
 
 def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any]:
-    from lrs.learning import vocabulary as v
 
     definition = (statement.get("object") or {}).get("definition") or {}
     extensions = (statement.get("context") or {}).get("extensions") or {}
@@ -427,6 +522,9 @@ def decision_view(d: ReviewDecision) -> dict[str, Any]:
         "outcome": d.outcome,
         "reviewer": d.reviewer,
         "feedback": d.feedback,
+        "rationale": d.rationale,
+        "mapped": d.mapped,
+        "sample_reason": d.sample_reason or None,
         "decided": d.decided,
         "target": d.target_id,
         "superseded": d.superseded,
@@ -435,7 +533,8 @@ def decision_view(d: ReviewDecision) -> dict[str, Any]:
 
 def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
     """A learner's progress in one framework: per unit, per criterion, the status, the evidence and the
-    decisions; per unit the counts and whether it is complete (every criterion accepted)."""
+    decisions; per unit the counts, whether it is assessed (every criterion accepted), its submissions, sampling
+    and claim, and whether it is complete (assessed, sampled, submitted and claimed)."""
     fw = find_framework(registry(lrs), framework_name)
     decisions, criteria = learner_reviews(lrs, learner, [fw])
     ids = {e for c in criteria.values() for e in c.evidence}
@@ -446,6 +545,9 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
         by_pair.setdefault((d.evidence_id, d.criterion), []).append(d)
     units_out = []
     totals = dict.fromkeys(rules.STATUSES, 0)
+    from lrs.review import units as certification
+
+    records = certification.unit_records(lrs, learner, [fw])
     for unit, leaves in _units(fw):
         counts = dict.fromkeys(rules.STATUSES, 0)
         criteria_out = []
@@ -478,7 +580,11 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
                 "title": unit.title,
                 "criteria": criteria_out,
                 "counts": counts,
-                "complete": counts["accepted"] == len(leaves) and bool(leaves),
+                # Every criterion accepted; "complete" also needs the plan's sampling, the submission and the
+                # centre's claim (lrs.review.units).
+                "assessed": counts["accepted"] == len(leaves) and bool(leaves),
+                "certification": certification.record_view(records[unit.uri]),
+                "complete": records[unit.uri].complete,
             }
         )
     return {
@@ -486,6 +592,7 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
         "framework": {"uri": fw.uri, "slug": fw.slug, "title": fw.title},
         "units": units_out,
         "counts": totals,
+        "units_assessed": sum(1 for u in units_out if u["assessed"]),
         "units_complete": sum(1 for u in units_out if u["complete"]),
         "complete": all(u["complete"] for u in units_out) and bool(units_out),
     }
