@@ -255,3 +255,54 @@ def test_the_cli_adopts_a_plan_and_claims(more, lrs_instance, monkeypatch, tmp_p
     registered = runner.invoke(cli, ["review", "registration", "--agent", JO, "--number", "ILM-123456"])
     assert registered.exit_code == 0, registered.output
 
+
+
+# --- 3. the EQA pack -------------------------------------------------------------------------------------------
+
+
+def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(more, lrs_instance, monkeypatch, tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    jo, ann, ian, admin = more["jo"], more["ann"], more["ian"], more["admin"]
+    admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 2})
+    evidence = jo.journal(standards=U1[:3])
+    first, second, third = (ann.decide(evidence=evidence, criterion=uri, outcome="accepted").get_json() for uri in U1[:3])
+    assert ian.decide(decision=first["id"], outcome="confirmed", rationale="Sound.").status_code == 201
+    assert ian.decide(decision=second["id"], outcome="action-raised", rationale="Wrong criterion.",
+                      feedback="Recheck against 1.2.").status_code == 201
+    reassessed = ann.decide(evidence=evidence, criterion=U1[1], outcome="referred", feedback="Show 1.2.").get_json()
+
+    assert more["jo"].get("/api/reviews/eqa-pack").status_code == 403
+    assert more["ann"].get("/api/reviews/eqa-pack").status_code == 403
+    assert more["ian"].get("/api/reviews/eqa-pack").status_code == 200
+    response = admin.get("/api/reviews/eqa-pack")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert set(archive.namelist()) == {"index.html", "eqa-pack.json", "sampling-plan.json", "samples.csv",
+                                       "actions.csv", "assessors.csv"}
+    data = json.loads(archive.read("eqa-pack.json"))
+    assert data["sampling_plan"]["plan"]["new_assessor_decisions"] == 2
+    assert [(s["outcome"], s["assessor_decision"], s["sample_reason"]) for s in data["samples"]] == [
+        ("confirmed", first["id"], "plan"), ("action-raised", second["id"], "plan")]
+    (action,) = data["actions"]
+    assert (action["status"], action["reassessed_by"], action["action"]) == ("reassessed", reassessed["id"], "Recheck against 1.2.")
+    (summary,) = list(csv.DictReader(io.StringIO(archive.read("assessors.csv").decode())))
+    assert summary["assessor"] == "Ann Assessor"
+    assert (summary["decisions"], summary["selected_by_plan"], summary["sampled"], summary["confirmed"], summary["actions"]) == (
+        "4", "2", "2", "1", "1")
+    assert third["id"] not in archive.read("samples.csv").decode()
+    assert "Ann Assessor" in archive.read("index.html").decode()
+
+    from click.testing import CliRunner
+
+    from lrs.cli import cli
+
+    monkeypatch.setenv("LRS_DATABASE_URL", lrs_instance.settings.database_url)
+    lrs_instance.pm.hook.lrs_register_commands(cli=cli)
+    target = tmp_path / "eqa.zip"
+    written = CliRunner().invoke(cli, ["review", "eqa-pack", "-o", str(target)])
+    assert written.exit_code == 0, written.output
+    assert "2 samples, 1 actions, 1 assessors" in written.output
+    assert zipfile.ZipFile(target).read("actions.csv") == archive.read("actions.csv")

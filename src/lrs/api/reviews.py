@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
-from lrs.review import service, units
+from lrs.review import eqa, service, units
 from lrs.services import access
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
@@ -96,3 +96,13 @@ def learner_units(agent: str) -> Any:
     key = parse_agent(agent)
     access.check_read_learner(lrs(), g.principal, key, what="progress")
     return {"agent": key, "units": units.learner_units(lrs(), key, framework)}
+
+
+@reviews_api.route("/reviews/eqa-pack", methods=["GET"])
+def eqa_pack() -> Any:
+    data = eqa.eqa_data(lrs(), g.principal, cohort=eqa.check_cohort(request.args.get("cohort")))
+    return Response(
+        eqa.eqa_zip(data),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{eqa.filename(data)}"'},
+    )

@@ -176,4 +176,21 @@ def registration_command(click_ctx: click.Context, agent: str, number: str) -> N
     click.echo(f"{key}: registration number {number.strip()}")
 
 
+@review_group.command("eqa-pack")
+@click.option("--cohort", help="Only this cohort (grouping activity IRI); default: the whole centre.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="Where to write the ZIP.")
+@click.pass_context
+def eqa_pack_command(click_ctx: click.Context, cohort: str | None, output: str) -> None:
+    """Write the EQA pack: sampling plan, samples, actions and a per-assessor summary (HTML, JSON, CSV)."""
+    from pathlib import Path
+
+    from lrs.review import eqa
+
+    lrs = lrs_of(click_ctx)
+    data = _run(lambda: eqa.eqa_data(lrs, lrs.operator_principal(), cohort=cohort))
+    Path(output).write_bytes(eqa.eqa_zip(data))
+    click.echo(f"{output}: {len(data['samples'])} samples, {len(data['actions'])} actions, "
+               f"{len(data['assessors'])} assessors")
+
+
 COMMANDS = (review_group,)
