@@ -350,6 +350,10 @@ class ExportRecord:
     #: The IQA sampling plan in force and every IQA decision (sample record) on this learner's evidence is in
     #: ``decisions`` (role "iqa").
     sampling_plan: dict[str, Any] = field(default_factory=dict)
+    #: Evidence statement id -> the witness's own confirmation through their one-time link: {"statement_id",
+    #: "date" (YYYY-MM-DD), "corrected" (bool), "testimony" (their wording when corrected), "witness" (name)}.
+    #: Testimony without an entry here is the learner's record of it, unconfirmed.
+    witness_confirmations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class ExportOptionError(ValueError):

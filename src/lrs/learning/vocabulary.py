@@ -77,6 +77,8 @@ EXT_SAMPLE_REASON = f"{EXTENSIONS}sample-reason"
 EXT_DECLARATION = f"{EXTENSIONS}declaration"
 #: Result extension of an adopted sampling plan: the plan (rates by assessor, unit and evidence type).
 EXT_SAMPLING_PLAN = f"{EXTENSIONS}sampling-plan"
+#: Result extension of a witness's confirmation: true when the witness corrected the testimony.
+EXT_TESTIMONY_CORRECTED = f"{EXTENSIONS}testimony-corrected"
 
 #: Values of EXT_EVIDENCE_TYPE: the evidence methods of UK vocational assessment (domain.md §1.2).
 EVIDENCE_TYPES = (
@@ -113,6 +115,9 @@ VERB_SUBMITTED_UNIT = f"{VERBS}submitted-unit"
 VERB_CLAIMED_CERTIFICATION = f"{VERBS}claimed-certification"
 #: The centre adopted an IQA sampling plan (object: the centre's sampling-plan activity).
 VERB_ADOPTED_SAMPLING_PLAN = f"{VERBS}adopted-sampling-plan"
+#: A witness confirmed (or corrected) the testimony a learner recorded, through a one-time link (object: a
+#: StatementRef to the evidence; a correction in result.response with testimony-corrected true).
+VERB_CONFIRMED_TESTIMONY = f"{VERBS}confirmed-testimony"
 
 # --- minted activity types -----------------------------------------------------------------------------------
 TYPE_PROGRAMME = f"{ACTIVITY_TYPES}programme"

@@ -17,12 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import Registry, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import CriterionReview, ReviewDecision
+from lrs.hookspecs import ReviewDecision
 from lrs.learning import vocabulary as v
-from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
+from lrs.review.records import (
+    CRITERION_TYPES,
+    assessed_frameworks,
+    credential_key,
+    decision_of,
+    find_framework,
+    learner_reviews,
+    reviewer_agent,
+    units_of,
+)
 from lrs.services import access
-from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
 from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Conflict, NotFound, XAPIError
@@ -35,19 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: CFItemType of the items assessors judge; frameworks with such items are the queue's default.
-CRITERION_TYPES = ("AssessmentCriterion", "Assessment Criterion")
 
 
 # --- frameworks and criteria -----------------------------------------------------------------------------
-
-
-def find_framework(reg: Registry, name: str) -> Framework:
-    found = reg.frameworks.get(name) or next((f for f in reg.frameworks.values() if f.slug == name), None)
-    if found is None:
-        known = ", ".join(sorted(f.slug for f in reg.frameworks.values()))
-        raise NotFound(f"no framework {name!r} (known: {known})", rule="framework", path="framework")
-    return found
 
 
 def find_criterion(reg: Registry, criterion: str, framework: str | None) -> tuple[Framework, FrameworkItem]:
@@ -71,22 +69,9 @@ def find_criterion(reg: Registry, criterion: str, framework: str | None) -> tupl
     return fw, item
 
 
-def assessed_frameworks(reg: Registry) -> list[str]:
-    """Frameworks that have assessment criteria (qualifications): the review queue's default."""
-    return [uri for uri, fw in reg.frameworks.items() if any(i.item_type in CRITERION_TYPES for i in fw.items)]
 
 
 # --- recording decisions ---------------------------------------------------------------------------------
-
-
-def reviewer_agent(principal: Principal) -> dict[str, Any]:
-    """The actor of a decision: the credential's own agent (named after the credential) when it is bound to
-    one, otherwise its authority agent."""
-    if principal.agent_key:
-        agent = agent_from_key(principal.agent_key)
-        agent["name"] = principal.name
-        return agent
-    return dict(principal.authority)
 
 
 def _feedback(value: Any, *, required: bool) -> str:
@@ -283,19 +268,10 @@ def _derived(lrs: LRS, statement_id: str, framework_uri: str) -> ReviewDecision:
         raise XAPIError(
             "the decision was stored but could not be indexed; run `lrs review rebuild`", status=500, rule="review-index"
         )
-    return next(d for d in rules.mark_superseded([_decision(r) for r in trail]) if d.statement_id == statement_id)
+    return next(d for d in rules.mark_superseded([decision_of(r) for r in trail]) if d.statement_id == statement_id)
 
 
 # --- deriving decisions from statements -------------------------------------------------------------------
-
-
-def _credential_key(lrs: LRS, statement: dict[str, Any]) -> str | None:
-    """The key of the credential that stored a statement, read from its authority."""
-    account = (statement.get("authority") or {}).get("account") or {}
-    if account.get("homePage") != lrs.settings.authority_home_page:
-        return None
-    name = account.get("name")
-    return name if isinstance(name, str) else None
 
 
 def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
@@ -322,7 +298,7 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     principals: dict[str, Principal | None] = {}
     pending: dict[str, dict[str, Any]] = {}  # decisions earlier in the same batch, for IQA targets
     for statement, decision in parsed:
-        key = _credential_key(lrs, statement) or ""
+        key = credential_key(lrs, statement) or ""
         if key not in principals:
             principals[key] = lrs.principal_for(key) if key else None
         principal = principals[key]
@@ -430,77 +406,6 @@ def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _decision(row: dict[str, Any]) -> ReviewDecision:
-    payload = row["payload"]
-    stamp = payload.get("timestamp") or payload.get("stored") or ""
-    return ReviewDecision(
-        statement_id=row["statement_id"],
-        outcome=row["outcome"],
-        role=row["role"],
-        evidence_id=row["evidence_id"],
-        framework=row["framework_uri"],
-        criterion=row["item_uri"],
-        reviewer=payload.get("actor") or {},
-        feedback=(payload.get("result") or {}).get("response") or "",
-        decided=stamp,
-        target_id=row["target_id"],
-        rationale=_text(((payload.get("result") or {}).get("extensions") or {}).get(v.EXT_RATIONALE)),
-        mapped=((payload.get("context") or {}).get("extensions") or {}).get(v.EXT_MAPPED_IN_DECISION) is True,
-        sample_reason=_text(((payload.get("context") or {}).get("extensions") or {}).get(v.EXT_SAMPLE_REASON)),
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def learner_reviews(
-    lrs: LRS, learner: str, frameworks: list[Framework] | None = None
-) -> tuple[list[ReviewDecision], dict[str, CriterionReview]]:
-    """Every decision on the learner's evidence (store order, superseded marked) and, for every criterion (leaf
-    item) of ``frameworks`` (all in force when None), where the learner stands."""
-    reg = registry(lrs)
-    frameworks = list(reg.frameworks.values()) if frameworks is None else frameworks
-    with lrs.db.read() as conn:
-        rows = store.decisions_for(conn, learner)
-        links: list[tuple[str, str]] = []
-        for fw in frameworks:
-            links += [(item, s["id"]) for item, s, _ in evidence_store.evidence_for(conn, learner, fw.uri)]
-    decisions = rules.mark_superseded([_decision(r) for r in rows])
-    outcomes = rules.current_outcomes(decisions)
-    evidence: dict[str, list[str]] = {}
-    for item, statement_id in links:
-        evidence.setdefault(item, []).append(statement_id)
-    for d in decisions:  # an assessor may judge evidence against a criterion the learner did not name
-        if d.role == "assessor":
-            evidence.setdefault(d.criterion, [])
-            if d.evidence_id not in evidence[d.criterion]:
-                evidence[d.criterion].append(d.evidence_id)
-    criteria = {
-        leaf.uri: rules.criterion_review(fw.uri, leaf.uri, evidence.get(leaf.uri, []), outcomes)
-        for fw in frameworks
-        for leaf in fw.leaves()
-    }
-    return decisions, criteria
-
-
-def _units(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:
-    """Top-level items and the criteria (leaves) under each; a top-level leaf is its own unit."""
-    units = []
-    for top in fw.children(None):
-        leaves: list[FrameworkItem] = []
-        stack = [top]
-        while stack:
-            node = stack.pop(0)
-            kids = fw.children(node.id)
-            if kids:
-                stack[:0] = kids
-            else:
-                leaves.append(node)
-        units.append((top, leaves))
-    return units
-
-
 def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any]:
 
     definition = (statement.get("object") or {}).get("definition") or {}
@@ -548,7 +453,7 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
     from lrs.review import units as certification
 
     records = certification.unit_records(lrs, learner, [fw])
-    for unit, leaves in _units(fw):
+    for unit, leaves in units_of(fw):
         counts = dict.fromkeys(rules.STATUSES, 0)
         criteria_out = []
         for leaf in leaves:
@@ -663,8 +568,11 @@ def queue(
                     "framework": r["framework_uri"],
                     "criterion": criterion,
                     "evidence": _evidence_view(payload, mode),
-                    "decision": decision_view(replace(_decision(r), superseded=False)),
+                    "decision": decision_view(replace(decision_of(r), superseded=False)),
                     "waiting_since": r["payload"].get("stored"),
                 }
             )
     return {"role": role, "items": items, "total": total, "limit": limit, "offset": offset}
+
+
+__all__ = ["CRITERION_TYPES", "assessed_frameworks", "find_framework", "learner_reviews", "reviewer_agent"]

@@ -19,6 +19,14 @@ from lrs.learning import vocabulary as v
 from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
 from lrs.review import sampling
+from lrs.review.records import (
+    assessed_frameworks,
+    credential_key,
+    find_framework,
+    learner_reviews,
+    reviewer_agent,
+    units_of,
+)
 from lrs.services import access
 from lrs.store import assessment as unit_store
 from lrs.store import reviews as store
@@ -58,8 +66,6 @@ def adopt_plan(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
     """An admin adopts a sampling plan (the fields of sampling.DEFAULT_PLAN); it is in force from now on."""
     access.check_centre_admin(principal, "adopt a sampling plan")
     plan = sampling.validate_plan(body)
-    from lrs.review.service import reviewer_agent
-
     statement = sampling.plan_statement(reviewer_agent(principal), plan_iri(lrs), plan)
     lrs.store_statements(statement, principal, VERSION)
     return current_plan(lrs)
@@ -100,8 +106,6 @@ def selected_for_sampling(lrs: LRS, row: dict[str, Any], plan: dict[str, Any] | 
 
 def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None:
     """Index the unit submissions, claims and sampling plans among these stored statements (forget voided)."""
-    from lrs.review.service import _credential_key
-
     wanted = (v.VERB_SUBMITTED_UNIT, v.VERB_CLAIMED_CERTIFICATION, v.VERB_ADOPTED_SAMPLING_PLAN)
     found = [s for s in statements if (s.get("verb") or {}).get("id") in wanted]
     if voided:
@@ -114,7 +118,7 @@ def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None
     claims: list[dict[str, Any]] = []
     plans: list[dict[str, Any]] = []
     for statement in found:
-        key = _credential_key(lrs, statement)
+        key = credential_key(lrs, statement)
         principal = lrs.principal_for(key) if key else None
         if principal is None and key == lrs.operator_principal().authority["account"]["name"]:
             principal = lrs.operator_principal()  # an operator at the command line acts as the centre admin
@@ -175,14 +179,10 @@ def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None
 
 
 def _units(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:
-    from lrs.review.service import _units as units_of
-
     return units_of(fw)
 
 
 def _find_unit(lrs: LRS, framework: Any, unit: Any) -> tuple[Framework, FrameworkItem]:
-    from lrs.review.service import find_framework
-
     if not isinstance(framework, str) or not framework.strip():
         raise XAPIError("name the framework (the qualification): its slug or URI", rule="required", path="framework")
     if not isinstance(unit, str) or not unit.strip():
@@ -231,8 +231,6 @@ def submit_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
 
 def unit_records(lrs: LRS, learner: str, frameworks: list[Framework] | None = None) -> dict[str, UnitRecord]:
     """Unit URI -> where the learner stands, for every unit of ``frameworks`` (every assessed one when None)."""
-    from lrs.review.service import assessed_frameworks, learner_reviews
-
     reg = registry(lrs)
     if frameworks is None:
         frameworks = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
@@ -338,16 +336,12 @@ def claim_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
     reasons = not_ready_reasons(record)
     if reasons:
         raise Conflict("the unit is not ready to claim; waiting for: " + "; ".join(reasons), rule="unit-not-ready", path="unit")
-    from lrs.review.service import reviewer_agent
-
     statement = sampling.claim_statement(reviewer_agent(principal), record.submissions[-1].statement_id, unit.uri)
     lrs.store_statements(statement, principal, VERSION)
     return unit_view(lrs, learner, fw, unit)
 
 
 def learner_units(lrs: LRS, learner: str, framework: str) -> list[dict[str, Any]]:
-    from lrs.review.service import find_framework
-
     fw = find_framework(registry(lrs), framework)
     records = unit_records(lrs, learner, [fw])
     return [record_view(records[top.uri], top) for top, _ in _units(fw)]

@@ -75,6 +75,7 @@ def learner_record(
 
     from lrs.review import units as certification
     from lrs.review.service import assessed_frameworks
+    from lrs.review.witness import confirmations as witness_confirmations
     from lrs.store import credentials as credential_store
     from lrs.store import users as user_store
 
@@ -105,6 +106,7 @@ def learner_record(
         centre_name=lrs.settings.centre_name,
         centre_number=lrs.settings.centre_number,
         sampling_plan=certification.current_plan(lrs)["plan"],
+        witness_confirmations=witness_confirmations(lrs, [s["id"] for s in statements]),
     )
 
 

@@ -54,6 +54,20 @@ REG = Table(
     #: The learner's registration number with the awarding body.
     Column("registration_number", String(64), nullable=False),
 )
+WITNESS = Table(
+    "witness_requests",
+    Base.metadata,
+    #: SHA-256 of the one-time token; the token itself is only in the link sent to the witness.
+    Column("token_hash", String(64), primary_key=True),
+    Column("evidence_id", String(36), nullable=False),
+    Column("agent_key", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    Column("used", DateTime(timezone=True)),
+    #: The witness's own statement, once they confirmed or corrected the testimony.
+    Column("statement_id", String(36)),
+    Index("ix_witness_requests_evidence", "evidence_id"),
+)
 S = Statement.__table__
 
 
@@ -131,3 +145,36 @@ def set_registration_number(conn: Connection, agent_key: str, number: str) -> No
 
 def latest(rows: list[dict[str, Any]], key: str) -> datetime | None:
     return max((r[key] for r in rows), default=None)
+
+
+def create_witness_request(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(WITNESS).values(**row))
+
+
+def witness_request(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+    row = conn.execute(select(WITNESS).where(WITNESS.c.token_hash == token_hash)).mappings().first()
+    return dict(row) if row else None
+
+
+def use_witness_request(conn: Connection, token_hash: str, statement_id: str, when: datetime) -> bool:
+    """Mark the request used by this statement; False when it was used already (a second, racing answer)."""
+    result = conn.execute(
+        WITNESS.update()
+        .where(WITNESS.c.token_hash == token_hash, WITNESS.c.used.is_(None))
+        .values(used=when, statement_id=statement_id)
+    )
+    return (result.rowcount or 0) == 1
+
+
+def witness_confirmations(conn: Connection, evidence_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Evidence id -> the witness's confirming statement (payload), latest first wins, for used requests."""
+    ids = list(evidence_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(WITNESS.c.evidence_id, S.c.payload)
+        .join(S, S.c.id == WITNESS.c.statement_id)
+        .where(WITNESS.c.evidence_id.in_(ids), S.c.voided.is_(False))
+        .order_by(S.c.seq)
+    )
+    return {r.evidence_id: r.payload for r in rows}

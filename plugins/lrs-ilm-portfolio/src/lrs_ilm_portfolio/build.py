@@ -126,6 +126,11 @@ class Witness:
     date: str
     agent: str
     testimony: str
+    #: The date the witness confirmed the testimony through their link ("" while unconfirmed), and whether
+    #: they corrected it (then ``testimony`` is their wording, and ``recorded`` the learner's).
+    confirmed: str = ""
+    corrected: bool = False
+    recorded: str = ""
 
 
 @dataclass(frozen=True)
@@ -299,7 +304,8 @@ def _attachments(record: ExportRecord, statement: dict[str, Any]) -> tuple[Attac
     return tuple(found)
 
 
-def _witness(statement: dict[str, Any], attachments: Sequence[Attachment]) -> Witness | None:
+def _witness(statement: dict[str, Any], attachments: Sequence[Attachment],
+             confirmation: dict[str, Any] | None = None) -> Witness | None:
     raw = ((statement.get("context") or {}).get("extensions") or {}).get(v.EXT_WITNESS)
     if not isinstance(raw, dict):
         return None
@@ -312,13 +318,18 @@ def _witness(statement: dict[str, Any], attachments: Sequence[Attachment]) -> Wi
                     and attachment.content_type.startswith("text/plain")):
                 testimony = attachment.content.decode("utf-8", "replace")[:TESTIMONY_LIMIT]
                 break
+    confirmation = confirmation or {}
+    corrected = confirmation.get("corrected") is True and bool(confirmation.get("testimony"))
     return Witness(
+        confirmed=str(confirmation.get("date") or ""),
+        corrected=corrected,
+        recorded=testimony if corrected else "",
         name=str(raw.get("name") or ""),
         role=str(raw.get("role") or ""),
         relationship=str(raw.get("relationship") or ""),
         date=str(raw.get("date") or ""),
         agent=agent_label(raw.get("agent")) if raw.get("agent") else "",
-        testimony=testimony,
+        testimony=str(confirmation["testimony"]) if corrected else testimony,
     )
 
 
@@ -367,7 +378,7 @@ def make_evidence(record: ExportRecord, statement_id: str, statement: dict[str, 
         evidence_type=evidence_type if isinstance(evidence_type, str) else "",
         response=response or (reflection if isinstance(reflection, str) else ""),
         impact=impact if isinstance(impact, str) else "",
-        witness=_witness(statement, attachments),
+        witness=_witness(statement, attachments, record.witness_confirmations.get(statement_id)),
         attachments=attachments,
     )
 

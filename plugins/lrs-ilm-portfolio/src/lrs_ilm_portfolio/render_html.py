@@ -63,7 +63,9 @@ def _text_block(label: str, text: str) -> str:
 
 def _witness(witness: Witness) -> str:
     rows = witness_facts(witness)
-    return '<p class="label">Witness</p>' + _facts(rows) + _text_block("Witness testimony", witness.testimony)
+    label = "Witness testimony (the witness's own wording)" if witness.corrected else "Witness testimony"
+    return ('<p class="label">Witness</p>' + _facts(rows) + _text_block(label, witness.testimony)
+            + _text_block("Testimony as the learner first recorded it", witness.recorded))
 
 
 def _attachment(attachment: Attachment) -> str:

@@ -118,7 +118,9 @@ def _unit(w: _Writer, unit: UnitEntry, by_id: dict) -> None:
                 w.para("Witness", bold=True, indent=4)
                 for label, value in witness_facts(witness):
                     w.labelled(label, value, indent=4)
-                w.block("Witness testimony", witness.testimony, indent=4)
+                w.block("Witness testimony (the witness's own wording)" if witness.corrected else "Witness testimony",
+                        witness.testimony, indent=4)
+                w.block("Testimony as the learner first recorded it", witness.recorded, indent=4)
             if evidence.attachments:
                 w.pdf.ln(1)
                 w.para("Attachments", bold=True, indent=4)

@@ -44,9 +44,14 @@ def cover_facts(portfolio: Portfolio) -> list[tuple[str, str]]:
 def witness_facts(witness: Witness) -> list[tuple[str, str]]:
     """A witness as recorded. The date is the one the learner entered: nothing was signed, and the testimony is
     not shown as confirmed unless the witness confirmed it themselves."""
-    return [("Name", witness.name), ("Role", witness.role), ("Relationship to the learner", witness.relationship),
-            ("Date of the testimony (entered by the learner; not confirmed by the witness)", witness.date),
-            ("Identified as", witness.agent)]
+    rows = [("Name", witness.name), ("Role", witness.role), ("Relationship to the learner", witness.relationship)]
+    if witness.confirmed:
+        state = "corrected and confirmed" if witness.corrected else "confirmed"
+        rows.append(("Confirmation", f"{state} by the witness on {witness.confirmed}"))
+    else:
+        rows.append(("Confirmation", "not confirmed by the witness"))
+    rows += [("Date of the testimony (as entered by the learner)", witness.date), ("Identified as", witness.agent)]
+    return rows
 
 
 def unit_state(unit: UnitEntry) -> str:
