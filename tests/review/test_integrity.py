@@ -254,6 +254,20 @@ def test_the_cli_adopts_a_plan_and_claims(more, lrs_instance, monkeypatch, tmp_p
     assert unit_of(more["jo"])["complete"] is True
     registered = runner.invoke(cli, ["review", "registration", "--agent", JO, "--number", "ILM-123456"])
     assert registered.exit_code == 0, registered.output
+    from lrs.services.exports import learner_record
+
+    record = learner_record(lrs_instance, f"mbox:{JO}")
+    assert record.registration_number == "ILM-123456"
+    assert record.learner_name == "Jo Bloggs"  # her credential's name, not a statement's
+    assert record.units[f"{U1[0].rsplit('/', 1)[0]}/U1"].complete is True
+
+
+def test_centre_details_come_from_settings():
+    from lrs.config import Settings
+
+    settings = Settings.from_env({"LRS_CENTRE_NAME": " Northshire Leadership Centre ", "LRS_CENTRE_NUMBER": "C-04711"})
+    assert (settings.centre_name, settings.centre_number) == ("Northshire Leadership Centre", "C-04711")
+    assert (Settings.from_env({}).centre_name, Settings.from_env({}).centre_number) == ("", "")
 
 
 
