@@ -107,3 +107,31 @@ def test_an_expired_link_does_not_open(centre, testimony, app, lrs_instance):
     lrs_instance.db.write(expire)
     assert app.test_client().get(path).status_code == 404
     assert app.test_client().get("/witness/not-a-token").status_code == 404
+
+
+# --- observations and professional discussions recorded by the assessor ------------------------------------------
+
+
+def test_the_assessor_records_an_observation_as_the_learners_evidence(centre):
+    ann, jo = centre["ann"], centre["jo"]
+    jo.journal()  # Jo is in the north cohort (no evidence yet)
+    body = {"learner": JO, "evidence_type": "observation", "what": "Chaired the duty team meeting",
+            "date": "2026-10-05", "record": "Jo set the agenda, kept to time and summarised the decisions.",
+            "standards": [U1[0]]}
+    assert centre["jo"].post("/api/observations", body).status_code == 403  # not typed in by the learner
+    assert centre["bob"].post("/api/observations", body).status_code == 403  # another cohort's assessor
+    refused = ann.post("/api/observations", {**body, "evidence_type": "diary"})
+    assert refused.status_code == 400 and refused.get_json()["error"]["path"] == "evidence_type"
+    made = ann.post("/api/observations", body)
+    assert made.status_code == 201, made.get_json()
+    statement = centre["admin"].get(f"/xapi/statements?statementId={made.get_json()['id']}").get_json()
+    assert statement["actor"]["mbox"] == "mailto:ann@centre.example"  # the assessor is the actor
+    assert statement["object"] == {"objectType": "Agent", "mbox": JO}  # the learner is the subject
+    assert statement["verb"]["id"] == v.VERB_RECORDED_ASSESSMENT
+    # It is Jo's evidence: in her progress and in the assessor's queue, under her name.
+    queue = ann.queue().get_json()["items"]
+    assert [(i["learner"], i["evidence"]["title"]) for i in queue] == [(f"mbox:{JO}", "Chaired the duty team meeting")]
+    progress = jo.progress().get_json()
+    assert next(c for u in progress["units"] for c in u["criteria"] if c["uri"] == U1[0])["status"] == "awaiting-decision"
+    html = zipfile.ZipFile(io.BytesIO(jo.get(EXPORT).data)).read("index.html").decode()
+    assert "Recorded by" in html and "the assessor, Ann Assessor" in html

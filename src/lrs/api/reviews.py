@@ -11,7 +11,7 @@ from flask import Blueprint, Response, g, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
-from lrs.review import eqa, service, units, witness
+from lrs.review import eqa, observations, service, units, witness
 from lrs.services import access
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
@@ -112,3 +112,9 @@ def eqa_pack() -> Any:
 def post_witness_request() -> Any:
     """A one-time link for the witness of a piece of evidence (the learner's or their assessor's request)."""
     return witness.create_request(lrs(), g.principal, json_body("a witness request")), 201
+
+
+@reviews_api.route("/observations", methods=["POST"])
+def post_observation() -> Any:
+    """An assessor records an observation of, or professional discussion with, a learner (their evidence)."""
+    return observations.record(lrs(), g.principal, json_body("an observation")), 201

@@ -118,6 +118,9 @@ VERB_ADOPTED_SAMPLING_PLAN = f"{VERBS}adopted-sampling-plan"
 #: A witness confirmed (or corrected) the testimony a learner recorded, through a one-time link (object: a
 #: StatementRef to the evidence; a correction in result.response with testimony-corrected true).
 VERB_CONFIRMED_TESTIMONY = f"{VERBS}confirmed-testimony"
+#: An assessor recorded an observation of, or a professional discussion with, a learner: the assessor is the
+#: actor, the learner (an Agent) the object, and the statement is the learner's evidence.
+VERB_RECORDED_ASSESSMENT = f"{VERBS}recorded-assessment"
 
 # --- minted activity types -----------------------------------------------------------------------------------
 TYPE_PROGRAMME = f"{ACTIVITY_TYPES}programme"

@@ -15,7 +15,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lrs.competency.evidence import Registry, registry
+from lrs.competency.evidence import Registry, evidence_learner, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
 from lrs.hookspecs import ReviewDecision
 from lrs.learning import vocabulary as v
@@ -107,7 +107,7 @@ def _evidence(lrs: LRS, evidence_id: Any) -> tuple[dict[str, Any], str]:
         found = store.statement_summary(conn, evidence_id.strip().lower())
     if found is None or found["voided"] or found["is_voiding"]:
         raise NotFound(f"no evidence statement {evidence_id!r}", rule="evidence", path="evidence")
-    learner = agent_key(found["payload"].get("actor") or {})
+    learner = evidence_learner(found["payload"])
     if not learner:
         raise XAPIError("that statement's actor is not a learner (a group?)", rule="evidence", path="evidence")
     return found["payload"], learner
@@ -339,7 +339,7 @@ def _row(
         if evidence is None or evidence["voided"] or evidence["is_voiding"]:
             log.info("%s: no evidence statement %s", ignored, decision.target_id)
             return None
-        learner = agent_key(evidence["payload"].get("actor") or {})
+        learner = evidence_learner(evidence["payload"])
         item_uri = next((c for c in decision.criteria if c in reg.item_framework), None)
         if not learner or item_uri is None:
             log.info("%s: no learner or no known criterion", ignored)
@@ -406,6 +406,16 @@ def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
 # --- reading ------------------------------------------------------------------------------------------------
 
 
+def _occasion(statement: dict[str, Any]) -> str:
+    """The name of an assessor's record's occasion (its object is the learner, so the name is in context)."""
+    other = ((statement.get("context") or {}).get("contextActivities") or {}).get("other") or []
+    for activity in other if isinstance(other, list) else [other]:
+        name = language_text(((activity or {}).get("definition") or {}).get("name"))
+        if name:
+            return name
+    return ""
+
+
 def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any]:
 
     definition = (statement.get("object") or {}).get("definition") or {}
@@ -413,7 +423,7 @@ def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any
     return {
         "id": statement["id"],
         "date": (statement.get("timestamp") or statement.get("stored") or "")[:10],
-        "title": language_text(definition.get("name")) or (statement.get("object") or {}).get("id"),
+        "title": language_text(definition.get("name")) or _occasion(statement) or (statement.get("object") or {}).get("id"),
         "verb": (statement.get("verb") or {}).get("id"),
         "mode": mode,
         "evidence_type": extensions.get(v.EXT_EVIDENCE_TYPE),

@@ -338,6 +338,12 @@ def _title(statement: dict[str, Any]) -> str:
     name = text_of((target.get("definition") or {}).get("name"))
     if name:
         return name
+    if target.get("objectType") == "Agent":  # an assessor's record: the occasion is a context activity
+        other = ((statement.get("context") or {}).get("contextActivities") or {}).get("other") or []
+        for activity in other if isinstance(other, list) else [other]:
+            name = text_of(((activity or {}).get("definition") or {}).get("name"))
+            if name:
+                return name
     verb = text_of((statement.get("verb") or {}).get("display")) or str((statement.get("verb") or {}).get("id", ""))
     return f"{verb} {target.get('id', '')}".strip()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lrs.hookspecs import ReviewDecision
+from lrs.plugin_api import vocabulary as v
 from lrs_ilm_portfolio.build import Evidence, Portfolio, UnitEntry, Witness, agent_label
 
 DECLARATION = (
@@ -137,7 +138,11 @@ def decision_line(decision: ReviewDecision, by_id: dict[str, ReviewDecision]) ->
 
 
 def evidence_facts(evidence: Evidence, outcome_label: str) -> list[tuple[str, str]]:
-    return [
+    statement = evidence.statement or {}
+    recorded_by = []
+    if (statement.get("verb") or {}).get("id") == v.VERB_RECORDED_ASSESSMENT:
+        recorded_by = [("Recorded by", f"the assessor, {agent_label(statement.get('actor'))}")]
+    return recorded_by + [
         ("Date", evidence.date or "unknown"),
         ("70/20/10 mode", evidence.mode_label),
         ("Evidence type", evidence.evidence_type_label),
