@@ -164,7 +164,9 @@ def test_an_iqa_action_returns_the_decision_and_the_assessor_reassesses(more):
                        rationale="On checking, the decision was the manager's.")
     assert again.status_code == 201
     assert criterion_status(jo, U1[0]) == "referred"
-    assert [i["decision"]["id"] for i in ian.queue().get_json()["items"]] == [again.get_json()["id"]]
+    queued = ian.queue().get_json()["items"]
+    assert [i["decision"]["id"] for i in queued] == [again.get_json()["id"]]
+    assert queued[0]["selected_by_plan"] is True  # still among Ann's first five decisions
 
 
 # --- 5. unit submissions, sampling, the centre's claim ----------------------------------------------------------

@@ -545,6 +545,9 @@ def queue(
         cohorts = [cohort] if cohort else None
     reg = registry(lrs)
     framework_uris = [find_framework(reg, framework).uri] if framework else assessed_frameworks(reg)
+    from lrs.review import units as certification
+
+    plan = certification.current_plan(lrs)["plan"] if role == "iqa" else {}
     with lrs.db.read() as conn:
         if role == "assessor":
             rows, total = store.awaiting_assessment(
@@ -579,6 +582,8 @@ def queue(
                     "criterion": criterion,
                     "evidence": _evidence_view(payload, mode),
                     "decision": decision_view(replace(decision_of(r), superseded=False)),
+                    # The plan in force selects it: sampling it is required before the unit can be claimed.
+                    "selected_by_plan": certification.selected_for_sampling(lrs, r, plan),
                     "waiting_since": r["payload"].get("stored"),
                 }
             )
