@@ -88,6 +88,11 @@ def test_a_conflicted_decision_stored_through_xapi_does_not_count(more, lrs_inst
     }
     lrs_instance.store_statements(statement, lrs_instance.principal_for(more["jo_assessor"].key), "1.0.3")
     assert criterion_status(more["admin"], U1[0]) == "awaiting-decision"
+    # Lee, a learner of the cohort, storing the same through her assessor credential: kept, not counted either.
+    more["lee"].journal(what="Lee's own evidence", standards=[U1[0]])
+    statement["actor"] = {"objectType": "Agent", "mbox": "mailto:lee@la.example"}
+    lrs_instance.store_statements(statement, lrs_instance.principal_for(more["lee_assessor"].key), "1.0.3")
+    assert criterion_status(more["admin"], U1[0]) == "awaiting-decision"
     assert review_service.rebuild(lrs_instance)["decisions"] == 0
 
 

@@ -367,6 +367,11 @@ def _row(
     if principal.agent_key and principal.agent_key == learner:
         log.info("%s: nobody decides on their own evidence (own-evidence)", ignored)
         return None
+    if principal.agent_key:
+        with lrs.db.read() as conn:
+            if store.has_evidence_in_cohorts(conn, principal.agent_key, principal.cohorts):
+                log.info("%s: the reviewer is a learner of a cohort they review (learner-and-reviewer)", ignored)
+                return None
     with lrs.db.read() as conn:
         if not store.learner_in_cohorts(conn, learner, principal.cohorts):
             log.info("%s: the learner is not in the reviewer's cohorts", ignored)
