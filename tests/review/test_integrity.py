@@ -226,6 +226,19 @@ def test_a_unit_is_complete_only_after_acceptance_sampling_submission_and_claim(
     assert [u["complete"] for u in units["units"]] == [True, False, False]
 
 
+def test_a_claim_stored_directly_before_the_unit_is_ready_does_not_count(more, lrs_instance):
+    more["admin"].post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 0})
+    more["jo"].journal(standards=U1[:1])
+    submitted = more["jo"].post("/api/units/submissions",
+                                {"framework": "ilm-l5-leadership", "unit": "Template L5 U1", "declaration": True}).get_json()
+    admin = lrs_instance.principal_for(more["admin"].key)
+    premature = sampling.claim_statement(admin.authority, submitted["submissions"][0]["id"], f"{U1[0].rsplit('/', 1)[0]}/U1")
+    lrs_instance.store_statements(premature, admin, "1.0.3")
+    _assess_unit_one(more)
+    unit = unit_of(more["jo"])
+    assert unit["assessed"] is True and unit["certification"]["claim"] is None and unit["complete"] is False
+
+
 def test_claims_and_submissions_survive_a_rebuild(more, lrs_instance):
     admin = more["admin"]
     admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 0})

@@ -275,7 +275,22 @@ def _derived(lrs: LRS, statement_id: str, framework_uri: str) -> ReviewDecision:
 
 
 def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
-    """Index the decisions among these stored statements (and forget those voided). Returns how many."""
+    """Index the decisions among these stored statements (and forget those voided), then the unit submissions,
+    claims and sampling plans (a claim is checked against the decisions, so they come first). Returns how many
+    decisions."""
+    from lrs.review import units
+
+    found = _derive_decisions(lrs, statements)
+    voided = {
+        (s.get("object") or {}).get("id", "").lower()
+        for s in statements
+        if (s.get("verb") or {}).get("id") == VOIDED_VERB
+    }
+    units.derive(lrs, [s for s in statements if s["id"].lower() not in voided], voided)
+    return found
+
+
+def _derive_decisions(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     voided = {
         (s.get("object") or {}).get("id", "").lower()
         for s in statements
@@ -283,9 +298,6 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     }
     # A decision voided in its own batch is not counted either.
     parsed = [(s, p) for s in statements if (p := rules.parse(s)) is not None and p.statement_id not in voided]
-    from lrs.review import units
-
-    units.derive(lrs, [s for s in statements if s["id"].lower() not in voided], voided)
     if voided:
         # Most voided statements are not decisions: find out with a read, so that a batch which voids
         # something ordinary does not queue for SQLite's write lock a second time.

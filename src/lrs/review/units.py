@@ -168,11 +168,21 @@ def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None
     def write(conn: Any) -> None:
         unit_store.forget(conn, voided)
         unit_store.insert_rows(conn, unit_store.SUB, subs)
-        unit_store.insert_rows(conn, unit_store.CLAIM, claims)
         unit_store.insert_rows(conn, unit_store.PLAN, plans)
 
-    if subs or claims or plans or voided:
+    if subs or plans or voided:
         lrs.db.write(write)
+    # A claim counts only when the unit was ready for it (claim_unit checks first; a claim stored directly is
+    # checked here), after this batch's submissions are in.
+    ready = []
+    for claim in claims:
+        fw = reg.frameworks.get(claim["framework_uri"]) if reg else None
+        if fw is not None and not not_ready_reasons(unit_records(lrs, claim["agent_key"], [fw])[claim["unit_uri"]]):
+            ready.append(claim)
+        else:
+            log.info("claim %s is not counted: the unit was not ready to claim", claim["statement_id"])
+    if ready:
+        lrs.db.write(lambda conn: unit_store.insert_rows(conn, unit_store.CLAIM, ready))
 
 
 # --- units -----------------------------------------------------------------------------------------------------
