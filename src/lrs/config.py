@@ -95,6 +95,9 @@ class Settings:
     session_idle_minutes: int = 30
     #: The address people use to reach the pages (for the links `lrs users` prints); default http://HOST:PORT.
     public_url: str | None = None
+    #: The assessment centre's name and its awarding-body centre number (portfolio cover, EQA pack).
+    centre_name: str = ""
+    centre_number: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -124,6 +127,8 @@ class Settings:
             xapi_default_version=_xapi_version(env.get("LRS_XAPI_DEFAULT_VERSION") or base.xapi_default_version),
             session_idle_minutes=_int(env, "LRS_SESSION_IDLE_MINUTES", base.session_idle_minutes),
             public_url=(env.get("LRS_PUBLIC_URL") or "").rstrip("/") or None,
+            centre_name=(env.get("LRS_CENTRE_NAME") or "").strip(),
+            centre_number=(env.get("LRS_CENTRE_NUMBER") or "").strip(),
         )
 
     @property

@@ -231,8 +231,8 @@ class ReviewDecision:
 
     #: The decision statement's id.
     statement_id: str
-    #: "accepted" or "referred" (an assessor on evidence); "confirmed" or "overturned" (an IQA on an assessor's
-    #: decision: an overturn turns accepted into referred and referred into accepted).
+    #: "accepted" or "referred" (an assessor on evidence); "confirmed" or "action-raised" (an IQA on an assessor's
+    #: decision: an action returns the decision to the assessor, who reassesses; it never flips the result).
     outcome: str
     #: "assessor" or "iqa".
     role: str
@@ -251,6 +251,12 @@ class ReviewDecision:
     target_id: str | None = None
     #: True when a later decision of the same role on the same evidence and criterion replaced this one.
     superseded: bool = False
+    #: Why the reviewer decided so (every decision recorded through the LRS has one).
+    rationale: str = ""
+    #: An assessor decision: True when the assessor mapped the evidence to the criterion in this decision.
+    mapped: bool = False
+    #: An IQA decision (a sample record): "plan" when the sampling plan selected it, "additional" otherwise.
+    sample_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,9 +268,43 @@ class CriterionReview:
     #: "accepted" (some evidence is accepted), "awaiting-decision" (evidence no assessor has decided on yet),
     #: "referred" (all decided evidence was referred) or "without-evidence".
     status: str
-    #: Evidence statement id -> its current outcome for this criterion after any IQA overturn: "accepted",
-    #: "referred", or None while awaiting a decision. Oldest evidence first.
+    #: Evidence statement id -> its current outcome for this criterion: "accepted", "referred", "returned" (an
+    #: IQA raised an action; the assessor has yet to reassess), or None while awaiting a decision. Oldest first.
     evidence: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitSubmission:
+    """One attempt at a unit: the learner submitted it with a dated declaration of authenticity."""
+
+    statement_id: str
+    #: 1 for the first submission, 2 for the first resubmission, ...
+    attempt: int
+    #: When it was submitted (ISO 8601 timestamp).
+    submitted: str
+    #: The declaration of authenticity the learner made, as worded when they made it.
+    declaration: str
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """Where a learner stands on one unit of a qualification, as the centre certifies it."""
+
+    framework: str
+    unit: str
+    #: Every criterion of the unit is accepted (no IQA action outstanding).
+    assessed: bool
+    #: Assessor decisions (statement ids) behind the accepted criteria that the sampling plan selects for IQA
+    #: sampling, and those of them no IQA has confirmed yet.
+    sampling_required: tuple[str, ...] = ()
+    sampling_outstanding: tuple[str, ...] = ()
+    submissions: tuple[UnitSubmission, ...] = ()
+    #: The centre's claim for certification: its statement id, when (ISO 8601) and by whom (an xAPI Agent).
+    claim_id: str | None = None
+    claimed: str | None = None
+    claimed_by: dict[str, Any] = field(default_factory=dict)
+    #: Assessed, sampled where the plan asks, submitted and claimed: only then may a credential be issued.
+    complete: bool = False
 
 
 def _no_attachment(sha2: str) -> tuple[str, bytes] | None:
@@ -297,6 +337,23 @@ class ExportRecord:
     #: Attachment content by SHA-256 (hex, as in a statement's ``attachments[].sha2``): (contentType, bytes),
     #: or None when the LRS does not hold it. Loaded on demand, so exporters that ignore attachments pay nothing.
     load_attachment: Callable[[str], tuple[str, bytes] | None] = _no_attachment
+    #: Unit URI -> where the learner stands on it (submissions, sampling, the centre's claim), for every unit
+    #: (top-level item) of every framework with assessment criteria.
+    units: dict[str, UnitRecord] = field(default_factory=dict)
+    #: The learner's name from their account (users table), "" when they have none; exporters prefer it to any
+    #: name a statement carries. Their awarding-body registration number, "" when not recorded.
+    learner_name: str = ""
+    registration_number: str = ""
+    #: The centre (LRS_CENTRE_NAME, LRS_CENTRE_NUMBER); "" when not configured.
+    centre_name: str = ""
+    centre_number: str = ""
+    #: The IQA sampling plan in force and every IQA decision (sample record) on this learner's evidence is in
+    #: ``decisions`` (role "iqa").
+    sampling_plan: dict[str, Any] = field(default_factory=dict)
+    #: Evidence statement id -> the witness's own confirmation through their one-time link: {"statement_id",
+    #: "date" (YYYY-MM-DD), "corrected" (bool), "testimony" (their wording when corrected), "witness" (name)}.
+    #: Testimony without an entry here is the learner's record of it, unconfirmed.
+    witness_confirmations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class ExportOptionError(ValueError):

@@ -135,7 +135,8 @@ class World:
         jo_attachment = {**attachment, "fileUrl": "https://files.example/notes.txt"}
         self.ok(self.call("participant", "POST", "/xapi/statements", json=statement(JO, attachments=[jo_attachment])))
         decision = self.call("assessor", "POST", "/api/reviews",
-                             json={"evidence": self.jo_evidence, "criterion": AC, "outcome": "referred", "feedback": "More."})
+                             json={"evidence": self.jo_evidence, "criterion": AC, "outcome": "referred", "feedback": "More.",
+                                   "rationale": "The account does not yet show how the team was involved."})
         assert decision.status_code == 201, decision.get_json()
         self.decision = decision.get_json()["id"]
         for who in (JO, SAM, APP):
@@ -347,7 +348,8 @@ CASES: list[tuple[str, str, str, Any, Expect]] = [
      _reader(200)),
     ("decide", "/api/reviews", "POST",
      lambda w, r, s: ("/api/reviews", {"json": {"evidence": w.sam_evidence if s == "other" else w.jo_evidence,
-                                                "criterion": AC, "outcome": "accepted"}}),
+                                                "criterion": AC, "outcome": "accepted",
+                                                "rationale": "Meets the criterion."}}),
      _same(403, assessor=(201, 403))),
     ("queue", "/api/reviews/queue", "GET",
      lambda w, r, s: ("/api/reviews/queue", {"query_string": {"cohort": NORTH if s == "own" else SOUTH}}),

@@ -121,7 +121,7 @@ def test_a_decision_is_withdrawn_only_by_its_author_or_an_admin_and_the_withdraw
          "reflection": {"learned": "a", "impact": "b"}},
     ).get_json()["ids"][0]
     decided = people["ann"].post("/api/reviews", {"evidence": evidence, "criterion": AC, "outcome": "referred",
-                                                   "feedback": "More."})
+                                                   "feedback": "More.", "rationale": "Not yet met."})
     assert decided.status_code == 201
     decision = decided.get_json()["id"]
     refused = people["jo"].post("/xapi/statements", void(JO, decision))

@@ -59,9 +59,9 @@ def _body(name: str, world: dict, lrs_instance) -> object:  # noqa: ANN001
         return {"agent": JO, "what": "Shadowed a duty manager", "mode": "on-the-job", "date": "2026-10-02",
                 "reflection": {"learned": "How triage works.", "impact": "I triage earlier."}, "programme": NORTH}
     if name == "assessor decision on Jo's evidence":
-        return {"evidence": world["evidence"], "criterion": U1[1], "outcome": "accepted"}
+        return {"evidence": world["evidence"], "criterion": U1[1], "outcome": "accepted", "rationale": "Meets 1.2."}
     if name == "IQA decision on Jo's evidence":
-        return {"decision": world["decision"], "outcome": "confirmed"}
+        return {"decision": world["decision"], "outcome": "confirmed", "rationale": "Referral well founded."}
     if name == "import a framework":
         from lrs.competency.evidence import registry
 
@@ -94,7 +94,7 @@ def test_refused_decisions_leave_no_trace(centre, world):
         made = centre[role].decide(evidence=world["evidence"], criterion=U1[1], outcome="accepted")
         assert made.status_code == 403, role
     for role in ("admin", "jo", "kim", "ann", "bob", "iris", "lms", "writer"):
-        made = centre[role].decide(decision=world["decision"], outcome="overturned", feedback="No.")
+        made = centre[role].decide(decision=world["decision"], outcome="action-raised", feedback="No.")
         assert made.status_code == 403, role
     progress = centre["admin"].progress().get_json()
     decided = [

@@ -69,7 +69,11 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     assert other[0]["id"] == ac("U1.AC1.1")
     assert other[0]["definition"]["type"] == v.TYPE_ASSESSMENT_CRITERION
     assert statement["context"]["contextActivities"]["grouping"] == [{"objectType": "Activity", "id": NORTH}]
-    assert statement["result"] == {"success": False, "response": "Say how you involved the team in the decision."}
+    assert statement["result"] == {
+        "success": False,
+        "response": "Say how you involved the team in the decision.",
+        "extensions": {v.EXT_RATIONALE: "ann: judged against the criterion's wording"},
+    }
     # ... and it travels with the learner's record: a query for the learner's statements returns it too.
     agent = quote(json.dumps({"mbox": JO}))
     mine = centre["admin"].get(f"/xapi/statements?agent={agent}").get_json()
@@ -86,8 +90,10 @@ def test_a_unit_from_first_evidence_to_complete(centre):
         assert made.status_code == 201, made.get_json()
         decisions[uri] = made.get_json()["id"]
     progress = jo.progress().get_json()
-    assert unit(progress, "Template L5 U1")["complete"] is True
-    assert progress["units_complete"] == 1 and progress["complete"] is False  # units 2 and 3 to go
+    # Every criterion accepted: assessed, but not complete before sampling, submission and the centre's claim.
+    assert unit(progress, "Template L5 U1")["assessed"] is True
+    assert unit(progress, "Template L5 U1")["complete"] is False
+    assert progress["units_assessed"] == 1 and progress["complete"] is False  # units 2 and 3 to go
     ac11 = criterion(progress, U1[0])
     assert [(e["id"], e["outcome"]) for e in ac11["evidence"]] == [(first, "referred"), (second, "accepted")]
     assert ac11["evidence"][0]["decisions"][0]["feedback"] == "Say how you involved the team in the decision."
@@ -98,27 +104,33 @@ def test_a_unit_from_first_evidence_to_complete(centre):
     assert iqa_queue["role"] == "iqa"
     assert [i["decision"]["id"] for i in iqa_queue["items"]] == [referral["id"]] + list(decisions.values())
 
-    # Overturned: the criterion is referred again and the unit is no longer complete.
-    overturned = ian.decide(decision=decisions[U1[1]], outcome="overturned",
+    # An action raised: the decision goes back to the assessor (it is not flipped); the criterion awaits a
+    # decision again, the evidence is back in the assessor's queue, and the unit is no longer assessed.
+    overturned = ian.decide(decision=decisions[U1[1]], outcome="action-raised",
                             feedback="The account describes the meeting, not the decision-making.")
     assert overturned.status_code == 201, overturned.get_json()
     assert overturned.get_json()["target"] == decisions[U1[1]]
     progress = jo.progress().get_json()
-    assert criterion(progress, U1[1])["status"] == "referred"
-    assert unit(progress, "Template L5 U1")["complete"] is False
+    assert criterion(progress, U1[1])["status"] == "awaiting-decision"
+    assert [(e["id"], e["outcome"]) for e in criterion(progress, U1[1])["evidence"]] == [(first, "returned")]
+    assert unit(progress, "Template L5 U1")["assessed"] is False
+    assert [(i["evidence"]["id"], i["criterion"]["uri"]) for i in ann.queue().get_json()["items"]] == [(first, U1[1])]
     iqa_statement = centre["admin"].get(f"/xapi/statements?statementId={overturned.get_json()['id']}").get_json()
-    assert iqa_statement["verb"]["id"] == v.VERB_OVERTURNED
+    assert iqa_statement["verb"]["id"] == v.VERB_ACTION_RAISED
     assert iqa_statement["object"] == {"objectType": "StatementRef", "id": decisions[U1[1]]}
     assert iqa_statement["context"]["statement"] == {"objectType": "StatementRef", "id": first}
 
-    # New evidence, accepted by the assessor and confirmed by the IQA: the unit is complete.
+    # The assessor reassesses (refers the returned evidence), new evidence is accepted and confirmed by the IQA:
+    # the unit is assessed again.
+    reassessed = ann.decide(evidence=first, criterion=U1[1], outcome="referred", feedback="Show the decision.")
+    assert reassessed.status_code == 201, reassessed.get_json()
     third = jo.journal(what="Minutes of the decision meeting", standards=[U1[1]], evidence_type="product",
                        reflection=None)
     accepted = ann.decide(evidence=third, criterion=U1[1], outcome="accepted").get_json()
     confirmed = ian.decide(decision=accepted["id"], outcome="confirmed")
     assert confirmed.status_code == 201, confirmed.get_json()
     progress = jo.progress().get_json()
-    assert unit(progress, "Template L5 U1")["complete"] is True
+    assert unit(progress, "Template L5 U1")["assessed"] is True
     ac12 = criterion(progress, U1[1])
     assert [(e["id"], e["outcome"]) for e in ac12["evidence"]] == [(first, "referred"), (third, "accepted")]
     assert [d["outcome"] for d in ac12["evidence"][1]["decisions"]] == ["accepted", "confirmed"]
@@ -142,7 +154,8 @@ def test_a_later_decision_supersedes_an_earlier_one(centre):
 def test_an_assessor_may_judge_evidence_against_a_criterion_the_learner_did_not_name(centre):
     jo, ann = centre["jo"], centre["ann"]
     evidence = jo.journal(standards=[U1[0]])
-    made = ann.decide(evidence=evidence, criterion="Template L5 U1 AC2.1", framework="ilm-l5-leadership", outcome="accepted")
+    made = ann.decide(evidence=evidence, criterion="Template L5 U1 AC2.1", framework="ilm-l5-leadership",
+                      outcome="accepted", map=True)
     assert made.status_code == 201, made.get_json()
     assert criterion(jo.progress().get_json(), U1[3])["status"] == "accepted"
 
@@ -249,7 +262,8 @@ def test_bad_decisions_are_refused_naming_the_rule_and_field(centre):
     assert problem(bad_json) == (400, "invalid-json", "")
     made = ann.decide(evidence=evidence, criterion=U1[0], outcome="referred", feedback="More, please.").get_json()
     for body, status, rule, path in [
-        ({"decision": made["id"], "outcome": "overturned"}, 400, "required", "feedback"),
+        ({"decision": made["id"], "outcome": "action-raised"}, 400, "required", "feedback"),
+        ({"decision": made["id"], "outcome": "overturned", "feedback": "No."}, 400, "invalid-review", "outcome"),
         ({"decision": evidence, "outcome": "confirmed"}, 404, "decision", "decision"),
         ({"outcome": "confirmed"}, 400, "required", "decision"),
         ({"decision": made["id"], "outcome": "accepted"}, 400, "invalid-review", "decision"),
@@ -272,11 +286,11 @@ def test_the_cli_walks_the_same_workflow(centre, lrs_instance, monkeypatch):
     assert "1 awaiting an assessor" in queued.output and "Template L5 U1 AC1.1" in queued.output
     decided = runner.invoke(cli, ["review", "decide", "--as", ann.key, "--evidence", evidence, "--criterion",
                                   "Template L5 U1 AC1.1", "--framework", "ilm-l5-leadership", "--outcome", "referred",
-                                  "--feedback", "Add an example."])
+                                  "--feedback", "Add an example.", "--rationale", "No example of the team's part."])
     assert decided.exit_code == 0, decided.output
     assert decided.output.startswith("referred: ")
     refused = runner.invoke(cli, ["review", "decide", "--as", ann.key, "--evidence", evidence, "--criterion",
-                                  U1[0], "--outcome", "referred"])
+                                  U1[0], "--outcome", "referred", "--rationale", "Thin."])
     assert refused.exit_code != 0 and "feedback" in refused.output
     shown = runner.invoke(cli, ["review", "progress", "--agent", JO, "--framework", "ilm-l5-leadership"])
     assert shown.exit_code == 0, shown.output

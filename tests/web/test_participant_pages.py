@@ -235,7 +235,8 @@ def test_progress_shows_each_criterions_status_and_the_assessors_feedback(jo, lr
              "programme": north, "standards": [criterion]}
     evidence = api.post("/api/journal", json=entry, headers=jo_api).get_json()["ids"][0]
     decided = api.post("/api/reviews", json={"evidence": evidence, "criterion": criterion, "outcome": "referred",
-                                             "feedback": "Say which leadership model you used."}, headers=ann)
+                                             "feedback": "Say which leadership model you used.",
+                                             "rationale": "The account names no model."}, headers=ann)
     assert decided.status_code == 201, decided.get_json()
     html = jo.get("/progress").get_data(as_text=True)
     assert "Not yet met: your assessor asked for more" in html

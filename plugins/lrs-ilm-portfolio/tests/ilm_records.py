@@ -14,7 +14,15 @@ import zipfile
 from typing import Any
 
 from lrs.competency.frameworks import builtin_frameworks_dir
-from lrs.hookspecs import CompetencyLink, CriterionReview, ExportFile, ExportRecord, ReviewDecision
+from lrs.hookspecs import (
+    CompetencyLink,
+    CriterionReview,
+    ExportFile,
+    ExportRecord,
+    ReviewDecision,
+    UnitRecord,
+    UnitSubmission,
+)
 from lrs.plugin_api import vocabulary as v
 
 BASE = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
@@ -99,7 +107,8 @@ def statements() -> list[dict[str, Any]]:
             impact="I now name the stuck point in every review meeting.",
             attachments=[
                 _attachment(PDF_BYTES, "application/pdf", "Development needs analysis.pdf", v.USAGE_WORK_PRODUCT),
-                _attachment(NOTES_BYTES, "text/plain", "Supervision notes", v.USAGE_WORK_PRODUCT),
+                _attachment(NOTES_BYTES, "text/plain", "Supervision notes", v.USAGE_WORK_PRODUCT,
+                            description={"en-GB": "Notes of the March supervision, agreed with my supervisor"}),
             ],
         ),
         _statement(2, "03-05", "Personal development plan 2026", evidence_type="product",
@@ -180,14 +189,14 @@ def decisions() -> list[ReviewDecision]:
         _decision(9, "accepted", E3, ac(2, "2.3"), "04-03"),
         _decision(10, "confirmed", E1, ac(2, "1.2"), "04-10", role="iqa", target=decision_id(2),
                   feedback="Sampled: the decision stands."),
-        _decision(11, "overturned", E4, ac(1, "1.1"), "04-12", role="iqa", target=decision_id(5),
+        _decision(11, "action-raised", E4, ac(1, "1.1"), "04-12", role="iqa", target=decision_id(5),
                   feedback=OVERTURN_FEEDBACK),
     ]
 
 
 #: Where each criterion stands, as the LRS's review computes it (criterion -> (status, evidence outcomes)).
 EXPECTED: dict[str, tuple[str, dict[str, str | None]]] = {
-    ac(1, "1.1"): ("referred", {E4: "referred"}),
+    ac(1, "1.1"): ("awaiting-decision", {E4: "returned"}),
     ac(1, "1.2"): ("accepted", {E4: "accepted"}),
     ac(1, "1.3"): ("referred", {E6: "referred"}),
     ac(1, "2.1"): ("awaiting-decision", {E5: None}),
@@ -199,6 +208,23 @@ EXPECTED: dict[str, tuple[str, dict[str, str | None]]] = {
     ac(2, "2.2"): ("accepted", {E2: "accepted"}),
     ac(2, "2.3"): ("accepted", {E3: "accepted"}),
     **{f"{BASE}/U3.AC{c}": ("without-evidence", {}) for c in ("1.1", "1.2", "2.1", "2.2", "2.3")},
+}
+
+
+#: Where the LRS says each unit stands: unit 2 assessed, sampled, submitted and claimed; units 1 and 3 not.
+CLAIM_ID = "c1a10000-0000-4000-8000-000000000001"
+CLAIMED = "2026-04-20T10:00:00.000Z"
+UNITS: dict[str, UnitRecord] = {
+    f"{BASE}/U1": UnitRecord(BASE, f"{BASE}/U1", assessed=False),
+    f"{BASE}/U2": UnitRecord(
+        BASE, f"{BASE}/U2", assessed=True, sampling_required=(decision_id(2),), sampling_outstanding=(),
+        submissions=(UnitSubmission("50b10000-0000-4000-8000-000000000001", 1, "2026-04-15T09:00:00.000Z",
+                                    "I declare that the evidence submitted for this unit is my own work."),),
+        claim_id=CLAIM_ID, claimed=CLAIMED, claimed_by={"objectType": "Agent", "name": "Centre admin",
+                                                       "mbox": "mailto:admin@centre.example"},
+        complete=True,
+    ),
+    f"{BASE}/U3": UnitRecord(BASE, f"{BASE}/U3", assessed=False),
 }
 
 
@@ -224,6 +250,8 @@ def make_record(**changes: Any) -> ExportRecord:
         "criteria": {uri: CriterionReview(BASE, uri, status, dict(evidence))
                      for uri, (status, evidence) in EXPECTED.items()},
         "load_attachment": store.get,
+        "units": UNITS,
+        "learner_name": LEARNER["name"],
     }
     fields.update(changes)
     return ExportRecord(**fields)

@@ -39,7 +39,7 @@ from lrs_ilm_portfolio import plugin
 from lrs_ilm_portfolio.render_pdf import unicode_font
 from pypdf import PdfReader
 
-from lrs.hookspecs import CompetencyLink, CriterionReview, ExportOptionError, ExportRecord
+from lrs.hookspecs import ExportOptionError, ExportRecord
 
 
 def test_the_plugin_offers_the_exporter_through_its_entry_point():
@@ -117,7 +117,7 @@ def test_statuses_and_decisions_per_criterion(record: ExportRecord):
     assert [(d["role"], d["outcome"], d["target_id"]) for d in confirmed] == [
         ("assessor", "accepted", None), ("iqa", "confirmed", decision_id(2))]
     overturned = criteria[ac(1, "1.1")]["decisions"]
-    assert [(d["role"], d["outcome"]) for d in overturned] == [("assessor", "accepted"), ("iqa", "overturned")]
+    assert [(d["role"], d["outcome"]) for d in overturned] == [("assessor", "accepted"), ("iqa", "action-raised")]
     assert overturned[1]["feedback"] == OVERTURN_FEEDBACK and overturned[1]["reviewer"]["name"] == "Ian Quality"
     assert criteria[ac(1, "2.1")]["decisions"] == []
 
@@ -134,7 +134,8 @@ def test_unit_progress_and_credentials_only_for_completed_units(record: ExportRe
     manifest = manifest_of(run(record)[1])
     units = {u["code"]: u for u in manifest["units"]}
     assert [u["code"] for u in manifest["units"]] == ["Template L5 U1", "Template L5 U2", "Template L5 U3"]
-    assert units["Template L5 U1"]["counts"] == {"accepted": 1, "awaiting-decision": 1, "referred": 2, "without-evidence": 2}
+    # The IQA's action on AC1.1 returned it to the assessor: awaiting a decision again, not flipped to referred.
+    assert units["Template L5 U1"]["counts"] == {"accepted": 1, "awaiting-decision": 2, "referred": 1, "without-evidence": 2}
     assert units["Template L5 U2"]["counts"] == {"accepted": 5, "awaiting-decision": 0, "referred": 0, "without-evidence": 0}
     assert [u["complete"] for u in manifest["units"]] == [False, True, False]
     assert [c["credentialSubject"]["achievement"]["id"] for c in manifest["credentials"]] == [f"{BASE}/U2"]
@@ -189,7 +190,7 @@ def test_credentials_are_open_badges_3(record: ExportRecord):
 
 def test_account_learners_are_identified_by_their_account():
     agent = {"objectType": "Agent", "name": "Jo", "account": {"homePage": "https://sso.la.example", "name": "jo42"}}
-    record = make_record(agent=agent, agent_key="account:https://sso.la.example|jo42")
+    record = make_record(agent=agent, agent_key="account:https://sso.la.example|jo42", learner_name="Jo")
     file, archive = run(record)
     assert file.filename == "ilm-portfolio-ilm-l5-leadership-jo.zip"
     (credential,) = manifest_of(archive)["credentials"]
@@ -268,28 +269,17 @@ def test_wrong_format_is_an_option_error(record: ExportRecord):
     assert caught.value.option == "format"
 
 
-def test_a_framework_of_leaves_gives_one_criterion_units(record: ExportRecord):
-    """Named explicitly, any framework exports: a top-level item with no children is its own unit."""
+def test_a_standards_framework_is_refused_as_a_qualification(record: ExportRecord):
+    """An ILM portfolio is for a qualification with units and criteria: a professional standards framework
+    (KSS, SWE) named as the qualification is refused, saying why and what to name instead. (Issue 20 replaced
+    the earlier rule that any framework named explicitly exported.)"""
     kss = load_framework("kss-practice-leaders")
-    uri = kss["CFDocument"]["uri"]
-    item = f"{uri}/3"
-    accepted = dataclasses.replace(record.decisions[2], evidence_id=E2, framework=uri, criterion=item)
-    record = dataclasses.replace(
-        record,
-        frameworks={**record.frameworks, uri: kss},
-        links={**record.links, E2: [*record.links[E2], CompetencyLink(uri, item)]},
-        decisions=[*record.decisions, accepted],
-        criteria={**record.criteria, item: CriterionReview(uri, item, "accepted", {E2: "accepted"})},
-    )
-    file, archive = run(record, qualification="kss-practice-leaders")
-    assert file.filename == "ilm-portfolio-kss-practice-leaders-lucja-nowak-zolc.zip"
-    manifest = manifest_of(archive)
-    assert [u["code"] for u in manifest["units"]] == [f"KSS-PL {n}" for n in range(1, 7)]
-    assert all([c["uri"] for c in u["criteria"]] == [u["uri"]] for u in manifest["units"])
-    assert [u["complete"] for u in manifest["units"]] == [False, False, True, False, False, False]
-    (credential,) = manifest["credentials"]
-    assert_ob3_credential(credential, item)
-    assert manifest["qualification"]["code"] == "KSS-PL"
+    record = dataclasses.replace(record, frameworks={**record.frameworks, kss["CFDocument"]["uri"]: kss})
+    for name in ("kss-practice-leaders", "swe-professional-standards"):
+        with pytest.raises(ExportOptionError) as refused:
+            run(record, qualification=name)
+        assert refused.value.option == "qualification"
+        assert "not a qualification" in str(refused.value) and "ilm-l5-leadership" in str(refused.value)
 
 
 def test_without_the_unicode_font_the_pdf_still_prints_the_names(record: ExportRecord,

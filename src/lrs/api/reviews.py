@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
-from lrs.review import service
+from lrs.review import eqa, observations, service, units, witness
 from lrs.services import access
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
@@ -62,3 +62,59 @@ def learner_progress(agent: str) -> Any:
     key = parse_agent(agent)
     access.check_read_learner(lrs(), g.principal, key, what="progress")
     return service.progress(lrs(), key, framework)
+
+
+# --- sampling plan, unit submissions, certification claims, the EQA pack -------------------------------------
+
+
+@reviews_api.route("/reviews/sampling-plan", methods=["GET"])
+def get_sampling_plan() -> Any:
+    access.check_queue(g.principal)
+    return units.current_plan(lrs())
+
+
+@reviews_api.route("/reviews/sampling-plan", methods=["PUT", "POST"])
+def put_sampling_plan() -> Any:
+    return units.adopt_plan(lrs(), g.principal, json_body("a sampling plan")), 201
+
+
+@reviews_api.route("/units/submissions", methods=["POST"])
+def post_unit_submission() -> Any:
+    return units.submit_unit(lrs(), g.principal, json_body("a unit submission")), 201
+
+
+@reviews_api.route("/units/claims", methods=["POST"])
+def post_unit_claim() -> Any:
+    return units.claim_unit(lrs(), g.principal, json_body("a certification claim")), 201
+
+
+@reviews_api.route("/learners/<path:agent>/units", methods=["GET"])
+def learner_units(agent: str) -> Any:
+    framework = request.args.get("framework")
+    if not framework:
+        raise XAPIError("units need a framework (its slug or URI)", rule="required", path="framework")
+    key = parse_agent(agent)
+    access.check_read_learner(lrs(), g.principal, key, what="progress")
+    return {"agent": key, "units": units.learner_units(lrs(), key, framework)}
+
+
+@reviews_api.route("/reviews/eqa-pack", methods=["GET"])
+def eqa_pack() -> Any:
+    data = eqa.eqa_data(lrs(), g.principal, cohort=eqa.check_cohort(request.args.get("cohort")))
+    return Response(
+        eqa.eqa_zip(data),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{eqa.filename(data)}"'},
+    )
+
+
+@reviews_api.route("/witness-requests", methods=["POST"])
+def post_witness_request() -> Any:
+    """A one-time link for the witness of a piece of evidence (the learner's or their assessor's request)."""
+    return witness.create_request(lrs(), g.principal, json_body("a witness request")), 201
+
+
+@reviews_api.route("/observations", methods=["POST"])
+def post_observation() -> Any:
+    """An assessor records an observation of, or professional discussion with, a learner (their evidence)."""
+    return observations.record(lrs(), g.principal, json_body("an observation")), 201

@@ -1,4 +1,5 @@
-"""The review domain's commands: ``lrs review queue|decide|progress|rebuild``."""
+"""The review domain's commands: ``lrs review queue|decide|progress|rebuild|sampling-plan|claim|registration|
+eqa-pack``."""
 
 from __future__ import annotations
 
@@ -73,15 +74,20 @@ def queue_command(
 @click.option("--framework", help="The framework of a criterion code (slug or URI).")
 @click.option("--decision", help="IQA: the assessor's decision statement id.")
 @click.option(
-    "--outcome", required=True, type=click.Choice(["accepted", "referred", "confirmed", "overturned"])
+    "--outcome", required=True, type=click.Choice(["accepted", "referred", "confirmed", "action-raised"])
 )
-@click.option("--feedback", help="Feedback to the learner (required for referred and overturned).")
+@click.option("--rationale", help="Why you decided so (required for every decision).")
+@click.option("--feedback", help="Feedback to the learner (referred), or the action for the assessor (action-raised).")
+@click.option("--map", "map_", is_flag=True, default=None,
+              help="Assessor: map the evidence to this criterion in the decision (the learner had not linked it).")
+@click.option("--sample", type=click.Choice(["plan", "additional"]), help="IQA: why sampled (default: what the plan says).")
 @click.pass_context
 def decide_command(click_ctx: click.Context, as_key: str, **options: Any) -> None:
     """Record a decision (an xAPI statement under the reviewer's credential)."""
     from lrs.review import service
 
     lrs = lrs_of(click_ctx)
+    options["map"] = options.pop("map_")
     body = {k: val for k, val in options.items() if val is not None}
     made = _run(lambda: service.decide(lrs, _principal(lrs, as_key), body))
     click.echo(f"{made.outcome}: {made.statement_id} ({made.criterion})")
@@ -105,7 +111,7 @@ def progress_command(click_ctx: click.Context, agent: str, framework: str, as_js
     click.echo(f"{found['framework']['title']}: {found['units_complete']}/{len(found['units'])} units complete")
     for unit in found["units"]:
         c = unit["counts"]
-        mark = "complete" if unit["complete"] else "in progress"
+        mark = "complete" if unit["complete"] else "assessed" if unit["assessed"] else "in progress"
         click.echo(
             f"{unit['code']:12} {mark:11}  accepted {c['accepted']}, awaiting {c['awaiting-decision']}, "
             f"referred {c['referred']}, without evidence {c['without-evidence']}  {unit['title']}"
@@ -122,6 +128,69 @@ def rebuild_command(click_ctx: click.Context) -> None:
 
     report = service.rebuild(lrs_of(click_ctx))
     click.echo(f"examined {report['statements']} statements, {report['decisions']} decisions")
+
+
+@review_group.command("sampling-plan")
+@click.option("--set", "plan_file", type=click.File("r"), help="Adopt the plan in this JSON file (as the admin).")
+@click.pass_context
+def sampling_plan_command(click_ctx: click.Context, plan_file: Any) -> None:
+    """Show the IQA sampling plan in force, or adopt a new one (docs/review.md lists its fields)."""
+    from lrs.review import units
+
+    lrs = lrs_of(click_ctx)
+    if plan_file is not None:
+        try:
+            body = json.load(plan_file)
+        except ValueError as exc:
+            raise click.ClickException(f"the plan file is not JSON: {exc}") from exc
+        _run(lambda: units.adopt_plan(lrs, lrs.operator_principal(), body))
+    click.echo(json.dumps(units.current_plan(lrs), indent=2, ensure_ascii=False))
+
+
+@review_group.command("claim")
+@click.option("--agent", required=True, help="The learner: mailto:..., account:<homePage>|<name>, or Agent JSON.")
+@click.option("--framework", required=True, help="The qualification (slug or URI).")
+@click.option("--unit", required=True, help="The unit's code or IRI.")
+@click.pass_context
+def claim_command(click_ctx: click.Context, agent: str, framework: str, unit: str) -> None:
+    """Claim certification of a learner's unit (the centre, as admin); refused until it is ready."""
+    from lrs.review import units
+
+    lrs = lrs_of(click_ctx)
+    made = _run(lambda: units.claim_unit(lrs, lrs.operator_principal(), {"learner": agent, "framework": framework, "unit": unit}))
+    click.echo(f"claimed: {made['claim']['id']} ({made['unit']})")
+
+
+@review_group.command("registration")
+@click.option("--agent", required=True, help="The learner: mailto:..., account:<homePage>|<name>, or Agent JSON.")
+@click.option("--number", required=True, help="Their registration number with the awarding body.")
+@click.pass_context
+def registration_command(click_ctx: click.Context, agent: str, number: str) -> None:
+    """Record a learner's awarding-body registration number (shown on the portfolio cover)."""
+    from lrs.review import units
+    from lrs.xapi.ifi import parse_agent
+
+    lrs = lrs_of(click_ctx)
+    key = parse_agent(agent)
+    _run(lambda: units.set_registration_number(lrs, key, number))
+    click.echo(f"{key}: registration number {number.strip()}")
+
+
+@review_group.command("eqa-pack")
+@click.option("--cohort", help="Only this cohort (grouping activity IRI); default: the whole centre.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="Where to write the ZIP.")
+@click.pass_context
+def eqa_pack_command(click_ctx: click.Context, cohort: str | None, output: str) -> None:
+    """Write the EQA pack: sampling plan, samples, actions and a per-assessor summary (HTML, JSON, CSV)."""
+    from pathlib import Path
+
+    from lrs.review import eqa
+
+    lrs = lrs_of(click_ctx)
+    data = _run(lambda: eqa.eqa_data(lrs, lrs.operator_principal(), cohort=cohort))
+    Path(output).write_bytes(eqa.eqa_zip(data))
+    click.echo(f"{output}: {len(data['samples'])} samples, {len(data['actions'])} actions, "
+               f"{len(data['assessors'])} assessors")
 
 
 COMMANDS = (review_group,)

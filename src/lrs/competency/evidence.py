@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lrs.competency.frameworks import Framework, load_case_package
 from lrs.competency.mappings import MappedItem, MappingIndex
 from lrs.hookspecs import CompetencyLink
-from lrs.learning.vocabulary import EXT_STANDARDS
+from lrs.learning.vocabulary import EXT_STANDARDS, VERB_RECORDED_ASSESSMENT
 from lrs.plugins import call_each
 from lrs.store import evidence as store
 from lrs.xapi.datatypes import VOIDED_VERB
@@ -122,6 +122,15 @@ def _known_links(reg: Registry, stated: list[str], by_plugins: list[CompetencyLi
     return list(dict.fromkeys(links))
 
 
+def evidence_learner(statement: dict[str, Any]) -> str | None:
+    """Whose evidence a statement is: its actor's, except an assessor's recorded observation or professional
+    discussion (verb recorded-assessment), which is the evidence of the learner it names as object."""
+    obj = statement.get("object") or {}
+    if (statement.get("verb") or {}).get("id") == VERB_RECORDED_ASSESSMENT and obj.get("objectType") in (None, "Agent"):
+        return agent_key(obj)
+    return agent_key(statement.get("actor") or {})
+
+
 def link_statements(
     lrs: LRS, statements: list[dict[str, Any]], *, replace: bool = True, frameworks_version: tuple[int, str] | None = None
 ) -> int:
@@ -134,7 +143,7 @@ def link_statements(
     for statement in statements:
         if statement.get("verb", {}).get("id") == VOIDED_VERB:
             continue
-        learner = agent_key(statement.get("actor") or {})
+        learner = evidence_learner(statement)
         if not learner:
             continue
         stated, by_plugins = _claimed_links(lrs, statement)

@@ -66,6 +66,19 @@ EXT_STANDARDS = f"{EXTENSIONS}standards"
 EXT_EVIDENCE_TYPE = f"{EXTENSIONS}evidence-type"
 #: Context: an object naming a witness to the evidence (name, role, relationship, date, optional agent).
 EXT_WITNESS = f"{EXTENSIONS}witness"
+#: Result extension of an assessor or IQA decision: why the reviewer decided so (required).
+EXT_RATIONALE = f"{EXTENSIONS}rationale"
+#: Context extension of an assessor decision: true when the assessor mapped the evidence to the criterion as
+#: part of this decision (the learner had not linked it).
+EXT_MAPPED_IN_DECISION = f"{EXTENSIONS}mapped-in-decision"
+#: Context extension of an IQA decision: "plan" (the sampling plan selected it) or "additional".
+EXT_SAMPLE_REASON = f"{EXTENSIONS}sample-reason"
+#: Result extension of a unit submission: the learner's declaration of authenticity ({"text", "declared"}).
+EXT_DECLARATION = f"{EXTENSIONS}declaration"
+#: Result extension of an adopted sampling plan: the plan (rates by assessor, unit and evidence type).
+EXT_SAMPLING_PLAN = f"{EXTENSIONS}sampling-plan"
+#: Result extension of a witness's confirmation: true when the witness corrected the testimony.
+EXT_TESTIMONY_CORRECTED = f"{EXTENSIONS}testimony-corrected"
 
 #: Values of EXT_EVIDENCE_TYPE: the evidence methods of UK vocational assessment (domain.md §1.2).
 EVIDENCE_TYPES = (
@@ -93,6 +106,21 @@ VERB_REFERRED = f"{VERBS}referred"
 #: An internal quality assurer's decisions on an assessor's decision (the object is a StatementRef to it).
 VERB_CONFIRMED = f"{VERBS}confirmed"
 VERB_OVERTURNED = f"{VERBS}overturned"
+#: An IQA sampled an assessor's decision and raised an action: the decision goes back to the assessor, who
+#: reassesses (it replaces ``overturned``, which a stored statement may still carry and is read the same way).
+VERB_ACTION_RAISED = f"{VERBS}action-raised"
+#: A learner submitted a unit for assessment with a declaration of authenticity (object: the unit).
+VERB_SUBMITTED_UNIT = f"{VERBS}submitted-unit"
+#: The centre claimed certification of a unit for a learner (object: a StatementRef to the submission).
+VERB_CLAIMED_CERTIFICATION = f"{VERBS}claimed-certification"
+#: The centre adopted an IQA sampling plan (object: the centre's sampling-plan activity).
+VERB_ADOPTED_SAMPLING_PLAN = f"{VERBS}adopted-sampling-plan"
+#: A witness confirmed (or corrected) the testimony a learner recorded, through a one-time link (object: a
+#: StatementRef to the evidence; a correction in result.response with testimony-corrected true).
+VERB_CONFIRMED_TESTIMONY = f"{VERBS}confirmed-testimony"
+#: An assessor recorded an observation of, or a professional discussion with, a learner: the assessor is the
+#: actor, the learner (an Agent) the object, and the statement is the learner's evidence.
+VERB_RECORDED_ASSESSMENT = f"{VERBS}recorded-assessment"
 
 # --- minted activity types -----------------------------------------------------------------------------------
 TYPE_PROGRAMME = f"{ACTIVITY_TYPES}programme"
@@ -120,6 +148,10 @@ TYPE_SOCIAL_LEARNING = f"{ACTIVITY_TYPES}social-learning"
 TYPE_FORMAL_LEARNING = f"{ACTIVITY_TYPES}formal-learning"
 TYPE_EVIDENCE = f"{ACTIVITY_TYPES}evidence"
 TYPE_ASSESSMENT_CRITERION = f"{ACTIVITY_TYPES}assessment-criterion"
+#: A unit of a qualification, as the object of a unit submission.
+TYPE_QUALIFICATION_UNIT = f"{ACTIVITY_TYPES}qualification-unit"
+#: A centre's IQA sampling plan, as the object of an adopted-sampling-plan statement.
+TYPE_SAMPLING_PLAN = f"{ACTIVITY_TYPES}sampling-plan"
 
 # --- minted attachment usage types ---------------------------------------------------------------------------
 ATTACHMENT_USAGES = f"{BASE_IRI}/attachment-usage/"

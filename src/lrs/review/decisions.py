@@ -1,9 +1,12 @@
 """Assessor and IQA decisions as xAPI statements, and how a trail of them adds up (pure: no SQL, no HTTP).
 
 An assessor's decision: the assessor as actor, verb ``accepted`` or ``referred``, a StatementRef to the evidence
-statement as object, the criterion as a context activity (``other``) of type assessment-criterion, feedback in
-``result.response``. An IQA's decision: verb ``confirmed`` or ``overturned``, a StatementRef to the assessor's
-decision as object and ``context.statement`` referring to the evidence. docs/review.md describes the rules.
+statement as object, the criterion as a context activity (``other``) of type assessment-criterion, the rationale
+in the ``rationale`` result extension, feedback to the learner in ``result.response``, and ``mapped-in-decision``
+when the assessor mapped the evidence to the criterion in this decision. An IQA's decision: verb ``confirmed`` or
+``action-raised`` (a stored ``overturned`` is read as an action), a StatementRef to the assessor's decision as
+object and ``context.statement`` referring to the evidence; an action returns the decision to the assessor, who
+reassesses. docs/review.md describes the rules.
 """
 
 from __future__ import annotations
@@ -23,9 +26,17 @@ LANGUAGE = "en-GB"
 MAX_FEEDBACK = 10_000
 
 ASSESSOR_VERBS = {"accepted": v.VERB_ACCEPTED, "referred": v.VERB_REFERRED}
-IQA_VERBS = {"confirmed": v.VERB_CONFIRMED, "overturned": v.VERB_OVERTURNED}
-OUTCOME_OF_VERB = {iri: outcome for outcome, iri in {**ASSESSOR_VERBS, **IQA_VERBS}.items()}
-ROLE_OF_OUTCOME = {"accepted": "assessor", "referred": "assessor", "confirmed": "iqa", "overturned": "iqa"}
+IQA_VERBS = {"confirmed": v.VERB_CONFIRMED, "action-raised": v.VERB_ACTION_RAISED}
+#: A stored ``overturned`` (before IQA actions) is read as an action: the decision goes back to the assessor.
+OUTCOME_OF_VERB = {
+    **{iri: outcome for outcome, iri in {**ASSESSOR_VERBS, **IQA_VERBS}.items()},
+    v.VERB_OVERTURNED: "action-raised",
+}
+ROLE_OF_OUTCOME = {"accepted": "assessor", "referred": "assessor", "confirmed": "iqa", "action-raised": "iqa"}
+#: The current outcome of an assessor decision an IQA raised an action on: back with the assessor.
+RETURNED = "returned"
+SAMPLE_REASONS = ("plan", "additional")
+MAX_RATIONALE = 10_000
 
 #: Where a learner stands on a criterion, best first.
 STATUSES = ("accepted", "awaiting-decision", "referred", "without-evidence")
@@ -53,6 +64,11 @@ class ParsedDecision:
     criteria: tuple[str, ...]
     feedback: str
     decided: datetime
+    rationale: str = ""
+    #: An assessor decision that mapped the evidence to the criterion itself.
+    mapped: bool = False
+    #: An IQA decision: "plan" or "additional".
+    sample_reason: str = ""
 
 
 def _now() -> datetime:
@@ -82,6 +98,8 @@ def assessor_statement(
     outcome: str,
     feedback: str,
     *,
+    rationale: str,
+    mapped: bool = False,
     cohorts: Iterable[str] = (),
     when: datetime | None = None,
 ) -> dict[str, Any]:
@@ -93,16 +111,19 @@ def assessor_statement(
     grouping = [{"objectType": "Activity", "id": iri} for iri in cohorts]
     if grouping:
         context_activities["grouping"] = grouping
-    result: dict[str, Any] = {"success": outcome == "accepted"}
+    result: dict[str, Any] = {"success": outcome == "accepted", "extensions": {v.EXT_RATIONALE: rationale}}
     if feedback:
         result["response"] = feedback
+    context: dict[str, Any] = {"contextActivities": context_activities, "language": LANGUAGE}
+    if mapped:
+        context["extensions"] = {v.EXT_MAPPED_IN_DECISION: True}
     return {
         "id": str(uuid.uuid4()),
         "actor": reviewer,
         "verb": {"id": ASSESSOR_VERBS[outcome], "display": {LANGUAGE: outcome}},
         "object": {"objectType": "StatementRef", "id": evidence_id},
         "result": result,
-        "context": {"contextActivities": context_activities, "language": LANGUAGE},
+        "context": context,
         "timestamp": _timestamp(when or _now()),
     }
 
@@ -115,9 +136,11 @@ def iqa_statement(
     outcome: str,
     feedback: str,
     *,
+    rationale: str,
+    sample_reason: str,
     when: datetime | None = None,
 ) -> dict[str, Any]:
-    """The statement of an IQA's decision on an assessor's decision."""
+    """The statement of an IQA's decision on an assessor's decision (the IQA's sample record)."""
     statement: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "actor": reviewer,
@@ -129,12 +152,14 @@ def iqa_statement(
                 "other": [_criterion_activity(criterion)],
             },
             "statement": {"objectType": "StatementRef", "id": evidence_id},
+            "extensions": {v.EXT_SAMPLE_REASON: sample_reason},
             "language": LANGUAGE,
         },
+        "result": {"extensions": {v.EXT_RATIONALE: rationale}},
         "timestamp": _timestamp(when or _now()),
     }
     if feedback:
-        statement["result"] = {"response": feedback}
+        statement["result"]["response"] = feedback
     return statement
 
 
@@ -150,6 +175,9 @@ def parse(statement: dict[str, Any]) -> ParsedDecision | None:
         other = [other]
     criteria = tuple(a["id"] for a in other if isinstance(a, dict) and isinstance(a.get("id"), str))
     feedback = (statement.get("result") or {}).get("response") or ""
+    rationale = ((statement.get("result") or {}).get("extensions") or {}).get(v.EXT_RATIONALE)
+    context_extensions = context.get("extensions") or {}
+    sample_reason = context_extensions.get(v.EXT_SAMPLE_REASON)
     stamp = statement.get("timestamp") or statement.get("stored")
     try:
         decided = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
@@ -165,6 +193,9 @@ def parse(statement: dict[str, Any]) -> ParsedDecision | None:
         criteria=criteria,
         feedback=feedback if isinstance(feedback, str) else "",
         decided=decided,
+        rationale=rationale if isinstance(rationale, str) else "",
+        mapped=context_extensions.get(v.EXT_MAPPED_IN_DECISION) is True,
+        sample_reason=sample_reason if sample_reason in SAMPLE_REASONS else "",
     )
 
 
@@ -190,8 +221,8 @@ def _trail_key(d: ReviewDecision) -> tuple[str, ...]:
 
 
 def current_outcomes(decisions: list[ReviewDecision]) -> dict[tuple[str, str], str]:
-    """(evidence id, criterion) -> "accepted" or "referred": the latest assessor decision, reversed when the
-    latest IQA decision on it overturned it."""
+    """(evidence id, criterion) -> "accepted", "referred" or "returned": the latest assessor decision, or
+    "returned" when the latest IQA decision on it raised an action (the assessor has yet to reassess)."""
     assessor: dict[tuple[str, str], ReviewDecision] = {}
     iqa: dict[str, ReviewDecision] = {}
     for d in decisions:
@@ -203,8 +234,8 @@ def current_outcomes(decisions: list[ReviewDecision]) -> dict[tuple[str, str], s
     for key, d in assessor.items():
         outcome = d.outcome
         check = iqa.get(d.statement_id)
-        if check is not None and check.outcome == "overturned":
-            outcome = "referred" if outcome == "accepted" else "accepted"
+        if check is not None and check.outcome == "action-raised":
+            outcome = RETURNED
         outcomes[key] = outcome
     return outcomes
 
@@ -217,7 +248,7 @@ def criterion_review(
     found = set(evidence.values())
     if "accepted" in found:
         status = "accepted"
-    elif None in found:
+    elif None in found or RETURNED in found:
         status = "awaiting-decision"
     elif "referred" in found:
         status = "referred"

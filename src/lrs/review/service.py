@@ -2,9 +2,11 @@
 queue, a learner's progress per unit, and the decisions an export carries. No HTTP here.
 
 Only decisions made by the right credential count: an ``accepted``/``referred`` statement whose authority is an
-assessor credential reviewing a cohort of the learner, a ``confirmed``/``overturned`` one whose authority is
-such an IQA credential. Anyone may store such a statement through /xapi (it is valid xAPI); it is kept, and
-ignored by the review.
+assessor credential reviewing a cohort of the learner, a ``confirmed``/``action-raised`` one whose authority is
+such an IQA credential; and only when it keeps the conflict-of-interest rules (not on one's own evidence, not
+on one's own decision, not as a learner of the cohort), carries a rationale, and (an assessor's) names a
+criterion the evidence is mapped to or maps it. Anyone may store such a statement through /xapi (it is valid
+xAPI); it is kept, and ignored by the review.
 """
 
 from __future__ import annotations
@@ -13,13 +15,22 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lrs.competency.evidence import Registry, registry
+from lrs.competency.evidence import Registry, evidence_learner, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import CriterionReview, ReviewDecision
-from lrs.learning.journal import agent_from_key
+from lrs.hookspecs import ReviewDecision
+from lrs.learning import vocabulary as v
 from lrs.review import decisions as rules
+from lrs.review.records import (
+    CRITERION_TYPES,
+    assessed_frameworks,
+    credential_key,
+    decision_of,
+    find_framework,
+    learner_reviews,
+    reviewer_agent,
+    units_of,
+)
 from lrs.services import access
-from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
 from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Conflict, NotFound, XAPIError
@@ -32,19 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: CFItemType of the items assessors judge; frameworks with such items are the queue's default.
-CRITERION_TYPES = ("AssessmentCriterion", "Assessment Criterion")
 
 
 # --- frameworks and criteria -----------------------------------------------------------------------------
-
-
-def find_framework(reg: Registry, name: str) -> Framework:
-    found = reg.frameworks.get(name) or next((f for f in reg.frameworks.values() if f.slug == name), None)
-    if found is None:
-        known = ", ".join(sorted(f.slug for f in reg.frameworks.values()))
-        raise NotFound(f"no framework {name!r} (known: {known})", rule="framework", path="framework")
-    return found
 
 
 def find_criterion(reg: Registry, criterion: str, framework: str | None) -> tuple[Framework, FrameworkItem]:
@@ -68,22 +69,9 @@ def find_criterion(reg: Registry, criterion: str, framework: str | None) -> tupl
     return fw, item
 
 
-def assessed_frameworks(reg: Registry) -> list[str]:
-    """Frameworks that have assessment criteria (qualifications): the review queue's default."""
-    return [uri for uri, fw in reg.frameworks.items() if any(i.item_type in CRITERION_TYPES for i in fw.items)]
 
 
 # --- recording decisions ---------------------------------------------------------------------------------
-
-
-def reviewer_agent(principal: Principal) -> dict[str, Any]:
-    """The actor of a decision: the credential's own agent (named after the credential) when it is bound to
-    one, otherwise its authority agent."""
-    if principal.agent_key:
-        agent = agent_from_key(principal.agent_key)
-        agent["name"] = principal.name
-        return agent
-    return dict(principal.authority)
 
 
 def _feedback(value: Any, *, required: bool) -> str:
@@ -98,6 +86,20 @@ def _feedback(value: Any, *, required: bool) -> str:
     return value.strip()
 
 
+def _rationale(value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise XAPIError(
+            "every decision has a rationale: why the evidence does or does not meet the criterion",
+            rule="rationale-required",
+            path="rationale",
+        )
+    if not isinstance(value, str):
+        raise XAPIError("rationale is text", rule="invalid-review", path="rationale")
+    if len(value) > rules.MAX_RATIONALE:
+        raise XAPIError(f"rationale is longer than {rules.MAX_RATIONALE} characters", rule="invalid-review", path="rationale")
+    return value.strip()
+
+
 def _evidence(lrs: LRS, evidence_id: Any) -> tuple[dict[str, Any], str]:
     if not isinstance(evidence_id, str) or not evidence_id.strip():
         raise XAPIError("name the evidence: its statement id", rule="required", path="evidence")
@@ -105,7 +107,7 @@ def _evidence(lrs: LRS, evidence_id: Any) -> tuple[dict[str, Any], str]:
         found = store.statement_summary(conn, evidence_id.strip().lower())
     if found is None or found["voided"] or found["is_voiding"]:
         raise NotFound(f"no evidence statement {evidence_id!r}", rule="evidence", path="evidence")
-    learner = agent_key(found["payload"].get("actor") or {})
+    learner = evidence_learner(found["payload"])
     if not learner:
         raise XAPIError("that statement's actor is not a learner (a group?)", rule="evidence", path="evidence")
     return found["payload"], learner
@@ -115,22 +117,30 @@ def decide(lrs: LRS, principal: Principal, body: Any) -> ReviewDecision:
     """Record a decision from a request body; returns it as derived.
 
     An assessor: ``{"evidence": <statement id>, "criterion": <IRI or code>, "framework"?: <slug or URI>,
-    "outcome": "accepted" | "referred", "feedback": <text, required when referred>}``.
-    An IQA: ``{"decision": <assessor decision statement id>, "outcome": "confirmed" | "overturned",
-    "feedback": <text, required when overturned>}``.
+    "outcome": "accepted" | "referred", "rationale": <text>, "feedback": <text, required when referred>,
+    "map": true (map the evidence to a criterion the learner did not link it to)}``.
+    An IQA: ``{"decision": <assessor decision statement id>, "outcome": "confirmed" | "action-raised",
+    "rationale": <text>, "feedback": <the action for the assessor, required when raising one>,
+    "sample"?: "plan" | "additional" (default: what the sampling plan says)}``.
     """
     if not isinstance(body, dict):
         raise XAPIError("a decision is a JSON object", rule="invalid-review", path="")
-    known = {"evidence", "criterion", "framework", "outcome", "feedback", "decision"}
+    known = {"evidence", "criterion", "framework", "outcome", "feedback", "decision", "rationale", "map", "sample"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise XAPIError(
             f"{unknown[0]!r} is not a decision field ({', '.join(sorted(known))})", rule="unknown-field", path=unknown[0]
         )
     outcome = body.get("outcome")
+    if outcome == "overturned":
+        raise XAPIError(
+            "an IQA no longer overturns a decision: raise an action (outcome action-raised) and the assessor reassesses",
+            rule="invalid-review",
+            path="outcome",
+        )
     if not isinstance(outcome, str) or outcome not in rules.ROLE_OF_OUTCOME:
         raise XAPIError(
-            "outcome is one of accepted, referred (assessor), confirmed, overturned (IQA)",
+            "outcome is one of accepted, referred (assessor), confirmed, action-raised (IQA)",
             rule="required" if outcome is None else "invalid-review",
             path="outcome",
         )
@@ -151,14 +161,32 @@ def _assessor_decision(lrs: LRS, principal: Principal, body: dict[str, Any], out
         raise XAPIError("framework is a slug or a URI", rule="invalid-review", path="framework")
     reg = registry(lrs)
     fw, item = find_criterion(reg, criterion_raw.strip(), framework_raw)
-    feedback = _feedback(body.get("feedback"), required=outcome == "referred")
+    # Own evidence first: a reviewer is never enrolled in their own cohort, so the cohort check would hide the reason.
+    access.check_not_own_evidence(principal, learner)
     access.check_decide(lrs, principal, learner, "assessor")
+    access.check_not_learner_and_reviewer(lrs, principal)
+    rationale = _rationale(body.get("rationale"))
+    feedback = _feedback(body.get("feedback"), required=outcome == "referred")
+    map_raw = body.get("map", False)
+    if not isinstance(map_raw, bool):
+        raise XAPIError("map is true or false", rule="invalid-review", path="map")
+    with lrs.db.read() as conn:
+        linked = store.is_linked(conn, evidence["id"].lower(), item.uri)
+    if not linked and not map_raw:
+        raise XAPIError(
+            f"this evidence is not mapped to {item.code}: decide on a criterion it is mapped to, or map it in "
+            "this decision (map: true, recorded in the decision)",
+            rule="criterion-not-mapped",
+            path="criterion",
+        )
     statement = rules.assessor_statement(
         reviewer_agent(principal),
         evidence["id"],
         rules.Criterion(item.uri, item.code, item.title),
         outcome,
         feedback,
+        rationale=rationale,
+        mapped=not linked,
         cohorts=[c for c in principal.cohorts if _names_activity(evidence, c)],
     )
     lrs.store_statements(statement, principal, rules.VERSION)
@@ -179,8 +207,15 @@ def _iqa_decision(lrs: LRS, principal: Principal, body: dict[str, Any], outcome:
         trail = store.decisions_on(conn, target["evidence_id"], target["item_uri"]) if target else []
     if target is None or target["role"] != "assessor":
         raise NotFound(f"no assessor decision {decision_id!r}", rule="decision", path="decision")
-    feedback = _feedback(body.get("feedback"), required=outcome == "overturned")
+    access.check_not_own_evidence(principal, target["agent_key"])
+    access.check_not_own_decision(principal, target["reviewer_key"], agent_key(target_payload(lrs, target)))
     access.check_decide(lrs, principal, target["agent_key"], "iqa")
+    access.check_not_learner_and_reviewer(lrs, principal)
+    rationale = _rationale(body.get("rationale"))
+    feedback = _feedback(body.get("feedback"), required=outcome == "action-raised")
+    sample_raw = body.get("sample")
+    if sample_raw is not None and sample_raw not in rules.SAMPLE_REASONS:
+        raise XAPIError("sample is plan or additional", rule="invalid-review", path="sample")
     latest = [d for d in trail if d["role"] == "assessor"][-1]
     if latest["statement_id"] != target["statement_id"]:
         raise Conflict(
@@ -191,11 +226,30 @@ def _iqa_decision(lrs: LRS, principal: Principal, body: dict[str, Any], outcome:
     fw = registry(lrs).frameworks.get(target["framework_uri"])
     item = fw.item_by_uri(target["item_uri"]) if fw else None
     criterion = rules.Criterion(target["item_uri"], item.code if item else "", item.title if item else "")
+    from lrs.review import units
+
+    sample_reason = sample_raw or ("plan" if units.selected_for_sampling(lrs, target) else "additional")
     statement = rules.iqa_statement(
-        reviewer_agent(principal), target["statement_id"], target["evidence_id"], criterion, outcome, feedback
+        reviewer_agent(principal),
+        target["statement_id"],
+        target["evidence_id"],
+        criterion,
+        outcome,
+        feedback,
+        rationale=rationale,
+        sample_reason=sample_reason,
     )
     lrs.store_statements(statement, principal, rules.VERSION)
     return _derived(lrs, statement["id"], target["framework_uri"])
+
+
+def target_payload(lrs: LRS, row: dict[str, Any]) -> dict[str, Any]:
+    """The actor of a derived decision's statement (rows from some queries carry the payload already)."""
+    if "payload" in row:
+        return row["payload"].get("actor") or {}
+    with lrs.db.read() as conn:
+        found = store.statement_summary(conn, row["statement_id"])
+    return (found["payload"].get("actor") or {}) if found else {}
 
 
 def _names_activity(statement: dict[str, Any], iri: str) -> bool:
@@ -215,23 +269,29 @@ def _derived(lrs: LRS, statement_id: str, framework_uri: str) -> ReviewDecision:
         raise XAPIError(
             "the decision was stored but could not be indexed; run `lrs review rebuild`", status=500, rule="review-index"
         )
-    return next(d for d in rules.mark_superseded([_decision(r) for r in trail]) if d.statement_id == statement_id)
+    return next(d for d in rules.mark_superseded([decision_of(r) for r in trail]) if d.statement_id == statement_id)
 
 
 # --- deriving decisions from statements -------------------------------------------------------------------
 
 
-def _credential_key(lrs: LRS, statement: dict[str, Any]) -> str | None:
-    """The key of the credential that stored a statement, read from its authority."""
-    account = (statement.get("authority") or {}).get("account") or {}
-    if account.get("homePage") != lrs.settings.authority_home_page:
-        return None
-    name = account.get("name")
-    return name if isinstance(name, str) else None
-
-
 def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
-    """Index the decisions among these stored statements (and forget those voided). Returns how many."""
+    """Index the decisions among these stored statements (and forget those voided), then the unit submissions,
+    claims and sampling plans (a claim is checked against the decisions, so they come first). Returns how many
+    decisions."""
+    from lrs.review import units
+
+    found = _derive_decisions(lrs, statements)
+    voided = {
+        (s.get("object") or {}).get("id", "").lower()
+        for s in statements
+        if (s.get("verb") or {}).get("id") == VOIDED_VERB
+    }
+    units.derive(lrs, [s for s in statements if s["id"].lower() not in voided], voided)
+    return found
+
+
+def _derive_decisions(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     voided = {
         (s.get("object") or {}).get("id", "").lower()
         for s in statements
@@ -251,7 +311,7 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
     principals: dict[str, Principal | None] = {}
     pending: dict[str, dict[str, Any]] = {}  # decisions earlier in the same batch, for IQA targets
     for statement, decision in parsed:
-        key = _credential_key(lrs, statement) or ""
+        key = credential_key(lrs, statement) or ""
         if key not in principals:
             principals[key] = lrs.principal_for(key) if key else None
         principal = principals[key]
@@ -283,16 +343,24 @@ def _row(
     if principal is None or principal.role != decision.role:
         log.info("%s: its authority is not an %s credential", ignored, decision.role)
         return None
+    if not decision.rationale.strip():
+        log.info("%s: it has no rationale", ignored)
+        return None
     if decision.role == "assessor":
         with lrs.db.read() as conn:
             evidence = store.statement_summary(conn, decision.target_id)
         if evidence is None or evidence["voided"] or evidence["is_voiding"]:
             log.info("%s: no evidence statement %s", ignored, decision.target_id)
             return None
-        learner = agent_key(evidence["payload"].get("actor") or {})
+        learner = evidence_learner(evidence["payload"])
         item_uri = next((c for c in decision.criteria if c in reg.item_framework), None)
         if not learner or item_uri is None:
             log.info("%s: no learner or no known criterion", ignored)
+            return None
+        with lrs.db.read() as conn:
+            linked = store.is_linked(conn, decision.target_id, item_uri)
+        if not linked and not decision.mapped:
+            log.info("%s: the evidence is not mapped to the criterion and the decision does not map it", ignored)
             return None
         framework_uri, evidence_id = reg.item_framework[item_uri], decision.target_id
     else:
@@ -305,6 +373,18 @@ def _row(
             return None
         learner, item_uri = target["agent_key"], target["item_uri"]
         framework_uri, evidence_id = target["framework_uri"], target["evidence_id"]
+        assessor_agent = agent_key(target_payload(lrs, target)) if target.get("statement_id") not in pending else None
+        if principal.key == target["reviewer_key"] or (principal.agent_key and principal.agent_key == assessor_agent):
+            log.info("%s: an IQA does not sample their own decision (own-decision)", ignored)
+            return None
+    if principal.agent_key and principal.agent_key == learner:
+        log.info("%s: nobody decides on their own evidence (own-evidence)", ignored)
+        return None
+    if principal.agent_key:
+        with lrs.db.read() as conn:
+            if store.has_evidence_in_cohorts(conn, principal.agent_key, principal.cohorts):
+                log.info("%s: the reviewer is a learner of a cohort they review (learner-and-reviewer)", ignored)
+                return None
     with lrs.db.read() as conn:
         if not store.learner_in_cohorts(conn, learner, principal.cohorts):
             log.info("%s: the learner is not in the reviewer's cohorts", ignored)
@@ -325,7 +405,10 @@ def _row(
 
 def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
     """Forget every derived decision and derive them again from the stored statements, in store order."""
+    from lrs.review import units
+
     lrs.db.write(store.clear)
+    lrs.db.write(units.clear)
     after, examined, found = 0, 0, 0
     while True:
         with lrs.db.read() as conn:
@@ -341,79 +424,24 @@ def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _decision(row: dict[str, Any]) -> ReviewDecision:
-    payload = row["payload"]
-    stamp = payload.get("timestamp") or payload.get("stored") or ""
-    return ReviewDecision(
-        statement_id=row["statement_id"],
-        outcome=row["outcome"],
-        role=row["role"],
-        evidence_id=row["evidence_id"],
-        framework=row["framework_uri"],
-        criterion=row["item_uri"],
-        reviewer=payload.get("actor") or {},
-        feedback=(payload.get("result") or {}).get("response") or "",
-        decided=stamp,
-        target_id=row["target_id"],
-    )
-
-
-def learner_reviews(
-    lrs: LRS, learner: str, frameworks: list[Framework] | None = None
-) -> tuple[list[ReviewDecision], dict[str, CriterionReview]]:
-    """Every decision on the learner's evidence (store order, superseded marked) and, for every criterion (leaf
-    item) of ``frameworks`` (all in force when None), where the learner stands."""
-    reg = registry(lrs)
-    frameworks = list(reg.frameworks.values()) if frameworks is None else frameworks
-    with lrs.db.read() as conn:
-        rows = store.decisions_for(conn, learner)
-        links: list[tuple[str, str]] = []
-        for fw in frameworks:
-            links += [(item, s["id"]) for item, s, _ in evidence_store.evidence_for(conn, learner, fw.uri)]
-    decisions = rules.mark_superseded([_decision(r) for r in rows])
-    outcomes = rules.current_outcomes(decisions)
-    evidence: dict[str, list[str]] = {}
-    for item, statement_id in links:
-        evidence.setdefault(item, []).append(statement_id)
-    for d in decisions:  # an assessor may judge evidence against a criterion the learner did not name
-        if d.role == "assessor":
-            evidence.setdefault(d.criterion, [])
-            if d.evidence_id not in evidence[d.criterion]:
-                evidence[d.criterion].append(d.evidence_id)
-    criteria = {
-        leaf.uri: rules.criterion_review(fw.uri, leaf.uri, evidence.get(leaf.uri, []), outcomes)
-        for fw in frameworks
-        for leaf in fw.leaves()
-    }
-    return decisions, criteria
-
-
-def _units(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:
-    """Top-level items and the criteria (leaves) under each; a top-level leaf is its own unit."""
-    units = []
-    for top in fw.children(None):
-        leaves: list[FrameworkItem] = []
-        stack = [top]
-        while stack:
-            node = stack.pop(0)
-            kids = fw.children(node.id)
-            if kids:
-                stack[:0] = kids
-            else:
-                leaves.append(node)
-        units.append((top, leaves))
-    return units
+def _occasion(statement: dict[str, Any]) -> str:
+    """The name of an assessor's record's occasion (its object is the learner, so the name is in context)."""
+    other = ((statement.get("context") or {}).get("contextActivities") or {}).get("other") or []
+    for activity in other if isinstance(other, list) else [other]:
+        name = language_text(((activity or {}).get("definition") or {}).get("name"))
+        if name:
+            return name
+    return ""
 
 
 def _evidence_view(statement: dict[str, Any], mode: str | None) -> dict[str, Any]:
-    from lrs.learning import vocabulary as v
 
     definition = (statement.get("object") or {}).get("definition") or {}
     extensions = (statement.get("context") or {}).get("extensions") or {}
     return {
         "id": statement["id"],
         "date": (statement.get("timestamp") or statement.get("stored") or "")[:10],
-        "title": language_text(definition.get("name")) or (statement.get("object") or {}).get("id"),
+        "title": language_text(definition.get("name")) or _occasion(statement) or (statement.get("object") or {}).get("id"),
         "verb": (statement.get("verb") or {}).get("id"),
         "mode": mode,
         "evidence_type": extensions.get(v.EXT_EVIDENCE_TYPE),
@@ -427,6 +455,9 @@ def decision_view(d: ReviewDecision) -> dict[str, Any]:
         "outcome": d.outcome,
         "reviewer": d.reviewer,
         "feedback": d.feedback,
+        "rationale": d.rationale,
+        "mapped": d.mapped,
+        "sample_reason": d.sample_reason or None,
         "decided": d.decided,
         "target": d.target_id,
         "superseded": d.superseded,
@@ -435,7 +466,8 @@ def decision_view(d: ReviewDecision) -> dict[str, Any]:
 
 def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
     """A learner's progress in one framework: per unit, per criterion, the status, the evidence and the
-    decisions; per unit the counts and whether it is complete (every criterion accepted)."""
+    decisions; per unit the counts, whether it is assessed (every criterion accepted), its submissions, sampling
+    and claim, and whether it is complete (assessed, sampled, submitted and claimed)."""
     fw = find_framework(registry(lrs), framework_name)
     decisions, criteria = learner_reviews(lrs, learner, [fw])
     ids = {e for c in criteria.values() for e in c.evidence}
@@ -446,7 +478,10 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
         by_pair.setdefault((d.evidence_id, d.criterion), []).append(d)
     units_out = []
     totals = dict.fromkeys(rules.STATUSES, 0)
-    for unit, leaves in _units(fw):
+    from lrs.review import units as certification
+
+    records = certification.unit_records(lrs, learner, [fw])
+    for unit, leaves in units_of(fw):
         counts = dict.fromkeys(rules.STATUSES, 0)
         criteria_out = []
         for leaf in leaves:
@@ -478,7 +513,11 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
                 "title": unit.title,
                 "criteria": criteria_out,
                 "counts": counts,
-                "complete": counts["accepted"] == len(leaves) and bool(leaves),
+                # Every criterion accepted; "complete" also needs the plan's sampling, the submission and the
+                # centre's claim (lrs.review.units).
+                "assessed": counts["accepted"] == len(leaves) and bool(leaves),
+                "certification": certification.record_view(records[unit.uri]),
+                "complete": records[unit.uri].complete,
             }
         )
     return {
@@ -486,6 +525,7 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
         "framework": {"uri": fw.uri, "slug": fw.slug, "title": fw.title},
         "units": units_out,
         "counts": totals,
+        "units_assessed": sum(1 for u in units_out if u["assessed"]),
         "units_complete": sum(1 for u in units_out if u["complete"]),
         "complete": all(u["complete"] for u in units_out) and bool(units_out),
     }
@@ -523,6 +563,9 @@ def queue(
         cohorts = [cohort] if cohort else None
     reg = registry(lrs)
     framework_uris = [find_framework(reg, framework).uri] if framework else assessed_frameworks(reg)
+    from lrs.review import units as certification
+
+    plan = certification.current_plan(lrs)["plan"] if role == "iqa" else {}
     with lrs.db.read() as conn:
         if role == "assessor":
             rows, total = store.awaiting_assessment(
@@ -556,8 +599,13 @@ def queue(
                     "framework": r["framework_uri"],
                     "criterion": criterion,
                     "evidence": _evidence_view(payload, mode),
-                    "decision": decision_view(replace(_decision(r), superseded=False)),
+                    "decision": decision_view(replace(decision_of(r), superseded=False)),
+                    # The plan in force selects it: sampling it is required before the unit can be claimed.
+                    "selected_by_plan": certification.selected_for_sampling(lrs, r, plan),
                     "waiting_since": r["payload"].get("stored"),
                 }
             )
     return {"role": role, "items": items, "total": total, "limit": limit, "offset": offset}
+
+
+__all__ = ["CRITERION_TYPES", "assessed_frameworks", "find_framework", "learner_reviews", "reviewer_agent"]

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lrs.store import enrolments as enrolment_store
+from lrs.store import reviews as review_store
 from lrs.store.statements import ReadScope, statement_authorities
 from lrs.xapi import scopes as xscopes
 from lrs.xapi.errors import Forbidden
@@ -398,3 +399,47 @@ def without_reviewers(lrs: LRS, enrolments: list[tuple[str, str, str]]) -> list[
     reviewers = reviewers_of(lrs)
     return [(c, k, s) for c, k, s in enrolments if k not in reviewers.get(c, set())]
 
+
+# --- conflicts of interest (issue 20) ----------------------------------------------------------------------
+# Appended rather than woven into check_decide so that the access rules and these stay separately readable: a
+# reviewer with the right role and cohort may still not decide where they have a stake.
+
+
+def check_not_own_evidence(principal: Principal, learner: str) -> None:
+    """Raise 403 when a reviewer (assessor or IQA) would decide on their own evidence. Other roles are refused by
+    :func:`check_decide` for their role."""
+    if principal.role in REVIEWERS and principal.agent_key and principal.agent_key == learner:
+        raise Forbidden(
+            "nobody decides on their own evidence: another assessor must assess it",
+            rule="own-evidence",
+            path="evidence",
+        )
+
+
+def check_not_own_decision(principal: Principal, assessor_key: str, assessor_agent: str | None) -> None:
+    """Raise 403 when an IQA would sample a decision they made as assessor: ``assessor_key`` is the credential
+    that made it, ``assessor_agent`` the agent key of its actor (the same person holding two credentials)."""
+    if principal.role != IQA:
+        return  # check_decide refuses other roles for their role
+    if principal.key == assessor_key or (principal.agent_key and principal.agent_key == assessor_agent):
+        raise Forbidden("an IQA does not sample their own assessor decision", rule="own-decision", path="decision")
+
+
+def check_not_learner_and_reviewer(lrs: LRS, principal: Principal) -> None:
+    """Raise 403 when the reviewer is also a learner (with evidence of their own) in a cohort they review."""
+    if not principal.agent_key or not principal.cohorts:
+        return
+    with lrs.db.read() as conn:
+        learner = review_store.has_evidence_in_cohorts(conn, principal.agent_key, principal.cohorts)
+    if learner:
+        raise Forbidden(
+            "a person is not learner and reviewer in the same cohort: another reviewer must decide",
+            rule="learner-and-reviewer",
+            path="outcome",
+        )
+
+
+def check_centre_admin(principal: Principal, what: str) -> None:
+    """Raise 403 unless ``principal`` is a centre admin (sampling plan, certification claims)."""
+    if principal.role != ADMIN:
+        raise Forbidden(f"only a centre admin (role admin) may {what}", rule="admin-only")

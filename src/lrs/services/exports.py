@@ -75,6 +75,21 @@ def learner_record(
     def load_attachment(sha2: str) -> tuple[str, bytes] | None:
         return lrs.attachments({sha2}).get(sha2)
 
+    from lrs.review import units as certification
+    from lrs.review.service import assessed_frameworks
+    from lrs.review.witness import confirmations as witness_confirmations
+    from lrs.store import credentials as credential_store
+    from lrs.store import users as user_store
+
+    with lrs.db.read() as conn:
+        learner_name = user_store.name_for_agent(conn, agent_key) or ""
+        if not learner_name:  # no account: the name on the learner's own participant credential
+            learner_name = next(
+                (c["name"] for c in credential_store.list_credentials(conn)
+                 if c.get("agent_key") == agent_key and c.get("role") == "participant" and c.get("revoked") is None),
+                "",
+            )
+    unit_frameworks = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
     return ExportRecord(
         agent=agent_object(agent_key, statements),
         agent_key=agent_key,
@@ -87,6 +102,13 @@ def learner_record(
         decisions=decisions,
         criteria=criteria,
         load_attachment=load_attachment,
+        units=certification.unit_records(lrs, agent_key, unit_frameworks),
+        learner_name=learner_name,
+        registration_number=certification.registration_number(lrs, agent_key),
+        centre_name=lrs.settings.centre_name,
+        centre_number=lrs.settings.centre_number,
+        sampling_plan=certification.current_plan(lrs)["plan"],
+        witness_confirmations=witness_confirmations(lrs, [s["id"] for s in statements]),
     )
 
 

@@ -43,7 +43,7 @@ R = Table(
     Column("item_uri", Text, nullable=False),
     #: "assessor" or "iqa".
     Column("role", String(16), nullable=False),
-    #: accepted / referred (assessor), confirmed / overturned (iqa).
+    #: accepted / referred (assessor), confirmed / action-raised (iqa).
     Column("outcome", String(16), nullable=False),
     #: The credential key of the reviewer (from the decision statement's authority).
     Column("reviewer_key", Text, nullable=False),
@@ -156,7 +156,16 @@ def awaiting_assessment(
 ) -> tuple[list[dict[str, Any]], int]:
     """Evidence links no assessor has decided on, oldest stored first, for learners of ``cohorts`` (every
     learner when None). Returns (rows, total)."""
-    decided = exists().where(and_(R.c.evidence_id == E.c.statement_id, R.c.item_uri == E.c.item_uri, R.c.role == "assessor"))
+    # A decision an IQA raised an action on is back with the assessor: it does not count as decided.
+    action = R.alias("action")
+    decided = exists().where(
+        and_(
+            R.c.evidence_id == E.c.statement_id,
+            R.c.item_uri == E.c.item_uri,
+            R.c.role == "assessor",
+            ~exists().where(and_(action.c.target_id == R.c.statement_id, action.c.outcome == "action-raised")),
+        )
+    )
     conds: list[Any] = [S.c.voided.is_(False), ~decided]
     if cohorts is not None:
         conds.append(E.c.agent_key.in_(_cohort_learners(cohorts)))
@@ -221,3 +230,48 @@ def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple
 
 def latest_decided(conn: Connection) -> datetime | None:
     return conn.execute(select(func.max(R.c.decided))).scalar()
+
+
+def is_linked(conn: Connection, evidence_id: str, item_uri: str) -> bool:
+    """True when the evidence statement is linked to the criterion (the learner mapped it)."""
+    query = select(exists().where(and_(E.c.statement_id == evidence_id, E.c.item_uri == item_uri)))
+    return bool(conn.execute(query).scalar())
+
+
+def has_evidence_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[str]) -> bool:
+    """True when ``agent_key`` has evidence of their own and is a learner of one of ``cohorts``."""
+    if not cohorts:
+        return False
+    if not conn.execute(select(exists().where(E.c.agent_key == agent_key))).scalar():
+        return False
+    return learner_in_cohorts(conn, agent_key, cohorts)
+
+
+def assessor_decision_ids(conn: Connection, reviewer_key: str) -> list[str]:
+    """Every assessor decision of one reviewer credential, in store order (for "new assessor" sampling)."""
+    rows = conn.execute(
+        select(R.c.statement_id)
+        .join(S, S.c.id == R.c.statement_id)
+        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor")
+        .order_by(S.c.seq)
+    )
+    return [r.statement_id for r in rows]
+
+
+def all_decisions(
+    conn: Connection, *, cohorts: Sequence[str] | None = None, framework_uris: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every decision (rows plus payload) in store order, for learners of ``cohorts`` (all when None)."""
+    evidence = S.alias("evidence")
+    query = (
+        select(R, S.c.payload)
+        .join(S, S.c.id == R.c.statement_id)
+        .join(evidence, evidence.c.id == R.c.evidence_id)
+        .where(evidence.c.voided.is_(False))
+        .order_by(S.c.seq)
+    )
+    if cohorts is not None:
+        query = query.where(R.c.agent_key.in_(_cohort_learners(cohorts)))
+    if framework_uris is not None:
+        query = query.where(R.c.framework_uri.in_(list(framework_uris)))
+    return [dict(r) for r in conn.execute(query).mappings()]

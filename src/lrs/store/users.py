@@ -254,3 +254,12 @@ def clear_failures(conn: Connection, subject: str) -> None:
 
 def forget_old_failures(conn: Connection, window: timedelta) -> None:
     conn.execute(delete(SF).where(SF.c.at < _now() - window))
+
+
+def name_for_agent(conn: Connection, agent_key: str) -> str | None:
+    """The account name of the (enabled) person bound to ``agent_key``, or None: the learner's name as the
+    centre knows it, for portfolios (never the name some statement happened to carry)."""
+    row = conn.execute(
+        select(U.c.name).where(U.c.agent_key == agent_key, U.c.disabled.is_(False)).order_by(U.c.id).limit(1)
+    ).first()
+    return row.name if row else None

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from lrs.web import participant_views  # noqa: F401  (adds the participant's pages to the blueprint)
 from lrs.web.sessions import install_page_headers, load_session
 from lrs.web.views import pages
+from lrs.web.witness import witness_pages
 
 #: Paths whose answers stay JSON (the xAPI and learning APIs), errors included.
 API_PREFIXES = ("/xapi", "/api")
@@ -22,6 +23,7 @@ def register_web(app: Flask) -> None:
     from lrs.api.errors import error_response
 
     app.register_blueprint(pages)
+    app.register_blueprint(witness_pages)
     install_page_headers(app)
 
     @app.errorhandler(404)

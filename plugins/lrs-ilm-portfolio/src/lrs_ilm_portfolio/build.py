@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lrs.hookspecs import ExportRecord, ReviewDecision
+from lrs.hookspecs import ExportRecord, ReviewDecision, UnitRecord
 from lrs.plugin_api import language_text as text_of
 from lrs.plugin_api import vocabulary as v
 from lrs_ilm_portfolio.qualification import CriterionNode, Qualification, UnitNode
 
 ACCEPTED, AWAITING, REFERRED, WITHOUT = "accepted", "awaiting-decision", "referred", "without-evidence"
+#: An evidence use whose assessor decision an IQA raised an action on: back with the assessor.
+RETURNED = "returned"
 STATUSES = (ACCEPTED, AWAITING, REFERRED, WITHOUT)
 STATUS_LABELS = {
     ACCEPTED: "Accepted",
@@ -42,7 +44,8 @@ EVIDENCE_TYPE_LABELS = {
     "recognition-of-prior-learning": "Recognition of prior learning",
 }
 #: Decision statements are about evidence, never evidence themselves.
-DECISION_VERBS = {v.VERB_ACCEPTED, v.VERB_REFERRED, v.VERB_CONFIRMED, v.VERB_OVERTURNED, v.ADL_VOIDED}
+DECISION_VERBS = {v.VERB_ACCEPTED, v.VERB_REFERRED, v.VERB_CONFIRMED, v.VERB_OVERTURNED, v.VERB_ACTION_RAISED,
+                  v.VERB_SUBMITTED_UNIT, v.VERB_CLAIMED_CERTIFICATION, v.VERB_ADOPTED_SAMPLING_PLAN, v.ADL_VOIDED}
 #: Extensions for the media types evidence usually comes in; mimetypes covers the rest.
 EXTENSIONS = {
     "text/plain": ".txt",
@@ -106,6 +109,8 @@ class Attachment:
     sha2: str
     content_type: str
     display: str
+    #: The attachment's description (xAPI ``attachments[].description``), "" when it has none.
+    description: str
     usage_type: str
     file_url: str | None
     length: int | None
@@ -121,6 +126,11 @@ class Witness:
     date: str
     agent: str
     testimony: str
+    #: The date the witness confirmed the testimony through their link ("" while unconfirmed), and whether
+    #: they corrected it (then ``testimony`` is their wording, and ``recorded`` the learner's).
+    confirmed: str = ""
+    corrected: bool = False
+    recorded: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,13 +186,22 @@ class CriterionEntry:
 class UnitEntry:
     unit: UnitNode
     criteria: tuple[CriterionEntry, ...]
+    #: Submissions, sampling and the centre's claim, as the LRS records them (None from an older core).
+    record: UnitRecord | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.criteria if c.status == status)
 
     @property
-    def complete(self) -> bool:
+    def assessed(self) -> bool:
+        """Every criterion accepted by the assessor."""
         return bool(self.criteria) and all(c.status == ACCEPTED for c in self.criteria)
+
+    @property
+    def complete(self) -> bool:
+        """Assessed, sampled where the plan asks, submitted and claimed by the centre: only then is a credential
+        issued. Without the LRS's unit record nothing is complete."""
+        return self.assessed and self.record is not None and self.record.complete
 
 
 @dataclass(frozen=True)
@@ -196,14 +215,19 @@ class Portfolio:
     evidence: tuple[Evidence, ...]
     centre: str
     generated: datetime
+    centre_number: str = ""
+    registration_number: str = ""
+    #: IQA decisions (sample records) on this learner's evidence in store order, and the plan in force.
+    samples: tuple[ReviewDecision, ...] = ()
+    sampling_plan: dict[str, Any] = field(default_factory=dict)
 
 
 # --- decisions and status ------------------------------------------------------------------------------------
 
 
 def current_outcome(decisions: Sequence[ReviewDecision]) -> str | None:
-    """The outcome of one piece of evidence for one criterion: the assessor's latest decision, reversed when the
-    IQA's latest decision on it is an overturn; None when no assessor has decided yet."""
+    """The outcome of one piece of evidence for one criterion: the assessor's latest decision, or "returned"
+    when the IQA's latest decision on it raised an action; None when no assessor has decided yet."""
     assessor = [d for d in decisions if d.role == "assessor"]
     live = [d for d in assessor if not d.superseded] or assessor
     if not live:
@@ -212,8 +236,8 @@ def current_outcome(decisions: Sequence[ReviewDecision]) -> str | None:
     outcome = decision.outcome
     iqa = [d for d in decisions if d.role == "iqa" and d.target_id == decision.statement_id]
     iqa_live = [d for d in iqa if not d.superseded] or iqa
-    if iqa_live and iqa_live[-1].outcome == "overturned":
-        outcome = REFERRED if outcome == ACCEPTED else ACCEPTED
+    if iqa_live and iqa_live[-1].outcome in ("action-raised", "overturned"):
+        outcome = RETURNED
     return outcome
 
 
@@ -222,7 +246,7 @@ def status_from(outcomes: Iterable[str | None]) -> str:
     found = list(outcomes)
     if ACCEPTED in found:
         return ACCEPTED
-    if None in found:
+    if None in found or RETURNED in found:
         return AWAITING
     if REFERRED in found:
         return REFERRED
@@ -270,6 +294,7 @@ def _attachments(record: ExportRecord, statement: dict[str, Any]) -> tuple[Attac
             sha2=sha2,
             content_type=content_type,
             display=display or sha2[:12],
+            description=text_of(raw.get("description")),
             usage_type=str(raw.get("usageType") or ""),
             file_url=raw.get("fileUrl"),
             length=length if isinstance(length, int) else None,
@@ -279,7 +304,8 @@ def _attachments(record: ExportRecord, statement: dict[str, Any]) -> tuple[Attac
     return tuple(found)
 
 
-def _witness(statement: dict[str, Any], attachments: Sequence[Attachment]) -> Witness | None:
+def _witness(statement: dict[str, Any], attachments: Sequence[Attachment],
+             confirmation: dict[str, Any] | None = None) -> Witness | None:
     raw = ((statement.get("context") or {}).get("extensions") or {}).get(v.EXT_WITNESS)
     if not isinstance(raw, dict):
         return None
@@ -292,13 +318,18 @@ def _witness(statement: dict[str, Any], attachments: Sequence[Attachment]) -> Wi
                     and attachment.content_type.startswith("text/plain")):
                 testimony = attachment.content.decode("utf-8", "replace")[:TESTIMONY_LIMIT]
                 break
+    confirmation = confirmation or {}
+    corrected = confirmation.get("corrected") is True and bool(confirmation.get("testimony"))
     return Witness(
+        confirmed=str(confirmation.get("date") or ""),
+        corrected=corrected,
+        recorded=testimony if corrected else "",
         name=str(raw.get("name") or ""),
         role=str(raw.get("role") or ""),
         relationship=str(raw.get("relationship") or ""),
         date=str(raw.get("date") or ""),
         agent=agent_label(raw.get("agent")) if raw.get("agent") else "",
-        testimony=testimony,
+        testimony=str(confirmation["testimony"]) if corrected else testimony,
     )
 
 
@@ -307,6 +338,12 @@ def _title(statement: dict[str, Any]) -> str:
     name = text_of((target.get("definition") or {}).get("name"))
     if name:
         return name
+    if target.get("objectType") == "Agent":  # an assessor's record: the occasion is a context activity
+        other = ((statement.get("context") or {}).get("contextActivities") or {}).get("other") or []
+        for activity in other if isinstance(other, list) else [other]:
+            name = text_of(((activity or {}).get("definition") or {}).get("name"))
+            if name:
+                return name
     verb = text_of((statement.get("verb") or {}).get("display")) or str((statement.get("verb") or {}).get("id", ""))
     return f"{verb} {target.get('id', '')}".strip()
 
@@ -347,7 +384,7 @@ def make_evidence(record: ExportRecord, statement_id: str, statement: dict[str, 
         evidence_type=evidence_type if isinstance(evidence_type, str) else "",
         response=response or (reflection if isinstance(reflection, str) else ""),
         impact=impact if isinstance(impact, str) else "",
-        witness=_witness(statement, attachments),
+        witness=_witness(statement, attachments, record.witness_confirmations.get(statement_id)),
         attachments=attachments,
     )
 
@@ -394,17 +431,23 @@ def build_portfolio(
                 uses.append(EvidenceUse(evidence(sid), outcome, mine))
             status = review.status if review else status_from(u.outcome for u in uses)
             entries.append(CriterionEntry(criterion, status, tuple(uses)))
-        units.append(UnitEntry(unit, tuple(entries)))
+        units.append(UnitEntry(unit, tuple(entries), record.units.get(unit.node.uri)))
 
     ordered = sorted(evidence_cache.values(), key=lambda e: (e.statement is None, e.timestamp, e.statement_id))
+    criteria = {c.criterion.node.uri for u in units for c in u.criteria}
     return Portfolio(
-        learner_name=str(record.agent.get("name") or agent_id(record.agent) or record.agent_key),
+        # The centre's name for the learner (their account), never whichever statement last named them.
+        learner_name=record.learner_name or agent_id(record.agent) or record.agent_key,
         learner_id=agent_id(record.agent) or record.agent_key,
         agent=dict(record.agent),
         agent_key=record.agent_key,
         qualification=qualification,
         units=tuple(units),
         evidence=tuple(ordered),
-        centre=centre,
+        centre=record.centre_name or centre,
         generated=generated or datetime.now(UTC).replace(microsecond=0),
+        centre_number=record.centre_number,
+        registration_number=record.registration_number,
+        samples=tuple(d for d in record.decisions if d.role == "iqa" and d.criterion in criteria),
+        sampling_plan=dict(record.sampling_plan),
     )

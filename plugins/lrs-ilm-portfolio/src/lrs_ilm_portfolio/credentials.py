@@ -145,9 +145,17 @@ def subject_id(issuer: Issuer, agent_key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{issuer.id}#learner/{agent_key}')}"
 
 
+def _parse(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _awarded(unit: UnitEntry) -> str | None:
     """When the unit was achieved: the latest decision that made one of its criteria accepted (an assessor's
-    acceptance, or an IQA overturn of a referral; an IQA confirmation only samples, it awards nothing)."""
+    acceptance; an IQA confirmation only samples, it awards nothing)."""
     dates = []
     for criterion in unit.criteria:
         for use in criterion.uses:
@@ -165,7 +173,11 @@ def _awarded(unit: UnitEntry) -> str | None:
 
 
 def unit_credential(portfolio: Portfolio, unit: UnitEntry, issuer: Issuer, salt: str | None = None) -> dict[str, Any]:
-    """The OpenBadgeCredential for one completed unit (unsigned)."""
+    """The OpenBadgeCredential for one completed (claimed) unit (unsigned)."""
+    if unit.record is None or not unit.record.complete or not unit.record.claim_id:
+        raise ValueError(f"unit {unit.unit.node.code} is not certified: no credential before the centre's claim")
+    claim_id = unit.record.claim_id
+    valid_from = _utc(_parse(unit.record.claimed or "") or portfolio.generated)
     q = portfolio.qualification
     node = unit.unit.node
     criteria = [c.criterion.node for c in unit.criteria]
@@ -196,10 +208,12 @@ def unit_credential(portfolio: Portfolio, unit: UnitEntry, issuer: Issuer, salt:
         evidence_list.append(item)
     credential: dict[str, Any] = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{issuer.id}#credential/{portfolio.agent_key}/{node.uri}')}",
+        # Derived from the learner, the unit and the centre's claim: every export of the same award carries the
+        # same id and validFrom (the claim's date), and a new claim (after a withdrawal) a new one.
+        "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{issuer.id}#credential/{portfolio.agent_key}/{node.uri}/{claim_id}')}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": issuer.id, "type": ["Profile"], "name": issuer.name},
-        "validFrom": _utc(portfolio.generated),
+        "validFrom": valid_from,
         "name": f"{node.code} {node.title}".strip(),
         "credentialSubject": {
             "id": subject_id(issuer, portfolio.agent_key),
@@ -213,7 +227,8 @@ def unit_credential(portfolio: Portfolio, unit: UnitEntry, issuer: Issuer, salt:
                 "description": f"Unit {node.code or node.title} of {q.title}" + (f" ({q.code})" if q.code else "") + ".",
                 "criteria": {
                     "narrative": "Every assessment criterion of the unit met, with evidence accepted by the "
-                    "centre's assessor: " + "; ".join(f"{c.code} {c.title}".strip() for c in criteria) + "."
+                    "centre's assessor, internally quality assured to the centre's sampling plan and claimed for "
+                    "certification by the centre: " + "; ".join(f"{c.code} {c.title}".strip() for c in criteria) + "."
                 },
                 "alignment": alignment,
                 "resultDescription": [{"id": result_description, "type": ["ResultDescription"],

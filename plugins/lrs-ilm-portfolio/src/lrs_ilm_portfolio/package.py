@@ -44,6 +44,7 @@ def _evidence(evidence: Evidence, outcome: str | None) -> dict[str, Any]:
                 "contentType": a.content_type,
                 "length": a.length,
                 "display": a.display,
+                "description": a.description or None,
                 "usageType": a.usage_type or None,
                 "fileUrl": a.file_url,
                 "included": a.path is not None,
@@ -73,6 +74,9 @@ def manifest(portfolio: Portfolio, issuer: Issuer, credentials: list[dict[str, A
                     "outcome": d.outcome,
                     "reviewer": d.reviewer,
                     "feedback": d.feedback,
+                    "rationale": d.rationale,
+                    "mapped_by_assessor": d.mapped,
+                    "sample_reason": d.sample_reason or None,
                     "decided": d.decided,
                     "target_id": d.target_id,
                     "superseded": d.superseded,
@@ -81,9 +85,21 @@ def manifest(portfolio: Portfolio, issuer: Issuer, credentials: list[dict[str, A
                 for d in u.decisions
             ]
             criteria.append(criterion)
+        record = unit.record
         units.append({
             **_node(unit.unit.node),
+            "assessed": unit.assessed,
             "complete": unit.complete,
+            "submissions": [
+                {"statement_id": s.statement_id, "attempt": s.attempt, "submitted": s.submitted, "declaration": s.declaration}
+                for s in (record.submissions if record else ())
+            ],
+            "sampling": {
+                "required": list(record.sampling_required) if record else [],
+                "outstanding": list(record.sampling_outstanding) if record else [],
+            },
+            "claim": ({"statement_id": record.claim_id, "claimed": record.claimed, "by": record.claimed_by}
+                      if record and record.claim_id else None),
             "counts": {status: unit.count(status) for status in STATUSES},
             "criteria": criteria,
         })
@@ -92,10 +108,21 @@ def manifest(portfolio: Portfolio, issuer: Issuer, credentials: list[dict[str, A
         "format_version": MANIFEST_VERSION,
         "generator": f"lrs-ilm-portfolio {__version__}",
         "generated": portfolio.generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "learner": {"agent": portfolio.agent, "agent_key": portfolio.agent_key, "name": portfolio.learner_name},
+        "learner": {"agent": portfolio.agent, "agent_key": portfolio.agent_key, "name": portfolio.learner_name,
+                    "registration_number": portfolio.registration_number or None},
         "qualification": {"uri": q.uri, "slug": q.slug, "title": q.title, "code": q.code},
-        "centre": {"name": portfolio.centre or None, "issuer_id": issuer.id},
+        "centre": {"name": portfolio.centre or None, "number": portfolio.centre_number or None, "issuer_id": issuer.id},
         "units": units,
+        "sampling": {
+            "plan": portfolio.sampling_plan,
+            "samples": [
+                {"statement_id": d.statement_id, "decision_id": d.target_id, "criterion": d.criterion,
+                 "evidence_id": d.evidence_id, "iqa": d.reviewer, "outcome": d.outcome,
+                 "sample_reason": d.sample_reason or None, "rationale": d.rationale, "action": d.feedback or None,
+                 "decided": d.decided}
+                for d in portfolio.samples
+            ],
+        },
         "credentials": credentials,
     }
     if credentials_jwt is not None:

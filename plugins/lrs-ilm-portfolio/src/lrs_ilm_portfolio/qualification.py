@@ -184,6 +184,13 @@ def choose_qualification(record: ExportRecord, requested: str | None) -> Qualifi
         wanted = requested.strip()
         for package in record.frameworks.values():
             if wanted in _names(dict(package["CFDocument"])):
+                if not is_qualification(package):
+                    title = dict(package["CFDocument"]).get("title") or wanted
+                    raise ExportOptionError(
+                        OPTION,
+                        f"{title!r} is a professional standards framework, not a qualification with units and "
+                        f"assessment criteria, so it cannot be an ILM portfolio; name one of: {listing}",
+                    )
                 return build_qualification(package)
         raise ExportOptionError(OPTION, f"unknown qualification {requested!r}; name one of: {listing}")
     scored = sorted(

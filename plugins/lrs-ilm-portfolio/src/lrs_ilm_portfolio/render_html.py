@@ -8,13 +8,18 @@ import html
 from urllib.parse import quote
 
 from lrs_ilm_portfolio.build import STATUS_LABELS, STATUSES, Attachment, Portfolio, UnitEntry, Witness
-from lrs_ilm_portfolio.texts import (
+from lrs_ilm_portfolio.texts import (  # noqa: I001
     ASSESSOR_SIGNATURE_LINE,
     DECLARATION,
     SIGNATURE_LINE,
     USE_OUTCOME_LABELS,
+    cover_facts,
     decision_line,
     evidence_facts,
+    sample_lines,
+    unit_record_lines,
+    unit_state,
+    witness_facts,
 )
 
 CSS = """
@@ -57,27 +62,32 @@ def _text_block(label: str, text: str) -> str:
 
 
 def _witness(witness: Witness) -> str:
-    rows = [("Name", witness.name), ("Role", witness.role), ("Relationship to the learner", witness.relationship),
-            ("Date signed", witness.date), ("Identified as", witness.agent)]
-    return '<p class="label">Witness</p>' + _facts(rows) + _text_block("Witness testimony", witness.testimony)
+    rows = witness_facts(witness)
+    label = "Witness testimony (the witness's own wording)" if witness.corrected else "Witness testimony"
+    return ('<p class="label">Witness</p>' + _facts(rows) + _text_block(label, witness.testimony)
+            + _text_block("Testimony as the learner first recorded it", witness.recorded))
 
 
 def _attachment(attachment: Attachment) -> str:
+    description = f'<br><span class="description">{_e(attachment.description)}</span>' if attachment.description else ""
     details = _e(f"{attachment.content_type}" + (f", {attachment.length} bytes" if attachment.length else ""))
     if attachment.path:
         # Relative link into evidence/ beside index.html; the path is ASCII already, quote() is belt and braces.
-        return f'<li><a href="{_e(quote(attachment.path))}">{_e(attachment.display)}</a> <span class="muted">({details})</span></li>'
+        return (f'<li><a href="{_e(quote(attachment.path))}">{_e(attachment.display)}</a> <span class="muted">({details})</span>'
+                f"{description}</li>")
     where = f": {attachment.file_url}" if attachment.file_url else ""
     return (f"<li>{_e(attachment.display)} <span class=\"muted\">({details}; not held by the LRS, "
-            f"so not included{_e(where)})</span></li>")
+            f"so not included{_e(where)})</span>{description}</li>")
 
 
 def _unit(unit: UnitEntry, anchor: str, by_id: dict) -> list[str]:
     node = unit.unit.node
-    accepted = unit.count("accepted")
-    state = "complete" if unit.complete else f"{accepted} of {len(unit.criteria)} criteria accepted"
+    state = unit_state(unit)
     parts = [f'<section id="{anchor}"><h2>{_e(node.code)} {_e(node.title)}</h2>',
              f'<p><span class="status{" accepted" if unit.complete else ""}">{_e(state)}</span></p>']
+    record_lines = unit_record_lines(unit)
+    if record_lines:
+        parts.append('<ul class="unit-record">' + "".join(f"<li>{_e(line)}</li>" for line in record_lines) + "</ul>")
     outcome_shown = None
     for entry in unit.criteria:
         criterion = entry.criterion
@@ -122,14 +132,7 @@ def _unit(unit: UnitEntry, anchor: str, by_id: dict) -> list[str]:
 def to_html(portfolio: Portfolio) -> bytes:
     q = portfolio.qualification
     by_id = {d.statement_id: d for unit in portfolio.units for c in unit.criteria for u in c.uses for d in u.decisions}
-    cover = [
-        ("Learner", portfolio.learner_name),
-        ("Learner identifier", portfolio.learner_id),
-        ("Qualification", q.title),
-        ("Qualification code", q.code),
-        ("Centre", portfolio.centre),
-        ("Generated", portfolio.generated.strftime("%Y-%m-%d %H:%M UTC")),
-    ]
+    cover = cover_facts(portfolio)
     anchors = [f"unit-{n}" for n in range(1, len(portfolio.units) + 1)]
     parts = [
         "<!doctype html>",
@@ -148,10 +151,11 @@ def to_html(portfolio: Portfolio) -> bytes:
         "<nav><h2>Units</h2><ul>",
     ]
     for unit, anchor in zip(portfolio.units, anchors, strict=True):
-        label = "complete" if unit.complete else f"{unit.count('accepted')} of {len(unit.criteria)} accepted"
+        label = unit_state(unit)
         parts.append(f'<li><a href="#{anchor}">{_e(unit.unit.node.code)} {_e(unit.unit.node.title)}</a> '
                      f'<span class="muted">({_e(label)})</span></li>')
-    parts.append('<li><a href="#progress">Progress summary</a></li></ul></nav>')
+    parts.append('<li><a href="#progress">Progress summary</a></li>'
+                 '<li><a href="#sampling">Internal quality assurance sampling log</a></li></ul></nav>')
     for unit, anchor in zip(portfolio.units, anchors, strict=True):
         parts += _unit(unit, anchor, by_id)
     parts += ['<section id="progress"><h2>Progress summary</h2><table><thead><tr><th>Unit</th>']
@@ -161,5 +165,10 @@ def to_html(portfolio: Portfolio) -> bytes:
         parts.append(f"<tr><td>{_e(unit.unit.node.code)} {_e(unit.unit.node.title)}</td>")
         parts += [f'<td class="n">{unit.count(s)}</td>' for s in STATUSES]
         parts.append(f"<td>{'complete' if unit.complete else 'not yet complete'}</td></tr>")
-    parts.append("</tbody></table></section></body></html>")
+    parts.append("</tbody></table></section>")
+    parts.append('<section id="sampling"><h2>Internal quality assurance sampling log</h2>')
+    samples = sample_lines(portfolio)
+    parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in samples) + "</ul>" if samples
+                 else '<p class="muted">No IQA sample of this learner\'s assessment yet.</p>')
+    parts.append("</section></body></html>")
     return "\n".join(p for p in parts if p).encode("utf-8")

@@ -12,13 +12,18 @@ from pathlib import Path
 from fpdf import FPDF
 
 from lrs_ilm_portfolio.build import STATUS_LABELS, STATUSES, Portfolio, UnitEntry, ascii_fold
-from lrs_ilm_portfolio.texts import (
+from lrs_ilm_portfolio.texts import (  # noqa: I001
     ASSESSOR_SIGNATURE_LINE,
     DECLARATION,
     SIGNATURE_LINE,
     USE_OUTCOME_LABELS,
+    cover_facts,
     decision_line,
     evidence_facts,
+    sample_lines,
+    unit_record_lines,
+    unit_state,
+    witness_facts,
 )
 
 #: Where DejaVu Sans is on Debian/Ubuntu, Fedora/Arch, and macOS with the font installed.
@@ -86,8 +91,9 @@ def _unit(w: _Writer, unit: UnitEntry, by_id: dict) -> None:
     node = unit.unit.node
     w.pdf.add_page()
     w.heading(f"{node.code} {node.title}", 15, space=0)
-    state = "Complete" if unit.complete else f"{unit.count('accepted')} of {len(unit.criteria)} criteria accepted"
-    w.para(state, bold=True)
+    w.para(unit_state(unit), bold=True)
+    for line in unit_record_lines(unit):
+        w.para(line, indent=2)
     outcome_shown = None
     for entry in unit.criteria:
         criterion = entry.criterion
@@ -110,11 +116,11 @@ def _unit(w: _Writer, unit: UnitEntry, by_id: dict) -> None:
                 witness = evidence.witness
                 w.pdf.ln(1)
                 w.para("Witness", bold=True, indent=4)
-                for label, value in [("Name", witness.name), ("Role", witness.role),
-                                     ("Relationship to the learner", witness.relationship),
-                                     ("Date signed", witness.date), ("Identified as", witness.agent)]:
+                for label, value in witness_facts(witness):
                     w.labelled(label, value, indent=4)
-                w.block("Witness testimony", witness.testimony, indent=4)
+                w.block("Witness testimony (the witness's own wording)" if witness.corrected else "Witness testimony",
+                        witness.testimony, indent=4)
+                w.block("Testimony as the learner first recorded it", witness.recorded, indent=4)
             if evidence.attachments:
                 w.pdf.ln(1)
                 w.para("Attachments", bold=True, indent=4)
@@ -123,6 +129,8 @@ def _unit(w: _Writer, unit: UnitEntry, by_id: dict) -> None:
                         f"not held by the LRS, so not included{': ' + attachment.file_url if attachment.file_url else ''}"
                     )
                     w.para(f"• {attachment.display} ({attachment.content_type}): {where}", indent=6)
+                    if attachment.description:
+                        w.para(attachment.description, indent=9)
             w.pdf.ln(1)
             if use.decisions:
                 w.para("Assessment decisions", bold=True, indent=4)
@@ -144,14 +152,7 @@ def to_pdf(portfolio: Portfolio) -> bytes:
     w.heading("Portfolio of evidence", 20, space=0)
     w.para(q.title, size=13)
     w.pdf.ln(4)
-    for label, value in [
-        ("Learner", portfolio.learner_name),
-        ("Learner identifier", portfolio.learner_id),
-        ("Qualification", q.title),
-        ("Qualification code", q.code),
-        ("Centre", portfolio.centre),
-        ("Generated", portfolio.generated.strftime("%Y-%m-%d %H:%M UTC")),
-    ]:
+    for label, value in cover_facts(portfolio):
         w.labelled(label, value)
     w.heading("Declaration of authenticity", 13, space=8)
     w.para(DECLARATION)
@@ -161,8 +162,7 @@ def to_pdf(portfolio: Portfolio) -> bytes:
     w.para(ASSESSOR_SIGNATURE_LINE)
     w.heading("Units", 13, space=8)
     for unit in portfolio.units:
-        state = "complete" if unit.complete else f"{unit.count('accepted')} of {len(unit.criteria)} accepted"
-        w.para(f"{unit.unit.node.code} {unit.unit.node.title} ({state})")
+        w.para(f"{unit.unit.node.code} {unit.unit.node.title} ({unit_state(unit)})")
 
     for unit in portfolio.units:
         _unit(w, unit, by_id)
@@ -173,4 +173,8 @@ def to_pdf(portfolio: Portfolio) -> bytes:
         w.heading(f"{unit.unit.node.code} {unit.unit.node.title}", 11)
         counts = ", ".join(f"{STATUS_LABELS[s].lower()}: {unit.count(s)}" for s in STATUSES)
         w.para(f"{counts}. {'Complete.' if unit.complete else 'Not yet complete.'}", indent=4)
+    w.heading("Internal quality assurance sampling log", 15, space=8)
+    samples = sample_lines(portfolio)
+    for line in samples or ["No IQA sample of this learner's assessment yet."]:
+        w.para(("• " if samples else "") + line, indent=2)
     return bytes(w.pdf.output())

@@ -1,0 +1,370 @@
+"""Unit submissions, the IQA sampling plan and the centre's certification claims: recorded as statements,
+derived into ``unit_submissions``, ``sampling_plans`` and ``unit_claims``, and read back as where a learner
+stands on each unit and as the sampling log. No HTTP here.
+
+A unit is complete only when every criterion is accepted, every accepted decision the sampling plan selects
+has been confirmed by an IQA, the learner has submitted the unit with a declaration of authenticity, and the
+centre (an admin) has claimed certification. Only then may an exporter issue a credential.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lrs.competency.evidence import registry
+from lrs.competency.frameworks import Framework, FrameworkItem
+from lrs.hookspecs import ReviewDecision, UnitRecord, UnitSubmission
+from lrs.learning import vocabulary as v
+from lrs.learning.journal import agent_from_key
+from lrs.review import decisions as rules
+from lrs.review import sampling
+from lrs.review.records import (
+    assessed_frameworks,
+    credential_key,
+    find_framework,
+    learner_reviews,
+    reviewer_agent,
+    units_of,
+)
+from lrs.services import access
+from lrs.store import assessment as unit_store
+from lrs.store import reviews as store
+from lrs.xapi.errors import Conflict, Forbidden, NotFound, XAPIError
+from lrs.xapi.ifi import agent_key, parse_agent
+
+if TYPE_CHECKING:
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
+
+log = logging.getLogger(__name__)
+VERSION = rules.VERSION
+
+
+def clear(conn: Any) -> None:
+    unit_store.clear(conn)
+
+
+# --- the sampling plan ---------------------------------------------------------------------------------------
+
+
+def plan_iri(lrs: LRS) -> str:
+    return lrs.settings.authority_home_page.rstrip("/") + "/sampling-plan"
+
+
+def current_plan(lrs: LRS) -> dict[str, Any]:
+    """The plan in force: ``{"plan", "adopted", "statement_id"}`` (the default plan, adopted None, when the centre
+    has adopted none)."""
+    with lrs.db.read() as conn:
+        row = unit_store.current_plan(conn)
+    if row is None:
+        return {"plan": dict(sampling.DEFAULT_PLAN), "adopted": None, "statement_id": None}
+    return {"plan": row["plan"], "adopted": row["adopted"].isoformat(), "statement_id": row["statement_id"]}
+
+
+def adopt_plan(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
+    """An admin adopts a sampling plan (the fields of sampling.DEFAULT_PLAN); it is in force from now on."""
+    access.check_centre_admin(principal, "adopt a sampling plan")
+    plan = sampling.validate_plan(body)
+    statement = sampling.plan_statement(reviewer_agent(principal), plan_iri(lrs), plan)
+    lrs.store_statements(statement, principal, VERSION)
+    return current_plan(lrs)
+
+
+def _unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
+    fw = reg.frameworks.get(framework_uri)
+    if fw is None:
+        return item_uri
+    for top, leaves in _units(fw):
+        if any(leaf.uri == item_uri for leaf in leaves):
+            return top.uri
+    return item_uri
+
+
+def selected_for_sampling(lrs: LRS, row: dict[str, Any], plan: dict[str, Any] | None = None) -> bool:
+    """Whether the plan in force selects this assessor decision (a review_decisions row) for IQA sampling."""
+    plan = plan or current_plan(lrs)["plan"]
+    reg = registry(lrs)
+    with lrs.db.read() as conn:
+        ranks = store.assessor_decision_ids(conn, row["reviewer_key"])
+        evidence = store.statement_summary(conn, row["evidence_id"])
+    rank = ranks.index(row["statement_id"]) + 1 if row["statement_id"] in ranks else 0
+    extensions = ((evidence or {}).get("payload") or {}).get("context", {}).get("extensions") or {}
+    evidence_type = extensions.get(v.EXT_EVIDENCE_TYPE)
+    rate = sampling.rate_for(
+        plan,
+        assessor=row["reviewer_key"],
+        assessor_rank=rank,
+        unit=_unit_of(reg, row["framework_uri"], row["item_uri"]),
+        evidence_type=evidence_type if isinstance(evidence_type, str) else None,
+    )
+    return sampling.selected(row["statement_id"], rate)
+
+
+# --- deriving submissions, claims and plans from statements ----------------------------------------------------
+
+
+def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None:
+    """Index the unit submissions, claims and sampling plans among these stored statements (forget voided)."""
+    wanted = (v.VERB_SUBMITTED_UNIT, v.VERB_CLAIMED_CERTIFICATION, v.VERB_ADOPTED_SAMPLING_PLAN)
+    found = [s for s in statements if (s.get("verb") or {}).get("id") in wanted]
+    if voided:
+        with lrs.db.read() as conn:
+            voided = unit_store.derived(conn, voided)
+    if not found and not voided:
+        return
+    reg = registry(lrs) if found else None
+    subs: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
+    plans: list[dict[str, Any]] = []
+    for statement in found:
+        key = credential_key(lrs, statement)
+        principal = lrs.principal_for(key) if key else None
+        if principal is None and key == lrs.operator_principal().authority["account"]["name"]:
+            principal = lrs.operator_principal()  # an operator at the command line acts as the centre admin
+        verb = statement["verb"]["id"]
+        when = sampling.stamp_of(statement)
+        ignored = f"statement {statement['id']} ({verb.rsplit('/', 1)[-1]}) is not counted"
+        if principal is None or when is None:
+            log.info("%s: not stored by a known credential", ignored)
+            continue
+        obj = statement.get("object") or {}
+        if verb == v.VERB_SUBMITTED_UNIT:
+            learner = agent_key(statement.get("actor") or {})
+            framework = reg.item_framework.get(obj.get("id", "")) if reg else None
+            if principal.role != access.PARTICIPANT or principal.agent_key != learner or framework is None:
+                log.info("%s: a learner submits their own unit, with its own credential", ignored)
+                continue
+            subs.append({"statement_id": statement["id"].lower(), "agent_key": learner, "framework_uri": framework,
+                         "unit_uri": obj["id"], "submitted": when})
+        elif verb == v.VERB_CLAIMED_CERTIFICATION:
+            if principal.role != access.ADMIN or obj.get("objectType") != "StatementRef":
+                log.info("%s: only a centre admin claims certification, of a submission", ignored)
+                continue
+            sub_id = str(obj.get("id", "")).lower()
+            sub = next((s for s in subs if s["statement_id"] == sub_id), None)
+            if sub is None:
+                with lrs.db.read() as conn:
+                    sub = unit_store.submission(conn, sub_id)
+            if sub is None:
+                log.info("%s: no unit submission %s", ignored, sub_id)
+                continue
+            claims.append({"statement_id": statement["id"].lower(), "submission_id": sub_id,
+                           "agent_key": sub["agent_key"], "framework_uri": sub["framework_uri"],
+                           "unit_uri": sub["unit_uri"], "claimed_by": principal.key or key, "claimed": when})
+        else:
+            raw = ((statement.get("result") or {}).get("extensions") or {}).get(v.EXT_SAMPLING_PLAN)
+            if principal.role != access.ADMIN:
+                log.info("%s: only a centre admin adopts a sampling plan", ignored)
+                continue
+            try:
+                plan = sampling.validate_plan(raw)
+            except XAPIError as error:
+                log.info("%s: %s", ignored, error)
+                continue
+            plans.append({"statement_id": statement["id"].lower(), "plan": plan, "adopted_by": principal.key or key,
+                          "adopted": when})
+
+    def write(conn: Any) -> None:
+        unit_store.forget(conn, voided)
+        unit_store.insert_rows(conn, unit_store.SUB, subs)
+        unit_store.insert_rows(conn, unit_store.PLAN, plans)
+
+    if subs or plans or voided:
+        lrs.db.write(write)
+    # A claim counts only when the unit was ready for it (claim_unit checks first; a claim stored directly is
+    # checked here), after this batch's submissions are in.
+    ready = []
+    for claim in claims:
+        fw = reg.frameworks.get(claim["framework_uri"]) if reg else None
+        if fw is not None and not not_ready_reasons(unit_records(lrs, claim["agent_key"], [fw])[claim["unit_uri"]]):
+            ready.append(claim)
+        else:
+            log.info("claim %s is not counted: the unit was not ready to claim", claim["statement_id"])
+    if ready:
+        lrs.db.write(lambda conn: unit_store.insert_rows(conn, unit_store.CLAIM, ready))
+
+
+# --- units -----------------------------------------------------------------------------------------------------
+
+
+def _units(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:
+    return units_of(fw)
+
+
+def _find_unit(lrs: LRS, framework: Any, unit: Any) -> tuple[Framework, FrameworkItem]:
+    if not isinstance(framework, str) or not framework.strip():
+        raise XAPIError("name the framework (the qualification): its slug or URI", rule="required", path="framework")
+    if not isinstance(unit, str) or not unit.strip():
+        raise XAPIError("name the unit: its IRI or code", rule="required", path="unit")
+    fw = find_framework(registry(lrs), framework.strip())
+    for top, _ in _units(fw):
+        if unit.strip() in (top.uri, top.code):
+            return fw, top
+    raise NotFound(f"{fw.slug} has no unit {unit!r}", rule="unit", path="unit")
+
+
+def _submission_view(row: dict[str, Any], attempt: int) -> UnitSubmission:
+    declaration = ((row["payload"].get("result") or {}).get("extensions") or {}).get(v.EXT_DECLARATION) or {}
+    return UnitSubmission(
+        statement_id=row["statement_id"],
+        attempt=attempt,
+        submitted=str(row["payload"].get("timestamp") or ""),
+        declaration=str(declaration.get("text") or "") if isinstance(declaration, dict) else "",
+    )
+
+
+def submit_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
+    """A learner submits a unit: ``{"framework", "unit", "declaration": true}`` (they agree to the declaration
+    of authenticity, sampling.DECLARATION). Each submission is an attempt; a resubmission is a later one."""
+    if not isinstance(body, dict):
+        raise XAPIError("a unit submission is a JSON object", rule="invalid-submission", path="")
+    if principal.role != access.PARTICIPANT or not principal.agent_key:
+        raise Forbidden("a learner submits their own unit (a participant credential bound to them)", rule="participant-own-data")
+    fw, unit = _find_unit(lrs, body.get("framework"), body.get("unit"))
+    if body.get("declaration") is not True:
+        raise XAPIError(
+            "declare the work your own: declaration true (the text: " + sampling.DECLARATION + ")",
+            rule="declaration-required",
+            path="declaration",
+        )
+    with lrs.db.read() as conn:
+        claimed = [c for c in unit_store.claims(conn, principal.agent_key) if c["unit_uri"] == unit.uri]
+    if claimed:
+        raise Conflict("the centre has already claimed certification of this unit", rule="unit-claimed", path="unit")
+    learner = agent_from_key(principal.agent_key)
+    learner["name"] = principal.name
+    statement = sampling.submission_statement(learner, fw.uri, unit.uri, f"{unit.code} {unit.title}".strip())
+    lrs.store_statements(statement, principal, VERSION)
+    return unit_view(lrs, principal.agent_key, fw, unit)
+
+
+def unit_records(lrs: LRS, learner: str, frameworks: list[Framework] | None = None) -> dict[str, UnitRecord]:
+    """Unit URI -> where the learner stands, for every unit of ``frameworks`` (every assessed one when None)."""
+    reg = registry(lrs)
+    if frameworks is None:
+        frameworks = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
+    decisions, criteria = learner_reviews(lrs, learner, frameworks)
+    plan = current_plan(lrs)["plan"]
+    with lrs.db.read() as conn:
+        submissions = unit_store.submissions(conn, learner)
+        claims = unit_store.claims(conn, learner)
+        rows = {r["statement_id"]: r for r in store.decisions_for(conn, learner)}
+    confirmed = _confirmed(decisions)
+    out: dict[str, UnitRecord] = {}
+    for fw in frameworks:
+        for unit, leaves in _units(fw):
+            assessed = bool(leaves) and all(criteria[leaf.uri].status == "accepted" for leaf in leaves)
+            accepted_decisions = _accepted_decisions(decisions, {leaf.uri for leaf in leaves})
+            required = tuple(d for d in accepted_decisions if d in rows and selected_for_sampling(lrs, rows[d], plan))
+            outstanding = tuple(d for d in required if d not in confirmed)
+            subs = [s for s in submissions if s["unit_uri"] == unit.uri]
+            claim = next((c for c in reversed(claims) if c["unit_uri"] == unit.uri), None)
+            out[unit.uri] = UnitRecord(
+                framework=fw.uri,
+                unit=unit.uri,
+                assessed=assessed,
+                sampling_required=required,
+                sampling_outstanding=outstanding,
+                submissions=tuple(_submission_view(s, n) for n, s in enumerate(subs, 1)),
+                claim_id=claim["statement_id"] if claim else None,
+                claimed=str(claim["payload"].get("timestamp")) if claim else None,
+                claimed_by=(claim["payload"].get("actor") or {}) if claim else {},
+                complete=bool(claim) and assessed and not outstanding and bool(subs),
+            )
+    return out
+
+
+def _confirmed(decisions: list[ReviewDecision]) -> set[str]:
+    """Assessor decisions whose latest IQA decision confirmed them."""
+    latest: dict[str, str] = {}
+    for d in decisions:
+        if d.role == "iqa" and d.target_id:
+            latest[d.target_id] = d.outcome
+    return {target for target, outcome in latest.items() if outcome == "confirmed"}
+
+
+def _accepted_decisions(decisions: list[ReviewDecision], criteria: set[str]) -> list[str]:
+    """The current accepted assessor decisions on these criteria (those a unit's result rests on)."""
+    current: dict[tuple[str, str], ReviewDecision] = {}
+    for d in decisions:
+        if d.role == "assessor" and d.criterion in criteria:
+            current[(d.evidence_id, d.criterion)] = d
+    return [d.statement_id for d in current.values() if d.outcome == "accepted"]
+
+
+def unit_view(lrs: LRS, learner: str, fw: Framework, unit: FrameworkItem) -> dict[str, Any]:
+    record = unit_records(lrs, learner, [fw])[unit.uri]
+    return record_view(record, unit)
+
+
+def record_view(record: UnitRecord, unit: FrameworkItem | None = None) -> dict[str, Any]:
+    reasons = not_ready_reasons(record)
+    return {
+        "unit": record.unit,
+        **({"code": unit.code, "title": unit.title} if unit else {}),
+        "framework": record.framework,
+        "assessed": record.assessed,
+        "submissions": [
+            {"id": s.statement_id, "attempt": s.attempt, "submitted": s.submitted, "declaration": s.declaration}
+            for s in record.submissions
+        ],
+        "sampling": {"required": list(record.sampling_required), "outstanding": list(record.sampling_outstanding)},
+        "claim": {"id": record.claim_id, "claimed": record.claimed, "by": record.claimed_by} if record.claim_id else None,
+        "ready_to_claim": not reasons and not record.claim_id,
+        "waiting_for": reasons,
+        "complete": record.complete,
+    }
+
+
+def not_ready_reasons(record: UnitRecord) -> list[str]:
+    reasons = []
+    if not record.assessed:
+        reasons.append("assessor acceptance of every criterion")
+    if record.sampling_outstanding:
+        reasons.append(f"IQA sampling of {len(record.sampling_outstanding)} decision(s) the sampling plan selects")
+    if not record.submissions:
+        reasons.append("the learner's submission with a declaration of authenticity")
+    return reasons
+
+
+def claim_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
+    """The centre claims certification of a unit for a learner: ``{"learner", "framework", "unit"}``. Refused
+    (409 ``unit-not-ready``) until every criterion is accepted, the plan's sampling is done and the unit is
+    submitted."""
+    access.check_centre_admin(principal, "claim certification")
+    if not isinstance(body, dict):
+        raise XAPIError("a claim is a JSON object", rule="invalid-claim", path="")
+    raw = body.get("learner")
+    if not isinstance(raw, str) or not raw.strip():
+        raise XAPIError("name the learner: an agent key or an Agent's JSON", rule="required", path="learner")
+    learner = parse_agent(raw.strip())
+    fw, unit = _find_unit(lrs, body.get("framework"), body.get("unit"))
+    record = unit_records(lrs, learner, [fw])[unit.uri]
+    if record.claim_id:
+        raise Conflict("certification of this unit is already claimed", rule="unit-claimed", path="unit")
+    reasons = not_ready_reasons(record)
+    if reasons:
+        raise Conflict("the unit is not ready to claim; waiting for: " + "; ".join(reasons), rule="unit-not-ready", path="unit")
+    statement = sampling.claim_statement(reviewer_agent(principal), record.submissions[-1].statement_id, unit.uri)
+    lrs.store_statements(statement, principal, VERSION)
+    return unit_view(lrs, learner, fw, unit)
+
+
+def learner_units(lrs: LRS, learner: str, framework: str) -> list[dict[str, Any]]:
+    fw = find_framework(registry(lrs), framework)
+    records = unit_records(lrs, learner, [fw])
+    return [record_view(records[top.uri], top) for top, _ in _units(fw)]
+
+
+def set_registration_number(lrs: LRS, learner: str, number: str) -> None:
+    """Record a learner's registration number with the awarding body (an operator action)."""
+    number = number.strip()
+    if not number or len(number) > 64:
+        raise XAPIError("a registration number is 1 to 64 characters", rule="invalid-registration", path="number")
+    lrs.db.write(lambda conn: unit_store.set_registration_number(conn, learner, number))
+
+
+def registration_number(lrs: LRS, learner: str) -> str:
+    with lrs.db.read() as conn:
+        return unit_store.registration_number(conn, learner) or ""
