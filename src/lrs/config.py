@@ -77,6 +77,13 @@ class Settings:
     session_idle_minutes: int = 30
     #: The address people use to reach the pages (for the links `lrs users` prints); default http://HOST:PORT.
     public_url: str | None = None
+    #: Seconds a worker trusts its knowledge of whether any forwarding target exists (the write path asks the
+    #: database at most this often; a target added elsewhere takes effect within this time).
+    forward_check_seconds: int = 5
+    #: Whether `lrs serve` runs the forwarding sender in its workers (one at a time, by lease).
+    forward_in_serve: bool = True
+    #: Retention policy: "all=7" or "<verb IRI>=N,all=M" (years); unset keeps everything.
+    retention: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -104,6 +111,9 @@ class Settings:
             xapi_default_version=_xapi_version(env.get("LRS_XAPI_DEFAULT_VERSION") or base.xapi_default_version),
             session_idle_minutes=_int(env, "LRS_SESSION_IDLE_MINUTES", base.session_idle_minutes),
             public_url=(env.get("LRS_PUBLIC_URL") or "").rstrip("/") or None,
+            forward_check_seconds=_int(env, "LRS_FORWARD_CHECK_SECONDS", base.forward_check_seconds),
+            forward_in_serve=(env.get("LRS_FORWARD_IN_SERVE") or "1").strip().lower() not in ("0", "false", "no"),
+            retention=env.get("LRS_RETENTION") or None,
         )
 
     @property

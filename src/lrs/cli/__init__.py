@@ -8,7 +8,20 @@ import sys
 
 import click
 
-from lrs.cli import competency, credentials, db, export, learning, plugins, review, serve, users
+from lrs.cli import (
+    agents,
+    competency,
+    credentials,
+    db,
+    export,
+    forward,
+    importing,
+    learning,
+    plugins,
+    review,
+    serve,
+    users,
+)
 from lrs.cli.context import Context, safe_url
 from lrs.cli.serve import _DeliberateWorkerCount, prepare_to_serve
 from lrs.config import Settings
@@ -33,6 +46,9 @@ for command in (
     *learning.COMMANDS,
     *competency.COMMANDS,
     *review.COMMANDS,
+    *forward.COMMANDS,
+    *importing.COMMANDS,
+    *agents.COMMANDS,
 ):
     cli.add_command(command)
 

@@ -119,7 +119,15 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
     )
     # Workers are forked: each builds its own app (and so its own database connections) from these settings.
-    server.serve(target_loader=lambda: create_app(settings), wrap_loader=False)
+    server.serve(target_loader=lambda: _app_with_sender(create_app(settings)), wrap_loader=False)
+
+
+def _app_with_sender(app):  # noqa: ANN001, ANN202
+    """A worker's app, with the forwarding sender started in the worker (the lease lets one deliver at a time)."""
+    from lrs.services.forwarding import start_background_sender
+
+    start_background_sender(app.extensions["lrs"])
+    return app
 
 
 class _DeliberateWorkerCount(logging.Filter):

@@ -17,6 +17,7 @@ import pluggy
 
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
+from lrs.services import forwarding
 from lrs.services.principal import Principal
 from lrs.store import credentials as credential_store
 from lrs.store import learning as learning_store
@@ -87,9 +88,14 @@ class LRS:
         batch = statement_store.StatementBatch(prepared, self.db.engine.dialect)
         # The look-up also reads the frameworks' version, which the evidence links need next: a transaction of
         # its own cost a single-statement POST a quarter of its time on SQLite, and round trips on PostgreSQL.
-        ids, frameworks_version = statement_store.store_batch(
-            self.db, batch, can_define=can_define, attachments=attachments
-        )
+        if forwarding.has_targets(self):  # the outbox rows go in the statements' transaction
+            ids, frameworks_version = forwarding.store_with_outbox(
+                self, batch, can_define=can_define, attachments=attachments
+            )
+        else:
+            ids, frameworks_version = statement_store.store_batch(
+                self.db, batch, can_define=can_define, attachments=attachments
+            )
         stored_payloads = [p.payload for p in prepared]
         # Plugins, the built-in evidence linking and review derivation among them, each on its own: a failure
         # is logged and counted (`lrs evidence rebuild` / `lrs review rebuild` repair the derived tables).
