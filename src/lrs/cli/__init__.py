@@ -10,6 +10,7 @@ import click
 
 from lrs.cli import (
     agents,
+    backup,  # noqa: F401 - adds `lrs db backup` and `lrs db restore` to the db group
     competency,
     credentials,
     db,
