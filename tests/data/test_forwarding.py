@@ -159,3 +159,28 @@ def test_lrs_target_gets_each_statement_exactly_once_after_a_killed_sender(
     with lrs_instance.db.read() as conn:
         assert forwarding_store.pending_count(conn) == 0
     assert forwarding.dead_letters(lrs_instance) == []
+
+
+def test_lrs_serve_runs_one_sender_across_its_workers(
+    lrs_instance: LRS, receiver: tuple[Receiver, str], database_url: str, tmp_path: Any
+) -> None:
+    from api.test_lrs_serve import start_lrs_serve, stop
+
+    app, url = receiver
+    app.secret = forwarding.add_target(lrs_instance, name="hook", kind="webhook", url=url)["secret"]
+    served = start_lrs_serve(database_url, tmp_path, workers=2, threads=1)
+    try:
+        ids = []
+        for _ in range(5):
+            body = json.dumps([statement(id=str(uuid.uuid4())) for _ in range(20)]).encode()
+            status, _, answer = served.request("POST", "/xapi/statements", body, **{"Content-Type": "application/json"})
+            assert status == 200, answer
+            ids += json.loads(answer)
+        deadline = time.monotonic() + 30
+        while len(app.statement_ids) < len(ids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # a second sender delivering the same rows would show up as duplicates now
+    finally:
+        assert stop(served) == 0
+    assert sorted(app.statement_ids) == sorted(ids)
+    assert app.bad_signatures == 0

@@ -127,3 +127,34 @@ def test_more_url_forms() -> None:
 def test_bad_credentials_say_so(lrs_instance: LRS, peer: Peer) -> None:
     with pytest.raises(ImportError_, match="401"):
         Importer(lrs_instance, peer.url, peer.key, "wrong").run()
+
+
+def test_progress_bar_on_a_terminal(lrs_instance: LRS, peer: Peer, database_url: str) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    fill(peer, 600)
+    leader, follower = pty.openpty()
+    env = {**os.environ, "LRS_DATABASE_URL": database_url, "COLUMNS": "120"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from lrs.cli import main; main()", "import", "--endpoint", peer.url, "--key", peer.key,
+         "--secret", peer.secret, "--page-size", "200"],
+        env=env, stdout=follower, stderr=subprocess.PIPE,
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=120) == 0
+    os.close(leader)
+    text = output.decode("utf-8", "replace")
+    assert "page 3" in text and "stored" in text  # the bar, drawn on the terminal
+    assert '"stored": 600' in text
