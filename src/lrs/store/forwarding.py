@@ -18,10 +18,12 @@ from sqlalchemy import (
     Connection,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     case,
     delete,
@@ -71,6 +73,8 @@ OUTBOX = Table(
     Column("next_attempt", DateTime(timezone=True), nullable=False),
     Column("last_error", Text),
     Column("created", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("target_id", "statement_seq", name="ux_forward_outbox_target_seq"),
+    Index("ix_forward_outbox_due", "status", "target_id", "next_attempt"),
 )
 LEASES = Table(
     "leases",
