@@ -36,6 +36,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from lrs.store.models import Base, SeqType, Statement, StatementActivity, StatementAgent
 from lrs.store.statements import StatementBatch, Stored, insert_statements
@@ -133,7 +134,13 @@ def remove_target(conn: Connection, name: str) -> bool:
 
 
 def any_active_target(conn: Connection) -> bool:
-    return conn.execute(select(literal(1)).where(TARGETS.c.active.is_(True)).limit(1)).first() is not None
+    """Whether any target is active. False on a database not yet upgraded to the forwarding tables (a server
+    started with --no-migrate before `lrs db upgrade`): statements are stored as before."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(select(literal(1)).where(TARGETS.c.active.is_(True)).limit(1)).first() is not None
+    except (OperationalError, ProgrammingError):
+        return False
 
 
 # --- the outbox, filled in the statements' transaction ----------------------------------------------------------
