@@ -236,10 +236,11 @@ class Sender:
         """Deliver what is due, a batch per target at a time, renewing the lease between batches; the number
         of statements delivered (0 also when another process holds the lease)."""
         delivered = 0
-        while self.holds_lease():
+        while True:
+            # Read first: an idle sender writes nothing (on SQLite a lease renewal is a write every worker queues for).
             with self.lrs.db.read() as conn:
                 targets = store.targets_with_due_rows(conn, now_utc())
-            if not targets:
+            if not targets or not self.holds_lease():
                 break
             for target in targets:
                 delivered += self._deliver_batch(target)
