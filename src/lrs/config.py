@@ -98,6 +98,13 @@ class Settings:
     #: The assessment centre's name and its awarding-body centre number (portfolio cover, EQA pack).
     centre_name: str = ""
     centre_number: str = ""
+    #: Seconds a worker trusts its knowledge of whether any forwarding target exists (the write path asks the
+    #: database at most this often; a target added elsewhere takes effect within this time).
+    forward_check_seconds: int = 5
+    #: Whether `lrs serve` runs the forwarding sender in its workers (one at a time, by lease).
+    forward_in_serve: bool = True
+    #: Retention policy: "all=7" or "<verb IRI>=N,all=M" (years); unset keeps everything.
+    retention: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -129,6 +136,9 @@ class Settings:
             public_url=(env.get("LRS_PUBLIC_URL") or "").rstrip("/") or None,
             centre_name=(env.get("LRS_CENTRE_NAME") or "").strip(),
             centre_number=(env.get("LRS_CENTRE_NUMBER") or "").strip(),
+            forward_check_seconds=_int(env, "LRS_FORWARD_CHECK_SECONDS", base.forward_check_seconds),
+            forward_in_serve=(env.get("LRS_FORWARD_IN_SERVE") or "1").strip().lower() not in ("0", "false", "no"),
+            retention=env.get("LRS_RETENTION") or None,
         )
 
     @property

@@ -6,7 +6,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import lrs.store.evidence  # noqa: F401 - declares its tables on Base.metadata
+import lrs.store.erasure  # noqa: F401 - declares its tables on Base.metadata
+import lrs.store.evidence  # noqa: F401
+import lrs.store.forwarding  # noqa: F401
+import lrs.store.importing  # noqa: F401
 import lrs.store.reviews  # noqa: F401
 import lrs.store.users  # noqa: F401
 from lrs.store.db import Database

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from lrs.api.admin_data import admin_data_api
 from lrs.api.auth import authenticate_request
 from lrs.api.cohorts import cohorts_api
 from lrs.api.competency import competency_api
@@ -26,5 +27,5 @@ def _authenticate() -> None:
         authenticate_request()
 
 
-for _routes in (exports_api, learning_api, competency_api, reviews_api, cohorts_api):
+for _routes in (exports_api, learning_api, competency_api, reviews_api, cohorts_api, admin_data_api):
     api.register_blueprint(_routes)

@@ -8,7 +8,22 @@ import sys
 
 import click
 
-from lrs.cli import cohorts, competency, credentials, db, export, learning, plugins, review, serve, users
+from lrs.cli import (
+    agents,
+    backup,  # noqa: F401 - adds `lrs db backup` and `lrs db restore` to the db group
+    cohorts,
+    competency,
+    credentials,
+    db,
+    export,
+    forward,
+    importing,
+    learning,
+    plugins,
+    review,
+    serve,
+    users,
+)
 from lrs.cli.context import Context, safe_url
 from lrs.cli.serve import _DeliberateWorkerCount, prepare_to_serve
 from lrs.config import Settings
@@ -34,6 +49,9 @@ for command in (
     *learning.COMMANDS,
     *competency.COMMANDS,
     *review.COMMANDS,
+    *forward.COMMANDS,
+    *importing.COMMANDS,
+    *agents.COMMANDS,
 ):
     cli.add_command(command)
 

@@ -142,11 +142,16 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
 
 
 def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
+    """A worker's app: its logging configured, and the forwarding sender started in the worker (the lease lets
+    one deliver at a time)."""
     from lrs.app import create_app
     from lrs.logs import configure_logging
+    from lrs.services.forwarding import start_background_sender
 
     configure_logging()  # LRS_LOG_FORMAT=json: one JSON object per line, each with its request id
-    return create_app(settings)
+    app = create_app(settings)
+    start_background_sender(app.extensions["lrs"])
+    return app
 
 
 class _DeliberateWorkerCount(logging.Filter):

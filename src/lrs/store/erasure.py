@@ -1,0 +1,267 @@
+"""Personal data: finding everything held about a person, erasing or pseudonymising it, retention, and the audit
+of those runs (counts, never the data). SQL only; lrs.services.erasure decides what happens to each row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    Unicode,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
+
+from lrs.store.credentials import C
+from lrs.store.documents import D
+from lrs.store.forwarding import OUTBOX
+from lrs.store.models import (
+    Activity,
+    Attachment,
+    Base,
+    EvidenceLink,
+    PendingStatementRef,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementRefActivity,
+    StatementRefAgent,
+)
+from lrs.store.reviews import R
+from lrs.store.users import SF, U
+
+AUDIT = Table(
+    "data_audit",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    #: "erasure" or "retention"
+    Column("action", String(32), nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("mode", String(16)),
+    #: the pseudonym an erasure put in the person's place (never the person's identifiers)
+    Column("subject", Text),
+    Column("counts", JSON, nullable=False),
+)
+S = Statement.__table__
+SA = StatementAgent.__table__
+SACT = StatementActivity.__table__
+RSA = StatementRefAgent.__table__
+RSACT = StatementRefActivity.__table__
+PEND = PendingStatementRef.__table__
+E = EvidenceLink.__table__
+ACT = Activity.__table__
+ATT = Attachment.__table__
+
+
+def _payload(value: Any) -> dict[str, Any]:  # noqa: ANN401
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def statements_touching(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Every statement (voided ones too) in which one of ``keys`` appears in any role, or whose StatementRef
+    target does (a decision on their evidence, a voiding of their statement), with seq, id and payload."""
+    seqs = union(
+        select(SA.c.statement_seq).where(SA.c.agent_key.in_(list(keys))),
+        select(RSA.c.statement_seq).where(RSA.c.agent_key.in_(list(keys))),
+    ).subquery()
+    rows = conn.execute(
+        select(S.c.seq, S.c.id, S.c.voided, S.c.is_voiding, S.c.object_statement_id, S.c.payload)
+        .where(S.c.seq.in_(select(seqs.c[0])))
+        .order_by(S.c.seq)
+    ).mappings()
+    return [{**dict(r), "payload": _payload(r["payload"])} for r in rows]
+
+
+def statements_targeting(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Statements whose StatementRef object is one of ``ids`` (voiding statements, decisions)."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(S.c.seq, S.c.id, S.c.voided, S.c.is_voiding, S.c.object_statement_id, S.c.payload)
+        .where(S.c.object_statement_id.in_(list(ids)))
+    ).mappings()
+    return [{**dict(r), "payload": _payload(r["payload"])} for r in rows]
+
+
+def documents_of(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(D).where(D.c.agent_key.in_(list(keys))).order_by(D.c.id)).mappings()]
+
+
+def users_of(conn: Connection, keys: Sequence[str], emails: Sequence[str]) -> list[dict[str, Any]]:
+    condition = or_(U.c.agent_key.in_(list(keys)), func.lower(U.c.email).in_([e.lower() for e in emails]))
+    rows = conn.execute(select(U).where(condition)).mappings()
+    return [{k: v for k, v in dict(r).items() if k != "password_hash"} for r in rows]
+
+
+def credentials_of(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+    rows = conn.execute(select(C).where(C.c.agent_key.in_(list(keys)))).mappings()
+    return [{k: v for k, v in dict(r).items() if k != "secret_hash"} for r in rows]
+
+
+def decisions_about(conn: Connection, keys: Sequence[str], reviewer_keys: Sequence[str]) -> list[dict[str, Any]]:
+    condition = or_(R.c.agent_key.in_(list(keys)), R.c.reviewer_key.in_(list(reviewer_keys)))
+    return [dict(r) for r in conn.execute(select(R).where(condition)).mappings()]
+
+
+def evidence_links_of(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(E).where(E.c.agent_key.in_(list(keys)))).mappings()]
+
+
+def attachments(conn: Connection, sha2s: Iterable[str]) -> list[dict[str, Any]]:
+    sha2s = sorted(set(sha2s))
+    if not sha2s:
+        return []
+    return [dict(r) for r in conn.execute(select(ATT).where(ATT.c.sha2.in_(sha2s))).mappings()]
+
+
+def attachment_used_elsewhere(conn: Connection, sha2: str, excluding: Sequence[int]) -> bool:
+    """Whether a statement other than ``excluding`` names the attachment (a scan of the payload text: erasure
+    and retention are rare, and no index names attachments)."""
+    query = select(S.c.seq).where(cast(S.c.payload, Unicode).like(f"%{sha2}%")).limit(len(excluding) + 1)
+    return any(seq not in set(excluding) for seq in conn.execute(query).scalars())
+
+
+def activities_only_used_by(conn: Connection, seqs: Sequence[int]) -> list[str]:
+    """Activities no statement outside ``seqs`` touches (their canonical definitions go with them)."""
+    if not seqs:
+        return []
+    mine = select(SACT.c.activity_iri).where(SACT.c.statement_seq.in_(list(seqs))).distinct()
+    others = exists().where(SACT.c.activity_iri == ACT.c.iri, SACT.c.statement_seq.not_in(list(seqs)))
+    return list(conn.execute(select(ACT.c.iri).where(ACT.c.iri.in_(mine), ~others)).scalars())
+
+
+# --- changes -----------------------------------------------------------------------------------------------------
+
+
+def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str]) -> None:
+    """Statements and every row derived from them."""
+    if not seqs:
+        return
+    seqs = list(seqs)
+    for table in (SA, SACT, RSA, RSACT, PEND):
+        conn.execute(delete(table).where(table.c.statement_seq.in_(seqs)))
+    conn.execute(delete(OUTBOX).where(OUTBOX.c.statement_seq.in_(seqs)))
+    conn.execute(delete(E).where(E.c.statement_id.in_(list(ids))))
+    conn.execute(delete(R).where(R.c.statement_id.in_(list(ids))))
+    conn.execute(delete(S).where(S.c.seq.in_(seqs)))
+
+
+def rewrite_statement(conn: Connection, seq: int, payload: dict[str, Any], fingerprint: str) -> None:
+    conn.execute(update(S).where(S.c.seq == seq).values(payload=payload, fingerprint=fingerprint))
+
+
+def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str) -> dict[str, int]:
+    """Every index row naming one of ``keys`` names the pseudonym instead (a row that would then repeat one the
+    statement already has is dropped)."""
+    counts: dict[str, int] = {}
+    for table, name in ((SA, "statement_agents"), (RSA, "statement_ref_agents")):
+        rows = conn.execute(select(table.c.statement_seq, table.c.direct).where(table.c.agent_key.in_(list(keys)))).all()
+        conn.execute(delete(table).where(table.c.agent_key.in_(list(keys))))
+        merged: dict[int, bool] = {}
+        for seq, direct in rows:
+            merged[seq] = merged.get(seq, False) or bool(direct)
+        if merged:
+            conn.execute(
+                insert(table),
+                [{"statement_seq": seq, "agent_key": pseudonym_key, "direct": d} for seq, d in merged.items()],
+            )
+        counts[name] = len(rows)
+    return counts
+
+
+def delete_documents(conn: Connection, keys: Sequence[str]) -> int:
+    return conn.execute(delete(D).where(D.c.agent_key.in_(list(keys)))).rowcount or 0
+
+
+def delete_evidence_links(conn: Connection, keys: Sequence[str]) -> int:
+    return conn.execute(delete(E).where(E.c.agent_key.in_(list(keys)))).rowcount or 0
+
+
+def pseudonymise_evidence_links(conn: Connection, keys: Sequence[str], pseudonym_key: str) -> int:
+    return conn.execute(update(E).where(E.c.agent_key.in_(list(keys))).values(agent_key=pseudonym_key)).rowcount or 0
+
+
+def pseudonymise_decisions(conn: Connection, keys: Sequence[str], reviewer_keys: Sequence[str], pseudonym_key: str) -> int:
+    n = conn.execute(update(R).where(R.c.agent_key.in_(list(keys))).values(agent_key=pseudonym_key)).rowcount or 0
+    if reviewer_keys:
+        n += conn.execute(
+            update(R).where(R.c.reviewer_key.in_(list(reviewer_keys))).values(reviewer_key=pseudonym_key)
+        ).rowcount or 0
+    return n
+
+
+def delete_credentials(conn: Connection, keys: Sequence[str]) -> int:
+    return conn.execute(delete(C).where(C.c.agent_key.in_(list(keys)))).rowcount or 0
+
+
+def delete_users(conn: Connection, user_ids: Sequence[int], emails: Sequence[str]) -> int:
+    if emails:
+        conn.execute(delete(SF).where(func.lower(SF.c.subject).in_([e.lower() for e in emails])))
+    if not user_ids:
+        return 0
+    return conn.execute(delete(U).where(U.c.id.in_(list(user_ids)))).rowcount or 0
+
+
+def delete_attachments(conn: Connection, sha2s: Sequence[str]) -> int:
+    if not sha2s:
+        return 0
+    return conn.execute(delete(ATT).where(ATT.c.sha2.in_(list(sha2s)))).rowcount or 0
+
+
+def delete_activities(conn: Connection, iris: Sequence[str]) -> int:
+    if not iris:
+        return 0
+    return conn.execute(delete(ACT).where(ACT.c.iri.in_(list(iris)))).rowcount or 0
+
+
+def record_audit(conn: Connection, *, at: datetime, action: str, operator: str, mode: str | None,
+                 subject: str | None, counts: dict[str, Any]) -> None:
+    conn.execute(insert(AUDIT).values(at=at, action=action, operator=operator, mode=mode, subject=subject, counts=counts))
+
+
+def audit_log(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    rows = conn.execute(select(AUDIT).order_by(AUDIT.c.id.desc()).limit(limit)).mappings()
+    return [{**dict(r), "at": r["at"].isoformat()} for r in rows]
+
+
+# --- retention ----------------------------------------------------------------------------------------------------
+
+
+def statements_stored_before(conn: Connection, cutoff: datetime, verb: str | None, exclude_verbs: Sequence[str],
+                             limit: int) -> list[tuple[int, str]]:
+    query = select(S.c.seq, S.c.id).where(S.c.stored < cutoff).order_by(S.c.seq).limit(limit)
+    if verb is not None:
+        query = query.where(S.c.verb_iri == verb)
+    elif exclude_verbs:
+        query = query.where(S.c.verb_iri.not_in(list(exclude_verbs)))
+    return [(seq, sid) for seq, sid in conn.execute(query).all()]
+
+
+def attachment_sha2s_of(conn: Connection, seqs: Sequence[int]) -> set[str]:
+    found: set[str] = set()
+    for payload in conn.execute(select(S.c.payload).where(S.c.seq.in_(list(seqs)))).scalars():
+        for attachment in _payload(payload).get("attachments") or []:
+            if isinstance(attachment, dict) and isinstance(attachment.get("sha2"), str):
+                found.add(attachment["sha2"])
+    return found
+
+
+__all__ = ["AUDIT", "Text"]
