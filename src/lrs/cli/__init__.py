@@ -1,4 +1,4 @@
-"""The ``lrs`` command: one click group, a module per command group (db, credentials, plugins, export, serve,
+"""The ``lrs`` command: one click group, a module per command group (db, credentials, plugins, export, serve, demo,
 and the built-in domains' summary, journal, reclassify, frameworks, evidence, review) and people's accounts (users). Plugins add commands
 through the ``lrs_register_commands`` hook; the built-in ones are added here, by the core."""
 
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from lrs.cli import competency, credentials, db, export, learning, plugins, review, serve, users
+from lrs.cli import competency, credentials, db, demo, export, learning, plugins, review, serve, users
 from lrs.cli.context import Context, safe_url
 from lrs.cli.serve import _DeliberateWorkerCount, prepare_to_serve
 from lrs.config import Settings
@@ -29,6 +29,7 @@ for command in (
     plugins.plugins_list,
     export.export_command,
     serve.serve,
+    demo.demo,
     users.users,
     *learning.COMMANDS,
     *competency.COMMANDS,
