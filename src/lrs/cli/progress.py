@@ -116,8 +116,9 @@ def progress(
         TextColumn(unit),
         TextColumn("[progress.percentage]{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
-        TextColumn("left"),
+        TextColumn("elapsed,"),
         TimeRemainingColumn(),
+        TextColumn("left"),
     ]
     # transient: the bar gives way to the command's one-line summary when the work is done.
     with Progress(*columns, console=console, transient=True) as bar:
