@@ -53,7 +53,11 @@ def test_every_role_signs_in_and_finds_the_programme(lrs_instance, app, demo):  
         if role == "participant":
             # This registration year's balance, from the LMS's events and the journal.
             assert "Your 70/20/10 balance" in html
-            assert "Month by month" in html
+            assert "Nothing is recorded for this registration year yet" not in html
+            rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td class="num">(\d+)</td>', html)
+            kinds = dict(rows[:3])  # the balance table (the month-by-month table follows)
+            assert set(kinds) == {"On the job", "Social", "Formal"}, rows
+            assert all(int(count) > 0 for count in kinds.values()), rows  # every kind has activities this year
 
     with lrs_instance.db.read() as conn:
         users = {u["email"]: u for u in user_store.list_users(conn)}

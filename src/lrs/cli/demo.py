@@ -92,8 +92,12 @@ def demo(click_ctx: click.Context, database: Path, serve: bool, host: str | None
     )
     click.echo(f"\nsign in:  {settings.pages_url}/sign-in")
     width = max(len(a.email) for a in loaded.accounts)
+    secret_width = max(len(a.password) for a in loaded.accounts)
     for account in loaded.accounts:
-        click.echo(f"  {account.role:<12} {account.email:<{width}}  {account.password}   {account.name}, {account.what}")
+        click.echo(
+            f"  {account.role:<12} {account.email:<{width}}  {account.password:<{secret_width}}  "
+            f"{account.name}, {account.what}"
+        )
     if loaded.lms_credential:
         key, secret = loaded.lms_credential
         click.echo(f"xAPI:     http://{host}:{port}/xapi/  (the programme LMS's credential: key {key}  secret {secret})")

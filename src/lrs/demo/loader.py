@@ -369,9 +369,14 @@ def programme_statements(today: date) -> list[dict[str, Any]]:
                                   _at(start + timedelta(days=90), 14)))
                 out.append(_event(cohort, person, "observation", "Observed an Ofsted focused visit",
                                   _at(start + timedelta(days=150), 9)))
-            # This registration year's learning, so a participant's home page has figures from day one.
+            # This registration year's learning in all three modes, so a participant's home page has figures even
+            # in the first days of a year (it starts on 1 December).
             out.append(_event(cohort, person, "action-learning-set", f"Action learning set {set_number}, latest meeting",
                               _at(recent, 10)))
+            out.append(_event(cohort, person, "supervision", "Supervision with the team, this week", _at(recent, 14)))
+            out.append(_event(cohort, person, "project", "Service development project", _at(recent, 9), hours=3))
+            out.append(_event(cohort, person, "e-learning", "E-learning: Recording decisions defensibly",
+                              _at(recent, 19), score=round(0.7 + (index % 4) / 10, 2)))
     return out
 
 
