@@ -28,15 +28,31 @@ def sign_in(client, email: str, password: str):  # noqa: ANN001, ANN201
     return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
 
 
+class CountingMeter:
+    def __init__(self) -> None:
+        self.completed = 0
+        self.stages: list[str] = []
+
+    def advance(self, n: int = 1) -> None:
+        self.completed += n
+
+    def stage(self, description: str) -> None:
+        self.stages.append(description)
+
+
 @pytest.fixture
 def demo(lrs_instance):  # noqa: ANN001, ANN201
+    meter = CountingMeter()
     started = time.perf_counter()
-    loaded = loader.load(lrs_instance)
-    return loaded, time.perf_counter() - started
+    loaded = loader.load(lrs_instance, meter=meter)
+    return loaded, time.perf_counter() - started, meter
 
 
 def test_every_role_signs_in_and_finds_the_programme(lrs_instance, app, demo):  # noqa: ANN001
-    loaded, seconds = demo
+    loaded, seconds, meter = demo
+    # The progress bar ends at its total: the estimate it showed was of the real amount of work.
+    assert meter.completed == loader.planned_work() > 900
+    assert len(meter.stages) == 6
     assert seconds < 20  # < 10 s on an idle machine (docs/operations.md has the figure); CI shares its cores
     accounts = {a.role: a for a in loaded.accounts}
     assert set(accounts) == {"participant", "assessor", "iqa", "lead", "admin"}

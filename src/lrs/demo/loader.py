@@ -89,8 +89,8 @@ class _Run:
     hash_password: Callable[[str], str]
     loaded: Loaded = field(default_factory=Loaded)
     principals: dict[str, Principal] = field(default_factory=dict)
-    #: (cohort slug, person index, journal index) -> statement id
-    entries: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    #: (cohort slug, person index, journal index) -> (statement id, the day the entry is about)
+    entries: dict[tuple[str, int, int], tuple[str, date]] = field(default_factory=dict)
 
 
 def registration_year_start(today: date) -> date:
@@ -127,7 +127,7 @@ def load(
 
 def make_credentials(run: _Run) -> None:
     """The programme's LMS, the participants' journal app, and the reviewers' own credentials."""
-    run.meter.stage("Credentials")
+    run.meter.stage("Loading the demo: credentials")
     home = run.lrs.settings.authority_home_page
     cohorts = [c.iri for c in p.COHORTS]
 
@@ -157,7 +157,7 @@ def make_credentials(run: _Run) -> None:
 
 def record_programme(run: _Run) -> None:
     """What the LMS records: every session each participant attended, in batches through the statement service."""
-    run.meter.stage("Programme events from the LMS")
+    run.meter.stage("Loading the demo: programme events from the LMS")
     statements = programme_statements(run.today)
     for i in range(0, len(statements), BATCH):
         batch = statements[i : i + BATCH]
@@ -173,7 +173,7 @@ def enrol(run: _Run) -> None:
 
 def write_journals(run: _Run) -> None:
     """Each participant's journal: reflections, peer reflections, witness testimonies and work products."""
-    run.meter.stage("Journal entries")
+    run.meter.stage("Loading the demo: journal entries")
     for cohort in p.COHORTS:
         plan = p.ILM_JOURNAL if cohort.assessed else p.PRACTICE_LEADER_JOURNAL
         start = run.today - timedelta(days=cohort.started_days_ago)
@@ -185,8 +185,8 @@ def write_journals(run: _Run) -> None:
             raw.append(_recent_entry(cohort, person, index, run.today))
             entries = [journal.parse_entry(e) for e in raw]
             ids = journal.record(run.lrs, entries, run.principals["journal"])
-            for n, statement_id in enumerate(ids):
-                run.entries[(cohort.slug, index, n)] = statement_id
+            for n, (statement_id, entry) in enumerate(zip(ids, entries, strict=True)):
+                run.entries[(cohort.slug, index, n)] = (statement_id, entry.when.date())
             run.meter.advance(len(ids))
             run.loaded.journal_entries += len(ids)
             run.loaded.statements += len(ids)
@@ -194,11 +194,11 @@ def write_journals(run: _Run) -> None:
 
 def make_decisions(run: _Run) -> None:
     """The assessor's decisions on the ILM cohort's evidence, then the IQA's sample of them, each with a rationale."""
-    run.meter.stage("Assessor and IQA decisions")
+    run.meter.stage("Loading the demo: assessor and IQA decisions")
     cohort = p.ILM_COHORT
     for index, plans in p.DECISIONS.items():
         for plan in plans:
-            evidence = run.entries[(cohort.slug, index, plan.entry)]
+            evidence, _ = run.entries[(cohort.slug, index, plan.entry)]
             decided = decide(run, "assessor", {
                 "evidence": evidence, "criterion": plan.criterion, "outcome": plan.outcome, "feedback": plan.rationale,
             })
@@ -217,24 +217,31 @@ def decide(run: _Run, reviewer: str, body: dict[str, Any]) -> Any:
 
 
 def select_cpd(run: _Run) -> None:
-    """Each participant selects records for their Social Work England CPD and has submitted one."""
-    run.meter.stage("CPD selections")
+    """Each participant selects records for their Social Work England CPD a week after the learning, and submits
+    one a fortnight after; the latest reflection (this registration year) is selected too."""
+    run.meter.stage("Loading the demo: CPD selections")
     statements = []
     for cohort in p.COHORTS:
+        latest = len(p.ILM_JOURNAL if cohort.assessed else p.PRACTICE_LEADER_JOURNAL)
         for index, person in enumerate(cohort.people):
-            chosen = [(n, "selected-for-cpd", "selected for CPD", 2) for n in p.CPD_SELECTED]
-            chosen.append((p.CPD_SUBMITTED, "submitted-cpd", "submitted CPD", 1))
-            for n, verb, display, days_ago in chosen:
-                target = run.entries.get((cohort.slug, index, n))
-                if target is None:
+            chosen = [(n, "selected-for-cpd", "selected for CPD", 7) for n in sorted({*p.CPD_SELECTED, latest})]
+            chosen.append((p.CPD_SUBMITTED, "submitted-cpd", "submitted CPD", 14))
+            for n, verb, display, days_later in chosen:
+                found = run.entries.get((cohort.slug, index, n))
+                if found is None:
                     continue
+                target, day = found
+                # Not after today, and a record of last year is submitted within last year (before 1 December).
+                when = min(day + timedelta(days=days_later), run.today)
+                if day < registration_year_start(run.today) <= when:
+                    when = registration_year_start(run.today) - timedelta(days=1)
                 statements.append({
                     "id": str(uuid.uuid5(NAMESPACE, f"cpd:{target}:{verb}")),
                     "actor": {"objectType": "Agent", "name": person.name, "mbox": person.mbox},
                     "verb": {"id": f"{v.VERBS}{verb}", "display": {"en-GB": display}},
                     "object": {"objectType": "StatementRef", "id": target},
                     "context": {"contextActivities": {"category": [{"id": v.PROFILE_VERSION}]}},
-                    "timestamp": _iso(_at(run.today - timedelta(days=days_ago), 18)),
+                    "timestamp": _iso(_at(when, 18)),
                 })
     run.lrs.store_statements(statements, run.principals["journal"], VERSION)
     run.meter.advance(len(statements))
@@ -243,7 +250,7 @@ def select_cpd(run: _Run) -> None:
 
 def make_accounts(run: _Run) -> None:
     """One account for each role, with a generated password."""
-    run.meter.stage("Accounts")
+    run.meter.stage("Loading the demo: accounts")
     cohorts = [c.iri for c in p.COHORTS]
     jo = p.ILM_COHORT.people[0]
     people = (
@@ -460,5 +467,6 @@ def _cpd_count() -> int:
     count = 0
     for c in p.COHORTS:
         size = len(p.ILM_JOURNAL if c.assessed else p.PRACTICE_LEADER_JOURNAL) + 1
-        count += len(c.people) * sum(1 for n in (*p.CPD_SELECTED, p.CPD_SUBMITTED) if n < size)
+        selected = {n for n in (*p.CPD_SELECTED, size - 1) if n < size}
+        count += len(c.people) * (len(selected) + (size > p.CPD_SUBMITTED))
     return count
