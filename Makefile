@@ -1,10 +1,10 @@
-# Two commands a new user needs: `make serve` and `make test`. Both set up what they need first.
+# Two commands a new user needs: `make serve` (or `make demo`) and `make test`. Both set up what they need first.
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: serve test setup lint bench clean fonts
+.PHONY: serve demo test setup lint bench clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ fonts:
 
 serve: setup
 	$(BIN)/lrs serve
+
+# A realistic programme in a separate database (var/demo.sqlite3, made afresh each time), served with its accounts.
+demo: setup
+	$(BIN)/lrs demo
 
 test: setup
 	$(BIN)/ruff check .

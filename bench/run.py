@@ -57,6 +57,7 @@ import whatif  # noqa: E402
 from harness import Client, CpuMeter, RssSampler, Server, summary_ms  # noqa: E402
 from workload import Workload  # noqa: E402
 
+from lrs.cli.progress import format_seconds, progress  # noqa: E402
 from lrs.config import Settings, default_server_shape  # noqa: E402
 from lrs.services.principal import Principal  # noqa: E402
 from lrs.services.statements import LRS  # noqa: E402
@@ -341,66 +342,68 @@ def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dic
         result["single_post"] = {**run["latency"], "errors": run["error_count"]}
         log(f"{target.name}: single POST p50 {run['latency'].get('p50_ms')} ms")
         cases = []
-        for batch in cfg.batch_sizes:
-            warm = take(cfg.clients * min(batch, 100))
-            step = min(batch, 100)
-            drive(server, secret, [json.dumps(warm[k:k + step]).encode() for k in range(0, len(warm), step)],
-                  cfg.clients, 30)
-            unmeasured.extend(warm)
-            sync_floor()
-            for attempt in (1, 2):
-                statements = take(cfg.case_statements[batch])
-                groups = [statements[k:k + batch] for k in range(0, len(statements), batch)]
-                bodies = [json.dumps(g).encode() for g in groups]
-                run = drive(server, secret, bodies, cfg.clients, cfg.case_seconds)
-                if server.alive():
-                    break
-                # Something outside the bench stopped the server (the machine is shared): start it again and
-                # run the case once more on new statements; what was acknowledged stays in the floor's data.
-                log(f"{target.name}: lrs serve stopped during batch {batch} (attempt {attempt}); restarting")
-                result.setdefault("server_restarts", []).append(
-                    {"batch": batch, "attempt": attempt, "log_tail": server.log_tail()})
-                for i in run["done_indexes"]:
-                    unmeasured.extend(groups[i])
-                server.stop()
-                if attempt == 2:
-                    server.check()
-                server.start()
+        with progress(f"{target.name}: ingest cases", total=len(cfg.batch_sizes), unit="cases") as meter:
+            for batch in cfg.batch_sizes:
+                warm = take(cfg.clients * min(batch, 100))
+                step = min(batch, 100)
+                drive(server, secret, [json.dumps(warm[k:k + step]).encode() for k in range(0, len(warm), step)],
+                      cfg.clients, 30)
+                unmeasured.extend(warm)
                 sync_floor()
-            sent = [groups[i] for i in run["done_indexes"]]
-            n_sent = sum(len(g) for g in sent)
-            lrs_sps = n_sent / run["wall_seconds"] if run["wall_seconds"] else 0.0
-            # Statements that were not acknowledged (time cap) never reach the LRS; leave them out of the floor.
-            encoded = [encoder.encode(rawstore.prepare_all(helper, principal, g)) for g in sent]
-            mark = _max_seq(floor_url)
-            server.check()
-            floor_many = rawstore.run_floor(floor_url, encoded, cfg.clients, time_limit=cfg.case_seconds)
-            _delete_after(floor_url, mark)
-            floor_one = rawstore.run_floor(floor_url, encoded, 1, time_limit=cfg.case_seconds)
-            floor_best = max(floor_many["statements_per_second"] or 0, floor_one["statements_per_second"] or 0)
-            case = {
-                "batch": batch,
-                "statements": n_sent,
-                "lrs": {
-                    "statements_per_second": round(lrs_sps, 1),
-                    "requests_per_second": round(run["requests"] / run["wall_seconds"], 1),
-                    "request_latency": run["latency"],
-                    "wall_seconds": run["wall_seconds"],
-                    "errors": run["error_count"],
-                    "error_examples": run["errors"],
-                    "machine_cpu_percent": run["machine_cpu_percent"],
-                    "server_cpu_seconds": run["server_cpu_seconds"],
-                },
-                "floor": {"concurrent": floor_many, "single_connection": floor_one,
-                          "best_statements_per_second": floor_best},
-                "ratio_to_floor": round(lrs_sps / floor_best, 3) if floor_best else None,
-            }
-            cases.append(case)
-            log(
-                f"{target.name}: batch {batch:>4}: LRS {lrs_sps:8.0f} st/s, floor {floor_best:8.0f} st/s "
-                f"(x{cfg.clients} {floor_many['statements_per_second']}, x1 {floor_one['statements_per_second']}), "
-                f"ratio {case['ratio_to_floor']}"
-            )
+                for attempt in (1, 2):
+                    statements = take(cfg.case_statements[batch])
+                    groups = [statements[k:k + batch] for k in range(0, len(statements), batch)]
+                    bodies = [json.dumps(g).encode() for g in groups]
+                    run = drive(server, secret, bodies, cfg.clients, cfg.case_seconds)
+                    if server.alive():
+                        break
+                    # Something outside the bench stopped the server (the machine is shared): start it again and
+                    # run the case once more on new statements; what was acknowledged stays in the floor's data.
+                    log(f"{target.name}: lrs serve stopped during batch {batch} (attempt {attempt}); restarting")
+                    result.setdefault("server_restarts", []).append(
+                        {"batch": batch, "attempt": attempt, "log_tail": server.log_tail()})
+                    for i in run["done_indexes"]:
+                        unmeasured.extend(groups[i])
+                    server.stop()
+                    if attempt == 2:
+                        server.check()
+                    server.start()
+                    sync_floor()
+                sent = [groups[i] for i in run["done_indexes"]]
+                n_sent = sum(len(g) for g in sent)
+                lrs_sps = n_sent / run["wall_seconds"] if run["wall_seconds"] else 0.0
+                # Statements that were not acknowledged (time cap) never reach the LRS; leave them out of the floor.
+                encoded = [encoder.encode(rawstore.prepare_all(helper, principal, g)) for g in sent]
+                mark = _max_seq(floor_url)
+                server.check()
+                floor_many = rawstore.run_floor(floor_url, encoded, cfg.clients, time_limit=cfg.case_seconds)
+                _delete_after(floor_url, mark)
+                floor_one = rawstore.run_floor(floor_url, encoded, 1, time_limit=cfg.case_seconds)
+                floor_best = max(floor_many["statements_per_second"] or 0, floor_one["statements_per_second"] or 0)
+                case = {
+                    "batch": batch,
+                    "statements": n_sent,
+                    "lrs": {
+                        "statements_per_second": round(lrs_sps, 1),
+                        "requests_per_second": round(run["requests"] / run["wall_seconds"], 1),
+                        "request_latency": run["latency"],
+                        "wall_seconds": run["wall_seconds"],
+                        "errors": run["error_count"],
+                        "error_examples": run["errors"],
+                        "machine_cpu_percent": run["machine_cpu_percent"],
+                        "server_cpu_seconds": run["server_cpu_seconds"],
+                    },
+                    "floor": {"concurrent": floor_many, "single_connection": floor_one,
+                              "best_statements_per_second": floor_best},
+                    "ratio_to_floor": round(lrs_sps / floor_best, 3) if floor_best else None,
+                }
+                cases.append(case)
+                meter.advance()
+                log(
+                    f"{target.name}: batch {batch:>4}: LRS {lrs_sps:8.0f} st/s, floor {floor_best:8.0f} st/s "
+                    f"(x{cfg.clients} {floor_many['statements_per_second']}, x1 {floor_one['statements_per_second']}), "
+                    f"ratio {case['ratio_to_floor']}"
+                )
         result["batches"] = cases
     finally:
         server.stop()
@@ -543,15 +546,17 @@ def load_stores(targets: list[Target], cfg: Config) -> dict[str, dict[str, Any]]
             t.start()
         loaded = 0
         next_report = time.monotonic() + 30
-        for encoded in pool.imap(_make_chunk, spans):
-            if errors:
-                break
-            for name in dialects:
-                queues[name].put(encoded[name])
-            loaded += len(encoded[dialects[0]])
-            if time.monotonic() > next_report:
-                log(f"  loaded {loaded:,} / {n:,} ({loaded / (time.perf_counter() - start):,.0f} st/s)")
-                next_report = time.monotonic() + 30
+        with progress("loading the stores", total=n, unit="statements") as meter:
+            for encoded in pool.imap(_make_chunk, spans):
+                if errors:
+                    break
+                for name in dialects:
+                    queues[name].put(encoded[name])
+                loaded += len(encoded[dialects[0]])
+                meter.advance(len(encoded[dialects[0]]))
+                if time.monotonic() > next_report and not sys.stderr.isatty():  # a terminal has the bar
+                    log(f"  loaded {loaded:,} / {n:,} ({loaded / (time.perf_counter() - start):,.0f} st/s)")
+                    next_report = time.monotonic() + 30
         for name in dialects:
             queues[name].put(None)
         for t in threads:
@@ -634,45 +639,48 @@ def measure_queries(server: Server, secret: str, wl: Workload, cfg: Config) -> d
     client = Client(server.port, KEY, secret)
     out: dict[str, Any] = {}
     try:
-        for kind in QUERY_KINDS:
-            rng = random.Random(f"{cfg.seed}:{kind}")
-            failures: list[str] = []
-            t0 = time.perf_counter()
-            for _ in range(3):  # warm up this query's pages and code paths (once if it is slow)
+        with progress("queries", total=len(QUERY_KINDS), unit="kinds") as meter:
+            for kind in QUERY_KINDS:
+                rng = random.Random(f"{cfg.seed}:{kind}")
+                failures: list[str] = []
                 t0 = time.perf_counter()
-                status, _, _ = _try_get(client, _path(query_params(wl, kind, rng)), failures)
-                if status != 200 or time.perf_counter() - t0 > 1.0:
-                    break
-            times, counts, sizes = [], [], []
-            deadline = time.monotonic() + cfg.query_seconds
-            example = None
-            # Slow queries get at least two timings, fast ones up to query_reps within query_seconds.
-            while len(times) < cfg.query_reps and (time.monotonic() < deadline or len(times) < 2) and len(failures) < 2:
-                params = query_params(wl, kind, rng)
-                example = example or params
-                t0 = time.perf_counter()
-                status, body, size = _try_get(client, _path(params), failures)
-                if status != 200:
+                for _ in range(3):  # warm up this query's pages and code paths (once if it is slow)
+                    t0 = time.perf_counter()
+                    status, _, _ = _try_get(client, _path(query_params(wl, kind, rng)), failures)
+                    if status != 200 or time.perf_counter() - t0 > 1.0:
+                        break
+                times, counts, sizes = [], [], []
+                deadline = time.monotonic() + cfg.query_seconds
+                example = None
+                # Slow queries get at least two timings, fast ones up to query_reps within query_seconds.
+                while len(times) < cfg.query_reps and (time.monotonic() < deadline or len(times) < 2) and len(failures) < 2:
+                    params = query_params(wl, kind, rng)
+                    example = example or params
+                    t0 = time.perf_counter()
+                    status, body, size = _try_get(client, _path(params), failures)
+                    if status != 200:
+                        continue
+                    times.append(time.perf_counter() - t0)
+                    counts.append(len(body["statements"]))
+                    sizes.append(size)
+                if not times:
+                    out[kind] = {"n": 0, "failed": failures, "p50_ms": None, "p95_ms": None, "example": example,
+                                 "statements_per_page_avg": None}
+                    log(f"  {kind:<20} FAILED: {failures[:1]}")
+                    client.close()
+                    client = Client(server.port, KEY, secret)
+                    meter.advance()
                     continue
-                times.append(time.perf_counter() - t0)
-                counts.append(len(body["statements"]))
-                sizes.append(size)
-            if not times:
-                out[kind] = {"n": 0, "failed": failures, "p50_ms": None, "p95_ms": None, "example": example,
-                             "statements_per_page_avg": None}
-                log(f"  {kind:<20} FAILED: {failures[:1]}")
-                client.close()
-                client = Client(server.port, KEY, secret)
-                continue
-            out[kind] = {
-                "failed": failures,
-                **summary_ms(times),
-                "statements_per_page_avg": round(sum(counts) / len(counts), 1),
-                "response_kib_avg": round(sum(sizes) / len(sizes) / 1024, 1),
-                "example": example,
-            }
-            log(f"  {kind:<20} p50 {out[kind]['p50_ms']:>8} ms  p95 {out[kind]['p95_ms']:>8} ms  "
-                f"({out[kind]['statements_per_page_avg']} statements/page, n={out[kind]['n']})")
+                out[kind] = {
+                    "failed": failures,
+                    **summary_ms(times),
+                    "statements_per_page_avg": round(sum(counts) / len(counts), 1),
+                    "response_kib_avg": round(sum(sizes) / len(sizes) / 1024, 1),
+                    "example": example,
+                }
+                log(f"  {kind:<20} p50 {out[kind]['p50_ms']:>8} ms  p95 {out[kind]['p95_ms']:>8} ms  "
+                    f"({out[kind]['statements_per_page_avg']} statements/page, n={out[kind]['n']})")
+                meter.advance()
         # One agent's whole record, page by page through `more`.
         params = query_params(wl, "heavy_agent", random.Random(0))
         walks = []
@@ -1085,8 +1093,10 @@ def main(argv: list[str] | None = None) -> int:
     def phase(name: str, label: str, work: Any) -> Any:
         """Run one phase; a failure is recorded in the results (with its traceback) and the run goes on. The
         result is in ``results`` before it is saved, so a later phase that hangs loses nothing."""
+        phase_started = time.perf_counter()
         try:
             value = work()
+            log(f"{name}: {label} done in {format_seconds(time.perf_counter() - phase_started)}")
             if label in ("ingest", "queries"):
                 results[name][label] = value
             return value
@@ -1126,7 +1136,8 @@ def main(argv: list[str] | None = None) -> int:
         save(final=True)
     elapsed = round(time.perf_counter() - t_start, 1)
     print(report.render(results))
-    log(f"done in {elapsed} s")
+    log(f"done: {len(targets)} database{'s' * (len(targets) != 1)}, "
+        f"{sum(len(r.get('failures', [])) for r in results.values())} failed phases, in {format_seconds(elapsed)}")
     return 0
 
 

@@ -16,7 +16,7 @@ SRC = ROOT / "src"
 PLUGINS = ROOT / "plugins"
 
 DOMAINS = ("lrs.learning", "lrs.competency", "lrs.review")
-ENTRY_POINTS = ("lrs.api", "lrs.cli", "lrs.web", "lrs.app")
+ENTRY_POINTS = ("lrs.api", "lrs.cli", "lrs.web", "lrs.app", "lrs.demo")
 #: The core names no domain package: the built-ins reach it through the hooks.
 #: (lrs.services.exports is not in it yet: it reads the evidence links and review decisions through the
 #: competency and review packages; a later phase puts those reads behind the exporters' hook.)

@@ -1,4 +1,4 @@
-"""The ``lrs`` command: one click group, a module per command group (db, credentials, cohorts, plugins, export, serve,
+"""The ``lrs`` command: one click group, a module per command group (db, credentials, cohorts, plugins, export, serve, demo,
 and the built-in domains' summary, journal, reclassify, frameworks, evidence, review) and people's accounts (users). Plugins add commands
 through the ``lrs_register_commands`` hook; the built-in ones are added here, by the core."""
 
@@ -15,6 +15,7 @@ from lrs.cli import (
     competency,
     credentials,
     db,
+    demo,
     export,
     forward,
     importing,
@@ -45,6 +46,7 @@ for command in (
     plugins.plugins_list,
     export.export_command,
     serve.serve,
+    demo.demo,
     users.users,
     *learning.COMMANDS,
     *competency.COMMANDS,

@@ -107,10 +107,16 @@ def evidence_group() -> None:
 @click.pass_context
 def evidence_rebuild(click_ctx: click.Context) -> None:
     """Derive every evidence link again from the stored statements."""
+    from lrs.cli.progress import progress
     from lrs.competency.evidence import rebuild
+    from lrs.store import evidence as evidence_store
 
-    report = rebuild(lrs_of(click_ctx))
-    click.echo(f"examined {report['statements']} statements, {report['links']} evidence links")
+    lrs = lrs_of(click_ctx)
+    with lrs.db.read() as conn:
+        total = evidence_store.count_statements_to_link(conn)
+    with progress("Rebuilding evidence links", total=total, unit="statements") as meter:
+        report = rebuild(lrs, on_progress=meter.advance)
+    click.echo(meter.summary(f"examined {report['statements']} statements, {report['links']} evidence links"))
 
 
 COMMANDS = (frameworks_group, evidence_group)

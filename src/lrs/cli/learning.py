@@ -157,14 +157,23 @@ def journal_add_command(click_ctx: click.Context, **options: Any) -> None:
 @click.pass_context
 def reclassify_command(click_ctx: click.Context, batch_size: int, dry_run: bool) -> None:
     """Apply the current classification rules to stored statements classified by other rules."""
-    report = lrs_of(click_ctx).reclassify(batch_size=batch_size, dry_run=dry_run)
+    from lrs.cli.progress import progress
+    from lrs.store import learning as learning_store
+
+    lrs = lrs_of(click_ctx)
+    with lrs.db.read() as conn:
+        total = learning_store.count_to_reclassify(conn, lrs.classification_fingerprint())
+    with progress("Reclassifying", total=total, unit="statements") as meter:
+        report = lrs.reclassify(batch_size=batch_size, dry_run=dry_run, on_progress=meter.advance)
     verb = "would change" if dry_run else "changed"
-    click.echo(
-        f"rules {report['fingerprint']}: examined {report['examined']}, {verb} {report['changed']}, "
-        f"unchanged {report['unchanged']}"
-    )
     for mode, n in sorted(report["modes"].items()):
         click.echo(f"  {mode}: {n}")
+    click.echo(
+        meter.summary(
+            f"rules {report['fingerprint']}: examined {report['examined']}, {verb} {report['changed']}, "
+            f"unchanged {report['unchanged']}"
+        )
+    )
 
 
 COMMANDS = (summary_command, journal_group, reclassify_command)

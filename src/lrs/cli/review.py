@@ -124,10 +124,16 @@ def progress_command(click_ctx: click.Context, agent: str, framework: str, as_js
 @click.pass_context
 def rebuild_command(click_ctx: click.Context) -> None:
     """Derive every decision again from the stored statements."""
+    from lrs.cli.progress import progress
     from lrs.review import service
+    from lrs.store import reviews as review_store
 
-    report = service.rebuild(lrs_of(click_ctx))
-    click.echo(f"examined {report['statements']} statements, {report['decisions']} decisions")
+    lrs = lrs_of(click_ctx)
+    with lrs.db.read() as conn:
+        total = review_store.count_statements_after(conn)
+    with progress("Rebuilding review decisions", total=total, unit="statements") as meter:
+        report = service.rebuild(lrs, on_progress=meter.advance)
+    click.echo(meter.summary(f"examined {report['statements']} statements, {report['decisions']} decisions"))
 
 
 @review_group.command("sampling-plan")

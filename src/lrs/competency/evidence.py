@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -163,8 +164,11 @@ def link_statements(
     return len(rows)
 
 
-def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
-    """Drop every link and derive them again from the stored statements."""
+def rebuild(
+    lrs: LRS, batch_size: int = 1000, *, on_progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Drop every link and derive them again from the stored statements; ``on_progress(n)`` after each batch of
+    ``n`` statements."""
     lrs.db.write(store.clear_links)
     after, examined, linked = 0, 0, 0
     while True:
@@ -175,6 +179,8 @@ def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
         linked += link_statements(lrs, [payload for _, payload in batch])
         examined += len(batch)
         after = batch[-1][0]
+        if on_progress is not None:
+            on_progress(len(batch))
     return {"statements": examined, "links": linked}
 
 

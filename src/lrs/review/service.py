@@ -12,6 +12,7 @@ xAPI); it is kept, and ignored by the review.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -403,8 +404,11 @@ def _row(
     }
 
 
-def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
-    """Forget every derived decision and derive them again from the stored statements, in store order."""
+def rebuild(
+    lrs: LRS, batch_size: int = 1000, *, on_progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Forget every derived decision and derive them again from the stored statements, in store order;
+    ``on_progress(n)`` after each batch of ``n`` statements."""
     from lrs.review import units
 
     lrs.db.write(store.clear)
@@ -418,6 +422,8 @@ def rebuild(lrs: LRS, batch_size: int = 1000) -> dict[str, int]:
         found += derive(lrs, [payload for _, payload in batch])
         examined += len(batch)
         after = batch[-1][0]
+        if on_progress is not None:
+            on_progress(len(batch))
     return {"statements": examined, "decisions": found}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -248,13 +249,15 @@ class LRS:
         self.__dict__["_classification_fingerprint"] = fingerprint
         return fingerprint
 
-    def reclassify(self, *, batch_size: int = 500, dry_run: bool = False) -> dict[str, Any]:
+    def reclassify(
+        self, *, batch_size: int = 500, dry_run: bool = False, on_progress: Callable[[int], None] | None = None
+    ) -> dict[str, Any]:
         """Apply the current classification to stored statements classified by other rules (or never).
 
         Works through them in seq order, one transaction per batch, so it can be interrupted and run again.
         Returns counts: ``examined``, ``changed`` (mode differs), ``unchanged``, ``modes`` (how many of the
         examined statements are now in each mode, "unclassified" for None) and the ``fingerprint`` applied.
-        With ``dry_run`` nothing is written.
+        With ``dry_run`` nothing is written. ``on_progress(n)`` is called after each batch of ``n`` statements.
         """
         fingerprint = self.classification_fingerprint()
         report: dict[str, Any] = {"fingerprint": fingerprint, "examined": 0, "changed": 0, "unchanged": 0, "modes": {}}
@@ -273,6 +276,8 @@ class LRS:
             if not dry_run:
                 self.db.write(lambda conn, modes=modes: learning_store.set_classification(conn, modes, fingerprint))
             after = batch[-1][0]
+            if on_progress is not None:
+                on_progress(len(batch))
         return report
 
     def principal_for(self, key: str) -> Principal | None:

@@ -61,6 +61,11 @@ def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple
     return [(r.seq, r.payload) for r in rows]
 
 
+def count_statements_to_link(conn: Connection) -> int:
+    """How many statements a rebuild reads (the same condition as :func:`statements_after`): its progress total."""
+    return int(conn.execute(select(func.count()).select_from(S).where(S.c.is_voiding.is_(False))).scalar() or 0)
+
+
 def evidence_for(conn: Connection, agent_key: str, framework_uri: str) -> list[tuple[str, dict[str, Any], str | None]]:
     """(item IRI, statement, learning mode) for every link of the learner in the framework, voided ones left out,
     oldest first."""

@@ -228,6 +228,11 @@ def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple
     return [(r.seq, r.payload) for r in rows]
 
 
+def count_statements_after(conn: Connection) -> int:
+    """How many statements a rebuild reads (the same condition as :func:`statements_after`): its progress total."""
+    return int(conn.execute(select(func.count()).select_from(S).where(S.c.voided.is_(False))).scalar() or 0)
+
+
 def latest_decided(conn: Connection) -> datetime | None:
     return conn.execute(select(func.max(R.c.decided))).scalar()
 
