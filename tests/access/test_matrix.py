@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import uuid
+import zipfile
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +24,7 @@ from conftest import _empty_all_tables, make_credential
 
 from lrs.app import create_app
 from lrs.config import Settings
+from lrs.review.sampling import DEFAULT_PLAN
 from lrs.services.statements import LRS
 from lrs.store.credentials import revoke_credential
 
@@ -37,6 +40,7 @@ IAN = "mailto:ian.iqa@centre.example"
 LEE = "mailto:lee.lead@centre.example"
 APP = "mailto:app.device@lms.example"
 NEWBIE = "mailto:newbie@la.example"
+UNIT = "Template L5 U1"
 SAM_BYTES = b"sam.outsider's private attachment bytes"
 SAM_SHA2 = hashlib.sha256(SAM_BYTES).hexdigest()
 #: What must never reach a role that may not read Sam's record.
@@ -123,6 +127,11 @@ class World:
         self.ok(self.call("lms", "POST", "/xapi/statements", json=statement(JO, context=grouping)))
         self.jo_evidence = self.journal("participant", JO, programme=NORTH)
         self.sam_evidence = self.journal("sam", SAM, programme=NORTH)
+        witness = {"evidence_type": "witness-testimony", "reflection": None,
+                   "witness": {"name": "Priya Shah", "role": "Head of Service", "relationship": "line manager",
+                               "date": "2026-10-20", "testimony": "Chaired the panel calmly."}}
+        self.jo_witnessed = self.journal("participant", JO, programme=NORTH, **witness)
+        self.sam_witnessed = self.journal("sam", SAM, programme=NORTH, **witness)
         self.jo_statement = self.ok(self.call("participant", "POST", "/xapi/statements", json=statement(JO))).get_json()[0]
         # Sam's statement carrying private bytes (stored as the service would after a multipart request).
         sam = self.lrs.principal_for(self.creds["sam"][0])
@@ -284,6 +293,10 @@ def cohort_req(method: str):  # noqa: ANN201
     return build
 
 
+def _admin_only(ok: int) -> Expect:
+    return _same(403, admin=(ok, ok), lms=(ok, ok))
+
+
 CASES: list[tuple[str, str, str, Any, Expect]] = [
     # id, rule, method, builder, expected
     ("about", "/xapi/about", "GET", lambda w, r, s: ("/xapi/about", {}), _same(200, revoked=(200, 200))),
@@ -360,6 +373,62 @@ CASES: list[tuple[str, str, str, Any, Expect]] = [
      _same(403, lead=({200, 201}, 403), admin=({200, 201}, {200, 201}))),
     ("cohort-unenrol", "/api/cohorts/<path:cohort>/learners", "DELETE", cohort_req("DELETE"),
      _same(403, lead=({204, 404}, 403), admin=({204, 404}, {204, 404}))),
+    # Assessment integrity (docs/api.md, "Sampling, units, witnesses, the EQA pack").
+    ("sampling-plan-get", "/api/reviews/sampling-plan", "GET", lambda w, r, s: ("/api/reviews/sampling-plan", {}),
+     _same(403, assessor=(200, 200), iqa=(200, 200), admin=(200, 200), lms=(200, 200))),
+    ("sampling-plan-put", "/api/reviews/sampling-plan", "PUT",
+     lambda w, r, s: ("/api/reviews/sampling-plan", {"json": dict(DEFAULT_PLAN)}), _same(403, admin=(201, 201))),
+    ("sampling-plan-post", "/api/reviews/sampling-plan", "POST",
+     lambda w, r, s: ("/api/reviews/sampling-plan", {"json": dict(DEFAULT_PLAN)}), _same(403, admin=(201, 201))),
+    # A learner submits only their own unit (the body names no learner): "other" is the same request.
+    ("unit-submission", "/api/units/submissions", "POST",
+     lambda w, r, s: ("/api/units/submissions", {"json": {"framework": "ilm-l5-leadership", "unit": UNIT,
+                                                          "declaration": True}}),
+     _same(403, participant=(201, 201))),
+    # Only an admin claims; Jo's and Sam's units are not ready (409 names what the claim waits for).
+    ("unit-claim", "/api/units/claims", "POST",
+     lambda w, r, s: ("/api/units/claims", {"json": {"learner": SAM if s == "other" else OWN_LEARNER[r],
+                                                     "framework": "ilm-l5-leadership", "unit": UNIT}}),
+     _same(403, admin=(409, 409))),
+    ("learner-units", "/api/learners/<path:agent>/units", "GET",
+     lambda w, r, s: (learner_path(SAM if s == "other" else OWN_LEARNER[r], "units"),
+                      {"query_string": {"framework": "ilm-l5-leadership"}}),
+     _reader(200)),
+    ("eqa-pack", "/api/reviews/eqa-pack", "GET",
+     lambda w, r, s: ("/api/reviews/eqa-pack", {"query_string": {"cohort": NORTH if s == "own" else SOUTH}}),
+     _same(403, iqa=(200, 403), admin=(200, 200), lms=(200, 200))),
+    # The learner (own evidence) or their cohort's assessor asks; the evidence records a witness testimony.
+    ("witness-request", "/api/witness-requests", "POST",
+     lambda w, r, s: ("/api/witness-requests", {"json": {"evidence": w.sam_witnessed if s == "other"
+                                                         else w.jo_witnessed}}),
+     _same(403, participant=(201, 403), assessor=(201, 403))),
+    ("observation", "/api/observations", "POST",
+     lambda w, r, s: ("/api/observations", {"json": {"learner": SAM if s == "other" else JO,
+                                                     "evidence_type": "observation", "what": "Team meeting",
+                                                     "date": "2026-10-03", "record": "Chaired it well.",
+                                                     "standards": [AC]}}),
+     _same(403, assessor=(201, 403))),
+    # Data administration: admins only (role admin, or a client with the all scope).
+    ("forward-targets", "/api/admin/forward/targets", "GET",
+     lambda w, r, s: ("/api/admin/forward/targets", {}), _admin_only(200)),
+    ("forward-target-add", "/api/admin/forward/targets", "POST",
+     lambda w, r, s: ("/api/admin/forward/targets", {"json": {
+         "name": _fresh(), "kind": "webhook", "url": "http://127.0.0.1:9/hook", "secret": "s3cret-value",
+         "agent": NEWBIE}}), _admin_only(201)),
+    ("forward-target-remove", "/api/admin/forward/targets/<name>", "DELETE",
+     lambda w, r, s: (f"/api/admin/forward/targets/{_fresh()}", {}), _admin_only(404)),
+    ("forward-dead", "/api/admin/forward/dead", "GET", lambda w, r, s: ("/api/admin/forward/dead", {}),
+     _admin_only(200)),
+    ("forward-replay", "/api/admin/forward/replay", "POST",
+     lambda w, r, s: ("/api/admin/forward/replay", {"json": {}}), _admin_only(200)),
+    ("person-export", "/api/admin/agents/export", "GET",
+     lambda w, r, s: ("/api/admin/agents/export", {"query_string": {"agent": SAM if s == "other" else JO}}),
+     _admin_only(200)),
+    # A dry run: the matrix's people stay for the other cells.
+    ("person-erase", "/api/admin/agents/erase", "POST",
+     lambda w, r, s: ("/api/admin/agents/erase", {"json": {"agent": SAM if s == "other" else JO, "dryRun": True}}),
+     _admin_only(200)),
+    ("audit", "/api/admin/audit", "GET", lambda w, r, s: ("/api/admin/audit", {}), _admin_only(200)),
 ]
 
 
@@ -377,6 +446,10 @@ def test_every_xapi_and_api_route_is_in_the_matrix(world: World) -> None:
 
 def _leaks(body: bytes) -> list[str]:
     text = body.decode("utf-8", "replace")
+    if body.startswith(b"PK"):
+        # A ZIP (the EQA pack, a subject access export): its members are compressed, so search each one.
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            text += "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
     return [marker for marker in SAM_MARKERS if marker in text]
 
 

@@ -86,7 +86,9 @@ def dead_letters():  # noqa: ANN201
 def replay():  # noqa: ANN201
     body = _object_body() if request.get_data() else {}
     ids = body.get("ids")
-    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
+    # Ids are positive 64-bit integers: a larger number would overflow the database's integer (a 500).
+    if ids is not None and not (isinstance(ids, list) and all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids)):
         raise XAPIError("ids must be a list of dead-letter ids", rule="ids", path="ids")
     return {"queued": forwarding.replay(lrs(), _text(body, "target"), ids)}
 

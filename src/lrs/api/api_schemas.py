@@ -262,5 +262,162 @@ class ProgressSchema(Schema):
     framework = fields.Nested(FrameworkRefSchema, required=True)
     units = fields.List(fields.Dict(), required=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    units_complete = fields.Integer(required=True)
+    units_assessed = fields.Integer(required=True, metadata={"description": "units whose criteria are all accepted"})
+    units_complete = fields.Integer(required=True, metadata={"description": "units assessed, sampled, submitted and claimed"})
     complete = fields.Boolean(required=True)
+
+
+# --- sampling plan, units, witnesses, observations -------------------------------------------------------------
+
+
+class SamplingPlanRequestSchema(Schema):
+    """Fields left out take the default plan's values (docs/review.md)."""
+
+    default_rate = fields.Float(validate=validate.Range(0, 1), metadata={"description": "share of decisions sampled"})
+    new_assessor_decisions = fields.Integer(
+        validate=validate.Range(0, 10_000), metadata={"description": "how many of a new assessor's first decisions"}
+    )
+    new_assessor_rate = fields.Float(validate=validate.Range(0, 1))
+    assessors = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)))
+    units = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)))
+    evidence_types = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(0, 1)))
+
+
+class SamplingPlanSchema(Schema):
+    plan = fields.Dict(required=True, metadata={"description": "the plan's fields (as in the request)"})
+    adopted = fields.String(required=True, allow_none=True, metadata={"description": "when; null for the default"})
+    statement_id = fields.String(required=True, allow_none=True)
+
+
+class UnitSubmissionRequestSchema(Schema):
+    framework = fields.String(required=True, metadata={"description": "the qualification: slug or URI"})
+    unit = fields.String(required=True, metadata={"description": "the unit's IRI or code"})
+    declaration = fields.Boolean(required=True, metadata={"description": "true: the declaration of authenticity"})
+
+
+class UnitClaimRequestSchema(Schema):
+    learner = fields.String(required=True, metadata={"description": "an agent key or an Agent's JSON"})
+    framework = fields.String(required=True)
+    unit = fields.String(required=True)
+
+
+class UnitSchema(Schema):
+    unit = fields.String(required=True)
+    code = fields.String()
+    title = fields.String()
+    framework = fields.String(required=True)
+    assessed = fields.Boolean(required=True)
+    submissions = fields.List(fields.Dict(), required=True)
+    sampling = fields.Dict(required=True)
+    claim = fields.Dict(required=True, allow_none=True)
+    ready_to_claim = fields.Boolean(required=True)
+    waiting_for = fields.List(fields.String(), required=True)
+    complete = fields.Boolean(required=True)
+
+
+class LearnerUnitsSchema(Schema):
+    agent = fields.String(required=True)
+    units = fields.List(fields.Nested(UnitSchema), required=True)
+
+
+class EqaPackQuerySchema(Schema):
+    cohort = fields.String(metadata={"description": "one cohort's activity IRI (an IQA: one of theirs)"})
+
+
+class WitnessRequestSchema(Schema):
+    evidence = fields.String(required=True, metadata={"description": "the evidence statement's id"})
+
+
+class WitnessLinkSchema(Schema):
+    url = fields.String(required=True, metadata={"description": "the one-time link for the witness"})
+    expires = fields.String(required=True)
+    witness = fields.Dict(required=True)
+
+
+class ObservationRequestSchema(Schema):
+    learner = fields.String(required=True)
+    evidence_type = fields.String(required=True, validate=validate.OneOf(["observation", "professional-discussion"]))
+    what = fields.String(required=True)
+    date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    record = fields.String(required=True, metadata={"description": "the assessor's account"})
+    standards = fields.List(fields.String(), metadata={"description": "criterion IRIs"})
+
+
+class StatementIdSchema(Schema):
+    id = fields.String(required=True)
+
+
+# --- data administration (/api/admin) --------------------------------------------------------------------------
+
+
+class ForwardTargetRequestSchema(Schema):
+    name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "xapi or webhook"})
+    url = fields.String(required=True)
+    key = fields.String(metadata={"description": "an xAPI target's key"})
+    secret = fields.String(metadata={"description": "an xAPI target's secret, or the webhook's signing secret"})
+    xapiVersion = fields.String()
+    verb = fields.String(metadata={"description": "forward only statements with this verb IRI"})
+    activity = fields.String(metadata={"description": "... about this activity"})
+    agent = fields.String(metadata={"description": "... by this agent"})
+    backfill = fields.Boolean(metadata={"description": "also queue the statements stored already"})
+
+
+class ForwardTargetSchema(Schema):
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    url = fields.String(required=True)
+    username = fields.String()
+    xapi_version = fields.String()
+    verb_iri = fields.String()
+    activity_iri = fields.String()
+    agent_key = fields.String()
+    active = fields.Raw()
+    pending = fields.Integer()
+    dead = fields.Integer()
+    secret = fields.String(metadata={"description": "a webhook's secret, shown once when the target is made"})
+
+
+class ForwardTargetListSchema(Schema):
+    targets = fields.List(fields.Nested(ForwardTargetSchema), required=True)
+
+
+class DeadLetterQuerySchema(Schema):
+    target = fields.String(metadata={"description": "one target's name"})
+
+
+class DeadLetterListSchema(Schema):
+    dead = fields.List(fields.Dict(), required=True)
+
+
+class ReplayRequestSchema(Schema):
+    target = fields.String()
+    ids = fields.List(fields.Integer(validate=validate.Range(1, 2**63 - 1)), metadata={"description": "dead-letter ids (all of them when left out)"})
+
+
+class ReplayedSchema(Schema):
+    queued = fields.Integer(required=True)
+
+
+class PersonQuerySchema(Schema):
+    agent = fields.List(fields.String(), required=True,
+                        metadata={"description": "the person's identifiers (repeat for each one)"})
+
+
+class ErasureRequestSchema(Schema):
+    agent = fields.Raw(required=True, metadata={"description": "an identifier or a list of them"})
+    mode = fields.String(validate=validate.OneOf(["delete", "pseudonymise"]),
+                         metadata={"description": "required unless a dry run"})
+    dryRun = fields.Boolean()
+
+
+class ErasureResultSchema(Schema):
+    mode = fields.String(required=True)
+    dry_run = fields.Boolean(required=True)
+    pseudonym = fields.String(required=True, allow_none=True,
+                              metadata={"description": "the agent key that replaced theirs; null on a dry run"})
+    counts = fields.Dict(required=True)
+
+
+class AuditListSchema(Schema):
+    audit = fields.List(fields.Dict(), required=True)

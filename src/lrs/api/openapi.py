@@ -150,6 +150,94 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "responses": {"204": {"description": "unenrolled"}, "400": _BAD, "403": _FORBIDDEN,
                       "404": _error("that agent is not enrolled in this cohort")},
     }},
+    "api.reviews.get_sampling_plan": {"get": {
+        "tags": ["reviews"], "summary": "The sampling plan in force (assessors, IQAs, admins)",
+        "responses": {"200": _ok(s.SamplingPlanSchema), "403": _FORBIDDEN},
+    }},
+    "api.reviews.put_sampling_plan": {method: {
+        "tags": ["reviews"], "summary": "Adopt a sampling plan (a centre admin); in force from now on",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.SamplingPlanRequestSchema}}},
+        "responses": {"201": _ok(s.SamplingPlanSchema, "the plan now in force"), "400": _BAD, "403": _FORBIDDEN},
+    } for method in ("put", "post")},
+    "api.reviews.post_unit_submission": {"post": {
+        "tags": ["reviews"], "summary": "A learner submits a unit (an attempt), declaring the work their own",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.UnitSubmissionRequestSchema}}},
+        "responses": {"201": _ok(s.UnitSchema, "the unit's state"), "400": _BAD, "403": _FORBIDDEN,
+                      "404": _error("no such framework or unit"),
+                      "409": _error("certification of the unit is claimed already (`unit-claimed`)")},
+    }},
+    "api.reviews.post_unit_claim": {"post": {
+        "tags": ["reviews"], "summary": "The centre claims certification of a learner's unit (a centre admin)",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.UnitClaimRequestSchema}}},
+        "responses": {"201": _ok(s.UnitSchema, "the unit's state"), "400": _BAD, "403": _FORBIDDEN,
+                      "404": _error("no such framework or unit"),
+                      "409": _error("the unit is not ready (`unit-not-ready`, naming what it waits for) or "
+                                    "claimed already (`unit-claimed`)")},
+    }},
+    "api.reviews.learner_units": {"get": {
+        "tags": ["reviews"], "summary": "A learner's units: submissions, sampling, claim, what each waits for",
+        "parameters": [_AGENT, {"in": "query", "schema": s.FrameworkNamedQuerySchema}],
+        "responses": {"200": _ok(s.LearnerUnitsSchema), "400": _BAD, "403": _FORBIDDEN,
+                      "404": _error("no such framework")},
+    }},
+    "api.reviews.eqa_pack": {"get": {
+        "tags": ["reviews"], "summary": "The EQA pack: decisions, sampling and claims as a ZIP (admins, IQAs)",
+        "parameters": [{"in": "query", "schema": s.EqaPackQuerySchema}],
+        "responses": {"200": {"description": "the ZIP (Content-Disposition: attachment)",
+                              "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+                      "400": _BAD, "403": _FORBIDDEN},
+    }},
+    "api.reviews.post_witness_request": {"post": {
+        "tags": ["reviews"], "summary": "A one-time link for the witness of a piece of evidence",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.WitnessRequestSchema}}},
+        "responses": {"201": _ok(s.WitnessLinkSchema, "the link"), "400": _BAD, "403": _FORBIDDEN,
+                      "404": _error("no such evidence statement")},
+    }},
+    "api.reviews.post_observation": {"post": {
+        "tags": ["reviews"], "summary": "An assessor's record of an observation or professional discussion",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.ObservationRequestSchema}}},
+        "responses": {"201": _ok(s.StatementIdSchema, "the evidence statement"), "400": _BAD, "403": _FORBIDDEN},
+    }},
+    "api.admin_data.list_targets": {"get": {
+        "tags": ["admin"], "summary": "The forwarding targets (never a password or secret)",
+        "responses": {"200": _ok(s.ForwardTargetListSchema), "403": _FORBIDDEN},
+    }},
+    "api.admin_data.add_target": {"post": {
+        "tags": ["admin"], "summary": "Add a forwarding target (another LRS or a webhook)",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.ForwardTargetRequestSchema}}},
+        "responses": {"201": _ok(s.ForwardTargetSchema, "the target"), "400": _BAD, "403": _FORBIDDEN},
+    }},
+    "api.admin_data.remove_target": {"delete": {
+        "tags": ["admin"], "summary": "Remove a forwarding target",
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"204": {"description": "removed"}, "403": _FORBIDDEN, "404": _error("no such target")},
+    }},
+    "api.admin_data.dead_letters": {"get": {
+        "tags": ["admin"], "summary": "Statements a target gave up on",
+        "parameters": [{"in": "query", "schema": s.DeadLetterQuerySchema}],
+        "responses": {"200": _ok(s.DeadLetterListSchema), "403": _FORBIDDEN},
+    }},
+    "api.admin_data.replay": {"post": {
+        "tags": ["admin"], "summary": "Queue dead letters again",
+        "requestBody": {"required": False, "content": {_JSON: {"schema": s.ReplayRequestSchema}}},
+        "responses": {"200": _ok(s.ReplayedSchema), "400": _BAD, "403": _FORBIDDEN},
+    }},
+    "api.admin_data.export_person": {"get": {
+        "tags": ["admin"], "summary": "The subject access export: everything held about a person, as a ZIP",
+        "parameters": [{"in": "query", "schema": s.PersonQuerySchema}],
+        "responses": {"200": {"description": "the ZIP (index.html and a JSON file per kind)",
+                              "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+                      "400": _BAD, "403": _FORBIDDEN},
+    }},
+    "api.admin_data.erase_person": {"post": {
+        "tags": ["admin"], "summary": "Erase or pseudonymise a person (or count what would go, with dryRun)",
+        "requestBody": {"required": True, "content": {_JSON: {"schema": s.ErasureRequestSchema}}},
+        "responses": {"200": _ok(s.ErasureResultSchema), "400": _BAD, "403": _FORBIDDEN},
+    }},
+    "api.admin_data.audit": {"get": {
+        "tags": ["admin"], "summary": "The erasure audit log (who, when, the mode and the counts; never the data)",
+        "responses": {"200": _ok(s.AuditListSchema), "403": _FORBIDDEN},
+    }},
     "api_docs.openapi_json": {"get": {
         "tags": ["meta"], "summary": "This description", "security": [],
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {_JSON: {"schema": {"type": "object"}}}}},
