@@ -77,6 +77,7 @@ def demo(click_ctx: click.Context, database: Path, serve: bool, host: str | None
             raise click.ClickException(str(exc)) from None
     fresh_database(database.resolve())
     ctx = Context()
+    ctx.may_create = True  # the demo makes its own database afresh (upgrade below creates it)
     # A throwaway database made again on every run: loading need not wait for the disk at each commit. Serving
     # uses the ordinary setting.
     ctx.settings = replace(settings, sqlite_synchronous="OFF")

@@ -6,11 +6,12 @@ step is one function below, written against one public service, so that a change
 - ``make_credentials``: the LMS, the journal app, and the assessor's and IQA's credentials (lrs.store.credentials)
 - ``record_programme``: what the LMS says happened: residentials, seminars, action learning sets, coaching,
   shadowing, the service-development project, supervision, e-learning with scores (``LRS.store_statements``)
-- ``enrol``: cohort membership. Until enrolments exist it is the programme statements naming the cohort (their
-  grouping); when ``lrs cohorts enrol`` lands this step calls it.
+- ``enrol``: cohort membership, in the enrolment table (lrs.store.enrolments, as ``lrs cohorts enrol`` does);
+  the programme statements naming the cohort enrol nobody by themselves
 - ``write_journals``: reflections, peer reflections, witness testimonies, work products with attachments
   (lrs.learning.journal)
-- ``make_decisions``: assessor decisions, then the IQA's sample, every one with its rationale (lrs.review.service)
+- ``make_decisions``: assessor decisions, then the IQA's sample (confirmed, or an action raised for the assessor),
+  every one with its rationale (lrs.review.service)
 - ``select_cpd``: the records each participant selected and submitted for their CPD (statements, docs/profile.md)
 - ``make_accounts``: one account per role with a generated password (lrs.store.users)
 
@@ -36,6 +37,7 @@ from lrs.review import service as review
 from lrs.services.principal import Principal
 from lrs.services.statements import LRS
 from lrs.store import credentials as credential_store
+from lrs.store import enrolments as enrolment_store
 from lrs.store import users as user_store
 
 NAMESPACE = uuid.UUID("0c7f5d0e-5a3e-4f4e-9a57-6f0f1f5d2d10")
@@ -167,8 +169,16 @@ def record_programme(run: _Run) -> None:
 
 
 def enrol(run: _Run) -> None:
-    """Cohort membership: today the programme statements' grouping names the cohort (record_programme did it).
-    When enrolments arrive (``lrs cohorts enrol``), enrol each cohort's people here."""
+    """Cohort membership: each cohort's participants enrolled as learners, by the programme's LMS credential (the
+    assessor and IQA may decide only on learners of their cohorts)."""
+    enrolled_by = run.principals["lms"].key
+
+    def write(conn: Any) -> None:
+        for cohort in p.COHORTS:
+            for person in cohort.people:
+                enrolment_store.enrol(conn, cohort.iri, person.agent_key, enrolled_by=enrolled_by)
+
+    run.lrs.db.write(write)
 
 
 def write_journals(run: _Run) -> None:
@@ -200,15 +210,17 @@ def make_decisions(run: _Run) -> None:
         for plan in plans:
             evidence, _ = run.entries[(cohort.slug, index, plan.entry)]
             decided = decide(run, "assessor", {
-                "evidence": evidence, "criterion": plan.criterion, "outcome": plan.outcome, "feedback": plan.rationale,
+                "evidence": evidence, "criterion": plan.criterion, "outcome": plan.outcome,
+                "rationale": plan.rationale, "feedback": plan.feedback or plan.rationale,
             })
             if plan.iqa:
-                decide(run, "iqa", {"decision": decided.statement_id, "outcome": plan.iqa, "feedback": plan.iqa_rationale})
+                decide(run, "iqa", {"decision": decided.statement_id, "outcome": plan.iqa,
+                                    "rationale": plan.iqa_rationale, "feedback": plan.iqa_action})
 
 
 def decide(run: _Run, reviewer: str, body: dict[str, Any]) -> Any:
-    """One decision through the review service, as the reviewer's credential. Every decision carries its
-    rationale (the ``feedback`` field today; the assessment rules ask for one on every decision)."""
+    """One decision through the review service, as the reviewer's credential; every one carries its rationale
+    (why the reviewer judged so), and feedback for whoever acts on it."""
     decided = review.decide(run.lrs, run.principals[reviewer], body)
     run.meter.advance()
     run.loaded.decisions += 1

@@ -251,8 +251,12 @@ class DecisionPlan:
     criterion: str
     outcome: str  # accepted / referred
     rationale: str
-    iqa: str | None = None  # confirmed / overturned
+    iqa: str | None = None  # confirmed / action-raised
     iqa_rationale: str | None = None
+    #: The IQA's action for the assessor when raising one (the assessor reassesses).
+    iqa_action: str | None = None
+    #: What the learner reads (the rationale when left out).
+    feedback: str | None = None
 
 
 #: Decisions per ILM participant (by position in the cohort); the rest of their evidence awaits assessment, so
@@ -275,8 +279,10 @@ DECISIONS: dict[int, tuple[DecisionPlan, ...]] = {
     ),
     2: (
         DecisionPlan(0, ilm("U1.AC1.1"), "accepted", "Describes the models but does not evaluate them.",
-                     "overturned", "AC1.1 asks the learner to explain models and styles; the account lists them "
-                     "without explanation. Refer with guidance to explain each in their own words."),
+                     "action-raised", "AC1.1 asks the learner to explain models and styles; the account lists "
+                     "them without explanation, so the acceptance is not supported by the evidence.",
+                     iqa_action="Reassess against AC1.1: refer with guidance to explain each model in their own "
+                     "words."),
     ),
     3: (
         DecisionPlan(2, ilm("U1.AC2.2"), "referred",
