@@ -9,6 +9,7 @@ import io
 import json
 import uuid
 import zipfile
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -16,8 +17,9 @@ import pytest
 from review.conftest import JO, KIM, NORTH, Caller, ac, centre  # noqa: F401 - centre is a fixture
 from sqlalchemy import text
 
+from lrs.review import units
 from lrs.services import erasure
-from lrs.store.users import create_user
+from lrs.store.users import create_reset, create_session, create_user, record_failure
 
 JO_NAME = "Jo Bloggs"
 JO_SHA1 = hashlib.sha1(JO.encode()).hexdigest()
@@ -64,10 +66,35 @@ def record(centre: dict[str, Caller], lrs_instance: Any) -> dict[str, Any]:  # n
         + quote(json.dumps({"mbox": JO})), data=json.dumps({"draft": "Jo's draft"}),
         headers={**admin.auth, "X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"})
     assert state.status_code == 204, state.get_data(as_text=True)
-    lrs_instance.db.write(lambda conn: create_user(conn, email="jo@la.example", name=JO_NAME, role="participant",
-                                                    agent_key=f"mbox:{JO}"))
+    user = lrs_instance.db.write(lambda conn: create_user(conn, email="jo@la.example", name=JO_NAME,
+                                                           role="participant", agent_key=f"mbox:{JO}"))
     return {"evidence": evidence, "decision": decision.get_json()["id"], "teammate": teammate,
-            "with_file": with_file, "mistaken": mistaken}
+            "with_file": with_file, "mistaken": mistaken, "user": user}
+
+
+@pytest.fixture
+def workflow(centre: dict[str, Caller], record: dict[str, Any], lrs_instance: Any) -> dict[str, Any]:  # noqa: F811
+    """Jo's record, plus what the web pages and the assessment workflow hold about Jo."""
+    jo, user = centre["jo"], record["user"]
+
+    def signed_in(conn: Any) -> None:  # a session, a password reset and a failed sign-in on Jo's account
+        create_session(conn, user_id=user, session_id="jo-session", csrf_token="jo-csrf")
+        create_reset(conn, user_id=user, token="jo-reset", valid_for=timedelta(hours=1))
+        record_failure(conn, ["jo@la.example"])
+
+    lrs_instance.db.write(signed_in)
+    # The assessment workflow: a unit submitted, a registration number, a witness request (Jo is enrolled in
+    # NORTH by the centre fixture).
+    submitted = jo.post("/api/units/submissions", {"framework": "ilm-l5-leadership", "unit": "Template L5 U1",
+                                                   "declaration": True})
+    assert submitted.status_code == 201, submitted.get_json()
+    units.set_registration_number(lrs_instance, f"mbox:{JO}", "JO-REG-2026")
+    witnessed = jo.journal(what="Chaired the panel", evidence_type="witness-testimony", reflection=None,
+                           standards=[ac("U1.AC1.1")],
+                           witness={"name": "Priya Shah", "role": "Head of Service", "relationship": "line manager",
+                                    "date": "2026-10-20", "testimony": "Calm and fair."})
+    assert jo.post("/api/witness-requests", {"evidence": witnessed}).status_code == 201
+    return record
 
 
 def all_answers(centre: dict[str, Caller], record: dict[str, Any]) -> dict[str, str]:  # noqa: F811
@@ -99,6 +126,41 @@ def all_answers(centre: dict[str, Caller], record: dict[str, Any]) -> dict[str, 
         for name in archive.namelist():
             answers[f"export {name}"] = archive.read(name).decode("utf-8", "replace")
     return answers
+
+
+def database_traces(lrs: Any) -> list[str]:
+    """Jo's identifiers, name or registration number in any row of any table (enrolments, unit submissions and
+    claims, registrations, witness requests, accounts, sessions, resets, failed sign-ins, decisions ...)."""
+    from lrs.store.models import Base
+
+    needles = [JO[7:], f"mbox:{JO}", JO_SHA1, JO_NAME, "JO-REG-2026"]
+    found = []
+    with lrs.db.read() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(table.select()).mappings():
+                text_of_row = json.dumps({k: str(v) for k, v in row.items()}).lower()
+                found += [f"{table.name}: {n}" for n in needles if n.lower() in text_of_row]
+    return sorted(set(found))
+
+
+def test_erasure_covers_every_table_and_session(lrs_instance: Any, workflow: dict[str, Any]) -> None:
+    before = database_traces(lrs_instance)
+    tables = {t.split(":")[0] for t in before}
+    assert {"cohort_enrolments", "unit_submissions", "learner_registrations", "witness_requests", "users",
+            "sign_in_failures"} <= tables, before
+    person = erasure.Person.of([JO])
+    with lrs_instance.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar_one() == 1
+    export = erasure.find(lrs_instance, person).workflow
+    assert [r["registration_number"] for r in export["learner registrations"]] == ["JO-REG-2026"]
+    assert len(export["unit submissions"]) == 1 and len(export["witness requests"]) == 1
+    assert "token_hash" not in export["witness requests"][0]
+    assert len(export["sign-in sessions"]) == 1 and len(export["password resets"]) == 1
+    erasure.erase(lrs_instance, person, mode="pseudonymise", operator="test")
+    assert database_traces(lrs_instance) == []
+    with lrs_instance.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM password_resets")).scalar_one() == 0
 
 
 def traces(answers: dict[str, str]) -> list[str]:
@@ -156,13 +218,15 @@ def test_dry_run_counts_and_changes_nothing(centre: dict[str, Caller], record: d
 
 
 @pytest.mark.parametrize("mode", ["delete", "pseudonymise"])
-def test_erasure_leaves_no_trace(centre: dict[str, Caller], record: dict[str, Any], lrs_instance: Any, mode: str) -> None:  # noqa: F811
+def test_erasure_leaves_no_trace(centre: dict[str, Caller], workflow: dict[str, Any], lrs_instance: Any, mode: str) -> None:  # noqa: F811
+    record = workflow
     assert traces(all_answers(centre, record))  # the search finds Jo before
     response = centre["admin"].post("/api/admin/agents/erase", {"agent": JO, "mode": mode})
     assert response.status_code == 200, response.get_json()
     report = response.get_json()
     pseudonym = report["pseudonym"]
     assert traces(all_answers(centre, record)) == []
+    assert database_traces(lrs_instance) == []  # nor in any table: enrolments, units, sessions, ...
 
     # Others' records about Jo stay, under the pseudonym: the assessor's decision and the team-mate's statement.
     admin = centre["admin"]

@@ -85,6 +85,9 @@ class Findings:
     decisions: list[dict[str, Any]]
     evidence_links: list[dict[str, Any]]
     attachments: list[str]
+    #: Enrolments, unit submissions and claims, registration numbers, witness requests, sign-in sessions and
+    #: password resets (lrs.store.erasure.person_rows), by kind.
+    workflow: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -98,6 +101,7 @@ class Findings:
             "review decisions": len(self.decisions),
             "evidence links": len(self.evidence_links),
             "attachments": len(self.attachments),
+            **{kind: len(rows) for kind, rows in self.workflow.items()},
         }
 
 
@@ -152,6 +156,7 @@ def find(lrs: LRS, person: Person) -> Findings:
             decisions=decisions,
             evidence_links=store.evidence_links_of(conn, person.keys),
             attachments=sorted(_sha2s(s["payload"] for s in own)),
+            workflow=store.person_rows(conn, person.keys, [u["id"] for u in users]),
         )
     for s in touching:
         _names_in(s["payload"], keys, person.names)
@@ -195,6 +200,7 @@ def export_zip(lrs: LRS, person: Person, *, journal_verbs: Sequence[str] = ()) -
         "evidence-links.json": found.evidence_links,
         "accounts.json": [_plain(u) for u in found.users],
         "credentials.json": [_plain(c) for c in found.credentials],
+        **{f"{kind.replace(' ', '-')}.json": [_plain(r) for r in rows] for kind, rows in found.workflow.items()},
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -220,6 +226,13 @@ def _index_html(person: Person, files: dict[str, Any], attachment_rows: list[dic
         "evidence-links.json": "Evidence links to competency frameworks",
         "accounts.json": "Accounts for the web pages",
         "credentials.json": "API credentials bound to them (no secrets: only hashes are held)",
+        "cohort-enrolments.json": "Cohorts they are enrolled in",
+        "unit-submissions.json": "Units they submitted for assessment",
+        "unit-claims.json": "Certification claimed for their units",
+        "learner-registrations.json": "Their registration number with the awarding body",
+        "witness-requests.json": "Requests sent to witnesses of their evidence (no link tokens)",
+        "sign-in-sessions.json": "Their sign-in sessions on the web pages (no session secrets)",
+        "password-resets.json": "Password resets asked for (no tokens)",
     }
     rows = "\n".join(
         f'<tr><td><a href="{html.escape(name)}">{html.escape(titles[name])}</a></td><td>{len(content)}</td></tr>'
@@ -327,6 +340,7 @@ def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool =
         counts["index rows pseudonymised"] = sum(store.replace_agent_keys(conn, person.keys, pseudonym_key).values())
         store.pseudonymise_decisions(conn, person.keys, [c["key"] for c in found.credentials], pseudonym_name)
         store.delete_documents(conn, person.keys)
+        store.erase_person_rows(conn, person.keys, pseudonym_key, delete_own=delete_own)
         store.delete_attachments(conn, orphaned)
         store.delete_credentials(conn, person.keys)
         store.delete_users(conn, [u["id"] for u in found.users], person.emails + [u["email"] for u in found.users])

@@ -29,12 +29,15 @@ from sqlalchemy import (
     update,
 )
 
+from lrs.store.assessment import CLAIM, REG, SUB, WITNESS
 from lrs.store.credentials import C
 from lrs.store.documents import D
+from lrs.store.enrolments import CE
 from lrs.store.forwarding import OUTBOX
 from lrs.store.models import (
     Activity,
     Attachment,
+    AttachmentStatement,
     Base,
     EvidenceLink,
     PendingStatementRef,
@@ -45,7 +48,7 @@ from lrs.store.models import (
     StatementRefAgent,
 )
 from lrs.store.reviews import R
-from lrs.store.users import SF, U
+from lrs.store.users import PR, SF, WS, U
 
 AUDIT = Table(
     "data_audit",
@@ -62,6 +65,7 @@ AUDIT = Table(
 )
 S = Statement.__table__
 SA = StatementAgent.__table__
+ATTS = AttachmentStatement.__table__
 SACT = StatementActivity.__table__
 RSA = StatementRefAgent.__table__
 RSACT = StatementRefActivity.__table__
@@ -158,6 +162,7 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     seqs = list(seqs)
     for table in (SA, SACT, RSA, RSACT, PEND):
         conn.execute(delete(table).where(table.c.statement_seq.in_(seqs)))
+    conn.execute(delete(ATTS).where(ATTS.c.statement_id.in_(list(ids))))
     conn.execute(delete(OUTBOX).where(OUTBOX.c.statement_seq.in_(seqs)))
     conn.execute(delete(E).where(E.c.statement_id.in_(list(ids))))
     conn.execute(delete(R).where(R.c.statement_id.in_(list(ids))))
@@ -217,6 +222,8 @@ def delete_users(conn: Connection, user_ids: Sequence[int], emails: Sequence[str
         conn.execute(delete(SF).where(func.lower(SF.c.subject).in_([e.lower() for e in emails])))
     if not user_ids:
         return 0
+    for table in (WS, PR):  # their sign-in sessions and password resets go with the account
+        conn.execute(delete(table).where(table.c.user_id.in_(list(user_ids))))
     return conn.execute(delete(U).where(U.c.id.in_(list(user_ids)))).rowcount or 0
 
 
@@ -265,3 +272,50 @@ def attachment_sha2s_of(conn: Connection, seqs: Sequence[int]) -> set[str]:
 
 
 __all__ = ["AUDIT", "Text"]
+
+
+# --- the assessment workflow's and enrolment's rows about a person ------------------------------------------------
+
+#: Tables keyed by the learner's agent key: (name in the export, table, columns never exported).
+PERSON_TABLES: tuple[tuple[str, Table, tuple[str, ...]], ...] = (
+    ("cohort enrolments", CE, ()),
+    ("unit submissions", SUB, ()),
+    ("unit claims", CLAIM, ()),
+    ("learner registrations", REG, ()),
+    ("witness requests", WITNESS, ("token_hash",)),
+)
+
+
+def person_rows(conn: Connection, keys: Sequence[str], user_ids: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+    """What the enrolment, assessment and sign-in tables hold about a person (no token or session secret)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, table, secret in PERSON_TABLES:
+        rows = conn.execute(select(table).where(table.c.agent_key.in_(list(keys)))).mappings()
+        found[name] = [{k: v for k, v in r.items() if k not in secret} for r in rows]
+    ids = list(user_ids)
+    found["sign-in sessions"] = [
+        {"created": r["created"], "last_seen": r["last_seen"]}
+        for r in conn.execute(select(WS).where(WS.c.user_id.in_(ids))).mappings()
+    ]
+    found["password resets"] = [
+        {"expires": r["expires"], "used": r["used"]}
+        for r in conn.execute(select(PR).where(PR.c.user_id.in_(ids))).mappings()
+    ]
+    return found
+
+
+def erase_person_rows(conn: Connection, keys: Sequence[str], pseudonym_key: str, *, delete_own: bool) -> dict[str, int]:
+    """Delete the person's enrolment, registration and witness-request rows; their unit submissions and claims
+    are deleted too, or (pseudonymising) keep the assessment history under the pseudonym."""
+    counts: dict[str, int] = {}
+    keys = list(keys)
+    for name, table, _ in PERSON_TABLES:
+        if not delete_own and table in (SUB, CLAIM, CE):
+            query = update(table).where(table.c.agent_key.in_(keys)).values(agent_key=pseudonym_key)
+        else:
+            query = delete(table).where(table.c.agent_key.in_(keys))
+        counts[name] = conn.execute(query).rowcount or 0
+    # Who enrolled or claimed: a person's credential key or agent key recorded as the actor.
+    conn.execute(update(CE).where(CE.c.enrolled_by.in_(keys)).values(enrolled_by=pseudonym_key))
+    conn.execute(update(CLAIM).where(CLAIM.c.claimed_by.in_(keys)).values(claimed_by=pseudonym_key))
+    return counts
