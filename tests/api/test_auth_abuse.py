@@ -47,6 +47,41 @@ def test_repeated_failures_from_one_address_are_a_429_with_retry_after(app: Any,
     assert _get(flask, key, secret, "10.0.0.10").status_code == 200
 
 
+def test_a_throttled_address_still_serves_a_credential_that_has_not_failed_from_it(
+    app: Any, lrs_instance: LRS, credential: tuple[str, str]
+) -> None:
+    """Clients behind one proxy or NAT share an address: one client's stale secret must not lock out the others
+    (xAPI's 429 is for too many requests "from the Client or set of credentials")."""
+    flask = app.test_client()
+    stale_key, _ = credential
+    other_key, other_secret = make_credential(lrs_instance, ["all"], name="another LMS behind the same proxy")
+    for _ in range(throttle.MAX_FAILURES_PER_ADDRESS):
+        assert _get(flask, stale_key, "stale-secret", "10.0.0.7").status_code == 401
+    assert _get(flask, other_key, other_secret, "10.0.0.7").status_code == 200
+    # The failing key is still held back, and a wrong secret for the other key is a 429 from there, not a 401.
+    assert _get(flask, stale_key, "stale-secret", "10.0.0.7").status_code == 429
+    assert _get(flask, other_key, "a-guess", "10.0.0.7").status_code == 429
+    assert _get(flask, other_key, other_secret, "10.0.0.7").status_code == 429
+
+
+def test_the_conformance_suites_bad_credentials_do_not_hold_back_its_own(app: Any, credential: tuple[str, str]) -> None:
+    """The ADL suite sends a made-up key, a malformed header and a bad version header with bad credentials, then
+    carries on with its real credential from the same address (docs/conformance.md)."""
+    flask = app.test_client()
+    for _ in range(3):  # three runs in a row
+        assert _get(flask, "RobCIsNot", "AUserOnThisLRS123", "127.0.0.1").status_code == 401
+        malformed = flask.get(
+            ABOUT,
+            headers={
+                "Authorization": "Basic:" + base64.b64encode(b"RobCIsNot:AUserOnThisLRS").decode(),
+                "X-Experience-API-Version": "1.0.3",
+            },
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        assert malformed.status_code == 401
+        assert _get(flask, *credential, "127.0.0.1").status_code == 200
+
+
 def test_repeated_failures_for_one_key_are_a_429_whatever_the_address(app: Any, credential: tuple[str, str]) -> None:
     flask = app.test_client()
     key, _ = credential

@@ -43,7 +43,7 @@ def authenticate_request() -> Principal:
     throttle.check(request.remote_addr, key)
     principal = lrs().authenticate(key, secret)
     if principal is None:
-        throttle.failed(request.remote_addr, key)
+        throttle.failed(request.remote_addr, key)  # a 429 instead when this address was already over its limit
         raise unauthorized("unknown or revoked credentials")
     g.principal = principal
     return principal
