@@ -53,6 +53,7 @@ R = Table(
     Index("ix_review_agent_framework", "agent_key", "framework_uri"),
     Index("ix_review_evidence_item", "evidence_id", "item_uri"),
     Index("ix_review_target", "target_id"),
+    Index("ix_review_reviewer", "reviewer_key", "role"),
 )
 S = Statement.__table__
 E = EvidenceLink.__table__
@@ -252,15 +253,18 @@ def has_evidence_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[
     return learner_in_cohorts(conn, agent_key, cohorts)
 
 
-def assessor_decision_ids(conn: Connection, reviewer_key: str) -> list[str]:
-    """Every assessor decision of one reviewer credential, in store order (for "new assessor" sampling)."""
-    rows = conn.execute(
+def assessor_decision_ids(conn: Connection, reviewer_key: str, limit: int | None = None) -> list[str]:
+    """The assessor decisions of one reviewer credential, in store order (for "new assessor" sampling):
+    every one, or the first ``limit`` (what the sampling plan's rank needs; ix_review_reviewer finds them)."""
+    query = (
         select(R.c.statement_id)
         .join(S, S.c.id == R.c.statement_id)
         .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor")
         .order_by(S.c.seq)
     )
-    return [r.statement_id for r in rows]
+    if limit is not None:
+        query = query.limit(limit)
+    return [r.statement_id for r in conn.execute(query)]
 
 
 def all_decisions(
