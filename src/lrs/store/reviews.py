@@ -173,10 +173,21 @@ def awaiting_assessment(
     if framework_uris is not None:
         conds.append(E.c.framework_uri.in_(list(framework_uris)))
     base = select(
-        E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.payload, S.c.learning_mode, S.c.stored
+        E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.seq, S.c.stored
     ).join(S, S.c.id == E.c.statement_id).where(*conds)
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
-    rows = conn.execute(base.order_by(S.c.stored, S.c.seq, E.c.item_uri).limit(limit).offset(offset)).mappings()
+    # The page's rows first, then the payloads of those only: sorting every waiting row with its payload read
+    # each statement's JSON (SQLite keeps it in the row) to keep 50.
+    page = base.order_by(S.c.stored, S.c.seq, E.c.item_uri).limit(limit).offset(offset).subquery()
+    evidence = S.alias("evidence")
+    rows = conn.execute(
+        select(
+            page.c.statement_id, page.c.agent_key, page.c.framework_uri, page.c.item_uri, evidence.c.payload,
+            evidence.c.learning_mode, page.c.stored,
+        )
+        .join(evidence, evidence.c.seq == page.c.seq)
+        .order_by(page.c.stored, page.c.seq, page.c.item_uri)
+    ).mappings()
     return [dict(r) for r in rows], int(total)
 
 
