@@ -267,11 +267,13 @@ def has_evidence_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[
 def assessor_decision_ids(conn: Connection, reviewer_key: str, limit: int | None = None) -> list[str]:
     """The assessor decisions of one reviewer credential, in store order (for "new assessor" sampling):
     every one, or the first ``limit`` (what the sampling plan's rank needs; ix_review_reviewer finds them)."""
+    # From the reviewer's decisions, each with its place in the store: a join ordered by statements.seq with a
+    # LIMIT made PostgreSQL walk the statements in store order looking for this reviewer's (0.4 s at 100,000).
+    seq = select(S.c.seq).where(S.c.id == R.c.statement_id).scalar_subquery()
     query = (
         select(R.c.statement_id)
-        .join(S, S.c.id == R.c.statement_id)
-        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor")
-        .order_by(S.c.seq)
+        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor", seq.is_not(None))
+        .order_by(seq)
     )
     if limit is not None:
         query = query.limit(limit)
