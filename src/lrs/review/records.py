@@ -91,7 +91,7 @@ def learner_reviews(
         rows = store.decisions_for(conn, learner)
         links: list[tuple[str, str]] = []
         for fw in frameworks:
-            links += [(item, s["id"]) for item, s, _ in evidence_store.evidence_for(conn, learner, fw.uri)]
+            links += evidence_store.evidence_ids_for(conn, learner, fw.uri)
     decisions = rules.mark_superseded([decision_of(r) for r in rows])
     outcomes = rules.current_outcomes(decisions)
     evidence: dict[str, list[str]] = {}

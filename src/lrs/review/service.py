@@ -583,6 +583,7 @@ def queue(
             )
             evidence = store.judged_evidence(conn, sorted({r["evidence_id"] for r in rows}))
     items = []
+    first_decisions: dict[str, list[str]] = {}
     for r in rows:
         fw = reg.frameworks.get(r["framework_uri"])
         item = fw.item_by_uri(r["item_uri"]) if fw else None
@@ -607,7 +608,7 @@ def queue(
                     "evidence": _evidence_view(payload, mode),
                     "decision": decision_view(replace(decision_of(r), superseded=False)),
                     # The plan in force selects it: sampling it is required before the unit can be claimed.
-                    "selected_by_plan": certification.selected_for_sampling(lrs, r, plan),
+                    "selected_by_plan": certification.selected_for_sampling(lrs, r, plan, first_decisions),
                     "waiting_since": r["payload"].get("stored"),
                 }
             )

@@ -81,12 +81,25 @@ def _unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
     return item_uri
 
 
-def selected_for_sampling(lrs: LRS, row: dict[str, Any], plan: dict[str, Any] | None = None) -> bool:
-    """Whether the plan in force selects this assessor decision (a review_decisions row) for IQA sampling."""
+def selected_for_sampling(
+    lrs: LRS,
+    row: dict[str, Any],
+    plan: dict[str, Any] | None = None,
+    first_decisions: dict[str, list[str]] | None = None,
+) -> bool:
+    """Whether the plan in force selects this assessor decision (a review_decisions row) for IQA sampling.
+    ``first_decisions``: a dict a caller that asks about many rows in one request passes (empty), so that each
+    reviewer's first decisions are read once for that request rather than once per row."""
     plan = plan or current_plan(lrs)["plan"]
     reg = registry(lrs)
+    reviewer = row["reviewer_key"]
     with lrs.db.read() as conn:
-        ranks = store.assessor_decision_ids(conn, row["reviewer_key"])
+        ranks = None if first_decisions is None else first_decisions.get(reviewer)
+        if ranks is None:
+            # Only a rank within the plan's first decisions changes the rate: read no more than those.
+            ranks = store.assessor_decision_ids(conn, reviewer, limit=int(plan["new_assessor_decisions"]))
+            if first_decisions is not None:
+                first_decisions[reviewer] = ranks
         evidence = store.statement_summary(conn, row["evidence_id"])
     rank = ranks.index(row["statement_id"]) + 1 if row["statement_id"] in ranks else 0
     extensions = ((evidence or {}).get("payload") or {}).get("context", {}).get("extensions") or {}
@@ -252,11 +265,12 @@ def unit_records(lrs: LRS, learner: str, frameworks: list[Framework] | None = No
         rows = {r["statement_id"]: r for r in store.decisions_for(conn, learner)}
     confirmed = _confirmed(decisions)
     out: dict[str, UnitRecord] = {}
+    first_decisions: dict[str, list[str]] = {}
     for fw in frameworks:
         for unit, leaves in _units(fw):
             assessed = bool(leaves) and all(criteria[leaf.uri].status == "accepted" for leaf in leaves)
             accepted_decisions = _accepted_decisions(decisions, {leaf.uri for leaf in leaves})
-            required = tuple(d for d in accepted_decisions if d in rows and selected_for_sampling(lrs, rows[d], plan))
+            required = tuple(d for d in accepted_decisions if d in rows and selected_for_sampling(lrs, rows[d], plan, first_decisions))
             outstanding = tuple(d for d in required if d not in confirmed)
             subs = [s for s in submissions if s["unit_uri"] == unit.uri]
             claim = next((c for c in reversed(claims) if c["unit_uri"] == unit.uri), None)

@@ -124,9 +124,10 @@ def claims(conn: Connection, agent_key: str) -> list[dict[str, Any]]:
 
 def current_plan(conn: Connection) -> dict[str, Any] | None:
     """The sampling plan adopted last (store order), or None."""
-    row = conn.execute(
-        select(PLAN).join(S, S.c.id == PLAN.c.statement_id).where(S.c.voided.is_(False)).order_by(S.c.seq.desc()).limit(1)
-    ).mappings().first()
+    # From the plans (a handful of rows) with each one's place in the store: a join ordered by statements.seq
+    # made SQLite walk every statement backwards looking for a plan (150 ms at 20,000 statements).
+    seq = select(S.c.seq).where(S.c.id == PLAN.c.statement_id, S.c.voided.is_(False)).scalar_subquery()
+    row = conn.execute(select(PLAN).where(seq.is_not(None)).order_by(seq.desc()).limit(1)).mappings().first()
     return dict(row) if row else None
 
 

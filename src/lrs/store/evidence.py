@@ -78,6 +78,18 @@ def evidence_for(conn: Connection, agent_key: str, framework_uri: str) -> list[t
     return [(r.item_uri, r.payload, r.learning_mode) for r in rows]
 
 
+def evidence_ids_for(conn: Connection, agent_key: str, framework_uri: str) -> list[tuple[str, str]]:
+    """(item IRI, statement id) for every link of the learner in the framework, voided ones left out, oldest
+    first: :func:`evidence_for` without reading (and decoding) every statement's payload."""
+    rows = conn.execute(
+        select(E.c.item_uri, S.c.id)
+        .join(S, S.c.id == E.c.statement_id)
+        .where(E.c.agent_key == agent_key, E.c.framework_uri == framework_uri, S.c.voided.is_(False))
+        .order_by(S.c.timestamp, S.c.seq)
+    )
+    return [(r.item_uri, r.id) for r in rows]
+
+
 def count_links(conn: Connection, statement_ids: Iterable[str] | None = None) -> int:
     query = select(func.count()).select_from(E)
     if statement_ids is not None:

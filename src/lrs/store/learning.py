@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, or_, select, update
 
-from lrs.store.enrolments import enrolled_agents
+from lrs.store.enrolments import CE, LEARNER, enrolled_agents
 from lrs.store.models import Statement, StatementActivity, StatementAgent
 
 S = Statement.__table__
@@ -44,42 +44,71 @@ def _month(conn: Connection) -> ColumnElement[str]:
     return func.strftime("%Y-%m", S.c.timestamp)
 
 
+def _enrolled_statements(cohort: str) -> Any:
+    """The seqs of the statements with a learner enrolled in ``cohort`` as a direct agent: a join from the
+    enrolments to ``statement_agents`` (an ``IN (learners)`` list inside a correlated subquery made SQLite
+    probe the index once per learner for every statement: 8 s for a 500-learner cohort at 20,000 statements)."""
+    ce = CE.alias("scope_enrolment")
+    learner = SA.alias("enrolled_agent")
+    return (
+        select(learner.c.statement_seq)
+        .join(ce, ce.c.agent_key == learner.c.agent_key)
+        .where(ce.c.cohort == cohort, ce.c.role == LEARNER, learner.c.direct.is_(True))
+    )
+
+
 def _scope(
     agent_key: str | None,
     activity_iri: str | None,
     start: datetime | None,
     end: datetime | None,
     enrolled_in: str | None = None,
+    *,
+    enrolled_by_join: bool = False,
 ) -> list[Any]:
+    """The conditions of a summary's scope. The most selective one is written as ``seq IN (...)`` so that the
+    query starts from its index (a learner's statements, a cohort's learners' statements, an activity's
+    statements) rather than scanning every statement; the others are checked per row. ``enrolled_by_join``:
+    the caller already joins only the enrolled learners' agent rows (``by_agent``)."""
     conds: list[Any] = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
     if start is not None:
         conds.append(S.c.timestamp >= start)
     if end is not None:
         conds.append(S.c.timestamp < end)
+    driven = False
     if agent_key is not None:
         # An alias, so the subquery never correlates with the agents joined by ``by_agent``.
         sa = SA.alias("scope_agent")
         conds.append(
-            exists().where(
-                and_(sa.c.statement_seq == S.c.seq, sa.c.agent_key == agent_key, sa.c.direct.is_(True))
-            )
+            S.c.seq.in_(select(sa.c.statement_seq).where(sa.c.agent_key == agent_key, sa.c.direct.is_(True)))
         )
-    if activity_iri is not None:
-        conds.append(
-            exists().where(and_(SACT.c.statement_seq == S.c.seq, SACT.c.activity_iri == activity_iri))
-        )
-    if enrolled_in is not None:
+        driven = True
+    if enrolled_in is not None and not enrolled_by_join:
         # Only statements of the cohort's enrolled learners: someone who names the cohort is not its learner.
-        learner = SA.alias("enrolled_agent")
-        conds.append(
-            exists().where(
-                and_(
-                    learner.c.statement_seq == S.c.seq,
-                    learner.c.direct.is_(True),
-                    learner.c.agent_key.in_(enrolled_agents([enrolled_in])),
+        if driven:
+            ce = CE.alias("scope_enrolment")
+            learner = SA.alias("enrolled_agent")
+            conds.append(
+                exists().where(
+                    and_(
+                        learner.c.statement_seq == S.c.seq,
+                        learner.c.direct.is_(True),
+                        ce.c.agent_key == learner.c.agent_key,
+                        ce.c.cohort == enrolled_in,
+                        ce.c.role == LEARNER,
+                    )
                 )
             )
-        )
+        else:
+            conds.append(S.c.seq.in_(_enrolled_statements(enrolled_in)))
+            driven = True
+    if activity_iri is not None:
+        if driven or enrolled_by_join:
+            conds.append(
+                exists().where(and_(SACT.c.statement_seq == S.c.seq, SACT.c.activity_iri == activity_iri))
+            )
+        else:
+            conds.append(S.c.seq.in_(select(SACT.c.statement_seq).where(SACT.c.activity_iri == activity_iri)))
     return conds
 
 
@@ -122,7 +151,8 @@ def mode_totals(
         month = _month(conn).label("month")
         columns.append(month)
         group.append(month)
-    query = select(*columns).select_from(source).where(*_scope(agent_key, activity_iri, start, end, enrolled_in))
+    scope = _scope(agent_key, activity_iri, start, end, enrolled_in, enrolled_by_join=by_agent and enrolled_in is not None)
+    query = select(*columns).select_from(source).where(*scope)
     rows = conn.execute(query.group_by(*group)).mappings()
     return [
         ModeTotals(

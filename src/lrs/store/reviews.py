@@ -53,6 +53,7 @@ R = Table(
     Index("ix_review_agent_framework", "agent_key", "framework_uri"),
     Index("ix_review_evidence_item", "evidence_id", "item_uri"),
     Index("ix_review_target", "target_id"),
+    Index("ix_review_reviewer", "reviewer_key", "role"),
 )
 S = Statement.__table__
 E = EvidenceLink.__table__
@@ -172,10 +173,21 @@ def awaiting_assessment(
     if framework_uris is not None:
         conds.append(E.c.framework_uri.in_(list(framework_uris)))
     base = select(
-        E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.payload, S.c.learning_mode, S.c.stored
+        E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.seq, S.c.stored
     ).join(S, S.c.id == E.c.statement_id).where(*conds)
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
-    rows = conn.execute(base.order_by(S.c.stored, S.c.seq, E.c.item_uri).limit(limit).offset(offset)).mappings()
+    # The page's rows first, then the payloads of those only: sorting every waiting row with its payload read
+    # each statement's JSON (SQLite keeps it in the row) to keep 50.
+    page = base.order_by(S.c.stored, S.c.seq, E.c.item_uri).limit(limit).offset(offset).subquery()
+    evidence = S.alias("evidence")
+    rows = conn.execute(
+        select(
+            page.c.statement_id, page.c.agent_key, page.c.framework_uri, page.c.item_uri, evidence.c.payload,
+            evidence.c.learning_mode, page.c.stored,
+        )
+        .join(evidence, evidence.c.seq == page.c.seq)
+        .order_by(page.c.stored, page.c.seq, page.c.item_uri)
+    ).mappings()
     return [dict(r) for r in rows], int(total)
 
 
@@ -252,15 +264,20 @@ def has_evidence_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[
     return learner_in_cohorts(conn, agent_key, cohorts)
 
 
-def assessor_decision_ids(conn: Connection, reviewer_key: str) -> list[str]:
-    """Every assessor decision of one reviewer credential, in store order (for "new assessor" sampling)."""
-    rows = conn.execute(
+def assessor_decision_ids(conn: Connection, reviewer_key: str, limit: int | None = None) -> list[str]:
+    """The assessor decisions of one reviewer credential, in store order (for "new assessor" sampling):
+    every one, or the first ``limit`` (what the sampling plan's rank needs; ix_review_reviewer finds them)."""
+    # From the reviewer's decisions, each with its place in the store: a join ordered by statements.seq with a
+    # LIMIT made PostgreSQL walk the statements in store order looking for this reviewer's (0.4 s at 100,000).
+    seq = select(S.c.seq).where(S.c.id == R.c.statement_id).scalar_subquery()
+    query = (
         select(R.c.statement_id)
-        .join(S, S.c.id == R.c.statement_id)
-        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor")
-        .order_by(S.c.seq)
+        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor", seq.is_not(None))
+        .order_by(seq)
     )
-    return [r.statement_id for r in rows]
+    if limit is not None:
+        query = query.limit(limit)
+    return [r.statement_id for r in conn.execute(query)]
 
 
 def all_decisions(
