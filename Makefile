@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: serve demo test setup lint bench clean fonts
+.PHONY: serve demo test setup lint bench clean fonts browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ fonts:
 	  $(SUDO) apt-get install -y --no-install-recommends $(FONT_PACKAGES) || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(FONT_PACKAGES); }; }
 
+# The browser tests of the pages (tests/web) drive Debian's Chromium through Playwright: installed when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }; }
+
 serve: setup
 	$(BIN)/lrs serve
 
@@ -37,7 +44,7 @@ serve: setup
 demo: setup
 	$(BIN)/lrs demo
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
