@@ -83,3 +83,11 @@ def count_links(conn: Connection, statement_ids: Iterable[str] | None = None) ->
     if statement_ids is not None:
         query = query.where(E.c.statement_id.in_(list(statement_ids)))
     return int(conn.execute(query).scalar() or 0)
+
+
+def criteria_of(conn: Connection, statement_id: str) -> list[tuple[str, str]]:
+    """(framework IRI, item IRI) of every criterion one statement is linked to (an index lookup)."""
+    rows = conn.execute(
+        select(E.c.framework_uri, E.c.item_uri).where(E.c.statement_id == statement_id).order_by(E.c.item_uri)
+    )
+    return [(r.framework_uri, r.item_uri) for r in rows]

@@ -198,3 +198,29 @@ def set_classification(conn: Connection, modes: list[tuple[int, str | None]], fi
         .values(learning_mode=bindparam("s_mode"), rules_fingerprint=fingerprint),
         [{"s_seq": seq, "s_mode": mode} for seq, mode in modes],
     )
+
+
+def last_activity(conn: Connection, cohort: str) -> dict[str, datetime | None]:
+    """Every learner enrolled in ``cohort`` -> the timestamp of their latest statement (None when they have none):
+    one grouped query for the whole cohort, never one per learner."""
+    from lrs.store.enrolments import CE, LEARNER
+
+    latest = (
+        select(SA.c.agent_key, func.max(S.c.timestamp).label("latest"))
+        .select_from(SA.join(S, S.c.seq == SA.c.statement_seq))
+        .where(
+            SA.c.direct.is_(True),
+            SA.c.agent_key.in_(enrolled_agents([cohort])),
+            S.c.voided.is_(False),
+            S.c.is_voiding.is_(False),
+        )
+        .group_by(SA.c.agent_key)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(CE.c.agent_key, latest.c.latest)
+        .select_from(CE.outerjoin(latest, latest.c.agent_key == CE.c.agent_key))
+        .where(CE.c.cohort == cohort, CE.c.role == LEARNER)
+        .order_by(CE.c.agent_key)
+    )
+    return {r.agent_key: r.latest for r in rows}

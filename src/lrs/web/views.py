@@ -103,6 +103,10 @@ def home():  # noqa: ANN201
         return redirect(url_for("pages.sign_in", notice="expired"))
     figures = recent = cpd = None
     user = g.get("user")
+    if user and user["role"] != "participant":
+        from lrs.web.staff_views import LANDING  # each staff role starts at its work
+
+        return redirect(url_for(LANDING[user["role"]]))
     if user and user["role"] == "participant":
         # The same question /api asks before it shows a learner's summary.
         access.check_read_learner(sessions.lrs(), g.principal, user["agent_key"] or "", what="learning summary")
