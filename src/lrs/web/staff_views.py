@@ -89,11 +89,9 @@ def _lrs():  # noqa: ANN202
 
 def _names(keys: set[str]) -> dict[str, str]:
     """Agent key -> a person's name from their account, else the address without its scheme."""
-    out: dict[str, str] = {}
     with _lrs().db.read() as conn:
-        for key in keys:
-            out[key] = user_store.name_for_agent(conn, key) or key.split(":", 2)[-1]
-    return out
+        found = user_store.names_for_agents(conn, keys)
+    return {key: found.get(key) or key.split(":", 2)[-1] for key in keys}
 
 
 def _criterion_words(framework_uri: str, item_uri: str) -> dict[str, str]:
@@ -151,6 +149,8 @@ def _evidence_page(statement_id: str, errors: dict[str, str] | None = None, form
                    status: int = 200, notice: str | None = None):  # noqa: ANN202
     statement, mode, learner = _evidence(statement_id)
     item = participant.timeline_item(statement, mode, v.JOURNAL_VERB)
+    if item.own_entry:
+        item.source = "The learner’s own entry"
     with _lrs().db.read() as conn:
         mapped = evidence_store.criteria_of(conn, statement["id"].lower())
         trails = {uri: review_store.decisions_on(conn, statement["id"].lower(), uri) for _, uri in mapped}
@@ -450,7 +450,9 @@ def lead_dashboard():  # noqa: ANN201
     periods = []
     for p in data["periods"]:
         shares = (p.get("balance") or {}).get("shares", {})
-        periods.append({"period": p.get("period") or p.get("key") or "", "statements": p.get("statements", 0),
+        key = p.get("period") or ""
+        label = datetime.strptime(key, "%Y-%m").strftime("%b") if len(key) == 7 else key
+        periods.append({"period": key, "label": label, "statements": p.get("statements", 0),
                         "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
     return render_template("staff/dashboard.html", data=data, periods=periods, cohorts=g.principal.cohorts,
                            labels=participant.MODE_LABELS, modes=MODES)
