@@ -37,13 +37,6 @@ from lrs.web import participant, sessions
 from lrs.web.views import pages, signed_in
 from lrs.xapi.errors import Forbidden, NotFound, XAPIError
 
-#: Where each staff role starts after signing in: its work.
-LANDING = {
-    access.ASSESSOR: "pages.assessor_queue",
-    access.IQA: "pages.sampling",
-    access.LEAD: "pages.lead_dashboard",
-    access.ADMIN: "pages.admin_home",
-}
 OUTCOME_WORDS = {
     "accepted": "Accepted",
     "referred": "Referred back to the learner",
