@@ -411,20 +411,20 @@ def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
     """The lead's dashboard of one cohort: a grouped query per panel, never one per learner."""
     lrs = _lrs()
     query = learning_summary.parse_query(period="month")
-    totals = learning_summary.cohort_summary(lrs, cohort, query, enrolled_only=True)
+    totals = learning_summary.enrolled_learners_summary(lrs, cohort, query)
     with lrs.db.read() as conn:
-        last = learning_store.last_activity(conn, cohort)
-    names = _names(set(last))
+        learners = learning_store.cohort_learners(conn, cohort)
     blocks = {b["agent"]: b for b in totals.get("learners", [])}
     weeks = lrs.settings.at_risk_weeks
     cutoff = today - timedelta(weeks=weeks)
     rows = []
-    for agent, latest in last.items():
+    for learner in learners:
+        agent, latest = learner["agent_key"], learner["latest"]
         shares = (blocks.get(agent) or {}).get("balance", {}).get("shares", {})
         when = latest if latest is None or latest.tzinfo else latest.replace(tzinfo=UTC)
         rows.append({
             "agent": agent,
-            "name": names[agent],
+            "name": learner["name"] or agent.split(":", 2)[-1],
             "last": when.date().isoformat() if when else "",
             "statements": (blocks.get(agent) or {}).get("statements", 0),
             "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
