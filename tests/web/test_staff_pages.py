@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,30 @@ PAGES = {
     "assessor": ["/review"],
     "iqa": ["/sampling", "/sampling/log"],
     "lead": ["/dashboard", "/dashboard.csv"],
-    "admin": ["/admin", "/admin/enrolments", "/admin/system"],
+    "admin": ["/admin", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/system"],
 }
+
+
+def case_package(uri: str, codes: list[str]) -> dict[str, Any]:
+    """A small CASE 1.1 package: a document and its top-level items."""
+    stamp = "2026-01-01T00:00:00+00:00"
+
+    def ident(value: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, value))
+
+    return {
+        "CFDocument": {"identifier": ident(uri), "uri": uri, "creator": "Our council", "title": "Our practice model",
+                       "lastChangeDateTime": stamp},
+        "CFItems": [{"identifier": ident(f"{uri}/{c}"), "uri": f"{uri}/{c}", "humanCodingScheme": f"OPM {c}",
+                     "fullStatement": f"Practice principle {c}", "lastChangeDateTime": stamp} for c in codes],
+        "CFAssociations": [
+            {"identifier": ident(f"{uri}/a/{c}"), "uri": f"{uri}/associations/{c}", "associationType": "isChildOf",
+             "originNodeURI": {"title": f"OPM {c}", "identifier": ident(f"{uri}/{c}"), "uri": f"{uri}/{c}"},
+             "destinationNodeURI": {"title": "Our practice model", "identifier": ident(uri), "uri": uri},
+             "lastChangeDateTime": stamp}
+            for c in codes
+        ],
+    }
 
 
 def post_journal(app: Any, credential: tuple[str, str], **entry: Any) -> str:
@@ -123,6 +147,33 @@ def test_an_assessor_refers_then_accepts_a_piece_of_evidence(lrs_instance, live_
     assert "Nothing is waiting for you." in main.inner_text()
 
 
+def test_an_attachment_is_shown_in_the_page_and_downloadable(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    """A picture the learner attached shows in the evidence page, through the access-checked route."""
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    evidence = post_journal(app, centre["jo"], what="Drew the team's new rota",
+                            attachments=[{"name": "rota.png", "content_type": "image/png",
+                                          "content_base64": base64.b64encode(png).decode()}])
+    sign_in(page, live_server, STAFF["assessor"][0])
+    page.goto(f"{live_server}/review/evidence/{evidence}")
+    image = page.get_by_role("img", name="rota.png")
+    assert image.count() == 1
+    src = image.get_attribute("src")
+    assert page.evaluate("document.querySelector('.attachment-image').naturalWidth") == 1
+    answer = page.request.get(live_server + image.get_attribute("src"))
+    assert answer.status == 200 and answer.body() == png
+    assert answer.headers["content-disposition"].startswith("inline")
+    download = page.request.get(live_server + image.get_attribute("src") + "?download=1")
+    assert download.headers["content-disposition"].startswith("attachment")
+    check(page, "evidence-attachment", lrs_instance.db.dialect)
+    # Another assessor's cohort: refused.
+    make_user(lrs_instance, "bob@centre.example", name="Bob", role="assessor", agent_key="mbox:mailto:bob@c.example",
+              cohorts=["https://centre.example/cohorts/south"])
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, "bob@centre.example")
+    assert page.request.get(live_server + src).status == 403
+
+
 def test_an_iqa_samples_and_confirms(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
     from lrs.review import service
 
@@ -205,6 +256,31 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     check(page, "system", database)
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Cohorts").click()
     check(page, "enrolments", database)
+
+    # An API credential: its secret is shown once, and it works until it is revoked.
+    nav = page.get_by_role("navigation", name="Your pages")
+    nav.get_by_role("link", name="API credentials").click()
+    page.get_by_label("Name", exact=True).fill("Moodle")
+    page.get_by_role("button", name="Add credential").click()
+    key, secret = [c.inner_text() for c in page.locator(".notice code").all()]
+    check(page, "credentials", database)
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+            "X-Experience-API-Version": "1.0.3"}
+    assert page.request.get(live_server + "/xapi/statements", headers=auth).status == 200
+    page.goto(live_server + "/admin/credentials")
+    assert secret not in page.content()
+    page.get_by_role("button", name="Revoke Moodle").click()
+    assert page.request.get(live_server + "/xapi/statements", headers=auth).status == 401
+
+    # A CASE package imported from a file.
+    nav.get_by_role("link", name="Frameworks").click()
+    package = case_package("https://council.example/frameworks/our-practice-model", ["1", "2"])
+    page.get_by_label("CASE package (JSON file)").set_input_files(
+        files=[{"name": "opm.json", "mimeType": "application/json", "buffer": json.dumps(package).encode()}])
+    page.get_by_role("button", name="Import").click()
+    assert "Our practice model is imported: 2 items." in main.inner_text()
+    assert page.get_by_role("row", name=re.compile("Our practice model")).count() == 1
+    check(page, "frameworks", database)
     page.get_by_role("button", name="Sign out").click()
 
     page.goto(link)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any
 from flask import Response, g, redirect, render_template, request, url_for
 
 from lrs import __version__
-from lrs.competency.evidence import evidence_learner, registry
+from lrs.competency.evidence import evidence_learner, import_framework, registry
 from lrs.learning import summary as learning_summary
 from lrs.learning import vocabulary as v
 from lrs.review import service as review
@@ -28,6 +29,7 @@ from lrs.review.records import assessed_frameworks, decision_of
 from lrs.services import access
 from lrs.services import enrolments as enrolment_service
 from lrs.services import exports as exporting
+from lrs.store import credentials as credential_store
 from lrs.store import evidence as evidence_store
 from lrs.store import learning as learning_store
 from lrs.store import reviews as review_store
@@ -36,6 +38,7 @@ from lrs.store.statements import statement_counts
 from lrs.web import participant, sessions
 from lrs.web.views import pages, signed_in
 from lrs.xapi.errors import Forbidden, NotFound, XAPIError
+from lrs.xapi.ifi import key_from_identifier
 
 OUTCOME_WORDS = {
     "accepted": "Accepted",
@@ -579,3 +582,75 @@ def admin_system():  # noqa: ANN201
         exporters=sorted(exporting.available_exporters(lrs)),
         plugins=sorted(name for name, _ in lrs.pm.list_name_plugin() if name),
     )
+
+
+CREDENTIAL_FIELDS = ("name", "role", "agent", "cohorts")
+
+
+@pages.route("/admin/credentials", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_credentials():  # noqa: ANN201
+    """API credentials: create one (its secret shown on this answer only), revoke one, trust one to enrol."""
+    form = {name: request.form.get(name, "").strip() for name in CREDENTIAL_FIELDS}
+    errors: dict[str, str] = {}
+    created = None
+    if request.method == "POST":
+        role = form["role"] or None
+        if not form["name"]:
+            errors["name"] = "Enter a name that says what uses it, like “Moodle” or “Ann’s review tool”."
+        if role is not None and role not in access.ROLES:
+            errors["role"] = "Choose a role, or none for a learning tool."
+        cohorts = form["cohorts"].split()
+        if role == access.PARTICIPANT and not form["agent"]:
+            errors["agent"] = "A participant's credential is bound to their learner identity: enter it."
+        if role in access.COHORT_ROLES and not cohorts:
+            errors["cohorts"] = "An assessor's, IQA's or lead's credential is bound to cohorts: enter at least one."
+        if not errors:
+            scopes = list(access.DEFAULT_SCOPES[role])
+            created = _lrs().db.write(lambda conn: credential_store.create_credential(
+                conn, name=form["name"], scopes=scopes, authority_home_page=_lrs().settings.authority_home_page,
+                role=role, agent_key=key_from_identifier(form["agent"]) if form["agent"] else None, cohorts=cohorts or None,
+                may_enrol=request.form.get("may_enrol") == "yes"))
+            form = dict.fromkeys(CREDENTIAL_FIELDS, "")
+    with _lrs().db.read() as conn:
+        credentials = credential_store.list_credentials(conn)
+    return render_template(
+        "staff/credentials.html", credentials=credentials, form=form, roles=ROLE_WORDS, created=created,
+        errors={k: errors[k] for k in CREDENTIAL_FIELDS if k in errors},
+    ), 400 if errors else 200
+
+
+@pages.post("/admin/credentials/<key>/<action>")
+@for_roles(access.ADMIN)
+def admin_credential_change(key: str, action: str):  # noqa: ANN201
+    if action == "revoke":
+        _lrs().db.write(lambda conn: credential_store.revoke_credential(conn, key))
+    elif action in ("trust", "distrust"):
+        _lrs().db.write(lambda conn: credential_store.set_may_enrol(conn, key, action == "trust"))
+    else:
+        raise NotFound("no such change", rule="credential-action")
+    return redirect(url_for("pages.admin_credentials"))
+
+
+@pages.route("/admin/frameworks", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_frameworks():  # noqa: ANN201
+    """The frameworks loaded (from plugins and imports), and the import of a CASE package (a JSON file)."""
+    errors: dict[str, str] = {}
+    notice = None
+    if request.method == "POST":
+        upload = request.files.get("package")
+        if not upload or not upload.filename:
+            errors["package"] = "Choose the CASE package (a .json file) to import."
+        else:
+            try:
+                data = json.loads(upload.read(_lrs().settings.max_payload).decode("utf-8"))
+                framework, replaced = import_framework(_lrs(), data)
+                notice = f"{framework.title} is {'updated' if replaced else 'imported'}: {len(framework.items)} items."
+            except (ValueError, UnicodeDecodeError):
+                errors["package"] = "That file is not JSON: a CASE package is a JSON file."
+            except XAPIError as exc:
+                errors["package"] = f"That package cannot be imported: {exc.message}" + (f" (at {exc.path})" if exc.path else "") + "."
+    reg = registry(_lrs())
+    frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
+    return render_template("staff/frameworks.html", frameworks=frameworks, errors=errors, notice=notice), 400 if errors else 200
