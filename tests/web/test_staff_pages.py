@@ -235,6 +235,16 @@ def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_ser
     assert "Jo Bloggs" in names and names["Jo Bloggs"][4] == "100"
     assert "'=HYPERLINK(\"x\")" in names
 
+    # Coverage of a framework's headings, learners by headings: Jo has evidence for one ILM criterion.
+    assert page.get_by_role("region", name=re.compile("^Coverage of")).count() == 1
+    page.get_by_label("Framework").select_option("ilm-l5-leadership")
+    page.get_by_role("button", name="Show").nth(1).click()
+    grid = page.get_by_role("region", name=re.compile("^Coverage of"))
+    jo = grid.get_by_role("row", name=re.compile("^Jo Bloggs"))
+    assert [c for c in jo.locator("td").all_inner_texts() if c != "–"] == ["1"]
+    assert "1 of 2" in grid.get_by_role("row", name=re.compile("^Learners with evidence")).inner_text()
+    check(page, "dashboard-coverage", database)
+
 
 def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server, page, centre):  # noqa: ANN001
     database = lrs_instance.db.dialect

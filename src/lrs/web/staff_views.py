@@ -450,8 +450,28 @@ def lead_dashboard():  # noqa: ANN201
         label = datetime.strptime(key, "%Y-%m").strftime("%b") if len(key) == 7 else key
         periods.append({"period": key, "label": label, "statements": p.get("statements", 0),
                         "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
+    coverage = _coverage(cohort, data["rows"], request.args.get("framework") or "")
     return render_template("staff/dashboard.html", data=data, periods=periods, cohorts=g.principal.cohorts,
-                           labels=participant.MODE_LABELS, modes=MODES)
+                           labels=participant.MODE_LABELS, modes=MODES, coverage=coverage)
+
+
+def _coverage(cohort: str, rows: list[dict[str, Any]], chosen: str) -> dict[str, Any] | None:
+    """Learners x a framework's headings (its leaves): how many pieces of evidence each learner has for each.
+    The framework: ``chosen`` (slug), else the first that is not a qualification (the KSS for practice leaders,
+    say), else the first."""
+    reg = registry(_lrs())
+    frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
+    if not frameworks:
+        return None
+    assessed = set(assessed_frameworks(reg))
+    fw = next((f for f in frameworks if f.slug == chosen), None) or next(
+        (f for f in frameworks if f.uri not in assessed), frameworks[0])
+    with _lrs().db.read() as conn:
+        counts = evidence_store.cohort_coverage(conn, cohort, fw.uri)
+    headings = fw.leaves()
+    grid = [{"name": r["name"], "cells": [counts.get((r["agent"], h.uri), 0) for h in headings]} for r in rows]
+    covered = [sum(1 for g in grid if g["cells"][i]) for i in range(len(headings))]
+    return {"framework": fw, "frameworks": frameworks, "headings": headings, "grid": grid, "covered": covered}
 
 
 def safe_cell(value: Any) -> str:  # noqa: ANN401
