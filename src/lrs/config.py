@@ -105,6 +105,8 @@ class Settings:
     forward_in_serve: bool = True
     #: Retention policy: "all=7" or "<verb IRI>=N,all=M" (years); unset keeps everything.
     retention: str | None = None
+    #: Weeks without any recorded learning after which a lead's dashboard lists a learner as at risk.
+    at_risk_weeks: int = 4
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -139,6 +141,7 @@ class Settings:
             forward_check_seconds=_int(env, "LRS_FORWARD_CHECK_SECONDS", base.forward_check_seconds),
             forward_in_serve=(env.get("LRS_FORWARD_IN_SERVE") or "1").strip().lower() not in ("0", "false", "no"),
             retention=env.get("LRS_RETENTION") or None,
+            at_risk_weeks=max(_int(env, "LRS_AT_RISK_WEEKS", base.at_risk_weeks), 1),
         )
 
     @property

@@ -283,3 +283,22 @@ def cohort_summary(
             for agent in agents
         ]
     return out
+
+
+def enrolled_learners_summary(lrs: LRS, cohort: str, query: SummaryQuery) -> dict[str, Any]:
+    """A cohort's learners' whole records (a programme lead's dashboard): a block per enrolled learner with any
+    learning, and the cohort's periods (``query.period``): two grouped queries, never one per learner or period."""
+    with lrs.db.read() as conn:
+        per_learner = learning_store.enrolled_mode_totals(conn, cohort, by="agent")
+        per_month = learning_store.enrolled_mode_totals(conn, cohort, by="month") if query.period else []
+    by_agent: dict[str, list[ModeTotals]] = {}
+    for row in per_learner:
+        by_agent.setdefault(row.agent_key or "", []).append(row)
+    return {
+        "activity": cohort,
+        **_header(query),
+        "learner_count": len(by_agent),
+        "totals": bucket(per_learner, query),
+        "periods": periods(per_month, query),
+        "learners": [{"agent": agent, **bucket(found, query)} for agent, found in sorted(by_agent.items())],
+    }

@@ -8,6 +8,9 @@ from typing import Any
 from lrs.xapi import scopes as xscopes
 from lrs.xapi.ifi import agent_key
 
+#: The key of a person's web account as a principal: "user:<id>" (a credential's key never has a colon).
+USER_KEY_PREFIX = "user:"
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -37,6 +40,23 @@ class Principal:
             agent_key=row["agent_key"],
             cohorts=tuple(row["cohorts"] or ()),
             may_enrol=bool(row.get("may_enrol")),
+        )
+
+    @classmethod
+    def from_user(cls, user: dict[str, Any], authority_home_page: str) -> Principal:
+        """The principal of a person's web account (a row of lrs.store.users): its key is ``user:<id>``, the
+        name its statements' authority account carries. An account has no API scopes: its role decides."""
+        account = {"homePage": authority_home_page, "name": f"{USER_KEY_PREFIX}{user['id']}"}
+        authority = {"objectType": "Agent", "name": user["name"], "account": account}
+        return cls(
+            key=f"{USER_KEY_PREFIX}{user['id']}",
+            name=user["name"],
+            scopes=frozenset(),
+            authority=authority,
+            authority_key=agent_key(authority) or "",
+            role=user["role"],
+            agent_key=user["agent_key"],
+            cohorts=tuple(user["cohorts"] or ()),
         )
 
     def allows(self, scope: str, *, read: bool) -> bool:

@@ -18,7 +18,7 @@ from lrs import metrics
 from lrs.config import Settings
 from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
 from lrs.services import access, forwarding
-from lrs.services.principal import Principal
+from lrs.services.principal import USER_KEY_PREFIX, Principal
 from lrs.store import credentials as credential_store
 from lrs.store import enrolments as enrolment_store
 from lrs.store import learning as learning_store
@@ -281,8 +281,18 @@ class LRS:
         return report
 
     def principal_for(self, key: str) -> Principal | None:
-        """The principal of an active credential, without its secret: for operator tools on this machine
+        """The principal of an active credential (or a person's enabled web account), without its secret: for operator tools on this machine
         (``lrs journal add --credential``), never for requests."""
+        if key.startswith(USER_KEY_PREFIX):
+            # A person's web account: their decisions and voids are judged like a credential's.
+            from lrs.store import users as user_store
+
+            user_id = key[len(USER_KEY_PREFIX):]
+            with self.db.read() as conn:
+                user = user_store.user_by_id(conn, int(user_id)) if user_id.isdigit() else None
+            if user is None or user["disabled"]:
+                return None
+            return Principal.from_user(user, self.settings.authority_home_page)
         with self.db.read() as conn:
             row = credential_store.find_credential(conn, key)
         if row is None or row["revoked"] is not None:

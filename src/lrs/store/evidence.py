@@ -95,3 +95,25 @@ def count_links(conn: Connection, statement_ids: Iterable[str] | None = None) ->
     if statement_ids is not None:
         query = query.where(E.c.statement_id.in_(list(statement_ids)))
     return int(conn.execute(query).scalar() or 0)
+
+
+def criteria_of(conn: Connection, statement_id: str) -> list[tuple[str, str]]:
+    """(framework IRI, item IRI) of every criterion one statement is linked to (an index lookup)."""
+    rows = conn.execute(
+        select(E.c.framework_uri, E.c.item_uri).where(E.c.statement_id == statement_id).order_by(E.c.item_uri)
+    )
+    return [(r.framework_uri, r.item_uri) for r in rows]
+
+
+def cohort_coverage(conn: Connection, cohort: str, framework_uri: str) -> dict[tuple[str, str], int]:
+    """(learner, item IRI) -> how many statements evidence the item, for every learner enrolled in ``cohort``
+    (voided statements left out): one grouped query for the whole cohort."""
+    from lrs.store.enrolments import enrolled_agents
+
+    rows = conn.execute(
+        select(E.c.agent_key, E.c.item_uri, func.count().label("n"))
+        .join(S, S.c.id == E.c.statement_id)
+        .where(E.c.framework_uri == framework_uri, E.c.agent_key.in_(enrolled_agents([cohort])), S.c.voided.is_(False))
+        .group_by(E.c.agent_key, E.c.item_uri)
+    )
+    return {(r.agent_key, r.item_uri): int(r.n) for r in rows}

@@ -297,3 +297,30 @@ def all_decisions(
     if framework_uris is not None:
         query = query.where(R.c.framework_uri.in_(list(framework_uris)))
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def sampled_criteria(conn: Connection, cohorts: Sequence[str]) -> set[str]:
+    """The criteria (item IRIs) an IQA has already sampled for learners of ``cohorts``: one grouped query."""
+    rows = conn.execute(
+        select(R.c.item_uri).where(R.c.role == "iqa", R.c.agent_key.in_(_cohort_learners(cohorts))).distinct()
+    )
+    return {r.item_uri for r in rows}
+
+
+def assessor_decision_counts(conn: Connection, decision_ids: Sequence[str]) -> dict[str, int]:
+    """Decision id -> how many assessor decisions the reviewer who made it has made in all (one grouped query):
+    an IQA samples more of a new assessor's work."""
+    if not decision_ids:
+        return {}
+    made = (
+        select(R.c.reviewer_key, func.count().label("made"))
+        .where(R.c.role == "assessor")
+        .group_by(R.c.reviewer_key)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(R.c.statement_id, made.c.made)
+        .join(made, made.c.reviewer_key == R.c.reviewer_key)
+        .where(R.c.statement_id.in_(list(decision_ids)))
+    )
+    return {r.statement_id: int(r.made) for r in rows}

@@ -19,6 +19,7 @@ from sqlalchemy import (
     delete,
     exists,
     false,
+    func,
     insert,
     or_,
     select,
@@ -1022,3 +1023,11 @@ def get_attachments(
 
 def latest_seq(conn: Connection) -> int:
     return conn.execute(select(S.c.seq).order_by(S.c.seq.desc()).limit(1)).scalar() or 0
+
+
+def statement_counts(conn: Connection) -> dict[str, int]:
+    """How many statements are stored, and how many of them are voided (for the admin's system page)."""
+    row = conn.execute(
+        select(func.count().label("stored"), func.count().filter(S.c.voided.is_(True)).label("voided")).select_from(S)
+    ).one()
+    return {"stored": int(row.stored or 0), "voided": int(row.voided or 0)}

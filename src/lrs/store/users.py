@@ -8,6 +8,7 @@ copy of the database cannot be used to sign in. Password hashing happens in lrs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -263,3 +264,14 @@ def name_for_agent(conn: Connection, agent_key: str) -> str | None:
         select(U.c.name).where(U.c.agent_key == agent_key, U.c.disabled.is_(False)).order_by(U.c.id).limit(1)
     ).first()
     return row.name if row else None
+
+
+def names_for_agents(conn: Connection, agent_keys: Iterable[str]) -> dict[str, str]:
+    """:func:`name_for_agent` for many learners in one query (a cohort's dashboard): agent key -> name."""
+    keys = sorted(set(agent_keys))
+    if not keys:
+        return {}
+    rows = conn.execute(
+        select(U.c.agent_key, U.c.name).where(U.c.agent_key.in_(keys), U.c.disabled.is_(False)).order_by(U.c.id.desc())
+    )
+    return {r.agent_key: r.name for r in rows}  # the earliest account wins, as in name_for_agent

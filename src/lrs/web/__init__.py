@@ -9,7 +9,10 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from lrs.web import participant_views  # noqa: F401  (adds the participant's pages to the blueprint)
+from lrs.web import (
+    participant_views,  # noqa: F401  (adds the participant's pages to the blueprint)
+    staff_views,  # noqa: F401  (adds the assessor's, IQA's, lead's and admin's pages)
+)
 from lrs.web.sessions import install_page_headers, load_session
 from lrs.web.views import pages
 from lrs.web.witness import witness_pages

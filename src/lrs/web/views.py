@@ -28,6 +28,13 @@ NOTICES = {
     "sign-in-needed": "Please sign in to see that page.",
     "entry-saved": "Your entry is saved. It is at the top of your record.",
 }
+#: Where each staff role starts after signing in: its work (the pages are in lrs.web.staff_views).
+LANDING = {
+    access.ASSESSOR: "pages.assessor_queue",
+    access.IQA: "pages.sampling",
+    access.LEAD: "pages.lead_dashboard",
+    access.ADMIN: "pages.admin_home",
+}
 
 
 @pages.before_request
@@ -103,6 +110,8 @@ def home():  # noqa: ANN201
         return redirect(url_for("pages.sign_in", notice="expired"))
     figures = recent = cpd = None
     user = g.get("user")
+    if user and user["role"] != "participant":
+        return redirect(url_for(LANDING[user["role"]]))
     if user and user["role"] == "participant":
         # The same question /api asks before it shows a learner's summary.
         access.check_read_learner(sessions.lrs(), g.principal, user["agent_key"] or "", what="learning summary")

@@ -1,0 +1,676 @@
+"""The staff's pages: an assessor's queue, evidence and decisions; an IQA's sampling; a programme lead's
+cohort dashboard (read-only) and its CSV; an admin's accounts and system pages.
+
+Each page asks lrs.services.access (directly, or through the review and enrolment services, which ask it) before
+it reads anything; a role on another role's page gets the 403 page. The review rules stay in lrs.review: a form
+here builds the same body /api/reviews takes and shows the service's refusal next to the field it names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Response, g, redirect, render_template, request, url_for
+
+from lrs import __version__
+from lrs.competency.evidence import evidence_learner, import_framework, registry
+from lrs.learning import summary as learning_summary
+from lrs.learning import vocabulary as v
+from lrs.review import service as review
+from lrs.review import witness
+from lrs.review.records import assessed_frameworks, decision_of
+from lrs.services import access
+from lrs.services import enrolments as enrolment_service
+from lrs.services import exports as exporting
+from lrs.store import credentials as credential_store
+from lrs.store import evidence as evidence_store
+from lrs.store import learning as learning_store
+from lrs.store import reviews as review_store
+from lrs.store import users as user_store
+from lrs.store.statements import statement_counts
+from lrs.web import participant, sessions
+from lrs.web.views import pages, signed_in
+from lrs.xapi.errors import Forbidden, NotFound, XAPIError
+from lrs.xapi.ifi import key_from_identifier
+
+OUTCOME_WORDS = {
+    "accepted": "Accepted",
+    "referred": "Referred back to the learner",
+    "confirmed": "Confirmed by the quality assurer",
+    "action-raised": "Action raised for the assessor",
+}
+ROLE_WORDS = {
+    "participant": "Participant",
+    "assessor": "Assessor",
+    "iqa": "Internal quality assurer",
+    "lead": "Programme lead",
+    "admin": "Administrator",
+}
+STATUS_WORDS = {
+    "accepted": "Met (accepted)",
+    "awaiting-decision": "Waiting for a decision",
+    "referred": "Referred: more needed",
+    "without-evidence": "No evidence yet",
+}
+MODES = tuple(participant.MODE_LABELS)
+#: Media types a browser shows in the page itself; anything else is offered as a download.
+SHOWN_IN_PAGE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain")
+
+
+def for_roles(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page for these roles only: anyone else signed in gets the 403 page."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.user["role"] not in roles:
+                raise Forbidden("this page is for another role", rule="role-pages")
+            return view(*args, **kwargs)
+
+        return signed_in(wrapper)
+
+    return decorate
+
+
+def _lrs():  # noqa: ANN202
+    return sessions.lrs()
+
+
+def _names(keys: set[str]) -> dict[str, str]:
+    """Agent key -> a person's name from their account, else the address without its scheme."""
+    with _lrs().db.read() as conn:
+        found = user_store.names_for_agents(conn, keys)
+    return {key: found.get(key) or key.split(":", 2)[-1] for key in keys}
+
+
+def _criterion_words(framework_uri: str, item_uri: str) -> dict[str, str]:
+    fw = registry(_lrs()).frameworks.get(framework_uri)
+    item = fw.item_by_uri(item_uri) if fw else None
+    return {"uri": item_uri, "code": item.code if item else item_uri, "title": item.title if item else ""}
+
+
+# --- the assessor ---------------------------------------------------------------------------------------------
+
+
+@pages.get("/review")
+@for_roles(access.ASSESSOR)
+def assessor_queue():  # noqa: ANN201
+    cohort = request.args.get("cohort") or None
+    unit = request.args.get("unit") or ""
+    kind = request.args.get("type") or ""
+    if cohort and cohort not in g.principal.cohorts:
+        cohort = None
+    found = review.queue(_lrs(), g.principal, cohort=cohort, limit=500)
+    items = [
+        i for i in found["items"]
+        if (not unit or i["criterion"]["code"].startswith(unit + " ") or i["criterion"]["code"] == unit)
+        and (not kind or (i["evidence"].get("evidence_type") or "") == kind)
+    ]
+    names = _names({i["learner"] for i in found["items"]})
+    units = sorted({i["criterion"]["code"].rsplit(" ", 1)[0] for i in found["items"] if " " in i["criterion"]["code"]})
+    kinds = sorted({i["evidence"].get("evidence_type") or "" for i in found["items"]} - {""})
+    return render_template(
+        "staff/queue.html",
+        items=items,
+        total=found["total"],
+        names=names,
+        cohorts=g.principal.cohorts,
+        units=units,
+        kinds=kinds,
+        chosen={"cohort": cohort or "", "unit": unit, "type": kind},
+        evidence_words=participant.EVIDENCE_LABELS,
+        learners=len({i["learner"] for i in items}),
+    )
+
+
+def _evidence(statement_id: str) -> tuple[dict[str, Any], str | None, str]:
+    """The evidence statement, its mode and its learner, once the access module allows reading that learner."""
+    with _lrs().db.read() as conn:
+        found = review_store.statement_summary(conn, statement_id.lower())
+    if found is None or found["voided"] or found["is_voiding"]:
+        raise NotFound("no such evidence", rule="evidence")
+    learner = evidence_learner(found["payload"]) or ""
+    access.check_read_learner(_lrs(), g.principal, learner, what="evidence")
+    return found["payload"], found["learning_mode"], learner
+
+
+def _evidence_page(statement_id: str, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
+                   status: int = 200, notice: str | None = None):  # noqa: ANN202
+    statement, mode, learner = _evidence(statement_id)
+    item = participant.timeline_item(statement, mode, v.JOURNAL_VERB)
+    if item.own_entry:
+        item.source = "The learner’s own entry"
+    with _lrs().db.read() as conn:
+        mapped = evidence_store.criteria_of(conn, statement["id"].lower())
+        trails = {uri: review_store.decisions_on(conn, statement["id"].lower(), uri) for _, uri in mapped}
+    criteria = [_criterion_words(fw, uri) for fw, uri in mapped]
+    decisions = []
+    for uri, rows in trails.items():
+        for row in rows:
+            d = decision_of(row)
+            decisions.append({
+                "criterion": _criterion_words(row["framework_uri"], uri),
+                "role": d.role,
+                "outcome": OUTCOME_WORDS.get(d.outcome, d.outcome),
+                "reviewer": d.reviewer.get("name") or "a reviewer",
+                "feedback": d.feedback,
+                "rationale": d.rationale,
+                "when": d.decided[:10],
+                "id": d.statement_id,
+            })
+    attachments = [
+        {"sha2": a.get("sha2"), "type": a.get("contentType", ""), "name": participant.text_of(a.get("display")) or "Attachment",
+         "shown": a.get("contentType", "").split(";")[0].strip() in SHOWN_IN_PAGE}
+        for a in statement.get("attachments") or [] if a.get("sha2")
+    ]
+    confirmation = witness.confirmations(_lrs(), [statement["id"].lower()]).get(statement["id"].lower())
+    frameworks = [
+        {"uri": fw.uri, "title": fw.title, "items": fw.leaves()}
+        for fw in (registry(_lrs()).frameworks[u] for u in assessed_frameworks(registry(_lrs())))
+    ]
+    return render_template(
+        "staff/evidence.html",
+        item=item,
+        statement=statement,
+        learner=learner,
+        learner_name=_names({learner})[learner],
+        criteria=criteria,
+        decisions=decisions,
+        attachments=attachments,
+        witness_statement=_witness_words(statement),
+        confirmation=confirmation,
+        frameworks=frameworks,
+        form=form or {},
+        errors=errors or {},
+        notice=notice,
+        may_decide=g.user["role"] == access.ASSESSOR,
+    ), status
+
+
+def _witness_words(statement: dict[str, Any]) -> dict[str, str] | None:
+    """The witness the learner named and what they say they saw, when the evidence carries a testimony."""
+    try:
+        testimony, wording = witness.testimony_of(_lrs(), statement)
+    except XAPIError:
+        return None
+    if not testimony:
+        return None
+    return {"name": testimony.get("name") or testimony.get("witness") or "", "wording": wording}
+
+
+@pages.get("/review/evidence/<statement_id>")
+@for_roles(access.ASSESSOR, access.IQA, access.ADMIN)
+def evidence_page(statement_id: str):  # noqa: ANN201
+    notice = {"decided": "Your decision is recorded."}.get(request.args.get("notice", ""))
+    return _evidence_page(statement_id, notice=notice)
+
+
+#: The decision form's fields in the order the page shows them (the error summary follows it).
+DECISION_FIELDS = ("criterion", "outcome", "rationale", "feedback")
+
+
+@pages.post("/review/evidence/<statement_id>")
+@for_roles(access.ASSESSOR)
+def decide_on_evidence(statement_id: str):  # noqa: ANN201
+    form = {name: request.form.get(name, "").strip() for name in DECISION_FIELDS}
+    errors: dict[str, str] = {}
+    if not form["criterion"]:
+        errors["criterion"] = "Choose the criterion you are deciding on."
+    if form["outcome"] not in ("accepted", "referred"):
+        errors["outcome"] = "Choose accept or refer."
+    if not form["rationale"]:
+        errors["rationale"] = "Say why: how the evidence meets the criterion, or what is missing."
+    if form["outcome"] == "referred" and not form["feedback"]:
+        errors["feedback"] = "Tell the learner what to add or change: feedback is needed when you refer."
+    if not errors:
+        statement, _, _ = _evidence(statement_id)
+        with _lrs().db.read() as conn:
+            mapped = {uri for _, uri in evidence_store.criteria_of(conn, statement["id"].lower())}
+        body = {"evidence": statement["id"], "criterion": form["criterion"], "outcome": form["outcome"],
+                "rationale": form["rationale"], "map": form["criterion"] not in mapped}
+        if form["feedback"]:
+            body["feedback"] = form["feedback"]
+        try:
+            review.decide(_lrs(), g.principal, body)
+        except XAPIError as exc:
+            field = exc.path if exc.path in DECISION_FIELDS else "form"
+            errors[field] = exc.message[:1].upper() + exc.message[1:] + "."
+    if errors:
+        ordered = {k: errors[k] for k in [*DECISION_FIELDS, "form"] if k in errors}
+        return _evidence_page(statement_id, errors=ordered, form=form, status=400)
+    return redirect(url_for("pages.evidence_page", statement_id=statement_id, notice="decided") + "#decisions")
+
+
+@pages.get("/review/evidence/<statement_id>/attachments/<sha2>")
+@for_roles(access.ASSESSOR, access.IQA, access.ADMIN)
+def evidence_attachment(statement_id: str, sha2: str):  # noqa: ANN201
+    statement, _, _ = _evidence(statement_id)
+    carried = {a.get("sha2"): a for a in statement.get("attachments") or []}
+    if sha2 not in carried:
+        raise NotFound("no such attachment", rule="attachment")
+    from lrs.store.statements import get_attachments
+
+    with _lrs().db.read() as conn:
+        found = get_attachments(conn, [sha2], access.attachment_read_scope(g.principal))
+    if sha2 not in found:
+        raise NotFound("the attachment's content is not held here", rule="attachment")
+    media_type, content = found[sha2]
+    response = Response(content, mimetype=media_type)
+    shown = media_type.split(";")[0].strip() in SHOWN_IN_PAGE and request.args.get("download") != "1"
+    filename = "".join(c for c in (participant.text_of(carried[sha2].get("display")) or "attachment") if c.isalnum() or c in " ._-")
+    response.headers["Content-Disposition"] = f'{"inline" if shown else "attachment"}; filename="{filename[:80] or "attachment"}"'
+    # An attachment is the learner's file, not our page: it may not run scripts or be framed elsewhere.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@pages.get("/review/learners/<path:agent>")
+@for_roles(access.ASSESSOR, access.IQA, access.ADMIN)
+def learner_progress(agent: str):  # noqa: ANN201
+    access.check_read_learner(_lrs(), g.principal, agent, what="progress")
+    reg = registry(_lrs())
+    qualifications = [review.progress(_lrs(), agent, reg.frameworks[uri].slug) for uri in assessed_frameworks(reg)]
+    return render_template(
+        "staff/learner.html",
+        agent=agent,
+        learner_name=_names({agent})[agent],
+        qualifications=qualifications,
+        statuses=STATUS_WORDS,
+    )
+
+
+# --- the IQA ------------------------------------------------------------------------------------------------------
+
+#: Fewer assessor decisions than this, and an assessor counts as new: their decisions are worth sampling.
+NEW_ASSESSOR_DECISIONS = 20
+
+
+@pages.get("/sampling")
+@for_roles(access.IQA)
+def sampling():  # noqa: ANN201
+    found = review.queue(_lrs(), g.principal, limit=500)
+    items = found["items"]
+    with _lrs().db.read() as conn:
+        confirmed_units = review_store.sampled_criteria(conn, list(g.principal.cohorts))
+        made = review_store.assessor_decision_counts(conn, [i["decision"]["id"] for i in items])
+    for i in items:
+        reasons = []
+        if i["selected_by_plan"]:
+            reasons.append("Selected by the sampling plan")
+        if i["decision"]["outcome"] == "referred":
+            reasons.append("A referral")
+        if made.get(i["decision"]["id"], 0) < NEW_ASSESSOR_DECISIONS:
+            reasons.append("A new assessor")
+        unit = i["criterion"]["uri"].rsplit(".", 1)[0]
+        if not any(u.startswith(unit) for u in confirmed_units):
+            reasons.append("A unit not sampled yet")
+        i["reasons"] = reasons
+        i["assessor"] = (i["decision"]["reviewer"] or {}).get("name") or "An assessor"
+    items.sort(key=lambda i: (-len(i["reasons"]), i["waiting_since"] or ""))
+    names = _names({i["learner"] for i in items})
+    return render_template("staff/sampling.html", items=items, names=names, total=found["total"],
+                           outcomes=OUTCOME_WORDS)
+
+
+def _assessor_decision(decision_id: str) -> dict[str, Any]:
+    with _lrs().db.read() as conn:
+        row = review_store.decision(conn, decision_id.lower())
+        found = review_store.statement_summary(conn, decision_id.lower()) if row else None
+    if row is None or row["role"] != "assessor" or found is None:
+        raise NotFound("no such decision", rule="decision")
+    access.check_read_learner(_lrs(), g.principal, row["agent_key"], what="decisions")
+    row = {**row, "payload": found["payload"]}
+    d = decision_of(row)
+    return {**row, "rationale": d.rationale, "feedback": d.feedback}
+
+
+SAMPLE_FIELDS = ("outcome", "rationale", "feedback")
+
+
+@pages.route("/sampling/<decision_id>", methods=["GET", "POST"])
+@for_roles(access.IQA)
+def sample(decision_id: str):  # noqa: ANN201
+    row = _assessor_decision(decision_id)
+    form = {name: request.form.get(name, "").strip() for name in SAMPLE_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form["outcome"] not in ("confirmed", "action-raised"):
+            errors["outcome"] = "Choose confirm or raise an action."
+        if not form["rationale"]:
+            errors["rationale"] = "Say why: what you checked in the evidence and the assessor's judgement."
+        if form["outcome"] == "action-raised" and not form["feedback"]:
+            errors["feedback"] = "Say what the assessor should do: an action is needed when you raise one."
+        if not errors:
+            body = {"decision": row["statement_id"], "outcome": form["outcome"], "rationale": form["rationale"]}
+            if form["feedback"]:
+                body["feedback"] = form["feedback"]
+            try:
+                review.decide(_lrs(), g.principal, body)
+            except XAPIError as exc:
+                errors[exc.path if exc.path in SAMPLE_FIELDS else "form"] = exc.message[:1].upper() + exc.message[1:] + "."
+        if not errors:
+            return redirect(url_for("pages.sampling_log", notice="sampled"))
+    evidence, mode, learner = _evidence(row["evidence_id"])
+    return render_template(
+        "staff/sample.html",
+        row=row,
+        criterion=_criterion_words(row["framework_uri"], row["item_uri"]),
+        assessor=(row["payload"].get("actor") or {}).get("name") or "the assessor",
+        outcome=OUTCOME_WORDS.get(row["outcome"], row["outcome"]),
+        item=participant.timeline_item(evidence, mode, v.JOURNAL_VERB),
+        learner_name=_names({learner})[learner],
+        form=form,
+        errors={k: errors[k] for k in [*SAMPLE_FIELDS, "form"] if k in errors},
+    ), 400 if errors else 200
+
+
+@pages.get("/sampling/log")
+@for_roles(access.IQA)
+def sampling_log():  # noqa: ANN201
+    with _lrs().db.read() as conn:
+        rows = [r for r in review_store.all_decisions(conn, cohorts=list(g.principal.cohorts)) if r["role"] == "iqa"]
+    entries = [
+        {
+            "when": d.decided[:10],
+            "criterion": _criterion_words(r["framework_uri"], r["item_uri"]),
+            "learner": r["agent_key"],
+            "outcome": OUTCOME_WORDS.get(d.outcome, d.outcome),
+            "iqa": d.reviewer.get("name") or "",
+            "rationale": d.rationale,
+            "feedback": d.feedback,
+            "reason": "Sampling plan" if d.sample_reason == "plan" else "Additional sample",
+            "evidence": r["evidence_id"],
+        }
+        for r in reversed(rows)
+        for d in [decision_of(r)]
+    ]
+    names = _names({e["learner"] for e in entries})
+    notice = {"sampled": "Your sampling decision is recorded."}.get(request.args.get("notice", ""))
+    return render_template("staff/sampling_log.html", entries=entries, names=names, notice=notice)
+
+
+# --- the programme lead ---------------------------------------------------------------------------------------
+
+
+def _cohort_choice() -> str:
+    cohorts = list(g.principal.cohorts)
+    if not cohorts:
+        raise Forbidden("this account leads no cohort yet", rule="cohort-scope")
+    chosen = request.args.get("cohort") or cohorts[0]
+    access.check_read_cohort(g.principal, chosen)
+    return chosen
+
+
+def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
+    """The lead's dashboard of one cohort: a grouped query per panel, never one per learner."""
+    lrs = _lrs()
+    query = learning_summary.parse_query(period="month")
+    totals = learning_summary.enrolled_learners_summary(lrs, cohort, query)
+    with lrs.db.read() as conn:
+        learners = learning_store.cohort_learners(conn, cohort)
+    blocks = {b["agent"]: b for b in totals.get("learners", [])}
+    weeks = lrs.settings.at_risk_weeks
+    cutoff = today - timedelta(weeks=weeks)
+    rows = []
+    for learner in learners:
+        agent, latest = learner["agent_key"], learner["latest"]
+        shares = (blocks.get(agent) or {}).get("balance", {}).get("shares", {})
+        when = latest if latest is None or latest.tzinfo else latest.replace(tzinfo=UTC)
+        rows.append({
+            "agent": agent,
+            "name": learner["name"] or agent.split(":", 2)[-1],
+            "last": when.date().isoformat() if when else "",
+            "statements": (blocks.get(agent) or {}).get("statements", 0),
+            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
+            "at_risk": when is None or when < cutoff,
+        })
+    rows.sort(key=lambda r: r["name"].lower())
+    return {"cohort": cohort, "rows": rows, "periods": totals["periods"][-12:], "weeks": weeks,
+            "at_risk": [r for r in rows if r["at_risk"]]}
+
+
+@pages.get("/dashboard")
+@for_roles(access.LEAD)
+def lead_dashboard():  # noqa: ANN201
+    cohort = _cohort_choice()
+    data = dashboard_data(cohort, datetime.now(UTC))
+    periods = []
+    for p in data["periods"]:
+        shares = (p.get("balance") or {}).get("shares", {})
+        key = p.get("period") or ""
+        label = datetime.strptime(key, "%Y-%m").strftime("%b") if len(key) == 7 else key
+        periods.append({"period": key, "label": label, "statements": p.get("statements", 0),
+                        "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
+    coverage = _coverage(cohort, data["rows"], request.args.get("framework") or "")
+    return render_template("staff/dashboard.html", data=data, periods=periods, cohorts=g.principal.cohorts,
+                           labels=participant.MODE_LABELS, modes=MODES, coverage=coverage)
+
+
+def _coverage(cohort: str, rows: list[dict[str, Any]], chosen: str) -> dict[str, Any] | None:
+    """Learners x a framework's headings (its leaves): how many pieces of evidence each learner has for each.
+    The framework: ``chosen`` (slug), else the first that is not a qualification (the KSS for practice leaders,
+    say), else the first."""
+    reg = registry(_lrs())
+    frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
+    if not frameworks:
+        return None
+    assessed = set(assessed_frameworks(reg))
+    fw = next((f for f in frameworks if f.slug == chosen), None) or next(
+        (f for f in frameworks if f.uri not in assessed), frameworks[0])
+    with _lrs().db.read() as conn:
+        counts = evidence_store.cohort_coverage(conn, cohort, fw.uri)
+    headings = fw.leaves()
+    grid = [{"name": r["name"], "cells": [counts.get((r["agent"], h.uri), 0) for h in headings]} for r in rows]
+    covered = [sum(1 for g in grid if g["cells"][i]) for i in range(len(headings))]
+    return {"framework": fw, "frameworks": frameworks, "headings": headings, "grid": grid, "covered": covered}
+
+
+def safe_cell(value: Any) -> str:  # noqa: ANN401
+    """A CSV cell a spreadsheet will not run as a formula (OWASP's advice: a leading quote)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@pages.get("/dashboard.csv")
+@for_roles(access.LEAD)
+def lead_dashboard_csv():  # noqa: ANN201
+    cohort = _cohort_choice()
+    data = dashboard_data(cohort, datetime.now(UTC))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
+                     f"no activity for {data['weeks']} weeks"])
+    for r in data["rows"]:
+        writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],
+                                                *[r["shares"][m] for m in MODES],
+                                                "yes" if r["at_risk"] else "no")])
+    response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="cohort-dashboard.csv"'
+    return response
+
+
+# --- the admin -----------------------------------------------------------------------------------------------------
+
+
+def _new_reset_link(user_id: int) -> str:
+    token = secrets.token_urlsafe(32)
+    _lrs().db.write(lambda conn: user_store.create_reset(conn, user_id=user_id, token=token,
+                                                         valid_for=sessions.RESET_VALID_FOR))
+    return url_for("pages.reset_password", token=token, _external=True)
+
+
+USER_FIELDS = ("name", "email", "role", "agent", "cohorts")
+
+
+@pages.route("/admin", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_home():  # noqa: ANN201
+    form = {name: request.form.get(name, "").strip() for name in USER_FIELDS}
+    errors: dict[str, str] = {}
+    link = None
+    if request.method == "POST":
+        if not form["name"]:
+            errors["name"] = "Enter the person's name."
+        if "@" not in form["email"]:
+            errors["email"] = "Enter an email address, like name@council.gov.uk."
+        if form["role"] not in access.ROLES:
+            errors["role"] = "Choose a role."
+        agent = form["agent"] or (f"mbox:mailto:{form['email']}" if form["role"] == access.PARTICIPANT and "@" in form["email"] else "")
+        cohorts = [c.strip() for c in form["cohorts"].split() if c.strip()]
+        if not errors:
+            with _lrs().db.read() as conn:
+                if user_store.user_by_email(conn, form["email"]):
+                    errors["email"] = "There is already an account with this email address."
+        if not errors:
+            user_id = _lrs().db.write(lambda conn: user_store.create_user(
+                conn, email=form["email"], name=form["name"], role=form["role"], agent_key=agent or None,
+                cohorts=cohorts or None))
+            link = _new_reset_link(user_id)
+            form = dict.fromkeys(USER_FIELDS, "")
+    with _lrs().db.read() as conn:
+        users = user_store.list_users(conn)
+    return render_template("staff/admin.html", users=users, form=form, roles=ROLE_WORDS,
+                           errors={k: errors[k] for k in USER_FIELDS if k in errors}, link=link), 400 if errors else 200
+
+
+@pages.post("/admin/users/<int:user_id>/reset")
+@for_roles(access.ADMIN)
+def admin_reset(user_id: int):  # noqa: ANN201
+    with _lrs().db.read() as conn:
+        user = user_store.user_by_id(conn, user_id)
+    if user is None:
+        raise NotFound("no such account", rule="user")
+    link = _new_reset_link(user_id)
+    return render_template("staff/admin_link.html", user=user, link=link)
+
+
+@pages.post("/admin/users/<int:user_id>/disable")
+@for_roles(access.ADMIN)
+def admin_disable(user_id: int):  # noqa: ANN201
+    if user_id == g.user["id"]:
+        raise Forbidden("you cannot disable your own account", rule="own-account")
+    _lrs().db.write(lambda conn: user_store.disable_user(conn, user_id))
+    return redirect(url_for("pages.admin_home"))
+
+
+@pages.route("/admin/enrolments", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_enrolments():  # noqa: ANN201
+    errors: dict[str, str] = {}
+    form = {"cohort": request.form.get("cohort", "").strip(), "agent": request.form.get("agent", "").strip()}
+    if request.method == "POST":
+        if not form["cohort"]:
+            errors["cohort"] = "Enter the cohort's IRI."
+        if not form["agent"]:
+            errors["agent"] = "Enter the learner, like mbox:mailto:name@council.gov.uk."
+        if not errors:
+            try:
+                if request.form.get("action") == "unenrol":
+                    enrolment_service.unenrol(_lrs(), g.principal, form["cohort"], form["agent"])
+                else:
+                    enrolment_service.enrol(_lrs(), g.principal, form["cohort"], form["agent"])
+            except XAPIError as exc:
+                errors["agent"] = exc.message[:1].upper() + exc.message[1:] + "."
+    rows = enrolment_service.learners(_lrs(), g.principal)
+    return render_template("staff/enrolments.html", rows=rows, form=form, errors=errors), 400 if errors else 200
+
+
+@pages.get("/admin/system")
+@for_roles(access.ADMIN)
+def admin_system():  # noqa: ANN201
+    lrs = _lrs()
+    with lrs.db.read() as conn:
+        statements = statement_counts(conn)
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    reg = registry(lrs)
+    return render_template(
+        "staff/system.html",
+        database="PostgreSQL" if lrs.db.dialect == "postgresql" else "SQLite",
+        version=__version__,
+        revision=revision,
+        statements=statements,
+        frameworks=sorted(reg.frameworks.values(), key=lambda f: f.title),
+        exporters=sorted(exporting.available_exporters(lrs)),
+        plugins=sorted(name for name, _ in lrs.pm.list_name_plugin() if name),
+    )
+
+
+CREDENTIAL_FIELDS = ("name", "role", "agent", "cohorts")
+
+
+@pages.route("/admin/credentials", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_credentials():  # noqa: ANN201
+    """API credentials: create one (its secret shown on this answer only), revoke one, trust one to enrol."""
+    form = {name: request.form.get(name, "").strip() for name in CREDENTIAL_FIELDS}
+    errors: dict[str, str] = {}
+    created = None
+    if request.method == "POST":
+        role = form["role"] or None
+        if not form["name"]:
+            errors["name"] = "Enter a name that says what uses it, like “Moodle” or “Ann’s review tool”."
+        if role is not None and role not in access.ROLES:
+            errors["role"] = "Choose a role, or none for a learning tool."
+        cohorts = form["cohorts"].split()
+        if role == access.PARTICIPANT and not form["agent"]:
+            errors["agent"] = "A participant's credential is bound to their learner identity: enter it."
+        if role in access.COHORT_ROLES and not cohorts:
+            errors["cohorts"] = "An assessor's, IQA's or lead's credential is bound to cohorts: enter at least one."
+        if not errors:
+            scopes = list(access.DEFAULT_SCOPES[role])
+            created = _lrs().db.write(lambda conn: credential_store.create_credential(
+                conn, name=form["name"], scopes=scopes, authority_home_page=_lrs().settings.authority_home_page,
+                role=role, agent_key=key_from_identifier(form["agent"]) if form["agent"] else None, cohorts=cohorts or None,
+                may_enrol=request.form.get("may_enrol") == "yes"))
+            form = dict.fromkeys(CREDENTIAL_FIELDS, "")
+    with _lrs().db.read() as conn:
+        credentials = credential_store.list_credentials(conn)
+    return render_template(
+        "staff/credentials.html", credentials=credentials, form=form, roles=ROLE_WORDS, created=created,
+        errors={k: errors[k] for k in CREDENTIAL_FIELDS if k in errors},
+    ), 400 if errors else 200
+
+
+@pages.post("/admin/credentials/<key>/<action>")
+@for_roles(access.ADMIN)
+def admin_credential_change(key: str, action: str):  # noqa: ANN201
+    if action == "revoke":
+        _lrs().db.write(lambda conn: credential_store.revoke_credential(conn, key))
+    elif action in ("trust", "distrust"):
+        _lrs().db.write(lambda conn: credential_store.set_may_enrol(conn, key, action == "trust"))
+    else:
+        raise NotFound("no such change", rule="credential-action")
+    return redirect(url_for("pages.admin_credentials"))
+
+
+@pages.route("/admin/frameworks", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_frameworks():  # noqa: ANN201
+    """The frameworks loaded (from plugins and imports), and the import of a CASE package (a JSON file)."""
+    errors: dict[str, str] = {}
+    notice = None
+    if request.method == "POST":
+        upload = request.files.get("package")
+        if not upload or not upload.filename:
+            errors["package"] = "Choose the CASE package (a .json file) to import."
+        else:
+            try:
+                data = json.loads(upload.read(_lrs().settings.max_payload).decode("utf-8"))
+                framework, replaced = import_framework(_lrs(), data)
+                notice = f"{framework.title} is {'updated' if replaced else 'imported'}: {len(framework.items)} items."
+            except (ValueError, UnicodeDecodeError):
+                errors["package"] = "That file is not JSON: a CASE package is a JSON file."
+            except XAPIError as exc:
+                errors["package"] = f"That package cannot be imported: {exc.message}" + (f" (at {exc.path})" if exc.path else "") + "."
+    reg = registry(_lrs())
+    frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
+    return render_template("staff/frameworks.html", frameworks=frameworks, errors=errors, notice=notice), 400 if errors else 200

@@ -1,0 +1,347 @@
+"""The staff's pages in a real headless Chromium: an assessor refers then accepts a piece of evidence; an IQA
+samples and confirms; a lead opens the cohort dashboard and downloads its CSV; an admin adds a participant who
+then signs in. Each role is refused the others' pages; axe-core checks every page, at desktop width and 320 px."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_credential
+
+from .conftest import PASSWORD, SHOTS, axe_violations, make_user
+from .test_browser import sign_in
+
+ILM5 = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
+NORTH = "https://centre.example/cohorts/ilm5-2026-north"
+JO = "mbox:mailto:jo@la.example"
+
+STAFF = {
+    "assessor": ("ann@centre.example", "Ann Assessor", "mbox:mailto:ann@centre.example"),
+    "iqa": ("ian@centre.example", "Ian Quality", "mbox:mailto:ian@centre.example"),
+    "lead": ("lee@centre.example", "Lee Lead", "mbox:mailto:lee@centre.example"),
+    "admin": ("ada@centre.example", "Ada Admin", None),
+}
+#: Each role's own pages; every other role is refused them.
+PAGES = {
+    "assessor": ["/review"],
+    "iqa": ["/sampling", "/sampling/log"],
+    "lead": ["/dashboard", "/dashboard.csv"],
+    "admin": ["/admin", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/system"],
+}
+
+
+def case_package(uri: str, codes: list[str]) -> dict[str, Any]:
+    """A small CASE 1.1 package: a document and its top-level items."""
+    stamp = "2026-01-01T00:00:00+00:00"
+
+    def ident(value: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, value))
+
+    return {
+        "CFDocument": {"identifier": ident(uri), "uri": uri, "creator": "Our council", "title": "Our practice model",
+                       "lastChangeDateTime": stamp},
+        "CFItems": [{"identifier": ident(f"{uri}/{c}"), "uri": f"{uri}/{c}", "humanCodingScheme": f"OPM {c}",
+                     "fullStatement": f"Practice principle {c}", "lastChangeDateTime": stamp} for c in codes],
+        "CFAssociations": [
+            {"identifier": ident(f"{uri}/a/{c}"), "uri": f"{uri}/associations/{c}", "associationType": "isChildOf",
+             "originNodeURI": {"title": f"OPM {c}", "identifier": ident(f"{uri}/{c}"), "uri": f"{uri}/{c}"},
+             "destinationNodeURI": {"title": "Our practice model", "identifier": ident(uri), "uri": uri},
+             "lastChangeDateTime": stamp}
+            for c in codes
+        ],
+    }
+
+
+def post_journal(app: Any, credential: tuple[str, str], **entry: Any) -> str:
+    auth = "Basic " + base64.b64encode(":".join(credential).encode()).decode()
+    body = {
+        "what": "Led a team meeting on the new duty rota",
+        "mode": "on-the-job",
+        "date": "2026-10-01",
+        "reflection": {"learned": "Consultation takes longer than I planned.",
+                       "impact": "Rota changes now go to the team first."},
+        "programme": NORTH,
+        "standards": [f"{ILM5}/U1.AC1.1"],
+        "evidence_type": "reflective-account",
+        **entry,
+    }
+    response = app.test_client().post("/api/journal", json=body, headers={"Authorization": auth})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["ids"][0]
+
+
+@pytest.fixture
+def centre(lrs_instance: Any, app: Any) -> dict[str, Any]:
+    from lrs.store.enrolments import enrol
+
+    for role, (email, name, agent) in STAFF.items():
+        make_user(lrs_instance, email, name=name, role=role, agent_key=agent,
+                  cohorts=[NORTH] if role != "admin" else None)
+    make_user(lrs_instance, "jo@la.example", name="Jo Bloggs", role="participant", agent_key=JO)
+    lrs_instance.db.write(lambda conn: enrol(conn, NORTH, JO, enrolled_by="test"))
+    jo = make_credential(lrs_instance, [], name="Jo Bloggs", role="participant", agent_key=JO)
+    evidence = post_journal(app, jo)
+    return {"evidence": evidence, "jo": jo}
+
+
+def check(page: Any, name: str, database: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{page.url}: {violations}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"staff-{name}-desktop-{database}.png"), full_page=True)
+
+
+def test_an_assessor_refers_then_accepts_a_piece_of_evidence(lrs_instance, live_server, page, centre):  # noqa: ANN001
+    database = lrs_instance.db.dialect
+    sign_in(page, live_server, STAFF["assessor"][0])
+    assert page.url == live_server + "/review"  # the assessor's landing page is the queue
+    main = page.locator("main")
+    assert "1 piece of evidence against a criterion from 1 learner" in main.inner_text()
+    check(page, "queue", database)
+
+    page.get_by_role("link", name="Led a team meeting on the new duty rota").click()
+    assert "Consultation takes longer than I planned." in main.inner_text()
+    assert "Template L5 U1 AC1.1" in main.inner_text()
+    check(page, "evidence", database)
+
+    # A mistake first: the errors are told next to the fields, and the summary links to them.
+    page.get_by_label("Refer: the learner needs to add to it").check()
+    page.get_by_role("button", name="Record decision").click()
+    assert page.title().startswith("Error:")
+    assert "feedback is needed when you refer" in main.inner_text()
+    page.get_by_role("link", name=re.compile("Choose the criterion")).click()
+    assert page.evaluate("document.activeElement.id") == "criterion"
+    check(page, "evidence-error", database)
+
+    page.get_by_label("Criterion", exact=True).select_option(f"{ILM5}/U1.AC1.1")
+    page.get_by_label("Why you decided this").fill("The account names the change but not how the team was involved.")
+    page.get_by_label("Feedback to the learner").fill("Say how you involved the team in the decision.")
+    page.get_by_role("button", name="Record decision").click()
+    assert "Your decision is recorded." in main.inner_text()
+    assert "Referred back to the learner for Template L5 U1 AC1.1, by Ann Assessor" in main.inner_text()
+    assert "Say how you involved the team in the decision." in main.inner_text()
+
+    page.get_by_label("Criterion", exact=True).select_option(f"{ILM5}/U1.AC1.1")
+    page.get_by_label("Accept: the evidence meets the criterion").check()
+    page.get_by_label("Why you decided this").fill("After discussion the involvement of the team is clear.")
+    page.get_by_role("button", name="Record decision").click()
+    decisions = page.locator("ol.decisions").inner_text()
+    assert "Referred back to the learner" in decisions and "Accepted for Template L5 U1 AC1.1" in decisions
+
+    # The learner's progress: units by criteria with their status.
+    page.get_by_role("link", name="Jo Bloggs’s progress").click()
+    row = page.get_by_role("row", name=re.compile("Template L5 U1 AC1.1"))
+    assert "Met (accepted)" in row.inner_text()
+    check(page, "learner", database)
+
+    # The queue is empty now.
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Evidence to assess").click()
+    assert "Nothing is waiting for you." in main.inner_text()
+
+
+def test_an_attachment_is_shown_in_the_page_and_downloadable(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    """A picture the learner attached shows in the evidence page, through the access-checked route."""
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    evidence = post_journal(app, centre["jo"], what="Drew the team's new rota",
+                            attachments=[{"name": "rota.png", "content_type": "image/png",
+                                          "content_base64": base64.b64encode(png).decode()}])
+    sign_in(page, live_server, STAFF["assessor"][0])
+    page.goto(f"{live_server}/review/evidence/{evidence}")
+    image = page.get_by_role("img", name="rota.png")
+    assert image.count() == 1
+    src = image.get_attribute("src")
+    assert page.evaluate("document.querySelector('.attachment-image').naturalWidth") == 1
+    answer = page.request.get(live_server + image.get_attribute("src"))
+    assert answer.status == 200 and answer.body() == png
+    assert answer.headers["content-disposition"].startswith("inline")
+    download = page.request.get(live_server + image.get_attribute("src") + "?download=1")
+    assert download.headers["content-disposition"].startswith("attachment")
+    check(page, "evidence-attachment", lrs_instance.db.dialect)
+    # Another assessor's cohort: refused.
+    make_user(lrs_instance, "bob@centre.example", name="Bob", role="assessor", agent_key="mbox:mailto:bob@c.example",
+              cohorts=["https://centre.example/cohorts/south"])
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, "bob@centre.example")
+    assert page.request.get(live_server + src).status == 403
+
+
+def test_an_iqa_samples_and_confirms(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    from lrs.review import service
+
+    database = lrs_instance.db.dialect
+    ann = make_credential(lrs_instance, [], name="Ann Assessor", role="assessor",
+                          agent_key=STAFF["assessor"][2], cohorts=[NORTH])
+    principal = lrs_instance.principal_for(ann[0])
+    decision = service.decide(lrs_instance, principal, {
+        "evidence": centre["evidence"], "criterion": f"{ILM5}/U1.AC1.1", "outcome": "accepted",
+        "rationale": "Meets the criterion: the account shows consultation.",
+    })
+    sign_in(page, live_server, STAFF["iqa"][0])
+    assert page.url == live_server + "/sampling"
+    main = page.locator("main")
+    row = page.get_by_role("row", name=re.compile("Jo Bloggs"))
+    assert "A new assessor" in row.inner_text() and "A unit not sampled yet" in row.inner_text()
+    check(page, "sampling", database)
+
+    row.get_by_role("link").click()
+    assert "Meets the criterion: the account shows consultation." in main.inner_text()
+    page.get_by_label("Raise an action for the assessor").check()
+    page.get_by_role("button", name="Record sampling decision").click()
+    assert "an action is needed when you raise one" in main.inner_text()
+    check(page, "sample-error", database)
+    page.get_by_label("Confirm the assessor’s decision").check()
+    page.get_by_label("Why you decided this").fill("The evidence and the judgement agree.")
+    page.get_by_role("button", name="Record sampling decision").click()
+    assert page.url.startswith(live_server + "/sampling/log")
+    assert "Confirmed by the quality assurer" in main.inner_text()
+    assert "The evidence and the judgement agree." in main.inner_text()
+    check(page, "sampling-log", database)
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="What to sample").click()
+    assert "Nothing is waiting to be sampled." in main.inner_text()
+    assert decision.statement_id
+
+
+def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    from lrs.store.enrolments import enrol
+
+    database = lrs_instance.db.dialect
+    # A learner with nothing recorded is at risk, and a name a spreadsheet would run is neutralised.
+    lrs_instance.db.write(lambda conn: enrol(conn, NORTH, "mbox:mailto:sam@la.example", enrolled_by="test"))
+    make_user(lrs_instance, "sam@la.example", name="=HYPERLINK(\"x\")", role="participant",
+              agent_key="mbox:mailto:sam@la.example")
+    sign_in(page, live_server, STAFF["lead"][0])
+    assert page.url == live_server + "/dashboard"
+    main = page.locator("main")
+    text = main.inner_text()
+    assert "2 learners in ilm5-2026-north" in text
+    assert "recorded no learning for 4 weeks or more" in text  # LRS_AT_RISK_WEEKS's default
+    assert page.get_by_role("img", name=re.compile("month by month")).count() == 1
+    assert page.get_by_role("table", name="Share of each kind of learning per month").count() == 1
+    check(page, "dashboard", database)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this dashboard (CSV file)").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["learner", "agent", "last activity"]
+    names = {r[0]: r for r in rows[1:]}
+    assert "Jo Bloggs" in names and names["Jo Bloggs"][4] == "100"
+    assert "'=HYPERLINK(\"x\")" in names
+
+    # Coverage of a framework's headings, learners by headings: Jo has evidence for one ILM criterion.
+    assert page.get_by_role("region", name=re.compile("^Coverage of")).count() == 1
+    page.get_by_label("Framework").select_option("ilm-l5-leadership")
+    page.get_by_role("button", name="Show").nth(1).click()
+    grid = page.get_by_role("region", name=re.compile("^Coverage of"))
+    jo = grid.get_by_role("row", name=re.compile("^Jo Bloggs"))
+    assert [c for c in jo.locator("td").all_inner_texts() if c != "–"] == ["1"]
+    assert "1 of 2" in grid.get_by_role("row", name=re.compile("^Learners with evidence")).inner_text()
+    check(page, "dashboard-coverage", database)
+
+
+def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server, page, centre):  # noqa: ANN001
+    database = lrs_instance.db.dialect
+    sign_in(page, live_server, STAFF["admin"][0])
+    assert page.url == live_server + "/admin"
+    main = page.locator("main")
+    check(page, "admin", database)
+    page.get_by_role("button", name="Add person").click()
+    assert "Enter the person's name." in main.inner_text()
+    check(page, "admin-error", database)
+    page.get_by_label("Name", exact=True).fill("Pat New")
+    page.get_by_label("Email").fill("pat@la.example")
+    page.get_by_label("Role").select_option("participant")
+    page.get_by_role("button", name="Add person").click()
+    link = page.locator("code.link-to-send").inner_text()
+    assert "/reset/" in link
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="System").click()
+    assert "Statements stored" in main.inner_text()
+    check(page, "system", database)
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Cohorts").click()
+    check(page, "enrolments", database)
+
+    # An API credential: its secret is shown once, and it works until it is revoked.
+    nav = page.get_by_role("navigation", name="Your pages")
+    nav.get_by_role("link", name="API credentials").click()
+    page.get_by_label("Name", exact=True).fill("Moodle")
+    page.get_by_role("button", name="Add credential").click()
+    key, secret = [c.inner_text() for c in page.locator(".notice code").all()]
+    check(page, "credentials", database)
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
+            "X-Experience-API-Version": "1.0.3"}
+    assert page.request.get(live_server + "/xapi/statements", headers=auth).status == 200
+    page.goto(live_server + "/admin/credentials")
+    assert secret not in page.content()
+    page.get_by_role("button", name="Revoke Moodle").click()
+    assert page.request.get(live_server + "/xapi/statements", headers=auth).status == 401
+
+    # A CASE package imported from a file.
+    nav.get_by_role("link", name="Frameworks").click()
+    package = case_package("https://council.example/frameworks/our-practice-model", ["1", "2"])
+    page.get_by_label("CASE package (JSON file)").set_input_files(
+        files=[{"name": "opm.json", "mimeType": "application/json", "buffer": json.dumps(package).encode()}])
+    page.get_by_role("button", name="Import").click()
+    assert "Our practice model is imported: 2 items." in main.inner_text()
+    assert page.get_by_role("row", name=re.compile("Our practice model")).count() == 1
+    check(page, "frameworks", database)
+    page.get_by_role("button", name="Sign out").click()
+
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("Type the new password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set password").click()
+    sign_in(page, live_server, "pat@la.example")
+    assert "Signed in as Pat New" in page.locator("header").inner_text()
+
+
+@pytest.mark.parametrize("role", list(STAFF))
+def test_each_role_is_refused_the_other_roles_pages(lrs_instance, live_server, page, centre, role):  # noqa: ANN001
+    sign_in(page, live_server, STAFF[role][0])
+    for other, paths in PAGES.items():
+        for path in paths + [f"/review/evidence/{centre['evidence']}"] * (other == "assessor"):
+            allowed = other == role or (path.startswith("/review/evidence") and role in ("iqa", "admin"))
+            if allowed and path.endswith(".csv"):
+                assert page.request.get(live_server + path).status == 200
+                continue
+            answer = page.goto(live_server + path)
+            allowed = other == role or (path.startswith("/review/evidence") and role in ("iqa", "admin"))
+            assert (answer.status == 200) == allowed, (role, path, answer.status)
+            if not allowed:
+                assert answer.status == 403
+                assert "You cannot see this page" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_a_participant_is_refused_every_staff_page(lrs_instance, live_server, page, centre):  # noqa: ANN001
+    sign_in(page, live_server, "jo@la.example")
+    for path in [p for paths in PAGES.values() for p in paths] + [f"/review/evidence/{centre['evidence']}"]:
+        assert page.goto(live_server + path).status == 403, path
+
+
+@pytest.mark.parametrize("role", list(STAFF))
+def test_each_staff_page_fits_320_pixels(lrs_instance, live_server, browser, centre, role):  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 320, "height": 640}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, STAFF[role][0])
+        extra = {"assessor": [f"/review/evidence/{centre['evidence']}", f"/review/learners/{JO}"]}.get(role, [])
+        for path in [p for p in PAGES[role] if not p.endswith(".csv")] + extra:
+            page.goto(live_server + path)
+            too_wide = page.evaluate(
+                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 321"
+                " && !e.parentElement.closest('.table-scroll')).slice(0, 3).map(e => e.outerHTML.slice(0, 120))"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, (path, too_wide)
+            assert axe_violations(page) == [], path
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            name = "-".join(path.strip("/").split("/")[:2])
+            page.screenshot(path=str(SHOTS / f"staff-{role}-{name}-320-{lrs_instance.db.dialect}.png"), full_page=True)
+    finally:
+        context.close()
