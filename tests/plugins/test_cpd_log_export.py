@@ -321,6 +321,45 @@ def test_titles_names_and_repeated_events(year):
     assert log["participant_name"] == "Jo Bloggs"
 
 
+def test_a_reflection_on_an_lms_event_joins_that_event_and_repeats_stay_apart(year):
+    client = year["client"]
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "1.0.3"}
+    again = lms_statement(v.ADL_ATTENDED, COACHING, "Coaching session 3", v.TYPE_COACHING_SESSION, "2026-07-20T10:00:00Z")
+    assert client.post("/xapi/statements", json=again, headers=lms).status_code == 200
+    admin = {**basic(*year["admin"]), "X-Experience-API-Version": "1.0.3"}
+    found = client.get(f"/xapi/statements?verb={quote(v.ADL_ATTENDED)}&activity={quote(COACHING)}", headers=admin)
+    first = next(s for s in found.get_json()["statements"] if s["timestamp"].startswith("2026-03-02"))
+    # Written on 21 July, after the second session, about the first one: it joins 2 March, not 20 July.
+    entry = {
+        "reflects_on": first["id"],
+        "what": "Coaching session 3",
+        "description": "Coaching on holding authority with partner agencies.",
+        "mode": "social",
+        "date": "2026-07-21",
+        "reflection": {"learned": "I defer to police colleagues too early.", "impact": "I now summarise our view first."},
+    }
+    assert client.post("/api/journal", json=entry, headers=basic(*year["jo"])).status_code == 200
+    # A reflection under a title and activity of its own, on the 20 July session, joins that session too.
+    second = next(s for s in found.get_json()["statements"] if s["timestamp"].startswith("2026-07-20"))
+    own = {
+        "reflects_on": second["id"],
+        "activity": "https://lrs.example/journal/my-coaching-notes",
+        "what": "My notes on coaching in July",
+        "description": "The second session, on delegation.",
+        "mode": "social",
+        "date": "2026-07-22",
+        "reflection": {"learned": "I hold on to tasks.", "impact": "I delegate the chairing of core groups."},
+    }
+    assert client.post("/api/journal", json=own, headers=basic(*year["jo"])).status_code == 200
+    pieces = json.loads(export(year, "jo").data)["pieces"]
+    coaching = [p for p in pieces if second["id"] in p["statement_ids"] or first["id"] in p["statement_ids"]]
+    assert [(p["date"], p["title"], p["learned"]) for p in coaching] == [
+        ("2026-03-02", "Coaching session 3", "I defer to police colleagues too early."),
+        ("2026-07-20", "My notes on coaching in July", "I hold on to tasks."),
+    ]
+    assert not any(p["date"] in ("2026-07-21", "2026-07-22") for p in pieces)  # no piece of its own
+
+
 def test_deadline_passed_on_5_december(year, monkeypatch):
     import lrs_cpd_log.plugin
 
