@@ -24,8 +24,8 @@ from lrs.xapi.ifi import agent_key
 
 JO = "mailto:jo@la.example"
 PROGRAMME = "https://lrs.example/programmes/pldp-2025"
-KSS_PL_4 = "https://frameworks.example/kss-practice-leaders/4"
-SWE_4_6 = "https://frameworks.example/swe-standards/4.6"
+KSS_PL_4 = "https://w3id.org/xapi/social-work-leadership/frameworks/kss-practice-leaders/4"  # shipped frameworks' items
+SWE_4_6 = "https://w3id.org/xapi/social-work-leadership/frameworks/swe-professional-standards/4.6"
 
 
 def entry(**overrides) -> dict:

@@ -572,8 +572,28 @@ def resolve_reflections(lrs: LRS, entries: list[JournalEntry]) -> list[JournalEn
     return resolved
 
 
+def check_standards(lrs: LRS, entries: list[JournalEntry]) -> None:
+    """Every standard an entry names must be an item of a framework loaded here (shipped, from a plugin, or
+    imported), so a mistyped IRI is refused instead of printed raw in a portfolio or CPD log."""
+    if not any(e.standards for e in entries):
+        return
+    from lrs.competency.evidence import registry
+
+    known = registry(lrs).item_framework
+    for entry in entries:
+        for i, iri in enumerate(entry.standards):
+            if iri not in known:
+                path = entry.path(f"standards[{i}]")
+                raise XAPIError(
+                    f"{path}: {iri} is not an item of any framework loaded here (GET /api/frameworks lists them)",
+                    rule="unknown-standard",
+                    path=path,
+                )
+
+
 def record(lrs: LRS, entries: list[JournalEntry], principal: Principal) -> list[str]:
     """Store entries through the service (validation, plugins, classification), all or nothing; the ids."""
+    check_standards(lrs, entries)
     entries = resolve_reflections(lrs, entries)
     statements = [to_statement(e, activity_base=lrs.settings.authority_home_page) for e in entries]
     # The attachments' bytes, once per hash, in the shape the statements resource hands the service.
