@@ -53,7 +53,7 @@ def piece(
 def make_log(pieces: list[CPDPiece], today: date = date(2026, 6, 1), name: str = "Jo Bloggs") -> CPDLog:
     start, end = registration_year(2026)
     return CPDLog(
-        name, "jo@la.example", start, end, tuple(pieces), check_readiness(pieces, RULES_2026, today), today, RULES_2026
+        name, start, end, tuple(pieces), check_readiness(pieces, RULES_2026, today), today, RULES_2026
     )
 
 

@@ -99,13 +99,6 @@ def person_name(agent: Any) -> str:
     return "" if _EMAIL.search(name) or _IRI.match(name) else name
 
 
-def agent_label(agent: Any) -> str:
-    """The participant's identifier without scheme, for the JSON export only."""
-    if not isinstance(agent, dict):
-        return ""
-    return agent.get("mbox", "").removeprefix("mailto:") or (agent.get("account") or {}).get("name", "")
-
-
 def default_year(today: date) -> int:
     """The registration year in progress: from 1 December it is the next calendar year's."""
     return today.year + 1 if today.month == 12 else today.year
@@ -373,7 +366,6 @@ def build_log(record: ExportRecord, year: int, today: date | None = None) -> CPD
     pieces = build_pieces(record, rules.start, rules.end)
     return CPDLog(
         participant_name=participant_name(record),
-        participant_id=agent_label(record.agent) or record.agent_key,
         period_start=rules.start,
         period_end=rules.end,
         pieces=tuple(pieces),
