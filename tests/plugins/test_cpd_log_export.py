@@ -450,6 +450,33 @@ def test_csv_markdown_html_and_pdf_parse_back(year):
         assert expected in text
 
 
+def test_the_summary_is_the_logs_readiness_and_a_line_per_piece(year):
+    full = json.loads(export(year, "jo").data)
+    response = export(year, "jo", summary="yes")
+    assert response.status_code == 200
+    summary = json.loads(response.data)
+    assert summary["summary"] is True
+    assert summary["readiness"] == full["readiness"]
+    assert (summary["year"], summary["period_start"], summary["period_end"]) == (full["year"], full["period_start"], full["period_end"])
+    assert summary["pieces"] == [
+        {
+            "statement_id": p["statement_id"],
+            "date": p["date"],
+            "title": p["title"],
+            "activity_type": p["activity_type"],
+            "complete": bool(p["description"] and p["learned"] and p["impact"]),
+            "peer_reflection": p["peer_reflection"] is not None,
+            "status": p["status"],
+        }
+        for p in full["pieces"]
+    ]
+    assert [p["complete"] for p in summary["pieces"]] == [True, False, False, True]
+    as_csv = export(year, "jo", "csv", summary="yes")
+    assert as_csv.status_code == 400 and as_csv.get_json()["error"]["path"] == "summary"
+    unclear = export(year, "jo", summary="perhaps")
+    assert unclear.status_code == 400 and unclear.get_json()["error"]["path"] == "summary"
+
+
 def test_access_rules(year):
     assert export(year, "jo").status_code == 200
     assert export(year, "admin").status_code == 200

@@ -297,7 +297,7 @@ def _piece(
     ids = tuple(s["id"] for s in statements)
     chosen = [statuses[i] for i in ids if i in statuses]
     status, submitted_on = chosen[-1] if chosen else (DRAFT, None)
-    swe, other = _standards(statements, record, items)
+    swe, other = _standards(statements, record, items) if items else ((), ())
     answers = {"description": description, "learned": learned, "impact": impact, "peer_reflection": peer_learned}
     mode = next((record.modes[s["id"]] for s in statements if record.modes.get(s["id"])), None)
     return CPDPiece(
@@ -316,12 +316,16 @@ def _piece(
         other_standards=other,
         evidence_type=evidence_type,
         statement_ids=ids,
-        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names)),
+        # Only answers can name someone: most pieces (LMS events nobody reflected on) have none to check.
+        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names))
+        if any(answers.values())
+        else (),
     )
 
 
-def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]:
-    items = _frameworks_of_items(record)
+def build_pieces(record: ExportRecord, start: date, end: date, *, standards: bool = True) -> list[CPDPiece]:
+    """The year's pieces; ``standards=False`` leaves out the standards they evidence (readiness needs none)."""
+    items = _frameworks_of_items(record) if standards else {}
     statuses = _statuses(record.statements)
     learning: list[dict[str, Any]] = []
     for s in record.statements:
@@ -360,10 +364,10 @@ def participant_name(record: ExportRecord) -> str:
     return max(names, key=lambda n: (len(n.split()), -names.index(n)))
 
 
-def build_log(record: ExportRecord, year: int, today: date | None = None) -> CPDLog:
+def build_log(record: ExportRecord, year: int, today: date | None = None, *, standards: bool = True) -> CPDLog:
     rules = rules_for(year)
     today = today or date.today()
-    pieces = build_pieces(record, rules.start, rules.end)
+    pieces = build_pieces(record, rules.start, rules.end, standards=standards)
     return CPDLog(
         participant_name=participant_name(record),
         period_start=rules.start,

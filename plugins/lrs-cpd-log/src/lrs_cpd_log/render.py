@@ -164,6 +164,44 @@ def to_json(log: CPDLog) -> bytes:
     return json.dumps(log.as_dict(), indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def summary_dict(log: CPDLog) -> dict:
+    """Where the year stands: the readiness, the rules and one line per piece (what a page lists)."""
+    readiness = log.readiness
+    return {
+        "summary": True,
+        "participant_name": log.participant_name,
+        "year": log.year_label,
+        "period_start": log.period_start.isoformat(),
+        "period_end": log.period_end.isoformat(),
+        "generated_on": log.generated_on.isoformat(),
+        "rules": log.rules.as_dict() if log.rules else None,
+        "readiness": {
+            "ready": readiness.ready,
+            "missing": list(readiness.missing),
+            "warnings": list(readiness.warnings),
+            "counted": readiness.counted,
+            "candidates": readiness.candidates,
+            "basis": readiness.basis,
+        },
+        "pieces": [
+            {
+                "statement_id": p.statement_id,
+                "date": p.date.isoformat(),
+                "title": p.title,
+                "activity_type": p.activity_type,
+                "complete": p.complete,
+                "peer_reflection": p.peer_reflection is not None,
+                "status": p.status,
+            }
+            for p in log.pieces
+        ],
+    }
+
+
+def to_summary_json(log: CPDLog) -> bytes:
+    return json.dumps(summary_dict(log), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 # --- Markdown and HTML ------------------------------------------------------------------------------------
 
 
