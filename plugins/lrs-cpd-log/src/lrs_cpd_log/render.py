@@ -275,7 +275,7 @@ def to_html(log: CPDLog) -> bytes:
 
 #: Fonts from Debian packages (the README's setup installs them): fonts-noto-core for Latin (incl. Welsh and
 #: Polish), Arabic script (Urdu, Arabic) and Bengali; fonts-droid-fallback for Chinese, Japanese and Korean (a
-#: TrueType font: fpdf2 mis-measures the CFF-based Noto CJK fonts). DejaVu is the last resort. Each entry:
+#: TrueType font: fpdf2 mis-measures the CFF-based Noto CJK fonts); fonts-noto-color-emoji for emoji. DejaVu is the last resort. Each entry:
 #: (family, regular, bold); a font without a bold face uses its regular one for bold.
 _NOTO = Path("/usr/share/fonts/truetype/noto")
 _DROID = Path("/usr/share/fonts/truetype/droid")
@@ -292,6 +292,24 @@ _FALLBACK_FONTS = (
 )
 
 
+#: Emoji, the first found: fonts-noto-color-emoji (colour bitmaps, CBDT, which fpdf2 embeds and viewers draw in
+#: colour), else fonts-symbola (monochrome outlines). Tried before the CJK and DejaVu fallbacks, which have
+#: black-and-white forms of a few symbols (a heart, a smiley) that would otherwise win.
+_EMOJI_FONTS = (
+    _NOTO / "NotoColorEmoji.ttf",
+    Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+)
+
+
+def _fallbacks() -> list[tuple[str, Path, Path]]:
+    """The fallback fonts in the order they are tried: Arabic script, Bengali, emoji, CJK, DejaVu."""
+    emoji = next((path for path in _EMOJI_FONTS if path.exists()), None)
+    found = list(_FALLBACK_FONTS)
+    if emoji is not None:
+        found.insert(2, ("emoji", emoji, emoji))
+    return found
+
+
 def _load_fonts(pdf) -> str | None:  # noqa: ANN001
     """Registers the body font and the fallbacks found on this machine; the body family, or None."""
     body = next(((r, b) for _, r, b in _BODY_FONTS if r.exists() and b.exists()), None)
@@ -300,7 +318,7 @@ def _load_fonts(pdf) -> str | None:  # noqa: ANN001
     pdf.add_font("body", "", str(body[0]))
     pdf.add_font("body", "B", str(body[1]))
     fallbacks = []
-    for family, regular, bold in _FALLBACK_FONTS:
+    for family, regular, bold in _fallbacks():
         if regular.exists() and bold.exists() and regular != body[0]:
             pdf.add_font(family, "", str(regular))
             pdf.add_font(family, "B", str(bold))
