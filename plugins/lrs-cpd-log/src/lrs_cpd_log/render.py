@@ -301,6 +301,9 @@ _EMOJI_FONTS = (
 )
 
 
+_PRESENTATION_SELECTORS = {0xFE0E: None, 0xFE0F: None}
+
+
 def _fallbacks() -> list[tuple[str, Path, Path]]:
     """The fallback fonts in the order they are tried: Arabic script, Bengali, emoji, CJK, DejaVu."""
     emoji = next((path for path in _EMOJI_FONTS if path.exists()), None)
@@ -348,7 +351,9 @@ def to_pdf(log: CPDLog) -> bytes:
     else:
 
         def clean(text: str) -> str:
-            return text
+            # Emoji presentation selectors (as in "❤️") are in no emoji font's character map: fpdf2 would draw
+            # each from another fallback font. The emoji font already draws its emoji as emoji.
+            return text.translate(_PRESENTATION_SELECTORS)
 
     pdf.add_page()
     width = pdf.epw
