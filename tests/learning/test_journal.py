@@ -150,6 +150,22 @@ def test_a_bad_entry_is_a_400_naming_the_field(client, body, path):
     assert error["message"]
 
 
+def test_a_standard_must_be_an_item_of_a_loaded_framework(client):
+    typo = KSS_PL_4.replace("/4", "/44")
+    response = client.post("/api/journal", json=entry(standards=[SWE_4_6, SWE_4_6, typo]))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["rule"], error["path"]) == ("unknown-standard", "standards[2]")  # its place in the request
+    assert typo in error["message"]
+    in_a_list = client.post("/api/journal", json=[entry(), entry(standards=["https://frameworks.example/kss/4"])])
+    assert in_a_list.status_code == 400
+    assert (in_a_list.get_json()["error"]["rule"], in_a_list.get_json()["error"]["path"]) == ("unknown-standard", "[1].standards[0]")
+    summary = client.get(f"/api/learners/{quote(JO)}/summary").get_json()
+    assert summary["totals"]["statements"] == 0  # all or nothing
+    # A standard given twice is stored once.
+    assert client.post("/api/journal", json=entry(standards=[SWE_4_6, SWE_4_6])).status_code == 200
+
+
 def test_the_body_must_be_json_entries(client):
     assert client.post("/api/journal", data="{", content_type="application/json").status_code == 400
     assert client.post("/api/journal", data="what=x", content_type="text/plain").status_code == 400

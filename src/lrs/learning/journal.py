@@ -256,7 +256,8 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
     standards_raw = r.raw.get("standards") or []
     if not isinstance(standards_raw, list):
         raise r.bad("standards", "is a list of framework item IRIs")
-    standards = tuple(dict.fromkeys(r.iri(f"standards[{i}]", s) for i, s in enumerate(standards_raw)))
+    # Kept in the request's order, repeats included, so an error names the right index; to_statement dedupes.
+    standards = tuple(r.iri(f"standards[{i}]", s) for i, s in enumerate(standards_raw))
 
     programme = r.iri("programme", r.raw["programme"]) if r.raw.get("programme") is not None else None
     activity = r.iri("activity", r.raw["activity"]) if r.raw.get("activity") is not None else None
@@ -503,7 +504,7 @@ def to_statement(entry: JournalEntry, *, activity_base: str) -> dict[str, Any]:
         if entry.peer_reflection:
             extensions[v.EXT_PEER_REFLECTION] = entry.peer_reflection
     if entry.standards:
-        extensions[v.EXT_STANDARDS] = list(entry.standards)
+        extensions[v.EXT_STANDARDS] = list(dict.fromkeys(entry.standards))
     if entry.evidence_type:
         extensions[v.EXT_EVIDENCE_TYPE] = entry.evidence_type
     if entry.witness:
