@@ -19,9 +19,10 @@ setup: $(VENV)/.installed
 	-@$(MAKE) --no-print-directory fonts
 
 # Fonts for the CPD log's PDF, so names in every script print (Latin incl. Welsh and Polish, Urdu/Arabic,
-# Bengali, Chinese): installed from Debian when missing; setup only warns if that fails, CI (.ci/run) fails.
-FONT_PACKAGES := fonts-noto-core fonts-droid-fallback
-FONT_FILES := /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+# Bengali, Chinese) and emoji in colour: installed from Debian when missing; setup only warns if that fails, CI
+# (.ci/run) fails. The render module (plugins/lrs-cpd-log/src/lrs_cpd_log/render.py) names the same files.
+FONT_PACKAGES := fonts-noto-core fonts-droid-fallback fonts-noto-color-emoji
+FONT_FILES := /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 fonts:

@@ -24,8 +24,8 @@ from lrs.xapi.ifi import agent_key
 
 JO = "mailto:jo@la.example"
 PROGRAMME = "https://lrs.example/programmes/pldp-2025"
-KSS_PL_4 = "https://frameworks.example/kss-practice-leaders/4"
-SWE_4_6 = "https://frameworks.example/swe-standards/4.6"
+KSS_PL_4 = "https://w3id.org/xapi/social-work-leadership/frameworks/kss-practice-leaders/4"  # shipped frameworks' items
+SWE_4_6 = "https://w3id.org/xapi/social-work-leadership/frameworks/swe-professional-standards/4.6"
 
 
 def entry(**overrides) -> dict:
@@ -148,6 +148,22 @@ def test_a_bad_entry_is_a_400_naming_the_field(client, body, path):
     error = response.get_json()["error"]
     assert error["path"] == path, error
     assert error["message"]
+
+
+def test_a_standard_must_be_an_item_of_a_loaded_framework(client):
+    typo = KSS_PL_4.replace("/4", "/44")
+    response = client.post("/api/journal", json=entry(standards=[SWE_4_6, SWE_4_6, typo]))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["rule"], error["path"]) == ("unknown-standard", "standards[2]")  # its place in the request
+    assert typo in error["message"]
+    in_a_list = client.post("/api/journal", json=[entry(), entry(standards=["https://frameworks.example/kss/4"])])
+    assert in_a_list.status_code == 400
+    assert (in_a_list.get_json()["error"]["rule"], in_a_list.get_json()["error"]["path"]) == ("unknown-standard", "[1].standards[0]")
+    summary = client.get(f"/api/learners/{quote(JO)}/summary").get_json()
+    assert summary["totals"]["statements"] == 0  # all or nothing
+    # A standard given twice is stored once.
+    assert client.post("/api/journal", json=entry(standards=[SWE_4_6, SWE_4_6])).status_code == 200
 
 
 def test_the_body_must_be_json_entries(client):

@@ -22,7 +22,7 @@ from lrs.learning.journal import parse_entries, to_statement
 
 JO = "mailto:jo@la.example"
 SAM = "mailto:sam@la.example"
-KSS_PL_4 = "https://frameworks.example/kss-practice-leaders/4"
+KSS_PL_4 = "https://w3id.org/xapi/social-work-leadership/frameworks/kss-practice-leaders/4"  # a shipped item
 PDF = b"%PDF-1.4\n% a service plan, anonymised\n%%EOF\n"
 SIGNED = b"%PDF-1.4\n% testimony signed by Sam Okafor\n%%EOF\n"
 CRLF = b"\r\n"

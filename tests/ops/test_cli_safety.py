@@ -35,7 +35,7 @@ def test_an_unknown_exporter_option_is_an_error_and_nothing_is_written(runner: C
     target = tmp_path / "log.json"
     result = runner.invoke(cli, ["export", "cpd-log", "--agent", JO, "--yaer", "2026", "--format", "json", "-o", str(target)])
     assert result.exit_code == 2
-    assert "no such option for cpd-log: --yaer (it takes --format, --year)" in result.output
+    assert "no such option for cpd-log: --yaer (it takes --format, --year, --summary)" in result.output
     assert not target.exists()
 
 

@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 import json
+import re
 from datetime import date
 from urllib.parse import quote
 
@@ -112,7 +113,8 @@ def test_every_field_of_the_log(year):
     assert response.headers["Content-Disposition"] == 'attachment; filename="cpd-log-2025-26.json"'
     log = json.loads(response.data)
     assert log["participant_name"] == "Jo Bloggs"
-    assert log["participant_id"] == "jo@la.example"
+    # By name only: the issue's proof is that no email address appears in any format, the JSON data included.
+    assert "participant_id" not in log
     assert (log["period_start"], log["period_end"], log["year"]) == ("2025-12-01", "2026-11-30", "2025–26")
     pieces = log["pieces"]
     assert [p["title"] for p in pieces] == [
@@ -278,7 +280,7 @@ def test_no_email_address_in_any_format_and_names_of_people_are_warned_about(yea
     for fmt in ("json", "csv", "md", "html"):
         body = export(year, "jo", fmt).data.decode("utf-8-sig")
         assert "sam@la.example" not in body and "mailto:" not in body, fmt
-        assert "@la.example" not in body or fmt == "json", fmt  # the participant's own id only in the JSON data
+        assert "@la.example" not in body, fmt  # not even the participant's own address, in the JSON data too
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(export(year, "jo", "pdf").data)).pages)
     assert "@" not in text
     [als] = [p for p in json.loads(export(year, "jo").data)["pieces"] if p["title"] == "Action learning set 2"]
@@ -290,9 +292,69 @@ def test_no_email_address_in_any_format_and_names_of_people_are_warned_about(yea
     assert "names Sam, the peer" in export(year, "jo", "md").data.decode()
 
 
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def test_no_email_address_in_any_format_for_a_record_full_of_them(year):
+    """Addresses everywhere a statement can carry them (the actor, with no name; a peer and a witness with an
+    address for a name; an instructor; context agents; a team): none is printed in any format."""
+    client = year["client"]
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "2.0.0"}  # contextAgents are xAPI 2.0
+    nameless = {
+        "actor": {"objectType": "Agent", "mbox": JO},
+        "verb": {"id": v.ADL_ATTENDED, "display": {"en-GB": "attended"}},
+        "object": {"id": "https://lms.example/activities/team-day", "definition": {
+            "name": {"en-GB": "Team day"}, "type": v.TYPE_SEMINAR}},
+        "context": {
+            "instructor": {"objectType": "Agent", "name": "trainer@college.example", "mbox": "mailto:trainer@college.example"},
+            "team": {"objectType": "Group", "member": [{"objectType": "Agent", "mbox": "mailto:ash@la.example"}]},
+            "contextAgents": [{"objectType": "contextAgent", "agent": {"objectType": "Agent", "mbox": "mailto:kim@la.example"}}],
+        },
+        "timestamp": "2026-05-05T10:00:00Z",
+    }
+    assert client.post("/xapi/statements", json=nameless, headers=lms).status_code == 200
+    entries = [
+        {
+            "what": "Supervision with a new practice supervisor",
+            "description": "Monthly supervision.",
+            "mode": "social",
+            "date": "2026-05-06",
+            "reflection": {"learned": "I rush the risk discussion.", "impact": "I now open with risk."},
+            "peer": {"agent": "mailto:lee@la.example", "name": "lee@la.example", "reflection": "Lee asked good questions."},
+        },
+        {
+            "what": "Observed chairing a strategy meeting",
+            "mode": "on-the-job",
+            "date": "2026-05-07",
+            "evidence_type": "observation",
+            "witness": {"name": "priya@la.example", "role": "Service manager",
+                        "agent": {"mbox": "mailto:priya@la.example", "name": "priya@la.example"}},
+        },
+    ]
+    assert client.post("/api/journal", json=entries, headers=basic(*year["jo"])).status_code == 200
+    # The observation is ILM evidence: chosen, it is printed too, so its witness is checked in every format.
+    from lrs_cpd_log.build import VERB_SELECTED_FOR_CPD
+
+    admin = {**basic(*year["admin"]), "X-Experience-API-Version": "1.0.3"}
+    found = client.get(f"/xapi/statements?agent={quote(json.dumps({'mbox': JO}))}&verb={quote(v.VERB_REFLECTED)}", headers=admin)
+    observation = next(s for s in found.get_json()["statements"] if s["object"]["definition"]["name"]["en-GB"].startswith("Observed"))
+    jo = {**basic(*year["jo"]), "X-Experience-API-Version": "1.0.3"}
+    chosen = status_statement(VERB_SELECTED_FOR_CPD, observation["id"], "2026-10-01T09:00:00Z")
+    assert client.post("/xapi/statements", json=chosen, headers=jo).status_code == 200
+    for fmt in ("json", "csv", "md", "html", "pdf"):
+        response = export(year, "jo", fmt)
+        assert response.status_code == 200, fmt
+        if fmt == "pdf":
+            body = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        else:
+            body = response.data.decode("utf-8-sig")
+        assert "Observed chairing a strategy meeting" in body and "Team day" in body, fmt
+        assert EMAIL_ADDRESS.search(body) is None, (fmt, EMAIL_ADDRESS.search(body))
+
+
 def test_titles_names_and_repeated_events(year):
     client = year["client"]
-    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "1.0.3"}
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "2.0.0"}  # contextAgents are xAPI 2.0
     nameless = {
         "actor": {"objectType": "Agent", "name": "Jo", "mbox": JO},
         "verb": {"id": v.ADL_ATTENDED, "display": {"en-GB": "attended"}},
@@ -321,6 +383,45 @@ def test_titles_names_and_repeated_events(year):
     assert log["participant_name"] == "Jo Bloggs"
 
 
+def test_a_reflection_on_an_lms_event_joins_that_event_and_repeats_stay_apart(year):
+    client = year["client"]
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "1.0.3"}
+    again = lms_statement(v.ADL_ATTENDED, COACHING, "Coaching session 3", v.TYPE_COACHING_SESSION, "2026-07-20T10:00:00Z")
+    assert client.post("/xapi/statements", json=again, headers=lms).status_code == 200
+    admin = {**basic(*year["admin"]), "X-Experience-API-Version": "1.0.3"}
+    found = client.get(f"/xapi/statements?verb={quote(v.ADL_ATTENDED)}&activity={quote(COACHING)}", headers=admin)
+    first = next(s for s in found.get_json()["statements"] if s["timestamp"].startswith("2026-03-02"))
+    # Written on 21 July, after the second session, about the first one: it joins 2 March, not 20 July.
+    entry = {
+        "reflects_on": first["id"],
+        "what": "Coaching session 3",
+        "description": "Coaching on holding authority with partner agencies.",
+        "mode": "social",
+        "date": "2026-07-21",
+        "reflection": {"learned": "I defer to police colleagues too early.", "impact": "I now summarise our view first."},
+    }
+    assert client.post("/api/journal", json=entry, headers=basic(*year["jo"])).status_code == 200
+    # A reflection under a title and activity of its own, on the 20 July session, joins that session too.
+    second = next(s for s in found.get_json()["statements"] if s["timestamp"].startswith("2026-07-20"))
+    own = {
+        "reflects_on": second["id"],
+        "activity": "https://lrs.example/journal/my-coaching-notes",
+        "what": "My notes on coaching in July",
+        "description": "The second session, on delegation.",
+        "mode": "social",
+        "date": "2026-07-22",
+        "reflection": {"learned": "I hold on to tasks.", "impact": "I delegate the chairing of core groups."},
+    }
+    assert client.post("/api/journal", json=own, headers=basic(*year["jo"])).status_code == 200
+    pieces = json.loads(export(year, "jo").data)["pieces"]
+    coaching = [p for p in pieces if second["id"] in p["statement_ids"] or first["id"] in p["statement_ids"]]
+    assert [(p["date"], p["title"], p["learned"]) for p in coaching] == [
+        ("2026-03-02", "Coaching session 3", "I defer to police colleagues too early."),
+        ("2026-07-20", "My notes on coaching in July", "I hold on to tasks."),
+    ]
+    assert not any(p["date"] in ("2026-07-21", "2026-07-22") for p in pieces)  # no piece of its own
+
+
 def test_deadline_passed_on_5_december(year, monkeypatch):
     import lrs_cpd_log.plugin
 
@@ -347,6 +448,33 @@ def test_csv_markdown_html_and_pdf_parse_back(year):
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages)
     for expected in ("CPD record 2025–26: Jo Bloggs", "Action learning set 2", "Sam Okafor", "KSS-PL 5", "Ready: your records"):
         assert expected in text
+
+
+def test_the_summary_is_the_logs_readiness_and_a_line_per_piece(year):
+    full = json.loads(export(year, "jo").data)
+    response = export(year, "jo", summary="yes")
+    assert response.status_code == 200
+    summary = json.loads(response.data)
+    assert summary["summary"] is True
+    assert summary["readiness"] == full["readiness"]
+    assert (summary["year"], summary["period_start"], summary["period_end"]) == (full["year"], full["period_start"], full["period_end"])
+    assert summary["pieces"] == [
+        {
+            "statement_id": p["statement_id"],
+            "date": p["date"],
+            "title": p["title"],
+            "activity_type": p["activity_type"],
+            "complete": bool(p["description"] and p["learned"] and p["impact"]),
+            "peer_reflection": p["peer_reflection"] is not None,
+            "status": p["status"],
+        }
+        for p in full["pieces"]
+    ]
+    assert [p["complete"] for p in summary["pieces"]] == [True, False, False, True]
+    as_csv = export(year, "jo", "csv", summary="yes")
+    assert as_csv.status_code == 400 and as_csv.get_json()["error"]["path"] == "summary"
+    unclear = export(year, "jo", summary="perhaps")
+    assert unclear.status_code == 400 and unclear.get_json()["error"]["path"] == "summary"
 
 
 def test_access_rules(year):

@@ -144,6 +144,21 @@ def test_an_entry_with_a_reflection_and_standards_is_saved_and_shown(jo, lrs_ins
     assert "You recorded this" in html
 
 
+def test_a_standard_not_in_a_loaded_framework_is_refused_on_the_form(jo, lrs_instance):  # noqa: ANN001
+    typo = "https://w3id.org/xapi/social-work-leadership/frameworks/kss-practice-leaders/44"
+    data = form_for(jo, what="Shadowed the duty team", date=date.today().isoformat(), mode="on-the-job",
+                    learned="How triage works", impact="I ask better questions", standards=[typo])
+    response = jo.post("/record/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#standards"' in html
+    assert re.search(r'id="standards-error">.*One of the standards is not in any framework on this system', html)
+    from lrs.store.records import learner_statements
+
+    with lrs_instance.db.read() as conn:
+        assert learner_statements(conn, "mbox:mailto:jo@la.example") == []  # nothing saved
+
+
 def test_reflect_on_this_attaches_the_reflection_to_that_statement(jo, events, lrs_instance):  # noqa: ANN001
     event = events["jo"]
     page = jo.get(f"/record/new?reflect_on={event['id']}").get_data(as_text=True)

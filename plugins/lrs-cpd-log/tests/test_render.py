@@ -17,7 +17,7 @@ from lrs_cpd_log.model import (
     registration_year,
     rules_for,
 )
-from lrs_cpd_log.render import _FALLBACK_FONTS, CSV_COLUMNS, RENDERERS, csv_cell
+from lrs_cpd_log.render import _EMOJI_FONTS, _FALLBACK_FONTS, CSV_COLUMNS, RENDERERS, csv_cell
 from pypdf import PdfReader
 
 RULES_2026 = rules_for(2026)
@@ -53,7 +53,7 @@ def piece(
 def make_log(pieces: list[CPDPiece], today: date = date(2026, 6, 1), name: str = "Jo Bloggs") -> CPDLog:
     start, end = registration_year(2026)
     return CPDLog(
-        name, "jo@la.example", start, end, tuple(pieces), check_readiness(pieces, RULES_2026, today), today, RULES_2026
+        name, start, end, tuple(pieces), check_readiness(pieces, RULES_2026, today), today, RULES_2026
     )
 
 
@@ -247,3 +247,22 @@ def test_pdf_joins_urdu_letters():
             embedded = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]["/FontFile2"].get_object()
             glyphs |= set(TTFont(io.BytesIO(embedded.get_data())).getGlyphOrder())
     assert {"uniFECB", "uniFEE4"} <= glyphs
+
+
+@pytest.mark.skipif(
+    not _FALLBACK_FONTS[0][1].exists() or not any(path.exists() for path in _EMOJI_FONTS),
+    reason="needs fonts-noto-core and fonts-noto-color-emoji (make setup installs them)",
+)
+def test_pdf_prints_emoji_from_an_emoji_font():
+    """A title and a peer's words with emoji: the emoji are drawn with the emoji font (in colour with Noto Color
+    Emoji), in a bold heading too, and come back out of the PDF's text."""
+    log = make_log([piece(1, peer=True, title="Team away day 👍🎉", learned="Celebrate small wins 😀 ❤️")])
+    reader = PdfReader(io.BytesIO(RENDERERS["pdf"](log)))
+    # A colour emoji font is embedded as a Type 3 font (its glyphs are pictures), named by /Name.
+    fonts = {str(font.get_object().get("/BaseFont") or font.get_object().get("/Name")).split("+")[-1]
+             for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert fonts & {"NotoColorEmoji", "Symbola"}, fonts
+    assert not any(name.startswith("DejaVu") for name in fonts), fonts  # no emoji fell through to DejaVu
+    text = "".join(" ".join(page.extract_text() for page in reader.pages).split())
+    for emoji in ("👍", "🎉", "😀", "❤"):
+        assert emoji in text, emoji

@@ -256,7 +256,8 @@ def parse_entry(raw: Any, *, prefix: str = "", default_agent_key: str | None = N
     standards_raw = r.raw.get("standards") or []
     if not isinstance(standards_raw, list):
         raise r.bad("standards", "is a list of framework item IRIs")
-    standards = tuple(dict.fromkeys(r.iri(f"standards[{i}]", s) for i, s in enumerate(standards_raw)))
+    # Kept in the request's order, repeats included, so an error names the right index; to_statement dedupes.
+    standards = tuple(r.iri(f"standards[{i}]", s) for i, s in enumerate(standards_raw))
 
     programme = r.iri("programme", r.raw["programme"]) if r.raw.get("programme") is not None else None
     activity = r.iri("activity", r.raw["activity"]) if r.raw.get("activity") is not None else None
@@ -503,7 +504,7 @@ def to_statement(entry: JournalEntry, *, activity_base: str) -> dict[str, Any]:
         if entry.peer_reflection:
             extensions[v.EXT_PEER_REFLECTION] = entry.peer_reflection
     if entry.standards:
-        extensions[v.EXT_STANDARDS] = list(entry.standards)
+        extensions[v.EXT_STANDARDS] = list(dict.fromkeys(entry.standards))
     if entry.evidence_type:
         extensions[v.EXT_EVIDENCE_TYPE] = entry.evidence_type
     if entry.witness:
@@ -572,8 +573,28 @@ def resolve_reflections(lrs: LRS, entries: list[JournalEntry]) -> list[JournalEn
     return resolved
 
 
+def check_standards(lrs: LRS, entries: list[JournalEntry]) -> None:
+    """Every standard an entry names must be an item of a framework loaded here (shipped, from a plugin, or
+    imported), so a mistyped IRI is refused instead of printed raw in a portfolio or CPD log."""
+    if not any(e.standards for e in entries):
+        return
+    from lrs.competency.evidence import registry
+
+    known = registry(lrs).item_framework
+    for entry in entries:
+        for i, iri in enumerate(entry.standards):
+            if iri not in known:
+                path = entry.path(f"standards[{i}]")
+                raise XAPIError(
+                    f"{path}: {iri} is not an item of any framework loaded here (GET /api/frameworks lists them)",
+                    rule="unknown-standard",
+                    path=path,
+                )
+
+
 def record(lrs: LRS, entries: list[JournalEntry], principal: Principal) -> list[str]:
     """Store entries through the service (validation, plugins, classification), all or nothing; the ids."""
+    check_standards(lrs, entries)
     entries = resolve_reflections(lrs, entries)
     statements = [to_statement(e, activity_base=lrs.settings.authority_home_page) for e in entries]
     # The attachments' bytes, once per hash, in the shape the statements resource hands the service.

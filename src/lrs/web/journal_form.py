@@ -108,6 +108,8 @@ def form_field(path: str) -> str:
 def _message(form_name: str, exc: XAPIError) -> str:
     if exc.rule == "required" and form_name in REQUIRED:
         return REQUIRED[form_name]
+    if exc.rule == "unknown-standard":
+        return "One of the standards is not in any framework on this system: tick the standards from the list."
     detail = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
     if form_name == "attachments":
         match = re.search(r"attachments\[(\d+)\]", exc.path)

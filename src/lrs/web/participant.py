@@ -345,7 +345,7 @@ class CPDStatus:
 
     @property
     def complete(self) -> int:
-        return sum(1 for p in self.pieces if p.get("learned") and p.get("impact") and p.get("description"))
+        return sum(1 for p in self.pieces if p.get("complete"))
 
 
 def cpd_year(today: date) -> int:
@@ -354,14 +354,14 @@ def cpd_year(today: date) -> int:
 
 
 def cpd_status(lrs: Any, agent_key: str, year: int) -> CPDStatus | None:
-    """The CPD log's readiness for one registration year, read from the CPD exporter's JSON; None when no
-    CPD exporter is installed."""
+    """The CPD log's readiness for one registration year, read from the CPD exporter's summary (JSON: the
+    readiness and one line per piece, without the log rendered); None when no CPD exporter is installed."""
     exporter = exporting.available_exporters(lrs).get(CPD_EXPORTER)
-    if exporter is None or "json" not in exporter.formats:
+    if exporter is None or "json" not in exporter.formats or "summary" not in (exporter.options or {}):
         return None
     # The exporter reads one registration year (1 December to 30 November): only that year is loaded.
     start, end = date(year - 1, 12, 1), date(year, 11, 30)
-    options = {"format": "json", "year": str(year)}
+    options = {"format": "json", "year": str(year), "summary": "yes"}
     file = exporting.run_export(lrs, CPD_EXPORTER, agent_key, options, period_from=start, period_to=end)
     data = json.loads(file.content)
     readiness = data.get("readiness") or {}

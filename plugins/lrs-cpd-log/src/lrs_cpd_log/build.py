@@ -1,9 +1,10 @@
 """From a participant's statements to the pieces of their CPD log.
 
 One piece per occurrence of a learning activity: the statements about the same activity on the same day (an LMS
-saying the participant attended a residential) are one piece, and the participant's own journal reflection on
-that activity joins the latest occurrence on or before the day it was written, so the LMS supplies the fact and
-the participant the reflective answers. Session plumbing (launched, initialized, ...) is not CPD; ILM assessment
+saying the participant attended a residential) are one piece, and the participant's own journal reflection joins
+the occurrence it names (context.statement, a StatementRef to the LMS's statement: "reflect on this"), else the
+latest occurrence of its activity on or before the day it was written, so the LMS supplies the fact and the
+participant the reflective answers. Session plumbing (launched, initialized, ...) is not CPD; ILM assessment
 evidence (witness testimonies, work products, ...) is not either, unless the participant selects it.
 
 Which records go to the regulator is the participant's choice, recorded as xAPI statements about the record's
@@ -96,13 +97,6 @@ def person_name(agent: Any) -> str:
         return ""
     name = (agent.get("name") or "").strip()
     return "" if _EMAIL.search(name) or _IRI.match(name) else name
-
-
-def agent_label(agent: Any) -> str:
-    """The participant's identifier without scheme, for the JSON export only."""
-    if not isinstance(agent, dict):
-        return ""
-    return agent.get("mbox", "").removeprefix("mailto:") or (agent.get("account") or {}).get("name", "")
 
 
 def default_year(today: date) -> int:
@@ -217,22 +211,48 @@ def _privacy_warnings(title: str, day: date, answers: dict[str, str], people: di
     return tuple(warnings)
 
 
+def _reflected_statement(statement: dict[str, Any]) -> str | None:
+    """The id of the statement a journal entry reflects on (its context.statement StatementRef), if any."""
+    ref = (statement.get("context") or {}).get("statement")
+    if isinstance(ref, dict) and ref.get("objectType") == "StatementRef" and isinstance(ref.get("id"), str):
+        return ref["id"].lower()
+    return None
+
+
 def _occurrences(statements: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """An activity's statements split into occurrences: the LMS's statements by day, each reflection joining the
-    latest occurrence on or before the day it was written (the first when it was written earlier)."""
+    """The pieces of learning in a participant's statements. An activity's facts (what an LMS said happened) are
+    one piece per day, so a repeated event is a piece for each time. A reflection that names the statement it
+    is about (context.statement) joins that statement's piece; one that names none joins the latest occurrence
+    of its activity on or before the day it was written (the first when it was written earlier), or stands
+    alone when its activity has no facts."""
     statements = sorted(statements, key=_when)
-    facts = [s for s in statements if not _is_reflection(s)]
-    if not facts:
-        return [statements]
-    by_day: dict[date, list[dict[str, Any]]] = {}
-    for s in facts:
-        by_day.setdefault(_date(s), []).append(s)
-    days = sorted(by_day)
+    pieces: dict[tuple[str, date], list[dict[str, Any]]] = {}
+    piece_of: dict[str, tuple[str, date]] = {}
+    days_of: dict[str, list[date]] = {}
     for s in statements:
-        if _is_reflection(s):
-            before = [d for d in days if d <= _date(s)]
-            by_day[before[-1] if before else days[0]].append(s)
-    return [by_day[d] for d in days]
+        if not _is_reflection(s):
+            key = (s["object"]["id"], _date(s))
+            if key not in pieces:
+                days_of.setdefault(key[0], []).append(key[1])
+            pieces.setdefault(key, []).append(s)
+            piece_of[s["id"]] = key
+    alone: dict[str, list[dict[str, Any]]] = {}
+    for s in statements:
+        if not _is_reflection(s):
+            continue
+        target = _reflected_statement(s)
+        if target in piece_of:
+            pieces[piece_of[target]].append(s)
+            continue
+        activity = s["object"]["id"]
+        days = days_of.get(activity)
+        if not days:
+            alone.setdefault(activity, []).append(s)
+            continue
+        day = _date(s)
+        before = [d for d in days if d <= day]
+        pieces[(activity, before[-1] if before else days[0])].append(s)
+    return [*pieces.values(), *alone.values()]
 
 
 def _piece(
@@ -255,8 +275,8 @@ def _piece(
     # The participant's own title wins over the LMS's name; an LMS item never shows its IRI as a title.
     title = next(
         (t for t in (text_of(notes.get("name")), text_of(fact_def.get("name"))) if t.strip() and not _IRI.match(t)),
-        f"{kind} on {_long_date(day)}",
-    )
+        None,
+    ) or f"{kind} on {_long_date(day)}"
     description = text_of(notes.get("description")) or text_of(fact_def.get("description"))
     learned = impact = peer = peer_learned = ""
     evidence_type = None
@@ -277,7 +297,7 @@ def _piece(
     ids = tuple(s["id"] for s in statements)
     chosen = [statuses[i] for i in ids if i in statuses]
     status, submitted_on = chosen[-1] if chosen else (DRAFT, None)
-    swe, other = _standards(statements, record, items)
+    swe, other = _standards(statements, record, items) if items else ((), ())
     answers = {"description": description, "learned": learned, "impact": impact, "peer_reflection": peer_learned}
     mode = next((record.modes[s["id"]] for s in statements if record.modes.get(s["id"])), None)
     return CPDPiece(
@@ -296,14 +316,18 @@ def _piece(
         other_standards=other,
         evidence_type=evidence_type,
         statement_ids=ids,
-        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names)),
+        # Only answers can name someone: most pieces (LMS events nobody reflected on) have none to check.
+        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names))
+        if any(answers.values())
+        else (),
     )
 
 
-def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]:
-    items = _frameworks_of_items(record)
+def build_pieces(record: ExportRecord, start: date, end: date, *, standards: bool = True) -> list[CPDPiece]:
+    """The year's pieces; ``standards=False`` leaves out the standards they evidence (readiness needs none)."""
+    items = _frameworks_of_items(record) if standards else {}
     statuses = _statuses(record.statements)
-    groups: dict[str, list[dict[str, Any]]] = {}
+    learning: list[dict[str, Any]] = []
     for s in record.statements:
         obj = s.get("object") or {}
         if s["verb"]["id"] in PLUMBING_VERBS or obj.get("objectType", "Activity") != "Activity":
@@ -312,13 +336,9 @@ def build_pieces(record: ExportRecord, start: date, end: date) -> list[CPDPiece]
             continue
         if record.modes.get(s["id"]) is None and not _is_reflection(s):
             continue
-        groups.setdefault(obj["id"], []).append(s)
+        learning.append(s)
     own_names = {word for name in _own_names(record) for word in name.split()}
-    pieces = [
-        _piece(occurrence, record, items, statuses, own_names)
-        for group in groups.values()
-        for occurrence in _occurrences(group)
-    ]
+    pieces = [_piece(occurrence, record, items, statuses, own_names) for occurrence in _occurrences(learning)]
     # ILM assessment evidence is for the ILM portfolio; it joins the regulator's log only when chosen.
     pieces = [p for p in pieces if p.evidence_type is None or p.chosen]
     pieces.sort(key=lambda p: (p.date, p.title))
@@ -344,13 +364,12 @@ def participant_name(record: ExportRecord) -> str:
     return max(names, key=lambda n: (len(n.split()), -names.index(n)))
 
 
-def build_log(record: ExportRecord, year: int, today: date | None = None) -> CPDLog:
+def build_log(record: ExportRecord, year: int, today: date | None = None, *, standards: bool = True) -> CPDLog:
     rules = rules_for(year)
     today = today or date.today()
-    pieces = build_pieces(record, rules.start, rules.end)
+    pieces = build_pieces(record, rules.start, rules.end, standards=standards)
     return CPDLog(
         participant_name=participant_name(record),
-        participant_id=agent_label(record.agent) or record.agent_key,
         period_start=rules.start,
         period_end=rules.end,
         pieces=tuple(pieces),

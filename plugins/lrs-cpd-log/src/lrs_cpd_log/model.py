@@ -169,8 +169,9 @@ class Readiness:
 
 @dataclass(frozen=True)
 class CPDLog:
+    #: The participant by name only: no email address or other identifier (the form asks for none, and an
+    #: export is often forwarded or printed).
     participant_name: str
-    participant_id: str
     period_start: date
     period_end: date
     pieces: tuple[CPDPiece, ...]

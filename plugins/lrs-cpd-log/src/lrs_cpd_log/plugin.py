@@ -7,7 +7,11 @@ from typing import Any
 
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, hookimpl
 from lrs_cpd_log.build import build_log, default_year
-from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS
+from lrs_cpd_log.model import CPDLog
+from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, to_summary_json
+
+#: Values of the ``summary`` option that ask for the readiness summary.
+YES = ("yes", "true", "1")
 
 
 def _today() -> date:
@@ -27,9 +31,22 @@ def export_cpd_log(record: ExportRecord, options: dict[str, Any]) -> list[Export
         raise ExportOptionError("year", f"year must be a year such as 2026, got {raw_year!r}") from exc
     if not 2000 <= year <= 2100:
         raise ExportOptionError("year", f"year must be a year such as 2026, got {raw_year!r}")
+    summary = str(options.get("summary") or "").lower()
+    if summary not in ("", "no", "false", "0", *YES):
+        raise ExportOptionError("summary", f"summary is yes or no, got {options.get('summary')!r}")
+    if summary in YES:
+        if fmt != "json":
+            raise ExportOptionError("summary", "the summary is JSON only: ask for format=json")
+        # Readiness and one line per piece, for pages that show where the year stands: the standards are not
+        # looked up and no log is rendered (docs/web.md has the figures).
+        log = build_log(record, year, _today(), standards=False)
+        return [ExportFile(_filename(log, "summary.json"), MEDIA_TYPES["json"], to_summary_json(log))]
     log = build_log(record, year, _today())
-    filename = f"cpd-log-{log.period_start.year}-{str(log.period_end.year)[-2:]}.{fmt}"
-    return [ExportFile(filename, MEDIA_TYPES[fmt], RENDERERS[fmt](log))]
+    return [ExportFile(_filename(log, fmt), MEDIA_TYPES[fmt], RENDERERS[fmt](log))]
+
+
+def _filename(log: CPDLog, suffix: str) -> str:
+    return f"cpd-log-{log.period_start.year}-{str(log.period_end.year)[-2:]}.{suffix}"
 
 
 @hookimpl
@@ -40,12 +57,15 @@ def lrs_exporters() -> list[Exporter]:
             title="Social Work England CPD log",
             formats=FORMATS,
             export=export_cpd_log,
-            options={"year": "the registration year, e.g. 2026 (1 Dec 2025 to 30 Nov 2026); default: in progress"},
+            options={
+                "year": "the registration year, e.g. 2026 (1 Dec 2025 to 30 Nov 2026); default: in progress",
+                "summary": "yes: readiness and one line per piece only (format json), for a page; default: no",
+            },
             description=(
                 "A participant's CPD record for one registration year (1 December to 30 November), with a "
                 "readiness check against Social Work England's rules for that year (counting complete records, only the "
-                "selected ones once any is selected), the deadline and renewal window. Option: year (the year it "
-                "ends in)."
+                "selected ones once any is selected), the deadline and renewal window. Options: year (the year it "
+                "ends in); summary=yes (format json: readiness and one line per piece, without rendering the log)."
             ),
         )
     ]

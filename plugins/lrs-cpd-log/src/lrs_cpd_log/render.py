@@ -164,6 +164,44 @@ def to_json(log: CPDLog) -> bytes:
     return json.dumps(log.as_dict(), indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def summary_dict(log: CPDLog) -> dict:
+    """Where the year stands: the readiness, the rules and one line per piece (what a page lists)."""
+    readiness = log.readiness
+    return {
+        "summary": True,
+        "participant_name": log.participant_name,
+        "year": log.year_label,
+        "period_start": log.period_start.isoformat(),
+        "period_end": log.period_end.isoformat(),
+        "generated_on": log.generated_on.isoformat(),
+        "rules": log.rules.as_dict() if log.rules else None,
+        "readiness": {
+            "ready": readiness.ready,
+            "missing": list(readiness.missing),
+            "warnings": list(readiness.warnings),
+            "counted": readiness.counted,
+            "candidates": readiness.candidates,
+            "basis": readiness.basis,
+        },
+        "pieces": [
+            {
+                "statement_id": p.statement_id,
+                "date": p.date.isoformat(),
+                "title": p.title,
+                "activity_type": p.activity_type,
+                "complete": p.complete,
+                "peer_reflection": p.peer_reflection is not None,
+                "status": p.status,
+            }
+            for p in log.pieces
+        ],
+    }
+
+
+def to_summary_json(log: CPDLog) -> bytes:
+    return json.dumps(summary_dict(log), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 # --- Markdown and HTML ------------------------------------------------------------------------------------
 
 
@@ -237,7 +275,7 @@ def to_html(log: CPDLog) -> bytes:
 
 #: Fonts from Debian packages (the README's setup installs them): fonts-noto-core for Latin (incl. Welsh and
 #: Polish), Arabic script (Urdu, Arabic) and Bengali; fonts-droid-fallback for Chinese, Japanese and Korean (a
-#: TrueType font: fpdf2 mis-measures the CFF-based Noto CJK fonts). DejaVu is the last resort. Each entry:
+#: TrueType font: fpdf2 mis-measures the CFF-based Noto CJK fonts); fonts-noto-color-emoji for emoji. DejaVu is the last resort. Each entry:
 #: (family, regular, bold); a font without a bold face uses its regular one for bold.
 _NOTO = Path("/usr/share/fonts/truetype/noto")
 _DROID = Path("/usr/share/fonts/truetype/droid")
@@ -254,6 +292,27 @@ _FALLBACK_FONTS = (
 )
 
 
+#: Emoji, the first found: fonts-noto-color-emoji (colour bitmaps, CBDT, which fpdf2 embeds and viewers draw in
+#: colour), else fonts-symbola (monochrome outlines). Tried before the CJK and DejaVu fallbacks, which have
+#: black-and-white forms of a few symbols (a heart, a smiley) that would otherwise win.
+_EMOJI_FONTS = (
+    _NOTO / "NotoColorEmoji.ttf",
+    Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+)
+
+
+_PRESENTATION_SELECTORS = {0xFE0E: None, 0xFE0F: None}
+
+
+def _fallbacks() -> list[tuple[str, Path, Path]]:
+    """The fallback fonts in the order they are tried: Arabic script, Bengali, emoji, CJK, DejaVu."""
+    emoji = next((path for path in _EMOJI_FONTS if path.exists()), None)
+    found = list(_FALLBACK_FONTS)
+    if emoji is not None:
+        found.insert(2, ("emoji", emoji, emoji))
+    return found
+
+
 def _load_fonts(pdf) -> str | None:  # noqa: ANN001
     """Registers the body font and the fallbacks found on this machine; the body family, or None."""
     body = next(((r, b) for _, r, b in _BODY_FONTS if r.exists() and b.exists()), None)
@@ -262,7 +321,7 @@ def _load_fonts(pdf) -> str | None:  # noqa: ANN001
     pdf.add_font("body", "", str(body[0]))
     pdf.add_font("body", "B", str(body[1]))
     fallbacks = []
-    for family, regular, bold in _FALLBACK_FONTS:
+    for family, regular, bold in _fallbacks():
         if regular.exists() and bold.exists() and regular != body[0]:
             pdf.add_font(family, "", str(regular))
             pdf.add_font(family, "B", str(bold))
@@ -292,7 +351,9 @@ def to_pdf(log: CPDLog) -> bytes:
     else:
 
         def clean(text: str) -> str:
-            return text
+            # Emoji presentation selectors (as in "❤️") are in no emoji font's character map: fpdf2 would draw
+            # each from another fallback font. The emoji font already draws its emoji as emoji.
+            return text.translate(_PRESENTATION_SELECTORS)
 
     pdf.add_page()
     width = pdf.epw
