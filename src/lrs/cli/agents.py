@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from lrs.cli.context import Context, pass_ctx
+from lrs.cli.progress import progress
 
 
 @click.group()
@@ -59,8 +60,17 @@ def agents_erase(ctx: Context, identifiers: tuple[str, ...], mode: str | None, d
         raise click.UsageError("choose --mode delete or --mode pseudonymise (or --dry-run to see what would go)")
     if not dry_run and not yes:
         click.confirm(f"{mode} everything held about {', '.join(identifiers)}? This cannot be undone", abort=True)
-    report = erase(ctx.lrs, person, mode=mode or "delete", operator=operator or getpass.getuser(), dry_run=dry_run)
+    with progress("Erasing", unit="statements") as meter:
+        report = erase(ctx.lrs, person, mode=mode or "delete", operator=operator or getpass.getuser(),
+                       dry_run=dry_run, on_progress=meter.report)
     click.echo(json.dumps(report, indent=2))
+    counts = report["counts"]
+    verb = "would erase" if dry_run else f"erased ({mode})"
+    # Standard output stays the JSON report (scripts read it); the one-line summary goes beside the bar.
+    click.echo(meter.summary(
+        f"{verb}: {counts['statements deleted']} statements deleted, {counts['statements pseudonymised']} "
+        f"pseudonymised, {counts['documents']} documents, {counts['accounts']} accounts"
+    ), err=True)
 
 
 @agents.command("audit")
@@ -89,10 +99,18 @@ def retention_apply(ctx: Context, dry_run: bool, operator: str | None) -> None:
     if not ctx.settings.retention:
         raise click.ClickException("no retention policy: set LRS_RETENTION (docs/operations.md, Retention)")
     try:
-        report = apply(ctx.lrs, dry_run=dry_run, operator=operator or getpass.getuser())
+        with progress("Applying retention", unit="statements") as meter:
+            report = apply(ctx.lrs, dry_run=dry_run, operator=operator or getpass.getuser(),
+                           on_progress=meter.report)
     except RetentionError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(report, indent=2))
+    verb = "would delete" if dry_run else "deleted"
+    # Standard output stays the JSON report (scripts read it); the one-line summary goes beside the bar.
+    click.echo(meter.summary(
+        f"retention: {verb} {report['statements']} statements and {report['attachments']} attachments "
+        f"under {len(report['rules'])} rule{'' if len(report['rules']) == 1 else 's'}"
+    ), err=True)
 
 
 COMMANDS = [agents, retention]

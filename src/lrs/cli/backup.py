@@ -8,6 +8,7 @@ import click
 
 from lrs.cli.context import Context, pass_ctx
 from lrs.cli.db import db
+from lrs.cli.progress import progress
 
 
 @db.command("backup")
@@ -18,11 +19,12 @@ def db_backup(ctx: Context, file: Path) -> None:
     from lrs.store.backup import BackupError, backup
 
     try:
-        result = backup(ctx.lrs.db, file)
+        with progress("Backing up", unit="pages") as meter:
+            result = backup(ctx.lrs.db, file, on_progress=meter.report)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     count = f", {result.statements} statements" if result.statements is not None else ""
-    click.echo(f"backed up to {result.path} ({result.size} bytes{count}, schema {result.revision})")
+    click.echo(meter.summary(f"backed up to {result.path} ({result.size} bytes{count}, schema {result.revision})"))
 
 
 @db.command("restore")
@@ -34,8 +36,9 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
     from lrs.store.backup import BackupError, restore
 
     try:
-        result = restore(ctx.lrs.db, file, force=force)
+        with progress("Restoring", unit="pages") as meter:
+            result = restore(ctx.lrs.db, file, force=force, on_progress=meter.report)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"restored {file} ({result.statements} statements, schema {result.revision}); "
-               "run `lrs db upgrade` if this code is newer")
+    click.echo(meter.summary(f"restored {file} ({result.statements} statements, schema {result.revision})")
+               + "; run `lrs db upgrade` if this code is newer")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from lrs.cli.context import Context, pass_ctx
+from lrs.cli.progress import progress
 
 
 @click.command("import")
@@ -23,29 +23,28 @@ from lrs.cli.context import Context, pass_ctx
 def import_command(ctx: Context, endpoint: str, key: str, secret: str, since: str | None, documents: bool,
                    page_size: int, xapi_version: str, restart: bool) -> None:
     """Copy statements from another LRS, resumably and idempotently (docs/operations.md, Import)."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from lrs.services.importing import Importer, ImportError_
     from lrs.store import importing as checkpoints
 
     importer = Importer(ctx.lrs, endpoint, key, secret, version=xapi_version, page_size=page_size)
     if restart:
         ctx.lrs.db.write(lambda conn: checkpoints.forget(conn, importer.endpoint))
-    # A progress bar on a terminal only: piped or logged output gets the summary alone.
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
-                  TextColumn("{task.fields[stored]} stored, {task.fields[skipped]} already here"),
-                  TimeElapsedColumn(), disable=not sys.stdout.isatty()) as bar:
-        task = bar.add_task("importing", total=None, stored=0, skipped=0)
+    # The peer gives no total, so a spinner with the count received (standard error, on a terminal only).
+    with progress("Importing", unit="statements") as meter:
 
-        def progress(report) -> None:  # noqa: ANN001
-            bar.update(task, completed=report.received, stored=report.stored, skipped=report.skipped,
-                       description=f"page {report.pages}")
+        def on_page(report) -> None:  # noqa: ANN001
+            meter.update(completed=report.received,
+                         description=f"Importing page {report.pages}: {report.stored} stored, "
+                                     f"{report.skipped} already here")
 
         try:
-            report = importer.run(since=since, documents=documents, progress=progress)
+            report = importer.run(since=since, documents=documents, progress=on_page)
         except (ImportError_, OSError) as exc:
             raise click.ClickException(f"import stopped: {exc} (run again to resume)") from exc
     click.echo(json.dumps(report.as_dict(), indent=2))
+    # Standard output stays the JSON report (scripts read it); the one-line summary goes beside the bar.
+    click.echo(meter.summary(f"imported {report.stored} statements ({report.skipped} already here, "
+                             f"{len(report.conflicts)} conflicts) of {report.received} received"), err=True)
 
 
 COMMANDS = [import_command]

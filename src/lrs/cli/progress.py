@@ -1,7 +1,8 @@
 """Progress and an estimate for long commands, and the one-line summary they end with.
 
 Every long command (``lrs evidence rebuild``, ``lrs review rebuild``, ``lrs reclassify``, ``lrs demo``'s loading,
-``bench/run.py``'s phases; import, erasure and backup too) reports through this module, so they look alike:
+``bench/run.py``'s phases, ``lrs import``, ``lrs agents erase``, ``lrs retention apply``,
+``lrs db backup|restore``) reports through this module, so they look alike:
 
     from lrs.cli.progress import progress
 
@@ -18,6 +19,8 @@ Every long command (``lrs evidence rebuild``, ``lrs review rebuild``, ``lrs recl
   When standard error is not a terminal (a pipe, a file, cron, CI) it draws nothing at all, so logs stay clean.
 - ``Meter.advance(n=1)``, ``Meter.update(completed=None, total=None, description=None)`` move it on.
 - ``Meter.stage(description)`` renames the line (for a command with several steps under one bar).
+- ``Meter.report(description, completed, total)`` is the ``on_progress`` callback a service or store function
+  takes (``erase``, ``retention.apply``, ``store.backup.backup|restore``): they call it, knowing nothing of rich.
 - ``Meter.elapsed`` is the seconds since the ``with`` began; ``Meter.summary(text)`` appends " in 1.2 s".
 - ``Meter.completed`` is the count so far.
 - ``console=`` takes a ``rich.console.Console`` (tests pass one with ``force_terminal=True`` or a file).
@@ -90,6 +93,11 @@ class Meter:
 
     def stage(self, description: str) -> None:
         self.update(description=description)
+
+    def report(self, description: str, completed: int, total: int | None) -> None:
+        """The ``on_progress(description, completed, total)`` callback that services and store functions take
+        (they know no click or rich): pass ``on_progress=meter.report``."""
+        self.update(completed=completed, total=total, description=description)
 
     @property
     def elapsed(self) -> float:

@@ -24,7 +24,7 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 PSEUDONYM_HOME_PAGE = "urn:lrs:erased"
 MODES = ("delete", "pseudonymise")
 ERASED_TEXT = "[erased]"
+
+#: ``on_progress(description, completed, total)``: how a long job tells its caller how far it is (total None:
+#: not known). The CLI passes ``lrs.cli.progress.Meter.report``.
+OnProgress = Callable[[str, int, "int | None"], None]
+
+
+def no_progress(description: str, completed: int, total: int | None) -> None:
+    return None
 
 
 class ErasureError(ValueError):
@@ -285,11 +293,15 @@ def scrub(value: Any, keys: set[str], pseudonym: dict[str, Any], texts: Sequence
     return value
 
 
-def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool = False) -> dict[str, Any]:
+def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool = False,
+          on_progress: OnProgress | None = None) -> dict[str, Any]:
     """Erase or pseudonymise everything held about the person. Returns the counts per kind (what would go, with
-    ``dry_run``). One transaction; an audit row records who, when, the mode and the counts, never the data."""
+    ``dry_run``). One transaction; an audit row records who, when, the mode and the counts, never the data.
+    ``on_progress`` hears the stages: finding, rewriting statements (counted), writing."""
     if mode not in MODES:
         raise ErasureError(f"mode must be one of {', '.join(MODES)}")
+    tell = on_progress or no_progress
+    tell("Finding what is held", 0, None)
     found = find(lrs, person)
     pseudonym_name = str(uuid.uuid4())
     pseudonym = {"account": {"homePage": PSEUDONYM_HOME_PAGE, "name": pseudonym_name}}
@@ -324,11 +336,15 @@ def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool =
             payload.pop("attachments", None)
         return statement["seq"], payload, fingerprint(payload)
 
-    rewrites = [rewrite(s, own=False) for s in found.others]
-    if not delete_own:
-        rewrites += [rewrite(s, own=True) for s in found.own]
+    to_rewrite = [(s, False) for s in found.others] + ([] if delete_own else [(s, True) for s in found.own])
+    rewrites = []
+    for done, (statement, own) in enumerate(to_rewrite, start=1):
+        rewrites.append(rewrite(statement, own=own))
+        if done % 100 == 0 or done == len(to_rewrite):
+            tell("Pseudonymising statements", done, len(to_rewrite))
 
     def work(conn) -> None:  # noqa: ANN001
+        tell("Writing the erasure (one transaction)", len(to_rewrite), len(to_rewrite) or None)
         if delete_own:
             store.delete_statements(conn, own_seqs, [s["id"] for s in found.own])
             store.delete_activities(conn, orphan_activities)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lrs.services.erasure import OnProgress, no_progress
 from lrs.store import erasure as store
 
 if TYPE_CHECKING:
@@ -47,8 +48,10 @@ def parse_policy(text: str | None) -> list[Rule]:
 
 
 def apply(lrs: LRS, *, dry_run: bool, operator: str, now: datetime | None = None,
-          policy: str | None = None) -> dict[str, Any]:
-    """Delete what the policy no longer keeps (counts only with ``dry_run``); audited like an erasure."""
+          policy: str | None = None, on_progress: OnProgress | None = None) -> dict[str, Any]:
+    """Delete what the policy no longer keeps (counts only with ``dry_run``); audited like an erasure.
+    ``on_progress`` hears each batch: the rule and the statements counted so far (the total is not known)."""
+    tell = on_progress or no_progress
     rules = parse_policy(policy if policy is not None else lrs.settings.retention)
     now = now or datetime.now(UTC)
     verbs_with_rules = [r.verb for r in rules if r.verb]
@@ -66,6 +69,8 @@ def apply(lrs: LRS, *, dry_run: bool, operator: str, now: datetime | None = None
                 break
             seqs = [seq for seq, _ in batch]
             deleted += len(batch)
+            tell(f"{'Counting' if dry_run else 'Deleting'} statements past {rule.verb or 'all'} ({rule.years:g} years)",
+                 report["statements"] + deleted, None)
             if dry_run:
                 after_dry_run.update(seqs)
                 continue

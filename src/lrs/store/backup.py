@@ -6,6 +6,9 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,48 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from lrs.store.db import Database
+
+#: ``on_progress(description, completed, total)`` (total None: not known); the CLI passes
+#: ``lrs.cli.progress.Meter.report``. SQLite reports pages copied of the total; pg_dump and pg_restore report
+#: nothing countable, so they get their stage and a tick a second (elapsed time under a spinner).
+OnProgress = Callable[[str, int, "int | None"], None]
+
+#: Pages per step of SQLite's online backup: small enough for a moving bar, big enough to stay quick.
+PAGES_PER_STEP = 1024
+
+
+def _no_progress(description: str, completed: int, total: int | None) -> None:
+    return None
+
+
+def _sqlite_copy(source: sqlite3.Connection, target: sqlite3.Connection, description: str,
+                 tell: OnProgress) -> None:
+    """SQLite's online backup a step at a time, telling pages copied of the total after each step."""
+    tell(description, 0, None)
+
+    def step(status: int, remaining: int, total: int) -> None:
+        tell(description, total - remaining, total)
+
+    source.backup(target, pages=PAGES_PER_STEP, progress=step)
+
+
+def _run_with_ticks(command: list[str], description: str, tell: OnProgress) -> subprocess.CompletedProcess[str]:
+    """A pg_dump / pg_restore run, ticking once a second so a spinner shows it is alive."""
+    finished = threading.Event()
+    started = time.monotonic()
+
+    def tick() -> None:
+        while not finished.wait(1.0):
+            tell(description, int(time.monotonic() - started), None)
+
+    tell(description, 0, None)
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        return subprocess.run(command, capture_output=True, text=True)
+    finally:
+        finished.set()
+        ticker.join()
 
 
 class BackupError(RuntimeError):
@@ -48,8 +93,10 @@ def _describe_sqlite(path: Path) -> tuple[int | None, str | None]:
         conn.close()
 
 
-def backup(db: Database, target: Path) -> BackupResult:
-    """A consistent copy of the whole database at one moment, taken while others keep writing."""
+def backup(db: Database, target: Path, *, on_progress: OnProgress | None = None) -> BackupResult:
+    """A consistent copy of the whole database at one moment, taken while others keep writing. ``on_progress``
+    hears pages copied of the total (SQLite) or the stage with a tick a second (pg_dump)."""
+    tell = on_progress or _no_progress
     target = Path(target)
     if target.exists():
         raise BackupError(f"{target} exists; choose a new file name")
@@ -58,10 +105,16 @@ def backup(db: Database, target: Path) -> BackupResult:
         raw = db.engine.raw_connection()
         try:
             destination = sqlite3.connect(target)
+            source = raw.driver_connection
             try:
-                # All pages in one step: a read transaction, a snapshot in WAL mode, so writers go on meanwhile
-                # (step-wise copying would restart whenever another connection wrote).
-                raw.driver_connection.backup(destination, pages=-1)
+                # One read transaction held across the steps: a snapshot in WAL mode, so writers go on meanwhile
+                # and the step-wise copy (which shows progress) sees no change that would make it start over.
+                source.execute("BEGIN")
+                source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                try:
+                    _sqlite_copy(source, destination, "Copying pages", tell)
+                finally:
+                    source.rollback()
                 # A self-contained file: no -wal beside it to lose when it is copied elsewhere.
                 destination.execute("PRAGMA journal_mode=DELETE")
             finally:
@@ -78,9 +131,9 @@ def backup(db: Database, target: Path) -> BackupResult:
                 "or run `pg_dump --format=custom` on a machine that has them (docs/operations.md, Backup)"
             )
         # pg_dump reads one snapshot (a repeatable-read transaction), so the copy is consistent while writes go on.
-        done = subprocess.run(
+        done = _run_with_ticks(
             [pg_dump, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={_libpq_url(db)}"],
-            capture_output=True, text=True,
+            "Dumping with pg_dump", tell,
         )
         if done.returncode != 0:
             target.unlink(missing_ok=True)
@@ -106,9 +159,12 @@ def sqlite_in_use(path: Path) -> bool:
         conn.close()
 
 
-def restore(db: Database, source: Path, *, force: bool = False) -> BackupResult:
+def restore(db: Database, source: Path, *, force: bool = False,
+            on_progress: OnProgress | None = None) -> BackupResult:
     """Replace the database's content with a backup. Refuses while another process uses the database, unless
-    ``force`` (then the copy is written under the LRS's writer lock, and running workers see it at once)."""
+    ``force`` (then the copy is written under the LRS's writer lock, and running workers see it at once).
+    ``on_progress`` hears pages copied of the total (SQLite) or the stage with a tick a second (pg_restore)."""
+    tell = on_progress or _no_progress
     source = Path(source)
     if not source.exists():
         raise BackupError(f"{source} does not exist")
@@ -125,7 +181,7 @@ def restore(db: Database, source: Path, *, force: bool = False) -> BackupResult:
             with db.writer_gate.hold() if db.writer_gate else _nothing():
                 live = sqlite3.connect(path, timeout=30)
                 try:
-                    backup_conn.backup(live, pages=-1)
+                    _sqlite_copy(backup_conn, live, "Restoring pages", tell)
                     live.execute("PRAGMA journal_mode=WAL")
                 finally:
                     live.close()
@@ -146,10 +202,10 @@ def restore(db: Database, source: Path, *, force: bool = False) -> BackupResult:
                 f"{others} other connection(s) use the database (is `lrs serve` running?); stop them first, "
                 "or pass --force"
             )
-        done = subprocess.run(
+        done = _run_with_ticks(
             [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
              f"--dbname={_libpq_url(db)}", str(source)],
-            capture_output=True, text=True,
+            "Restoring with pg_restore", tell,
         )
         if done.returncode != 0:
             raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
