@@ -9,7 +9,13 @@ plugin is asked before the built-in one and can replace its answer. ``@hookimpl(
 ``(trylast=True)`` moves an implementation to the front or back.
 
 Failure rule: a plugin that raises never loses or corrupts stored data. What happens instead is stated in each
-hook's docstring; failures outside validation are logged and counted in ``lrs.plugins.hook_failures``.
+hook's docstring. Every hook is called the one way, through ``lrs.plugins.call_isolated`` (each implementation on
+its own, given only the arguments it names), so a failure is logged and counted in ``lrs.plugins.hook_failures``
+and the ``lrs_plugin_failures_total`` metric under the plugin's name, whichever hook it was.
+
+Arguments: take only those you need (pluggy lets an implementation name a subset). Hooks that may need the LRS
+receive it as ``lrs`` (lrs.services.statements.LRS: its ``settings``, ``db`` and ``pm``), as datasette passes
+its app, so a plugin need not import anything to find it.
 
 The data shapes that cross the contract (CASE frameworks, competency links, exporters) are defined here too,
 as TypedDicts and dataclasses, so a plugin author has one file to read.
@@ -44,19 +50,20 @@ def lrs_validate_statement(statement: dict[str, Any], version: str) -> list[dict
 
 
 @hookspec(firstresult=True)
-def lrs_classify_statement(statement: dict[str, Any]) -> str | None:
+def lrs_classify_statement(statement: dict[str, Any], lrs: Any) -> str | None:
     """Place a statement in the 70/20/10 model: return "on-the-job", "social" or "formal", or None.
 
     Called on ingest for every statement (after validation, inside the storing request) and by
     ``lrs reclassify``. The first plugin to return a value wins, so a plugin registered after the
     built-in classifier (plugins are called last-registered first) can override it for the statements it
-    knows and return None for the rest. If it raises, the statement is stored unclassified and the error
-    is logged and counted.
+    knows and return None for the rest. If it raises, the statement is stored unclassified (no later plugin
+    is asked) and the error is logged and counted. ``lrs``: the LRS (its ``settings``, e.g. the operator's
+    ``classification_rules``).
     """
 
 
 @hookspec
-def lrs_classification_fingerprint() -> str | None:
+def lrs_classification_fingerprint(lrs: Any) -> str | None:
     """Name the rules your ``lrs_classify_statement`` applies, so stored statements can be reclassified.
 
     Called when the LRS first classifies or reclassifies (once per process). Return a short string that
@@ -64,7 +71,7 @@ def lrs_classification_fingerprint() -> str | None:
     plugin's name and version. The LRS combines the answers of every plugin that classifies into the
     ``rules_fingerprint`` stored with each statement; ``lrs reclassify`` re-runs classification on the
     statements whose fingerprint differs from the current one. If it raises, the plugin's name and version
-    are used instead and the error is logged and counted.
+    are used instead and the error is logged and counted. ``lrs``: the LRS, as for the classifier.
     """
 
 
@@ -88,13 +95,20 @@ def lrs_statements_stored(
 
 
 @hookspec
-def lrs_register_routes(app: Any) -> None:
-    """Add Flask blueprints or routes to the app. Called once while the app is created."""
+def lrs_register_routes(app: Any, lrs: Any) -> None:
+    """Add Flask blueprints or routes to the app. Called once while the app is created.
+
+    ``app`` is the Flask app; ``lrs`` the LRS it serves (lrs.services.statements.LRS: ``settings``, ``db``,
+    ``pm``, ``store_statements``, ``query_statements``, ...), so a view reaches the LRS through what this hook
+    gave it (keep it, or read ``flask.current_app.extensions["lrs"]``) rather than importing internals. If it
+    raises, the failure is logged and counted and the app does not start (a bug to fix, not data at risk).
+    """
 
 
 @hookspec
 def lrs_register_commands(cli: Any) -> None:
-    """Add click commands to the ``lrs`` command group. Called once when the CLI starts."""
+    """Add click commands to the ``lrs`` command group. Called once when the CLI starts. If it raises, the
+    failure is logged and counted and the command does not start."""
 
 
 # --- competency frameworks -------------------------------------------------------------------------------

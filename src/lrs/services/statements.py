@@ -16,7 +16,14 @@ import pluggy
 
 from lrs import metrics
 from lrs.config import Settings
-from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
+from lrs.plugins import (
+    call_each,
+    call_first,
+    call_isolated,
+    describe_plugins,
+    make_plugin_manager,
+    plugin_order,
+)
 from lrs.services import access, forwarding
 from lrs.services.principal import Principal
 from lrs.store import credentials as credential_store
@@ -141,36 +148,30 @@ class LRS:
         return prepared
 
     def classify(self, statement: dict[str, Any]) -> str | None:
-        try:
-            mode = self.pm.hook.lrs_classify_statement(statement=statement)
-        except Exception:  # a plugin's bug must not cost the client its statement
-            log.exception("lrs_classify_statement failed; storing the statement unclassified")
-            hook_failures["lrs_classify_statement"] += 1
-            metrics.plugin_failures.labels("lrs_classify_statement", "(hook)").inc()
-            return None
+        """The learning mode the classifiers give (lrs.plugins.call_first); None when none does or one raises
+        (a plugin's bug must not cost the client its statement: it is logged and counted)."""
+        mode = call_first(self.pm, "lrs_classify_statement", statement=statement, lrs=self)
         return str(mode) if mode else None
 
     def _plugin_validation(self, statements: list[dict[str, Any]], version: str) -> None:
-        impls = self.pm.hook.lrs_validate_statement.get_hookimpls()
-        if not impls:
+        """The plugins' own checks (lrs_validate_statement), each through the isolated caller: any problem, or
+        a plugin that raises, rejects the whole batch with a 400 naming the plugin, the rule and the path."""
+        if not self.pm.hook.lrs_validate_statement.get_hookimpls():
             return
         problems: list[Problem] = []
         for index, statement in enumerate(statements):
             prefix = f"[{index}]" if len(statements) > 1 else ""
-            for impl in impls:
-                try:
-                    found = impl.function(statement=statement, version=version) or []
-                except Exception as exc:
-                    log.exception("plugin %s failed in lrs_validate_statement", impl.plugin_name)
+            for answer in call_isolated(self.pm, "lrs_validate_statement", statement=statement, version=version):
+                if answer.error is not None:
                     problems.append(
-                        Problem(f"plugin:{impl.plugin_name}", prefix, f"validation plugin failed: {exc}")
+                        Problem(f"plugin:{answer.plugin_name}", prefix, f"validation plugin failed: {answer.error}")
                     )
                     continue
-                for p in found:
+                for p in answer.result or []:
                     path = p.get("path", "")
                     problems.append(
                         Problem(
-                            f"plugin:{impl.plugin_name}:{p.get('rule', 'rule')}",
+                            f"plugin:{answer.plugin_name}:{p.get('rule', 'rule')}",
                             f"{prefix}.{path}".strip(".") if prefix else path,
                             p.get("message", "rejected by plugin"),
                         )
@@ -239,11 +240,11 @@ class LRS:
         cached = self.__dict__.get("_classification_fingerprint")
         if cached is not None:
             return cached
-        answers = dict(call_each(self.pm, "lrs_classification_fingerprint"))
+        answers = dict(call_each(self.pm, "lrs_classification_fingerprint", lrs=self))
         versions = {info.name: info.version for info in describe_plugins(self.pm)}
         parts = [
-            f"{impl.plugin_name}={answers.get(impl.plugin_name) or versions.get(impl.plugin_name, '')}"
-            for impl in reversed(self.pm.hook.lrs_classify_statement.get_hookimpls())
+            f"{name}={answers.get(name) or versions.get(name, '')}"
+            for name in plugin_order(self.pm, "lrs_classify_statement")
         ]
         fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
         self.__dict__["_classification_fingerprint"] = fingerprint
