@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.frameworks import Framework, load_case_package
 from lrs.competency.mappings import MappedItem, MappingIndex
-from lrs.hookspecs import CompetencyLink
+from lrs.competency.types import CompetencyLink
 from lrs.learning.vocabulary import EXT_STANDARDS, VERB_RECORDED_ASSESSMENT
 from lrs.plugins import call_each
 from lrs.store import evidence as store

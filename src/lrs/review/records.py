@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import Registry, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import CriterionReview, ReviewDecision
 from lrs.learning import vocabulary as v
 from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
+from lrs.review.types import CriterionReview, ReviewDecision
 from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
 from lrs.xapi.errors import NotFound

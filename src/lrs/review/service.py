@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import Registry, evidence_learner, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import ReviewDecision
 from lrs.learning import vocabulary as v
 from lrs.review import decisions as rules
 from lrs.review.records import (
@@ -31,6 +30,7 @@ from lrs.review.records import (
     reviewer_agent,
     units_of,
 )
+from lrs.review.types import ReviewDecision
 from lrs.services import access
 from lrs.store import reviews as store
 from lrs.xapi.datatypes import VOIDED_VERB

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import ReviewDecision, UnitRecord, UnitSubmission
 from lrs.learning import vocabulary as v
 from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
@@ -27,6 +26,7 @@ from lrs.review.records import (
     reviewer_agent,
     units_of,
 )
+from lrs.review.types import ReviewDecision, UnitRecord, UnitSubmission
 from lrs.services import access
 from lrs.store import assessment as unit_store
 from lrs.store import reviews as store

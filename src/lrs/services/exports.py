@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from lrs import metrics
 from lrs.competency.evidence import links_for, registry
-from lrs.hookspecs import CompetencyLink, Exporter, ExportFile, ExportOptionError, ExportRecord
+from lrs.competency.types import CompetencyLink
+from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord
 from lrs.plugins import call_each
 from lrs.store.records import learner_statements
 from lrs.xapi.errors import NotFound, XAPIError
