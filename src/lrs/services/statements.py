@@ -34,9 +34,11 @@ from lrs.store import statements as statement_store
 from lrs.store.db import Database
 from lrs.store.statements import StatementPage
 from lrs.xapi import scopes as xscopes
+from lrs.xapi.attachments import Part, has_attachments, match_parts
 from lrs.xapi.errors import Problem, StatementInvalid, XAPIError
 from lrs.xapi.ifi import agent_key
 from lrs.xapi.query import StatementQuery
+from lrs.xapi.signature import verify_signatures
 from lrs.xapi.statement import PreparedStatement, prepare
 from lrs.xapi.validate import validate_batch
 
@@ -81,9 +83,19 @@ class LRS:
         version: str,
         *,
         attachments: dict[str, tuple[str, bytes]] | None = None,
+        parts: list[Part] | None = None,
+        statement_id: str | None = None,
     ) -> list[str]:
-        """Validate, classify and store a statement or a batch, all or nothing. Returns the ids."""
+        """Validate, classify and store a statement or a batch, all or nothing. Returns the ids.
+
+        ``parts``: the attachment parts of an xAPI request (multipart/mixed), or [] for a request with none;
+        matched to the statements' attachments and their signatures verified here, after validation, so a
+        request is validated once. ``attachments``: content already matched (sha2 -> (type, bytes)), from
+        callers that are not xAPI requests. ``statement_id``: a PUT's statementId (a signature may cover it).
+        """
         statements = validate_batch(payload, version)
+        if parts is not None:
+            attachments = self._request_attachments(payload, parts, statement_id) or attachments
         access.check_write_statements(self, principal, statements)
         self._plugin_validation(statements, version)
         now = datetime.now(UTC)
@@ -116,6 +128,19 @@ class LRS:
             frameworks_version=frameworks_version,
         )
         return ids
+
+    @staticmethod
+    def _request_attachments(
+        payload: Any, parts: list[Part], statement_id: str | None
+    ) -> dict[str, tuple[str, bytes]] | None:
+        """The content of a request's attachment parts by sha2, once every part is matched to an attachment,
+        every attachment without a fileUrl has its part and every signature is verified (lrs.xapi.attachments,
+        lrs.xapi.signature); each problem is a 400."""
+        if not parts and not has_attachments(payload):
+            return None
+        contents = match_parts(payload, parts)
+        verify_signatures(payload, contents, statement_id=statement_id)
+        return contents or None
 
     def _enrol_from(self, principal: Principal, statements: list[dict[str, Any]]) -> None:
         """Enrolments from statements stored under a credential trusted to enrol (lrs.services.access),
@@ -187,8 +212,10 @@ class LRS:
         version: str,
         *,
         attachments: dict[str, tuple[str, bytes]] | None = None,
+        parts: list[Part] | None = None,
     ) -> None:
-        """PUT: the id comes from the query; a body id must agree with it."""
+        """PUT: the id comes from the query; a body id must agree with it. ``attachments`` and ``parts`` as for
+        :meth:`store_statements`."""
         if not isinstance(statement, dict):
             raise XAPIError("a PUT body must be one statement (a JSON object)", rule="put-body", path="")
         body_id = statement.get("id")
@@ -196,7 +223,14 @@ class LRS:
             raise XAPIError(
                 "the statement's id does not match the statementId parameter", rule="put-id-mismatch", path="id"
             )
-        self.store_statements({**statement, "id": statement_id}, principal, version, attachments=attachments)
+        self.store_statements(
+            {**statement, "id": statement_id},
+            principal,
+            version,
+            attachments=attachments,
+            parts=parts,
+            statement_id=statement_id,
+        )
 
     # --- statements out ----------------------------------------------------------------------------
 
