@@ -31,7 +31,7 @@ from lrs.store import enrolments as enrolment_store
 from lrs.store import learning as learning_store
 from lrs.store import server_secrets
 from lrs.store import statements as statement_store
-from lrs.store.db import Database
+from lrs.store.db import Database, batches_in_store_order
 from lrs.store.statements import StatementPage
 from lrs.xapi import scopes as xscopes
 from lrs.xapi.attachments import Part, has_attachments, match_parts
@@ -296,12 +296,10 @@ class LRS:
         """
         fingerprint = self.classification_fingerprint()
         report: dict[str, Any] = {"fingerprint": fingerprint, "examined": 0, "changed": 0, "unchanged": 0, "modes": {}}
-        after = 0
-        while True:
-            with self.db.read() as conn:
-                batch = learning_store.statements_to_reclassify(conn, fingerprint, after_seq=after, limit=batch_size)
-            if not batch:
-                break
+        def unclassified(conn: Any, after: int, limit: int) -> list[tuple[int, dict[str, Any], str | None]]:
+            return learning_store.statements_to_reclassify(conn, fingerprint, after_seq=after, limit=limit)
+
+        for batch in batches_in_store_order(self.db, unclassified, batch_size):
             modes = [(seq, self.classify(payload)) for seq, payload, _ in batch]
             for (_, _, old), (_, new) in zip(batch, modes, strict=True):
                 report["examined"] += 1
@@ -310,7 +308,6 @@ class LRS:
                 report["modes"][label] = report["modes"].get(label, 0) + 1
             if not dry_run:
                 self.db.write(lambda conn, modes=modes: learning_store.set_classification(conn, modes, fingerprint))
-            after = batch[-1][0]
             if on_progress is not None:
                 on_progress(len(batch))
         return report
