@@ -121,7 +121,7 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[t
     pairs for those that returned something other than None; those that raised are left out.
 
     For hooks whose contract says a failing plugin is skipped (stored statements, frameworks, competency
-    links, exporters, fingerprints, routes and commands).
+    links, exporters, fingerprints).
     """
     return [
         (answer.plugin_name, answer.result)
