@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from lrs.config import Settings
+from lrs.plugins import call_each_or_raise
 from lrs.services.statements import LRS
 
 
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> F
     from lrs.web import register_web
 
     register_web(app)
-    lrs.pm.hook.lrs_register_routes(app=app)
+    call_each_or_raise(lrs.pm, "lrs_register_routes", app=app, lrs=lrs)
     # Last, so that its first hook runs before every other one: the request id and timing cover them all.
     from lrs.api.client_quirks import install_client_quirks
     from lrs.api.observability import install_observability

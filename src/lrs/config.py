@@ -74,8 +74,18 @@ class Settings:
     bootstrap_secret: str | None = None
     #: Extra plugin modules to load, comma separated (besides installed ``lrs`` entry points).
     plugins: list[str] = field(default_factory=list)
-    #: An operator's classification rules file (JSON), overriding the profile's defaults.
+    #: An operator's classification rules file (JSON), applied over the profile's defaults by the built-in
+    #: classifier (lrs.learning.plugin).
     classification_rules: str | None = None
+    #: The on-the-job/social/formal split summaries compare with when a caller names none ("70/20/10").
+    learning_target: str | None = None
+    #: Whether LRS_DATABASE_URL named the database (messages say where the URL came from).
+    database_url_from_env: bool = False
+    #: granian's access log path ("-" for standard output) under `lrs serve`; None: no access log from granian.
+    access_log: str | None = None
+    #: The app's log under `lrs serve`: "json" (one object per line) or "text"; and its level.
+    log_format: str = "text"
+    log_level: str = "INFO"
     #: No longer used: credentials are checked against the database on every request, so a revocation holds at
     #: once (docs/operations.md, "Security"). Still read so an old configuration loads.
     credential_cache_seconds: int = 0
@@ -127,6 +137,11 @@ class Settings:
             bootstrap_secret=env.get("LRS_BOOTSTRAP_SECRET") or None,
             plugins=[p.strip() for p in env.get("LRS_PLUGINS", "").split(",") if p.strip()],
             classification_rules=env.get("LRS_CLASSIFICATION_RULES") or None,
+            learning_target=env.get("LRS_LEARNING_TARGET") or None,
+            database_url_from_env=bool(env.get("LRS_DATABASE_URL")),
+            access_log=env.get("LRS_ACCESS_LOG") or None,
+            log_format=env.get("LRS_LOG_FORMAT") or base.log_format,
+            log_level=(env.get("LRS_LOG_LEVEL") or base.log_level).upper(),
             credential_cache_seconds=_int(env, "LRS_CREDENTIAL_CACHE_SECONDS", base.credential_cache_seconds),
             sqlite_synchronous=(env.get("LRS_SQLITE_SYNCHRONOUS") or base.sqlite_synchronous).upper(),
             authority_home_page=env.get("LRS_AUTHORITY_HOME_PAGE") or base.authority_home_page,

@@ -9,10 +9,19 @@ plugin is asked before the built-in one and can replace its answer. ``@hookimpl(
 ``(trylast=True)`` moves an implementation to the front or back.
 
 Failure rule: a plugin that raises never loses or corrupts stored data. What happens instead is stated in each
-hook's docstring; failures outside validation are logged and counted in ``lrs.plugins.hook_failures``.
+hook's docstring. Every hook is called the one way, through ``lrs.plugins.call_isolated`` (each implementation on
+its own, given only the arguments it names), so a failure is logged and counted in ``lrs.plugins.hook_failures``
+and the ``lrs_plugin_failures_total`` metric under the plugin's name, whichever hook it was.
 
-The data shapes that cross the contract (CASE frameworks, competency links, exporters) are defined here too,
-as TypedDicts and dataclasses, so a plugin author has one file to read.
+Arguments: take only those you need (pluggy lets an implementation name a subset). Hooks that may need the LRS
+receive it as ``lrs`` (lrs.services.statements.LRS: its ``settings``, ``db`` and ``pm``), as datasette passes
+its app, so a plugin need not import anything to find it.
+
+The data shapes that belong to the contract itself (CASE frameworks, exporters) are defined here too, as
+TypedDicts and dataclasses. The domain's own types live in their home modules (``CompetencyLink`` in
+lrs.competency.types; ``ReviewDecision``, ``CriterionReview``, ``UnitSubmission``, ``UnitRecord`` in
+lrs.review.types: plain data that imports nothing of lrs) and are re-exported here and by lrs.plugin_api, so a
+plugin author still has one place to import from.
 """
 
 from __future__ import annotations
@@ -20,9 +29,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pluggy
+
+# Re-exported for plugins (the "X as X" form says so); their home modules are lrs.competency and lrs.review.
+from lrs.competency.types import CompetencyLink as CompetencyLink
+from lrs.review.types import CriterionReview as CriterionReview
+from lrs.review.types import ReviewDecision as ReviewDecision
+from lrs.review.types import UnitRecord as UnitRecord
+from lrs.review.types import UnitSubmission as UnitSubmission
 
 hookspec = pluggy.HookspecMarker("lrs")
 hookimpl = pluggy.HookimplMarker("lrs")
@@ -44,19 +60,20 @@ def lrs_validate_statement(statement: dict[str, Any], version: str) -> list[dict
 
 
 @hookspec(firstresult=True)
-def lrs_classify_statement(statement: dict[str, Any]) -> str | None:
+def lrs_classify_statement(statement: dict[str, Any], lrs: Any) -> str | None:
     """Place a statement in the 70/20/10 model: return "on-the-job", "social" or "formal", or None.
 
     Called on ingest for every statement (after validation, inside the storing request) and by
     ``lrs reclassify``. The first plugin to return a value wins, so a plugin registered after the
     built-in classifier (plugins are called last-registered first) can override it for the statements it
-    knows and return None for the rest. If it raises, the statement is stored unclassified and the error
-    is logged and counted.
+    knows and return None for the rest. If it raises, the statement is stored unclassified (no later plugin
+    is asked) and the error is logged and counted. ``lrs``: the LRS (its ``settings``, e.g. the operator's
+    ``classification_rules``).
     """
 
 
 @hookspec
-def lrs_classification_fingerprint() -> str | None:
+def lrs_classification_fingerprint(lrs: Any) -> str | None:
     """Name the rules your ``lrs_classify_statement`` applies, so stored statements can be reclassified.
 
     Called when the LRS first classifies or reclassifies (once per process). Return a short string that
@@ -64,7 +81,7 @@ def lrs_classification_fingerprint() -> str | None:
     plugin's name and version. The LRS combines the answers of every plugin that classifies into the
     ``rules_fingerprint`` stored with each statement; ``lrs reclassify`` re-runs classification on the
     statements whose fingerprint differs from the current one. If it raises, the plugin's name and version
-    are used instead and the error is logged and counted.
+    are used instead and the error is logged and counted. ``lrs``: the LRS, as for the classifier.
     """
 
 
@@ -88,13 +105,20 @@ def lrs_statements_stored(
 
 
 @hookspec
-def lrs_register_routes(app: Any) -> None:
-    """Add Flask blueprints or routes to the app. Called once while the app is created."""
+def lrs_register_routes(app: Any, lrs: Any) -> None:
+    """Add Flask blueprints or routes to the app. Called once while the app is created.
+
+    ``app`` is the Flask app; ``lrs`` the LRS it serves (lrs.services.statements.LRS: ``settings``, ``db``,
+    ``pm``, ``store_statements``, ``query_statements``, ...), so a view reaches the LRS through what this hook
+    gave it (keep it, or read ``flask.current_app.extensions["lrs"]``) rather than importing internals. If it
+    raises, the failure is logged and counted and the app does not start (a bug to fix, not data at risk).
+    """
 
 
 @hookspec
 def lrs_register_commands(cli: Any) -> None:
-    """Add click commands to the ``lrs`` command group. Called once when the CLI starts."""
+    """Add click commands to the ``lrs`` command group. Called once when the CLI starts. If it raises, the
+    failure is logged and counted and the command does not start."""
 
 
 # --- competency frameworks -------------------------------------------------------------------------------
@@ -184,15 +208,6 @@ def lrs_frameworks() -> list[CFPackage] | None:
     """
 
 
-class CompetencyLink(NamedTuple):
-    """A statement evidences one item of one framework."""
-
-    #: ``CFDocument.uri`` of a framework some plugin contributed.
-    framework: str
-    #: ``CFItem.uri`` of an item in that framework.
-    item: str
-
-
 @hookspec
 def lrs_competency_links(statement: dict[str, Any]) -> list[CompetencyLink | tuple[str, str]] | None:
     """Say which framework items a statement evidences.
@@ -219,92 +234,6 @@ class ExportFile:
     #: Its media type, e.g. "text/csv", "application/pdf", "application/zip", "application/json".
     media_type: str
     content: bytes
-
-
-# --- assessment: decisions on evidence (docs/review.md) --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewDecision:
-    """One assessor or IQA decision on a piece of evidence for one criterion. Each is itself an xAPI statement
-    (the reviewer as actor, a StatementRef object), so the trail is immutable and travels with the record."""
-
-    #: The decision statement's id.
-    statement_id: str
-    #: "accepted" or "referred" (an assessor on evidence); "confirmed" or "action-raised" (an IQA on an assessor's
-    #: decision: an action returns the decision to the assessor, who reassesses; it never flips the result).
-    outcome: str
-    #: "assessor" or "iqa".
-    role: str
-    #: The evidence statement judged.
-    evidence_id: str
-    #: ``CFDocument.uri`` of the framework, and ``CFItem.uri`` of the criterion judged.
-    framework: str
-    criterion: str
-    #: The reviewer as an xAPI Agent (with a name when known).
-    reviewer: dict[str, Any]
-    #: Written feedback to the learner ("" when none).
-    feedback: str
-    #: When the decision was made (ISO 8601 timestamp).
-    decided: str
-    #: For an IQA decision: the assessor decision it confirms or overturns.
-    target_id: str | None = None
-    #: True when a later decision of the same role on the same evidence and criterion replaced this one.
-    superseded: bool = False
-    #: Why the reviewer decided so (every decision recorded through the LRS has one).
-    rationale: str = ""
-    #: An assessor decision: True when the assessor mapped the evidence to the criterion in this decision.
-    mapped: bool = False
-    #: An IQA decision (a sample record): "plan" when the sampling plan selected it, "additional" otherwise.
-    sample_reason: str = ""
-
-
-@dataclass(frozen=True)
-class CriterionReview:
-    """Where a learner stands on one criterion (a leaf item of a framework)."""
-
-    framework: str
-    criterion: str
-    #: "accepted" (some evidence is accepted), "awaiting-decision" (evidence no assessor has decided on yet),
-    #: "referred" (all decided evidence was referred) or "without-evidence".
-    status: str
-    #: Evidence statement id -> its current outcome for this criterion: "accepted", "referred", "returned" (an
-    #: IQA raised an action; the assessor has yet to reassess), or None while awaiting a decision. Oldest first.
-    evidence: dict[str, str | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class UnitSubmission:
-    """One attempt at a unit: the learner submitted it with a dated declaration of authenticity."""
-
-    statement_id: str
-    #: 1 for the first submission, 2 for the first resubmission, ...
-    attempt: int
-    #: When it was submitted (ISO 8601 timestamp).
-    submitted: str
-    #: The declaration of authenticity the learner made, as worded when they made it.
-    declaration: str
-
-
-@dataclass(frozen=True)
-class UnitRecord:
-    """Where a learner stands on one unit of a qualification, as the centre certifies it."""
-
-    framework: str
-    unit: str
-    #: Every criterion of the unit is accepted (no IQA action outstanding).
-    assessed: bool
-    #: Assessor decisions (statement ids) behind the accepted criteria that the sampling plan selects for IQA
-    #: sampling, and those of them no IQA has confirmed yet.
-    sampling_required: tuple[str, ...] = ()
-    sampling_outstanding: tuple[str, ...] = ()
-    submissions: tuple[UnitSubmission, ...] = ()
-    #: The centre's claim for certification: its statement id, when (ISO 8601) and by whom (an xAPI Agent).
-    claim_id: str | None = None
-    claimed: str | None = None
-    claimed_by: dict[str, Any] = field(default_factory=dict)
-    #: Assessed, sampled where the plan asks, submitted and claimed: only then may a credential be issued.
-    complete: bool = False
 
 
 def _no_attachment(sha2: str) -> tuple[str, bytes] | None:

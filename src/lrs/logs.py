@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -52,16 +51,15 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
-def make_handler(log_format: str | None = None) -> logging.Handler:
-    """A standard-error handler in the format ``LRS_LOG_FORMAT`` names (``json`` or text)."""
-    log_format = log_format if log_format is not None else os.environ.get("LRS_LOG_FORMAT", "text")
+def make_handler(log_format: str = "text") -> logging.Handler:
+    """A standard-error handler in the format ``LRS_LOG_FORMAT`` names (``json`` or text; lrs.config.Settings)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if log_format.lower() == "json" else logging.Formatter(TEXT_FORMAT))
     return handler
 
 
-def configure_logging(log_format: str | None = None) -> None:
+def configure_logging(log_format: str = "text", log_level: str = "INFO") -> None:
     """Send the ``lrs`` loggers (the access log ``lrs.access`` included) to standard error, once per process."""
     logger = logging.getLogger("lrs")
     if any(getattr(h, "lrs_handler", False) for h in logger.handlers):
@@ -69,5 +67,5 @@ def configure_logging(log_format: str | None = None) -> None:
     handler = make_handler(log_format)
     handler.lrs_handler = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
-    logger.setLevel(os.environ.get("LRS_LOG_LEVEL", "INFO").upper())
+    logger.setLevel(log_level.upper())
     logger.propagate = False

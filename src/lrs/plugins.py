@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 #: Built-in behaviour, registered the same way as any plugin so that a plugin can replace it.
 BUILTIN_PLUGINS = ("lrs.learning.plugin", "lrs.competency.plugin", "lrs.review.plugin")
 
-#: Failures of post-store and classification hooks, by plugin name (exposed for operators).
+#: Failures of any hook implementation, by plugin name (exposed for operators; lrs.metrics counts them too).
 hook_failures: Counter[str] = Counter()
 
 
@@ -77,23 +78,77 @@ def describe_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
     return out
 
 
-def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call every implementation of a hook on its own, in pluggy's order, and return (plugin name, result)
-    pairs for those that returned something other than None.
+@dataclass(frozen=True)
+class HookAnswer:
+    """One implementation's answer to a hook: its result, or the exception it raised (already logged and
+    counted)."""
 
-    For hooks whose contract says a failing plugin is skipped (frameworks, competency links, exporters,
-    fingerprints): an implementation that raises is logged, counted in ``hook_failures`` and left out, so one
-    broken plugin never stops the others.
+    plugin_name: str
+    result: Any = None
+    error: Exception | None = None
+
+
+def _failed(hook_name: str, plugin_name: str) -> None:
+    log.exception("plugin %s failed in %s", plugin_name, hook_name)
+    hook_failures[plugin_name] += 1
+    metrics.plugin_failures.labels(hook_name, plugin_name).inc()
+
+
+def call_isolated(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> Iterator[HookAnswer]:
+    """THE way the LRS calls a hook: every implementation on its own, in pluggy's order (last registered
+    first, ``tryfirst``/``trylast`` honoured), each given only the arguments it names (pluggy lets an
+    implementation take a subset). An implementation that raises is logged and counted in ``hook_failures``
+    and the metrics, then answered as a :class:`HookAnswer` with its ``error``, so one broken plugin never
+    stops the others. A generator: a caller that wants the first answer stops asking there.
     """
-    results = []
     for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
         try:
-            result = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
-        except Exception:
-            log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-            hook_failures[impl.plugin_name] += 1
-            metrics.plugin_failures.labels(hook_name, impl.plugin_name).inc()
+            result = impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
+        except Exception as exc:
+            _failed(hook_name, impl.plugin_name)
+            yield HookAnswer(impl.plugin_name, error=exc)
             continue
-        if result is not None:
-            results.append((impl.plugin_name, result))
+        yield HookAnswer(impl.plugin_name, result)
+
+
+def plugin_order(pm: pluggy.PluginManager, hook_name: str) -> list[str]:
+    """The names of the plugins implementing a hook, in the order :func:`call_isolated` calls them."""
+    return [impl.plugin_name for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls())]
+
+
+def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call every implementation of a hook on its own (:func:`call_isolated`) and return (plugin name, result)
+    pairs for those that returned something other than None; those that raised are left out.
+
+    For hooks whose contract says a failing plugin is skipped (stored statements, frameworks, competency
+    links, exporters, fingerprints).
+    """
+    return [
+        (answer.plugin_name, answer.result)
+        for answer in call_isolated(pm, hook_name, **kwargs)
+        if answer.error is None and answer.result is not None
+    ]
+
+
+def call_each_or_raise(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """:func:`call_each` for the start-up hooks whose contract is that a failing plugin stops the start
+    (routes, commands): the failure is logged and counted like any other, then raised again."""
+    results = []
+    for answer in call_isolated(pm, hook_name, **kwargs):
+        if answer.error is not None:
+            raise answer.error
+        if answer.result is not None:
+            results.append((answer.plugin_name, answer.result))
     return results
+
+
+def call_first(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> Any:
+    """A ``firstresult`` hook through :func:`call_isolated`: the first answer other than None. A plugin that
+    raises ends the call with None (logged and counted), as its contract says (a classifier that raises leaves
+    the statement unclassified rather than letting a plugin after it decide). None when no plugin answers."""
+    for answer in call_isolated(pm, hook_name, **kwargs):
+        if answer.error is not None:
+            return None
+        if answer.result is not None:
+            return answer.result
+    return None

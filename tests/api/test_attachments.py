@@ -124,6 +124,37 @@ def test_post_with_binary_attachment_reads_back_byte_for_byte(client):
     assert content == BINARY
 
 
+def test_a_request_with_attachments_is_validated_once(client, monkeypatch):
+    """The HTTP layer hands the parts to the service, which validates, then matches the parts: the statements
+    of a multipart request are checked once, not once in the view and again when stored."""
+    import sys
+
+    from lrs.xapi import validate
+
+    calls = []
+    real = validate.validate_batch
+
+    def counting(payload, version):  # noqa: ANN001, ANN202
+        calls.append(payload)
+        return real(payload, version)
+
+    # Wherever a module holds the function (the view, the service, ...), it counts.
+    for module in [m for m in list(sys.modules.values()) if getattr(m, "__name__", "").startswith("lrs")]:
+        if getattr(module, "validate_batch", None) is real:
+            monkeypatch.setattr(module, "validate_batch", counting)
+    batch = [statement(attachments=[meta(TEXT)]), statement(attachments=[meta(BINARY, "application/octet-stream")])]
+    response = post_multipart(client, batch, part(TEXT), part(BINARY, "application/octet-stream"))
+    assert response.status_code == 200, response.get_json()
+    assert len(calls) == 1
+
+    calls.clear()
+    bad = statement(attachments=[meta(TEXT)], verb={"id": "not an IRI"})
+    response = post_multipart(client, bad, part(TEXT))
+    assert response.status_code == 400
+    assert len(calls) == 1  # reported as a malformed statement, before any part is matched
+    assert response.get_json()["error"]["path"].startswith("verb")
+
+
 def test_put_with_attachment(client):
     statement_id = str(uuid.uuid4())
     body = multipart(statement(attachments=[meta(TEXT)]), part(TEXT))

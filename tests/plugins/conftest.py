@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -22,14 +23,14 @@ def lrs_with(lrs_instance: LRS, settings: Settings, shared_database: Database) -
     """``lrs_with(("name", plugin), ...)``: an LRS (on the emptied test database) with the built-in plugin,
     no installed entry points, and the given plugins registered after it, in order."""
 
-    def build(*plugins: tuple[str, Any], builtins: bool = True) -> LRS:
+    def build(*plugins: tuple[str, Any], builtins: bool = True, **settings_changes: Any) -> LRS:
         pm = make_plugin_manager(load_entry_points=False)
         if not builtins:
             for name, _ in list(pm.list_name_plugin()):
                 pm.unregister(name=name)
         for name, plugin in plugins:
             pm.register(plugin, name=name)
-        return LRS(settings, db=shared_database, pm=pm)
+        return LRS(dataclasses.replace(settings, **settings_changes), db=shared_database, pm=pm)
 
     return build
 

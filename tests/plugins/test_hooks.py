@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from conftest import statement
 
 from lrs.hookspecs import hookimpl
@@ -131,6 +132,49 @@ def test_validation_plugin_that_raises_rejects_the_batch_naming_the_plugin(lrs_w
     assert stored_modes(lrs) == {}
 
 
+def test_a_validation_plugin_that_raises_is_counted_like_any_other_hook(lrs_with, client_for):
+    lrs = lrs_with(("broken", Broken()))
+    client = client_for(lrs)
+    before = hook_failures["broken"]
+    assert client.post_statements(statement()).status_code == 400
+    assert hook_failures["broken"] == before + 1
+
+
+class BrokenRoutes:
+    @hookimpl
+    def lrs_register_routes(self, app, lrs):  # noqa: ANN001, ANN201
+        raise RuntimeError("no routes today")
+
+
+class RoutesWithTheLrs:
+    def __init__(self) -> None:
+        self.given = None
+
+    @hookimpl
+    def lrs_register_routes(self, app, lrs):  # noqa: ANN001, ANN201
+        self.given = lrs
+
+        @app.route("/hello-plugin")
+        def hello():  # noqa: ANN202
+            return {"statements_stored_by": type(lrs).__name__}
+
+
+def test_register_routes_hands_the_plugin_the_lrs(lrs_with, client_for):
+    plugin = RoutesWithTheLrs()
+    lrs = lrs_with(("hello", plugin))
+    client = client_for(lrs)
+    assert plugin.given is lrs
+    assert client.get("/hello-plugin").get_json() == {"statements_stored_by": "LRS"}
+
+
+def test_a_failing_route_plugin_stops_the_app_and_is_counted(lrs_with, client_for):
+    lrs = lrs_with(("broken-routes", BrokenRoutes()))
+    before = hook_failures["broken-routes"]
+    with pytest.raises(RuntimeError, match="no routes today"):
+        client_for(lrs)
+    assert hook_failures["broken-routes"] == before + 1
+
+
 def test_post_store_failure_keeps_the_data_counts_the_failure_and_others_still_run(lrs_with, client_for):
     recorder = Recorder()
     lrs = lrs_with(("recorder", recorder), ("flaky", Flaky()))
@@ -149,11 +193,11 @@ def test_post_store_failure_keeps_the_data_counts_the_failure_and_others_still_r
 def test_classifier_that_raises_stores_the_statement_unclassified_and_counts(lrs_with, client_for):
     lrs = lrs_with(("crashing", CrashingClassifier()))
     client = client_for(lrs)
-    before = hook_failures["lrs_classify_statement"]
+    before = hook_failures["crashing"]  # counted under the plugin's name, as for every hook
     statement_id = str(uuid.uuid4())
     assert client.post_statements(statement(id=statement_id, verb=verb(MENTORED))).status_code == 200
     assert stored_modes(lrs)[statement_id][0] is None
-    assert hook_failures["lrs_classify_statement"] == before + 1
+    assert hook_failures["crashing"] == before + 1
 
 
 # --- the classification fingerprint and reclassify --------------------------------------------------------

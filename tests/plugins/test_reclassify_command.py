@@ -57,8 +57,7 @@ def test_operator_rules_file_changes_classification_on_ingest_and_for_stored_sta
     rules.write_text(
         json.dumps({"rules": [{"verb": MENTORED, "mode": "on-the-job", "note": "our coaches shadow"}]})
     )
-    monkeypatch.setenv("LRS_CLASSIFICATION_RULES", str(rules))
-    after = lrs_with()
+    after = lrs_with(classification_rules=str(rules))  # LRS_CLASSIFICATION_RULES, read by Settings
     assert after.classification_fingerprint() != before.classification_fingerprint()
     new_id = str(uuid.uuid4())
     assert client_for(after).post_statements(statement(id=new_id, verb={"id": MENTORED})).status_code == 200
@@ -72,6 +71,5 @@ def test_operator_rules_file_changes_classification_on_ingest_and_for_stored_sta
 def test_a_broken_rules_file_stops_the_app_from_starting(lrs_with, client_for, tmp_path, monkeypatch):
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"rules": [{"verb": MENTORED, "mode": "70"}]}))
-    monkeypatch.setenv("LRS_CLASSIFICATION_RULES", str(rules))
     with pytest.raises(ClassificationRulesError, match="rules.json"):
-        client_for(lrs_with())
+        client_for(lrs_with(classification_rules=str(rules)))

@@ -24,7 +24,12 @@ learning_api = Blueprint("learning", __name__)
 def _summary_query() -> summary.SummaryQuery:
     args = request.args
     return summary.parse_query(
-        args.get("from"), args.get("to"), args.get("period"), args.get("target"), args.get("basis")
+        args.get("from"),
+        args.get("to"),
+        args.get("period"),
+        args.get("target"),
+        args.get("basis"),
+        default_target=lrs().settings.learning_target,
     )
 
 

@@ -13,7 +13,7 @@ from lrs.api.bodies import json_body, parse_json_part
 from lrs.api.multipart import build_multipart, parse_multipart
 from lrs.api.xapi import xapi
 from lrs.xapi import scopes
-from lrs.xapi.attachments import attachment_hashes, has_attachments, match_parts
+from lrs.xapi.attachments import Part, attachment_hashes
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.formats import format_statement, parse_accept_language
 from lrs.xapi.query import (
@@ -23,35 +23,16 @@ from lrs.xapi.query import (
     parse_statement_query,
     parse_uuid,
 )
-from lrs.xapi.signature import verify_signatures
 from lrs.xapi.statement import iso, parse_instant
-from lrs.xapi.validate import validate_batch
 
 
-def read_statement_request(
-    statement_id: str | None = None,
-) -> tuple[Any, dict[str, tuple[str, bytes]] | None]:
-    """The statements of a POST/PUT and the attachment content sent with them, by sha2.
-
-    Every part is matched to an attachment by its hash, every attachment without a fileUrl must have its
-    part, and every signature is verified, before anything is stored. ``statement_id`` is a PUT's
-    statementId (a signed statement may have been signed with it).
-    """
+def read_statement_request() -> tuple[Any, list[Part]]:
+    """The statements of a POST/PUT and the attachment parts sent with them ([] for a JSON request). The
+    service validates the statements, matches the parts and verifies the signatures (lrs.services.statements)."""
     if request.mimetype == "multipart/mixed":
         raw, parts = parse_multipart(request.headers.get("Content-Type", ""), request.get_data(cache=True))
-        body = parse_json_part(raw, "multipart[0]")
-    else:
-        body, parts = json_body("statements", also="multipart/mixed", type_required=False), []
-    if statement_id is not None and not isinstance(body, dict):
-        return body, None  # the service refuses a PUT body that is not one statement
-    if not parts and not has_attachments(body):
-        return body, None
-    # Validation first, so a malformed statement is reported as such rather than as a part that matches no
-    # attachment. The service validates again when it stores; the cost falls on requests with attachments.
-    validate_batch(body if statement_id is None else {**body, "id": statement_id}, g.xapi_version)
-    contents = match_parts(body, parts)
-    verify_signatures(body, contents, statement_id=statement_id)
-    return body, contents or None
+        return parse_json_part(raw, "multipart[0]"), parts
+    return json_body("statements", also="multipart/mixed", type_required=False), []
 
 
 @xapi.route("/statements", methods=["PUT"])
@@ -61,16 +42,16 @@ def put_statement():  # noqa: ANN201
     if not statement_id:
         raise XAPIError("PUT needs a statementId parameter", rule="statement-id-required", path="statementId")
     statement_id = parse_uuid("statementId", statement_id)
-    body, attachments = read_statement_request(statement_id)
-    lrs().put_statement(statement_id, body, principal, g.xapi_version, attachments=attachments)
+    body, parts = read_statement_request()
+    lrs().put_statement(statement_id, body, principal, g.xapi_version, parts=parts)
     return Response(status=204)
 
 
 @xapi.route("/statements", methods=["POST"])
 def post_statements():  # noqa: ANN201
     principal = require_scope(scopes.STATEMENTS_WRITE, read=False)
-    body, attachments = read_statement_request()
-    ids = lrs().store_statements(body, principal, g.xapi_version, attachments=attachments)
+    body, parts = read_statement_request()
+    ids = lrs().store_statements(body, principal, g.xapi_version, parts=parts)
     return jsonify(ids)
 
 

@@ -61,11 +61,11 @@ for command in (
 def main() -> None:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from lrs.plugins import make_plugin_manager
+    from lrs.plugins import call_each_or_raise, make_plugin_manager
 
     settings = Settings.from_env()
     pm = make_plugin_manager(settings.plugins)
-    pm.hook.lrs_register_commands(cli=cli)
+    call_each_or_raise(pm, "lrs_register_commands", cli=cli)
     from lrs.cli.context import error_message
     from lrs.xapi.errors import XAPIError
 

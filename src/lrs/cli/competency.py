@@ -32,9 +32,7 @@ def frameworks_show(click_ctx: click.Context, framework: str) -> None:
     """Show one framework's items as a tree (FRAMEWORK: its slug or URI)."""
     from lrs.competency.evidence import registry
 
-    found = next(
-        (f for f in registry(lrs_of(click_ctx)).frameworks.values() if framework in (f.slug, f.uri)), None
-    )
+    found = registry(lrs_of(click_ctx)).lookup(framework)
     if found is None:
         raise click.ClickException(f"no framework {framework!r}; see `lrs frameworks list`")
     click.echo(f"{found.title}\n{found.uri}\nsource: {found.source_url}\nlicence: {found.licence}\n")

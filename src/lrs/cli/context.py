@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +38,9 @@ def lrs_of(click_ctx: click.Context) -> Any:
     return click_ctx.ensure_object(Context).lrs
 
 
-def database_origin() -> str:
+def database_origin(settings: Settings) -> str:
     """Where the database URL came from, for messages."""
-    return "LRS_DATABASE_URL" if os.environ.get("LRS_DATABASE_URL") else "the default: var/ in the checkout"
+    return "LRS_DATABASE_URL" if settings.database_url_from_env else "the default: var/ in the checkout"
 
 
 def check_database_exists(settings: Settings, *, may_create: bool) -> None:
@@ -58,7 +57,7 @@ def check_database_exists(settings: Settings, *, may_create: bool) -> None:
     database = make_url(settings.database_url).database
     if database and database != ":memory:" and not Path(database).exists():
         raise click.ClickException(
-            f"the database at {database} is not ready: there is no such file ({database_origin()}). Set "
+            f"the database at {database} is not ready: there is no such file ({database_origin(settings)}). Set "
             "LRS_DATABASE_URL to the database you mean, or run `lrs db upgrade` to create a new one there."
         )
 

@@ -30,4 +30,4 @@ def db_current(ctx: Context) -> None:
     from lrs.store.migrate import current_revision, head_revision
 
     click.echo(f"current: {current_revision(ctx.lrs.db.engine)}  latest: {head_revision()}")
-    click.echo(f"database: {safe_url(ctx.settings)} ({database_origin()})")
+    click.echo(f"database: {safe_url(ctx.settings)} ({database_origin(ctx.settings)})")

@@ -79,7 +79,9 @@ def summary_command(
         raise click.UsageError("give --agent, --activity or both")
     lrs = lrs_of(click_ctx)
     try:
-        query = summary.parse_query(date_from, date_to, period, target, basis)
+        query = summary.parse_query(
+            date_from, date_to, period, target, basis, default_target=lrs.settings.learning_target
+        )
         if agent:
             data = summary.learner_summary(lrs, key_from_identifier(agent), query, activity=activity)
         else:

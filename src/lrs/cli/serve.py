@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -122,7 +121,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
 
     from lrs.api.serving import connection_limits
 
-    access_log = os.environ.get("LRS_ACCESS_LOG") or None
+    access_log = settings.access_log
     server = Server(
         "lrs.app:create_app",  # the process title; the app itself comes from the loader below
         address=host,
@@ -148,7 +147,8 @@ def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
     from lrs.logs import configure_logging
     from lrs.services.forwarding import start_background_sender
 
-    configure_logging()  # LRS_LOG_FORMAT=json: one JSON object per line, each with its request id
+    # LRS_LOG_FORMAT=json: one JSON object per line, each with its request id
+    configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     start_background_sender(app.extensions["lrs"])
     return app

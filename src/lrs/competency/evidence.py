@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.frameworks import Framework, load_case_package
 from lrs.competency.mappings import MappedItem, MappingIndex
-from lrs.hookspecs import CompetencyLink
+from lrs.competency.types import CompetencyLink
 from lrs.learning.vocabulary import EXT_STANDARDS, VERB_RECORDED_ASSESSMENT
 from lrs.plugins import call_each
 from lrs.store import evidence as store
+from lrs.store.db import batches_in_store_order
 from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.formats import language_text
 from lrs.xapi.ifi import agent_key
@@ -40,6 +41,20 @@ class Registry:
     packages: dict[str, dict[str, Any]]
     item_framework: dict[str, str]
     version: tuple[int, str]
+
+    def lookup(self, name: str) -> Framework | None:
+        """The framework a URI or a slug names (the URI first), or None."""
+        return self.frameworks.get(name) or next((f for f in self.frameworks.values() if f.slug == name), None)
+
+    def find(self, name: str) -> Framework:
+        """:meth:`lookup`, or a 404 naming the frameworks in force."""
+        found = self.lookup(name)
+        if found is None:
+            from lrs.xapi.errors import NotFound
+
+            known = ", ".join(sorted(f.slug for f in self.frameworks.values()))
+            raise NotFound(f"no framework {name!r} (known: {known})", rule="framework", path="framework")
+        return found
 
     @functools.cached_property
     def mappings(self) -> MappingIndex:
@@ -170,15 +185,10 @@ def rebuild(
     """Drop every link and derive them again from the stored statements; ``on_progress(n)`` after each batch of
     ``n`` statements."""
     lrs.db.write(store.clear_links)
-    after, examined, linked = 0, 0, 0
-    while True:
-        with lrs.db.read() as conn:
-            batch = store.statements_after(conn, after, batch_size)
-        if not batch:
-            break
+    examined, linked = 0, 0
+    for batch in batches_in_store_order(lrs.db, store.statements_after, batch_size):
         linked += link_statements(lrs, [payload for _, payload in batch])
         examined += len(batch)
-        after = batch[-1][0]
         if on_progress is not None:
             on_progress(len(batch))
     return {"statements": examined, "links": linked}
@@ -208,14 +218,8 @@ def import_units(lrs: LRS, data: Any) -> tuple[Framework, bool]:
 def evidence_matrix(lrs: LRS, learner: str, framework_uri: str) -> dict[str, Any]:
     """For each item of the framework: the learner's evidence (statement id, date, mode, title, reflection
     excerpt), and which items have none."""
-    from lrs.xapi.errors import NotFound
-
     reg = registry(lrs)
-    framework = reg.frameworks.get(framework_uri) or next(
-        (f for f in reg.frameworks.values() if f.slug == framework_uri), None
-    )
-    if framework is None:
-        raise NotFound(f"no framework {framework_uri!r}", rule="framework", path="framework")
+    framework = reg.find(framework_uri)
     # Evidence linked to an item another framework maps to shows here too ("mapped_evidence"): one query per
     # framework that has mapped items, on the (agent_key, framework_uri) index the direct evidence uses.
     maps_to = {item.uri: reg.mappings.mapped_items(item.uri) for item in framework.items}

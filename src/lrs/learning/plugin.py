@@ -7,25 +7,25 @@ implements ``lrs_classify_statement`` replaces its answer for the statements it 
 
 from __future__ import annotations
 
-import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrs.hookspecs import hookimpl
 from lrs.learning.classification import ClassificationRules, classify
 
-RULES_ENV = "LRS_CLASSIFICATION_RULES"
+if TYPE_CHECKING:
+    from lrs.services.statements import LRS
 
 _rules: dict[str | None, ClassificationRules] = {}
 _rules_lock = threading.Lock()
 
 
-def active_rules() -> ClassificationRules:
-    """The profile's default rules, or the operator's file named by LRS_CLASSIFICATION_RULES on top of them.
+def active_rules(path: str | None) -> ClassificationRules:
+    """The profile's default rules, or the operator's file (LRS_CLASSIFICATION_RULES, read through
+    ``Settings.classification_rules``) on top of them.
 
     Loaded once per path and process: restart the LRS (and run ``lrs reclassify``) after changing the file.
     """
-    path = os.environ.get(RULES_ENV) or None
     rules = _rules.get(path)
     if rules is None:
         with _rules_lock:
@@ -36,20 +36,24 @@ def active_rules() -> ClassificationRules:
     return rules
 
 
+def _rules_of(lrs: LRS) -> ClassificationRules:
+    return active_rules(lrs.settings.classification_rules)
+
+
 @hookimpl(trylast=True)
-def lrs_classify_statement(statement: dict[str, Any]) -> str | None:
+def lrs_classify_statement(statement: dict[str, Any], lrs: LRS) -> str | None:
     """Classify by the profile's verb and activity-type rules (or the operator's)."""
-    mode = classify(statement, active_rules())
+    mode = classify(statement, _rules_of(lrs))
     return mode.value if mode is not None else None
 
 
 @hookimpl
-def lrs_classification_fingerprint() -> str:
+def lrs_classification_fingerprint(lrs: LRS) -> str:
     """Changes whenever the rules in force change."""
-    return active_rules().fingerprint()
+    return _rules_of(lrs).fingerprint()
 
 
 @hookimpl
-def lrs_register_routes(app: Any) -> None:
+def lrs_register_routes(app: Any, lrs: LRS) -> None:
     """Load the rules while the app is created, so a broken rules file stops the start (adds no route)."""
-    active_rules()
+    _rules_of(lrs)

@@ -6,7 +6,6 @@ descriptive: research/domain.md §4.1). docs/api.md ("Learning API") documents t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -61,12 +60,12 @@ def _bad(path: str, message: str) -> XAPIError:
     return XAPIError(message, rule="invalid-summary-parameter", path=path)
 
 
-def parse_target(raw: str | None, *, path: str = "target") -> dict[str, float]:
+def parse_target(raw: str | None, *, path: str = "target", default: str | None = None) -> dict[str, float]:
     """A target as fractions summing to 1, from "70/20/10" (on-the-job/social/formal), "70,20,10" or
-    "on-the-job=60,social=30,formal=10". None or "" gives LRS_LEARNING_TARGET or the default."""
+    "on-the-job=60,social=30,formal=10". None or "" gives ``default`` (the operator's LRS_LEARNING_TARGET,
+    Settings.learning_target) or the classic split."""
     if not raw:
-        env = os.environ.get(TARGET_ENV)
-        return parse_target(env, path=TARGET_ENV) if env else dict(DEFAULT_TARGET)
+        return parse_target(default, path=TARGET_ENV) if default else dict(DEFAULT_TARGET)
     parts = [p.strip() for p in raw.replace("/", ",").split(",") if p.strip()]
     weights: dict[str, float] = {}
     try:
@@ -107,8 +106,11 @@ def parse_query(
     period: str | None = None,
     target: str | None = None,
     basis: str | None = None,
+    *,
+    default_target: str | None = None,
 ) -> SummaryQuery:
-    """Build a :class:`SummaryQuery` from request or command-line strings; 400s name the parameter."""
+    """Build a :class:`SummaryQuery` from request or command-line strings; 400s name the parameter.
+    ``default_target``: the operator's split (Settings.learning_target), used when ``target`` is empty."""
     start, end = parse_date(date_from, "from"), parse_date(date_to, "to")
     if start and end and start > end:
         raise _bad("from", "from is after to")
@@ -116,7 +118,7 @@ def parse_query(
         raise _bad("period", f"period must be one of {', '.join(PERIODS)}")
     if basis and basis not in BASES:
         raise _bad("basis", f"basis must be one of {', '.join(BASES)}")
-    return SummaryQuery(start, end, period or None, parse_target(target), basis or "time")
+    return SummaryQuery(start, end, period or None, parse_target(target, default=default_target), basis or "time")
 
 
 # --- building the JSON ---------------------------------------------------------------------------------

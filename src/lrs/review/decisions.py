@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lrs.hookspecs import CriterionReview, ReviewDecision
 from lrs.learning import vocabulary as v
+from lrs.review.types import CriterionReview, ReviewDecision
 
 #: Decision statements use only 1.0.3 structures, so every client can read them back.
 VERSION = "1.0.3"

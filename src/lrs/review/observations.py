@@ -11,12 +11,11 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lrs.learning import vocabulary as v
-from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
 from lrs.review.records import reviewer_agent
 from lrs.services import access
 from lrs.xapi.errors import XAPIError
-from lrs.xapi.ifi import parse_agent
+from lrs.xapi.ifi import agent_from_key, parse_agent
 
 if TYPE_CHECKING:
     from lrs.services.principal import Principal

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import Registry, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import CriterionReview, ReviewDecision
 from lrs.learning import vocabulary as v
-from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
+from lrs.review.types import CriterionReview, ReviewDecision
 from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
-from lrs.xapi.errors import NotFound
+from lrs.xapi.ifi import agent_from_key
 
 if TYPE_CHECKING:
     from lrs.services.principal import Principal
@@ -25,11 +24,8 @@ CRITERION_TYPES = ("AssessmentCriterion", "Assessment Criterion")
 
 
 def find_framework(reg: Registry, name: str) -> Framework:
-    found = reg.frameworks.get(name) or next((f for f in reg.frameworks.values() if f.slug == name), None)
-    if found is None:
-        known = ", ".join(sorted(f.slug for f in reg.frameworks.values()))
-        raise NotFound(f"no framework {name!r} (known: {known})", rule="framework", path="framework")
-    return found
+    """The framework a URI or slug names, or a 404 (lrs.competency.evidence.Registry.find)."""
+    return reg.find(name)
 
 
 def assessed_frameworks(reg: Registry) -> list[str]:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import Registry, evidence_learner, registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import ReviewDecision
 from lrs.learning import vocabulary as v
 from lrs.review import decisions as rules
 from lrs.review.records import (
@@ -31,8 +30,10 @@ from lrs.review.records import (
     reviewer_agent,
     units_of,
 )
+from lrs.review.types import ReviewDecision
 from lrs.services import access
 from lrs.store import reviews as store
+from lrs.store.db import batches_in_store_order
 from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Conflict, NotFound, XAPIError
 from lrs.xapi.formats import language_text
@@ -413,15 +414,10 @@ def rebuild(
 
     lrs.db.write(store.clear)
     lrs.db.write(units.clear)
-    after, examined, found = 0, 0, 0
-    while True:
-        with lrs.db.read() as conn:
-            batch = store.statements_after(conn, after, batch_size)
-        if not batch:
-            break
+    examined, found = 0, 0
+    for batch in batches_in_store_order(lrs.db, store.statements_after, batch_size):
         found += derive(lrs, [payload for _, payload in batch])
         examined += len(batch)
-        after = batch[-1][0]
         if on_progress is not None:
             on_progress(len(batch))
     return {"statements": examined, "decisions": found}

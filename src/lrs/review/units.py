@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import registry
 from lrs.competency.frameworks import Framework, FrameworkItem
-from lrs.hookspecs import ReviewDecision, UnitRecord, UnitSubmission
 from lrs.learning import vocabulary as v
-from lrs.learning.journal import agent_from_key
 from lrs.review import decisions as rules
 from lrs.review import sampling
 from lrs.review.records import (
@@ -27,11 +25,12 @@ from lrs.review.records import (
     reviewer_agent,
     units_of,
 )
+from lrs.review.types import ReviewDecision, UnitRecord, UnitSubmission
 from lrs.services import access
 from lrs.store import assessment as unit_store
 from lrs.store import reviews as store
 from lrs.xapi.errors import Conflict, Forbidden, NotFound, XAPIError
-from lrs.xapi.ifi import agent_key, parse_agent
+from lrs.xapi.ifi import agent_from_key, agent_key, parse_agent
 
 if TYPE_CHECKING:
     from lrs.services.principal import Principal

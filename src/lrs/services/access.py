@@ -34,6 +34,7 @@ from lrs.store import enrolments as enrolment_store
 from lrs.store import reviews as review_store
 from lrs.store.statements import ReadScope, statement_authorities
 from lrs.xapi import scopes as xscopes
+from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Forbidden
 from lrs.xapi.ifi import agent_key as key_of
 
@@ -144,7 +145,7 @@ def check_write_statements(lrs: LRS, principal: Principal, statements: list[dict
     for index, statement in enumerate(statements):
         obj = statement.get("object") or {}
         verb = (statement.get("verb") or {}).get("id")
-        if verb == "http://adlnet.gov/expapi/verbs/voided" and obj.get("objectType") == "StatementRef":
+        if verb == VOIDED_VERB and obj.get("objectType") == "StatementRef":
             voided.setdefault(str(obj.get("id", "")).lower(), f"[{index}].object.id" if many else "object.id")
     if voided:
         check_void(lrs, principal, voided)

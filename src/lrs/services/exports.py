@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from lrs import metrics
 from lrs.competency.evidence import links_for, registry
-from lrs.hookspecs import CompetencyLink, Exporter, ExportFile, ExportOptionError, ExportRecord
+from lrs.competency.types import CompetencyLink
+from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord
 from lrs.plugins import call_each
 from lrs.store.records import learner_statements
 from lrs.xapi.errors import NotFound, XAPIError
+from lrs.xapi.ifi import agent_from_key
 from lrs.xapi.ifi import agent_key as key_of
 
 if TYPE_CHECKING:
@@ -45,11 +47,7 @@ def agent_object(agent_key: str, statements: list[dict[str, Any]]) -> dict[str, 
     named = [actor for actor in mine if actor.get("name")]
     if named or mine:
         return dict((named or mine)[0])
-    kind, _, value = agent_key.partition(":")
-    if kind == "account":
-        home, _, name = value.partition("|")
-        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
-    return {"objectType": "Agent", kind: value}
+    return agent_from_key(agent_key)
 
 
 def learner_record(

@@ -34,6 +34,7 @@ from lrs.services.principal import Principal
 from lrs.store import importing as checkpoints
 from lrs.xapi import documents as xdocs
 from lrs.xapi import scopes as xscopes
+from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Conflict, XAPIError
 from lrs.xapi.ifi import agent_key
 from lrs.xapi.statement import parse_instant
@@ -161,7 +162,7 @@ class Importer:
         for statement in statements:
             self._remember(statement)
             target = (statement.get("object") or {}).get("id")
-            if (statement.get("verb") or {}).get("id") == "http://adlnet.gov/expapi/verbs/voided" and target not in ids:
+            if (statement.get("verb") or {}).get("id") == VOIDED_VERB and target not in ids:
                 voided = self._voided(target)
                 if voided is not None:
                     batch.append(voided)

@@ -16,7 +16,14 @@ import pluggy
 
 from lrs import metrics
 from lrs.config import Settings
-from lrs.plugins import call_each, describe_plugins, hook_failures, make_plugin_manager
+from lrs.plugins import (
+    call_each,
+    call_first,
+    call_isolated,
+    describe_plugins,
+    make_plugin_manager,
+    plugin_order,
+)
 from lrs.services import access, forwarding
 from lrs.services.principal import USER_KEY_PREFIX, Principal
 from lrs.store import credentials as credential_store
@@ -24,12 +31,14 @@ from lrs.store import enrolments as enrolment_store
 from lrs.store import learning as learning_store
 from lrs.store import server_secrets
 from lrs.store import statements as statement_store
-from lrs.store.db import Database
+from lrs.store.db import Database, batches_in_store_order
 from lrs.store.statements import StatementPage
 from lrs.xapi import scopes as xscopes
+from lrs.xapi.attachments import Part, has_attachments, match_parts
 from lrs.xapi.errors import Problem, StatementInvalid, XAPIError
 from lrs.xapi.ifi import agent_key
 from lrs.xapi.query import StatementQuery
+from lrs.xapi.signature import verify_signatures
 from lrs.xapi.statement import PreparedStatement, prepare
 from lrs.xapi.validate import validate_batch
 
@@ -74,9 +83,19 @@ class LRS:
         version: str,
         *,
         attachments: dict[str, tuple[str, bytes]] | None = None,
+        parts: list[Part] | None = None,
+        statement_id: str | None = None,
     ) -> list[str]:
-        """Validate, classify and store a statement or a batch, all or nothing. Returns the ids."""
+        """Validate, classify and store a statement or a batch, all or nothing. Returns the ids.
+
+        ``parts``: the attachment parts of an xAPI request (multipart/mixed), or [] for a request with none;
+        matched to the statements' attachments and their signatures verified here, after validation, so a
+        request is validated once. ``attachments``: content already matched (sha2 -> (type, bytes)), from
+        callers that are not xAPI requests. ``statement_id``: a PUT's statementId (a signature may cover it).
+        """
         statements = validate_batch(payload, version)
+        if parts is not None:
+            attachments = self._request_attachments(payload, parts, statement_id) or attachments
         access.check_write_statements(self, principal, statements)
         self._plugin_validation(statements, version)
         now = datetime.now(UTC)
@@ -110,6 +129,19 @@ class LRS:
         )
         return ids
 
+    @staticmethod
+    def _request_attachments(
+        payload: Any, parts: list[Part], statement_id: str | None
+    ) -> dict[str, tuple[str, bytes]] | None:
+        """The content of a request's attachment parts by sha2, once every part is matched to an attachment,
+        every attachment without a fileUrl has its part and every signature is verified (lrs.xapi.attachments,
+        lrs.xapi.signature); each problem is a 400."""
+        if not parts and not has_attachments(payload):
+            return None
+        contents = match_parts(payload, parts)
+        verify_signatures(payload, contents, statement_id=statement_id)
+        return contents or None
+
     def _enrol_from(self, principal: Principal, statements: list[dict[str, Any]]) -> None:
         """Enrolments from statements stored under a credential trusted to enrol (lrs.services.access),
         before the plugins run, so that the review sees them. A read first: most statements enrol nobody new."""
@@ -141,36 +173,30 @@ class LRS:
         return prepared
 
     def classify(self, statement: dict[str, Any]) -> str | None:
-        try:
-            mode = self.pm.hook.lrs_classify_statement(statement=statement)
-        except Exception:  # a plugin's bug must not cost the client its statement
-            log.exception("lrs_classify_statement failed; storing the statement unclassified")
-            hook_failures["lrs_classify_statement"] += 1
-            metrics.plugin_failures.labels("lrs_classify_statement", "(hook)").inc()
-            return None
+        """The learning mode the classifiers give (lrs.plugins.call_first); None when none does or one raises
+        (a plugin's bug must not cost the client its statement: it is logged and counted)."""
+        mode = call_first(self.pm, "lrs_classify_statement", statement=statement, lrs=self)
         return str(mode) if mode else None
 
     def _plugin_validation(self, statements: list[dict[str, Any]], version: str) -> None:
-        impls = self.pm.hook.lrs_validate_statement.get_hookimpls()
-        if not impls:
+        """The plugins' own checks (lrs_validate_statement), each through the isolated caller: any problem, or
+        a plugin that raises, rejects the whole batch with a 400 naming the plugin, the rule and the path."""
+        if not self.pm.hook.lrs_validate_statement.get_hookimpls():
             return
         problems: list[Problem] = []
         for index, statement in enumerate(statements):
             prefix = f"[{index}]" if len(statements) > 1 else ""
-            for impl in impls:
-                try:
-                    found = impl.function(statement=statement, version=version) or []
-                except Exception as exc:
-                    log.exception("plugin %s failed in lrs_validate_statement", impl.plugin_name)
+            for answer in call_isolated(self.pm, "lrs_validate_statement", statement=statement, version=version):
+                if answer.error is not None:
                     problems.append(
-                        Problem(f"plugin:{impl.plugin_name}", prefix, f"validation plugin failed: {exc}")
+                        Problem(f"plugin:{answer.plugin_name}", prefix, f"validation plugin failed: {answer.error}")
                     )
                     continue
-                for p in found:
+                for p in answer.result or []:
                     path = p.get("path", "")
                     problems.append(
                         Problem(
-                            f"plugin:{impl.plugin_name}:{p.get('rule', 'rule')}",
+                            f"plugin:{answer.plugin_name}:{p.get('rule', 'rule')}",
                             f"{prefix}.{path}".strip(".") if prefix else path,
                             p.get("message", "rejected by plugin"),
                         )
@@ -186,8 +212,10 @@ class LRS:
         version: str,
         *,
         attachments: dict[str, tuple[str, bytes]] | None = None,
+        parts: list[Part] | None = None,
     ) -> None:
-        """PUT: the id comes from the query; a body id must agree with it."""
+        """PUT: the id comes from the query; a body id must agree with it. ``attachments`` and ``parts`` as for
+        :meth:`store_statements`."""
         if not isinstance(statement, dict):
             raise XAPIError("a PUT body must be one statement (a JSON object)", rule="put-body", path="")
         body_id = statement.get("id")
@@ -195,7 +223,14 @@ class LRS:
             raise XAPIError(
                 "the statement's id does not match the statementId parameter", rule="put-id-mismatch", path="id"
             )
-        self.store_statements({**statement, "id": statement_id}, principal, version, attachments=attachments)
+        self.store_statements(
+            {**statement, "id": statement_id},
+            principal,
+            version,
+            attachments=attachments,
+            parts=parts,
+            statement_id=statement_id,
+        )
 
     # --- statements out ----------------------------------------------------------------------------
 
@@ -239,11 +274,11 @@ class LRS:
         cached = self.__dict__.get("_classification_fingerprint")
         if cached is not None:
             return cached
-        answers = dict(call_each(self.pm, "lrs_classification_fingerprint"))
+        answers = dict(call_each(self.pm, "lrs_classification_fingerprint", lrs=self))
         versions = {info.name: info.version for info in describe_plugins(self.pm)}
         parts = [
-            f"{impl.plugin_name}={answers.get(impl.plugin_name) or versions.get(impl.plugin_name, '')}"
-            for impl in reversed(self.pm.hook.lrs_classify_statement.get_hookimpls())
+            f"{name}={answers.get(name) or versions.get(name, '')}"
+            for name in plugin_order(self.pm, "lrs_classify_statement")
         ]
         fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
         self.__dict__["_classification_fingerprint"] = fingerprint
@@ -261,12 +296,10 @@ class LRS:
         """
         fingerprint = self.classification_fingerprint()
         report: dict[str, Any] = {"fingerprint": fingerprint, "examined": 0, "changed": 0, "unchanged": 0, "modes": {}}
-        after = 0
-        while True:
-            with self.db.read() as conn:
-                batch = learning_store.statements_to_reclassify(conn, fingerprint, after_seq=after, limit=batch_size)
-            if not batch:
-                break
+        def unclassified(conn: Any, after: int, limit: int) -> list[tuple[int, dict[str, Any], str | None]]:
+            return learning_store.statements_to_reclassify(conn, fingerprint, after_seq=after, limit=limit)
+
+        for batch in batches_in_store_order(self.db, unclassified, batch_size):
             modes = [(seq, self.classify(payload)) for seq, payload, _ in batch]
             for (_, _, old), (_, new) in zip(batch, modes, strict=True):
                 report["examined"] += 1
@@ -275,7 +308,6 @@ class LRS:
                 report["modes"][label] = report["modes"].get(label, 0) + 1
             if not dry_run:
                 self.db.write(lambda conn, modes=modes: learning_store.set_classification(conn, modes, fingerprint))
-            after = batch[-1][0]
             if on_progress is not None:
                 on_progress(len(batch))
         return report

@@ -267,3 +267,23 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+Row = TypeVar("Row", bound=tuple[Any, ...])
+
+
+def batches_in_store_order(
+    db: Database, fetch: Callable[[Connection, int, int], list[Row]], batch_size: int
+) -> Iterator[list[Row]]:
+    """Batches of rows in store order, for the rebuilds and the reclassification: ``fetch(conn, after_seq,
+    limit)`` returns up to ``limit`` rows whose first value is the ``seq``, after ``after_seq``. Each batch is
+    read in a read transaction of its own, closed before the caller works on it (and writes), so a long run
+    holds no transaction and can be interrupted and run again."""
+    after = 0
+    while True:
+        with db.read() as conn:
+            batch = fetch(conn, after, batch_size)
+        if not batch:
+            return
+        yield batch
+        after = batch[-1][0]

@@ -117,8 +117,39 @@ def insert_statements(
     sql = _Sql.of(conn.dialect)
     ids = [p.id for p in prepared]
     target_ids = sorted({p.object_statement_id for p in prepared if p.object_statement_id})
+    # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers.
     found = _look_up(conn, sql, ids, target_ids, batch.iris, allocate=len(prepared))
-    fresh: list[int] = []  # indexes into the batch
+    # 2. Which statements are new (the same statement again is skipped; a different one is a 409).
+    fresh = _fresh(prepared, found)
+    if not fresh:
+        return Stored(ids, found.frameworks_version)
+    fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+    # 3. Their rows: the statements (with what a StatementRef's stored target gives them) and index rows.
+    refs = _RefRows()
+    rows, agent_rows, activity_rows = _statement_rows(
+        batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
+    )
+    now = datetime.now(UTC)
+    # The batch merged its definitions before the transaction; a statement stored before (a duplicate) must
+    # not merge its definitions again, so then they are merged afresh from the new statements only.
+    incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
+    new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
+    # 4. One statement per table.
+    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
+    # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
+    # attachments.
+    _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
+    _void_targets(conn, fresh_by_id.values())
+    _update_definitions(conn, sql, changed, new_definitions, inserted, incoming, now, can_define=can_define)
+    if attachments:
+        _store_attachments(conn, attachments, fresh_by_id.values())
+    return Stored(ids, found.frameworks_version)
+
+
+def _fresh(prepared: list[PreparedStatement], found: _Found) -> list[int]:
+    """The positions of the statements not stored yet. One stored with another fingerprint is a 409 Conflict,
+    which rolls the whole batch back with the transaction."""
+    fresh: list[int] = []
     for k, p in enumerate(prepared):
         if p.id in found.existing:
             if found.existing[p.id] != p.fingerprint:
@@ -129,13 +160,20 @@ def insert_statements(
                 )
             continue
         fresh.append(k)
-    if not fresh:
-        return Stored(ids, found.frameworks_version)
+    return fresh
 
-    seqs = found.seqs[: len(fresh)]
+
+def _statement_rows(
+    batch: StatementBatch,
+    fresh: list[int],
+    seqs: list[int],
+    stored_keys: dict[str, _Keys],
+    refs: _RefRows,
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, bool]], list[tuple[int, str, bool]]]:
+    """The statement rows and their agent and activity index rows. A StatementRef copies its target's index
+    keys (from the batch or from ``stored_keys``) into ``refs``, or waits in ``refs.pending`` for it."""
+    prepared = batch.prepared
     fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
-    refs = _RefRows()
-    stored_keys = _stored_target_keys(conn, sql, found, fresh_by_id)
     rows = []
     agent_rows: list[tuple[int, str, bool]] = []
     activity_rows: list[tuple[int, str, bool]] = []
@@ -153,14 +191,14 @@ def insert_statements(
         rows.append((seq, ref_verb, ref_registration, batch.encoded[k]))
         agent_rows.extend((seq, key, d) for key, d in p.agents.items())
         activity_rows.extend((seq, iri, d) for iri, d in p.activities.items())
-    now = datetime.now(UTC)
-    # The batch merged its definitions before the transaction; a statement stored before (a duplicate) must
-    # not merge its definitions again, so then they are merged afresh from the new statements only.
-    incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
-    new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
-    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
+    return rows, agent_rows, activity_rows
 
-    # Statements stored earlier that target one of these get the target's index rows now.
+
+def _resolve_waiting_referrers(
+    conn: Connection, sql: _Sql, found: _Found, fresh_by_id: dict[str, PreparedStatement], refs: _RefRows
+) -> None:
+    """Statements stored earlier that target one of these get the target's index rows now (and stop waiting);
+    then every reference row of the batch is written."""
     resolved = [(seq, target_id) for target_id, seq in found.waiting if target_id in fresh_by_id]
     for referrer_seq, target_id in resolved:
         keys = _keys_of(fresh_by_id[target_id])
@@ -170,14 +208,28 @@ def insert_statements(
     if resolved:
         conn.execute(delete(PEND).where(PEND.c.statement_seq.in_([seq for seq, _ in resolved])))
 
-    # Voiding: the target leaves query results. A voiding statement is never voided itself.
-    voided = sorted({p.object_statement_id for p in fresh_by_id.values() if p.is_voiding and p.object_statement_id})
+
+def _void_targets(conn: Connection, fresh: Iterable[PreparedStatement]) -> None:
+    """Voiding: the target leaves query results. A voiding statement is never voided itself."""
+    voided = sorted({p.object_statement_id for p in fresh if p.is_voiding and p.object_statement_id})
     if voided:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
         # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
         unenrol_from_statements(conn, voided)
 
-    # Changed canonical definitions (rare: most batches repeat what is known).
+
+def _update_definitions(
+    conn: Connection,
+    sql: _Sql,
+    changed: list[tuple[str, dict[str, Any]]],
+    new_definitions: list[tuple[str, str]],
+    inserted: set[str],
+    incoming: dict[str, tuple[dict[str, Any], str]],
+    now: datetime,
+    *,
+    can_define: bool,
+) -> None:
+    """Changed canonical definitions (rare: most batches repeat what is known)."""
     if sql.postgres:
         # The look-up read the definitions without a lock, and a concurrent transaction may have changed one
         # since, or inserted an activity this batch also found new. Merge again against the rows locked.
@@ -187,25 +239,29 @@ def insert_statements(
         # SQLite: the transaction has held the write lock since BEGIN IMMEDIATE; what it read is current.
         for iri, definition in changed:
             conn.execute(update(ACT).where(ACT.c.iri == iri).values(definition=definition, updated=now))
-    if attachments:
-        _insert_ignore(
-            conn,
-            ATT,
-            [
-                {"sha2": sha2, "content_type": ctype, "length": len(content), "content": content}
-                for sha2, (ctype, content) in sorted(attachments.items())
-            ],
-        )
-        carried = sorted(
-            {
-                (str(a.get("sha2", "")).strip().lower(), p.id)
-                for p in fresh_by_id.values()
-                for a in p.payload.get("attachments") or []
-                if isinstance(a, dict) and str(a.get("sha2", "")).strip().lower() in attachments
-            }
-        )
-        _insert_ignore(conn, ATS, [{"sha2": sha2, "statement_id": sid} for sha2, sid in carried])
-    return Stored(ids, found.frameworks_version)
+
+
+def _store_attachments(
+    conn: Connection, attachments: dict[str, tuple[str, bytes]], fresh: Iterable[PreparedStatement]
+) -> None:
+    """The content, once per hash, and which of the new statements carried it (only their readers get it)."""
+    _insert_ignore(
+        conn,
+        ATT,
+        [
+            {"sha2": sha2, "content_type": ctype, "length": len(content), "content": content}
+            for sha2, (ctype, content) in sorted(attachments.items())
+        ],
+    )
+    carried = sorted(
+        {
+            (str(a.get("sha2", "")).strip().lower(), p.id)
+            for p in fresh
+            for a in p.payload.get("attachments") or []
+            if isinstance(a, dict) and str(a.get("sha2", "")).strip().lower() in attachments
+        }
+    )
+    _insert_ignore(conn, ATS, [{"sha2": sha2, "statement_id": sid} for sha2, sid in carried])
 
 
 def store_batch(

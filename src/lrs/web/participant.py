@@ -67,7 +67,9 @@ def registration_year(today: date) -> tuple[date, date]:
 
 def home_figures(lrs: Any, agent_key: str, today: date) -> HomeFigures:
     start, end = registration_year(today)
-    query = summary.parse_query(start.isoformat(), end.isoformat(), "month", None, None)
+    query = summary.parse_query(
+        start.isoformat(), end.isoformat(), "month", None, None, default_target=lrs.settings.learning_target
+    )
     data = summary.learner_summary(lrs, agent_key, query)
     totals = data["totals"]
     balance = totals["balance"]

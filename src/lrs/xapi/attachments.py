@@ -116,77 +116,85 @@ def hash_matches(sha2: str, content: bytes) -> bool:
 def match_parts(payload: Any, parts: list[Part]) -> dict[str, tuple[str, bytes]]:
     """Match the parts of a request to the attachments of its statements; every problem is a 400.
 
-    Returns the content to store, ``{sha2 (lower case): (content type, bytes)}``: one entry per hash, since
-    the same content is stored once however many attachments (or statements) share it.
+    Three steps: each part is checked on its own (encoding, hash header, a declared hash, content that has it);
+    then each attachment is checked against the part with its hash (present when needed, headers agreeing);
+    then the content to store is collected. Returns ``{sha2 (lower case): (content type, bytes)}``: one entry
+    per hash, since the same content is stored once however many attachments (or statements) share it.
     """
-    problems: list[Problem] = []
     refs = list(attachment_refs(payload))
     declared = {ref.sha2 for ref in refs if ref.sha2}
+    problems: list[Problem] = []
     received: dict[str, Part] = {}
-
     for part in parts:
-        encoding = (part.transfer_encoding or "binary").strip().lower()
-        if encoding != "binary":
-            problems.append(
-                Problem(
-                    "attachment-transfer-encoding",
-                    f"{part.path}.Content-Transfer-Encoding",
-                    f"attachment parts are sent as Content-Transfer-Encoding: binary, not {part.transfer_encoding}",
-                )
-            )
-            continue
-        if not part.hash_header or not part.hash_header.strip():
-            problems.append(
-                Problem(
-                    "attachment-hash-header",
-                    f"{part.path}.X-Experience-API-Hash",
-                    "every part after the statements needs an X-Experience-API-Hash header (the attachment's sha2)",
-                )
-            )
-            continue
-        sha2 = normalise_hash(part.hash_header)
-        if sha2 not in declared:
-            problems.append(
-                Problem(
-                    "attachment-extra-part",
-                    part.path,
-                    f"no attachment of the statements has sha2 {part.hash_header.strip()}; "
-                    "every part must be the content of one of them",
-                )
-            )
-            continue
-        if not hash_matches(sha2, part.content):
-            why = (
-                f"the part's content does not have the SHA-2 hash {part.hash_header.strip()} "
-                f"({len(part.content)} octets received)"
-                if len(sha2) in _SHA2_BY_HEX_LENGTH
-                else f"{part.hash_header.strip()} is not a SHA-2 digest in hex (56, 64, 96 or 128 characters)"
-            )
-            problems.append(Problem("attachment-hash-mismatch", part.path, why))
-            continue
-        # A repeated part is harmless: its hash proves it is the same content.
-        received.setdefault(sha2, part)
-
+        problem = _part_problem(part, declared)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            # A repeated part is harmless: its hash proves it is the same content.
+            received.setdefault(normalise_hash(part.hash_header or ""), part)
     for ref in refs:
-        part = received.get(ref.sha2) if ref.sha2 else None
-        if part is None:
-            if ref.sha2 is not None and needs_part(ref.attachment):
-                what = "the JWS of a signature" if is_signature(ref.attachment) else "attachment content"
-                problems.append(
-                    Problem(
-                        "attachment-missing-part",
-                        ref.path,
-                        f"no part carries {what} with sha2 {ref.attachment['sha2']}; send it in a "
-                        "multipart/mixed request"
-                        + ("" if is_signature(ref.attachment) else " or give a fileUrl"),
-                    )
-                )
-            continue
-        problems.extend(_header_problems(ref, part))
-
+        problems.extend(_attachment_problems(ref, received))
     if problems:
         raise StatementInvalid(problems)
+    return _contents(refs, received)
 
+
+def _part_problem(part: Part, declared: set[str]) -> Problem | None:
+    """What is wrong with one part on its own: not binary, no hash header, a hash no attachment declares, or
+    content without that hash. None when it is the content of a declared attachment."""
+    encoding = (part.transfer_encoding or "binary").strip().lower()
+    if encoding != "binary":
+        return Problem(
+            "attachment-transfer-encoding",
+            f"{part.path}.Content-Transfer-Encoding",
+            f"attachment parts are sent as Content-Transfer-Encoding: binary, not {part.transfer_encoding}",
+        )
+    if not part.hash_header or not part.hash_header.strip():
+        return Problem(
+            "attachment-hash-header",
+            f"{part.path}.X-Experience-API-Hash",
+            "every part after the statements needs an X-Experience-API-Hash header (the attachment's sha2)",
+        )
+    sha2 = normalise_hash(part.hash_header)
+    if sha2 not in declared:
+        return Problem(
+            "attachment-extra-part",
+            part.path,
+            f"no attachment of the statements has sha2 {part.hash_header.strip()}; "
+            "every part must be the content of one of them",
+        )
+    if not hash_matches(sha2, part.content):
+        why = (
+            f"the part's content does not have the SHA-2 hash {part.hash_header.strip()} "
+            f"({len(part.content)} octets received)"
+            if len(sha2) in _SHA2_BY_HEX_LENGTH
+            else f"{part.hash_header.strip()} is not a SHA-2 digest in hex (56, 64, 96 or 128 characters)"
+        )
+        return Problem("attachment-hash-mismatch", part.path, why)
+    return None
+
+
+def _attachment_problems(ref: AttachmentRef, received: dict[str, Part]) -> list[Problem]:
+    """What is wrong with one attachment given the good parts: its part is missing though it needs one, or
+    the part's headers disagree with its metadata."""
+    part = received.get(ref.sha2) if ref.sha2 else None
+    if part is not None:
+        return _header_problems(ref, part)
+    if ref.sha2 is None or not needs_part(ref.attachment):
+        return []
+    what = "the JWS of a signature" if is_signature(ref.attachment) else "attachment content"
+    return [
+        Problem(
+            "attachment-missing-part",
+            ref.path,
+            f"no part carries {what} with sha2 {ref.attachment['sha2']}; send it in a multipart/mixed request"
+            + ("" if is_signature(ref.attachment) else " or give a fileUrl"),
+        )
+    ]
+
+
+def _contents(refs: list[AttachmentRef], received: dict[str, Part]) -> dict[str, tuple[str, bytes]]:
+    """The content to store by hash, its type from the part's header or else the attachment's contentType."""
     contents: dict[str, tuple[str, bytes]] = {}
     for ref in refs:
         part = received.get(ref.sha2) if ref.sha2 else None

@@ -30,6 +30,18 @@ def agent_key(agent: dict[str, Any]) -> str | None:
     return None
 
 
+def agent_from_key(key: str) -> dict[str, Any]:
+    """The xAPI Agent an agent key names (the inverse of :func:`agent_key`); ValueError for a string that is
+    not one."""
+    kind, _, value = key.partition(":")
+    if kind in ("mbox", "mbox_sha1sum", "openid"):
+        return {"objectType": "Agent", kind: value}
+    if kind == "account":
+        home, _, name = value.partition("|")
+        return {"objectType": "Agent", "account": {"homePage": home, "name": name}}
+    raise ValueError(f"not an agent key: {key!r}")
+
+
 def ifi_only(agent: dict[str, Any]) -> dict[str, Any]:
     """The agent reduced to objectType and its IFI (the ``ids`` format).
 

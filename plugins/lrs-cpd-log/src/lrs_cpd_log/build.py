@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lrs.hookspecs import ExportRecord
+from lrs.plugin_api import language_text as text_of
 from lrs.plugin_api import vocabulary as v
 from lrs_cpd_log.model import (
     DRAFT,
@@ -67,20 +68,8 @@ PLUMBING_VERBS = {
 ASSESSMENT_EVIDENCE_TYPES = frozenset(set(v.EVIDENCE_TYPES) - {"reflective-account"})
 ASSESSMENT_ACTIVITY_TYPES = frozenset({v.TYPE_EVIDENCE, v.TYPE_ASSESSMENT_CRITERION})
 
-PREFERRED_LANGUAGES = ("en-GB", "en", "en-US", "und")
 _IRI = re.compile(r"^[a-z][a-z0-9+.-]*:\S*$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
-
-
-def text_of(language_map: Any) -> str:
-    """The English (or only) text of a language map."""
-    if not isinstance(language_map, dict) or not language_map:
-        return ""
-    for tag in PREFERRED_LANGUAGES:
-        if isinstance(language_map.get(tag), str):
-            return language_map[tag]
-    first = next(iter(language_map.values()))
-    return first if isinstance(first, str) else ""
 
 
 def category(type_iri: str | None) -> str:

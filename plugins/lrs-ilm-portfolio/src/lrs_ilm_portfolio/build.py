@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lrs.hookspecs import ExportRecord, ReviewDecision, UnitRecord
+from lrs.hookspecs import ExportRecord
+from lrs.plugin_api import ReviewDecision, UnitRecord
 from lrs.plugin_api import language_text as text_of
 from lrs.plugin_api import vocabulary as v
 from lrs_ilm_portfolio.qualification import CriterionNode, Qualification, UnitNode

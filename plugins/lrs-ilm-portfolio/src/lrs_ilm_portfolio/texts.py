@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lrs.hookspecs import ReviewDecision
+from lrs.plugin_api import ReviewDecision
 from lrs.plugin_api import vocabulary as v
 from lrs_ilm_portfolio.build import Evidence, Portfolio, UnitEntry, Witness, agent_label
 
