@@ -34,7 +34,7 @@ PAGES = {
     "assessor": ["/review"],
     "iqa": ["/sampling", "/sampling/log"],
     "lead": ["/dashboard", "/dashboard.csv"],
-    "admin": ["/admin", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/system"],
+    "admin": ["/admin", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
 }
 
 
@@ -299,6 +299,76 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_role("button", name="Set password").click()
     sign_in(page, live_server, "pat@la.example")
     assert "Signed in as Pat New" in page.locator("header").inner_text()
+
+
+def test_an_admin_manages_forwarding_targets_and_replays_failed_deliveries(lrs_instance, live_server, page, centre):  # noqa: ANN001
+    from lrs.services import forwarding
+
+    database = lrs_instance.db.dialect
+    sign_in(page, live_server, STAFF["admin"][0])
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Forwarding").click()
+    assert page.url == live_server + "/admin/forwarding"
+    main = page.locator("main")
+    assert "No targets" in main.inner_text()
+
+    # A bad URL: the service's refusal is shown next to the URL field, and nothing is added.
+    page.get_by_label("Name", exact=True).fill("Bad hook")
+    page.get_by_label("Kind").select_option("webhook")
+    page.get_by_label("URL").fill("ftp://files.example/in")
+    page.get_by_role("button", name="Add target").click()
+    assert "The URL must be an http(s) URL." in page.locator("#url-error").inner_text()
+    assert page.get_by_label("URL").get_attribute("aria-invalid") == "true"
+    check(page, "forwarding-error", database)
+    assert forwarding.list_targets(lrs_instance) == []
+
+    # A webhook: its secret is shown once, and it is listed.
+    page.get_by_label("Name", exact=True).fill("Council/hook")
+    page.get_by_label("Kind").select_option("webhook")
+    page.get_by_label("URL").fill("http://127.0.0.1:9/hook")
+    page.get_by_role("button", name="Add target").click()
+    secret = page.locator(".notice code").inner_text()
+    assert len(secret) >= 32
+    row = page.get_by_role("row", name="Council/hook")
+    assert "Webhook" in row.inner_text() and "http://127.0.0.1:9/hook" in row.inner_text()
+    assert "Every statement" in row.inner_text()
+    page.goto(live_server + "/admin/forwarding")
+    assert secret not in page.content()
+    assert page.get_by_role("row", name="Council/hook").count() == 1
+
+    # A failed delivery (nothing listens on port 9): it is listed, and Replay queues it again.
+    lrs_instance.db.write(lambda conn: forwarding.store.enqueue_existing(
+        conn, forwarding.store.get_target(conn, "Council/hook")["id"], after_seq=0, now=forwarding.now_utc()))
+    queued = forwarding.list_targets(lrs_instance)[0]["pending"]
+    assert queued >= 1
+    # One sender for the whole test: it holds the delivery lease, which a second one would wait 30 s for.
+    sender = forwarding.Sender(lrs_instance, max_attempts=1, timeout=2)
+    sender.run_once()
+    dead = forwarding.dead_letters(lrs_instance, "Council/hook")
+    assert dead and dead[0]["statement_id"] == centre["evidence"]
+    page.goto(live_server + "/admin/forwarding")
+    failed = page.get_by_role("region", name="Failed deliveries")
+    assert centre["evidence"] in failed.inner_text()
+    check(page, "forwarding", database)
+    page.get_by_role("button", name=f"Replay {centre['evidence']}").click()
+    assert "Queued again" in main.inner_text()
+    assert forwarding.dead_letters(lrs_instance) == []
+    assert next(t for t in forwarding.list_targets(lrs_instance) if t["name"] == "Council/hook")["pending"] == queued
+
+    # Replay all of a target's: fail them again, then one button queues every one.
+    sender.run_once()
+    sender.release()
+    sender.client.close()
+    assert len(forwarding.dead_letters(lrs_instance)) == queued
+    page.goto(live_server + "/admin/forwarding")
+    page.get_by_role("button", name="Replay all failed for Council/hook").click()
+    assert forwarding.dead_letters(lrs_instance) == []
+    assert "None: every statement" in main.inner_text()
+
+    # Removed: gone from the page and from the service.
+    page.get_by_role("button", name="Remove Council/hook").click()
+    assert "The target is removed." in main.inner_text()
+    assert page.get_by_role("row", name="Council/hook").count() == 0
+    assert forwarding.list_targets(lrs_instance) == []
 
 
 @pytest.mark.parametrize("role", list(STAFF))

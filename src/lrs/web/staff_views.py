@@ -1,5 +1,5 @@
 """The staff's pages: an assessor's queue, evidence and decisions; an IQA's sampling; a programme lead's
-cohort dashboard (read-only) and its CSV; an admin's accounts and system pages.
+cohort dashboard (read-only) and its CSV; an admin's accounts, forwarding and system pages.
 
 Each page asks lrs.services.access (directly, or through the review and enrolment services, which ask it) before
 it reads anything; a role on another role's page gets the 403 page. The review rules stay in lrs.review: a form
@@ -26,7 +26,7 @@ from lrs.learning import vocabulary as v
 from lrs.review import service as review
 from lrs.review import witness
 from lrs.review.records import assessed_frameworks, decision_of
-from lrs.services import access
+from lrs.services import access, forwarding
 from lrs.services import enrolments as enrolment_service
 from lrs.services import exports as exporting
 from lrs.store import credentials as credential_store
@@ -674,3 +674,59 @@ def admin_frameworks():  # noqa: ANN201
     reg = registry(_lrs())
     frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
     return render_template("staff/frameworks.html", frameworks=frameworks, errors=errors, notice=notice), 400 if errors else 200
+
+
+FORWARD_FIELDS = ("name", "kind", "url", "username", "password")
+#: Which field a refusal from the forwarding service is about, by how its message begins.
+FORWARD_ERROR_FIELDS = (("kind", "kind"), ("url", "url"), ("an xapi target", "username"), ("a target named", "name"))
+
+
+@pages.route("/admin/forwarding", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_forwarding():  # noqa: ANN201
+    """Forwarding targets: add one (a webhook's secret shown on this answer only), remove one, and the
+    dead-letter list with its replay buttons."""
+    form = {name: request.form.get(name, "").strip() for name in FORWARD_FIELDS}
+    errors: dict[str, str] = {}
+    created = None
+    if request.method == "POST":
+        if not form["name"]:
+            errors["name"] = "Enter a name for the target, like “council LRS”."
+        if form["kind"] not in forwarding.KINDS:
+            errors["kind"] = "Choose another LRS (xAPI) or a webhook."
+        if not errors:
+            try:
+                created = forwarding.add_target(
+                    _lrs(), name=form["name"], kind=form["kind"], url=form["url"],
+                    username=form["username"] or None, password=form["password"] or None)
+                form = dict.fromkeys(FORWARD_FIELDS, "")
+            except (forwarding.ForwardingError, XAPIError) as exc:
+                message = exc.message if isinstance(exc, XAPIError) else str(exc)
+                field = next((f for start, f in FORWARD_ERROR_FIELDS if message.startswith(start)), "name")
+                message = "the URL" + message[3:] if field == "url" else message
+                errors[field] = message[:1].upper() + message[1:] + "."
+    notice = {"removed": "The target is removed.", "replayed": "Queued again: the sender retries them shortly."}.get(
+        request.args.get("notice", ""))
+    return render_template(
+        "staff/forwarding.html", targets=forwarding.list_targets(_lrs()), dead=forwarding.dead_letters(_lrs()),
+        form=form, created=created, notice=notice, errors={k: errors[k] for k in FORWARD_FIELDS if k in errors},
+    ), 400 if errors else 200
+
+
+@pages.post("/admin/forwarding/remove")
+@for_roles(access.ADMIN)
+def admin_forwarding_remove():  # noqa: ANN201
+    # The name travels in the form, not the path: a target's name may hold a slash.
+    if not forwarding.remove_target(_lrs(), request.form.get("name", "")):
+        raise NotFound("no such target", rule="forward-target")
+    return redirect(url_for("pages.admin_forwarding", notice="removed"))
+
+
+@pages.post("/admin/forwarding/replay")
+@for_roles(access.ADMIN)
+def admin_forwarding_replay():  # noqa: ANN201
+    """Replay a target's dead letters (``target``), or one of them (``id``)."""
+    target = request.form.get("target") or None
+    letter = request.form.get("id", "")
+    forwarding.replay(_lrs(), target, [int(letter)] if letter.isdigit() else None)
+    return redirect(url_for("pages.admin_forwarding", notice="replayed"))
