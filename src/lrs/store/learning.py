@@ -6,6 +6,7 @@ Every summary query starts from an index (a learner through ``statement_agents``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -153,18 +154,7 @@ def mode_totals(
         group.append(month)
     scope = _scope(agent_key, activity_iri, start, end, enrolled_in, enrolled_by_join=by_agent and enrolled_in is not None)
     query = select(*columns).select_from(source).where(*scope)
-    rows = conn.execute(query.group_by(*group)).mappings()
-    return [
-        ModeTotals(
-            mode=row["mode"],
-            statements=int(row["statements"]),
-            seconds=float(row["seconds"] or 0.0),
-            timed=int(row["timed"]),
-            agent_key=row.get("agent_key"),
-            month=row.get("month"),
-        )
-        for row in rows
-    ]
+    return _mode_totals(conn.execute(query.group_by(*group)).mappings())
 
 
 def unclassified_verbs(
@@ -291,6 +281,11 @@ def enrolled_mode_totals(conn: Connection, cohort: str, *, by: str = "agent") ->
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
         .group_by(*group)
     )
+    return _mode_totals(conn.execute(query).mappings())
+
+
+def _mode_totals(rows: Iterable[Any]) -> list[ModeTotals]:
+    """Grouped rows (mode, statements, seconds, timed, optionally agent_key and month) as ModeTotals."""
     return [
         ModeTotals(
             mode=row["mode"],
@@ -300,5 +295,5 @@ def enrolled_mode_totals(conn: Connection, cohort: str, *, by: str = "agent") ->
             agent_key=row.get("agent_key"),
             month=row.get("month"),
         )
-        for row in conn.execute(query).mappings()
+        for row in rows
     ]
