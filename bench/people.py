@@ -1,19 +1,32 @@
-"""What people wait on, at N stored statements: the /api answers, the participant's pages and the exports.
+"""What people wait on, at N stored statements: the /api answers, the participant's and the staff's pages and
+the exports (issues 17, 18 and 23), on SQLite and PostgreSQL, in one command.
 
-    .venv/bin/python bench/people.py --n 100000                   # both databases
-    .venv/bin/python bench/people.py --db sqlite --n 1000000 --reps 30
+    .venv/bin/python bench/people.py --n 100000                                   # both databases, built and dropped
+    .venv/bin/python bench/people.py --store-dir /work/bench-stores               # build the 1M stores once, keep them
+    .venv/bin/python bench/people.py --store-dir /work/bench-stores --reuse       # measure again on a copy of them
+    .venv/bin/python bench/people.py --report bench/results/2026-12-05-people-*-1000000.json   # the docs table
 
-For each database: the N-statement programme of bench/workload.py loaded straight into the schema (as
-bench/run.py does), then the people on top of it, through the LRS's own services (so every derived row is
-what the LRS makes): every learner enrolled in their cohort of 24 (store/enrolments.py), 500 learners
-enrolled in the programme as one big cohort, an assessor and an IQA of 10 cohorts, a programme lead, journal
-entries with evidence for the ILM criteria from every learner of those 10 cohorts (and 200 from the heaviest
-learner, the actor of ~2,000 statements), assessor decisions on part of that evidence and IQA samples of
-part of those, CPD selections, and a participant account for the heaviest learner.
+The store: the N-statement programme of bench/workload.py written straight into the schema through the raw bulk
+path (bench/run.py's load_stores: executemany on SQLite, COPY on PostgreSQL, secondary indexes afterwards; both
+databases from one generation of the statements), then the people on top of it, through the LRS's own services
+(so every derived row is what the LRS makes): every learner enrolled in their cohort of 24, 500 learners enrolled
+in the programme as one big cohort, an assessor and an IQA of 10 cohorts and a lead of those and the programme
+(API credentials and web accounts), journal entries with evidence for the ILM criteria from every learner of those
+10 cohorts (and 200 from the heaviest learner, the actor of ~2,000 statements), assessor decisions on part of
+that evidence and IQA samples of part of those, CPD selections, and a participant account for the heaviest
+learner.
+
+Saving and reusing (``--store-dir DIR``): the built store is kept, SQLite as DIR/people_<N>.sqlite3, PostgreSQL
+as the database lrs_bench_people_<N> (a template), each with DIR/people-<db>-<N>.json (what was built, the
+credentials' secrets, the commit and the schema revision it was built at). Each measurement runs on a copy
+(SQLite: the file copied; PostgreSQL: ``CREATE DATABASE ... TEMPLATE``), brought to the current schema with the
+LRS's own migrations (lrs.store.migrate.upgrade: a newer branch's backfilling migrations run here, timed), so the
+saved store stays as built and every rerun starts from the same rows. ``--reuse`` measures without building.
 
 Then, in-process through the Flask test client (server time: no network, no client), each measure ``--reps``
-times: p50/p95 next to its target (issue 23), the heaviest learner's exports with their peak Python memory
-(tracemalloc), and the load average. Results: bench/results/<date>-people-<db>-<N>.json.
+times: p50/p95 next to its target, the heaviest learner's exports with their peak Python memory (tracemalloc),
+and the floor of the same run (GET /xapi/about and a fixed CPU loop, before and after) with the load average.
+Results: bench/results/<date>-people-<db>-<N>.json.
 """
 
 from __future__ import annotations
@@ -22,6 +35,9 @@ import argparse
 import base64
 import json
 import os
+import re
+import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -45,7 +61,9 @@ from lrs.review import service as review  # noqa: E402
 from lrs.services.statements import LRS  # noqa: E402
 from lrs.store import credentials as credential_store  # noqa: E402
 from lrs.store import users as user_store  # noqa: E402
+from lrs.store.db import Database  # noqa: E402
 from lrs.store.enrolments import CE  # noqa: E402
+from lrs.store.migrate import current_revision, upgrade  # noqa: E402
 from lrs.xapi.ifi import agent_key  # noqa: E402
 
 REPO = BENCH_DIR.parent
@@ -53,6 +71,8 @@ PASSWORD = "bench heron lantern kettle"
 REVIEWED_COHORTS = 10
 PROGRAMME_LEARNERS = 500
 HEAVY_ENTRIES = 200
+#: The staff's web accounts: the same agents and cohorts as their API credentials.
+STAFF = {"assessor": "assessor@bench.example", "iqa": "iqa@bench.example", "lead": "lead@bench.example"}
 TARGETS_MS = {"api": 50.0, "page": 100.0, "cpd_export": 1000.0, "portfolio_zip": 2000.0}
 ILM = demo_programme.ILM
 
@@ -150,6 +170,7 @@ def build_people(url: str, wl: Workload) -> dict[str, Any]:
     # Decisions: for the first half of each reviewed cohort, the assessor decides on the first two standards of
     # each evidence entry; the IQA samples one in four.
     decisions = iqa = 0
+    first_decision = ""
     for j in learners:
         if j % COHORT_SIZE >= COHORT_SIZE // 2:
             continue
@@ -161,6 +182,7 @@ def build_people(url: str, wl: Workload) -> dict[str, Any]:
                     "feedback": "Meets the criterion: the reflection names the model and applies it to practice.",
                     "rationale": "The reflection explains the model and applies it to named practice."})
                 decisions += 1
+                first_decision = first_decision or decided.statement_id
                 if decisions % 4 == 0:
                     review.decide(lrs, principals["iqa"], {
                         "decision": decided.statement_id, "outcome": "confirmed",
@@ -179,9 +201,15 @@ def build_people(url: str, wl: Workload) -> dict[str, Any]:
     } for sid in ids_of_heavy(lrs, heavy)[:40]]
     lrs.store_statements(cpd, principals["journal"], "1.0.3")
     email = "heavy.learner@bench.example"
+    hashed = hash_password(PASSWORD)
     lrs.db.write(lambda conn: user_store.create_user(
-        conn, email=email, password_hash=hash_password(PASSWORD), name=heavy["name"], role="participant",
+        conn, email=email, password_hash=hashed, name=heavy["name"], role="participant",
         agent_key=agent_key(heavy)))
+    cohorts_of = {"assessor": reviewed, "iqa": reviewed, "lead": [PROGRAMME_IRI, *reviewed]}
+    for role, staff_email in STAFF.items():
+        lrs.db.write(lambda conn, role=role, staff_email=staff_email: user_store.create_user(
+            conn, email=staff_email, password_hash=hashed, name=f"Bench {role.upper() if role == 'iqa' else role.title()}",
+            role=role, agent_key=f"mbox:mailto:{staff_email}", cohorts=cohorts_of[role]))
     lrs.db.dispose()
     return {
         "seconds": round(time.perf_counter() - t0, 1),
@@ -193,6 +221,10 @@ def build_people(url: str, wl: Workload) -> dict[str, Any]:
         "cpd_selections": len(cpd),
         "credentials": {name: secret for name, secret in creds.items()},
         "participant": email,
+        "staff": STAFF,
+        "evidence": evidence[0][0] if evidence.get(0) else "",
+        "decision": first_decision,
+        "heavy_agent_key": agent_key(heavy),
     }
 
 
@@ -233,7 +265,44 @@ def _time(call: Any, reps: int, budget: float = 12.0) -> tuple[list[float], Any]
     return seconds, response
 
 
+def sign_in(app: Any, email: str) -> Any:
+    """A test client signed in to the pages as ``email`` (through the sign-in form, as a person would)."""
+    browser = app.test_client()
+    html = browser.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    signed = browser.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    if signed.status_code != 302:
+        raise SystemExit(f"sign-in as {email} failed: {signed.status_code}")
+    return browser
+
+
+def _page(out: dict[str, Any], label: str, client: Any, path: str, reps: int) -> None:
+    client.get(path)  # warm: templates compile on first use
+    seconds, response = _time(lambda: client.get(path), reps)
+    out[label] = {"path": path, "status": response.status_code, "target_ms": TARGETS_MS["page"],
+                  "bytes": len(response.data), **summary_ms(seconds)}
+    log(f"  page {label}: {response.status_code} p95 {out[label].get('p95_ms')} ms")
+
+
+def api_dashboard_path(app: Any, cohort: str) -> str | None:
+    """The lead's dashboard data under /api, where this branch has one (a route with "dashboard" in it)."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") and "dashboard" in rule.rule and "GET" in (rule.methods or ()):
+            if rule.arguments:
+                with app.test_request_context():
+                    from flask import url_for
+
+                    try:
+                        return url_for(rule.endpoint, **{a: cohort for a in rule.arguments})
+                    except Exception:  # noqa: BLE001 - a route this bench does not know how to fill
+                        return None
+            return f"{rule.rule}?cohort={urllib.parse.quote(cohort, safe='')}"
+    return None
+
+
 def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[str, Any]:
+    from flask import url_for
+
     from lrs.app import create_app
 
     settings = Settings(database_url=url, bootstrap_key=None)
@@ -260,8 +329,15 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
         "review queue, assessor of 10 cohorts": ("/api/reviews/queue", "assessor"),
         "IQA sample list, IQA of 10 cohorts": ("/api/reviews/queue", "iqa"),
     }
-    out: dict[str, Any] = {"api": {}, "pages": {}, "exports": {}, "floor": floor(client, h["admin"], reps)}
+    dashboard = api_dashboard_path(app, PROGRAMME_IRI)
+    if dashboard:
+        api["lead dashboard data, 500 learners (lead)"] = (dashboard, "lead")
+    out: dict[str, Any] = {"api": {}, "pages": {}, "staff": {}, "exports": {}, "floor": floor(client, h["admin"], reps)}
     log(f"  floor: {out['floor']}")
+    if not dashboard:
+        out["api"]["lead dashboard data, 500 learners (lead)"] = {
+            "path": None, "status": None, "target_ms": TARGETS_MS["api"], "n": 0,
+            "note": "no /api route for the lead's dashboard data on this branch"}
     for label, (path, who) in api.items():
         client.get(path, headers=h[who])  # warm: the first request loads plugins and frameworks
         seconds, response = _time(lambda p=path, w=who: client.get(p, headers=h[w]), reps)
@@ -270,21 +346,31 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
                              "bytes": len(response.data), **summary_ms(seconds)}
         log(f"  {label}: {status} p95 {out['api'][label].get('p95_ms')} ms")
     # The participant's pages, signed in as the heaviest learner.
-    browser = app.test_client()
-    import re
-
-    html = browser.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    signed = browser.post("/sign-in", data={"email": people["participant"], "password": PASSWORD, "csrf_token": token})
-    if signed.status_code != 302:
-        raise SystemExit(f"sign-in failed: {signed.status_code}")
-    for label, path in (("home", "/"), ("my record", "/record"), ("CPD log", "/cpd-log"),
-                        ("qualification (progress)", "/progress")):
-        browser.get(path)
-        seconds, response = _time(lambda p=path: browser.get(p), reps)
-        out["pages"][label] = {"path": path, "status": response.status_code, "target_ms": TARGETS_MS["page"],
-                               **summary_ms(seconds)}
-        log(f"  page {label}: {response.status_code} p95 {out['pages'][label].get('p95_ms')} ms")
+    browser = sign_in(app, people["participant"])
+    for label, path in (("home", "/"), ("my record", "/record"), ("record learning (the form)", "/record/new"),
+                        ("CPD log", "/cpd-log"), ("qualification (progress)", "/progress")):
+        _page(out["pages"], label, browser, path, reps)
+    # The staff's pages, signed in as the bench's assessor, IQA and lead (their cohorts: the 10 reviewed
+    # cohorts; the lead's also the programme's 500 learners).
+    staff = people.get("staff") or STAFF
+    with app.test_request_context():
+        evidence = url_for("pages.evidence_page", statement_id=people["evidence"]) if people.get("evidence") else None
+        learner = url_for("pages.learner_progress", agent=people.get("heavy_agent_key") or agent_key(wl.heavy_agent))
+        sample = url_for("pages.sample", decision_id=people["decision"]) if people.get("decision") else None
+    lead = sign_in(app, staff["lead"])
+    _page(out["staff"], "lead dashboard, 500 learners", lead, f"/dashboard?cohort={programme}", reps)
+    _page(out["staff"], "lead dashboard CSV, 500 learners", lead, f"/dashboard.csv?cohort={programme}", reps)
+    _page(out["staff"], "lead dashboard, 24 learners", lead, f"/dashboard?cohort={cohort0}", reps)
+    assessor = sign_in(app, staff["assessor"])
+    _page(out["staff"], "assessor queue, 10 cohorts", assessor, "/review", reps)
+    if evidence:
+        _page(out["staff"], "evidence page (heaviest learner)", assessor, evidence, reps)
+    _page(out["staff"], "learner progress page (heaviest learner)", assessor, learner, reps)
+    iqa = sign_in(app, staff["iqa"])
+    _page(out["staff"], "IQA sampling page, 10 cohorts", iqa, "/sampling", reps)
+    if sample:
+        _page(out["staff"], "IQA sample (one decision)", iqa, sample, reps)
+    _page(out["staff"], "IQA sampling log", iqa, "/sampling/log", reps)
     # Exports of the heaviest learner: time and peak Python memory of each (fewer repetitions: they are long).
     exports = [(f"CPD log {fmt}", f"/api/learners/{heavy}/exports/cpd-log?format={fmt}", "cpd_export")
                for fmt in cpd_formats(client, h["admin"])]
@@ -302,6 +388,8 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
                                  **summary_ms(plain)}
         log(f"  export {label}: {response.status_code} p95 {out['exports'][label].get('p95_ms')} ms, "
             f"peak {peak / 2**20:.1f} MiB")
+    out["floor_after"] = floor(client, h["admin"], reps)
+    log(f"  floor after: {out['floor_after']}")
     lrs.db.dispose()
     return out
 
@@ -326,7 +414,137 @@ def cpd_formats(client: Any, headers: dict[str, str]) -> list[str]:
     return ["json"]
 
 
-# --- plans ---------------------------------------------------------------------------------------------------
+# --- the stores: built once, saved, reused -------------------------------------------------------------------
+
+
+class StoreTarget(bench_run.Target):
+    """bench/run.py's Target with the store under a name of its own: DIR/people_<N>.sqlite3, or the PostgreSQL
+    database lrs_bench_people_<N>; other labels (the working copy "run") likewise."""
+
+    def __init__(self, name: str, workdir: Path, pg_admin_url: str, n: int):
+        super().__init__(name, workdir, pg_admin_url)
+        self.n = n
+
+    def _label(self, label: str) -> str:
+        return f"people_{self.n}" if label == "store" else f"people_{self.n}_{label}"
+
+    def url(self, label: str) -> str:
+        if self.name == "sqlite":
+            return f"sqlite:///{self.workdir / f'{self._label(label)}.sqlite3'}"
+        return f"{self.pg_admin_url.rsplit('/', 1)[0]}/{self._pg_name(label)}"
+
+    def _pg_name(self, label: str) -> str:  # type: ignore[override]
+        return f"lrs_bench_{self._label(label)}"
+
+    def meta_path(self) -> Path:
+        return self.workdir / f"people-{self.name}-{self.n}.json"
+
+    def exists(self) -> bool:
+        if not self.meta_path().exists():
+            return False
+        if self.name == "sqlite":
+            return Path(rawstore_path(self.url("store"))).exists()
+        import psycopg
+
+        with psycopg.connect(bench_run.rawstore.pg_dsn(self.pg_admin_url), autocommit=True) as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self._pg_name("store"),)).fetchone() \
+                is not None
+
+    def copy_to(self, label: str) -> tuple[str, float]:
+        """A working copy of the saved store (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE)."""
+        t0 = time.perf_counter()
+        url = self.url(label)
+        if self.name == "sqlite":
+            source, copy = rawstore_path(self.url("store")), rawstore_path(url)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(source, copy)
+        else:
+            import psycopg
+
+            name = self._pg_name(label)
+            with psycopg.connect(bench_run.rawstore.pg_dsn(self.pg_admin_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                # FILE_COPY: a file-level copy (the default since 15, WAL_LOG, writes the whole store to the WAL).
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._pg_name("store")}" STRATEGY = FILE_COPY')
+            if name not in self.made:
+                self.made.append(name)
+        return url, round(time.perf_counter() - t0, 1)
+
+    def drop(self, label: str) -> None:
+        if self.name == "sqlite":
+            path = rawstore_path(self.url(label))
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        import psycopg
+
+        with psycopg.connect(bench_run.rawstore.pg_dsn(self.pg_admin_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self._pg_name(label)}" WITH (FORCE)')
+
+
+def rawstore_path(url: str) -> str:
+    return bench_run.rawstore.sqlite_path(url)
+
+
+def settle(target: StoreTarget, url: str) -> dict[str, Any]:
+    """After writing: PostgreSQL's statistics and visibility map (VACUUM ANALYZE, as autovacuum would); SQLite's
+    WAL folded into the file (so the file alone is the store). Timed."""
+    t0 = time.perf_counter()
+    if target.name == "postgresql":
+        db = Database(url)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        db.dispose()
+        what = "VACUUM ANALYZE"
+    else:
+        with sqlite3.connect(rawstore_path(url)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        what = "wal_checkpoint(TRUNCATE); no ANALYZE (the LRS never runs it)"
+    return {"what": what, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def migrate(url: str) -> dict[str, Any]:
+    """The LRS's own migrations on the working copy: a newer branch's schema (and its backfills) applied."""
+    db = Database(url)
+    before = current_revision(db.engine)
+    t0 = time.perf_counter()
+    upgrade(db.engine)
+    seconds = round(time.perf_counter() - t0, 1)
+    after = current_revision(db.engine)
+    db.dispose()
+    return {"from": before, "to": after, "seconds": seconds}
+
+
+def build(targets: list[StoreTarget], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The statements (one generation, written to every target at once), then each database's people."""
+    cfg = bench_run.Config.quick(args.n)
+    t0 = time.perf_counter()
+    stores = bench_run.load_stores(targets, cfg)
+    statements_seconds = round(time.perf_counter() - t0, 1)
+    wl = Workload(cfg.seed, args.n)
+    metas = {}
+    for target in targets:
+        url = target.url("store")
+        log(f"{target.name}: building cohorts, journals and decisions")
+        people = build_people(url, wl)
+        log(f"{target.name}: people built: { {k: v for k, v in people.items() if k != 'credentials'} }")
+        settled = settle(target, url)
+        db = Database(url)
+        revision = current_revision(db.engine)
+        db.dispose()
+        metas[target.name] = {
+            "n": args.n, "seed": cfg.seed, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git": git_commit(REPO), "revision": revision, "url": url,
+            "store": {**stores[target.name], "all_statements_seconds": statements_seconds},
+            "people": people, "settle": settled,
+            "build_seconds": round(statements_seconds + people["seconds"] + settled["seconds"], 1),
+            "database_size_mib": target.size_mib("store"),
+        }
+        if args.store_dir:
+            target.meta_path().write_text(json.dumps(metas[target.name], indent=1, default=str))
+            log(f"{target.name}: store saved: {url} ({target.meta_path()})")
+    return metas
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,58 +553,162 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1_000_000, help="stored statements (default 1,000,000)")
     ap.add_argument("--reps", type=int, default=20, help="requests per measure (p95 of these)")
     ap.add_argument("--pg-url", default="postgresql://127.0.0.1:5432/test")
-    ap.add_argument("--keep", action="store_true", help="keep the SQLite store (path printed) for EXPLAIN")
+    ap.add_argument("--store-dir", type=Path, help="save the built stores here (and their descriptions); with "
+                    "--reuse, measure the stores saved here instead of building")
+    ap.add_argument("--reuse", action="store_true", help="measure the stores saved in --store-dir (no build)")
+    ap.add_argument("--build-only", action="store_true", help="build and save the stores, measure nothing")
+    ap.add_argument("--keep", action="store_true", help="keep the measured store (path printed) for EXPLAIN")
+    ap.add_argument("--tag", default="", help="added to the results' file names (e.g. 'before')")
+    ap.add_argument("--report", nargs="+", type=Path, metavar="FILE", help="print the docs table from results")
     args = ap.parse_args(argv)
+    if args.report:
+        print(report_table([json.loads(f.read_text()) for f in args.report]))
+        return 0
+    if args.reuse and not args.store_dir:
+        ap.error("--reuse needs --store-dir")
     names = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     workdir = Path(tempfile.mkdtemp(prefix="lrs-people-"))
+    store_dir = args.store_dir.resolve() if args.store_dir else workdir
+    store_dir.mkdir(parents=True, exist_ok=True)
+    targets = [StoreTarget(name, store_dir, args.pg_url, args.n) for name in names]
+    if args.reuse:
+        missing = [t.name for t in targets if not t.exists()]
+        if missing:
+            raise SystemExit(f"no saved store for {', '.join(missing)} at N = {args.n} in {store_dir}: "
+                             "build it first (--store-dir without --reuse)")
+        metas = {t.name: json.loads(t.meta_path().read_text()) for t in targets}
+    else:
+        existing = [t.name for t in targets if args.store_dir and t.exists()]
+        if existing:
+            raise SystemExit(f"a saved store for {', '.join(existing)} at N = {args.n} is already in {store_dir}: "
+                             "--reuse it, or remove it to build again")
+        metas = build(targets, args)
+    if args.build_only:
+        return 0
     stamp = date.today().isoformat()
     results_dir = BENCH_DIR / "results"
     results_dir.mkdir(exist_ok=True)
-    for name in names:
-        target = bench_run.Target(name, workdir, args.pg_url)
-        cfg = bench_run.Config.quick(args.n)
+    suffix = f"-{args.tag}" if args.tag else ""
+    for target in targets:
+        name, meta = target.name, metas[target.name]
+        run_started = time.perf_counter()
         result: dict[str, Any] = {"n": args.n, "database": target.describe(), "machine": machine(),
-                                  "git": git_commit(REPO), "targets_ms": TARGETS_MS}
+                                  "git": git_commit(REPO), "targets_ms": TARGETS_MS,
+                                  "store": {k: meta.get(k) for k in ("built_at", "git", "revision", "store",
+                                                                     "build_seconds", "database_size_mib")},
+                                  "people": {k: v for k, v in meta["people"].items() if k != "credentials"}}
+        # Saved stores are measured on a copy, brought to this branch's schema; a fresh one in place.
+        label = "run" if args.store_dir else "store"
         try:
-            result["store"] = bench_run.load_stores([target], cfg)[name]
-            url = target.url("store")
-            wl = Workload(cfg.seed, args.n)
-            log(f"{name}: building cohorts, journals and decisions")
-            people = build_people(url, wl)
-            result["people"] = {k: v for k, v in people.items() if k != "credentials"}
-            log(f"{name}: people built: {result['people']}")
-            if name == "postgresql":
-                from lrs.store.db import Database
-
-                db = Database(url)
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM ANALYZE")
-                db.dispose()
+            if args.store_dir:
+                url, result["copy_seconds"] = target.copy_to(label)
+                log(f"{name}: working copy {url} ({result['copy_seconds']} s)")
+            else:
+                url = target.url("store")
+            result["migrate"] = migrate(url)
+            log(f"{name}: schema {result['migrate']}")
+            if result["migrate"]["from"] != result["migrate"]["to"]:
+                result["settle"] = settle(target, url)
+            wl = Workload(meta.get("seed", 1), args.n)
             result["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-            result.update(measure(url, wl, people, args.reps))
+            result.update(measure(url, wl, meta["people"], args.reps))
             result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         finally:
-            if not args.keep:
-                target.drop_all()
-        out = results_dir / f"{stamp}-people-{name}-{args.n}.json"
+            if args.keep:
+                log(f"{name}: kept {target.url(label)}")
+            elif args.store_dir:
+                target.drop(label)
+            else:
+                target.drop("store")
+        result["run_seconds"] = round(time.perf_counter() - run_started, 1)
+        out = results_dir / f"{stamp}-people-{name}-{args.n}{suffix}.json"
         out.write_text(json.dumps(result, indent=1, default=str))
-        log(f"{name}: saved {out}")
+        log(f"{name}: saved {out} (measured in {result['run_seconds']} s)")
         print(report(result))
+    if not args.store_dir and not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+# --- the tables ------------------------------------------------------------------------------------------------
+
+GROUPS = (("api", "/api"), ("pages", "page"), ("staff", "staff page"), ("exports", "export"))
+
+
+def _ok(m: dict[str, Any]) -> str:
+    return "✅" if m.get("p95_ms") is not None and m["p95_ms"] < m["target_ms"] and m.get("status") == 200 else "❌"
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _floor_line(result: dict[str, Any]) -> str:
+    parts = []
+    for key, when in (("floor", "before"), ("floor_after", "after")):
+        fl = result.get(key)
+        if fl:
+            about = fl["about_request"]
+            parts.append(f"{when}: GET /xapi/about p50 {about.get('p50_ms')} ms p95 {about.get('p95_ms')} ms, "
+                         f"JSON loop {fl['json_loop_ms']} ms, load {fl['load_average']}")
+    return "; ".join(parts)
 
 
 def report(result: dict[str, Any]) -> str:
     lines = [f"\n### {result['database'].get('engine')} at N = {result['n']:,} (load {result.get('load_average_before')})",
              "", "| measure | target | p50 | p95 | peak memory |", "| --- | --- | ---: | ---: | ---: |"]
-    fl = result.get("floor") or {}
-    if fl:
-        lines.insert(1, f"floor: GET /xapi/about p95 {fl['about_request'].get('p95_ms')} ms, fixed JSON loop "
-                        f"{fl['json_loop_ms']} ms, load average {fl['load_average']}")
-    for group in ("api", "pages", "exports"):
+    if result.get("floor"):
+        lines.insert(1, "floor: " + _floor_line(result))
+    for group, _ in GROUPS:
         for label, m in result.get(group, {}).items():
-            ok = "✅" if m.get("p95_ms") is not None and m["p95_ms"] < m["target_ms"] and m["status"] == 200 else "❌"
             peak = f"{m['peak_python_mib']} MiB" if "peak_python_mib" in m else ""
-            lines.append(f"| {label} | < {m['target_ms']:.0f} ms | {m.get('p50_ms')} ms | {m.get('p95_ms')} ms {ok} | {peak} |")
+            lines.append(f"| {label} | < {m['target_ms']:.0f} ms | {m.get('p50_ms')} ms | {m.get('p95_ms')} ms "
+                         f"{_ok(m)} | {peak} |")
+    return "\n".join(lines)
+
+
+def report_table(results: list[dict[str, Any]]) -> str:
+    """The docs table: one row per measure, a column per database (p95 (p50), ✅/❌), and each run's commit,
+    N, load average and floor under it."""
+    by_engine = {r["database"].get("engine"): r for r in results}
+    engines = [e for e in ("sqlite", "postgresql") if e in by_engine]
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    n = results[0]["n"]
+    lines = [f"| measure (N = {n:,}) | target | " + " | ".join(f"{names[e]} p95 (p50)" for e in engines) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in engines) + " |"]
+    for group, prefix in GROUPS:
+        labels: list[str] = []
+        for e in engines:
+            labels += [k for k in by_engine[e].get(group, {}) if k not in labels]
+        for label in labels:
+            target = next(by_engine[e][group][label]["target_ms"] for e in engines if label in by_engine[e].get(group, {}))
+            target_text = f"< {target / 1000:.0f} s" if target >= 1000 else f"p95 < {target:.0f} ms"
+            cells = []
+            for e in engines:
+                m = by_engine[e].get(group, {}).get(label)
+                if not m or not m.get("n"):
+                    cells.append((m or {}).get("note") or "not measured")
+                    continue
+                cell = f"{_ms(m.get('p95_ms'))} ms ({_ms(m.get('p50_ms'))})"
+                if "peak_python_mib" in m:
+                    cell += f", peak {m['peak_python_mib']} MiB"
+                if m.get("status") != 200:
+                    cell += f", status {m.get('status')}"
+                cells.append(f"{cell} {_ok(m)}")
+            lines.append(f"| {prefix} {label} | {target_text} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for e in engines:
+        r = by_engine[e]
+        commit = (r.get("git") or {}).get("commit", "")[:7]
+        store = r.get("store") or {}
+        built = f"store built at {((store.get('git') or {}).get('commit') or '')[:7]}" if store.get("git") else ""
+        migrated = r.get("migrate") or {}
+        lines.append(f"- {names[e]}: commit `{commit}`, N = {r['n']:,}, load average {r.get('load_average_before')} "
+                     f"at the start and {r.get('load_average_after')} at the end; floor {_floor_line(r)}; {built}, "
+                     f"schema {migrated.get('from')} → {migrated.get('to')} in {migrated.get('seconds')} s; "
+                     f"measured in {r.get('run_seconds')} s.")
     return "\n".join(lines)
 
 
