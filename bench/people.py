@@ -670,24 +670,26 @@ def report(result: dict[str, Any]) -> str:
 
 
 def report_table(results: list[dict[str, Any]]) -> str:
-    """The docs table: one row per measure, a column per database (p95 (p50), ✅/❌), and each run's commit,
-    N, load average and floor under it."""
-    by_engine = {r["database"].get("engine"): r for r in results}
-    engines = [e for e in ("sqlite", "postgresql") if e in by_engine]
+    """The docs table: one row per measure, a column per results file in the order given (p95 (p50), ✅/❌),
+    headed by its database and commit; each run's commit, N, load average and floor under it."""
     names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+    def head(r: dict[str, Any]) -> str:
+        return f"{names.get(r['database'].get('engine'), r['database'].get('engine'))} `{_commit(r)}`"
+
     n = results[0]["n"]
-    lines = [f"| measure (N = {n:,}) | target | " + " | ".join(f"{names[e]} p95 (p50)" for e in engines) + " |",
-             "| --- | --- | " + " | ".join("---:" for _ in engines) + " |"]
+    lines = [f"| measure (N = {n:,}) | target | " + " | ".join(f"{head(r)} p95 (p50)" for r in results) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in results) + " |"]
     for group, prefix in GROUPS:
         labels: list[str] = []
-        for e in engines:
-            labels += [k for k in by_engine[e].get(group, {}) if k not in labels]
+        for r in results:
+            labels += [k for k in r.get(group, {}) if k not in labels]
         for label in labels:
-            target = next(by_engine[e][group][label]["target_ms"] for e in engines if label in by_engine[e].get(group, {}))
+            target = next(r[group][label]["target_ms"] for r in results if label in r.get(group, {}))
             target_text = f"< {target / 1000:.0f} s" if target >= 1000 else f"p95 < {target:.0f} ms"
             cells = []
-            for e in engines:
-                m = by_engine[e].get(group, {}).get(label)
+            for r in results:
+                m = r.get(group, {}).get(label)
                 if not m or not m.get("n"):
                     cells.append((m or {}).get("note") or "not measured")
                     continue
@@ -699,17 +701,19 @@ def report_table(results: list[dict[str, Any]]) -> str:
                 cells.append(f"{cell} {_ok(m)}")
             lines.append(f"| {prefix} {label} | {target_text} | " + " | ".join(cells) + " |")
     lines.append("")
-    for e in engines:
-        r = by_engine[e]
-        commit = (r.get("git") or {}).get("commit", "")[:7]
+    for r in results:
         store = r.get("store") or {}
-        built = f"store built at {((store.get('git') or {}).get('commit') or '')[:7]}" if store.get("git") else ""
+        built = f"store built at `{((store.get('git') or {}).get('commit') or '')[:7]}`" if store.get("git") else ""
         migrated = r.get("migrate") or {}
-        lines.append(f"- {names[e]}: commit `{commit}`, N = {r['n']:,}, load average {r.get('load_average_before')} "
-                     f"at the start and {r.get('load_average_after')} at the end; floor {_floor_line(r)}; {built}, "
-                     f"schema {migrated.get('from')} → {migrated.get('to')} in {migrated.get('seconds')} s; "
-                     f"measured in {r.get('run_seconds')} s.")
+        lines.append(f"- {head(r)}: N = {r['n']:,}, load average {r.get('load_average_before')} at the start and "
+                     f"{r.get('load_average_after')} at the end; floor {_floor_line(r)}; {built}, schema "
+                     f"{migrated.get('from')} → {migrated.get('to')} in {migrated.get('seconds')} s; measured in "
+                     f"{r.get('run_seconds')} s.")
     return "\n".join(lines)
+
+
+def _commit(r: dict[str, Any]) -> str:
+    return ((r.get("git") or {}).get("commit") or "")[:7]
 
 
 if __name__ == "__main__":
