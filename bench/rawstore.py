@@ -341,21 +341,3 @@ class BulkWriter:
             cur.execute("SELECT setval(pg_get_serial_sequence('statements', 'seq'), %s)", (max(self.seq, 1),))
         self.conn.commit()
         self.conn.close()
-
-
-#: Derived tables the LRS's write path keeps in the statements' transaction, which the bulk loader does not
-#: write: (module, function(conn)) rebuilt from the statements after a load, where this branch has them.
-DERIVED_REBUILDS = [("lrs.store.learning", "rebuild_totals")]
-
-
-def rebuild_derived(conn: Any) -> list[str]:
-    """Fill the derived tables of :data:`DERIVED_REBUILDS` that exist here; the names of those rebuilt."""
-    import importlib
-
-    done = []
-    for module, name in DERIVED_REBUILDS:
-        rebuild = getattr(importlib.import_module(module), name, None)
-        if rebuild is not None:
-            rebuild(conn)
-            done.append(f"{module}.{name}")
-    return done

@@ -574,8 +574,6 @@ def load_stores(targets: list[Target], cfg: Config) -> dict[str, dict[str, Any]]
         with db.engine.begin() as conn:
             # The index rows the LRS copies from StatementRef targets as it stores statements one batch at a time.
             statement_store.rebuild_statement_refs(conn)
-            # And the derived rows the write path keeps in the same transaction (learning totals, ...).
-            rebuilt = rawstore.rebuild_derived(conn)
         if t.name == "postgresql":
             # What autovacuum does to a table that has grown for months: statistics and a visibility map.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -586,7 +584,6 @@ def load_stores(targets: list[Target], cfg: Config) -> dict[str, dict[str, Any]]
             "rows_seconds": round(rows_seconds, 1),
             "insert_seconds": round(timings[t.name]["insert_seconds"], 1),
             "index_and_finish_seconds": round(time.perf_counter() - t0, 1),
-            "derived_rebuilt": rebuilt,
             "database_size_mib": t.size_mib("store"),
             "statistics": "VACUUM ANALYZE (as autovacuum would)" if t.name == "postgresql"
             else "none: the LRS never runs ANALYZE, so SQLite plans without sqlite_stat1",

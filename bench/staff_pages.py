@@ -4,10 +4,6 @@ so no network): the lead's dashboard and its CSV, an assessor's queue, an IQA's 
     .venv/bin/python bench/staff_pages.py [--learners 500] [--per-learner 20] [--runs 30] [--database URL]
 
 Without --database it uses a fresh SQLite file in a temporary directory. It prints p50 and p95 per page.
-
-A quick look on a small store of its own (statements through the service). The figures against the targets, at
-1,000,000 statements on both databases, come from bench/people.py, which measures these pages (and the evidence
-and learner progress pages) on its stores, signed in as the bench's assessor, IQA and lead.
 """
 
 from __future__ import annotations
