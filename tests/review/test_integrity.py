@@ -297,13 +297,15 @@ def test_centre_details_come_from_settings():
 
 
 def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(more, lrs_instance, monkeypatch, tmp_path):
+    """The pack checked file by file, as an EQA opens it."""
     import csv
     import io
     import zipfile
 
     jo, ann, ian, admin = more["jo"], more["ann"], more["ian"], more["admin"]
+    admin.post("/api/reviews/sampling-plan", {"default_rate": 0.5})  # an earlier plan, kept in the history
     admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 2})
-    evidence = jo.journal(standards=U1[:3])
+    evidence = jo.journal(standards=U1[:3], evidence_type="reflective-account")
     first, second, third = (ann.decide(evidence=evidence, criterion=uri, outcome="accepted").get_json() for uri in U1[:3])
     assert ian.decide(decision=first["id"], outcome="confirmed", rationale="Sound.").status_code == 201
     assert ian.decide(decision=second["id"], outcome="action-raised", rationale="Wrong criterion.",
@@ -318,18 +320,55 @@ def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert set(archive.namelist()) == {"index.html", "eqa-pack.json", "sampling-plan.json", "samples.csv",
                                        "actions.csv", "assessors.csv"}
+
+    def rows(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+
+    # eqa-pack.json: everything, the plan in force first.
     data = json.loads(archive.read("eqa-pack.json"))
     assert data["sampling_plan"]["plan"]["new_assessor_decisions"] == 2
     assert [(s["outcome"], s["assessor_decision"], s["sample_reason"]) for s in data["samples"]] == [
         ("confirmed", first["id"], "plan"), ("action-raised", second["id"], "plan")]
     (action,) = data["actions"]
     assert (action["status"], action["reassessed_by"], action["action"]) == ("reassessed", reassessed["id"], "Recheck against 1.2.")
-    (summary,) = list(csv.DictReader(io.StringIO(archive.read("assessors.csv").decode())))
-    assert summary["assessor"] == "Ann Assessor"
-    assert (summary["decisions"], summary["selected_by_plan"], summary["sampled"], summary["confirmed"], summary["actions"]) == (
-        "4", "2", "2", "1", "1")
-    assert third["id"] not in archive.read("samples.csv").decode()
-    assert "Ann Assessor" in archive.read("index.html").decode()
+
+    # sampling-plan.json: the plan in force and every plan adopted, oldest first.
+    plans = json.loads(archive.read("sampling-plan.json"))
+    assert plans["current"]["plan"] == data["sampling_plan"]["plan"]
+    assert [p["plan"]["default_rate"] for p in plans["history"]] == [0.5, 0]
+    assert plans["history"][-1]["statement_id"] == plans["current"]["statement_id"]
+
+    # samples.csv: one row per IQA sample, with the unit and the kind of evidence the plan samples across.
+    samples = rows("samples.csv")
+    assert [(s["id"], s["assessor_decision"]) for s in samples] == [(s["id"], s["assessor_decision"]) for s in data["samples"]]
+    for sample, criterion in zip(samples, ("Template L5 U1 AC1.1", "Template L5 U1 AC1.2"), strict=True):
+        assert (sample["unit_code"], sample["criterion_code"], sample["evidence_type"]) == (
+            "Template L5 U1", criterion, "reflective-account")
+        assert (sample["reviewer"], sample["assessor"], sample["assessor_outcome"], sample["sample_reason"]) == (
+            "Ian Quality", "Ann Assessor", "accepted", "plan")
+        assert sample["learner"] == f"mbox:{JO}" and sample["decided"]
+    assert [(s["outcome"], s["rationale"], s["feedback"]) for s in samples] == [
+        ("confirmed", "Sound.", ""), ("action-raised", "Wrong criterion.", "Recheck against 1.2.")]
+    assert third["id"] not in archive.read("samples.csv").decode()  # selected by nothing, never sampled
+
+    # actions.csv: the action, and the assessor's reassessment that answered it.
+    (row,) = rows("actions.csv")
+    assert (row["action"], row["status"], row["reassessed_by"], row["criterion_code"], row["assessor"]) == (
+        "Recheck against 1.2.", "reassessed", reassessed["id"], "Template L5 U1 AC1.2", "Ann Assessor")
+
+    # assessors.csv: the per-assessor summary.
+    (summary,) = rows("assessors.csv")
+    assert {k: summary[k] for k in ("assessor", "learners", "decisions", "accepted", "referred", "selected_by_plan",
+                                    "sampled", "sample_rate", "sampled_by_plan_outstanding", "confirmed", "actions")} == {
+        "assessor": "Ann Assessor", "learners": "1", "decisions": "4", "accepted": "3", "referred": "1",
+        "selected_by_plan": "2", "sampled": "2", "sample_rate": "0.5", "sampled_by_plan_outstanding": "0",
+        "confirmed": "1", "actions": "1"}
+
+    # index.html: the same four parts, readable.
+    page = archive.read("index.html").decode()
+    for heading in ("Sampling plan in force", "Per-assessor summary", "Samples", "Actions"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "Ann Assessor" in page and "Recheck against 1.2." in page and "reflective-account" in page
 
     from click.testing import CliRunner
 

@@ -85,10 +85,21 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
             "sample_reason": ((r["payload"].get("context") or {}).get("extensions") or {}).get(v.EXT_SAMPLE_REASON),
         }
 
+    # The unit and the kind of evidence of each sample, so that the EQA sees the sampling across units and
+    # evidence types that the plan asks for (one read for all the sampled evidence).
+    with lrs.db.read() as conn:
+        evidence_of = {eid: store.statement_summary(conn, eid) for eid in {r["evidence_id"] for r in iqa_rows}}
     samples = []
     actions = []
     for r in iqa_rows:
         sample = decision_of(r)
+        unit_uri = units.unit_of(reg, r["framework_uri"], r["item_uri"])
+        sample["unit"] = unit_uri
+        sample["unit_code"] = _criterion_code(reg, r["framework_uri"], unit_uri)
+        extensions = (((evidence_of.get(r["evidence_id"]) or {}).get("payload") or {}).get("context") or {}).get(
+            "extensions") or {}
+        evidence_type = extensions.get(v.EXT_EVIDENCE_TYPE)
+        sample["evidence_type"] = evidence_type if isinstance(evidence_type, str) else ""
         target = by_id.get(r["target_id"])
         sample["assessor_decision"] = r["target_id"]
         sample["assessor"] = _name(target["payload"].get("actor") or {}) if target else ""
@@ -138,9 +149,9 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
     }
 
 
-SAMPLE_COLUMNS = ("decided", "reviewer", "learner", "criterion_code", "assessor", "assessor_outcome", "outcome",
-                  "sample_reason", "rationale", "feedback", "assessor_decision", "id")
-ACTION_COLUMNS = ("decided", "reviewer", "learner", "criterion_code", "assessor", "action", "rationale", "status",
+SAMPLE_COLUMNS = ("decided", "reviewer", "learner", "unit_code", "criterion_code", "evidence_type", "assessor",
+                  "assessor_outcome", "outcome", "sample_reason", "rationale", "feedback", "assessor_decision", "id")
+ACTION_COLUMNS = ("decided", "reviewer", "learner", "unit_code", "criterion_code", "evidence_type", "assessor", "action", "rationale", "status",
                   "reassessed_by", "assessor_decision", "id")
 ASSESSOR_COLUMNS = ("assessor", "credential", "learners", "decisions", "accepted", "referred", "selected_by_plan",
                     "sampled", "sample_rate", "sampled_by_plan_outstanding", "confirmed", "actions")
@@ -152,7 +163,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     writer.writerow(columns)
     for row in rows:
         # A leading =, +, - or @ would run as a formula in a spreadsheet: quote it as text.
-        writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else ("" if v is None else v)
+        # (An empty cell stays empty: "" is "in" any string, so test for a first character.)
+        writer.writerow(["'" + str(v) if str(v)[:1] and str(v)[0] in "=+-@" else ("" if v is None else v)
                          for v in (row.get(c) for c in columns)])
     return out.getvalue().encode("utf-8")
 

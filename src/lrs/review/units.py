@@ -70,7 +70,8 @@ def adopt_plan(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
     return current_plan(lrs)
 
 
-def _unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
+def unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
+    """The IRI of the unit a criterion belongs to (the criterion's own IRI when it is in no unit)."""
     fw = reg.frameworks.get(framework_uri)
     if fw is None:
         return item_uri
@@ -107,7 +108,7 @@ def selected_for_sampling(
         plan,
         assessor=row["reviewer_key"],
         assessor_rank=rank,
-        unit=_unit_of(reg, row["framework_uri"], row["item_uri"]),
+        unit=unit_of(reg, row["framework_uri"], row["item_uri"]),
         evidence_type=evidence_type if isinstance(evidence_type, str) else None,
     )
     return sampling.selected(row["statement_id"], rate)
