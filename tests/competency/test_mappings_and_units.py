@@ -219,6 +219,37 @@ def test_one_piece_of_evidence_shows_against_every_framework_it_maps_to(app, peo
     assert next(i for i in swe["items"] if i["code"] == "SWE 1")["mapped_evidence"] == []
 
 
+def test_evidence_for_a_supervisor_heading_shows_in_every_framework_mapped_to_it(app, people):  # noqa: F811
+    """One piece of evidence against KSS practice supervisors 2 shows, through the CASE associations (both
+    directions), against the PCF, the SWE standards, the practice leaders' KSS and the Level 5 centre template."""
+    client = app.test_client()
+    stated = post_statement(client, people, {
+        "actor": {"mbox": JO, "name": "Jo"},
+        "verb": {"id": v.ADL_ATTENDED},
+        "object": {"id": "https://lrs.example/coaching-log", "definition": {"name": {"en-GB": "Coaching log"}}},
+        "context": {"contextActivities": {"category": [{"id": uri("kss-practice-supervisors", "2")}]}},
+        "timestamp": "2026-02-01T10:00:00Z",
+    })
+    expected = {
+        "kss-practice-supervisors": set(),  # stated against it directly
+        "pcf": {"PCF 9"},
+        "swe-professional-standards": {"SWE 4.5"},
+        "kss-practice-leaders": {"KSS-PL 4"},
+        "ilm-l5-leadership": {"Template L5 U1 AC2.1", "Template L5 U1 AC2.2", "Template L5 U1 AC2.3"},
+        "kss-child-family-practitioners": set(),  # no mapping: nothing shows
+    }
+    for slug, codes in expected.items():
+        matrix = evidence(client, people["jo"], slug).get_json()
+        shown = {i["code"] for i in matrix["items"]
+                 if any(e["statement_id"] == stated for e in i["mapped_evidence"])}
+        assert shown == codes, slug
+        for item in matrix["items"]:
+            for e in item["mapped_evidence"]:
+                assert e["via"]["code"] == "KSS-PS 2", (slug, item["code"])
+    direct = evidence(client, people["jo"], "kss-practice-supervisors").get_json()
+    assert [i["code"] for i in direct["items"] if any(e["statement_id"] == stated for e in i["evidence"])] == ["KSS-PS 2"]
+
+
 # --- a centre's units -------------------------------------------------------------------------------------
 
 UNITS: dict[str, Any] = {

@@ -146,7 +146,11 @@ def test_only_an_admin_adopts_a_sampling_plan_and_it_is_validated(more):
 
 def test_the_plan_selects_new_assessors_units_and_evidence_types():
     plan = sampling.validate_plan({"default_rate": 0, "new_assessor_decisions": 2, "new_assessor_rate": 1,
-                                   "units": {"U2": 0.5}, "evidence_types": {"witness-testimony": 1}})
+                                   "units": {"U2": 0.5}, "evidence_types": {"witness-testimony": 1},
+                                   "assessors": {"b": 0.25}})
+    # An assessor under development is sampled at their own rate; the highest rate that applies wins.
+    assert sampling.rate_for(plan, assessor="b", assessor_rank=3, unit="U1", evidence_type=None) == 0.25
+    assert sampling.rate_for(plan, assessor="b", assessor_rank=3, unit="U2", evidence_type=None) == 0.5
     assert sampling.rate_for(plan, assessor="a", assessor_rank=1, unit="U1", evidence_type=None) == 1
     assert sampling.rate_for(plan, assessor="a", assessor_rank=3, unit="U1", evidence_type=None) == 0
     assert sampling.rate_for(plan, assessor="a", assessor_rank=3, unit="U2", evidence_type=None) == 0.5

@@ -135,3 +135,9 @@ def test_the_assessor_records_an_observation_as_the_learners_evidence(centre):
     assert next(c for u in progress["units"] for c in u["criteria"] if c["uri"] == U1[0])["status"] == "awaiting-decision"
     html = zipfile.ZipFile(io.BytesIO(jo.get(EXPORT).data)).read("index.html").decode()
     assert "Recorded by" in html and "the assessor, Ann Assessor" in html
+    # A professional discussion is recorded the same way, by the assessor.
+    discussion = ann.post("/api/observations", {**body, "evidence_type": "professional-discussion",
+                                                "what": "Discussed the rota decision"})
+    assert discussion.status_code == 201, discussion.get_json()
+    stored = centre["admin"].get(f"/xapi/statements?statementId={discussion.get_json()['id']}").get_json()
+    assert stored["actor"]["mbox"] == "mailto:ann@centre.example" and stored["object"] == {"objectType": "Agent", "mbox": JO}
