@@ -315,6 +315,9 @@ def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(
     assert ian.decide(decision=second["id"], outcome="action-raised", rationale="Wrong criterion.",
                       feedback="Recheck against 1.2.").status_code == 201
     reassessed = ann.decide(evidence=evidence, criterion=U1[1], outcome="referred", feedback="Show 1.2.").get_json()
+    from lrs.review import units as certification
+
+    certification.set_registration_number(lrs_instance, f"mbox:{JO}", "ILM-2026-0042")
 
     assert more["jo"].get("/api/reviews/eqa-pack").status_code == 403
     assert more["ann"].get("/api/reviews/eqa-pack").status_code == 403
@@ -351,6 +354,8 @@ def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(
         assert (sample["reviewer"], sample["assessor"], sample["assessor_outcome"], sample["sample_reason"]) == (
             "Ian Quality", "Ann Assessor", "accepted", "plan")
         assert sample["learner"] == f"mbox:{JO}" and sample["decided"]
+        # The learner as the centre knows her, with her awarding-body registration number.
+        assert (sample["learner_name"], sample["registration_number"]) == ("Jo Bloggs", "ILM-2026-0042")
     assert [(s["outcome"], s["rationale"], s["feedback"]) for s in samples] == [
         ("confirmed", "Sound.", ""), ("action-raised", "Wrong criterion.", "Recheck against 1.2.")]
     assert third["id"] not in archive.read("samples.csv").decode()  # selected by nothing, never sampled

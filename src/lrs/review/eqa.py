@@ -32,6 +32,27 @@ def _name(agent: dict[str, Any]) -> str:
                (agent.get("account") or {}).get("name") or "")
 
 
+def _learners(conn: Any, agent_keys: set[str]) -> dict[str, tuple[str, str]]:
+    """Agent key -> (name, awarding-body registration number), the learner as the centre knows them: their
+    account's name, else their participant credential's (the rule of lrs.services.exports.learner_record)."""
+    from lrs.store import credentials as credential_store
+    from lrs.store import users as user_store
+
+    found: dict[str, tuple[str, str]] = {}
+    participants = None
+    for key in agent_keys:
+        name = user_store.name_for_agent(conn, key) or ""
+        if not name:
+            if participants is None:
+                participants = {
+                    c["agent_key"]: c["name"] for c in credential_store.list_credentials(conn)
+                    if c.get("role") == "participant" and c.get("revoked") is None and c.get("agent_key")
+                }
+            name = participants.get(key, "")
+        found[key] = (name, unit_store.registration_number(conn, key) or "")
+    return found
+
+
 def _criterion_code(reg: Any, framework_uri: str, item_uri: str) -> str:
     fw = reg.frameworks.get(framework_uri)
     item = fw.item_by_uri(item_uri) if fw else None
@@ -89,6 +110,7 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
     # evidence types that the plan asks for (one read for all the sampled evidence).
     with lrs.db.read() as conn:
         evidence_of = {eid: store.statement_summary(conn, eid) for eid in {r["evidence_id"] for r in iqa_rows}}
+        learners = _learners(conn, {r["agent_key"] for r in iqa_rows})
     samples = []
     actions = []
     for r in iqa_rows:
@@ -100,6 +122,7 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
             "extensions") or {}
         evidence_type = extensions.get(v.EXT_EVIDENCE_TYPE)
         sample["evidence_type"] = evidence_type if isinstance(evidence_type, str) else ""
+        sample["learner_name"], sample["registration_number"] = learners[r["agent_key"]]
         target = by_id.get(r["target_id"])
         sample["assessor_decision"] = r["target_id"]
         sample["assessor"] = _name(target["payload"].get("actor") or {}) if target else ""
@@ -149,9 +172,9 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
     }
 
 
-SAMPLE_COLUMNS = ("decided", "reviewer", "learner", "unit_code", "criterion_code", "evidence_type", "assessor",
+SAMPLE_COLUMNS = ("decided", "reviewer", "learner_name", "registration_number", "learner", "unit_code", "criterion_code", "evidence_type", "assessor",
                   "assessor_outcome", "outcome", "sample_reason", "rationale", "feedback", "assessor_decision", "id")
-ACTION_COLUMNS = ("decided", "reviewer", "learner", "unit_code", "criterion_code", "evidence_type", "assessor", "action", "rationale", "status",
+ACTION_COLUMNS = ("decided", "reviewer", "learner_name", "registration_number", "learner", "unit_code", "criterion_code", "evidence_type", "assessor", "action", "rationale", "status",
                   "reassessed_by", "assessor_decision", "id")
 ASSESSOR_COLUMNS = ("assessor", "credential", "learners", "decisions", "accepted", "referred", "selected_by_plan",
                     "sampled", "sample_rate", "sampled_by_plan_outstanding", "confirmed", "actions")
