@@ -96,6 +96,19 @@ def test_a_conflicted_decision_stored_through_xapi_does_not_count(more, lrs_inst
     lrs_instance.store_statements(statement, lrs_instance.principal_for(more["lee_assessor"].key), "1.0.3")
     assert criterion_status(more["admin"], U1[0]) == "awaiting-decision"
     assert review_service.rebuild(lrs_instance)["decisions"] == 0
+    # Ann, as IQA, confirming her own assessor decision through /xapi: kept, not counted as a sample.
+    decision = more["ann"].decide(evidence=evidence, criterion=U1[0], outcome="accepted").get_json()
+    sample = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:ann@centre.example"},
+        "verb": {"id": v.VERB_CONFIRMED, "display": {"en": "confirmed"}},
+        "object": {"objectType": "StatementRef", "id": decision["id"]},
+        "result": {"extensions": {v.EXT_RATIONALE: "My own decision is sound."}},
+        "context": {"contextActivities": {"other": [{"id": U1[0]}]},
+                    "statement": {"objectType": "StatementRef", "id": evidence}},
+    }
+    lrs_instance.store_statements(sample, lrs_instance.principal_for(more["ann_iqa"].key), "1.0.3")
+    assert [i["decision"]["id"] for i in more["ian"].queue().get_json()["items"]] == [decision["id"]]
+    assert review_service.rebuild(lrs_instance)["decisions"] == 1  # Ann's assessor decision only
 
 
 # --- 2. rationale and mapping ----------------------------------------------------------------------------------

@@ -320,7 +320,9 @@ def _derive_decisions(lrs: LRS, statements: list[dict[str, Any]]) -> int:
         row = _row(lrs, reg, statement, decision, principal, pending)
         if row is not None:
             rows.append(row)
-            pending[row["statement_id"]] = row
+            # With the actor's agent, for the own-decision rule when an IQA's sample comes in the same batch
+            # (as it always does in a rebuild, which reads the store in batches).
+            pending[row["statement_id"]] = {**row, "actor_agent": agent_key(statement.get("actor") or {})}
 
     if not rows and not voided:
         return 0
@@ -375,7 +377,9 @@ def _row(
             return None
         learner, item_uri = target["agent_key"], target["item_uri"]
         framework_uri, evidence_id = target["framework_uri"], target["evidence_id"]
-        assessor_agent = agent_key(target_payload(lrs, target)) if target.get("statement_id") not in pending else None
+        assessor_agent = (
+            target["actor_agent"] if "actor_agent" in target else agent_key(target_payload(lrs, target))
+        )
         if principal.key == target["reviewer_key"] or (principal.agent_key and principal.agent_key == assessor_agent):
             log.info("%s: an IQA does not sample their own decision (own-decision)", ignored)
             return None
