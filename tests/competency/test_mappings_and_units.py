@@ -64,18 +64,25 @@ def test_kss_ship_their_statements_under_the_ogl_with_attribution():
         assert "Attribution: Contains public sector information licensed under the Open Government Licence v3.0" in (
             document["notes"])
     items = {i["uri"]: i for i in package("kss-practice-leaders")["CFItems"]}
-    five = items[uri("kss-practice-leaders", "5")]
-    assert five["abbreviatedStatement"] == "Support effective decision-making"
-    assert five["fullStatement"].startswith("Build a culture where managed risk is accepted")
-    assert "OGL v3.0" in five["notes"]
-    # A heading whose statement was not transcribed ships as the heading alone, never invented text.
+    two = items[uri("kss-practice-leaders", "2")]
+    assert two["abbreviatedStatement"] == "Creating a context for excellent practice"
+    assert two["fullStatement"].startswith("Engage staff, children and families and the wider partnership")
+    assert "OGL v3.0" in two["notes"] and "compared word for word with that page on 2026-12-05" in two["notes"]
+    # A heading whose statement was not read from a copy ships as the heading alone, never invented text, and
+    # says why.
     one = items[uri("kss-practice-leaders", "1")]
     assert one["fullStatement"] == "Lead and govern excellent practice" and "abbreviatedStatement" not in one
+    assert one["notes"].startswith("Heading only: no copy of the published statement")
+    # 5 ("Support effective decision-making"): a wording with no recorded source was withdrawn, and the data says so.
+    five = items[uri("kss-practice-leaders", "5")]
+    assert five["fullStatement"] == "Support effective decision-making" and "abbreviatedStatement" not in five
+    assert "withdrawn rather than shipped unchecked" in five["notes"]
+    assert "\nWithdrawn 5: " in package("kss-practice-leaders")["CFDocument"]["notes"]
 
 
 #: The headings whose published statement ships in full; every other KSS heading ships as its heading alone.
 TRANSCRIBED = {
-    "kss-practice-leaders": {2, 5},
+    "kss-practice-leaders": {2},
     "kss-practice-supervisors": {4, 7},
     "kss-child-family-practitioners": {1, 3, 7, 9},
     "kss-adult-social-workers": set(),
@@ -93,9 +100,10 @@ def test_each_transcribed_kss_statement_is_whole_attributed_and_sourced(
         number = int(raw["listEnumeration"])
         heading = frameworks[slug].item_by_uri(raw["uri"]).title
         if "abbreviatedStatement" not in raw:
-            # Heading only: the heading itself, never a made-up statement, and said so in the notes.
-            assert raw["fullStatement"] == heading and "notes" not in raw
+            # Heading only: the heading itself, never a made-up statement, and said so (and why) in the notes.
+            assert raw["fullStatement"] == heading and raw["notes"].startswith("Heading only: "), (slug, number)
             assert number in heading_only_numbers(shipped), (slug, number)
+            assert "\nWhy heading only: " in notes
             continue
         transcribed.add(number)
         statement = raw["fullStatement"]
@@ -107,6 +115,8 @@ def test_each_transcribed_kss_statement_is_whole_attributed_and_sourced(
         assert "  " not in statement
         assert "Crown copyright, OGL v3.0" in raw["notes"] and "Statement transcribed from " in raw["notes"]
         assert f"\nSource of {number}: " in notes
+        # Every shipped statement names the page it was read from and when it was last compared with it.
+        assert "https://" in raw["notes"] and "compared word for word with that page on " in raw["notes"]
     assert transcribed == TRANSCRIBED[slug]
     assert "Attribution: Contains public sector information licensed under the Open Government Licence v3.0" in notes
 
