@@ -388,8 +388,9 @@ def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(
 
     # index.html: the same four parts, readable.
     page = archive.read("index.html").decode()
-    for heading in ("Sampling plan in force", "Per-assessor summary", "Samples", "Actions"):
+    for heading in ("Sampling plan in force", "Earlier sampling plans", "Per-assessor summary", "Samples", "Actions"):
         assert f"<h2>{heading}</h2>" in page
+    assert page.count("<h3>Adopted ") == 1 and "&quot;default_rate&quot;: 0.5" in page  # the earlier plan, once
     assert "Ann Assessor" in page and "Recheck against 1.2." in page and "reflective-account" in page
 
     from click.testing import CliRunner

@@ -219,6 +219,12 @@ def to_html(data: dict[str, Any]) -> bytes:
         "<h2>Sampling plan in force</h2>",
         f"<p>Adopted {html.escape(plan['adopted'] or 'never: the default plan applies')}.</p>",
         f"<pre>{html.escape(json.dumps(plan['plan'], indent=2))}</pre>",
+        "<h2>Earlier sampling plans</h2>",
+        "".join(
+            f"<h3>Adopted {html.escape(p['adopted'])}</h3><pre>{html.escape(json.dumps(p['plan'], indent=2))}</pre>"
+            for p in reversed(data["plan_history"])
+            if p["statement_id"] != plan.get("statement_id")
+        ) or "<p>None.</p>",
         "<h2>Per-assessor summary</h2>", _table(data["assessors"], ASSESSOR_COLUMNS),
         "<h2>Samples</h2>", _table(data["samples"], SAMPLE_COLUMNS),
         "<h2>Actions</h2>", _table(data["actions"], ACTION_COLUMNS),
