@@ -208,3 +208,32 @@ def test_no_credential_until_the_iqa_has_sampled_and_the_centre_has_claimed(cent
     (credential,) = exported()["credentials"]
     assert credential["credentialSubject"]["achievement"]["id"].endswith("/U1")
     assert exported()["credentials"][0]["id"] == credential["id"]  # the same id on every export
+
+
+def test_every_submission_attempt_and_the_claim_are_in_the_portfolio(centre):
+    """A learner who submits, is referred and resubmits: both attempts, each with its date and declaration, and
+    the centre's claim, in manifest.json, index.html and the PDF."""
+    jo, ann, admin = centre["jo"], centre["ann"], centre["admin"]
+    assert admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 0}).status_code == 201
+    evidence = jo.journal(standards=U1, evidence_type="reflective-account")
+    unit = {"framework": "ilm-l5-leadership", "unit": "Template L5 U1", "declaration": True}
+    first = jo.post("/api/units/submissions", unit).get_json()["submissions"][-1]
+    ann.decide(evidence=evidence, criterion=U1[0], outcome="referred", feedback="Say what you decided.")
+    more = jo.journal(what="The decision note", standards=[U1[0]])
+    for made in [ann.decide(evidence=more, criterion=U1[0], outcome="accepted")] + [
+            ann.decide(evidence=evidence, criterion=uri, outcome="accepted") for uri in U1[1:]]:
+        assert made.status_code == 201, made.get_json()
+    second = jo.post("/api/units/submissions", unit).get_json()["submissions"][-1]
+    claim = admin.post("/api/units/claims", {"learner": JO, "framework": "ilm-l5-leadership", "unit": "Template L5 U1"})
+    assert claim.status_code == 201, claim.get_json()
+
+    archive = _open(jo.get(EXPORT).data)
+    unit1 = json.loads(archive.read("manifest.json"))["units"][0]
+    assert [(s["attempt"], s["statement_id"], s["submitted"][:10]) for s in unit1["submissions"]] == [
+        (1, first["id"], first["submitted"][:10]), (2, second["id"], second["submitted"][:10])]
+    assert all(s["declaration"] for s in unit1["submissions"]) and unit1["claim"]["statement_id"]
+    html = archive.read("index.html").decode()
+    pdf = " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(archive.read("portfolio.pdf"))).pages).split())
+    for text in ("Attempt 1 submitted", "Attempt 2 submitted", "with the declaration", "Certification claimed by"):
+        assert text in html, text
+        assert text in pdf, text
