@@ -13,7 +13,7 @@ from lrs.learning import vocabulary as v
 from lrs.review import sampling
 from lrs.review import service as review_service
 
-from .conftest import JO, NORTH, U1, Caller, enrol
+from .conftest import JO, NORTH, SOUTH, U1, Caller, enrol
 
 
 def problem(response: Any) -> tuple[int, str, str]:
@@ -311,6 +311,32 @@ def test_centre_details_come_from_settings():
 
 
 # --- 3. the EQA pack -------------------------------------------------------------------------------------------
+
+
+def test_an_iqa_gets_the_eqa_pack_of_their_own_cohorts_only(centre):
+    """Iris (IQA, south) gets the south cohort's pack, not the north's; an admin narrows it to one cohort."""
+    import io
+    import zipfile
+
+    jo, kim, ann, bob, ian, iris, admin = (centre[n] for n in ("jo", "kim", "ann", "bob", "ian", "iris", "admin"))
+    north = ann.decide(evidence=jo.journal(standards=[U1[0]]), criterion=U1[0], outcome="accepted").get_json()
+    south_evidence = kim.journal(standards=[U1[0]], programme=SOUTH)
+    south = bob.decide(evidence=south_evidence, criterion=U1[0], outcome="accepted").get_json()
+    assert ian.decide(decision=north["id"], outcome="confirmed").status_code == 201
+    assert iris.decide(decision=south["id"], outcome="confirmed").status_code == 201
+
+    def samples(caller: Caller, query: str = "") -> list[str]:
+        response = caller.get("/api/reviews/eqa-pack" + query)
+        assert response.status_code == 200, response.get_json()
+        data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("eqa-pack.json"))
+        return [s["assessor_decision"] for s in data["samples"]]
+
+    assert samples(iris) == [south["id"]] and samples(ian) == [north["id"]]
+    refused = iris.get("/api/reviews/eqa-pack?cohort=" + NORTH.replace(":", "%3A").replace("/", "%2F"))
+    assert problem(refused) == (403, "cohort-scope", "cohort")
+    assert sorted(samples(admin)) == sorted([north["id"], south["id"]])
+    assert samples(admin, "?cohort=" + SOUTH.replace(":", "%3A").replace("/", "%2F")) == [south["id"]]
+    assert kim.get("/api/reviews/eqa-pack").status_code == 403
 
 
 def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(more, lrs_instance, monkeypatch, tmp_path):
