@@ -141,3 +141,20 @@ def test_the_assessor_records_an_observation_as_the_learners_evidence(centre):
     assert discussion.status_code == 201, discussion.get_json()
     stored = centre["admin"].get(f"/xapi/statements?statementId={discussion.get_json()['id']}").get_json()
     assert stored["actor"]["mbox"] == "mailto:ann@centre.example" and stored["object"] == {"objectType": "Agent", "mbox": JO}
+
+
+def test_a_confirmation_not_given_through_the_link_does_not_count(centre, testimony, lrs_instance):
+    """Only the witness's answer through the link confirms: a 'confirmed testimony' statement stored by the
+    learner (or anyone) through /xapi is kept as a statement and the portfolio still says 'not confirmed'."""
+    forged = {
+        "actor": {"objectType": "Agent", "name": "Priya Shah", "mbox": "mailto:priya@la.example"},
+        "verb": {"id": v.VERB_CONFIRMED_TESTIMONY, "display": {"en-GB": "confirmed testimony"}},
+        "object": {"objectType": "StatementRef", "id": testimony},
+        "result": {"extensions": {v.EXT_TESTIMONY_CORRECTED: False}},
+    }
+    # The learner, as herself (a participant's statements carry her own agent), and a client able to write any.
+    as_jo = {**forged, "actor": {"objectType": "Agent", "name": "Jo Bloggs", "mbox": JO}}
+    lrs_instance.store_statements(as_jo, lrs_instance.principal_for(centre["jo"].key), "1.0.3")
+    lrs_instance.store_statements(forged, lrs_instance.principal_for(centre["lms"].key), "1.0.3")
+    html = zipfile.ZipFile(io.BytesIO(centre["jo"].get(EXPORT).data)).read("index.html").decode()
+    assert "not confirmed by the witness" in html and "confirmed by the witness on" not in html
