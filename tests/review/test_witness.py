@@ -158,3 +158,36 @@ def test_a_confirmation_not_given_through_the_link_does_not_count(centre, testim
     lrs_instance.store_statements(forged, lrs_instance.principal_for(centre["lms"].key), "1.0.3")
     html = zipfile.ZipFile(io.BytesIO(centre["jo"].get(EXPORT).data)).read("index.html").decode()
     assert "not confirmed by the witness" in html and "confirmed by the witness on" not in html
+
+
+def test_an_observation_counts_only_as_recorded_by_an_assessor_of_the_learner(centre, lrs_instance):
+    """A 'recorded assessment' stored through /xapi by anyone but an assessor of the learner's cohort (the learner
+    herself, another cohort's assessor, a client able to write any statement naming the assessor as actor) is
+    kept as a statement but is no one's evidence: not queued, not in the portfolio as 'Recorded by the assessor'."""
+    ann, jo = centre["ann"], centre["jo"]
+    jo.journal()  # Jo is in the north cohort
+
+    def record(actor: dict, what: str) -> dict:
+        return {
+            "actor": actor,
+            "verb": {"id": v.VERB_RECORDED_ASSESSMENT, "display": {"en-GB": "recorded assessment"}},
+            "object": {"objectType": "Agent", "mbox": JO},
+            "result": {"response": "Observed chairing the meeting."},
+            "context": {"contextActivities": {
+                "category": [{"id": U1[0]}],
+                "other": [{"id": "https://centre.example/observations/" + what.replace(" ", "-").replace("'", ""),
+                           "definition": {"name": {"en-GB": what}}}]}},
+        }
+
+    ann_agent = {"objectType": "Agent", "name": "Ann Assessor", "mbox": "mailto:ann@centre.example"}
+    bob_agent = {"objectType": "Agent", "name": "Bob Assessor", "mbox": "mailto:bob@centre.example"}
+    for who, actor, what in [("jo", {"objectType": "Agent", "mbox": JO}, "by the learner"),
+                             ("lms", ann_agent, "by a client, in Ann's name"),
+                             ("bob", bob_agent, "by another cohort's assessor")]:
+        lrs_instance.store_statements(record(actor, what), lrs_instance.principal_for(centre[who].key), "1.0.3")
+    assert ann.queue().get_json()["items"] == []
+    html = zipfile.ZipFile(io.BytesIO(jo.get(EXPORT).data)).read("index.html").decode()
+    assert "Recorded by" not in html
+    # Ann's own record, through /api or /xapi under her credential, is Jo's evidence.
+    lrs_instance.store_statements(record(ann_agent, "by Ann"), lrs_instance.principal_for(ann.key), "1.0.3")
+    assert [i["evidence"]["title"] for i in ann.queue().get_json()["items"]] == ["by Ann"]
