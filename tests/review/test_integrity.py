@@ -275,6 +275,7 @@ def test_the_cli_adopts_a_plan_and_claims(more, lrs_instance, monkeypatch, tmp_p
     from click.testing import CliRunner
 
     from lrs.cli import cli
+    from lrs.services.exports import learner_record
 
     monkeypatch.setenv("LRS_DATABASE_URL", lrs_instance.settings.database_url)
     lrs_instance.pm.hook.lrs_register_commands(cli=cli)
@@ -291,14 +292,41 @@ def test_the_cli_adopts_a_plan_and_claims(more, lrs_instance, monkeypatch, tmp_p
     claimed = runner.invoke(cli, ["review", "claim", "--agent", JO, "--framework", "ilm-l5-leadership", "--unit", "Template L5 U1"])
     assert claimed.exit_code == 0, claimed.output
     assert unit_of(more["jo"])["complete"] is True
+    enrolled = runner.invoke(cli, ["cohorts", "enrol", NORTH, "--agent", "mailto:new@la.example",
+                                   "--registration-number", "ILM-000001"])
+    assert enrolled.exit_code == 0 and "registration number ILM-000001" in enrolled.output, enrolled.output
+    assert learner_record(lrs_instance, "mbox:mailto:new@la.example").registration_number == "ILM-000001"
     registered = runner.invoke(cli, ["review", "registration", "--agent", JO, "--number", "ILM-123456"])
     assert registered.exit_code == 0, registered.output
-    from lrs.services.exports import learner_record
 
     record = learner_record(lrs_instance, f"mbox:{JO}")
     assert record.registration_number == "ILM-123456"
     assert record.learner_name == "Jo Bloggs"  # her credential's name, not a statement's
     assert record.units[f"{U1[0].rsplit('/', 1)[0]}/U1"].complete is True
+
+
+def test_the_registration_number_is_recorded_at_enrolment(more, lrs_instance):
+    """An admin (or the cohort's lead) enrolling a learner over HTTP may give the awarding-body registration number:
+    it is recorded for the portfolio cover and the EQA pack; a bad one is refused naming the field."""
+    from urllib.parse import quote
+
+    from lrs.services.exports import learner_record
+
+    path = f"/api/cohorts/{quote(NORTH, safe='')}/learners"
+    admin = more["admin"]
+    refused = admin.post(path, {"agent": "mailto:new@la.example", "registration_number": "  "})
+    assert problem(refused) == (400, "invalid-registration", "registration_number")
+    assert problem(admin.post(path, {"agent": "mailto:new@la.example", "registration_number": 42}))[1] == "invalid-registration"
+    made = admin.post(path, {"agent": "mailto:new@la.example", "registration_number": " ILM-2026-0077 "})
+    assert made.status_code == 201 and made.get_json() == {"cohort": NORTH, "enrolled": True,
+                                                          "registration_number": "ILM-2026-0077"}
+    assert learner_record(lrs_instance, "mbox:mailto:new@la.example").registration_number == "ILM-2026-0077"
+    # Already enrolled: the number is still recorded (a correction).
+    again = admin.post(path, {"agent": "mailto:new@la.example", "registration_number": "ILM-2026-0078"})
+    assert again.status_code == 200 and again.get_json()["enrolled"] is False
+    assert learner_record(lrs_instance, "mbox:mailto:new@la.example").registration_number == "ILM-2026-0078"
+    assert more["ann"].post(path, {"agent": "mailto:other@la.example", "registration_number": "X"}).status_code == 403
+    assert learner_record(lrs_instance, "mbox:mailto:other@la.example").registration_number == ""
 
 
 def test_centre_details_come_from_settings():
