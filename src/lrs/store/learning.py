@@ -246,16 +246,17 @@ def set_classification(conn: Connection, modes: list[tuple[int, str | None]], fi
 
 def cohort_learners(conn: Connection, cohort: str) -> list[dict[str, Any]]:
     """Every learner enrolled in ``cohort``: agent key, the name of their (enabled) account if they have one, and
-    the timestamp of their latest statement (None when they have none). One grouped query for the whole cohort,
-    never one per learner: the latest of their days in ``learning_totals``."""
+    the timestamp of their latest statement (None when they have none). One query for the whole cohort, never one
+    per learner: per learner, the latest of the rows of their last day in ``learning_totals`` (the last day is
+    a seek down the primary key, so a learner costs a few index entries, not their record)."""
     from lrs.store.users import U
 
+    last_day = select(func.max(T.c.day)).where(T.c.agent_key == CE.c.agent_key).correlate(CE).scalar_subquery()
     latest = (
-        select(T.c.agent_key, func.max(T.c.latest).label("latest"))
-        .select_from(CE.join(T, T.c.agent_key == CE.c.agent_key))
-        .where(CE.c.cohort == cohort, CE.c.role == LEARNER)
-        .group_by(T.c.agent_key)
-        .subquery()
+        select(func.max(T.c.latest))
+        .where(T.c.agent_key == CE.c.agent_key, T.c.day == last_day)
+        .correlate(CE)
+        .scalar_subquery()
     )
     names = (
         select(U.c.agent_key, func.min(U.c.name).label("name"))
@@ -264,10 +265,8 @@ def cohort_learners(conn: Connection, cohort: str) -> list[dict[str, Any]]:
         .subquery()
     )
     rows = conn.execute(
-        select(CE.c.agent_key, latest.c.latest, names.c.name)
-        .select_from(
-            CE.outerjoin(latest, latest.c.agent_key == CE.c.agent_key).outerjoin(names, names.c.agent_key == CE.c.agent_key)
-        )
+        select(CE.c.agent_key, latest.label("latest"), names.c.name)
+        .select_from(CE.outerjoin(names, names.c.agent_key == CE.c.agent_key))
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER)
         .order_by(CE.c.agent_key)
     )
@@ -308,7 +307,7 @@ def totals_rows(prepared: Iterable[Any]) -> list[TotalsRow]:
         if p.is_voiding:
             continue
         ts = p.timestamp
-        day = ts.astimezone(UTC).strftime("%Y-%m-%d")
+        day = ts.astimezone(UTC).date().isoformat()  # zero-padded years, as the SQL of a rebuild gives them
         mode = p.learning_mode or ""
         verb = "" if mode else p.verb_iri
         seconds = p.duration_seconds
@@ -352,6 +351,29 @@ def _recount(day: ColumnElement[str], *conds: Any, one_day: bool = False) -> Any
     )
 
 
+#: The statements refresh_totals runs, built once per database (building them cost more than running them).
+_REFRESH: dict[str, tuple[Any, Any, Any]] = {}
+
+
+def _refresh_statements(conn: Connection) -> tuple[Any, Any, Any]:
+    """(delete one agent's day, count one agent's day again, count every day of one agent again)."""
+    found = _REFRESH.get(conn.dialect.name)
+    if found is None:
+        ts = S.c.timestamp
+        one_day = _recount(
+            bindparam("t_day", type_=T.c.day.type),
+            ts >= bindparam("t_from", type_=ts.type),
+            ts < bindparam("t_to", type_=ts.type),
+            one_day=True,
+        )
+        found = _REFRESH[conn.dialect.name] = (
+            delete(T).where(T.c.agent_key == bindparam("t_agent"), T.c.day == bindparam("t_day")),
+            insert(T).from_select(TOTALS_COLUMNS, one_day),
+            insert(T).from_select(TOTALS_COLUMNS, _recount(_day(conn))),
+        )
+    return found
+
+
 def refresh_totals(
     conn: Connection, *, days: Iterable[tuple[str, str]] = (), agents: Iterable[str] = ()
 ) -> None:
@@ -359,26 +381,17 @@ def refresh_totals(
     of these agents: after statements are voided, reclassified, deleted or given another agent key."""
     agents = sorted(set(agents))
     pairs = sorted({(a, d) for a, d in days if a not in agents})
+    delete_day, count_day, count_agent = _refresh_statements(conn)
     if pairs:
-        conn.execute(
-            delete(T).where(T.c.agent_key == bindparam("t_agent"), T.c.day == bindparam("t_day")),
-            [{"t_agent": a, "t_day": d} for a, d in pairs],
-        )
-        ts = S.c.timestamp
-        recount = _recount(
-            bindparam("t_day", type_=T.c.day.type),
-            ts >= bindparam("t_from", type_=ts.type),
-            ts < bindparam("t_to", type_=ts.type),
-            one_day=True,
-        )
+        conn.execute(delete_day, [{"t_agent": a, "t_day": d} for a, d in pairs])
         params = []
         for a, d in pairs:
             start = datetime.combine(date.fromisoformat(d), time.min, UTC)
             params.append({"t_agent": a, "t_day": d, "t_from": start, "t_to": start + timedelta(days=1)})
-        conn.execute(insert(T).from_select(TOTALS_COLUMNS, recount), params)
+        conn.execute(count_day, params)
     if agents:
         conn.execute(delete(T).where(T.c.agent_key.in_(agents)))
-        conn.execute(insert(T).from_select(TOTALS_COLUMNS, _recount(_day(conn))), [{"t_agent": a} for a in agents])
+        conn.execute(count_agent, [{"t_agent": a} for a in agents])
 
 
 def totals_days_of(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> set[tuple[str, str]]:
@@ -396,7 +409,7 @@ def totals_days_of(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[
 
 def _utc_day(ts: datetime) -> str:
     # SQLite gives the stored (UTC) timestamp back without its zone.
-    return (ts if ts.tzinfo is None else ts.astimezone(UTC)).strftime("%Y-%m-%d")
+    return (ts if ts.tzinfo is None else ts.astimezone(UTC)).date().isoformat()
 
 
 def rebuild_totals(conn: Connection) -> int:
