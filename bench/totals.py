@@ -33,7 +33,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import run as bench_run  # noqa: E402
 from harness import git_commit, machine, summary_ms  # noqa: E402
 from sqlalchemy import and_, func, select  # noqa: E402
-from workload import COHORT_SIZE, PROGRAMME_IRI, Workload  # noqa: E402
+from workload import PROGRAMME_IRI, Workload  # noqa: E402
 
 from lrs.config import Settings  # noqa: E402
 from lrs.learning import summary  # noqa: E402
@@ -59,7 +59,10 @@ def learner_from_statements(lrs: LRS, key: str, query: summary.SummaryQuery) -> 
     with lrs.db.read() as conn:
         rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
         verbs = learning_store.unclassified_verbs(conn, **scope)
-    return {"totals": summary.bucket(rows, query, top_unclassified=verbs), "periods": summary.periods(rows, query)}
+    return {
+        "totals": summary.bucket(rows, query, top_unclassified=verbs),
+        "periods": summary.periods(rows, query),
+    }
 
 
 def _enrolled_from_statements(conn: Any, cohort: str, by: str) -> list[ModeTotals]:
@@ -73,7 +76,9 @@ def _enrolled_from_statements(conn: Any, cohort: str, by: str) -> list[ModeTotal
     query = (
         select(*columns, extra)
         .select_from(
-            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(S, S.c.seq == SA.c.statement_seq)
+            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(
+                S, S.c.seq == SA.c.statement_seq
+            )
         )
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
         .group_by(S.c.learning_mode, extra)
@@ -84,8 +89,11 @@ def _enrolled_from_statements(conn: Any, cohort: str, by: str) -> list[ModeTotal
 def _latest_from_statements(conn: Any, cohort: str) -> dict[str, Any]:
     rows = conn.execute(
         select(SA.c.agent_key, func.max(S.c.timestamp))
-        .select_from(CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True)))
-                     .join(S, S.c.seq == SA.c.statement_seq))
+        .select_from(
+            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(
+                S, S.c.seq == SA.c.statement_seq
+            )
+        )
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
         .group_by(SA.c.agent_key)
     )
@@ -106,11 +114,19 @@ def dashboard_from_totals(lrs: LRS, cohort: str, query: summary.SummaryQuery) ->
     data = summary.enrolled_learners_summary(lrs, cohort, query)
     with lrs.db.read() as conn:
         learners = learning_store.cohort_learners(conn, cohort)
-    return {"summary": data, "latest": {r["agent_key"]: r["latest"] for r in learners if r["latest"] is not None}}
+    return {
+        "summary": data,
+        "latest": {r["agent_key"]: r["latest"] for r in learners if r["latest"] is not None},
+    }
 
 
-def _dashboard(cohort: str, query: summary.SummaryQuery, per_learner: list[ModeTotals], per_month: list[ModeTotals],
-               latest: dict[str, Any]) -> dict[str, Any]:
+def _dashboard(
+    cohort: str,
+    query: summary.SummaryQuery,
+    per_learner: list[ModeTotals],
+    per_month: list[ModeTotals],
+    latest: dict[str, Any],
+) -> dict[str, Any]:
     by_agent: dict[str, list[ModeTotals]] = {}
     for row in per_learner:
         by_agent.setdefault(row.agent_key or "", []).append(row)
@@ -131,10 +147,26 @@ def _dashboard(cohort: str, query: summary.SummaryQuery, per_learner: list[ModeT
 def enrol(url: str, wl: Workload) -> None:
     lrs = LRS(Settings(database_url=url, bootstrap_key=None))
     now = datetime.now(UTC)
-    rows = [{"cohort": wl.cohort_iri(wl.cohort(j)), "agent_key": agent_key(wl.agent(j)), "role": LEARNER,
-             "enrolled_by": "bench", "enrolled_at": now} for j in range(wl.n_agents)]
-    rows += [{"cohort": PROGRAMME_IRI, "agent_key": agent_key(wl.agent(j)), "role": LEARNER, "enrolled_by": "bench",
-              "enrolled_at": now} for j in range(min(PROGRAMME_LEARNERS, wl.n_agents))]
+    rows = [
+        {
+            "cohort": wl.cohort_iri(wl.cohort(j)),
+            "agent_key": agent_key(wl.agent(j)),
+            "role": LEARNER,
+            "enrolled_by": "bench",
+            "enrolled_at": now,
+        }
+        for j in range(wl.n_agents)
+    ]
+    rows += [
+        {
+            "cohort": PROGRAMME_IRI,
+            "agent_key": agent_key(wl.agent(j)),
+            "role": LEARNER,
+            "enrolled_by": "bench",
+            "enrolled_at": now,
+        }
+        for j in range(min(PROGRAMME_LEARNERS, wl.n_agents))
+    ]
     lrs.db.write(lambda conn: conn.execute(CE.insert(), rows))
     lrs.db.dispose()
 
@@ -154,18 +186,29 @@ def measure(url: str, wl: Workload, reps: int) -> dict[str, Any]:
     by_month = summary.parse_query(period="month")
     cases: dict[str, tuple[Any, Any]] = {
         "learner summary (heaviest learner, a year by month)": (
-            lambda: {k: v for k, v in summary.learner_summary(lrs, heavy, year).items() if k in ("totals", "periods")},
-            lambda: learner_from_statements(lrs, heavy, year)),
+            lambda: {
+                k: v
+                for k, v in summary.learner_summary(lrs, heavy, year).items()
+                if k in ("totals", "periods")
+            },
+            lambda: learner_from_statements(lrs, heavy, year),
+        ),
         "learner summary (a learner of cohort 0, all time)": (
-            lambda: {k: v for k, v in summary.learner_summary(lrs, small, everything).items()
-                     if k in ("totals", "periods")},
-            lambda: learner_from_statements(lrs, small, everything)),
+            lambda: {
+                k: v
+                for k, v in summary.learner_summary(lrs, small, everything).items()
+                if k in ("totals", "periods")
+            },
+            lambda: learner_from_statements(lrs, small, everything),
+        ),
         "lead dashboard data, 24 learners (summary by month + latest)": (
             lambda: dashboard_from_totals(lrs, wl.cohort_iri(0), by_month),
-            lambda: dashboard_from_statements(lrs, wl.cohort_iri(0), by_month)),
+            lambda: dashboard_from_statements(lrs, wl.cohort_iri(0), by_month),
+        ),
         "lead dashboard data, 500 learners (summary by month + latest)": (
             lambda: dashboard_from_totals(lrs, PROGRAMME_IRI, by_month),
-            lambda: dashboard_from_statements(lrs, PROGRAMME_IRI, by_month)),
+            lambda: dashboard_from_statements(lrs, PROGRAMME_IRI, by_month),
+        ),
     }
     out: dict[str, Any] = {}
     for label, (totals_way, statements_way) in cases.items():
@@ -179,11 +222,15 @@ def measure(url: str, wl: Workload, reps: int) -> dict[str, Any]:
                 call()
                 times[way].append(time.perf_counter() - t0)
         out[label] = {way: summary_ms(seconds) for way, seconds in times.items()}
-        log(f"  {label}: totals p95 {out[label]['totals'].get('p95_ms')} ms, "
-            f"statements p95 {out[label]['statements'].get('p95_ms')} ms")
+        log(
+            f"  {label}: totals p95 {out[label]['totals'].get('p95_ms')} ms, "
+            f"statements p95 {out[label]['statements'].get('p95_ms')} ms"
+        )
     with lrs.db.read() as conn:
-        out["rows"] = {"learning_totals": conn.execute(select(func.count()).select_from(T)).scalar(),
-                       "statements": conn.execute(select(func.count()).select_from(S)).scalar()}
+        out["rows"] = {
+            "learning_totals": conn.execute(select(func.count()).select_from(T)).scalar(),
+            "statements": conn.execute(select(func.count()).select_from(S)).scalar(),
+        }
     t0 = time.perf_counter()
     lrs.db.write(learning_store.rebuild_totals)
     out["rebuild_seconds"] = round(time.perf_counter() - t0, 2)
@@ -207,8 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         target = bench_run.Target(name, workdir, args.pg_url)
         cfg = bench_run.Config.quick(args.n)
-        result: dict[str, Any] = {"n": args.n, "database": target.describe(), "machine": machine(),
-                                  "git": git_commit(REPO)}
+        result: dict[str, Any] = {
+            "n": args.n,
+            "database": target.describe(),
+            "machine": machine(),
+            "git": git_commit(REPO),
+        }
         try:
             result["store"] = bench_run.load_stores([target], cfg)[name]
             url = target.url("store")
@@ -222,13 +273,17 @@ def main(argv: list[str] | None = None) -> int:
         out = results_dir / f"{date.today().isoformat()}-totals-{name}-{args.n}.json"
         out.write_text(json.dumps(result, indent=1, default=str))
         log(f"{name}: saved {out}")
-        print(f"\n### {name} at N = {args.n:,} (load {result['load_average_before']} → {result['load_average_after']})\n")
+        print(
+            f"\n### {name} at N = {args.n:,} (load {result['load_average_before']} → {result['load_average_after']})\n"
+        )
         print("| measure | from learning_totals p50 / p95 | from the statements p50 / p95 |")
         print("| --- | ---: | ---: |")
         for label, m in result["measures"].items():
             if isinstance(m, dict) and "totals" in m:
-                print(f"| {label} | {m['totals'].get('p50_ms')} / {m['totals'].get('p95_ms')} ms | "
-                      f"{m['statements'].get('p50_ms')} / {m['statements'].get('p95_ms')} ms |")
+                print(
+                    f"| {label} | {m['totals'].get('p50_ms')} / {m['totals'].get('p95_ms')} ms | "
+                    f"{m['statements'].get('p50_ms')} / {m['statements'].get('p95_ms')} ms |"
+                )
         print(f"\nrows: {result['measures']['rows']}; rebuild {result['measures']['rebuild_seconds']} s")
     return 0
 

@@ -83,8 +83,12 @@ def _statement(rng: random.Random, n: int) -> dict[str, Any]:
     actor: dict[str, Any] = {"mbox": rng.choice(LEARNERS)}
     if n % 17 == 0:
         members = rng.sample(LEARNERS, 2)
-        actor = {"objectType": "Group", "name": "Set", "mbox": "mailto:set@la.example",
-                 "member": [{"mbox": m} for m in members]}
+        actor = {
+            "objectType": "Group",
+            "name": "Set",
+            "mbox": "mailto:set@la.example",
+            "member": [{"mbox": m} for m in members],
+        }
     obj: dict[str, Any] = {"id": f"https://lrs.example/activities/{n % 7}"}
     if verb == MENTORED:
         obj = {"objectType": "Agent", "mbox": rng.choice(LEARNERS)}
@@ -94,8 +98,13 @@ def _statement(rng: random.Random, n: int) -> dict[str, Any]:
         instant = datetime(2024, 11, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 400 * 24 * 60))
         offset = timedelta(hours=rng.choice((-5, 0, 0, 1, 9)))
         when = instant.astimezone(timezone(offset)).isoformat()
-    body: dict[str, Any] = {"id": str(uuid.uuid4()), "actor": actor, "verb": {"id": verb}, "object": obj,
-                            "timestamp": when}
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": actor,
+        "verb": {"id": verb},
+        "object": obj,
+        "timestamp": when,
+    }
     duration = rng.choice(DURATIONS)
     if duration:
         body["result"] = {"duration": duration}
@@ -104,8 +113,11 @@ def _statement(rng: random.Random, n: int) -> dict[str, Any]:
 
 
 def _voiding(target: str) -> dict[str, Any]:
-    return {"actor": {"mbox": LEARNERS[0]}, "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
-            "object": {"objectType": "StatementRef", "id": target}}
+    return {
+        "actor": {"mbox": LEARNERS[0]},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": target},
+    }
 
 
 @pytest.fixture
@@ -115,7 +127,7 @@ def record(lrs: LRS) -> list[str]:
     principal = lrs.operator_principal()
     statements = [_statement(rng, n) for n in range(260)]
     for start, size in ((0, 1), (1, 1), (2, 40), (42, 100), (142, 1), (143, 117)):
-        lrs.store_statements(statements[start:start + size], principal, "1.0.3")
+        lrs.store_statements(statements[start : start + size], principal, "1.0.3")
     # The same statements again (skipped), with new ones: only the new ones count.
     lrs.store_statements([*statements[40:45], _statement(rng, 1000)], principal, "1.0.3")
     # Voided later, one at a time and in a batch; one voided twice; one voiding with its target in the batch.
@@ -134,12 +146,16 @@ def record(lrs: LRS) -> list[str]:
         enrolment_store.enrol(conn, COHORT_B, "mbox:mailto:set@la.example", enrolled_by="test")
 
     lrs.db.write(enrol)
-    return [f"mbox:{key}" for key in LEARNERS] + ["mbox:mailto:set@la.example", "mbox:mailto:nobody@la.example"]
+    return [f"mbox:{key}" for key in LEARNERS] + [
+        "mbox:mailto:set@la.example",
+        "mbox:mailto:nobody@la.example",
+    ]
 
 
 def _rows(rows: list[ModeTotals]) -> list[tuple[Any, ...]]:
     return sorted(
-        (r.mode or "", r.agent_key or "", r.month or "", r.statements, round(r.seconds, 6), r.timed) for r in rows
+        (r.mode or "", r.agent_key or "", r.month or "", r.statements, round(r.seconds, 6), r.timed)
+        for r in rows
     )
 
 
@@ -166,8 +182,12 @@ def test_learner_totals_are_what_the_statements_add_up_to(lrs: LRS, record: list
             for first, last in RANGES:
                 start, end = _bounds(first, last)
                 for by_month in (False, True):
-                    new = learning_store.learner_totals(conn, agent, first=first, last=last, by_month=by_month)
-                    old = learning_store.mode_totals(conn, agent_key=agent, start=start, end=end, by_month=by_month)
+                    new = learning_store.learner_totals(
+                        conn, agent, first=first, last=last, by_month=by_month
+                    )
+                    old = learning_store.mode_totals(
+                        conn, agent_key=agent, start=start, end=end, by_month=by_month
+                    )
                     assert _rows(new) == _rows(old), (agent, first, last, by_month)
                 assert learning_store.learner_unclassified_verbs(conn, agent, first=first, last=last) == (
                     learning_store.unclassified_verbs(conn, agent_key=agent, start=start, end=end)
@@ -200,7 +220,9 @@ def _enrolled_from_statements(conn: Any, cohort: str, by: str) -> list[ModeTotal
     query = (
         select(*columns, extra)
         .select_from(
-            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(S, S.c.seq == SA.c.statement_seq)
+            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(
+                S, S.c.seq == SA.c.statement_seq
+            )
         )
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
         .group_by(S.c.learning_mode, extra)
@@ -211,8 +233,11 @@ def _enrolled_from_statements(conn: Any, cohort: str, by: str) -> list[ModeTotal
 def _latest_from_statements(conn: Any, cohort: str) -> dict[str, Any]:
     rows = conn.execute(
         select(SA.c.agent_key, func.max(S.c.timestamp))
-        .select_from(CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True)))
-                     .join(S, S.c.seq == SA.c.statement_seq))
+        .select_from(
+            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(
+                S, S.c.seq == SA.c.statement_seq
+            )
+        )
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
         .group_by(SA.c.agent_key)
     )
@@ -259,7 +284,9 @@ def test_cohort_totals_and_latest_are_what_the_statements_give(lrs: LRS, record:
 def test_reclassifying_moves_the_totals(lrs: LRS, rules: Rules, record: list[str]) -> None:
     rules.modes[PONDERED] = "formal"
     del rules.modes[DISCUSSED]
-    lrs = LRS(lrs.settings, db=lrs.db, pm=lrs.pm)  # the fingerprint of the rules in force is read once per LRS
+    lrs = LRS(
+        lrs.settings, db=lrs.db, pm=lrs.pm
+    )  # the fingerprint of the rules in force is read once per LRS
     report = lrs.reclassify(batch_size=37)
     assert report["changed"] > 0
     with lrs.db.read() as conn:
@@ -272,7 +299,9 @@ def test_reclassifying_moves_the_totals(lrs: LRS, rules: Rules, record: list[str
 
 
 @pytest.mark.parametrize("mode", erasure.MODES)
-def test_erasure_leaves_the_totals_as_the_statements_give_them(lrs: LRS, record: list[str], mode: str) -> None:
+def test_erasure_leaves_the_totals_as_the_statements_give_them(
+    lrs: LRS, record: list[str], mode: str
+) -> None:
     erasure.erase(lrs, erasure.Person.of([LEARNERS[2]]), mode=mode, operator="test")
     with lrs.db.read() as conn:
         assert not conn.execute(select(T).where(T.c.agent_key == record[2])).first()
