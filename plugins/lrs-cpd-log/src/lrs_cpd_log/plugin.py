@@ -9,7 +9,7 @@ from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord,
 from lrs.plugin_api import learner_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, default_year
 from lrs_cpd_log.model import CPDLog, rules_for
-from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, summary_dict, to_summary_json
+from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
 
 NAME = "cpd-log"
 TITLE = "Social Work England CPD log"
@@ -81,7 +81,6 @@ def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
     """What the log of ``year`` says about readiness, as :class:`YearReadiness` (the standards are not looked up:
     readiness does not depend on them)."""
     log = build_log(record, year, today, standards=False)
-    summary = summary_dict(log)
     rules = log.rules or rules_for(year)
     return YearReadiness(
         exporter=NAME,
@@ -97,7 +96,7 @@ def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
         warnings=log.readiness.warnings,
         counted=log.readiness.counted,
         required=rules.minimum_records,
-        pieces=tuple(summary["pieces"]),
+        pieces=tuple(piece_line(p) for p in log.pieces),
     )
 
 

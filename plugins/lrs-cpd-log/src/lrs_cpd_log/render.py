@@ -165,6 +165,20 @@ def to_json(log: CPDLog) -> bytes:
     return json.dumps(log.as_dict(), indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def piece_line(p: CPDPiece) -> dict:
+    """One line about a piece, for a page's list: its statement, date, title, type, whether it is complete and has
+    a peer reflection, and its status."""
+    return {
+        "statement_id": p.statement_id,
+        "date": p.date.isoformat(),
+        "title": p.title,
+        "activity_type": p.activity_type,
+        "complete": p.complete,
+        "peer_reflection": p.peer_reflection is not None,
+        "status": p.status,
+    }
+
+
 def summary_dict(log: CPDLog) -> dict:
     """Where the year stands: the readiness, the rules and one line per piece (what a page lists)."""
     readiness = log.readiness
@@ -184,18 +198,7 @@ def summary_dict(log: CPDLog) -> dict:
             "candidates": readiness.candidates,
             "basis": readiness.basis,
         },
-        "pieces": [
-            {
-                "statement_id": p.statement_id,
-                "date": p.date.isoformat(),
-                "title": p.title,
-                "activity_type": p.activity_type,
-                "complete": p.complete,
-                "peer_reflection": p.peer_reflection is not None,
-                "status": p.status,
-            }
-            for p in log.pieces
-        ],
+        "pieces": [piece_line(p) for p in log.pieces],
     }
 
 
