@@ -85,7 +85,10 @@ class _Writer:
         key = (text, self.pdf.font_style, self.pdf.font_size_pt, width)
         lines = self._lines.get(key)
         if lines is None:
-            lines = self.pdf.multi_cell(width, height, text, align="L", dry_run=True, output="LINES")
+            if "\n" not in text and self.pdf.get_string_width(text) < width - 2 * self.pdf.c_margin - 0.01:
+                lines = [text]  # it fits: multi_cell would not break it
+            else:
+                lines = self.pdf.multi_cell(width, height, text, align="L", dry_run=True, output="LINES")
             self._lines[key] = lines
         for number, line in enumerate(lines, 1):
             last = number == len(lines)
