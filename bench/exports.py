@@ -95,18 +95,30 @@ def measure(args: argparse.Namespace) -> None:
     creds = state["people"]["credentials"]
     h = {name: people._basic(*creds[name]) for name in creds}
     client = app.test_client()
-    heavy = urllib.parse.quote(json.dumps({k: v for k, v in wl.heavy_agent.items() if k not in ("objectType", "name")}))
+    heavy = urllib.parse.quote(
+        json.dumps({k: v for k, v in wl.heavy_agent.items() if k not in ("objectType", "name")})
+    )
     framework = urllib.parse.quote(people.ILM, safe="")
-    out: dict[str, Any] = {"label": args.label, "git": git_commit(people.REPO), "db": state["db"], "n": state["n"],
-                           "floor": people.floor(client, h["admin"], args.reps), "measures": {}}
+    out: dict[str, Any] = {
+        "label": args.label,
+        "git": git_commit(people.REPO),
+        "db": state["db"],
+        "n": state["n"],
+        "floor": people.floor(client, h["admin"], args.reps),
+        "measures": {},
+    }
 
     def run(label: str, call: Any, reps: int, target: float, memory: bool = False) -> None:
         response = call()  # warm: plugins, frameworks
         before = counter.n
         response = call()
         queries = counter.n - before
-        entry: dict[str, Any] = {"status": response.status_code, "bytes": len(response.data), "queries": queries,
-                                 "target_ms": target}
+        entry: dict[str, Any] = {
+            "status": response.status_code,
+            "bytes": len(response.data),
+            "queries": queries,
+            "target_ms": target,
+        }
         if memory:
             tracemalloc.start()
             call()
@@ -118,27 +130,47 @@ def measure(args: argparse.Namespace) -> None:
         entry.update({f"cpu_{k}": v for k, v in summary_ms(cpu).items() if k in ("p50_ms", "p95_ms")})
         out["measures"][label] = entry
         peak = f", peak {entry['peak_python_mib']} MiB" if memory else ""
-        people.log(f"  {label}: {entry['status']} p95 {entry.get('p95_ms')} ms (p50 {entry.get('p50_ms')}), "
-                   f"CPU p50 {entry.get('cpu_p50_ms')} ms, {queries} queries{peak}")
+        people.log(
+            f"  {label}: {entry['status']} p95 {entry.get('p95_ms')} ms (p50 {entry.get('p50_ms')}), "
+            f"CPU p50 {entry.get('cpu_p50_ms')} ms, {queries} queries{peak}"
+        )
 
     browser = signed_in(app, state["people"]["participant"])
     last_year = (date.today().year + 1 if date.today().month == 12 else date.today().year) - 1
-    for label, path in (("page: home", "/"), ("page: CPD log", "/cpd-log"),
-                        ("page: CPD log, the year before (a full year)", f"/cpd-log?year={last_year}")):
+    for label, path in (
+        ("page: home", "/"),
+        ("page: CPD log", "/cpd-log"),
+        ("page: CPD log, the year before (a full year)", f"/cpd-log?year={last_year}"),
+    ):
         run(label, lambda p=path: browser.get(p), args.reps, 100.0)
     if args.dashboard:
         lead = signed_in(app, lead_account(lrs))
         programme = urllib.parse.quote(PROGRAMME_IRI, safe="")
-        for label, path in (("page: lead dashboard, 500 learners", f"/dashboard?cohort={programme}"),
-                            ("lead dashboard CSV, 500 learners", f"/dashboard.csv?cohort={programme}")):
+        for label, path in (
+            ("page: lead dashboard, 500 learners", f"/dashboard?cohort={programme}"),
+            ("lead dashboard CSV, 500 learners", f"/dashboard.csv?cohort={programme}"),
+        ):
             run(label, lambda p=path: lead.get(p), max(3, args.reps // 4), 100.0)
     formats = people.cpd_formats(client, h["admin"])
-    exports = [(f"export: CPD log {fmt}", f"/api/learners/{heavy}/exports/cpd-log?format={fmt}", 1000.0)
-               for fmt in formats]
-    exports.append(("export: ILM portfolio ZIP",
-                    f"/api/learners/{heavy}/exports/ilm-portfolio?qualification={framework}", 2000.0))
+    exports = [
+        (f"export: CPD log {fmt}", f"/api/learners/{heavy}/exports/cpd-log?format={fmt}", 1000.0)
+        for fmt in formats
+    ]
+    exports.append(
+        (
+            "export: ILM portfolio ZIP",
+            f"/api/learners/{heavy}/exports/ilm-portfolio?qualification={framework}",
+            2000.0,
+        )
+    )
     for label, path, target in exports:
-        run(label, lambda p=path: client.get(p, headers=h["admin"]), max(3, args.reps // 4), target, memory=True)
+        run(
+            label,
+            lambda p=path: client.get(p, headers=h["admin"]),
+            max(3, args.reps // 4),
+            target,
+            memory=True,
+        )
     out["load_average"] = [round(x, 2) for x in os.getloadavg()]
     lrs.db.dispose()
     if args.out:
@@ -179,8 +211,14 @@ def lead_account(lrs: LRS) -> str:
 
     def make(conn: Any) -> None:
         if user_store.user_by_email(conn, email) is None:
-            user_store.create_user(conn, email=email, name="Bench Lead", role="lead", cohorts=[PROGRAMME_IRI],
-                                   password_hash=hash_password(people.PASSWORD))
+            user_store.create_user(
+                conn,
+                email=email,
+                name="Bench Lead",
+                role="lead",
+                cohorts=[PROGRAMME_IRI],
+                password_hash=hash_password(people.PASSWORD),
+            )
 
     lrs.db.write(make)
     return email
