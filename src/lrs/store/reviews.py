@@ -137,6 +137,13 @@ def judged_evidence(conn: Connection, evidence_ids: Sequence[str]) -> dict[str, 
     return {r.id: (r.payload, r.learning_mode) for r in rows}
 
 
+def statements_by_id(conn: Connection, statement_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Statement id -> payload for these ids, voided or not, in one query (rather than one look-up each)."""
+    if not statement_ids:
+        return {}
+    return {r.id: r.payload for r in conn.execute(select(S.c.id, S.c.payload).where(S.c.id.in_(list(statement_ids))))}
+
+
 def _cohort_learners(cohorts: Sequence[str]) -> Any:
     """The learners enrolled in ``cohorts`` (lrs.store.enrolments): an index lookup."""
     return enrolled_agents(cohorts)
