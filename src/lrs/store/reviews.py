@@ -68,10 +68,13 @@ def insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def delete_decisions(conn: Connection, statement_ids: Iterable[str]) -> int:
+    """Forget these decisions (withdrawn: voided), and the IQA decisions on them: a sample of a withdrawn
+    decision no longer counts, as a rebuild (which never derives one) has it."""
     ids = list(statement_ids)
     if not ids:
         return 0
-    return conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0
+    samples = conn.execute(delete(R).where(R.c.role == "iqa", R.c.target_id.in_(ids))).rowcount or 0
+    return samples + (conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0)
 
 
 def decided(conn: Connection, statement_ids: Iterable[str]) -> set[str]:
@@ -229,13 +232,22 @@ def awaiting_quality_assurance(
     if framework_uris is not None:
         conds.append(R.c.framework_uri.in_(list(framework_uris)))
     base = (
-        select(R, S.c.payload)
+        select(R.c.statement_id, R.c.decided, S.c.seq)
         .join(S, S.c.id == R.c.statement_id)
         .join(evidence, evidence.c.id == R.c.evidence_id)
         .where(*conds)
     )
     total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
-    rows = conn.execute(base.order_by(R.c.decided, S.c.seq).limit(limit).offset(offset)).mappings()
+    # The page's keys first, then the rows and payloads of those only: sorting every waiting decision together
+    # with its statement's payload read each one's JSON (SQLite keeps it in the row) to keep 50.
+    page = base.order_by(R.c.decided, S.c.seq).limit(limit).offset(offset).subquery()
+    decision = S.alias("decision")
+    rows = conn.execute(
+        select(R, decision.c.payload)
+        .join(page, page.c.statement_id == R.c.statement_id)
+        .join(decision, decision.c.seq == page.c.seq)
+        .order_by(page.c.decided, page.c.seq)
+    ).mappings()
     return [dict(r) for r in rows], int(total)
 
 
