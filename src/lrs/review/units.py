@@ -77,17 +77,17 @@ def adopt_plan(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
     return current_plan(lrs)
 
 
-def _unit_index(reg: Any, framework_uris: Any) -> dict[str, str]:
-    """Criterion IRI -> its unit's IRI, for the criteria (leaves) of these frameworks: worked out once per request
-    rather than once per decision."""
-    index: dict[str, str] = {}
+def _unit_index(reg: Any, framework_uris: Any) -> dict[tuple[str, str], str]:
+    """(framework IRI, criterion IRI) -> its unit's IRI, for the criteria (leaves) of these frameworks: worked out
+    once per request rather than once per decision."""
+    index: dict[tuple[str, str], str] = {}
     for uri in dict.fromkeys(framework_uris):
         fw = reg.frameworks.get(uri)
         if fw is None:
             continue
         for top, leaves in _units(fw):
             for leaf in leaves:
-                index.setdefault(leaf.uri, top.uri)
+                index.setdefault((uri, leaf.uri), top.uri)
     return index
 
 
@@ -158,7 +158,7 @@ def selected_by_plan(
             plan,
             assessor=row["reviewer_key"],
             assessor_rank=rank,
-            unit=unit_of.get(row["item_uri"], row["item_uri"]),
+            unit=unit_of.get((row["framework_uri"], row["item_uri"]), row["item_uri"]),
             evidence_type=types.get(row["evidence_id"]),
         )
         if sampling.selected(row["statement_id"], rate):
