@@ -55,7 +55,9 @@ def build(args: argparse.Namespace) -> None:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
         db.dispose()
-    (workdir / "people.json").write_text(json.dumps({"url": url, "n": args.n, "seed": cfg.seed, "people": made}, default=str))
+    (workdir / "people.json").write_text(
+        json.dumps({"url": url, "n": args.n, "seed": cfg.seed, "people": made}, default=str)
+    )
     print(f"built {url} ({workdir / 'people.json'})")
 
 
@@ -63,7 +65,10 @@ def _signed_in(app: Any, email: str, password: str) -> Any:
     browser = app.test_client()
     html = browser.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-    if browser.post("/sign-in", data={"email": email, "password": password, "csrf_token": token}).status_code != 302:
+    if (
+        browser.post("/sign-in", data={"email": email, "password": password, "csrf_token": token}).status_code
+        != 302
+    ):
         raise SystemExit(f"sign-in failed for {email}")
     return browser
 
@@ -89,11 +94,19 @@ def measure(args: argparse.Namespace) -> None:
     app = create_app(settings, lrs=the_lrs)
     client = app.test_client()
     headers = {name: P._basic(*c) for name, c in made["credentials"].items()}
-    heavy = urllib.parse.quote(json.dumps({k: v for k, v in wl.heavy_agent.items() if k not in ("objectType", "name")}))
+    heavy = urllib.parse.quote(
+        json.dumps({k: v for k, v in wl.heavy_agent.items() if k not in ("objectType", "name")})
+    )
     framework = urllib.parse.quote(P.ILM, safe="")
     api = {
-        "/api evidence matrix (heaviest learner)": (f"/api/learners/{heavy}/evidence?framework={framework}", "admin"),
-        "/api progress (heaviest learner)": (f"/api/learners/{heavy}/progress?framework={framework}", "admin"),
+        "/api evidence matrix (heaviest learner)": (
+            f"/api/learners/{heavy}/evidence?framework={framework}",
+            "admin",
+        ),
+        "/api progress (heaviest learner)": (
+            f"/api/learners/{heavy}/progress?framework={framework}",
+            "admin",
+        ),
         "/api review queue, assessor of 10 cohorts": ("/api/reviews/queue", "assessor"),
         "/api IQA sample list, IQA of 10 cohorts": ("/api/reviews/queue", "iqa"),
     }
@@ -108,9 +121,17 @@ def measure(args: argparse.Namespace) -> None:
         with the_lrs.db.read() as conn:
             known = user_store.user_by_email(conn, email)
         if known is None:
-            the_lrs.db.write(lambda conn, email=email, role=role: user_store.create_user(
-                conn, email=email, name=f"Bench {role}", role=role, agent_key=f"mbox:mailto:{role}@bench.example",
-                cohorts=cohorts, password_hash=hash_password(P.PASSWORD)))
+            the_lrs.db.write(
+                lambda conn, email=email, role=role: user_store.create_user(
+                    conn,
+                    email=email,
+                    name=f"Bench {role}",
+                    role=role,
+                    agent_key=f"mbox:mailto:{role}@bench.example",
+                    cohorts=cohorts,
+                    password_hash=hash_password(P.PASSWORD),
+                )
+            )
         staff[role] = _signed_in(app, email, P.PASSWORD)
     progress = client.get(api["/api progress (heaviest learner)"][0], headers=headers["admin"]).get_json()
     evidence_id = progress["units"][0]["criteria"][0]["evidence"][-1]["id"]
@@ -134,8 +155,11 @@ def measure(args: argparse.Namespace) -> None:
         response = call()  # warm: the first request loads plugins and frameworks
         if response.status_code != 200:
             raise SystemExit(f"{label}: {response.status_code}")
-        answers[label] = response.get_json() if response.is_json else re.sub(
-            r'csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+        answers[label] = (
+            response.get_json()
+            if response.is_json
+            else re.sub(r'csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+        )
         statements[0] = 0
         call()
         ran = statements[0]
@@ -154,7 +178,9 @@ def measure(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     b = commands.add_parser("build", help="make and keep the store")
     b.add_argument("--db", choices=("sqlite", "postgresql"), required=True)

@@ -30,7 +30,9 @@ def upgrade() -> None:
         "(SELECT 1 FROM review_decisions AS target WHERE target.statement_id = review_decisions.target_id)"
     )
     with op.batch_alter_table("review_decisions") as batch:
-        batch.add_column(sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
+        batch.add_column(
+            sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
+        )
     op.execute(
         "UPDATE review_decisions SET seq = "
         "(SELECT statements.seq FROM statements WHERE statements.id = review_decisions.statement_id)"
@@ -39,7 +41,9 @@ def upgrade() -> None:
     op.drop_index("ix_review_reviewer", table_name="review_decisions")
     op.create_index("ix_review_reviewer_seq", "review_decisions", ["reviewer_key", "role", "seq"])
     op.drop_index("ix_review_evidence_item", table_name="review_decisions")
-    op.create_index("ix_review_evidence_item_seq", "review_decisions", ["evidence_id", "item_uri", "role", "seq"])
+    op.create_index(
+        "ix_review_evidence_item_seq", "review_decisions", ["evidence_id", "item_uri", "role", "seq"]
+    )
 
 
 def downgrade() -> None:
