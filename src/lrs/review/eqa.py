@@ -80,10 +80,7 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
     by_id = {r["statement_id"]: r for r in rows}
     assessor_rows = [r for r in rows if r["role"] == "assessor"]
     iqa_rows = [r for r in rows if r["role"] == "iqa"]
-    first_decisions: dict[str, list[str]] = {}
-    selected = {
-        r["statement_id"] for r in assessor_rows if units.selected_for_sampling(lrs, r, plan["plan"], first_decisions)
-    }
+    selected = units.selected_by_plan(lrs, assessor_rows, plan["plan"])
     sampled = {r["target_id"] for r in iqa_rows}
     later_assessor: dict[tuple[str, str], list[str]] = {}
     for r in assessor_rows:

@@ -407,6 +407,6 @@ def qualifications(lrs: Any, agent_key: str) -> list[dict[str, Any]]:
     from lrs.competency.evidence import registry
     from lrs.review import service as review
 
-    found = [review.progress(lrs, agent_key, uri) for uri in review.assessed_frameworks(registry(lrs))]
+    found = review.progress_in(lrs, agent_key, review.assessed_frameworks(registry(lrs)))
     started = [q for q in found if q["counts"]["without-evidence"] < sum(q["counts"].values())]
     return started or found
