@@ -61,6 +61,7 @@ from lrs.cli.progress import format_seconds, progress  # noqa: E402
 from lrs.config import Settings, default_server_shape  # noqa: E402
 from lrs.services.principal import Principal  # noqa: E402
 from lrs.services.statements import LRS  # noqa: E402
+from lrs.store import learning as learning_store  # noqa: E402
 from lrs.store import statements as statement_store  # noqa: E402
 from lrs.store.db import Database  # noqa: E402
 from lrs.store.migrate import upgrade  # noqa: E402
@@ -574,6 +575,8 @@ def load_stores(targets: list[Target], cfg: Config) -> dict[str, dict[str, Any]]
         with db.engine.begin() as conn:
             # The index rows the LRS copies from StatementRef targets as it stores statements one batch at a time.
             statement_store.rebuild_statement_refs(conn)
+            # learning_totals, which the LRS also keeps as it stores statements (the summaries read it).
+            learning_store.rebuild_totals(conn)
         if t.name == "postgresql":
             # What autovacuum does to a table that has grown for months: statistics and a visibility map.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -151,19 +151,6 @@ KSS_STATEMENTS: dict[tuple[str, int], str] = {
         "with grace and discipline; and public commitment to protecting children and supporting families is "
         "frequent and authentic."
     ),
-    ("kss-practice-leaders", 5): (
-        "Build a culture where managed risk is accepted and understood as being inherent in every decision that "
-        "is made. Encourage practitioners to make decisions and take subsequent actions in this context making "
-        "sure they know they have the backing of the organisation to act reasonably and in a child\u2019s best "
-        "interests. Actively demonstrate trust in the workforce and develop a culture that promotes learning, "
-        "reflection and the acceptance of accountability.\n\n"
-        "Publicly acknowledge the enormity of separating a child from their parents. Participate and add rigour "
-        "to decision-making about children coming into public care, returning home or to the wider family, or "
-        "moving to new permanent families. Ensure that all long-term consequences of current decisions are "
-        "properly explored and understood.\n\n"
-        "Make sound and complex decisions in high pressured, fast-paced conditions, striking a balance between "
-        "speed and depth of thought. Draw on the best evidence to help inform thinking and decision-making."
-    ),
     ("kss-practice-supervisors", 4): (
         "Apply a proportionate and ethical approach to the exercise of authority, which develops and maintains "
         "relationships with families and professionals and ensures the protection of children. Maximise "
@@ -256,44 +243,64 @@ KSS_STATEMENTS: dict[tuple[str, int], str] = {
 
 
 class Source(NamedTuple):
-    """Where a statement's wording was read: who quotes it, the page, and anything done to the text."""
+    """Where a statement's wording was read: who quotes it, the page, anything done to the text, and when it was
+    last compared word for word with that page (or another copy, named in ``remark``)."""
 
     quoted_by: str
     url: str
     remark: str = ""
+    compared: str = ""
 
 
+#: When the shipped statements were last compared word for word with the page each Source names.
+COMPARED = "2026-12-05"
 RIP_PL = "Research in Practice's KSS for practice leaders mapping"
 RIP_PS = "Research in Practice's KSS for child and family practice supervisors mapping"
 RIP_CFP = "Research in Practice's KSS for child and family practitioners mapping"
 KSS_STATEMENT_SOURCES: dict[tuple[str, int], Source] = {
     ("kss-practice-leaders", 2): Source(
         RIP_PL, "https://www.rip.org.uk/resources/kss-for-practice-leaders/creating-a-context-for-excellent-practice/",
-        "'critical incidentsare' on that page read as 'critical incidents are'"),
-    # Transcribed before page addresses were recorded; the page was not found again for this revision.
-    ("kss-practice-leaders", 5): Source(RIP_PL, ""),
+        "'critical incidentsare' on that page read as 'critical incidents are'", COMPARED),
     ("kss-practice-supervisors", 4): Source(
         RIP_PS, "https://www.rip.org.uk/resources/kss-for-child-and-family-practice-supervisors/"
         "effective-use-of-power-and-authority/",
-        "same wording as Community Care Inform's practice supervisor KSS 4 page"),
+        "same wording as Community Care Inform's practice supervisor KSS 4 page "
+        "(https://www.ccinform.co.uk/practice-supervisor-kss-4-effective-use-of-power-and-authority/)", COMPARED),
     ("kss-practice-supervisors", 7): Source(
         RIP_PS, "https://www.rip.org.uk/resources/kss-for-child-and-family-practice-supervisors/"
         "emotionally-intelligent-practice-supervision/",
-        "same wording as Community Care Inform's practice supervisor KSS 7 page"),
+        "same wording as Community Care Inform's practice supervisor KSS 7 page "
+        "(https://www.ccinform.co.uk/practice-supervisor-kss-7-emotionally-intelligent-practice-supervision/)",
+        COMPARED),
     ("kss-child-family-practitioners", 1): Source(
         "Skills for Care's mapping of the PCF domains at ASYE level against the knowledge and skills statement "
         "for child and family social work (copy at docsbay.net)",
         "https://docsbay.net/doc/266231/warrington-mapping-the-pcf-domains-at-the-asye-level-against-the-c-f-"
         "knowledge-and-skill",
-        "not yet compared with the gov.uk PDF"),
+        "", COMPARED),
     ("kss-child-family-practitioners", 3): Source(
-        RIP_CFP, "https://www.rip.org.uk/resources/kss-main/kss-mapping/kss-child-development/"),
+        RIP_CFP, "https://www.rip.org.uk/resources/kss-main/kss-mapping/kss-child-development/", "", COMPARED),
     ("kss-child-family-practitioners", 7): Source(
         "Community Care Inform's KSS 7 page", "https://ccinform.co.uk/analysis-decision-making-planning-and-review-kss-7",
-        "the page lists the sentences as bullets, so they are joined into one paragraph"),
+        "the page lists the sentences as bullets, so they are joined into one paragraph", COMPARED),
     ("kss-child-family-practitioners", 9): Source(
         RIP_CFP, "https://www.rip.org.uk/resources/kss-main/kss-mapping/kss-9-supervision/",
-        "a stray page number ('the limitations of 7 different approaches') left out"),
+        "a stray page number ('the limitations of 7 different approaches') left out", COMPARED),
+}
+
+# Why a KSS heading ships without its statement. The default: no copy of the published text under it could be read
+# (the gov.uk / DHSC PDFs were not among the sources that could be read, and no page quoting the statement in full
+# was found). WITHDRAWN: headings whose wording shipped before and was taken out, and why.
+HEADING_ONLY_REASON = (
+    "no copy of the published statement under this heading could be read for this revision (the gov.uk PDF was "
+    "not available, and no page quoting it in full was found), so none is shipped; it is never filled in from "
+    "memory. Read it at the official source"
+)
+WITHDRAWN: dict[tuple[str, int], str] = {
+    ("kss-practice-leaders", 5): (
+        "A wording for this heading shipped earlier on 2026-12-05 without a recorded source page; no copy of it "
+        "could be found again, so it was withdrawn rather than shipped unchecked"
+    ),
 }
 
 # Knowledge and skills statement for social workers in adult services (Department of Health, 2015: what a social
@@ -632,12 +639,20 @@ OGL_ATTRIBUTION = (
 
 
 def statement_source(source: Source) -> str:
-    """One line naming who quotes a statement, the page, and what was done to the text."""
+    """One line naming who quotes a statement, the page, what was done to the text and when it was compared."""
     return (
         f"{source.quoted_by}, which quotes the published statement"
         + (f" ({source.url})" if source.url else "")
         + (f"; {source.remark}" if source.remark else "")
+        + (f"; compared word for word with that page on {source.compared}" if source.compared else "")
+        + "; not yet compared with the publisher's PDF"
     )
+
+
+def heading_only_note(slug: str, number: int) -> str:
+    """Why a KSS heading ships as its heading alone (the item's notes)."""
+    withdrawn = WITHDRAWN.get((slug, number))
+    return "Heading only: " + HEADING_ONLY_REASON + "." + (f" {withdrawn}." if withdrawn else "")
 
 
 def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], extra_notes: str = "",
@@ -659,6 +674,17 @@ def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], ext
     sources = "".join(
         f"\nSource of {n}: {statement_source(KSS_STATEMENT_SOURCES[(slug, n)])}." for n in with_text
     )
+    if heading_only:
+        sources += f"\nWhy heading only: {HEADING_ONLY_REASON}." + "".join(
+            f"\nWithdrawn {n}: {WITHDRAWN[(slug, n)]}." for n in heading_only if (slug, n) in WITHDRAWN
+        )
+    if sections and sections != len(headings):
+        missing = [n for n in range(1, sections + 1) if n not in {h for h, _ in headings}]
+        sources += (
+            f"\nNot shipped: section{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))}, whose "
+            "number and heading could not be confirmed from a source read for this revision (the section number "
+            "is the item's IRI, so it must be the published one)."
+        )
     document: dict[str, Any] = {
         "frameworkType": "Post-qualifying standard (knowledge and skills statement)",
         "creator": creator,
@@ -684,7 +710,7 @@ def kss(slug: str, prefix: str, title: str, headings: list[tuple[int, str]], ext
             str(number), f"{prefix} {number}", statement or heading, "Standard", None, str(number),
             abbreviated=heading if statement else "",
             notes=(f"Statement transcribed from {statement_source(KSS_STATEMENT_SOURCES[(slug, number)])}; "
-                   "Crown copyright, OGL v3.0." if statement else ""),
+                   "Crown copyright, OGL v3.0." if statement else heading_only_note(slug, number)),
         )
     return package
 

@@ -313,6 +313,25 @@ class Exporter:
     #: error) instead of being silently ignored. None (an exporter written before options were declared)
     #: passes every option through unchecked.
     options: dict[str, str] | None = None
+    #: The parts of the :class:`ExportRecord` it reads besides the learner, the statements and their modes, the
+    #: period, the centre and ``load_attachment`` (always there), named as its fields (:data:`RECORD_PARTS`):
+    #: the LRS works out only those, and leaves the others empty. None (the default): every part.
+    reads: frozenset[str] | None = None
+
+
+#: The parts of an :class:`ExportRecord` an exporter may name in ``Exporter.reads`` (each costs queries and
+#: work to assemble: the unit records above all).
+RECORD_PARTS = frozenset({
+    "links",
+    "frameworks",
+    "decisions",
+    "criteria",
+    "units",
+    "learner_name",
+    "registration_number",
+    "sampling_plan",
+    "witness_confirmations",
+})
 
 
 @hookspec
@@ -325,4 +344,58 @@ def lrs_exporters() -> list[Exporter] | None:
     counted. When an exporter's ``export`` function raises :class:`ExportOptionError` the caller answers 400
     naming the option; any other exception is logged and answered as a 500 naming the exporter; nothing is
     written to the store either way.
+    """
+
+
+# --- readiness --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearReadiness:
+    """Where one learner's record of one year stands against a requirement a plugin knows (a regulator's CPD
+    rules, say), without the record being exported: what a page or a dashboard column shows."""
+
+    #: The exporter that writes the full record this readiness is about (e.g. "cpd-log"), so a page can offer
+    #: the download next to it; its ``export`` tells the same readiness.
+    exporter: str
+    #: What the requirement is, in words: "Social Work England CPD".
+    title: str
+    agent_key: str
+    #: The year asked for (the year it ends in) and its label, e.g. 2026 and "2025–26".
+    year: int
+    year_label: str
+    #: The period the year covers (inclusive) and the last day to meet the requirement.
+    period_start: date
+    period_end: date
+    deadline: date
+    ready: bool
+    #: What must still be done, one sentence each (empty when ready).
+    missing: tuple[str, ...] = ()
+    #: Worth a look, not blocking (the deadline, a record that repeats another, a name in an answer).
+    warnings: tuple[str, ...] = ()
+    #: Complete pieces counted against the rules, and how many the rules ask for.
+    counted: int = 0
+    required: int = 0
+    #: One line per piece of the year: {"statement_id", "date" (YYYY-MM-DD), "title", "activity_type",
+    #: "complete" (bool), "peer_reflection" (bool), "status"}.
+    pieces: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def complete(self) -> int:
+        """How many of the year's pieces are complete."""
+        return sum(1 for p in self.pieces if p.get("complete"))
+
+
+@hookspec
+def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness] | None:
+    """Say where learners stand for one year against a requirement your plugin knows, without exporting.
+
+    Called by pages and dashboards: a participant's home and CPD log pages (one learner) and a programme lead's
+    cohort dashboard (``agent_keys`` up to a cohort of 500 at once: answer for all of them together, reading
+    the store set-based, never a query per learner). ``year`` is the year it ends in (2026 for a registration
+    year 1 December 2025 to 30 November 2026). ``lrs`` is the LRS; ``lrs.plugin_api.learner_records`` loads
+    the learners' statements of a period in one query. Return one :class:`YearReadiness` per learner in
+    ``agent_keys`` (a learner with nothing recorded still gets one, not ready), or None when the requirement
+    does not apply. The readiness must agree with what your exporter reports for the same learner and year.
+    If it raises, the failure is logged and counted and the page shows no readiness from your plugin.
     """

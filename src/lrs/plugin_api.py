@@ -6,8 +6,12 @@ An import-graph test (tests/test_architecture.py) keeps plugins/ to these two mo
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from lrs.competency.frameworks import FRAMEWORKS_BASE
 from lrs.competency.types import CompetencyLink
+from lrs.hookspecs import ExportRecord
 from lrs.learning import vocabulary
 from lrs.review.types import CriterionReview, ReviewDecision, UnitRecord, UnitSubmission
 from lrs.xapi.datatypes import VOIDED_VERB
@@ -23,5 +27,24 @@ __all__ = [
     "UnitRecord",
     "UnitSubmission",
     "language_text",
+    "learner_records",
     "vocabulary",
 ]
+
+
+def learner_records(
+    lrs: Any,
+    agent_keys: list[str],
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    any_time_verbs: list[str] | None = None,
+) -> dict[str, ExportRecord]:
+    """Many learners' statements of a period (inclusive dates, by the stored timestamp in UTC; None: open), read
+    in one query: agent key -> an ``ExportRecord`` with ``agent``, ``agent_key``, ``statements`` (as stored, not
+    voided, oldest timestamp first), ``modes``, the period and the centre; its other parts (links, reviews,
+    units, ...) are empty. Statements with a verb in ``any_time_verbs`` come whatever their timestamp (a
+    selection made after the period, say). For hooks that answer about many learners at once (``lrs_readiness``)."""
+    from lrs.services.exports import learner_records as load
+
+    return load(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs)

@@ -117,15 +117,26 @@ def test_a_revoked_credential_is_refused_on_its_next_request_in_every_worker(
     assert [_get(w, key, secret).status_code for w in workers] == [401, 401]
 
 
-def test_a_credential_check_costs_about_a_millisecond_at_most(lrs_instance: LRS) -> None:
+def test_a_credential_check_runs_no_password_kdf_and_sees_a_revocation_at_once(
+    lrs_instance: LRS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every API request checks its credential, so that check must stay a salted digest and one indexed read:
+    # the memory-hard KDF is for sign-in passwords only (its cost is measured in bench/, not asserted here).
+    from argon2 import PasswordHasher
+
+    def no_kdf(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the password KDF ran during an API credential check")
+
+    monkeypatch.setattr(PasswordHasher, "hash", no_kdf)
+    monkeypatch.setattr(PasswordHasher, "verify", no_kdf)
     key, secret = make_credential(lrs_instance, ["all"])
-    lrs_instance.authenticate(key, secret)
-    rounds = 300
-    started = time.perf_counter()
-    for _ in range(rounds):
+    for _ in range(3):
         assert lrs_instance.authenticate(key, secret) is not None
-    per_check = (time.perf_counter() - started) / rounds
-    assert per_check < 0.005, per_check  # 0.18 ms on SQLite, 0.52 ms on PostgreSQL when measured; slack for a busy CI
+    assert lrs_instance.authenticate(key, secret + "x") is None
+    from lrs.store import credentials as credential_store
+
+    lrs_instance.db.write(lambda conn: credential_store.revoke_credential(conn, key))
+    assert lrs_instance.authenticate(key, secret) is None
 
 
 @pytest.mark.parametrize("weak", ["short", "aaaaaaaaaaaaaaaaaaaa", "12121212121212121212"])

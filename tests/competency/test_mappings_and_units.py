@@ -64,18 +64,25 @@ def test_kss_ship_their_statements_under_the_ogl_with_attribution():
         assert "Attribution: Contains public sector information licensed under the Open Government Licence v3.0" in (
             document["notes"])
     items = {i["uri"]: i for i in package("kss-practice-leaders")["CFItems"]}
-    five = items[uri("kss-practice-leaders", "5")]
-    assert five["abbreviatedStatement"] == "Support effective decision-making"
-    assert five["fullStatement"].startswith("Build a culture where managed risk is accepted")
-    assert "OGL v3.0" in five["notes"]
-    # A heading whose statement was not transcribed ships as the heading alone, never invented text.
+    two = items[uri("kss-practice-leaders", "2")]
+    assert two["abbreviatedStatement"] == "Creating a context for excellent practice"
+    assert two["fullStatement"].startswith("Engage staff, children and families and the wider partnership")
+    assert "OGL v3.0" in two["notes"] and "compared word for word with that page on 2026-12-05" in two["notes"]
+    # A heading whose statement was not read from a copy ships as the heading alone, never invented text, and
+    # says why.
     one = items[uri("kss-practice-leaders", "1")]
     assert one["fullStatement"] == "Lead and govern excellent practice" and "abbreviatedStatement" not in one
+    assert one["notes"].startswith("Heading only: no copy of the published statement")
+    # 5 ("Support effective decision-making"): a wording with no recorded source was withdrawn, and the data says so.
+    five = items[uri("kss-practice-leaders", "5")]
+    assert five["fullStatement"] == "Support effective decision-making" and "abbreviatedStatement" not in five
+    assert "withdrawn rather than shipped unchecked" in five["notes"]
+    assert "\nWithdrawn 5: " in package("kss-practice-leaders")["CFDocument"]["notes"]
 
 
 #: The headings whose published statement ships in full; every other KSS heading ships as its heading alone.
 TRANSCRIBED = {
-    "kss-practice-leaders": {2, 5},
+    "kss-practice-leaders": {2},
     "kss-practice-supervisors": {4, 7},
     "kss-child-family-practitioners": {1, 3, 7, 9},
     "kss-adult-social-workers": set(),
@@ -93,9 +100,10 @@ def test_each_transcribed_kss_statement_is_whole_attributed_and_sourced(
         number = int(raw["listEnumeration"])
         heading = frameworks[slug].item_by_uri(raw["uri"]).title
         if "abbreviatedStatement" not in raw:
-            # Heading only: the heading itself, never a made-up statement, and said so in the notes.
-            assert raw["fullStatement"] == heading and "notes" not in raw
+            # Heading only: the heading itself, never a made-up statement, and said so (and why) in the notes.
+            assert raw["fullStatement"] == heading and raw["notes"].startswith("Heading only: "), (slug, number)
             assert number in heading_only_numbers(shipped), (slug, number)
+            assert "\nWhy heading only: " in notes
             continue
         transcribed.add(number)
         statement = raw["fullStatement"]
@@ -107,6 +115,8 @@ def test_each_transcribed_kss_statement_is_whole_attributed_and_sourced(
         assert "  " not in statement
         assert "Crown copyright, OGL v3.0" in raw["notes"] and "Statement transcribed from " in raw["notes"]
         assert f"\nSource of {number}: " in notes
+        # Every shipped statement names the page it was read from and when it was last compared with it.
+        assert "https://" in raw["notes"] and "compared word for word with that page on " in raw["notes"]
     assert transcribed == TRANSCRIBED[slug]
     assert "Attribution: Contains public sector information licensed under the Open Government Licence v3.0" in notes
 
@@ -217,6 +227,37 @@ def test_one_piece_of_evidence_shows_against_every_framework_it_maps_to(app, peo
     assert [e["statement_id"] for e in criterion["evidence"]] == [stated] and criterion["mapped_evidence"] == []
     # Unrelated items get nothing.
     assert next(i for i in swe["items"] if i["code"] == "SWE 1")["mapped_evidence"] == []
+
+
+def test_evidence_for_a_supervisor_heading_shows_in_every_framework_mapped_to_it(app, people):  # noqa: F811
+    """One piece of evidence against KSS practice supervisors 2 shows, through the CASE associations (both
+    directions), against the PCF, the SWE standards, the practice leaders' KSS and the Level 5 centre template."""
+    client = app.test_client()
+    stated = post_statement(client, people, {
+        "actor": {"mbox": JO, "name": "Jo"},
+        "verb": {"id": v.ADL_ATTENDED},
+        "object": {"id": "https://lrs.example/coaching-log", "definition": {"name": {"en-GB": "Coaching log"}}},
+        "context": {"contextActivities": {"category": [{"id": uri("kss-practice-supervisors", "2")}]}},
+        "timestamp": "2026-02-01T10:00:00Z",
+    })
+    expected = {
+        "kss-practice-supervisors": set(),  # stated against it directly
+        "pcf": {"PCF 9"},
+        "swe-professional-standards": {"SWE 4.5"},
+        "kss-practice-leaders": {"KSS-PL 4"},
+        "ilm-l5-leadership": {"Template L5 U1 AC2.1", "Template L5 U1 AC2.2", "Template L5 U1 AC2.3"},
+        "kss-child-family-practitioners": set(),  # no mapping: nothing shows
+    }
+    for slug, codes in expected.items():
+        matrix = evidence(client, people["jo"], slug).get_json()
+        shown = {i["code"] for i in matrix["items"]
+                 if any(e["statement_id"] == stated for e in i["mapped_evidence"])}
+        assert shown == codes, slug
+        for item in matrix["items"]:
+            for e in item["mapped_evidence"]:
+                assert e["via"]["code"] == "KSS-PS 2", (slug, item["code"])
+    direct = evidence(client, people["jo"], "kss-practice-supervisors").get_json()
+    assert [i["code"] for i in direct["items"] if any(e["statement_id"] == stated for e in i["evidence"])] == ["KSS-PS 2"]
 
 
 # --- a centre's units -------------------------------------------------------------------------------------

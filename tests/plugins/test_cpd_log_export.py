@@ -517,3 +517,88 @@ def test_cli_export_writes_the_file(year, tmp_path, monkeypatch, settings):
     ]
     bad = CliRunner().invoke(cli, ["export", "cpd-log", "--agent", JO, "--year", "soon"])
     assert bad.exit_code != 0 and "year" in bad.output
+
+
+# --- readiness without exporting: the lrs_readiness hook (pages and the lead's dashboard) ---------------------
+
+
+def readiness_of(year: dict, agents: list[str], which: int = 2026) -> dict:
+    from lrs.services.exports import year_readiness
+
+    found = year_readiness(year["lrs"], [f"mbox:{a}" for a in agents], which)
+    return {key.removeprefix("mbox:"): [r for r in answers if r.exporter == "cpd-log"] for key, answers in found.items()}
+
+
+def agrees_with_the_export(year: dict, readiness, agent: str = JO, which: int = 2026) -> None:  # noqa: ANN001
+    full = json.loads(year["client"].get(
+        f"/api/learners/{quote(agent)}/exports/cpd-log?format=json&year={which}", headers=basic(*year["admin"])).data)
+    assert (readiness.ready, list(readiness.missing), list(readiness.warnings), readiness.counted) == (
+        full["readiness"]["ready"], full["readiness"]["missing"], full["readiness"]["warnings"], full["readiness"]["counted"])
+    assert (readiness.year_label, readiness.period_start.isoformat(), readiness.period_end.isoformat()) == (
+        full["year"], full["period_start"], full["period_end"])
+    assert (readiness.deadline.isoformat(), readiness.required) == (
+        full["rules"]["deadline"], full["rules"]["minimum_records"])
+    assert [p["statement_id"] for p in readiness.pieces] == [p["statement_id"] for p in full["pieces"]]
+    assert [(p["title"], p["date"], p["status"], p["complete"], p["peer_reflection"]) for p in readiness.pieces] == [
+        (p["title"], p["date"], p["status"], bool(p["description"] and p["learned"] and p["impact"]),
+         p["peer_reflection"] is not None) for p in full["pieces"]]
+
+
+def test_readiness_agrees_with_the_full_export(year):
+    [jo] = readiness_of(year, [JO])[JO]
+    assert jo.ready is True and jo.counted == 2 and jo.complete == 2 and len(jo.pieces) == 4
+    agrees_with_the_export(year, jo)
+    # A year with nothing in it: not ready, no pieces, the same as its export says.
+    [empty] = readiness_of(year, [JO], 2024)[JO]
+    assert empty.ready is False and empty.pieces == ()
+    agrees_with_the_export(year, empty, which=2024)
+
+
+def test_readiness_counts_a_selection_made_after_the_year_as_the_export_does(year):
+    from lrs_cpd_log.build import VERB_SELECTED_FOR_CPD
+
+    jo_api = {**basic(*year["jo"]), "X-Experience-API-Version": "1.0.3"}
+    residential = json.loads(export(year, "jo").data)["pieces"][0]
+    # Selected on 2 December 2026, in the next registration year: the 2025-26 log still counts the choice.
+    late = status_statement(VERB_SELECTED_FOR_CPD, residential["statement_id"], "2026-12-02T09:00:00Z")
+    assert year["client"].post("/xapi/statements", json=late, headers=jo_api).status_code == 200
+    [jo] = readiness_of(year, [JO])[JO]
+    assert jo.ready is False and jo.counted == 1 and jo.pieces[0]["status"] == "selected"
+    agrees_with_the_export(year, jo)
+
+
+def test_readiness_of_many_learners_is_one_read_and_agrees_learner_by_learner(year):
+    from sqlalchemy import event
+
+    nobody = "mailto:nobody@la.example"
+    lrs = year["lrs"]
+    one = readiness_of(year, [JO])
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        if "statements" in statement.lower():
+            sent.append(statement)
+
+    event.listen(lrs.db.engine, "before_cursor_execute", count)
+    try:
+        many = readiness_of(year, [JO, SAM, nobody])
+    finally:
+        event.remove(lrs.db.engine, "before_cursor_execute", count)
+    assert len(sent) == 1, "the statements of every learner asked about come from one query"
+    assert many[JO] == one[JO]
+    assert list(many) == [JO, SAM, nobody]
+    for agent in (SAM, nobody):
+        [readiness] = many[agent]
+        assert readiness.agent_key == f"mbox:{agent}"
+        agrees_with_the_export(year, readiness, agent)
+    assert many[nobody][0].ready is False and many[nobody][0].pieces == ()
+
+
+def test_a_failing_readiness_plugin_is_left_out(year, monkeypatch):
+    import lrs_cpd_log.plugin
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lrs_cpd_log.plugin, "learner_records", broken)
+    assert readiness_of(year, [JO]) == {JO: []}

@@ -13,7 +13,7 @@ from lrs.learning import vocabulary as v
 from lrs.review import sampling
 from lrs.review import service as review_service
 
-from .conftest import JO, NORTH, U1, Caller, enrol
+from .conftest import JO, NORTH, SOUTH, U1, Caller, enrol
 
 
 def problem(response: Any) -> tuple[int, str, str]:
@@ -96,6 +96,19 @@ def test_a_conflicted_decision_stored_through_xapi_does_not_count(more, lrs_inst
     lrs_instance.store_statements(statement, lrs_instance.principal_for(more["lee_assessor"].key), "1.0.3")
     assert criterion_status(more["admin"], U1[0]) == "awaiting-decision"
     assert review_service.rebuild(lrs_instance)["decisions"] == 0
+    # Ann, as IQA, confirming her own assessor decision through /xapi: kept, not counted as a sample.
+    decision = more["ann"].decide(evidence=evidence, criterion=U1[0], outcome="accepted").get_json()
+    sample = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:ann@centre.example"},
+        "verb": {"id": v.VERB_CONFIRMED, "display": {"en": "confirmed"}},
+        "object": {"objectType": "StatementRef", "id": decision["id"]},
+        "result": {"extensions": {v.EXT_RATIONALE: "My own decision is sound."}},
+        "context": {"contextActivities": {"other": [{"id": U1[0]}]},
+                    "statement": {"objectType": "StatementRef", "id": evidence}},
+    }
+    lrs_instance.store_statements(sample, lrs_instance.principal_for(more["ann_iqa"].key), "1.0.3")
+    assert [i["decision"]["id"] for i in more["ian"].queue().get_json()["items"]] == [decision["id"]]
+    assert review_service.rebuild(lrs_instance)["decisions"] == 1  # Ann's assessor decision only
 
 
 # --- 2. rationale and mapping ----------------------------------------------------------------------------------
@@ -146,7 +159,11 @@ def test_only_an_admin_adopts_a_sampling_plan_and_it_is_validated(more):
 
 def test_the_plan_selects_new_assessors_units_and_evidence_types():
     plan = sampling.validate_plan({"default_rate": 0, "new_assessor_decisions": 2, "new_assessor_rate": 1,
-                                   "units": {"U2": 0.5}, "evidence_types": {"witness-testimony": 1}})
+                                   "units": {"U2": 0.5}, "evidence_types": {"witness-testimony": 1},
+                                   "assessors": {"b": 0.25}})
+    # An assessor under development is sampled at their own rate; the highest rate that applies wins.
+    assert sampling.rate_for(plan, assessor="b", assessor_rank=3, unit="U1", evidence_type=None) == 0.25
+    assert sampling.rate_for(plan, assessor="b", assessor_rank=3, unit="U2", evidence_type=None) == 0.5
     assert sampling.rate_for(plan, assessor="a", assessor_rank=1, unit="U1", evidence_type=None) == 1
     assert sampling.rate_for(plan, assessor="a", assessor_rank=3, unit="U1", evidence_type=None) == 0
     assert sampling.rate_for(plan, assessor="a", assessor_rank=3, unit="U2", evidence_type=None) == 0.5
@@ -258,6 +275,7 @@ def test_the_cli_adopts_a_plan_and_claims(more, lrs_instance, monkeypatch, tmp_p
     from click.testing import CliRunner
 
     from lrs.cli import cli
+    from lrs.services.exports import learner_record
 
     monkeypatch.setenv("LRS_DATABASE_URL", lrs_instance.settings.database_url)
     lrs_instance.pm.hook.lrs_register_commands(cli=cli)
@@ -274,14 +292,41 @@ def test_the_cli_adopts_a_plan_and_claims(more, lrs_instance, monkeypatch, tmp_p
     claimed = runner.invoke(cli, ["review", "claim", "--agent", JO, "--framework", "ilm-l5-leadership", "--unit", "Template L5 U1"])
     assert claimed.exit_code == 0, claimed.output
     assert unit_of(more["jo"])["complete"] is True
+    enrolled = runner.invoke(cli, ["cohorts", "enrol", NORTH, "--agent", "mailto:new@la.example",
+                                   "--registration-number", "ILM-000001"])
+    assert enrolled.exit_code == 0 and "registration number ILM-000001" in enrolled.output, enrolled.output
+    assert learner_record(lrs_instance, "mbox:mailto:new@la.example").registration_number == "ILM-000001"
     registered = runner.invoke(cli, ["review", "registration", "--agent", JO, "--number", "ILM-123456"])
     assert registered.exit_code == 0, registered.output
-    from lrs.services.exports import learner_record
 
     record = learner_record(lrs_instance, f"mbox:{JO}")
     assert record.registration_number == "ILM-123456"
     assert record.learner_name == "Jo Bloggs"  # her credential's name, not a statement's
     assert record.units[f"{U1[0].rsplit('/', 1)[0]}/U1"].complete is True
+
+
+def test_the_registration_number_is_recorded_at_enrolment(more, lrs_instance):
+    """An admin (or the cohort's lead) enrolling a learner over HTTP may give the awarding-body registration number:
+    it is recorded for the portfolio cover and the EQA pack; a bad one is refused naming the field."""
+    from urllib.parse import quote
+
+    from lrs.services.exports import learner_record
+
+    path = f"/api/cohorts/{quote(NORTH, safe='')}/learners"
+    admin = more["admin"]
+    refused = admin.post(path, {"agent": "mailto:new@la.example", "registration_number": "  "})
+    assert problem(refused) == (400, "invalid-registration", "registration_number")
+    assert problem(admin.post(path, {"agent": "mailto:new@la.example", "registration_number": 42}))[1] == "invalid-registration"
+    made = admin.post(path, {"agent": "mailto:new@la.example", "registration_number": " ILM-2026-0077 "})
+    assert made.status_code == 201 and made.get_json() == {"cohort": NORTH, "enrolled": True,
+                                                          "registration_number": "ILM-2026-0077"}
+    assert learner_record(lrs_instance, "mbox:mailto:new@la.example").registration_number == "ILM-2026-0077"
+    # Already enrolled: the number is still recorded (a correction).
+    again = admin.post(path, {"agent": "mailto:new@la.example", "registration_number": "ILM-2026-0078"})
+    assert again.status_code == 200 and again.get_json()["enrolled"] is False
+    assert learner_record(lrs_instance, "mbox:mailto:new@la.example").registration_number == "ILM-2026-0078"
+    assert more["ann"].post(path, {"agent": "mailto:other@la.example", "registration_number": "X"}).status_code == 403
+    assert learner_record(lrs_instance, "mbox:mailto:other@la.example").registration_number == ""
 
 
 def test_centre_details_come_from_settings():
@@ -296,19 +341,50 @@ def test_centre_details_come_from_settings():
 # --- 3. the EQA pack -------------------------------------------------------------------------------------------
 
 
+def test_an_iqa_gets_the_eqa_pack_of_their_own_cohorts_only(centre):
+    """Iris (IQA, south) gets the south cohort's pack, not the north's; an admin narrows it to one cohort."""
+    import io
+    import zipfile
+
+    jo, kim, ann, bob, ian, iris, admin = (centre[n] for n in ("jo", "kim", "ann", "bob", "ian", "iris", "admin"))
+    north = ann.decide(evidence=jo.journal(standards=[U1[0]]), criterion=U1[0], outcome="accepted").get_json()
+    south_evidence = kim.journal(standards=[U1[0]], programme=SOUTH)
+    south = bob.decide(evidence=south_evidence, criterion=U1[0], outcome="accepted").get_json()
+    assert ian.decide(decision=north["id"], outcome="confirmed").status_code == 201
+    assert iris.decide(decision=south["id"], outcome="confirmed").status_code == 201
+
+    def samples(caller: Caller, query: str = "") -> list[str]:
+        response = caller.get("/api/reviews/eqa-pack" + query)
+        assert response.status_code == 200, response.get_json()
+        data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("eqa-pack.json"))
+        return [s["assessor_decision"] for s in data["samples"]]
+
+    assert samples(iris) == [south["id"]] and samples(ian) == [north["id"]]
+    refused = iris.get("/api/reviews/eqa-pack?cohort=" + NORTH.replace(":", "%3A").replace("/", "%2F"))
+    assert problem(refused) == (403, "cohort-scope", "cohort")
+    assert sorted(samples(admin)) == sorted([north["id"], south["id"]])
+    assert samples(admin, "?cohort=" + SOUTH.replace(":", "%3A").replace("/", "%2F")) == [south["id"]]
+    assert kim.get("/api/reviews/eqa-pack").status_code == 403
+
+
 def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(more, lrs_instance, monkeypatch, tmp_path):
+    """The pack checked file by file, as an EQA opens it."""
     import csv
     import io
     import zipfile
 
     jo, ann, ian, admin = more["jo"], more["ann"], more["ian"], more["admin"]
+    admin.post("/api/reviews/sampling-plan", {"default_rate": 0.5})  # an earlier plan, kept in the history
     admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 2})
-    evidence = jo.journal(standards=U1[:3])
+    evidence = jo.journal(standards=U1[:3], evidence_type="reflective-account")
     first, second, third = (ann.decide(evidence=evidence, criterion=uri, outcome="accepted").get_json() for uri in U1[:3])
     assert ian.decide(decision=first["id"], outcome="confirmed", rationale="Sound.").status_code == 201
     assert ian.decide(decision=second["id"], outcome="action-raised", rationale="Wrong criterion.",
                       feedback="Recheck against 1.2.").status_code == 201
     reassessed = ann.decide(evidence=evidence, criterion=U1[1], outcome="referred", feedback="Show 1.2.").get_json()
+    from lrs.review import units as certification
+
+    certification.set_registration_number(lrs_instance, f"mbox:{JO}", "ILM-2026-0042")
 
     assert more["jo"].get("/api/reviews/eqa-pack").status_code == 403
     assert more["ann"].get("/api/reviews/eqa-pack").status_code == 403
@@ -318,18 +394,58 @@ def test_the_eqa_pack_holds_the_plan_samples_actions_and_a_summary_per_assessor(
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert set(archive.namelist()) == {"index.html", "eqa-pack.json", "sampling-plan.json", "samples.csv",
                                        "actions.csv", "assessors.csv"}
+
+    def rows(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+
+    # eqa-pack.json: everything, the plan in force first.
     data = json.loads(archive.read("eqa-pack.json"))
     assert data["sampling_plan"]["plan"]["new_assessor_decisions"] == 2
     assert [(s["outcome"], s["assessor_decision"], s["sample_reason"]) for s in data["samples"]] == [
         ("confirmed", first["id"], "plan"), ("action-raised", second["id"], "plan")]
     (action,) = data["actions"]
     assert (action["status"], action["reassessed_by"], action["action"]) == ("reassessed", reassessed["id"], "Recheck against 1.2.")
-    (summary,) = list(csv.DictReader(io.StringIO(archive.read("assessors.csv").decode())))
-    assert summary["assessor"] == "Ann Assessor"
-    assert (summary["decisions"], summary["selected_by_plan"], summary["sampled"], summary["confirmed"], summary["actions"]) == (
-        "4", "2", "2", "1", "1")
-    assert third["id"] not in archive.read("samples.csv").decode()
-    assert "Ann Assessor" in archive.read("index.html").decode()
+
+    # sampling-plan.json: the plan in force and every plan adopted, oldest first.
+    plans = json.loads(archive.read("sampling-plan.json"))
+    assert plans["current"]["plan"] == data["sampling_plan"]["plan"]
+    assert [p["plan"]["default_rate"] for p in plans["history"]] == [0.5, 0]
+    assert plans["history"][-1]["statement_id"] == plans["current"]["statement_id"]
+
+    # samples.csv: one row per IQA sample, with the unit and the kind of evidence the plan samples across.
+    samples = rows("samples.csv")
+    assert [(s["id"], s["assessor_decision"]) for s in samples] == [(s["id"], s["assessor_decision"]) for s in data["samples"]]
+    for sample, criterion in zip(samples, ("Template L5 U1 AC1.1", "Template L5 U1 AC1.2"), strict=True):
+        assert (sample["unit_code"], sample["criterion_code"], sample["evidence_type"]) == (
+            "Template L5 U1", criterion, "reflective-account")
+        assert (sample["reviewer"], sample["assessor"], sample["assessor_outcome"], sample["sample_reason"]) == (
+            "Ian Quality", "Ann Assessor", "accepted", "plan")
+        assert sample["learner"] == f"mbox:{JO}" and sample["decided"]
+        # The learner as the centre knows her, with her awarding-body registration number.
+        assert (sample["learner_name"], sample["registration_number"]) == ("Jo Bloggs", "ILM-2026-0042")
+    assert [(s["outcome"], s["rationale"], s["feedback"]) for s in samples] == [
+        ("confirmed", "Sound.", ""), ("action-raised", "Wrong criterion.", "Recheck against 1.2.")]
+    assert third["id"] not in archive.read("samples.csv").decode()  # selected by nothing, never sampled
+
+    # actions.csv: the action, and the assessor's reassessment that answered it.
+    (row,) = rows("actions.csv")
+    assert (row["action"], row["status"], row["reassessed_by"], row["criterion_code"], row["assessor"]) == (
+        "Recheck against 1.2.", "reassessed", reassessed["id"], "Template L5 U1 AC1.2", "Ann Assessor")
+
+    # assessors.csv: the per-assessor summary.
+    (summary,) = rows("assessors.csv")
+    assert {k: summary[k] for k in ("assessor", "learners", "decisions", "accepted", "referred", "selected_by_plan",
+                                    "sampled", "sample_rate", "sampled_by_plan_outstanding", "confirmed", "actions")} == {
+        "assessor": "Ann Assessor", "learners": "1", "decisions": "4", "accepted": "3", "referred": "1",
+        "selected_by_plan": "2", "sampled": "2", "sample_rate": "0.5", "sampled_by_plan_outstanding": "0",
+        "confirmed": "1", "actions": "1"}
+
+    # index.html: the same four parts, readable.
+    page = archive.read("index.html").decode()
+    for heading in ("Sampling plan in force", "Earlier sampling plans", "Per-assessor summary", "Samples", "Actions"):
+        assert f"<h2>{heading}</h2>" in page
+    assert page.count("<h3>Adopted ") == 1 and "&quot;default_rate&quot;: 0.5" in page  # the earlier plan, once
+    assert "Ann Assessor" in page and "Recheck against 1.2." in page and "reflective-account" in page
 
     from click.testing import CliRunner
 

@@ -136,6 +136,19 @@ def test_the_exported_zip_matches_the_statements_file_by_file(centre, portfolio_
         assert text in html, text
         assert text in " ".join(pdf_text.split()), text
 
+    # The work product's description, as Jo gave it, in every file.
+    (attachment,) = [a for u in manifest["units"] for c in u["criteria"] for e in c["evidence"] for a in e["attachments"]
+                     if e["statement_id"] == report_id][:1]
+    assert attachment["description"] == "The final report"
+    assert "The final report" in html and "The final report" in " ".join(pdf_text.split())
+
+    # The IQA sampling log: Ian's confirmation of Ann's decision, with the reason it was sampled.
+    (sample,) = manifest["sampling"]["samples"]
+    confirmation = portfolio_world["decisions"][-1]
+    assert (sample["outcome"], sample["iqa"]["name"]) == ("confirmed", "Ian Quality")
+    assert confirmation["id"] in json.dumps(manifest["sampling"])
+    assert "Internal quality assurance sampling log" in html
+
 
 def test_the_cli_exports_the_same_portfolio(centre, portfolio_world, lrs_instance, monkeypatch, tmp_path):
     monkeypatch.setenv("LRS_DATABASE_URL", lrs_instance.settings.database_url)
@@ -161,3 +174,66 @@ def test_who_may_export_a_portfolio_and_bad_options(centre, portfolio_world):
     unknown = centre["jo"].get(EXPORT.replace("ilm-l5-leadership", "ilm-l9-astronomy"))
     assert unknown.status_code == 400
     assert unknown.get_json()["error"]["path"] == "qualification"
+    # A professional standards framework is not a qualification: refused, saying so, over HTTP and the CLI.
+    standards = centre["jo"].get(EXPORT.replace("ilm-l5-leadership", "swe-professional-standards"))
+    assert standards.status_code == 400 and standards.get_json()["error"]["path"] == "qualification"
+    assert "not a qualification" in standards.get_json()["error"]["message"]
+
+
+def test_no_credential_until_the_iqa_has_sampled_and_the_centre_has_claimed(centre, lrs_instance, monkeypatch, tmp_path):
+    """End to end: every criterion of unit 1 accepted is not enough for a badge; the plan's IQA sampling, the
+    learner's submission and the centre's claim are."""
+    jo, ann, ian, admin = centre["jo"], centre["ann"], centre["ian"], centre["admin"]
+    assert admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 2}).status_code == 201
+    evidence = jo.journal(standards=U1, evidence_type="reflective-account")
+    decisions = [ann.decide(evidence=evidence, criterion=uri, outcome="accepted").get_json()["id"] for uri in U1]
+
+    def exported() -> dict:
+        response = jo.get(EXPORT)
+        assert response.status_code == 200
+        return json.loads(_open(response.data).read("manifest.json"))
+
+    manifest = exported()
+    assert manifest["units"][0]["assessed"] is True and manifest["units"][0]["complete"] is False
+    assert manifest["credentials"] == []
+    assert jo.post("/api/units/submissions", {"framework": "ilm-l5-leadership", "unit": "Template L5 U1",
+                                              "declaration": True}).status_code == 201
+    claim = {"learner": JO, "framework": "ilm-l5-leadership", "unit": "Template L5 U1"}
+    assert admin.post("/api/units/claims", claim).status_code == 409  # the plan's two samples are outstanding
+    assert exported()["credentials"] == []
+    for decision in decisions[:2]:
+        assert ian.decide(decision=decision, outcome="confirmed").status_code == 201
+    assert exported()["credentials"] == []  # sampled and submitted, but not claimed
+    assert admin.post("/api/units/claims", claim).status_code == 201
+    (credential,) = exported()["credentials"]
+    assert credential["credentialSubject"]["achievement"]["id"].endswith("/U1")
+    assert exported()["credentials"][0]["id"] == credential["id"]  # the same id on every export
+
+
+def test_every_submission_attempt_and_the_claim_are_in_the_portfolio(centre):
+    """A learner who submits, is referred and resubmits: both attempts, each with its date and declaration, and
+    the centre's claim, in manifest.json, index.html and the PDF."""
+    jo, ann, admin = centre["jo"], centre["ann"], centre["admin"]
+    assert admin.post("/api/reviews/sampling-plan", {"default_rate": 0, "new_assessor_decisions": 0}).status_code == 201
+    evidence = jo.journal(standards=U1, evidence_type="reflective-account")
+    unit = {"framework": "ilm-l5-leadership", "unit": "Template L5 U1", "declaration": True}
+    first = jo.post("/api/units/submissions", unit).get_json()["submissions"][-1]
+    ann.decide(evidence=evidence, criterion=U1[0], outcome="referred", feedback="Say what you decided.")
+    more = jo.journal(what="The decision note", standards=[U1[0]])
+    for made in [ann.decide(evidence=more, criterion=U1[0], outcome="accepted")] + [
+            ann.decide(evidence=evidence, criterion=uri, outcome="accepted") for uri in U1[1:]]:
+        assert made.status_code == 201, made.get_json()
+    second = jo.post("/api/units/submissions", unit).get_json()["submissions"][-1]
+    claim = admin.post("/api/units/claims", {"learner": JO, "framework": "ilm-l5-leadership", "unit": "Template L5 U1"})
+    assert claim.status_code == 201, claim.get_json()
+
+    archive = _open(jo.get(EXPORT).data)
+    unit1 = json.loads(archive.read("manifest.json"))["units"][0]
+    assert [(s["attempt"], s["statement_id"], s["submitted"][:10]) for s in unit1["submissions"]] == [
+        (1, first["id"], first["submitted"][:10]), (2, second["id"], second["submitted"][:10])]
+    assert all(s["declaration"] for s in unit1["submissions"]) and unit1["claim"]["statement_id"]
+    html = archive.read("index.html").decode()
+    pdf = " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(archive.read("portfolio.pdf"))).pages).split())
+    for text in ("Attempt 1 submitted", "Attempt 2 submitted", "with the declaration", "Certification claimed by"):
+        assert text in html, text
+        assert text in pdf, text

@@ -135,3 +135,59 @@ def test_the_assessor_records_an_observation_as_the_learners_evidence(centre):
     assert next(c for u in progress["units"] for c in u["criteria"] if c["uri"] == U1[0])["status"] == "awaiting-decision"
     html = zipfile.ZipFile(io.BytesIO(jo.get(EXPORT).data)).read("index.html").decode()
     assert "Recorded by" in html and "the assessor, Ann Assessor" in html
+    # A professional discussion is recorded the same way, by the assessor.
+    discussion = ann.post("/api/observations", {**body, "evidence_type": "professional-discussion",
+                                                "what": "Discussed the rota decision"})
+    assert discussion.status_code == 201, discussion.get_json()
+    stored = centre["admin"].get(f"/xapi/statements?statementId={discussion.get_json()['id']}").get_json()
+    assert stored["actor"]["mbox"] == "mailto:ann@centre.example" and stored["object"] == {"objectType": "Agent", "mbox": JO}
+
+
+def test_a_confirmation_not_given_through_the_link_does_not_count(centre, testimony, lrs_instance):
+    """Only the witness's answer through the link confirms: a 'confirmed testimony' statement stored by the
+    learner (or anyone) through /xapi is kept as a statement and the portfolio still says 'not confirmed'."""
+    forged = {
+        "actor": {"objectType": "Agent", "name": "Priya Shah", "mbox": "mailto:priya@la.example"},
+        "verb": {"id": v.VERB_CONFIRMED_TESTIMONY, "display": {"en-GB": "confirmed testimony"}},
+        "object": {"objectType": "StatementRef", "id": testimony},
+        "result": {"extensions": {v.EXT_TESTIMONY_CORRECTED: False}},
+    }
+    # The learner, as herself (a participant's statements carry her own agent), and a client able to write any.
+    as_jo = {**forged, "actor": {"objectType": "Agent", "name": "Jo Bloggs", "mbox": JO}}
+    lrs_instance.store_statements(as_jo, lrs_instance.principal_for(centre["jo"].key), "1.0.3")
+    lrs_instance.store_statements(forged, lrs_instance.principal_for(centre["lms"].key), "1.0.3")
+    html = zipfile.ZipFile(io.BytesIO(centre["jo"].get(EXPORT).data)).read("index.html").decode()
+    assert "not confirmed by the witness" in html and "confirmed by the witness on" not in html
+
+
+def test_an_observation_counts_only_as_recorded_by_an_assessor_of_the_learner(centre, lrs_instance):
+    """A 'recorded assessment' stored through /xapi by anyone but an assessor of the learner's cohort (the learner
+    herself, another cohort's assessor, a client able to write any statement naming the assessor as actor) is
+    kept as a statement but is no one's evidence: not queued, not in the portfolio as 'Recorded by the assessor'."""
+    ann, jo = centre["ann"], centre["jo"]
+    jo.journal()  # Jo is in the north cohort
+
+    def record(actor: dict, what: str) -> dict:
+        return {
+            "actor": actor,
+            "verb": {"id": v.VERB_RECORDED_ASSESSMENT, "display": {"en-GB": "recorded assessment"}},
+            "object": {"objectType": "Agent", "mbox": JO},
+            "result": {"response": "Observed chairing the meeting."},
+            "context": {"contextActivities": {
+                "category": [{"id": U1[0]}],
+                "other": [{"id": "https://centre.example/observations/" + what.replace(" ", "-").replace("'", ""),
+                           "definition": {"name": {"en-GB": what}}}]}},
+        }
+
+    ann_agent = {"objectType": "Agent", "name": "Ann Assessor", "mbox": "mailto:ann@centre.example"}
+    bob_agent = {"objectType": "Agent", "name": "Bob Assessor", "mbox": "mailto:bob@centre.example"}
+    for who, actor, what in [("jo", {"objectType": "Agent", "mbox": JO}, "by the learner"),
+                             ("lms", ann_agent, "by a client, in Ann's name"),
+                             ("bob", bob_agent, "by another cohort's assessor")]:
+        lrs_instance.store_statements(record(actor, what), lrs_instance.principal_for(centre[who].key), "1.0.3")
+    assert ann.queue().get_json()["items"] == []
+    html = zipfile.ZipFile(io.BytesIO(jo.get(EXPORT).data)).read("index.html").decode()
+    assert "Recorded by" not in html
+    # Ann's own record, through /api or /xapi under her credential, is Jo's evidence.
+    lrs_instance.store_statements(record(ann_agent, "by Ann"), lrs_instance.principal_for(ann.key), "1.0.3")
+    assert [i["evidence"]["title"] for i in ann.queue().get_json()["items"]] == ["by Ann"]

@@ -181,6 +181,55 @@ def test_voiding_a_decision_withdraws_it_and_a_rebuild_gives_the_same_state(cent
     assert criterion(progress, U1[1])["status"] == "awaiting-decision"
 
 
+def test_a_withdrawn_decision_takes_its_iqa_sample_with_it_in_progress_the_page_and_the_portfolio(centre, lrs_instance):
+    """Voiding an assessor decision withdraws it; the IQA's sample of it is a sample of nothing, so it no longer
+    counts anywhere: not under the evidence in /api progress, not on the learner's qualification page, not in
+    the portfolio's sampling log, and a rebuild gives the same (it never derives such a sample)."""
+    import io
+    import zipfile
+
+    from lrs.web import participant
+
+    from .test_portfolio_export import EXPORT
+
+    jo, ann, ian = centre["jo"], centre["ann"], centre["ian"]
+    evidence = jo.journal(standards=[U1[0], U1[1]])
+    kept = ann.decide(evidence=evidence, criterion=U1[0], outcome="accepted").get_json()
+    wrong = ann.decide(evidence=evidence, criterion=U1[1], outcome="accepted").get_json()
+    sampled = ian.decide(decision=wrong["id"], outcome="confirmed").get_json()
+    confirmed = ian.decide(decision=kept["id"], outcome="confirmed").get_json()
+    voiding = {
+        "actor": {"objectType": "Agent", "mbox": "mailto:ann@centre.example"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en": "voided"}},
+        "object": {"objectType": "StatementRef", "id": wrong["id"]},
+    }
+    # The decision's author withdraws it.
+    assert ann.post("/xapi/statements", voiding).status_code == 200
+
+    progress = jo.progress().get_json()
+    withdrawn = criterion(progress, U1[1])
+    assert withdrawn["status"] == "awaiting-decision"
+    assert [(e["id"], e["outcome"], e["decisions"]) for e in withdrawn["evidence"]] == [(evidence, None, [])]
+    still = criterion(progress, U1[0])
+    assert [d["id"] for d in still["evidence"][0]["decisions"]] == [kept["id"], confirmed["id"]]
+    shown = {d["id"] for c in (withdrawn, still) for e in c["evidence"] for d in e["decisions"]}
+    assert wrong["id"] not in shown and sampled["id"] not in shown
+
+    # The qualification page is made of the same progress.
+    (page,) = participant.qualifications(lrs_instance, f"mbox:{JO}")
+    assert criterion(page, U1[1]) == withdrawn
+
+    # The portfolio: neither the decision nor its sample, in the criterion's trail or the sampling log.
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(jo.get(EXPORT).data)).read("manifest.json"))
+    trail = {d["statement_id"] for u in manifest["units"] for c in u["criteria"] for d in c["decisions"]}
+    assert trail == {kept["id"], confirmed["id"]}
+    assert [s["statement_id"] for s in manifest["sampling"]["samples"]] == [confirmed["id"]]
+
+    # A rebuild from the statements gives the same.
+    service.rebuild(lrs_instance)
+    assert jo.progress().get_json() == progress
+
+
 def test_a_decision_voided_in_its_own_batch_does_not_count(centre, lrs_instance):
     jo, ann = centre["jo"], centre["ann"]
     evidence = jo.journal(standards=[U1[0], U1[1]])

@@ -291,3 +291,39 @@ def test_without_the_unicode_font_the_pdf_still_prints_the_names(record: ExportR
     folded = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     # Latin-1 letters (ó) stay; the others lose their accents rather than turning into "?".
     assert "Lucja Nowak-Zólc" in folded and "Template L5 U2 AC2.3" in folded
+
+
+def test_the_pdf_draws_exactly_what_multi_cell_would(record: ExportRecord, monkeypatch: pytest.MonkeyPatch):
+    """Paragraphs are broken into lines once per document and printed as cells (an evidence entry is printed under
+    every criterion it evidences): every page draws the same as fpdf2's multi_cell of the whole paragraph would,
+    long paragraphs, line breaks and a word longer than the line among them."""
+    from datetime import UTC, datetime
+
+    from lrs_ilm_portfolio import render_pdf
+    from lrs_ilm_portfolio.build import build_portfolio
+    from lrs_ilm_portfolio.qualification import choose_qualification
+
+    long_words = "A reflection that goes on " * 40 + "x" * 150 + "\nA second paragraph after a line break.\n\nAnd a third."
+    statements = [dict(s, result={**(s.get("result") or {}), "response": long_words}) for s in record.statements]
+    record = dataclasses.replace(record, statements=statements)
+    qualification = choose_qualification(record, None)
+    portfolio = build_portfolio(record, qualification, generated=datetime(2026, 12, 5, tzinfo=UTC))
+
+    def pages(pdf: bytes) -> list[bytes]:
+        return [page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+    pdf = render_pdf.to_pdf(portfolio)
+    assert "A second paragraph after a line break." in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    drawn = pages(pdf)
+
+    def plain_para(self, text: str, *, bold: bool = False, size: int = 10, indent: float = 0) -> None:  # noqa: ANN001
+        if not text:
+            return
+        self.pdf.set_font(self.family, "B" if bold else "", size)
+        self.pdf.set_x(self.pdf.l_margin + indent)
+        self.pdf.multi_cell(self.pdf.epw - indent, size * 0.5, self.clean(text), align="L", new_x="LMARGIN",
+                            new_y="NEXT")
+
+    monkeypatch.setattr(render_pdf._Writer, "para", plain_para)
+    assert drawn == pages(render_pdf.to_pdf(portfolio))
+    assert len(drawn) > 1

@@ -216,11 +216,15 @@ class EnrolmentListSchema(Schema):
 
 class EnrolmentRequestSchema(Schema):
     agent = fields.String(required=True, metadata={"description": "the learner: mailto:…, account:<homePage>|<name>, …"})
+    registration_number = fields.String(metadata={
+        "description": "optional: the learner's registration number with the awarding body (1 to 64 characters), "
+                       "shown on the portfolio cover and in the EQA pack"})
 
 
 class EnrolledSchema(Schema):
     cohort = fields.String(required=True)
     enrolled = fields.Boolean(required=True, metadata={"description": "false when they were enrolled already"})
+    registration_number = fields.String(metadata={"description": "the registration number recorded, when one was sent"})
 
 
 class FrameworkRefSchema(Schema):

@@ -38,8 +38,22 @@ def list_learners(cohort: str) -> Any:
 
 @cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["POST"])
 def enrol_learner(cohort: str) -> Any:
-    created = enrolments.enrol(lrs(), g.principal, cohort, _learner())
-    return jsonify({"cohort": cohort, "enrolled": created}), 201 if created else 200
+    learner = _learner()
+    body = json_body("an enrolment")
+    number = body.get("registration_number")
+    if number is not None and (not isinstance(number, str) or not number.strip() or len(number.strip()) > 64):
+        raise XAPIError("registration_number is the learner's awarding-body registration number, 1 to 64 characters",
+                        rule="invalid-registration", path="registration_number")
+    created = enrolments.enrol(lrs(), g.principal, cohort, learner)
+    answer: dict[str, Any] = {"cohort": cohort, "enrolled": created}
+    if number is not None:
+        # The number the centre registered the learner under with the awarding body (issue 20), shown on the
+        # portfolio cover and in the EQA pack; `lrs review registration` sets it from the command line.
+        from lrs.review import units
+
+        units.set_registration_number(lrs(), learner, number)
+        answer["registration_number"] = number.strip()
+    return jsonify(answer), 201 if created else 200
 
 
 @cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["DELETE"])

@@ -24,9 +24,12 @@ def _run(action):  # noqa: ANN001, ANN202
 @cohorts.command("enrol")
 @click.argument("cohort")
 @click.option("--agent", required=True, help="The learner, e.g. mailto:jo@la.example or account:<homePage>|<name>.")
+@click.option("--registration-number", default=None,
+              help="The learner's registration number with the awarding body (as `lrs review registration`).")
 @pass_ctx
-def cohorts_enrol(ctx: Context, cohort: str, agent: str) -> None:
+def cohorts_enrol(ctx: Context, cohort: str, agent: str, registration_number: str | None) -> None:
     """Enrol a learner in COHORT (the cohort activity IRI)."""
+    from lrs.review import units
     from lrs.services import enrolments
     from lrs.xapi.ifi import parse_agent
 
@@ -34,6 +37,9 @@ def cohorts_enrol(ctx: Context, cohort: str, agent: str) -> None:
     learner = _run(lambda: parse_agent(agent))
     created = _run(lambda: enrolments.enrol(lrs, lrs.operator_principal(), cohort, learner))
     click.echo(f"{'enrolled' if created else 'already enrolled'}: {learner} in {cohort}")
+    if registration_number is not None:
+        _run(lambda: units.set_registration_number(lrs, learner, registration_number))
+        click.echo(f"{learner}: registration number {registration_number.strip()}")
 
 
 @cohorts.command("unenrol")

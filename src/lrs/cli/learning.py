@@ -1,4 +1,5 @@
-"""The learning domain's commands: ``lrs summary``, ``lrs journal add``, ``lrs reclassify``."""
+"""The learning domain's commands: ``lrs summary``, ``lrs journal add``, ``lrs reclassify``,
+``lrs learning-totals rebuild``."""
 
 from __future__ import annotations
 
@@ -178,4 +179,21 @@ def reclassify_command(click_ctx: click.Context, batch_size: int, dry_run: bool)
     )
 
 
-COMMANDS = (summary_command, journal_group, reclassify_command)
+@click.group("learning-totals")
+def totals_group() -> None:
+    """learning_totals: each learner's statements and time per UTC day and mode, which the summaries read."""
+
+
+@totals_group.command("rebuild")
+@click.pass_context
+def totals_rebuild_command(click_ctx: click.Context) -> None:
+    """Count learning_totals again from the stored statements (derived data: after a bulk load, or in doubt).
+    One transaction; statements stored meanwhile wait for it."""
+    from lrs.store import learning as learning_store
+
+    lrs = lrs_of(click_ctx)
+    rows = lrs.db.write(learning_store.rebuild_totals)
+    click.echo(f"learning_totals rebuilt from the statements: {rows} rows")
+
+
+COMMANDS = (summary_command, journal_group, reclassify_command, totals_group)

@@ -112,7 +112,12 @@ def stated_items(statement: dict[str, Any]) -> list[str]:
 
 
 def links_for(lrs: LRS, statement: dict[str, Any], reg: Registry | None = None) -> list[CompetencyLink]:
-    """What a statement evidences, in frameworks the LRS knows: stated items plus plugins' rules."""
+    """What a statement evidences, in frameworks the LRS knows: stated items plus plugins' rules (nothing for an
+    assessor's record that no assessor of the learner made: see :func:`_recorded_by_an_assessor_of`)."""
+    if _is_assessor_record(statement):
+        learner = evidence_learner(statement)
+        if not learner or not _recorded_by_an_assessor_of(lrs, statement, learner):
+            return []
     return _known_links(reg or registry(lrs), *_claimed_links(lrs, statement))
 
 
@@ -138,6 +143,32 @@ def _known_links(reg: Registry, stated: list[str], by_plugins: list[CompetencyLi
     return list(dict.fromkeys(links))
 
 
+def _is_assessor_record(statement: dict[str, Any]) -> bool:
+    obj = statement.get("object") or {}
+    return (statement.get("verb") or {}).get("id") == VERB_RECORDED_ASSESSMENT and obj.get("objectType") in (
+        None, "Agent")
+
+
+def _recorded_by_an_assessor_of(lrs: LRS, statement: dict[str, Any], learner: str) -> bool:
+    """An assessor's record of a learner (an observation or professional discussion) is the learner's evidence only
+    when an assessor credential of the learner's cohort stored it, in its own name, on someone else's practice: the
+    rules of POST /api/observations, so that nobody else (the learner, a client writing in the assessor's name)
+    makes a record that the portfolio shows as "Recorded by the assessor". Judged by the credential as it is now,
+    like review decisions (``lrs evidence rebuild``)."""
+    from lrs.services import access
+    from lrs.store import enrolments
+
+    account = (statement.get("authority") or {}).get("account") or {}
+    key = account.get("name") if account.get("homePage") == lrs.settings.authority_home_page else None
+    principal = lrs.principal_for(key) if isinstance(key, str) else None
+    if principal is None or principal.role != access.ASSESSOR or principal.agent_key == learner:
+        return False
+    if principal.agent_key and principal.agent_key != agent_key(statement.get("actor") or {}):
+        return False
+    with lrs.db.read() as conn:
+        return enrolments.learner_in_cohorts(conn, learner, principal.cohorts)
+
+
 def evidence_learner(statement: dict[str, Any]) -> str | None:
     """Whose evidence a statement is: its actor's, except an assessor's recorded observation or professional
     discussion (verb recorded-assessment), which is the evidence of the learner it names as object."""
@@ -161,6 +192,8 @@ def link_statements(
             continue
         learner = evidence_learner(statement)
         if not learner:
+            continue
+        if _is_assessor_record(statement) and not _recorded_by_an_assessor_of(lrs, statement, learner):
             continue
         stated, by_plugins = _claimed_links(lrs, statement)
         if stated or by_plugins:

@@ -245,11 +245,17 @@ def _header(query: SummaryQuery) -> dict[str, Any]:
 def learner_summary(
     lrs: LRS, agent_key: str, query: SummaryQuery, *, activity: str | None = None
 ) -> dict[str, Any]:
-    """One learner's summary; ``activity`` narrows it to one programme or cohort."""
-    scope = {"agent_key": agent_key, "activity_iri": activity, "start": query.start, "end": query.end}
+    """One learner's summary; ``activity`` narrows it to one programme or cohort. The whole record is added up
+    from the learner's days in ``learning_totals``; within an activity, from the statements that touch it."""
     with lrs.db.read() as conn:
-        rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
-        verbs = learning_store.unclassified_verbs(conn, **scope)
+        if activity is None:
+            days = {"first": query.date_from, "last": query.date_to}
+            rows = learning_store.learner_totals(conn, agent_key, by_month=bool(query.period), **days)
+            verbs = learning_store.learner_unclassified_verbs(conn, agent_key, **days)
+        else:
+            scope = {"agent_key": agent_key, "activity_iri": activity, "start": query.start, "end": query.end}
+            rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
+            verbs = learning_store.unclassified_verbs(conn, **scope)
     return {
         "agent": agent_key,
         "activity": activity,

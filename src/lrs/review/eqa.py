@@ -32,6 +32,27 @@ def _name(agent: dict[str, Any]) -> str:
                (agent.get("account") or {}).get("name") or "")
 
 
+def _learners(conn: Any, agent_keys: set[str]) -> dict[str, tuple[str, str]]:
+    """Agent key -> (name, awarding-body registration number), the learner as the centre knows them: their
+    account's name, else their participant credential's (the rule of lrs.services.exports.learner_record)."""
+    from lrs.store import credentials as credential_store
+    from lrs.store import users as user_store
+
+    found: dict[str, tuple[str, str]] = {}
+    participants = None
+    for key in agent_keys:
+        name = user_store.name_for_agent(conn, key) or ""
+        if not name:
+            if participants is None:
+                participants = {
+                    c["agent_key"]: c["name"] for c in credential_store.list_credentials(conn)
+                    if c.get("role") == "participant" and c.get("revoked") is None and c.get("agent_key")
+                }
+            name = participants.get(key, "")
+        found[key] = (name, unit_store.registration_number(conn, key) or "")
+    return found
+
+
 def _criterion_code(reg: Any, framework_uri: str, item_uri: str) -> str:
     fw = reg.frameworks.get(framework_uri)
     item = fw.item_by_uri(item_uri) if fw else None
@@ -59,10 +80,7 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
     by_id = {r["statement_id"]: r for r in rows}
     assessor_rows = [r for r in rows if r["role"] == "assessor"]
     iqa_rows = [r for r in rows if r["role"] == "iqa"]
-    first_decisions: dict[str, list[str]] = {}
-    selected = {
-        r["statement_id"] for r in assessor_rows if units.selected_for_sampling(lrs, r, plan["plan"], first_decisions)
-    }
+    selected = units.selected_by_plan(lrs, assessor_rows, plan["plan"])
     sampled = {r["target_id"] for r in iqa_rows}
     later_assessor: dict[tuple[str, str], list[str]] = {}
     for r in assessor_rows:
@@ -85,10 +103,23 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
             "sample_reason": ((r["payload"].get("context") or {}).get("extensions") or {}).get(v.EXT_SAMPLE_REASON),
         }
 
+    # The unit and the kind of evidence of each sample, so that the EQA sees the sampling across units and
+    # evidence types that the plan asks for (one read for all the sampled evidence).
+    with lrs.db.read() as conn:
+        evidence_of = {eid: store.statement_summary(conn, eid) for eid in {r["evidence_id"] for r in iqa_rows}}
+        learners = _learners(conn, {r["agent_key"] for r in iqa_rows})
     samples = []
     actions = []
     for r in iqa_rows:
         sample = decision_of(r)
+        unit_uri = units.unit_of(reg, r["framework_uri"], r["item_uri"])
+        sample["unit"] = unit_uri
+        sample["unit_code"] = _criterion_code(reg, r["framework_uri"], unit_uri)
+        extensions = (((evidence_of.get(r["evidence_id"]) or {}).get("payload") or {}).get("context") or {}).get(
+            "extensions") or {}
+        evidence_type = extensions.get(v.EXT_EVIDENCE_TYPE)
+        sample["evidence_type"] = evidence_type if isinstance(evidence_type, str) else ""
+        sample["learner_name"], sample["registration_number"] = learners[r["agent_key"]]
         target = by_id.get(r["target_id"])
         sample["assessor_decision"] = r["target_id"]
         sample["assessor"] = _name(target["payload"].get("actor") or {}) if target else ""
@@ -138,9 +169,9 @@ def eqa_data(lrs: LRS, principal: Principal, *, cohort: str | None = None) -> di
     }
 
 
-SAMPLE_COLUMNS = ("decided", "reviewer", "learner", "criterion_code", "assessor", "assessor_outcome", "outcome",
-                  "sample_reason", "rationale", "feedback", "assessor_decision", "id")
-ACTION_COLUMNS = ("decided", "reviewer", "learner", "criterion_code", "assessor", "action", "rationale", "status",
+SAMPLE_COLUMNS = ("decided", "reviewer", "learner_name", "registration_number", "learner", "unit_code", "criterion_code", "evidence_type", "assessor",
+                  "assessor_outcome", "outcome", "sample_reason", "rationale", "feedback", "assessor_decision", "id")
+ACTION_COLUMNS = ("decided", "reviewer", "learner_name", "registration_number", "learner", "unit_code", "criterion_code", "evidence_type", "assessor", "action", "rationale", "status",
                   "reassessed_by", "assessor_decision", "id")
 ASSESSOR_COLUMNS = ("assessor", "credential", "learners", "decisions", "accepted", "referred", "selected_by_plan",
                     "sampled", "sample_rate", "sampled_by_plan_outstanding", "confirmed", "actions")
@@ -152,7 +183,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     writer.writerow(columns)
     for row in rows:
         # A leading =, +, - or @ would run as a formula in a spreadsheet: quote it as text.
-        writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else ("" if v is None else v)
+        # (An empty cell stays empty: "" is "in" any string, so test for a first character.)
+        writer.writerow(["'" + str(v) if str(v)[:1] and str(v)[0] in "=+-@" else ("" if v is None else v)
                          for v in (row.get(c) for c in columns)])
     return out.getvalue().encode("utf-8")
 
@@ -184,6 +216,12 @@ def to_html(data: dict[str, Any]) -> bytes:
         "<h2>Sampling plan in force</h2>",
         f"<p>Adopted {html.escape(plan['adopted'] or 'never: the default plan applies')}.</p>",
         f"<pre>{html.escape(json.dumps(plan['plan'], indent=2))}</pre>",
+        "<h2>Earlier sampling plans</h2>",
+        "".join(
+            f"<h3>Adopted {html.escape(p['adopted'])}</h3><pre>{html.escape(json.dumps(p['plan'], indent=2))}</pre>"
+            for p in reversed(data["plan_history"])
+            if p["statement_id"] != plan.get("statement_id")
+        ) or "<p>None.</p>",
         "<h2>Per-assessor summary</h2>", _table(data["assessors"], ASSESSOR_COLUMNS),
         "<h2>Samples</h2>", _table(data["samples"], SAMPLE_COLUMNS),
         "<h2>Actions</h2>", _table(data["actions"], ACTION_COLUMNS),

@@ -4,6 +4,7 @@ lrs.review.service re-exports these names, which callers already use."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import Registry, registry
@@ -84,11 +85,40 @@ def learner_reviews(
     reg = registry(lrs)
     frameworks = list(reg.frameworks.values()) if frameworks is None else frameworks
     with lrs.db.read() as conn:
-        rows = store.decisions_for(conn, learner)
-        links: list[tuple[str, str]] = []
-        for fw in frameworks:
-            links += evidence_store.evidence_ids_for(conn, learner, fw.uri)
+        found = read_learner_reviews(conn, learner, frameworks)
+    return found.decisions, found.criteria
+
+
+@dataclass(frozen=True)
+class LearnerReviews:
+    """What one read of a learner's review gives: the decision rows (with their statements' payloads, store
+    order), the decisions made of them (superseded marked), and where the learner stands on each criterion."""
+
+    rows: list[dict[str, Any]]
+    decisions: list[ReviewDecision]
+    criteria: dict[str, CriterionReview]
+
+
+def read_learner_reviews(conn: Any, learner: str, frameworks: list[Framework]) -> LearnerReviews:
+    """:func:`learner_reviews` in a read transaction the caller holds, keeping the rows (a caller that also works
+    out the learner's units needs them, and should not read them again)."""
+    rows = store.decisions_for(conn, learner)
     decisions = rules.mark_superseded([decision_of(r) for r in rows])
+    return criteria_from(rows, decisions, links_in(conn, learner, frameworks), frameworks)
+
+
+def links_in(conn: Any, learner: str, frameworks: list[Framework]) -> list[tuple[str, str]]:
+    """(item IRI, statement id) of the learner's evidence links in these frameworks, oldest first."""
+    links: list[tuple[str, str]] = []
+    for fw in frameworks:
+        links += evidence_store.evidence_ids_for(conn, learner, fw.uri)
+    return links
+
+
+def criteria_from(
+    rows: list[dict[str, Any]], decisions: list[ReviewDecision], links: list[tuple[str, str]], frameworks: list[Framework]
+) -> LearnerReviews:
+    """Where the learner stands on each criterion of ``frameworks``, from their decisions and evidence links."""
     outcomes = rules.current_outcomes(decisions)
     evidence: dict[str, list[str]] = {}
     for item, statement_id in links:
@@ -103,7 +133,7 @@ def learner_reviews(
         for fw in frameworks
         for leaf in fw.leaves()
     }
-    return decisions, criteria
+    return LearnerReviews(rows, decisions, criteria)
 
 
 def units_of(fw: Framework) -> list[tuple[FrameworkItem, list[FrameworkItem]]]:

@@ -22,11 +22,15 @@ from lrs.learning import vocabulary as v
 from lrs.review import decisions as rules
 from lrs.review.records import (
     CRITERION_TYPES,
+    LearnerReviews,
     assessed_frameworks,
     credential_key,
+    criteria_from,
     decision_of,
     find_framework,
     learner_reviews,
+    links_in,
+    read_learner_reviews,
     reviewer_agent,
     units_of,
 )
@@ -320,7 +324,9 @@ def _derive_decisions(lrs: LRS, statements: list[dict[str, Any]]) -> int:
         row = _row(lrs, reg, statement, decision, principal, pending)
         if row is not None:
             rows.append(row)
-            pending[row["statement_id"]] = row
+            # With the actor's agent, for the own-decision rule when an IQA's sample comes in the same batch
+            # (as it always does in a rebuild, which reads the store in batches).
+            pending[row["statement_id"]] = {**row, "actor_agent": agent_key(statement.get("actor") or {})}
 
     if not rows and not voided:
         return 0
@@ -375,7 +381,9 @@ def _row(
             return None
         learner, item_uri = target["agent_key"], target["item_uri"]
         framework_uri, evidence_id = target["framework_uri"], target["evidence_id"]
-        assessor_agent = agent_key(target_payload(lrs, target)) if target.get("statement_id") not in pending else None
+        assessor_agent = (
+            target["actor_agent"] if "actor_agent" in target else agent_key(target_payload(lrs, target))
+        )
         if principal.key == target["reviewer_key"] or (principal.agent_key and principal.agent_key == assessor_agent):
             log.info("%s: an IQA does not sample their own decision (own-decision)", ignored)
             return None
@@ -470,40 +478,81 @@ def progress(lrs: LRS, learner: str, framework_name: str) -> dict[str, Any]:
     """A learner's progress in one framework: per unit, per criterion, the status, the evidence and the
     decisions; per unit the counts, whether it is assessed (every criterion accepted), its submissions, sampling
     and claim, and whether it is complete (assessed, sampled, submitted and claimed)."""
-    fw = find_framework(registry(lrs), framework_name)
-    decisions, criteria = learner_reviews(lrs, learner, [fw])
-    ids = {e for c in criteria.values() for e in c.evidence}
+    return progress_in(lrs, learner, [framework_name])[0]
+
+
+def progress_in(lrs: LRS, learner: str, framework_names: list[str]) -> list[dict[str, Any]]:
+    """:func:`progress` in each of these frameworks, from one read of the learner's review: the decisions, the
+    evidence, the units' submissions and claims and the sampling plan's selection are each read once, in one
+    transaction, however many frameworks and units there are."""
+    from lrs.review import units as certification
+
+    reg = registry(lrs)
+    frameworks = [find_framework(reg, name) for name in framework_names]
+    out = []
     with lrs.db.read() as conn:
+        # The decisions are the learner's (not one framework's): read once; the criteria are worked out per
+        # framework from them, as a request for that framework alone would.
+        reviews = read_learner_reviews(conn, learner, [])
+        per_framework = [(fw, _reviews_for(conn, learner, fw, reviews)) for fw in frameworks]
+        ids = {e for _, found in per_framework for c in found.criteria.values() for e in c.evidence}
         statements = store.judged_evidence(conn, sorted(ids))
+        payloads = {e: payload for e, (payload, _) in statements.items()}
+        records = [
+            certification.read_unit_records(lrs, conn, learner, [fw], found, payloads) for fw, found in per_framework
+        ]
+    for (fw, found), unit_records in zip(per_framework, records, strict=True):
+        out.append(_progress_view(learner, fw, found, statements, unit_records))
+    return out
+
+
+def _reviews_for(conn: Any, learner: str, fw: Framework, everything: LearnerReviews) -> LearnerReviews:
+    """The learner's review in one framework, from the decisions already read (only the links are read)."""
+    return criteria_from(everything.rows, everything.decisions, links_in(conn, learner, [fw]), [fw])
+
+
+def _progress_view(
+    learner: str,
+    fw: Framework,
+    found: LearnerReviews,
+    statements: dict[str, tuple[dict[str, Any], str | None]],
+    records: dict[str, Any],
+) -> dict[str, Any]:
+    from lrs.review import units as certification
+
+    decisions, criteria = found.decisions, found.criteria
     by_pair: dict[tuple[str, str], list[ReviewDecision]] = {}
     for d in decisions:
         by_pair.setdefault((d.evidence_id, d.criterion), []).append(d)
     units_out = []
     totals = dict.fromkeys(rules.STATUSES, 0)
-    from lrs.review import units as certification
-
-    records = certification.unit_records(lrs, learner, [fw])
+    views: dict[str, dict[str, Any]] = {}
     for unit, leaves in units_of(fw):
         counts = dict.fromkeys(rules.STATUSES, 0)
         criteria_out = []
         for leaf in leaves:
             review = criteria[leaf.uri]
             counts[review.status] += 1
+            evidence_out = []
+            for e, outcome in review.evidence.items():
+                if e not in statements:
+                    continue
+                if e not in views:
+                    views[e] = _evidence_view(*statements[e])
+                evidence_out.append(
+                    {
+                        **views[e],
+                        "outcome": outcome,
+                        "decisions": [decision_view(d) for d in by_pair.get((e, leaf.uri), [])],
+                    }
+                )
             criteria_out.append(
                 {
                     "uri": leaf.uri,
                     "code": leaf.code,
                     "title": leaf.title,
                     "status": review.status,
-                    "evidence": [
-                        {
-                            **_evidence_view(*statements[e]),
-                            "outcome": outcome,
-                            "decisions": [decision_view(d) for d in by_pair.get((e, leaf.uri), [])],
-                        }
-                        for e, outcome in review.evidence.items()
-                        if e in statements
-                    ],
+                    "evidence": evidence_out,
                 }
             )
         for status, n in counts.items():
@@ -567,7 +616,6 @@ def queue(
     framework_uris = [find_framework(reg, framework).uri] if framework else assessed_frameworks(reg)
     from lrs.review import units as certification
 
-    plan = certification.current_plan(lrs)["plan"] if role == "iqa" else {}
     with lrs.db.read() as conn:
         if role == "assessor":
             rows, total = store.awaiting_assessment(
@@ -578,8 +626,13 @@ def queue(
                 conn, cohorts=cohorts, framework_uris=framework_uris, limit=limit, offset=offset
             )
             evidence = store.judged_evidence(conn, sorted({r["evidence_id"] for r in rows}))
+            # Whether the plan in force selects each decision: worked out for the page at once, in this
+            # transaction (it read the plan, each reviewer's first decisions and the evidence per row before).
+            selected = certification.selected_by_plan(
+                lrs, rows, certification.plan_in(conn)["plan"],
+                evidence={e: payload for e, (payload, _) in evidence.items()}, conn=conn,
+            )
     items = []
-    first_decisions: dict[str, list[str]] = {}
     for r in rows:
         fw = reg.frameworks.get(r["framework_uri"])
         item = fw.item_by_uri(r["item_uri"]) if fw else None
@@ -604,7 +657,7 @@ def queue(
                     "evidence": _evidence_view(payload, mode),
                     "decision": decision_view(replace(decision_of(r), superseded=False)),
                     # The plan in force selects it: sampling it is required before the unit can be claimed.
-                    "selected_by_plan": certification.selected_for_sampling(lrs, r, plan, first_decisions),
+                    "selected_by_plan": r["statement_id"] in selected,
                     "waiting_since": r["payload"].get("stored"),
                 }
             )

@@ -18,16 +18,18 @@ from lrs.learning import vocabulary as v
 from lrs.review import decisions as rules
 from lrs.review import sampling
 from lrs.review.records import (
+    LearnerReviews,
     assessed_frameworks,
     credential_key,
     find_framework,
-    learner_reviews,
+    read_learner_reviews,
     reviewer_agent,
     units_of,
 )
 from lrs.review.types import ReviewDecision, UnitRecord, UnitSubmission
 from lrs.services import access
 from lrs.store import assessment as unit_store
+from lrs.store import evidence as evidence_store
 from lrs.store import reviews as store
 from lrs.xapi.errors import Conflict, Forbidden, NotFound, XAPIError
 from lrs.xapi.ifi import agent_from_key, agent_key, parse_agent
@@ -55,7 +57,12 @@ def current_plan(lrs: LRS) -> dict[str, Any]:
     """The plan in force: ``{"plan", "adopted", "statement_id"}`` (the default plan, adopted None, when the centre
     has adopted none)."""
     with lrs.db.read() as conn:
-        row = unit_store.current_plan(conn)
+        return plan_in(conn)
+
+
+def plan_in(conn: Any) -> dict[str, Any]:
+    """:func:`current_plan` in a read transaction the caller holds."""
+    row = unit_store.current_plan(conn)
     if row is None:
         return {"plan": dict(sampling.DEFAULT_PLAN), "adopted": None, "statement_id": None}
     return {"plan": row["plan"], "adopted": row["adopted"].isoformat(), "statement_id": row["statement_id"]}
@@ -70,7 +77,8 @@ def adopt_plan(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
     return current_plan(lrs)
 
 
-def _unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
+def unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
+    """The IRI of the unit a criterion belongs to (the criterion's own IRI when it is in no unit)."""
     fw = reg.frameworks.get(framework_uri)
     if fw is None:
         return item_uri
@@ -78,6 +86,27 @@ def _unit_of(reg: Any, framework_uri: str, item_uri: str) -> str:
         if any(leaf.uri == item_uri for leaf in leaves):
             return top.uri
     return item_uri
+
+
+def _unit_index(reg: Any, framework_uris: Any) -> dict[tuple[str, str], str]:
+    """(framework IRI, criterion IRI) -> its unit's IRI, for the criteria (leaves) of these frameworks: worked out
+    once per request rather than once per decision."""
+    index: dict[tuple[str, str], str] = {}
+    for uri in dict.fromkeys(framework_uris):
+        fw = reg.frameworks.get(uri)
+        if fw is None:
+            continue
+        for top, leaves in _units(fw):
+            for leaf in leaves:
+                index.setdefault((uri, leaf.uri), top.uri)
+    return index
+
+
+def evidence_type_of(statement: dict[str, Any] | None) -> str | None:
+    """The evidence type a statement names (the evidence-type context extension), or None."""
+    extensions = ((statement or {}).get("context") or {}).get("extensions") or {}
+    found = extensions.get(v.EXT_EVIDENCE_TYPE) if isinstance(extensions, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def selected_for_sampling(
@@ -88,29 +117,64 @@ def selected_for_sampling(
 ) -> bool:
     """Whether the plan in force selects this assessor decision (a review_decisions row) for IQA sampling.
     ``first_decisions``: a dict a caller that asks about many rows in one request passes (empty), so that each
-    reviewer's first decisions are read once for that request rather than once per row."""
+    reviewer's first decisions are read once for that request rather than once per row. A caller with many rows
+    at hand asks :func:`selected_by_plan` once instead."""
+    return row["statement_id"] in selected_by_plan(lrs, [row], plan, first_decisions=first_decisions)
+
+
+def selected_by_plan(
+    lrs: LRS,
+    rows: list[dict[str, Any]],
+    plan: dict[str, Any] | None = None,
+    *,
+    evidence: dict[str, dict[str, Any] | None] | None = None,
+    first_decisions: dict[str, list[str]] | None = None,
+    conn: Any = None,
+) -> set[str]:
+    """Which of these assessor decisions (review_decisions rows) the plan in force selects for IQA sampling, in
+    one pass: each reviewer's first decisions (only a rank within the plan's first ``new_assessor_decisions``
+    changes the rate) and the evidence types of the evidence judged are read in one transaction, not per row.
+    ``evidence``: evidence id -> statement, when the caller has read them already (the evidence type is in the
+    statement); ``conn``: a read transaction the caller has open."""
+    if not rows:
+        return set()
     plan = plan or current_plan(lrs)["plan"]
-    reg = registry(lrs)
-    reviewer = row["reviewer_key"]
-    with lrs.db.read() as conn:
-        ranks = None if first_decisions is None else first_decisions.get(reviewer)
-        if ranks is None:
-            # Only a rank within the plan's first decisions changes the rate: read no more than those.
-            ranks = store.assessor_decision_ids(conn, reviewer, limit=int(plan["new_assessor_decisions"]))
-            if first_decisions is not None:
-                first_decisions[reviewer] = ranks
-        evidence = store.statement_summary(conn, row["evidence_id"])
-    rank = ranks.index(row["statement_id"]) + 1 if row["statement_id"] in ranks else 0
-    extensions = ((evidence or {}).get("payload") or {}).get("context", {}).get("extensions") or {}
-    evidence_type = extensions.get(v.EXT_EVIDENCE_TYPE)
-    rate = sampling.rate_for(
-        plan,
-        assessor=row["reviewer_key"],
-        assessor_rank=rank,
-        unit=_unit_of(reg, row["framework_uri"], row["item_uri"]),
-        evidence_type=evidence_type if isinstance(evidence_type, str) else None,
-    )
-    return sampling.selected(row["statement_id"], rate)
+    # In the caller's transaction, the frameworks' version is read there rather than in a transaction of its own.
+    reg = registry(lrs, evidence_store.imported_version(conn) if conn is not None else None)
+    first_decisions = {} if first_decisions is None else first_decisions
+    limit = int(plan["new_assessor_decisions"])
+    reviewers = [k for k in dict.fromkeys(r["reviewer_key"] for r in rows) if k not in first_decisions]
+    missing = sorted({r["evidence_id"] for r in rows} - set(evidence or {}))
+
+    def read(c: Any) -> dict[str, str | None]:
+        for reviewer in reviewers:
+            first_decisions[reviewer] = store.assessor_decision_ids(c, reviewer, limit=limit) if limit > 0 else []
+        return {e: evidence_type_of(s) for e, s in store.statements_by_id(c, missing).items()}
+
+    if reviewers or missing:
+        if conn is not None:
+            types = read(conn)
+        else:
+            with lrs.db.read() as c:
+                types = read(c)
+    else:
+        types = {}
+    types.update({e: evidence_type_of(s) for e, s in (evidence or {}).items()})
+    unit_index = _unit_index(reg, (r["framework_uri"] for r in rows))
+    chosen = set()
+    for row in rows:
+        ranks = first_decisions[row["reviewer_key"]]
+        rank = ranks.index(row["statement_id"]) + 1 if row["statement_id"] in ranks else 0
+        rate = sampling.rate_for(
+            plan,
+            assessor=row["reviewer_key"],
+            assessor_rank=rank,
+            unit=unit_index.get((row["framework_uri"], row["item_uri"]), row["item_uri"]),
+            evidence_type=types.get(row["evidence_id"]),
+        )
+        if sampling.selected(row["statement_id"], rate):
+            chosen.add(row["statement_id"])
+    return chosen
 
 
 # --- deriving submissions, claims and plans from statements ----------------------------------------------------
@@ -256,35 +320,55 @@ def unit_records(lrs: LRS, learner: str, frameworks: list[Framework] | None = No
     reg = registry(lrs)
     if frameworks is None:
         frameworks = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
-    decisions, criteria = learner_reviews(lrs, learner, frameworks)
-    plan = current_plan(lrs)["plan"]
     with lrs.db.read() as conn:
-        submissions = unit_store.submissions(conn, learner)
-        claims = unit_store.claims(conn, learner)
-        rows = {r["statement_id"]: r for r in store.decisions_for(conn, learner)}
+        reviews = read_learner_reviews(conn, learner, frameworks)
+        return read_unit_records(lrs, conn, learner, frameworks, reviews)
+
+
+def read_unit_records(
+    lrs: LRS,
+    conn: Any,
+    learner: str,
+    frameworks: list[Framework],
+    reviews: LearnerReviews,
+    evidence: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, UnitRecord]:
+    """:func:`unit_records` in a read transaction the caller holds, from the learner's review the caller has read
+    (:func:`lrs.review.records.read_learner_reviews`, with every framework of ``frameworks``); ``evidence``:
+    statements the caller has read already, by id (the sampling plan looks at their evidence type)."""
+    decisions, criteria = reviews.decisions, reviews.criteria
+    plan = plan_in(conn)["plan"]
+    submissions = unit_store.submissions(conn, learner)
+    claims = unit_store.claims(conn, learner)
+    rows = {r["statement_id"]: r for r in reviews.rows}
     confirmed = _confirmed(decisions)
+    units = [(fw, unit, leaves) for fw in frameworks for unit, leaves in _units(fw)]
+    accepted = {
+        unit.uri: [d for d in _accepted_decisions(decisions, {leaf.uri for leaf in leaves}) if d in rows]
+        for _, unit, leaves in units
+    }
+    selected = selected_by_plan(
+        lrs, [rows[d] for found in accepted.values() for d in found], plan, evidence=evidence, conn=conn
+    )
     out: dict[str, UnitRecord] = {}
-    first_decisions: dict[str, list[str]] = {}
-    for fw in frameworks:
-        for unit, leaves in _units(fw):
-            assessed = bool(leaves) and all(criteria[leaf.uri].status == "accepted" for leaf in leaves)
-            accepted_decisions = _accepted_decisions(decisions, {leaf.uri for leaf in leaves})
-            required = tuple(d for d in accepted_decisions if d in rows and selected_for_sampling(lrs, rows[d], plan, first_decisions))
-            outstanding = tuple(d for d in required if d not in confirmed)
-            subs = [s for s in submissions if s["unit_uri"] == unit.uri]
-            claim = next((c for c in reversed(claims) if c["unit_uri"] == unit.uri), None)
-            out[unit.uri] = UnitRecord(
-                framework=fw.uri,
-                unit=unit.uri,
-                assessed=assessed,
-                sampling_required=required,
-                sampling_outstanding=outstanding,
-                submissions=tuple(_submission_view(s, n) for n, s in enumerate(subs, 1)),
-                claim_id=claim["statement_id"] if claim else None,
-                claimed=str(claim["payload"].get("timestamp")) if claim else None,
-                claimed_by=(claim["payload"].get("actor") or {}) if claim else {},
-                complete=bool(claim) and assessed and not outstanding and bool(subs),
-            )
+    for fw, unit, leaves in units:
+        assessed = bool(leaves) and all(criteria[leaf.uri].status == "accepted" for leaf in leaves)
+        required = tuple(d for d in accepted[unit.uri] if d in selected)
+        outstanding = tuple(d for d in required if d not in confirmed)
+        subs = [s for s in submissions if s["unit_uri"] == unit.uri]
+        claim = next((c for c in reversed(claims) if c["unit_uri"] == unit.uri), None)
+        out[unit.uri] = UnitRecord(
+            framework=fw.uri,
+            unit=unit.uri,
+            assessed=assessed,
+            sampling_required=required,
+            sampling_outstanding=outstanding,
+            submissions=tuple(_submission_view(s, n) for n, s in enumerate(subs, 1)),
+            claim_id=claim["statement_id"] if claim else None,
+            claimed=str(claim["payload"].get("timestamp")) if claim else None,
+            claimed_by=(claim["payload"].get("actor") or {}) if claim else {},
+            complete=bool(claim) and assessed and not outstanding and bool(subs),
+        )
     return out
 
 

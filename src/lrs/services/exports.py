@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from lrs import metrics
 from lrs.competency.evidence import links_for, registry
 from lrs.competency.types import CompetencyLink
-from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord
+from lrs.hookspecs import RECORD_PARTS, Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness
 from lrs.plugins import call_each
-from lrs.store.records import learner_statements
+from lrs.store.records import learner_statements, learners_statements
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.ifi import agent_from_key
 from lrs.xapi.ifi import agent_key as key_of
@@ -42,72 +42,145 @@ def available_exporters(lrs: LRS) -> dict[str, Exporter]:
 
 def agent_object(agent_key: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
     """The learner as an Agent: the latest seen as actor with that IFI, preferring one that carries a name."""
-    seen = [s.get("actor") or {} for s in reversed(statements)]
-    mine = [actor for actor in seen if key_of(actor) == agent_key]
-    named = [actor for actor in mine if actor.get("name")]
-    if named or mine:
-        return dict((named or mine)[0])
-    return agent_from_key(agent_key)
+    latest: dict[str, Any] | None = None
+    for statement in reversed(statements):
+        actor = statement.get("actor") or {}
+        if key_of(actor) != agent_key:
+            continue
+        if actor.get("name"):
+            return dict(actor)
+        latest = latest or actor
+    return dict(latest) if latest is not None else agent_from_key(agent_key)
 
 
-def learner_record(
-    lrs: LRS, agent_key: str, *, period_from: date | None = None, period_to: date | None = None
-) -> ExportRecord:
+def _bounds(period_from: date | None, period_to: date | None) -> tuple[datetime | None, datetime | None]:
     since = datetime.combine(period_from, time.min, tzinfo=UTC) if period_from else None
     until = datetime.combine(period_to, time.max, tzinfo=UTC) if period_to else None
+    return since, until
+
+
+def learner_records(
+    lrs: LRS,
+    agent_keys: list[str],
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    any_time_verbs: list[str] | None = None,
+) -> dict[str, ExportRecord]:
+    """Many learners' records at once, in one query: agent key -> an :class:`ExportRecord` with the learner
+    (``agent``, ``agent_key``), their statements of the period with their modes, the period and the centre;
+    the other parts (links, reviews, units, ...) are left empty. Statements whose verb is in
+    ``any_time_verbs`` are included whatever their timestamp. For a plugin that answers about many learners
+    (``lrs_readiness``): ``lrs.plugin_api`` gives it."""
+    since, until = _bounds(period_from, period_to)
     with lrs.db.read() as conn:
-        rows = learner_statements(conn, agent_key, since=since, until=until)
+        found = learners_statements(conn, list(agent_keys), since=since, until=until, any_time_verbs=any_time_verbs)
+    return {key: _record(lrs, key, rows, period_from, period_to) for key, rows in found.items()}
+
+
+def _record(
+    lrs: LRS, agent_key: str, rows: list[tuple[dict[str, Any], str | None]], period_from: date | None,
+    period_to: date | None, **parts: Any
+) -> ExportRecord:
     statements = [s for s, _ in rows]
-    reg = registry(lrs)
-    frameworks = reg.packages
-    links: dict[str, list[CompetencyLink]] = {}
-    for statement in statements:
-        found = links_for(lrs, statement, reg)
-        if found:
-            links[statement["id"]] = found
-
-    from lrs.review.service import learner_reviews
-
-    decisions, criteria = learner_reviews(lrs, agent_key)
-
-    def load_attachment(sha2: str) -> tuple[str, bytes] | None:
-        return lrs.attachments({sha2}).get(sha2)
-
-    from lrs.review import units as certification
-    from lrs.review.service import assessed_frameworks
-    from lrs.review.witness import confirmations as witness_confirmations
-    from lrs.store import credentials as credential_store
-    from lrs.store import users as user_store
-
-    with lrs.db.read() as conn:
-        learner_name = user_store.name_for_agent(conn, agent_key) or ""
-        if not learner_name:  # no account: the name on the learner's own participant credential
-            learner_name = next(
-                (c["name"] for c in credential_store.list_credentials(conn)
-                 if c.get("agent_key") == agent_key and c.get("role") == "participant" and c.get("revoked") is None),
-                "",
-            )
-    unit_frameworks = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
     return ExportRecord(
         agent=agent_object(agent_key, statements),
         agent_key=agent_key,
         statements=statements,
         modes={s["id"]: mode for s, mode in rows},
-        links=links,
-        frameworks=dict(frameworks),
         period_from=period_from,
         period_to=period_to,
-        decisions=decisions,
-        criteria=criteria,
-        load_attachment=load_attachment,
-        units=certification.unit_records(lrs, agent_key, unit_frameworks),
-        learner_name=learner_name,
-        registration_number=certification.registration_number(lrs, agent_key),
         centre_name=lrs.settings.centre_name,
         centre_number=lrs.settings.centre_number,
-        sampling_plan=certification.current_plan(lrs)["plan"],
-        witness_confirmations=witness_confirmations(lrs, [s["id"] for s in statements]),
+        **parts,
     )
+
+
+def learner_record(
+    lrs: LRS,
+    agent_key: str,
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    parts: frozenset[str] | None = None,
+) -> ExportRecord:
+    """One learner's record for an exporter. ``parts``: the parts of :data:`RECORD_PARTS` to work out (the
+    exporter's ``reads``); None for every part. The rest are left empty."""
+    wanted = RECORD_PARTS if parts is None else RECORD_PARTS & parts
+    since, until = _bounds(period_from, period_to)
+    with lrs.db.read() as conn:
+        rows = learner_statements(conn, agent_key, since=since, until=until)
+    statements = [s for s, _ in rows]
+    found: dict[str, Any] = {}
+    reg = registry(lrs) if wanted & {"links", "frameworks", "units"} else None
+    if "frameworks" in wanted:
+        found["frameworks"] = dict(reg.packages)
+    if "links" in wanted:
+        links: dict[str, list[CompetencyLink]] = {}
+        for statement in statements:
+            linked = links_for(lrs, statement, reg)
+            if linked:
+                links[statement["id"]] = linked
+        found["links"] = links
+    if wanted & {"decisions", "criteria"}:
+        from lrs.review.service import learner_reviews
+
+        found["decisions"], found["criteria"] = learner_reviews(lrs, agent_key)
+    from lrs.review import units as certification
+
+    if "learner_name" in wanted:
+        found["learner_name"] = _learner_name(lrs, agent_key)
+    if "units" in wanted:
+        from lrs.review.service import assessed_frameworks
+
+        unit_frameworks = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
+        found["units"] = certification.unit_records(lrs, agent_key, unit_frameworks)
+    if "registration_number" in wanted:
+        found["registration_number"] = certification.registration_number(lrs, agent_key)
+    if "sampling_plan" in wanted:
+        found["sampling_plan"] = certification.current_plan(lrs)["plan"]
+    if "witness_confirmations" in wanted:
+        from lrs.review.witness import confirmations as witness_confirmations
+
+        found["witness_confirmations"] = witness_confirmations(lrs, [s["id"] for s in statements])
+
+    def load_attachment(sha2: str) -> tuple[str, bytes] | None:
+        return lrs.attachments({sha2}).get(sha2)
+
+    return _record(lrs, agent_key, rows, period_from, period_to, load_attachment=load_attachment, **found)
+
+
+def _learner_name(lrs: LRS, agent_key: str) -> str:
+    """The learner's name from their account, else from their own participant credential; "" when neither."""
+    from lrs.store import credentials as credential_store
+    from lrs.store import users as user_store
+
+    with lrs.db.read() as conn:
+        name = user_store.name_for_agent(conn, agent_key) or ""
+        if not name:  # no account: the name on the learner's own participant credential
+            name = next(
+                (c["name"] for c in credential_store.list_credentials(conn)
+                 if c.get("agent_key") == agent_key and c.get("role") == "participant" and c.get("revoked") is None),
+                "",
+            )
+    return name
+
+
+def year_readiness(lrs: LRS, agent_keys: list[str], year: int) -> dict[str, list[YearReadiness]]:
+    """Where each learner stands for ``year`` against every requirement a plugin knows (the ``lrs_readiness``
+    hook), without exporting anything: agent key -> one :class:`YearReadiness` per answering plugin (empty when
+    none answers). A plugin that raises is logged and counted and left out."""
+    keys = list(dict.fromkeys(agent_keys))
+    found: dict[str, list[YearReadiness]] = {key: [] for key in keys}
+    if not keys:
+        return found
+    for plugin, answers in call_each(lrs.pm, "lrs_readiness", lrs=lrs, agent_keys=keys, year=year):
+        for answer in answers:
+            if answer.agent_key in found:
+                found[answer.agent_key].append(answer)
+            else:
+                log.warning("readiness from %s for a learner not asked about ignored", plugin)
+    return found
 
 
 def check_options(exporter: Exporter, options: dict[str, Any]) -> None:
@@ -149,7 +222,7 @@ def run_export(
     started = clock.perf_counter()
     outcome = "failed"
     try:
-        record = learner_record(lrs, agent_key, period_from=period_from, period_to=period_to)
+        record = learner_record(lrs, agent_key, period_from=period_from, period_to=period_to, parts=exporter.reads)
         files = exporter.export(record, options)
         outcome = "ok"
     except ExportOptionError as exc:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 
+from lrs.store import learning as learning_store
 from lrs.store.assessment import CLAIM, REG, SUB, WITNESS
 from lrs.store.credentials import C
 from lrs.store.documents import D
@@ -160,6 +161,8 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     if not seqs:
         return
     seqs = list(seqs)
+    # Their learners' days in learning_totals are counted again once they are gone.
+    days = learning_store.totals_days_of(conn, seqs=seqs)
     for table in (SA, SACT, RSA, RSACT, PEND):
         conn.execute(delete(table).where(table.c.statement_seq.in_(seqs)))
     conn.execute(delete(ATTS).where(ATTS.c.statement_id.in_(list(ids))))
@@ -167,6 +170,7 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     conn.execute(delete(E).where(E.c.statement_id.in_(list(ids))))
     conn.execute(delete(R).where(R.c.statement_id.in_(list(ids))))
     conn.execute(delete(S).where(S.c.seq.in_(seqs)))
+    learning_store.refresh_totals(conn, days=days)
 
 
 def rewrite_statement(conn: Connection, seq: int, payload: dict[str, Any], fingerprint: str) -> None:
@@ -189,6 +193,8 @@ def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str
                 [{"statement_seq": seq, "agent_key": pseudonym_key, "direct": d} for seq, d in merged.items()],
             )
         counts[name] = len(rows)
+    # learning_totals: the keys' days become the pseudonym's, counted again from its statements.
+    learning_store.refresh_totals(conn, agents=[*keys, pseudonym_key])
     return counts
 
 

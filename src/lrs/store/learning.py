@@ -1,24 +1,42 @@
 """SQL for the learning model: 70/20/10 totals for summaries, and batches for ``lrs reclassify``.
 
-Every summary query starts from an index (a learner through ``statement_agents``, a cohort through
-``statement_activities``) and adds up the ``learning_mode`` and ``duration_seconds`` columns; no JSON is read.
+A learner's whole record (their summary, a cohort's learners on the lead's dashboard) is added up from
+``learning_totals`` (one row per learner, UTC day, mode and, for the unclassified, verb), which the write path
+keeps in the statements' transaction (:func:`totals_rows`, :func:`refresh_totals`). What is scoped by an activity
+(a cohort or programme summary, a learner's summary within one) starts from an index (a learner through
+``statement_agents``, a cohort through ``statement_activities``) and adds up the ``learning_mode`` and
+``duration_seconds`` columns of the statements; no JSON is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from lrs.store.enrolments import CE, LEARNER, enrolled_agents
-from lrs.store.models import Statement, StatementActivity, StatementAgent
+from lrs.store.models import LearningTotal, Statement, StatementActivity, StatementAgent
 
 S = Statement.__table__
 SA = StatementAgent.__table__
 SACT = StatementActivity.__table__
+T = LearningTotal.__table__
 
 
 @dataclass(frozen=True)
@@ -209,32 +227,36 @@ def statements_to_reclassify(
 
 
 def set_classification(conn: Connection, modes: list[tuple[int, str | None]], fingerprint: str) -> None:
-    """Record the learning mode of each (seq, mode) and the fingerprint of the rules that produced it."""
+    """Record the learning mode of each (seq, mode) and the fingerprint of the rules that produced it; the
+    learning_totals of the statements whose mode changed are counted again."""
     if not modes:
         return
+    rows = conn.execute(select(S.c.seq, S.c.learning_mode).where(S.c.seq.in_([seq for seq, _ in modes])))
+    current = {seq: mode for seq, mode in rows}
     conn.execute(
         update(S)
         .where(S.c.seq == bindparam("s_seq"))
         .values(learning_mode=bindparam("s_mode"), rules_fingerprint=fingerprint),
         [{"s_seq": seq, "s_mode": mode} for seq, mode in modes],
     )
+    changed = [seq for seq, mode in modes if seq in current and current[seq] != mode]
+    if changed:
+        refresh_totals(conn, days=totals_days_of(conn, seqs=changed))
 
 
 def cohort_learners(conn: Connection, cohort: str) -> list[dict[str, Any]]:
     """Every learner enrolled in ``cohort``: agent key, the name of their (enabled) account if they have one, and
-    the timestamp of their latest statement (None when they have none). One grouped query for the whole cohort,
-    never one per learner."""
-    from lrs.store.enrolments import CE, LEARNER
+    the timestamp of their latest statement (None when they have none). One query for the whole cohort, never one
+    per learner: per learner, the latest of the rows of their last day in ``learning_totals`` (the last day is
+    a seek down the primary key, so a learner costs a few index entries, not their record)."""
     from lrs.store.users import U
 
+    last_day = select(func.max(T.c.day)).where(T.c.agent_key == CE.c.agent_key).correlate(CE).scalar_subquery()
     latest = (
-        select(SA.c.agent_key, func.max(S.c.timestamp).label("latest"))
-        .select_from(
-            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(S, S.c.seq == SA.c.statement_seq)
-        )
-        .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
-        .group_by(SA.c.agent_key)
-        .subquery()
+        select(func.max(T.c.latest))
+        .where(T.c.agent_key == CE.c.agent_key, T.c.day == last_day)
+        .correlate(CE)
+        .scalar_subquery()
     )
     names = (
         select(U.c.agent_key, func.min(U.c.name).label("name"))
@@ -243,10 +265,8 @@ def cohort_learners(conn: Connection, cohort: str) -> list[dict[str, Any]]:
         .subquery()
     )
     rows = conn.execute(
-        select(CE.c.agent_key, latest.c.latest, names.c.name)
-        .select_from(
-            CE.outerjoin(latest, latest.c.agent_key == CE.c.agent_key).outerjoin(names, names.c.agent_key == CE.c.agent_key)
-        )
+        select(CE.c.agent_key, latest.label("latest"), names.c.name)
+        .select_from(CE.outerjoin(names, names.c.agent_key == CE.c.agent_key))
         .where(CE.c.cohort == cohort, CE.c.role == LEARNER)
         .order_by(CE.c.agent_key)
     )
@@ -258,37 +278,218 @@ def enrolled_mode_totals(conn: Connection, cohort: str, *, by: str = "agent") ->
     "agent") or for the whole cohort by month ("month"): their whole records (every statement they are the
     actor or object of), not only what names the cohort.
 
-    One grouped query that starts from the cohort's enrolments and walks ``ix_statement_agents_key_seq``: it
-    costs the cohort's statements, where :func:`mode_totals` with ``enrolled_in`` tests every statement that
-    names the cohort against the enrolments (seconds for a cohort of 500 on SQLite)."""
-    from lrs.store.enrolments import CE, LEARNER
-
-    columns: list[Any] = [
-        S.c.learning_mode.label("mode"),
-        func.count().label("statements"),
-        func.coalesce(func.sum(S.c.duration_seconds), 0.0).label("seconds"),
-        func.count(S.c.duration_seconds).label("timed"),
-    ]
-    group: list[Any] = [S.c.learning_mode]
-    extra = SA.c.agent_key.label("agent_key") if by == "agent" else _month(conn).label("month")
-    columns.append(extra)
-    group.append(extra)
+    One grouped query over the enrolled learners' days in ``learning_totals`` (a learner's days are side by
+    side in its primary key): it costs the learners' active days, not their statements' rows."""
+    extra = T.c.agent_key.label("agent_key") if by == "agent" else _totals_month().label("month")
     query = (
-        select(*columns)
-        .select_from(
-            CE.join(SA, and_(SA.c.agent_key == CE.c.agent_key, SA.c.direct.is_(True))).join(S, S.c.seq == SA.c.statement_seq)
-        )
-        .where(CE.c.cohort == cohort, CE.c.role == LEARNER, S.c.voided.is_(False), S.c.is_voiding.is_(False))
-        .group_by(*group)
+        select(*_totals_columns(), extra)
+        .select_from(CE.join(T, T.c.agent_key == CE.c.agent_key))
+        .where(CE.c.cohort == cohort, CE.c.role == LEARNER)
+        .group_by(T.c.mode, extra)
     )
     return _mode_totals(conn.execute(query).mappings())
+
+
+# --- learning_totals: kept by the write path, read by the summaries of whole records ---------------------------
+
+#: A learning_totals row as the write path makes it: agent_key, day, mode, verb_iri, statements, seconds, timed,
+#: latest (aware UTC).
+TotalsRow = tuple[str, str, str, str, int, float, int, datetime]
+TOTALS_COLUMNS = ("agent_key", "day", "mode", "verb_iri", "statements", "seconds", "timed", "latest")
+
+
+def totals_rows(prepared: Iterable[Any]) -> list[TotalsRow]:
+    """What new statements (lrs.xapi.statement.PreparedStatement, none voided yet) add to ``learning_totals``,
+    added up per key, in key order (so concurrent writers take the rows' locks in one order). A voiding statement
+    adds nothing; every direct agent gets the statement."""
+    acc: dict[tuple[str, str, str, str], list[Any]] = {}
+    for p in prepared:
+        if p.is_voiding:
+            continue
+        ts = p.timestamp
+        day = ts.astimezone(UTC).date().isoformat()  # zero-padded years, as the SQL of a rebuild gives them
+        mode = p.learning_mode or ""
+        verb = "" if mode else p.verb_iri
+        seconds = p.duration_seconds
+        for agent, direct in p.agents.items():
+            if not direct:
+                continue
+            found = acc.get((agent, day, mode, verb))
+            if found is None:
+                acc[(agent, day, mode, verb)] = [1, seconds or 0.0, 0 if seconds is None else 1, ts]
+            else:
+                found[0] += 1
+                if seconds is not None:
+                    found[1] += seconds
+                    found[2] += 1
+                if ts > found[3]:
+                    found[3] = ts
+    return [(*key, *acc[key]) for key in sorted(acc)]
+
+
+def _day(conn: Connection) -> ColumnElement[str]:
+    """A statement's timestamp's UTC day, "YYYY-MM-DD"."""
+    if conn.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", S.c.timestamp), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", S.c.timestamp)
+
+
+def _recount(day: ColumnElement[str], *conds: Any, one_day: bool = False) -> Any:  # noqa: ANN401
+    """The learning_totals rows of the statements of the agent ``t_agent`` (and ``conds``), from the statements.
+    ``one_day``: ``day`` is a parameter (the statements of one day), not grouped by."""
+    mode = func.coalesce(S.c.learning_mode, "")
+    verb = case((S.c.learning_mode.is_(None), S.c.verb_iri), else_="")
+    return (
+        select(
+            SA.c.agent_key, day, mode, verb, func.count(), func.coalesce(func.sum(S.c.duration_seconds), 0.0),
+            func.count(S.c.duration_seconds), func.max(S.c.timestamp),
+        )
+        .select_from(SA.join(S, S.c.seq == SA.c.statement_seq))
+        .where(SA.c.agent_key == bindparam("t_agent"), SA.c.direct.is_(True), S.c.voided.is_(False),
+               S.c.is_voiding.is_(False), *conds)
+        .group_by(SA.c.agent_key, mode, verb, *([] if one_day else [day]))
+    )
+
+
+#: The statements refresh_totals runs, built once per database (building them cost more than running them).
+_REFRESH: dict[str, tuple[Any, Any, Any]] = {}
+
+
+def _refresh_statements(conn: Connection) -> tuple[Any, Any, Any]:
+    """(delete one agent's day, count one agent's day again, count every day of one agent again)."""
+    found = _REFRESH.get(conn.dialect.name)
+    if found is None:
+        ts = S.c.timestamp
+        one_day = _recount(
+            bindparam("t_day", type_=T.c.day.type),
+            ts >= bindparam("t_from", type_=ts.type),
+            ts < bindparam("t_to", type_=ts.type),
+            one_day=True,
+        )
+        found = _REFRESH[conn.dialect.name] = (
+            delete(T).where(T.c.agent_key == bindparam("t_agent"), T.c.day == bindparam("t_day")),
+            insert(T).from_select(TOTALS_COLUMNS, one_day),
+            insert(T).from_select(TOTALS_COLUMNS, _recount(_day(conn))),
+        )
+    return found
+
+
+def refresh_totals(
+    conn: Connection, *, days: Iterable[tuple[str, str]] = (), agents: Iterable[str] = ()
+) -> None:
+    """Count again, from the statements, the ``learning_totals`` rows of these (agent, day) pairs and of every day
+    of these agents: after statements are voided, reclassified, deleted or given another agent key."""
+    agents = sorted(set(agents))
+    pairs = sorted({(a, d) for a, d in days if a not in agents})
+    delete_day, count_day, count_agent = _refresh_statements(conn)
+    if pairs:
+        conn.execute(delete_day, [{"t_agent": a, "t_day": d} for a, d in pairs])
+        params = []
+        for a, d in pairs:
+            start = datetime.combine(date.fromisoformat(d), time.min, UTC)
+            params.append({"t_agent": a, "t_day": d, "t_from": start, "t_to": start + timedelta(days=1)})
+        conn.execute(count_day, params)
+    if agents:
+        conn.execute(delete(T).where(T.c.agent_key.in_(agents)))
+        conn.execute(count_agent, [{"t_agent": a} for a in agents])
+
+
+def totals_days_of(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> set[tuple[str, str]]:
+    """The (direct agent, UTC day) pairs of these statements (by seq or id): the learning_totals rows they count in."""
+    cond = S.c.seq.in_(list(seqs)) if seqs else S.c.id.in_(list(ids))
+    if not seqs and not ids:
+        return set()
+    rows = conn.execute(
+        select(SA.c.agent_key, S.c.timestamp)
+        .select_from(S.join(SA, SA.c.statement_seq == S.c.seq))
+        .where(cond, SA.c.direct.is_(True))
+    )
+    return {(agent, _utc_day(ts)) for agent, ts in rows}
+
+
+def _utc_day(ts: datetime) -> str:
+    # SQLite gives the stored (UTC) timestamp back without its zone.
+    return (ts if ts.tzinfo is None else ts.astimezone(UTC)).date().isoformat()
+
+
+def rebuild_totals(conn: Connection) -> int:
+    """Remake ``learning_totals`` from the stored statements in one set-based statement (a bulk load, or a store
+    whose totals are in doubt); returns the number of rows."""
+    conn.execute(delete(T))
+    mode = func.coalesce(S.c.learning_mode, "")
+    verb = case((S.c.learning_mode.is_(None), S.c.verb_iri), else_="")
+    day = _day(conn)
+    everything = (
+        select(
+            SA.c.agent_key, day, mode, verb, func.count(), func.coalesce(func.sum(S.c.duration_seconds), 0.0),
+            func.count(S.c.duration_seconds), func.max(S.c.timestamp),
+        )
+        .select_from(SA.join(S, S.c.seq == SA.c.statement_seq))
+        .where(SA.c.direct.is_(True), S.c.voided.is_(False), S.c.is_voiding.is_(False))
+        .group_by(SA.c.agent_key, day, mode, verb)
+    )
+    conn.execute(insert(T).from_select(TOTALS_COLUMNS, everything))
+    return int(conn.execute(select(func.count()).select_from(T)).scalar() or 0)
+
+
+def _totals_month() -> ColumnElement[str]:
+    return func.substr(T.c.day, 1, 7)
+
+
+def _totals_columns() -> list[Any]:
+    return [
+        T.c.mode.label("mode"),
+        func.sum(T.c.statements).label("statements"),
+        func.coalesce(func.sum(T.c.seconds), 0.0).label("seconds"),
+        func.sum(T.c.timed).label("timed"),
+    ]
+
+
+def learner_totals(
+    conn: Connection, agent_key: str, *, first: date | None = None, last: date | None = None, by_month: bool = False
+) -> list[ModeTotals]:
+    """A learner's whole record per learning mode (and month), from ``learning_totals``: what :func:`mode_totals`
+    gives for ``agent_key`` and the UTC days ``first`` to ``last`` (both included), without reading a statement."""
+    columns = _totals_columns()
+    group: list[Any] = [T.c.mode]
+    if by_month:
+        month = _totals_month().label("month")
+        columns.append(month)
+        group.append(month)
+    query = select(*columns).where(T.c.agent_key == agent_key, *_days(first, last)).group_by(*group)
+    return _mode_totals(conn.execute(query).mappings())
+
+
+def learner_unclassified_verbs(
+    conn: Connection, agent_key: str, *, first: date | None = None, last: date | None = None, limit: int = 10
+) -> list[tuple[str, int]]:
+    """:func:`unclassified_verbs` of a learner's whole record, from ``learning_totals``."""
+    count = func.sum(T.c.statements).label("n")
+    rows = conn.execute(
+        select(T.c.verb_iri, count)
+        .where(T.c.agent_key == agent_key, T.c.mode == "", *_days(first, last))
+        .group_by(T.c.verb_iri)
+        .order_by(count.desc(), T.c.verb_iri)
+        .limit(limit)
+    ).all()
+    return [(row.verb_iri, int(row.n)) for row in rows]
+
+
+def _days(first: date | None, last: date | None) -> list[Any]:
+    conds = []
+    if first is not None:
+        conds.append(T.c.day >= first.isoformat())
+    if last is not None:
+        conds.append(T.c.day <= last.isoformat())
+    return conds
 
 
 def _mode_totals(rows: Iterable[Any]) -> list[ModeTotals]:
     """Grouped rows (mode, statements, seconds, timed, optionally agent_key and month) as ModeTotals."""
     return [
         ModeTotals(
-            mode=row["mode"],
+            # learning_totals keeps the unclassified as "" (a key column).
+            mode=row["mode"] or None,
             statements=int(row["statements"]),
             seconds=float(row["seconds"] or 0.0),
             timed=int(row["timed"]),

@@ -314,3 +314,31 @@ class EvidenceLink(Base):
     item_uri: Mapped[str] = mapped_column(Text, primary_key=True)
 
     __table_args__ = (Index("ix_evidence_agent_framework", "agent_key", "framework_uri"),)
+
+
+class LearningTotal(Base):
+    """What one learner did on one UTC day in one learning mode: derived from the statements by the write path
+    in the same transaction (like EvidenceLink), so the 70/20/10 summaries add up days, not statements.
+
+    Counts the statements that are neither voided nor voiding, once for every direct agent (actor or object,
+    or a member of an actor or object group), as the summaries do. ``lrs learning-totals rebuild`` remakes it.
+    """
+
+    __tablename__ = "learning_totals"
+
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: "YYYY-MM-DD", the statements' timestamp's day in UTC (a summary's dates are UTC days).
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    #: on-the-job / social / formal, or "" for the unclassified statements.
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: The verb of the unclassified statements ("what to add to the rules"); "" for classified ones.
+    verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    statements: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: Sum of result.duration in seconds (0.0 when none had one) and how many had one.
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    timed: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: The latest timestamp among them (the lead dashboard's "last activity").
+    latest: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    # SQLite: the rows live in the primary key's B-tree, a learner's days side by side.
+    __table_args__ = {"sqlite_with_rowid": False}

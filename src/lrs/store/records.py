@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from lrs.store.models import Statement, StatementActivity, StatementAgent
 
@@ -44,6 +44,49 @@ def learner_statements(
         .limit(limit)
     ).all()
     return [(r.payload, r.learning_mode) for r in rows]
+
+
+def learners_statements(
+    conn: Connection,
+    agent_keys: list[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    any_time_verbs: list[str] | None = None,
+    limit: int = 20000,
+) -> dict[str, list[tuple[dict[str, Any], str | None]]]:
+    """:func:`learner_statements` for many learners in one query: agent key -> (statement, learning mode), in the
+    same order (oldest timestamp first), at most ``limit`` each. A statement about two of them is under both.
+    ``any_time_verbs``: statements with these verbs are included whatever their timestamp."""
+    if not agent_keys:
+        return {}
+    conds = [
+        SA.c.agent_key.in_(sorted(set(agent_keys))),
+        SA.c.direct.is_(True),
+        S.c.voided.is_(False),
+        S.c.is_voiding.is_(False),
+    ]
+    window = []
+    if since is not None:
+        window.append(S.c.timestamp >= since)
+    if until is not None:
+        window.append(S.c.timestamp <= until)
+    if window and any_time_verbs:
+        conds.append(or_(and_(*window), S.c.verb_iri.in_(sorted(set(any_time_verbs)))))
+    else:
+        conds += window
+    rows = conn.execute(
+        select(SA.c.agent_key, S.c.payload, S.c.learning_mode)
+        .join(SA, SA.c.statement_seq == S.c.seq)
+        .where(*conds)
+        .order_by(S.c.timestamp, S.c.seq)
+    ).all()
+    found: dict[str, list[tuple[dict[str, Any], str | None]]] = {key: [] for key in agent_keys}
+    for row in rows:
+        mine = found[row.agent_key]
+        if len(mine) < limit:
+            mine.append((row.payload, row.learning_mode))
+    return found
 
 
 def statements_with_agents(

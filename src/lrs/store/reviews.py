@@ -25,11 +25,12 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 
 from lrs.store import enrolments
 from lrs.store.enrolments import enrolled_agents
-from lrs.store.models import Base, EvidenceLink, Statement, StatementActivity, StatementAgent
+from lrs.store.models import Base, EvidenceLink, SeqType, Statement, StatementActivity, StatementAgent
 
 #: The table is declared here rather than in models.py because only this module reads or writes it.
 R = Table(
@@ -50,10 +51,13 @@ R = Table(
     #: An IQA decision's target: the assessor decision it confirms or overturns.
     Column("target_id", String(36)),
     Column("decided", DateTime(timezone=True), nullable=False),
+    #: The decision statement's place in the store (its ``statements.seq``), written with the row: store order
+    #: (which decision supersedes which, a reviewer's first decisions) without a join to ``statements``.
+    Column("seq", SeqType),
     Index("ix_review_agent_framework", "agent_key", "framework_uri"),
-    Index("ix_review_evidence_item", "evidence_id", "item_uri"),
+    Index("ix_review_evidence_item_seq", "evidence_id", "item_uri", "role", "seq"),
     Index("ix_review_target", "target_id"),
-    Index("ix_review_reviewer", "reviewer_key", "role"),
+    Index("ix_review_reviewer_seq", "reviewer_key", "role", "seq"),
 )
 S = Statement.__table__
 E = EvidenceLink.__table__
@@ -62,16 +66,23 @@ SACT = StatementActivity.__table__
 
 
 def insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write derived decisions (their statements are stored), each with its statement's ``seq``."""
     if rows:
-        conn.execute(delete(R).where(R.c.statement_id.in_([r["statement_id"] for r in rows])))
-        conn.execute(insert(R), rows)
+        ids = [r["statement_id"] for r in rows]
+        conn.execute(delete(R).where(R.c.statement_id.in_(ids)))
+        conn.execute(insert(R), [{**r, "seq": None} for r in rows])
+        seq = select(S.c.seq).where(S.c.id == R.c.statement_id).scalar_subquery()
+        conn.execute(update(R).where(R.c.statement_id.in_(ids)).values(seq=seq))
 
 
 def delete_decisions(conn: Connection, statement_ids: Iterable[str]) -> int:
+    """Forget these decisions (withdrawn: voided), and the IQA decisions on them: a sample of a withdrawn
+    decision no longer counts, as a rebuild (which never derives one) has it."""
     ids = list(statement_ids)
     if not ids:
         return 0
-    return conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0
+    samples = conn.execute(delete(R).where(R.c.role == "iqa", R.c.target_id.in_(ids))).rowcount or 0
+    return samples + (conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0)
 
 
 def decided(conn: Connection, statement_ids: Iterable[str]) -> set[str]:
@@ -137,6 +148,16 @@ def judged_evidence(conn: Connection, evidence_ids: Sequence[str]) -> dict[str, 
     return {r.id: (r.payload, r.learning_mode) for r in rows}
 
 
+def statements_by_id(conn: Connection, statement_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Statement id -> payload for these ids, voided or not, in one query (rather than one look-up each)."""
+    ids = list(statement_ids)
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):  # a centre-wide EQA pack asks for thousands: in bounded IN lists
+        query = select(S.c.id, S.c.payload).where(S.c.id.in_(ids[start : start + 500]))
+        out.update((r.id, r.payload) for r in conn.execute(query))
+    return out
+
+
 def _cohort_learners(cohorts: Sequence[str]) -> Any:
     """The learners enrolled in ``cohorts`` (lrs.store.enrolments): an index lookup."""
     return enrolled_agents(cohorts)
@@ -172,23 +193,54 @@ def awaiting_assessment(
         conds.append(E.c.agent_key.in_(_cohort_learners(cohorts)))
     if framework_uris is not None:
         conds.append(E.c.framework_uri.in_(list(framework_uris)))
-    base = select(
-        E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.seq, S.c.stored
-    ).join(S, S.c.id == E.c.statement_id).where(*conds)
-    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
+    waiting = _materialized(
+        select(E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, S.c.seq, S.c.stored)
+        .join(S, S.c.id == E.c.statement_id)
+        .where(*conds)
+        .cte("waiting")
+    )
     # The page's rows first, then the payloads of those only: sorting every waiting row with its payload read
-    # each statement's JSON (SQLite keeps it in the row) to keep 50.
-    page = base.order_by(S.c.stored, S.c.seq, E.c.item_uri).limit(limit).offset(offset).subquery()
+    # each statement's JSON (SQLite keeps it in the row) to keep 50. The waiting rows are worked out first, from
+    # the cohort's learners' links (materialised): ordered by ``stored`` with a LIMIT, PostgreSQL otherwise walked
+    # every statement in ``stored`` order looking for evidence links (every statement of the store, at 20,000).
+    # The total comes with the page (a window count), not from a second pass.
+    page = (
+        select(waiting, func.count().over().label("total"))
+        .order_by(waiting.c.stored, waiting.c.seq, waiting.c.item_uri)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
     evidence = S.alias("evidence")
-    rows = conn.execute(
-        select(
-            page.c.statement_id, page.c.agent_key, page.c.framework_uri, page.c.item_uri, evidence.c.payload,
-            evidence.c.learning_mode, page.c.stored,
-        )
-        .join(evidence, evidence.c.seq == page.c.seq)
-        .order_by(page.c.stored, page.c.seq, page.c.item_uri)
-    ).mappings()
-    return [dict(r) for r in rows], int(total)
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(
+                page.c.statement_id, page.c.agent_key, page.c.framework_uri, page.c.item_uri, evidence.c.payload,
+                evidence.c.learning_mode, page.c.stored, page.c.total,
+            )
+            .join(evidence, evidence.c.seq == page.c.seq)
+            .order_by(page.c.stored, page.c.seq, page.c.item_uri)
+        ).mappings()
+    ]
+    total = rows[0]["total"] if rows else _count(conn, waiting, offset)
+    for r in rows:
+        r.pop("total")
+    return rows, int(total)
+
+
+def _materialized(cte: Any) -> Any:
+    """A CTE worked out on its own before the query that uses it (``AS MATERIALIZED``; both databases know it):
+    the candidates of a queue, which the planner must not instead look for by walking an index in the page's
+    order."""
+    return cte.prefix_with("MATERIALIZED")
+
+
+def _count(conn: Connection, candidates: Any, offset: int) -> int:
+    """The total of a queue whose page came back empty: none at all, or an offset past the end."""
+    if offset == 0:
+        return 0
+    return int(conn.execute(select(func.count()).select_from(candidates)).scalar() or 0)
 
 
 def awaiting_quality_assurance(
@@ -202,34 +254,56 @@ def awaiting_quality_assurance(
     """Current assessor decisions (no later assessor decision on the same evidence and criterion) that no IQA
     has confirmed or overturned, oldest first. Returns (rows with the decision's payload, total)."""
     later = R.alias("later")
-    later_statement = S.alias("later_statement")
     iqa = R.alias("iqa")
     evidence = S.alias("evidence")
-    # Store order, not the decisions' timestamps: two decisions can carry the same millisecond.
+    # Store order (each row's seq), not the decisions' timestamps: two decisions can carry the same millisecond.
     superseded = exists().where(
         and_(
             later.c.evidence_id == R.c.evidence_id,
             later.c.item_uri == R.c.item_uri,
             later.c.role == "assessor",
-            later_statement.c.id == later.c.statement_id,
-            later_statement.c.seq > S.c.seq,
+            later.c.seq > R.c.seq,
         )
     )
     sampled = exists().where(iqa.c.target_id == R.c.statement_id)
-    conds: list[Any] = [R.c.role == "assessor", ~superseded, ~sampled, evidence.c.voided.is_(False)]
+    conds: list[Any] = [
+        R.c.role == "assessor", R.c.seq.is_not(None), ~superseded, ~sampled, evidence.c.voided.is_(False)
+    ]
     if cohorts is not None:
         conds.append(R.c.agent_key.in_(_cohort_learners(cohorts)))
     if framework_uris is not None:
         conds.append(R.c.framework_uri.in_(list(framework_uris)))
-    base = (
-        select(R, S.c.payload)
-        .join(S, S.c.id == R.c.statement_id)
+    waiting = _materialized(
+        select(R.c.statement_id, R.c.decided, R.c.seq)
         .join(evidence, evidence.c.id == R.c.evidence_id)
         .where(*conds)
+        .cte("waiting")
     )
-    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar() or 0
-    rows = conn.execute(base.order_by(R.c.decided, S.c.seq).limit(limit).offset(offset)).mappings()
-    return [dict(r) for r in rows], int(total)
+    # The page's keys first (the total with them, a window count), then the rows and payloads of those only:
+    # sorting every waiting decision together with its statement's payload read each one's JSON (SQLite keeps it
+    # in the row) to keep 50; the store order is each row's own ``seq`` (joined from ``statements``, PostgreSQL
+    # hashed every statement to find them).
+    page = (
+        select(waiting, func.count().over().label("total"))
+        .order_by(waiting.c.decided, waiting.c.seq)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    decision = S.alias("decision")
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(R, decision.c.payload, page.c.total)
+            .join(page, page.c.statement_id == R.c.statement_id)
+            .join(decision, decision.c.seq == page.c.seq)
+            .order_by(page.c.decided, page.c.seq)
+        ).mappings()
+    ]
+    total = rows[0]["total"] if rows else _count(conn, waiting, offset)
+    for r in rows:
+        r.pop("total")
+    return rows, int(total)
 
 
 def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
@@ -266,14 +340,13 @@ def has_evidence_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[
 
 def assessor_decision_ids(conn: Connection, reviewer_key: str, limit: int | None = None) -> list[str]:
     """The assessor decisions of one reviewer credential, in store order (for "new assessor" sampling):
-    every one, or the first ``limit`` (what the sampling plan's rank needs; ix_review_reviewer finds them)."""
-    # From the reviewer's decisions, each with its place in the store: a join ordered by statements.seq with a
-    # LIMIT made PostgreSQL walk the statements in store order looking for this reviewer's (0.4 s at 100,000).
-    seq = select(S.c.seq).where(S.c.id == R.c.statement_id).scalar_subquery()
+    every one, or the first ``limit`` (what the sampling plan's rank needs; ix_review_reviewer_seq walks them)."""
+    # The reviewer's decisions in store order straight from ix_review_reviewer_seq (each row keeps its seq): the
+    # first few without reading, or sorting, the others.
     query = (
         select(R.c.statement_id)
-        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor", seq.is_not(None))
-        .order_by(seq)
+        .where(R.c.reviewer_key == reviewer_key, R.c.role == "assessor", R.c.seq.is_not(None))
+        .order_by(R.c.seq)
     )
     if limit is not None:
         query = query.limit(limit)

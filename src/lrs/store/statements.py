@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version
+from lrs.store.learning import refresh_totals, totals_days_of, totals_rows
 from lrs.store.models import (
     Activity,
     Attachment,
@@ -134,8 +135,9 @@ def insert_statements(
     # not merge its definitions again, so then they are merged afresh from the new statements only.
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
-    # 4. One statement per table.
-    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now)
+    totals = batch.totals if len(fresh) == len(prepared) else sql.encode_totals(totals_rows(fresh_by_id.values()))
+    # 4. One statement per table (learning_totals included).
+    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
@@ -214,6 +216,8 @@ def _void_targets(conn: Connection, fresh: Iterable[PreparedStatement]) -> None:
     voided = sorted({p.object_statement_id for p in fresh if p.is_voiding and p.object_statement_id})
     if voided:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
+        # The voided statements leave the learning totals: their learners' days are counted again.
+        refresh_totals(conn, days=totals_days_of(conn, ids=voided))
         # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
         unenrol_from_statements(conn, voided)
 
@@ -296,6 +300,8 @@ class StatementBatch:
         self.encoded = [sql.encode(p) for p in self.prepared]
         #: iri -> (definition, its JSON): the batch's activity definitions merged, in IRI order
         self.definitions = _incoming_definitions(self.prepared)
+        #: what the batch adds to learning_totals, added up and encoded
+        self.totals = sql.encode_totals(totals_rows(self.prepared))
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
         self.iris = list(self.definitions)
         #: no StatementRef (voiding included) among them: when none is stored yet and no stored statement
@@ -362,6 +368,14 @@ class _Sql:
                 int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
                 p.duration_seconds, payload)
 
+    def encode_totals(self, rows: list[Any]) -> Any:  # noqa: ANN401
+        """learning_totals rows (lrs.store.learning.totals_rows) as insert_batch writes them: on PostgreSQL one
+        JSON array (one parameter), on SQLite parameter tuples."""
+        if self.postgres:
+            return json.dumps([[*r[:7], r[7].isoformat()] for r in rows], separators=(",", ":")) if rows else None
+        dt = self.datetime
+        return [(*r[:7], dt(r[7])) for r in rows]
+
     def insert_batch(
         self,
         conn: Connection,
@@ -370,10 +384,12 @@ class _Sql:
         activities: list[tuple[int, str, bool]],
         definitions: list[tuple[str, str]],
         now: datetime,
+        totals: Any = None,  # noqa: ANN401
     ) -> set[str]:
-        """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows and the
-        activities first defined by them (iri, definition JSON). Returns the IRIs of the activities inserted
-        (a concurrent transaction may have inserted one first)."""
+        """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows, the
+        activities first defined by them (iri, definition JSON) and what they add to learning_totals (``totals``,
+        from :meth:`encode_totals`). Returns the IRIs of the activities inserted (a concurrent transaction may
+        have inserted one first)."""
         if self.postgres:
             # One statement for the lot, each table's rows one JSON parameter taken apart by the server: one
             # round trip, one plan, and the cheapest encoding on the client (psycopg's arrays or a parameter
@@ -390,9 +406,11 @@ class _Sql:
                 f"a AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
                 f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
                 "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
-                "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri) "
+                "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri), "
+                f"t AS ({PG_TOTALS_UPSERT}) "
                 "SELECT iri FROM d",
-                (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact)),
+                (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact),
+                 totals or "[]"),
             )
             return {iri for (iri,) in result}
         marks = ", ".join("?" * 18)
@@ -408,6 +426,8 @@ class _Sql:
                 "INSERT INTO activities (iri, definition, updated) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(iri, definition, updated) for iri, definition in definitions],
             )
+        if totals:
+            conn.exec_driver_sql(SQLITE_TOTALS_UPSERT, totals)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
 
@@ -423,6 +443,27 @@ class _Sql:
             return
         # sqlite3 stores a bool as 0/1, as SQLAlchemy's Boolean does.
         conn.exec_driver_sql(f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows)
+
+
+#: learning_totals: add a batch's rows (lrs.store.learning.totals_rows) to what is counted. PostgreSQL: from one
+#: JSON parameter, in key order (concurrent writers lock the rows they share in one order).
+_TOTALS_ADD = (
+    "ON CONFLICT (agent_key, day, mode, verb_iri) DO UPDATE SET statements = learning_totals.statements + "
+    "excluded.statements, seconds = learning_totals.seconds + excluded.seconds, timed = learning_totals.timed + "
+    "excluded.timed, latest = {greatest}(learning_totals.latest, excluded.latest)"
+)
+PG_TOTALS_SELECT = (
+    "SELECT r->>0, r->>1, r->>2, r->>3, (r->>4)::int, (r->>5)::float8, (r->>6)::int, (r->>7)::timestamptz "
+    "FROM jsonb_array_elements(%s::jsonb) r"
+)
+PG_TOTALS_UPSERT = (
+    "INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
+    f"{PG_TOTALS_SELECT} ORDER BY 1, 2, 3, 4 " + _TOTALS_ADD.format(greatest="greatest")
+)
+SQLITE_TOTALS_UPSERT = (
+    "INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + _TOTALS_ADD.format(greatest="max")
+)
 
 
 #: True when merging the definition ``n`` into the canonical ``c`` leaves ``c`` as it is (lrs.xapi.statement.
@@ -479,13 +520,18 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         f"st AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT s.seq, NULL, NULL, {values}, (r->>14)::json "
         "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) JOIN seqs AS s ON s.k = t.n - 1), "
         f"ag AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
-        f"ac AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}) "
+        f"ac AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
+        # learning_totals, only when the statements go in.
+        "tt AS (INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
+        f"{PG_TOTALS_SELECT} WHERE EXISTS (SELECT 1 FROM seqs) ORDER BY 1, 2, 3, 4 "
+        + _TOTALS_ADD.format(greatest="greatest") + ") "
         f"SELECT (SELECT count(*) FROM seqs), v.n, v.latest FROM ({FRAMEWORKS_VERSION_SQL}) AS v"
     )
     params = (
         definitions, ids, datetime.now(UTC), ids, "[" + ",".join(batch.encoded) + "]",
         dumps([(k, key, d) for k, p in enumerate(prepared) for key, d in p.agents.items()], **compact),
         dumps([(k, iri, d) for k, p in enumerate(prepared) for iri, d in p.activities.items()], **compact),
+        batch.totals or "[]",
     )
     taken, count, latest = db.run_statement(query, params)
     if taken != len(prepared):

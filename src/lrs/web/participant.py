@@ -7,7 +7,6 @@ Content-Security-Policy needs no inline style).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -356,28 +355,39 @@ def cpd_year(today: date) -> int:
 
 
 def cpd_status(lrs: Any, agent_key: str, year: int) -> CPDStatus | None:
-    """The CPD log's readiness for one registration year, read from the CPD exporter's summary (JSON: the
-    readiness and one line per piece, without the log rendered); None when no CPD exporter is installed."""
+    """The CPD log's readiness for one registration year, from the ``lrs_readiness`` hook (the CPD plugin
+    answers from the year's statements, without building or rendering the log); None when no CPD exporter is
+    installed or it tells no readiness."""
     exporter = exporting.available_exporters(lrs).get(CPD_EXPORTER)
-    if exporter is None or "json" not in exporter.formats or "summary" not in (exporter.options or {}):
+    if exporter is None:
         return None
-    # The exporter reads one registration year (1 December to 30 November): only that year is loaded.
-    start, end = date(year - 1, 12, 1), date(year, 11, 30)
-    options = {"format": "json", "year": str(year), "summary": "yes"}
-    file = exporting.run_export(lrs, CPD_EXPORTER, agent_key, options, period_from=start, period_to=end)
-    data = json.loads(file.content)
-    readiness = data.get("readiness") or {}
+    found = next((r for r in exporting.year_readiness(lrs, [agent_key], year)[agent_key] if r.exporter == CPD_EXPORTER), None)
+    if found is None:
+        return None
     return CPDStatus(
         year=year,
-        year_label=data.get("year") or f"{year - 1}–{str(year)[-2:]}",
-        period_start=date.fromisoformat(data["period_start"]),
-        period_end=date.fromisoformat(data["period_end"]),
-        ready=bool(readiness.get("ready")),
-        missing=list(readiness.get("missing") or []),
-        warnings=list(readiness.get("warnings") or []),
-        pieces=list(data.get("pieces") or []),
+        year_label=found.year_label,
+        period_start=found.period_start,
+        period_end=found.period_end,
+        ready=found.ready,
+        missing=list(found.missing),
+        warnings=list(found.warnings),
+        pieces=[dict(p) for p in found.pieces],
         formats=list(exporter.formats),
     )
+
+
+def cpd_readiness_words(lrs: Any, agent_keys: list[str], year: int) -> dict[str, str]:
+    """Each learner's CPD readiness for ``year`` in a few words, for a cohort's table ("Ready", "Not ready: 1 of 2
+    complete pieces"): one ``lrs_readiness`` call for them all. Empty when no CPD plugin answers."""
+    words: dict[str, str] = {}
+    for key, answers in exporting.year_readiness(lrs, agent_keys, year).items():
+        found = next((r for r in answers if r.exporter == CPD_EXPORTER), None)
+        if found is None:
+            continue
+        piece = "piece" if found.required == 1 else "pieces"
+        words[key] = "Ready" if found.ready else f"Not ready: {found.counted} of {found.required} complete {piece}"
+    return words
 
 
 # --- qualification progress ---------------------------------------------------------------------------------
@@ -397,6 +407,6 @@ def qualifications(lrs: Any, agent_key: str) -> list[dict[str, Any]]:
     from lrs.competency.evidence import registry
     from lrs.review import service as review
 
-    found = [review.progress(lrs, agent_key, uri) for uri in review.assessed_frameworks(registry(lrs))]
+    found = review.progress_in(lrs, agent_key, review.assessed_frameworks(registry(lrs)))
     started = [q for q in found if q["counts"]["without-evidence"] < sum(q["counts"].values())]
     return started or found

@@ -420,6 +420,8 @@ def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
     blocks = {b["agent"]: b for b in totals.get("learners", [])}
     weeks = lrs.settings.at_risk_weeks
     cutoff = today - timedelta(weeks=weeks)
+    cpd_year = participant.cpd_year(today.date())
+    cpd = participant.cpd_readiness_words(lrs, [learner["agent_key"] for learner in learners], cpd_year)
     rows = []
     for learner in learners:
         agent, latest = learner["agent_key"], learner["latest"]
@@ -432,10 +434,11 @@ def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
             "statements": (blocks.get(agent) or {}).get("statements", 0),
             "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
             "at_risk": when is None or when < cutoff,
+            "cpd": cpd.get(agent, ""),
         })
     rows.sort(key=lambda r: r["name"].lower())
     return {"cohort": cohort, "rows": rows, "periods": totals["periods"][-12:], "weeks": weeks,
-            "at_risk": [r for r in rows if r["at_risk"]]}
+            "at_risk": [r for r in rows if r["at_risk"]], "cpd_year": f"{cpd_year - 1}–{str(cpd_year)[-2:]}"}
 
 
 @pages.get("/dashboard")
@@ -488,11 +491,11 @@ def lead_dashboard_csv():  # noqa: ANN201
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
-                     f"no activity for {data['weeks']} weeks"])
+                     f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year']}"])
     for r in data["rows"]:
         writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],
                                                 *[r["shares"][m] for m in MODES],
-                                                "yes" if r["at_risk"] else "no")])
+                                                "yes" if r["at_risk"] else "no", r["cpd"])])
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cohort-dashboard.csv"'
     return response

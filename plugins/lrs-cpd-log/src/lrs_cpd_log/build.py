@@ -312,8 +312,11 @@ def _piece(
     )
 
 
-def build_pieces(record: ExportRecord, start: date, end: date, *, standards: bool = True) -> list[CPDPiece]:
-    """The year's pieces; ``standards=False`` leaves out the standards they evidence (readiness needs none)."""
+def build_pieces(
+    record: ExportRecord, start: date, end: date, *, standards: bool = True, names: list[str] | None = None
+) -> list[CPDPiece]:
+    """The year's pieces; ``standards=False`` leaves out the standards they evidence (readiness needs none).
+    ``names``: the participant's own names when the caller has them (:func:`_own_names`)."""
     items = _frameworks_of_items(record) if standards else {}
     statuses = _statuses(record.statements)
     learning: list[dict[str, Any]] = []
@@ -326,7 +329,7 @@ def build_pieces(record: ExportRecord, start: date, end: date, *, standards: boo
         if record.modes.get(s["id"]) is None and not _is_reflection(s):
             continue
         learning.append(s)
-    own_names = {word for name in _own_names(record) for word in name.split()}
+    own_names = {word for name in (_own_names(record) if names is None else names) for word in name.split()}
     pieces = [_piece(occurrence, record, items, statuses, own_names) for occurrence in _occurrences(learning)]
     # ILM assessment evidence is for the ILM portfolio; it joins the regulator's log only when chosen.
     pieces = [p for p in pieces if p.evidence_type is None or p.chosen]
@@ -344,10 +347,11 @@ def _own_names(record: ExportRecord) -> list[str]:
     return [n for n in names if n]
 
 
-def participant_name(record: ExportRecord) -> str:
+def participant_name(record: ExportRecord, names: list[str] | None = None) -> str:
     """The participant's full name from the best source: a name they gave in their own journal, then the
-    account's, then any LMS's; a fuller name ("Jo Bloggs") wins over a shorter one ("Jo")."""
-    names = _own_names(record)
+    account's, then any LMS's; a fuller name ("Jo Bloggs") wins over a shorter one ("Jo"). ``names``: their own
+    names when the caller has them (:func:`_own_names`)."""
+    names = _own_names(record) if names is None else names
     if not names:
         return "the participant"
     return max(names, key=lambda n: (len(n.split()), -names.index(n)))
@@ -356,9 +360,10 @@ def participant_name(record: ExportRecord) -> str:
 def build_log(record: ExportRecord, year: int, today: date | None = None, *, standards: bool = True) -> CPDLog:
     rules = rules_for(year)
     today = today or date.today()
-    pieces = build_pieces(record, rules.start, rules.end, standards=standards)
+    names = _own_names(record)
+    pieces = build_pieces(record, rules.start, rules.end, standards=standards, names=names)
     return CPDLog(
-        participant_name=participant_name(record),
+        participant_name=participant_name(record, names),
         period_start=rules.start,
         period_end=rules.end,
         pieces=tuple(pieces),

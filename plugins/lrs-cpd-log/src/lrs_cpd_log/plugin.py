@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, hookimpl
-from lrs_cpd_log.build import build_log, default_year
-from lrs_cpd_log.model import CPDLog
-from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, to_summary_json
+from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
+from lrs.plugin_api import learner_records
+from lrs_cpd_log.build import STATUS_VERBS, build_log, default_year
+from lrs_cpd_log.model import CPDLog, rules_for
+from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
+
+NAME = "cpd-log"
+TITLE = "Social Work England CPD log"
 
 #: Values of the ``summary`` option that ask for the readiness summary.
 YES = ("yes", "true", "1")
@@ -53,14 +57,16 @@ def _filename(log: CPDLog, suffix: str) -> str:
 def lrs_exporters() -> list[Exporter]:
     return [
         Exporter(
-            name="cpd-log",
-            title="Social Work England CPD log",
+            name=NAME,
+            title=TITLE,
             formats=FORMATS,
             export=export_cpd_log,
             options={
                 "year": "the registration year, e.g. 2026 (1 Dec 2025 to 30 Nov 2026); default: in progress",
                 "summary": "yes: readiness and one line per piece only (format json), for a page; default: no",
             },
+            # The statements, their modes and the learner always come; the standards need links and frameworks.
+            reads=frozenset({"links", "frameworks"}),
             description=(
                 "A participant's CPD record for one registration year (1 December to 30 November), with a "
                 "readiness check against Social Work England's rules for that year (counting complete records, only the "
@@ -69,3 +75,43 @@ def lrs_exporters() -> list[Exporter]:
             ),
         )
     ]
+
+
+def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
+    """What the log of ``year`` says about readiness, as :class:`YearReadiness` (the standards are not looked up:
+    readiness does not depend on them)."""
+    log = build_log(record, year, today, standards=False)
+    rules = log.rules or rules_for(year)
+    return YearReadiness(
+        exporter=NAME,
+        title=TITLE,
+        agent_key=record.agent_key,
+        year=year,
+        year_label=log.year_label,
+        period_start=log.period_start,
+        period_end=log.period_end,
+        deadline=rules.deadline,
+        ready=log.readiness.ready,
+        missing=log.readiness.missing,
+        warnings=log.readiness.warnings,
+        counted=log.readiness.counted,
+        required=rules.minimum_records,
+        pieces=tuple(piece_line(p) for p in log.pieces),
+    )
+
+
+@hookimpl
+def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness]:
+    """The CPD year's readiness of each learner, from one read of their statements: those stamped within a day of
+    the year (a statement's own time zone can put it on the year's first or last day; the log keeps exactly the
+    year's days) and their CPD selections of any time (a selection made after the year still counts for it)."""
+    rules = rules_for(year)
+    records = learner_records(
+        lrs,
+        agent_keys,
+        period_from=rules.start - timedelta(days=1),
+        period_to=rules.end + timedelta(days=1),
+        any_time_verbs=sorted(STATUS_VERBS),
+    )
+    today = _today()
+    return [readiness(records[key], year, today) for key in agent_keys]

@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import json
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -164,6 +165,20 @@ def to_json(log: CPDLog) -> bytes:
     return json.dumps(log.as_dict(), indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def piece_line(p: CPDPiece) -> dict:
+    """One line about a piece, for a page's list: its statement, date, title, type, whether it is complete and has
+    a peer reflection, and its status."""
+    return {
+        "statement_id": p.statement_id,
+        "date": p.date.isoformat(),
+        "title": p.title,
+        "activity_type": p.activity_type,
+        "complete": p.complete,
+        "peer_reflection": p.peer_reflection is not None,
+        "status": p.status,
+    }
+
+
 def summary_dict(log: CPDLog) -> dict:
     """Where the year stands: the readiness, the rules and one line per piece (what a page lists)."""
     readiness = log.readiness
@@ -183,18 +198,7 @@ def summary_dict(log: CPDLog) -> dict:
             "candidates": readiness.candidates,
             "basis": readiness.basis,
         },
-        "pieces": [
-            {
-                "statement_id": p.statement_id,
-                "date": p.date.isoformat(),
-                "title": p.title,
-                "activity_type": p.activity_type,
-                "complete": p.complete,
-                "peer_reflection": p.peer_reflection is not None,
-                "status": p.status,
-            }
-            for p in log.pieces
-        ],
+        "pieces": [piece_line(p) for p in log.pieces],
     }
 
 
@@ -313,25 +317,89 @@ def _fallbacks() -> list[tuple[str, Path, Path]]:
     return found
 
 
-def _load_fonts(pdf) -> str | None:  # noqa: ANN001
-    """Registers the body font and the fallbacks found on this machine; the body family, or None."""
+def _load_fonts(pdf, text: str) -> str | None:  # noqa: ANN001
+    """Registers the body font and the fallbacks ``text`` needs; the body family, or None.
+
+    A fallback is registered only when a character of the text is missing from the body font, and only as far
+    down the list as such characters need (each font costs a parse and a subset on output, the CJK font most):
+    the fallbacks are tried in their order, so a prefix of the list that holds, for each missing character in
+    each weight, the first font with that character in that weight gives every character the same font as the
+    whole list would."""
     body = next(((r, b) for _, r, b in _BODY_FONTS if r.exists() and b.exists()), None)
     if body is None:
         return None
     pdf.add_font("body", "", str(body[0]))
     pdf.add_font("body", "B", str(body[1]))
+    # Control characters (line breaks) never reach a font.
+    pending = {
+        (code, style)
+        for code in {ord(ch) for ch in set(text) if ch >= " "}
+        if code not in pdf.fonts["body"].cmap or code not in pdf.fonts["bodyB"].cmap
+        for style in ("", "B")
+    }
     fallbacks = []
     for family, regular, bold in _fallbacks():
+        if not pending:
+            break
         if regular.exists() and bold.exists() and regular != body[0]:
             pdf.add_font(family, "", str(regular))
             pdf.add_font(family, "B", str(bold))
             fallbacks.append(family)
+            pending = {(code, style) for code, style in pending if code not in pdf.fonts[family + style].cmap}
     if fallbacks:
         # exact_match=False: a bold line with a character only a fallback has still uses that fallback.
         pdf.set_fallback_fonts(fallbacks, exact_match=False)
-    # HarfBuzz shaping (uharfbuzz, a dependency) joins Arabic-script letters and orders right-to-left text.
-    pdf.set_text_shaping(True)
+    # HarfBuzz shaping (uharfbuzz, a dependency) joins Arabic-script letters, orders right-to-left text and places
+    # combining marks. It is most of the time a PDF takes (fpdf2 shapes each line again as it grows), so it is on
+    # only for a text that needs it: a character the body font lacks, a right-to-left one or a combining mark.
+    if fallbacks or any(_needs_shaping(ch) for ch in set(text)):
+        pdf.set_text_shaping(True)
     return "body"
+
+
+def _needs_shaping(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL", "AN") or unicodedata.category(ch) in ("Mn", "Mc", "Me")
+
+
+def _pdf_lines(log: CPDLog) -> list[tuple[str, str, bool, int]]:
+    """What the PDF prints, in order: (kind, text, bold, size); kind "heading", "para" or "gap" (text: the
+    gap's height in mm)."""
+    lines: list[tuple[str, str, bool, int]] = []
+
+    def heading(text: str, size: int) -> None:
+        lines.append(("heading", text, True, size))
+
+    def para(text: str, bold: bool = False, size: int = 10) -> None:
+        lines.append(("para", text, bold, size))
+
+    def gap(height: float) -> None:
+        lines.append(("gap", str(height), False, 0))
+
+    headline, missing, notes = _readiness_lines(log)
+    heading(f"CPD record {log.year_label}: {log.participant_name}", 16)
+    para(summary_line(log))
+    gap(3)
+    heading("Readiness", 13)
+    para(headline)
+    for line in missing:
+        para(f"- {line}")
+    for line in notes:
+        para(f"Note: {line}")
+    for number, piece in enumerate(log.pieces, 1):
+        gap(4)
+        heading(f"{number}. {piece.title}", 12)
+        for field, answer, guidance in form_rows(piece):
+            gap(1.5)
+            para(field.question, bold=True)
+            para(guidance, size=8)
+            para(answer or NOT_ANSWERED)
+        gap(1.5)
+        para("For your notes (not asked on the form)", bold=True)
+        for label, value in notes_rows(piece):
+            para(f"{label}: {value}")
+        for warning in piece.privacy_warnings:
+            para(f"Warning: {warning}")
+    return lines
 
 
 def to_pdf(log: CPDLog) -> bytes:
@@ -339,8 +407,10 @@ def to_pdf(log: CPDLog) -> bytes:
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(f"CPD record {log.year_label}: {log.participant_name}")
-    family = _load_fonts(pdf)
+    title = f"CPD record {log.year_label}: {log.participant_name}"
+    pdf.set_title(title)
+    lines = _pdf_lines(log)
+    family = _load_fonts(pdf, "".join(text for kind, text, _, _ in lines if kind != "gap").translate(_PRESENTATION_SELECTORS))
     if family is None:
         # No TrueType font on this machine: the PDF core fonts cover Latin-1 only.
         family = "Helvetica"
@@ -357,40 +427,16 @@ def to_pdf(log: CPDLog) -> bytes:
 
     pdf.add_page()
     width = pdf.epw
-
-    def heading(text: str, size: int) -> None:
-        pdf.set_font(family, "B", size)
-        pdf.multi_cell(width, size * 0.55, clean(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1.5)
-
-    def para(text: str, bold: bool = False, size: int = 10) -> None:
-        pdf.set_font(family, "B" if bold else "", size)
-        pdf.multi_cell(width, size * 0.5, clean(text), new_x="LMARGIN", new_y="NEXT")
-
-    headline, missing, notes = _readiness_lines(log)
-    heading(f"CPD record {log.year_label}: {log.participant_name}", 16)
-    para(summary_line(log))
-    pdf.ln(3)
-    heading("Readiness", 13)
-    para(headline)
-    for line in missing:
-        para(f"- {line}")
-    for line in notes:
-        para(f"Note: {line}")
-    for number, piece in enumerate(log.pieces, 1):
-        pdf.ln(4)
-        heading(f"{number}. {piece.title}", 12)
-        for field, answer, guidance in form_rows(piece):
+    for kind, text, bold, size in lines:
+        if kind == "gap":
+            pdf.ln(float(text))
+        elif kind == "heading":
+            pdf.set_font(family, "B", size)
+            pdf.multi_cell(width, size * 0.55, clean(text), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1.5)
-            para(field.question, bold=True)
-            para(guidance, size=8)
-            para(answer or NOT_ANSWERED)
-        pdf.ln(1.5)
-        para("For your notes (not asked on the form)", bold=True)
-        for label, value in notes_rows(piece):
-            para(f"{label}: {value}")
-        for warning in piece.privacy_warnings:
-            para(f"Warning: {warning}")
+        else:
+            pdf.set_font(family, "B" if bold else "", size)
+            pdf.multi_cell(width, size * 0.5, clean(text), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -53,6 +53,10 @@ class _Writer:
         else:
             self.family, self.unicode = "Helvetica", False
         self.pdf.set_creator("lrs-ilm-portfolio")
+        #: The lines a paragraph breaks into, by (text, style, size, width), for this document: an evidence entry
+        #: is printed under every criterion it is mapped to, and fpdf2's line breaking (which measures each line
+        #: again at every space) was most of the time a portfolio took.
+        self._lines: dict[tuple[str, str, float, float], list[str]] = {}
 
     def clean(self, text: str) -> str:
         if self.unicode:
@@ -72,9 +76,23 @@ class _Writer:
             return
         self.pdf.set_font(self.family, "B" if bold else "", size)
         self.pdf.set_x(self.pdf.l_margin + indent)
-        # Left-aligned: justified text stretches the gaps around long paths and URLs.
-        self.pdf.multi_cell(self.pdf.epw - indent, size * 0.5, self.clean(text), align="L", new_x="LMARGIN",
-                            new_y="NEXT")
+        width, height, text = self.pdf.epw - indent, size * 0.5, self.clean(text)
+        if text.endswith("\n") or "\r" in text:
+            # Left-aligned: justified text stretches the gaps around long paths and URLs.
+            self.pdf.multi_cell(width, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+            return
+        # The same as multi_cell: its lines (worked out once per text), each a cell at the paragraph's left edge.
+        key = (text, self.pdf.font_style, self.pdf.font_size_pt, width)
+        lines = self._lines.get(key)
+        if lines is None:
+            if "\n" not in text and self.pdf.get_string_width(text) < width - 2 * self.pdf.c_margin - 0.01:
+                lines = [text]  # it fits: multi_cell would not break it
+            else:
+                lines = self.pdf.multi_cell(width, height, text, align="L", dry_run=True, output="LINES")
+            self._lines[key] = lines
+        for number, line in enumerate(lines, 1):
+            last = number == len(lines)
+            self.pdf.cell(width, height, line, align="L", new_x="LMARGIN" if last else "LEFT", new_y="NEXT")
 
     def labelled(self, label: str, text: str, indent: float = 0) -> None:
         if text:
