@@ -22,7 +22,8 @@ Results go to bench/results/<date>-<db>[-quick].json and a Markdown summary to s
     .venv/bin/python bench/run.py --db sqlite --statements 200000
 
 PostgreSQL: --pg-url names a server and a database to connect to for administration (default
-postgresql://127.0.0.1:5432/test); the bench creates lrs_bench and lrs_bench_floor there and drops them after.
+postgresql://127.0.0.1:5432/test); the bench creates lrs_bench and lrs_bench_floor there and drops them after
+(LRS_BENCH_PG_PREFIX=other: other and other_floor, so that two runs on one server do not drop each other's).
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ class Target:
 
     @staticmethod
     def _pg_name(label: str) -> str:
-        return "lrs_bench" if label in ("lrs", "store") else f"lrs_bench_{label}"
+        prefix = os.environ.get("LRS_BENCH_PG_PREFIX", "lrs_bench")
+        return prefix if label in ("lrs", "store") else f"{prefix}_{label}"
 
     def fresh(self, label: str) -> str:
         """An empty database with the LRS schema (through the migrations, as ``lrs db upgrade`` makes it)."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import FunctionType
+from typing import Any
+
 from flask import Flask
 
 from lrs.config import Settings
@@ -9,11 +13,28 @@ from lrs.plugins import call_each_or_raise
 from lrs.services.statements import LRS
 
 
+class LRSFlask(Flask):
+    """Flask, deciding once per function whether a view or request hook is a coroutine function: Flask asks
+    ``inspect`` on every call, a dozen times a request (its documented place to change how views are run)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        known = self._sync_functions.get(func)
+        if known is None:
+            known = super().ensure_sync(func)
+            if type(func) is FunctionType:  # views and hooks: a fixed set (a bound method may be made per call)
+                self._sync_functions[func] = known
+        return known
+
+
 def create_app(settings: Settings | None = None, *, lrs: LRS | None = None) -> Flask:
     """Build the WSGI app. Pass ``lrs`` to share one LRS (database, plugins) with the caller."""
     settings = settings or (lrs.settings if lrs else Settings.from_env())
     lrs = lrs or LRS(settings)
-    app = Flask("lrs")
+    app = LRSFlask("lrs")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_payload
     app.json.sort_keys = False
     app.json.compact = True

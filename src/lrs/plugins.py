@@ -123,6 +123,8 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[t
     For hooks whose contract says a failing plugin is skipped (stored statements, frameworks, competency
     links, exporters, fingerprints).
     """
+    if not getattr(pm.hook, hook_name).get_hookimpls():
+        return []  # nothing implements it (lrs_competency_links, per statement, usually): no generator to make
     return [
         (answer.plugin_name, answer.result)
         for answer in call_isolated(pm, hook_name, **kwargs)

@@ -329,3 +329,23 @@ def test_unlisted_origins_get_no_cors_headers(listed_origins_client):
     got = listed_origins_client.get("/xapi/statements", headers={"Origin": "https://elsewhere.example"})
     assert "Access-Control-Allow-Origin" not in got.headers
     assert "Origin" in got.headers["Vary"]
+
+
+def test_a_nul_in_a_parameter_is_refused_however_it_arrives(client):
+    """The NUL guard reads the raw query string first: a NUL still reaches it as %00 in a value or a name, in
+    the path, or inside an alternate-syntax form (which becomes the query string)."""
+    answers = {
+        "value": client.get("/xapi/statements?verb=http%3A%2F%2Fx.example%2Fv%00"),
+        "name": client.get("/xapi/statements?li%00mit=1"),
+        "path": client.get("/xapi/statements%00"),
+        "form": alternate(client, "GET", {**form_headers(client), "verb": "http://x.example/v\x00"}),
+    }
+    for how, response in answers.items():
+        assert response.status_code == 400, (how, response.get_data(as_text=True))
+        assert response.get_json()["error"]["rule"] == "nul-character", how
+
+
+def test_a_percent_escaped_cachebuster_is_still_recognised(client):
+    client.post_statements([statement()])
+    assert client.get("/xapi/statements?cache%62uster=1733400000123").status_code == 200
+    assert client.get("/xapi/statements?cachebusters=1").status_code == 400

@@ -69,6 +69,21 @@ def test_no_target_no_outbox_rows(lrs_instance: LRS) -> None:
         assert forwarding_store.pending_count(conn) == 0
 
 
+def test_a_backfill_counts_the_statements_it_queues_on_both_databases(lrs_instance: LRS) -> None:
+    wanted = store(lrs_instance, [statement(id=str(uuid.uuid4())) for _ in range(3)])
+    store(lrs_instance, [statement(verb={"id": COMPLETED})])  # not the target's verb
+    forwarding.add_target(lrs_instance, name="hook", kind="webhook", url="http://127.0.0.1:9/hook", verb=ATTENDED)
+
+    def backfill(conn: Any) -> int:
+        target_id = forwarding_store.get_target(conn, "hook")["id"]
+        return forwarding_store.enqueue_existing(conn, target_id, after_seq=0, now=forwarding.now_utc())
+
+    assert lrs_instance.db.write(backfill) == len(wanted)
+    assert lrs_instance.db.write(backfill) == 0  # each statement is queued once per target
+    with lrs_instance.db.read() as conn:
+        assert forwarding_store.pending_count(conn) == len(wanted)
+
+
 def test_webhook_gets_matching_statements_signed(lrs_instance: LRS, receiver: tuple[Receiver, str]) -> None:
     app, url = receiver
     target = forwarding.add_target(lrs_instance, name="hook", kind="webhook", url=url, verb=ATTENDED)

@@ -19,7 +19,10 @@ def lrs() -> LRS:
 
 def auth_throttle() -> AuthThrottle:
     """This worker's counters of failed authentications (lrs.api.throttle), one per app."""
-    return current_app.extensions.setdefault("lrs.auth_throttle", AuthThrottle())
+    throttle = current_app.extensions.get("lrs.auth_throttle")
+    if throttle is None:  # made once per app (a default argument to setdefault was made on every request)
+        throttle = current_app.extensions.setdefault("lrs.auth_throttle", AuthThrottle())
+    return throttle
 
 
 def unauthorized(message: str) -> XAPIError:

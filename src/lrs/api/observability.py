@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -40,8 +40,8 @@ def install_observability(app: Flask) -> None:
 
 
 def _start() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
+    request_id = incoming if incoming and _SANE_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
     g.request_id = request_id
     g.request_started = time.perf_counter()
     g.request_id_token = current_request_id.set(request_id)
@@ -54,22 +54,42 @@ def _finish(response: Response) -> Response:
         request_id = g.request_id
     response.headers[REQUEST_ID_HEADER] = request_id
     elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
-    route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one look-up, not one per attribute
+    route = req.url_rule.rule if req.url_rule is not None else "(unmatched)"
     status = response.status_code
     # Labels come from a fixed set (methods, URL rules), never from what a caller typed, so a scanner
     # cannot grow the number of series.
-    method = request.method if request.method in _METHODS else "OTHER"
-    metrics.http_requests.labels(method, route, str(status)).inc()
-    metrics.http_latency.labels(method, route).observe(elapsed)
-    access_log.info(
-        "%s %s %s %.1fms", request.method, request.path, status, elapsed * 1000,
-        extra={
-            "request_id": request_id, "method": request.method, "path": request.path, "route": route, "status": status,
-            "duration_ms": round(elapsed * 1000, 2), "remote_addr": request.remote_addr,
-            "bytes": response.calculate_content_length(),
-        },
-    )
+    method = req.method if req.method in _METHODS else "OTHER"
+    count, latency = _series(method, route, status)
+    count.inc()
+    latency.observe(elapsed)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "%s %s %s %.1fms", req.method, req.path, status, elapsed * 1000,
+            extra={
+                "request_id": request_id, "method": req.method, "path": req.path, "route": route, "status": status,
+                "duration_ms": round(elapsed * 1000, 2), "remote_addr": req.remote_addr,
+                "bytes": response.calculate_content_length(),
+            },
+        )
     return response
+
+
+#: The request counter and latency histogram of each (method, route, status) seen, so that a request does not
+#: look its labels up again (bounded: methods and URL rules are fixed sets, statuses a few dozen).
+_SERIES: dict[tuple[Any, str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    # Keyed by the counter too: lrs serve makes the metrics again for its workers (lrs.metrics).
+    key = (metrics.http_requests, method, route, status)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = (
+            metrics.http_requests.labels(method, route, str(status)),
+            metrics.http_latency.labels(method, route),
+        )
+    return found
 
 
 def _forget(_exc: BaseException | None) -> None:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
 
 from lrs.store.models import Credential
+
+if TYPE_CHECKING:
+    from lrs.store.db import Database
 
 C = Credential.__table__
 
@@ -96,6 +100,50 @@ def create_credential(
         )
     )
     return key, secret
+
+
+class AuthRow(NamedTuple):
+    """What authenticating a request reads of an active credential (the JSON columns as their text)."""
+
+    key: str
+    secret_hash: str
+    secret_salt: str | None
+    name: str
+    scopes: str
+    authority: str
+    role: str | None
+    agent_key: str | None
+    cohorts: str | None
+    may_enrol: bool
+
+    def decoded(self) -> dict[str, Any]:
+        """The row as :func:`find_credential` gives it (JSON columns decoded)."""
+        return {
+            **self._asdict(),
+            "scopes": json.loads(self.scopes),
+            "authority": json.loads(self.authority),
+            "cohorts": json.loads(self.cohorts) if self.cohorts is not None else None,
+            "revoked": None,
+        }
+
+
+_AUTH_SQL = (
+    'SELECT "key", secret_hash, secret_salt, name, CAST(scopes AS TEXT), CAST(authority AS TEXT), role, agent_key, '
+    'CAST(cohorts AS TEXT), may_enrol FROM credentials WHERE "key" = {mark} AND revoked IS NULL'
+)
+_AUTH_SQL_BY_DIALECT = {"sqlite": _AUTH_SQL.format(mark="?"), "postgresql": _AUTH_SQL.format(mark="%s")}
+
+
+def active_for_auth(db: Database, key: str) -> AuthRow | None:
+    """The active (not revoked) credential with this key, read from the database now, for authenticating a
+    request: one look-up by the unique (indexed) key as a statement of its own (Database.read_row: no BEGIN and
+    COMMIT, no SQLAlchemy execution layer), so that a credential revoked anywhere is refused by every worker
+    and instance on its next request at the cost of one round trip (docs/performance.md)."""
+    row = db.read_row(_AUTH_SQL_BY_DIALECT[db.dialect], (key,))
+    if row is None:
+        return None
+    cohorts = row[8]
+    return AuthRow(*row[:8], None if cohorts in (None, "null") else cohorts, bool(row[9]))
 
 
 def find_credential(conn: Connection, key: str) -> dict[str, Any] | None:

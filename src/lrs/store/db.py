@@ -233,6 +233,42 @@ class Database:
 
         return self._retrying(attempt)
 
+    def read_row(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """Run one SELECT as a transaction of its own and return its first row (None when there is none).
+
+        For a look-up every request makes (the credential): straight to the driver's connection, without
+        SQLAlchemy's execution layer or a BEGIN and COMMIT around it (SQLite's connections are in autocommit
+        at the driver already; a PostgreSQL one is switched to it for the statement, as run_statement does).
+        One statement is its own transaction, so it reads committed data as of its start, like a read
+        transaction. ``sql`` uses the driver's parameter marks (``?`` on SQLite, ``%s`` on PostgreSQL). A
+        connection lost while idle is retried on a fresh one.
+        """
+        postgres = self.engine.dialect.name == "postgresql"
+
+        def attempt() -> tuple[Any, ...] | None:
+            pooled = self.engine.raw_connection()
+            try:
+                driver = pooled.driver_connection
+                if postgres:
+                    driver.autocommit = True
+                try:
+                    return driver.execute(sql, params).fetchone()
+                except self.engine.dialect.loaded_dbapi.Error as exc:
+                    lost = bool(postgres and (driver.closed or driver.broken))
+                    if lost:
+                        pooled.invalidate(exc)
+                    raise DBAPIError.instance(
+                        sql, params, exc, self.engine.dialect.loaded_dbapi.Error,
+                        connection_invalidated=lost, dialect=self.engine.dialect,
+                    ) from exc
+                finally:
+                    if postgres and not (driver.closed or driver.broken):
+                        driver.autocommit = False
+            finally:
+                pooled.close()
+
+        return self._retrying(attempt)
+
     def _retrying(self, attempt: Callable[[], T]) -> T:
         tries = 0
         while True:

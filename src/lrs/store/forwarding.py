@@ -186,7 +186,8 @@ def insert_with_outbox(
 
 
 def enqueue_existing(conn: Connection, target_id: int, *, after_seq: int, now: datetime) -> int:
-    """Queue statements stored before a target was added (``lrs forward add --backfill``)."""
+    """Queue statements stored before a target was added (``lrs forward add --backfill``); returns how many were
+    queued (those already queued for the target are left as they are and not counted)."""
     t = TARGETS
     matches = (
         select(t.c.id, S.c.seq, literal(PENDING), literal(0), literal(now, DateTime(timezone=True)),
@@ -206,8 +207,10 @@ def enqueue_existing(conn: Connection, target_id: int, *, after_seq: int, now: d
         )
     )
     columns = ["target_id", "statement_seq", "status", "attempts", "next_attempt", "created"]
-    result = conn.execute(_dialect_insert(conn, OUTBOX).from_select(columns, matches).on_conflict_do_nothing())
-    return result.rowcount or 0
+    insert = _dialect_insert(conn, OUTBOX).from_select(columns, matches).on_conflict_do_nothing()
+    # SQLAlchemy keeps an INSERT's row count only when asked: without this it read -1 on PostgreSQL.
+    result = conn.execute(insert.execution_options(preserve_rowcount=True))
+    return max(result.rowcount, 0)
 
 
 # --- the sender's side -------------------------------------------------------------------------------------------
