@@ -211,9 +211,16 @@ def test_an_iqa_samples_and_confirms(lrs_instance, live_server, page, centre, ap
 
 
 def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    from lrs.review import service
     from lrs.store.enrolments import enrol
 
     database = lrs_instance.db.dialect
+    # Jo's evidence is accepted for one criterion of unit 1: one unit in progress, one criterion met.
+    ann = make_credential(lrs_instance, [], name="Ann Assessor", role="assessor",
+                          agent_key=STAFF["assessor"][2], cohorts=[NORTH])
+    service.decide(lrs_instance, lrs_instance.principal_for(ann[0]), {
+        "evidence": centre["evidence"], "criterion": f"{ILM5}/U1.AC1.1", "outcome": "accepted",
+        "rationale": "Meets the criterion: the account shows consultation."})
     # A learner with nothing recorded is at risk, and a name a spreadsheet would run is neutralised.
     lrs_instance.db.write(lambda conn: enrol(conn, NORTH, "mbox:mailto:sam@la.example", enrolled_by="test"))
     make_user(lrs_instance, "sam@la.example", name="=HYPERLINK(\"x\")", role="participant",
@@ -226,6 +233,15 @@ def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_ser
     assert "recorded no learning for 4 weeks or more" in text  # LRS_AT_RISK_WEEKS's default
     assert page.get_by_role("img", name=re.compile("month by month")).count() == 1
     assert page.get_by_role("table", name="Share of each kind of learning per month").count() == 1
+    # Each learner's unit progress in the cohort's qualification.
+    learners = page.get_by_role("region", name="Each learner")
+    assert "Unit progress is towards Centre template: Level 5" in text
+    jo = learners.get_by_role("row", name=re.compile("^Jo Bloggs"))
+    assert "0 of 3 units complete, 1 in progress, 2 not started" in jo.inner_text()
+    assert "1 of 16 criteria met" in jo.inner_text()
+    sam = learners.get_by_role("row", name=re.compile("HYPERLINK"))
+    assert "0 of 3 units complete, 0 in progress, 3 not started" in sam.inner_text()
+    assert "0 of 16 criteria met" in sam.inner_text()
     check(page, "dashboard", database)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this dashboard (CSV file)").click()
@@ -234,6 +250,10 @@ def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_ser
     names = {r[0]: r for r in rows[1:]}
     assert "Jo Bloggs" in names and names["Jo Bloggs"][4] == "100"
     assert "'=HYPERLINK(\"x\")" in names
+    progress = {h: names["Jo Bloggs"][i] for i, h in enumerate(rows[0]) if h.startswith("ilm-l5-leadership ")}
+    assert progress == {"ilm-l5-leadership units complete": "0", "ilm-l5-leadership units in progress": "1",
+                        "ilm-l5-leadership units not started": "2", "ilm-l5-leadership criteria met": "1",
+                        "ilm-l5-leadership criteria": "16"}
 
     # Coverage of a framework's headings, learners by headings: Jo has evidence for one ILM criterion.
     assert page.get_by_role("region", name=re.compile("^Coverage of")).count() == 1

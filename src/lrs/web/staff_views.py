@@ -23,6 +23,7 @@ from lrs import __version__
 from lrs.competency.evidence import evidence_learner, import_framework, registry
 from lrs.learning import summary as learning_summary
 from lrs.learning import vocabulary as v
+from lrs.review import cohort as review_cohort
 from lrs.review import service as review
 from lrs.review import witness
 from lrs.review.records import assessed_frameworks, decision_of
@@ -434,8 +435,19 @@ def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
             "at_risk": when is None or when < cutoff,
         })
     rows.sort(key=lambda r: r["name"].lower())
+    qualifications = add_unit_progress(cohort, rows)
     return {"cohort": cohort, "rows": rows, "periods": totals["periods"][-12:], "weeks": weeks,
-            "at_risk": [r for r in rows if r["at_risk"]]}
+            "at_risk": [r for r in rows if r["at_risk"]], "qualifications": qualifications}
+
+
+def add_unit_progress(cohort: str, rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each row's unit progress (``row["units"]``: framework URI -> lrs.review.cohort.UnitProgress) in the
+    qualifications the cohort works towards, which it returns: two grouped queries for the whole cohort."""
+    found = review_cohort.cohort_unit_progress(_lrs(), cohort)
+    for r in rows:
+        mine = found["learners"].get(r["agent"], {})
+        r["units"] = {q["uri"]: mine.get(q["uri"]) or found["nothing_yet"][q["uri"]] for q in found["qualifications"]}
+    return found["qualifications"]
 
 
 @pages.get("/dashboard")
@@ -480,6 +492,16 @@ def safe_cell(value: Any) -> str:  # noqa: ANN401
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def unit_progress_headings(qualifications: list[dict[str, str]]) -> list[str]:
+    return [f"{q['slug']} {what}" for q in qualifications
+            for what in ("units complete", "units in progress", "units not started", "criteria met", "criteria")]
+
+
+def unit_progress_cells(qualifications: list[dict[str, str]], row: dict[str, Any]) -> list[int]:
+    return [n for q in qualifications for p in [row["units"][q["uri"]]]
+            for n in (p.complete, p.in_progress, p.not_started, p.criteria_accepted, p.criteria)]
+
+
 @pages.get("/dashboard.csv")
 @for_roles(access.LEAD)
 def lead_dashboard_csv():  # noqa: ANN201
@@ -488,11 +510,13 @@ def lead_dashboard_csv():  # noqa: ANN201
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
-                     f"no activity for {data['weeks']} weeks"])
+                     f"no activity for {data['weeks']} weeks",
+                     *unit_progress_headings(data["qualifications"])])
     for r in data["rows"]:
         writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],
                                                 *[r["shares"][m] for m in MODES],
-                                                "yes" if r["at_risk"] else "no")])
+                                                "yes" if r["at_risk"] else "no",
+                                                *unit_progress_cells(data["qualifications"], r))])
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cohort-dashboard.csv"'
     return response
