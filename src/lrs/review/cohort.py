@@ -1,9 +1,10 @@
-"""Unit progress of a whole cohort (the lead's dashboard): for each learner, for the qualification, how many
-units are complete, in progress and not started, and how many criteria are accepted of how many. No HTTP here.
+"""Unit progress of a whole cohort (the lead's dashboard): for each learner, in the qualification, how many
+units are complete, in progress and not started, and how many criteria are met of how many. No HTTP here.
 
-It is lrs.review's per-learner reading (service.progress, units.unit_records) asked of every learner at once:
-lrs.store.cohort_progress answers in two grouped queries, never one per learner. A criterion's status follows
-decisions.criterion_review; a unit is
+It is lrs.review's reading of one learner (records.learner_reviews, service.progress) done for every learner
+at once: lrs.store.cohort_progress reads the cohort's evidence links, decisions and claimed units in three
+queries, never one per learner, and each criterion's status comes from the review's own rules
+(decisions.current_outcomes, decisions.criterion_review). A unit is
 
 - complete when the centre has claimed certification of it (units.claim_unit claims only a unit whose criteria
   are all accepted, whose sampling the plan requires is done and which the learner submitted), it is still
@@ -11,8 +12,8 @@ decisions.criterion_review; a unit is
 - not started when none of its criteria has evidence;
 - in progress otherwise.
 
-A claim made stands for the sampling done before it: this reading does not re-run the sampling plan over the
-decisions (units.unit_records does, one learner at a time).
+A claim stands for the sampling done before it: this reading does not run the sampling plan over the decisions
+again (units.unit_records does, one learner at a time).
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import registry
+from lrs.competency.frameworks import Framework
+from lrs.review import decisions as rules
 from lrs.review.records import assessed_frameworks, units_of
+from lrs.review.types import ReviewDecision
 from lrs.store import cohort_progress as store
 
 if TYPE_CHECKING:
@@ -43,56 +47,73 @@ class UnitProgress:
         return self.complete + self.in_progress + self.not_started
 
 
-def criterion_status(accepted: bool, awaiting: bool, referred: bool) -> str:
-    """The status decisions.criterion_review gives a criterion, from whether some of its evidence is accepted,
-    waiting for a decision (or returned by an IQA action), or referred."""
-    if accepted:
-        return "accepted"
-    if awaiting:
-        return "awaiting-decision"
-    if referred:
-        return "referred"
-    return "without-evidence"
-
-
-def nothing_yet(fw: Any) -> UnitProgress:  # noqa: ANN401 - a Framework
+def nothing_yet(fw: Framework) -> UnitProgress:
     """The progress of a learner without evidence: every unit not started."""
     units = units_of(fw)
     return UnitProgress(not_started=len(units), criteria=sum(len(leaves) for _, leaves in units))
 
 
+def _decision(row: Any) -> ReviewDecision:  # noqa: ANN401 - a row of store.decisions
+    """What current_outcomes reads of a decision (the feedback and reviewer are in the statement, not needed)."""
+    return ReviewDecision(
+        statement_id=row.statement_id,
+        outcome=row.outcome,
+        role=row.role,
+        evidence_id=row.evidence_id,
+        framework=row.framework_uri,
+        criterion=row.item_uri,
+        reviewer={},
+        feedback="",
+        decided="",
+        target_id=row.target_id,
+    )
+
+
 def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
-    """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}}}``:
-    the qualifications (frameworks with assessment criteria) some learner of the cohort has evidence for (every
-    qualification when nobody has any yet), and each learner's progress in each. A learner without evidence
-    has no entry: their progress is ``nothing_yet`` (every unit not started)."""
+    """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}},
+    "nothing_yet": {framework uri: UnitProgress}}``: the qualifications (frameworks with assessment criteria)
+    some learner of the cohort has evidence for (every qualification when nobody has any yet), and each
+    learner's progress in each. A learner without evidence has no entry: their progress is ``nothing_yet``."""
     reg = registry(lrs)
     assessed = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
+    uris = [fw.uri for fw in assessed]
     with lrs.db.read() as conn:
-        flags = store.criterion_flags(conn, cohort, [fw.uri for fw in assessed])
-        claimed = store.claimed_units(conn, cohort, [fw.uri for fw in assessed])
-    status: dict[tuple[str, str], str] = {
-        (r["agent_key"], r["item_uri"]): criterion_status(
-            bool(r["accepted"]), bool(r["awaiting"]), bool(r["referred"])
-        )
-        for r in flags
-    }
-    started = {r["framework_uri"] for r in flags}
+        links = store.evidence_links(conn, cohort, uris)
+        rows = store.decisions(conn, cohort, uris)
+        claimed = store.claimed_units(conn, cohort, uris)
+    # Each learner's evidence per criterion (the links, then what an assessor judged against a criterion the
+    # learner did not name) and decisions in store order, as records.learner_reviews gathers them.
+    evidence: dict[str, dict[str, list[str]]] = {}
+    for agent, item, statement_id in links:
+        evidence.setdefault(agent, {}).setdefault(item, []).append(statement_id)
+    decided: dict[str, list[ReviewDecision]] = {}
+    for row in rows:
+        decided.setdefault(row.agent_key, []).append(_decision(row))
+        if row.role == "assessor":
+            mine = evidence.setdefault(row.agent_key, {}).setdefault(row.item_uri, [])
+            if row.evidence_id not in mine:
+                mine.append(row.evidence_id)
+    started = {reg.item_framework.get(item) for items in evidence.values() for item in items}
     shown = [fw for fw in assessed if fw.uri in started] or assessed
+    units = {fw.uri: units_of(fw) for fw in shown}
     learners: dict[str, dict[str, UnitProgress]] = {}
-    agents = sorted({r["agent_key"] for r in flags})
-    for fw in shown:
-        units = units_of(fw)
-        for agent in agents:
+    for agent, items in evidence.items():
+        outcomes = rules.current_outcomes(decided.get(agent, []))
+        for fw in shown:
             complete = in_progress = not_started = accepted = total = 0
-            for unit, leaves in units:
-                found = [status.get((agent, leaf.uri), "without-evidence") for leaf in leaves]
-                met = sum(1 for s in found if s == "accepted")
+            for unit, leaves in units[fw.uri]:
+                found = [
+                    rules.criterion_review(fw.uri, leaf.uri, items[leaf.uri], outcomes).status
+                    if leaf.uri in items
+                    else "without-evidence"
+                    for leaf in leaves
+                ]
+                met = found.count("accepted")
                 accepted += met
                 total += len(leaves)
                 if leaves and met == len(leaves) and (agent, unit.uri) in claimed:
                     complete += 1
-                elif all(s == "without-evidence" for s in found):
+                elif found.count("without-evidence") == len(found):
                     not_started += 1
                 else:
                     in_progress += 1

@@ -1,15 +1,9 @@
-"""A whole cohort's standing on a qualification's criteria and units, for the lead's dashboard: SQL only.
+"""A whole cohort's evidence, decisions and claimed units in a qualification, for the lead's dashboard: SQL only.
 
-One grouped query answers "where does each learner of the cohort stand on each criterion" for every learner at
-once, and a second one which units the centre has claimed; lrs.review.cohort turns the answers into units
-complete, in progress and not started. The questions are the ones lrs.review asks of one learner
-(records.learner_reviews, decisions.current_outcomes, decisions.criterion_review, units.unit_records), asked of
-the cohort in SQL:
-
-- the evidence for a criterion: the statements the learner linked to it (``evidence_links``) and those an
-  assessor judged against it (``review_decisions``), voided statements left out;
-- the current outcome of a piece of evidence for a criterion: the latest assessor decision on the pair (store
-  order), "returned" when the latest IQA decision on that assessor decision raised an action.
+Three queries answer for every learner of the cohort at once what lrs.review reads one learner at a time
+(evidence.evidence_ids_for, reviews.decisions_for, assessment.claims and submissions); lrs.review.cohort turns
+the rows into each learner's criteria and units with the review's own rules. Each query is a range of the
+(agent, framework) indexes, for the cohort's enrolled learners.
 """
 
 from __future__ import annotations
@@ -17,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union
+from sqlalchemy import Connection, and_, select
 
 from lrs.store.assessment import CLAIM, SUB
 from lrs.store.enrolments import enrolled_agents
@@ -28,81 +22,53 @@ S = Statement.__table__
 E = EvidenceLink.__table__
 
 
-def criterion_flags(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[dict[str, Any]]:
-    """For every (learner of ``cohort``, framework, criterion) with evidence: ``accepted`` (some evidence's
-    current outcome is accepted), ``awaiting`` (some evidence has no assessor decision yet, or its decision was
-    returned by an IQA action) and ``referred`` (some evidence's current outcome is referred), as 0 or 1.
-    Criteria without evidence have no row."""
+def evidence_links(
+    conn: Connection, cohort: str, framework_uris: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(learner, item IRI, statement id) of every evidence link of the cohort's learners in ``framework_uris``,
+    voided statements left out (evidence.evidence_ids_for, for the whole cohort)."""
     if not framework_uris:
         return []
-    fws = list(framework_uris)
-    learners = enrolled_agents([cohort])
-    linked_stmt = S.alias("linked_stmt")
-    judged_stmt = S.alias("judged_stmt")
-    linked = (
-        select(E.c.agent_key, E.c.framework_uri, E.c.item_uri, E.c.statement_id.label("evidence_id"))
-        .join(linked_stmt, linked_stmt.c.id == E.c.statement_id)
-        .where(E.c.framework_uri.in_(fws), E.c.agent_key.in_(learners), linked_stmt.c.voided.is_(False))
-    )
-    judged = (
-        select(R.c.agent_key, R.c.framework_uri, R.c.item_uri, R.c.evidence_id)
-        .join(judged_stmt, judged_stmt.c.id == R.c.evidence_id)
+    rows = conn.execute(
+        select(E.c.agent_key, E.c.item_uri, E.c.statement_id)
+        .join(S, S.c.id == E.c.statement_id)
         .where(
-            R.c.role == "assessor",
-            R.c.framework_uri.in_(fws),
-            R.c.agent_key.in_(learners),
-            judged_stmt.c.voided.is_(False),
+            E.c.agent_key.in_(enrolled_agents([cohort])),
+            E.c.framework_uri.in_(list(framework_uris)),
+            S.c.voided.is_(False),
         )
     )
-    evidence = union(linked, judged).subquery("evidence")
+    return [(r.agent_key, r.item_uri, r.statement_id) for r in rows]
 
-    def latest(role: str, partition: tuple[Any, ...], name: str) -> Any:  # noqa: ANN401 - a SQLAlchemy subquery
-        decision_stmt = S.alias(f"{name}_stmt")
-        ranked = (
-            select(
-                R.c.statement_id,
-                R.c.evidence_id,
-                R.c.item_uri,
-                R.c.target_id,
-                R.c.outcome,
-                func.row_number()
-                .over(partition_by=partition, order_by=decision_stmt.c.seq.desc())
-                .label("rn"),
-            )
-            .join(decision_stmt, decision_stmt.c.id == R.c.statement_id)
-            .where(R.c.role == role, R.c.framework_uri.in_(fws), R.c.agent_key.in_(learners))
-            .subquery(f"{name}_ranked")
-        )
-        return select(ranked).where(ranked.c.rn == 1).subquery(name)
 
-    assessor = latest("assessor", (R.c.evidence_id, R.c.item_uri), "assessor")
-    iqa = latest("iqa", (R.c.target_id,), "iqa")
-    returned = iqa.c.outcome == "action-raised"
-    standing = and_(assessor.c.statement_id.is_not(None), or_(iqa.c.outcome.is_(None), ~returned))
-
-    def flag(condition: Any) -> Any:  # noqa: ANN401
-        return func.max(case((condition, literal(1)), else_=literal(0)))
-
-    query = (
+def decisions(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[Any]:
+    """The decisions on the cohort's learners' evidence in ``framework_uris``, in store order, leaving out
+    those on evidence since voided (reviews.decisions_for without the payloads, for the whole cohort): rows
+    with the review_decisions columns but ``decided``."""
+    if not framework_uris:
+        return []
+    evidence = S.alias("evidence")
+    rows = conn.execute(
         select(
-            evidence.c.agent_key,
-            evidence.c.framework_uri,
-            evidence.c.item_uri,
-            flag(and_(standing, assessor.c.outcome == "accepted")).label("accepted"),
-            flag(or_(assessor.c.statement_id.is_(None), returned)).label("awaiting"),
-            flag(and_(standing, assessor.c.outcome == "referred")).label("referred"),
+            R.c.statement_id,
+            R.c.agent_key,
+            R.c.evidence_id,
+            R.c.framework_uri,
+            R.c.item_uri,
+            R.c.role,
+            R.c.outcome,
+            R.c.target_id,
         )
-        .select_from(evidence)
-        .outerjoin(
-            assessor,
-            and_(
-                assessor.c.evidence_id == evidence.c.evidence_id, assessor.c.item_uri == evidence.c.item_uri
-            ),
+        .join(S, S.c.id == R.c.statement_id)
+        .join(evidence, evidence.c.id == R.c.evidence_id)
+        .where(
+            R.c.agent_key.in_(enrolled_agents([cohort])),
+            R.c.framework_uri.in_(list(framework_uris)),
+            evidence.c.voided.is_(False),
         )
-        .outerjoin(iqa, iqa.c.target_id == assessor.c.statement_id)
-        .group_by(evidence.c.agent_key, evidence.c.framework_uri, evidence.c.item_uri)
+        .order_by(S.c.seq)
     )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return list(rows)
 
 
 def claimed_units(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> set[tuple[str, str]]:
