@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from conftest import make_credential
 
-from .conftest import PASSWORD, SHOTS, axe_violations, make_user
+from lrs.store import users as user_store
+
+from .conftest import PASSWORD, SHOTS, axe_violations, csrf_from, make_user
 from .test_browser import sign_in
 
 ILM5 = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
@@ -34,7 +36,7 @@ PAGES = {
     "assessor": ["/review"],
     "iqa": ["/sampling", "/sampling/log"],
     "lead": ["/dashboard", "/dashboard.csv"],
-    "admin": ["/admin", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
+    "admin": ["/admin", "/admin/users/1", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
 }
 
 
@@ -277,7 +279,7 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     check(page, "admin-error", database)
     page.get_by_label("Name", exact=True).fill("Pat New")
     page.get_by_label("Email").fill("pat@la.example")
-    page.get_by_label("Role").select_option("participant")
+    page.get_by_label("Role", exact=True).select_option("participant")
     page.get_by_role("button", name="Add person").click()
     link = page.locator("code.link-to-send").inner_text()
     assert "/reset/" in link
@@ -319,6 +321,100 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_role("button", name="Set password").click()
     sign_in(page, live_server, "pat@la.example")
     assert "Signed in as Pat New" in page.locator("header").inner_text()
+
+
+SOUTH = "https://centre.example/cohorts/ilm5-2026-south"
+
+
+def test_an_admin_changes_a_persons_role_and_cohorts_and_they_see_it(lrs_instance, live_server, page, browser, centre):  # noqa: ANN001
+    database = lrs_instance.db.dialect
+    sign_in(page, live_server, STAFF["admin"][0])
+    main = page.locator("main")
+    page.get_by_role("link", name="Change Jo Bloggs’s role and cohorts").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Jo Bloggs"
+    assert "ilm5-2026-north" in page.get_by_role("region", name="Learner in").inner_text()
+    check(page, "admin-user", database)
+
+    # Jo learns in north: making her its assessor is refused, in plain words, and nothing changes.
+    page.get_by_label("Role", exact=True).select_option("assessor")
+    page.get_by_role("group", name="Cohorts they assess, quality-assure or lead").get_by_label(
+        re.compile("^ilm5-2026-north")).check()
+    page.get_by_role("button", name="Save changes").click()
+    assert page.title().startswith("Error:")
+    error = page.locator("#cohorts-error").inner_text()
+    assert f"This person is a learner in {NORTH}, and a person is not learner and reviewer in the same cohort." in error
+    assert "Take them out of that cohort’s learners first, or choose another cohort." in error
+    assert page.get_by_role("alert").get_by_role("link").count() == 1
+    check(page, "admin-user-error", database)
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, "jo@la.example")["role"] == "participant"
+
+    # Assessor of south instead (a cohort not known yet: typed in): saved.
+    page.get_by_label(re.compile("^ilm5-2026-north")).uncheck()
+    page.get_by_label("Another cohort (its web address, IRI)").fill(SOUTH)
+    page.get_by_role("button", name="Save changes").click()
+    assert "The account is changed." in main.inner_text()
+    assert page.get_by_label(re.compile("^ilm5-2026-south")).is_checked()
+    with lrs_instance.db.read() as conn:
+        jo = user_store.user_by_email(conn, "jo@la.example")
+    assert (jo["role"], jo["cohorts"]) == ("assessor", [SOUTH])
+    check(page, "admin-user-changed", database)
+
+    # The same rule from the other side: enrolling her as a learner of south, which she now assesses.
+    page.get_by_label("Enrol in").select_option(SOUTH)
+    page.get_by_role("button", name="Enrol").click()
+    error = page.locator("#enrol-cohort-error").inner_text()
+    assert "A reviewer or lead of a cohort is never one of its learners." in error
+    check(page, "admin-user-enrol-error", database)
+
+    # She signs in (her own browser) and sees the assessor's pages for south.
+    theirs = browser.new_context(bypass_csp=True, viewport={"width": 1024, "height": 768}).new_page()
+    try:
+        sign_in(theirs, live_server, "jo@la.example")
+        assert theirs.url == live_server + "/review"
+        assert theirs.get_by_label("Cohort").locator("option", has_text="ilm5-2026-south").count() == 1
+        assert theirs.goto(live_server + "/").status == 200
+        assert theirs.goto(live_server + "/review").status == 200
+        # Taken out of north as a learner: the admin removes the enrolment.
+        page.get_by_role("button", name="Remove from ilm5-2026-north").click()
+        assert "They are no longer a learner in that cohort." in main.inner_text()
+        assert page.get_by_role("button", name="Remove from ilm5-2026-north").count() == 0
+        # Back to a participant: her next page is the participant's, and the assessor's is refused.
+        page.get_by_label("Role", exact=True).select_option("participant")
+        page.get_by_role("button", name="Save changes").click()
+        assert "The account is changed." in main.inner_text()
+        assert theirs.goto(live_server + "/review").status == 403
+        assert "Signed in as Jo Bloggs" in theirs.locator("header").inner_text()
+    finally:
+        theirs.context.close()
+
+    # An administrator cannot take away their own role while no one else is one.
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Change Ada Admin’s role and cohorts").click()
+    page.get_by_label("Role", exact=True).select_option("lead")
+    page.get_by_role("button", name="Save changes").click()
+    assert "Ada Admin is the only administrator" in page.locator("#role-error").inner_text()
+    check(page, "admin-user-last-admin", database)
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, STAFF["admin"][0])["role"] == "admin"
+
+
+@pytest.mark.parametrize("role", ["assessor", "iqa", "lead", "participant"])
+def test_only_an_admin_may_change_an_account(lrs_instance, live_server, page, centre, role):  # noqa: ANN001
+    email = STAFF[role][0] if role in STAFF else "jo@la.example"
+    sign_in(page, live_server, email)
+    token = csrf_from(page.content())
+    with lrs_instance.db.read() as conn:
+        jo = user_store.user_by_email(conn, "jo@la.example")
+    assert page.goto(f"{live_server}/admin/users/{jo['id']}").status == 403
+    changed = page.request.post(f"{live_server}/admin/users/{jo['id']}", form={
+        "csrf_token": token, "name": "Jo", "role": "admin", "agent": "", "cohorts": ""})
+    enrolled = page.request.post(f"{live_server}/admin/users/{jo['id']}/enrolments", form={
+        "csrf_token": token, "action": "unenrol", "other": NORTH})
+    assert (changed.status, enrolled.status) == (403, 403)
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, "jo@la.example")["role"] == "participant"
+        assert user_store.learner_cohorts(conn, JO) == [NORTH]
 
 
 def test_an_admin_manages_forwarding_targets_and_replays_failed_deliveries(lrs_instance, live_server, page, centre):  # noqa: ANN001

@@ -49,7 +49,9 @@ def check(lrs: LRS, *, name: str, role: str, agent_key: str | None, cohorts: lis
             path="cohorts",
         )
     if role == access.ADMIN and cohorts:
-        raise XAPIError("an administrator is not bound to cohorts: leave them empty", rule="admin-cohorts", path="cohorts")
+        raise XAPIError(
+            "an administrator is not bound to cohorts: leave them empty", rule="admin-cohorts", path="cohorts"
+        )
     if role in access.COHORT_ROLES:
         access.check_reviewer_not_learner(lrs, agent_key, cohorts)
 
@@ -74,10 +76,17 @@ def create_account(
 
     def work(conn: Any) -> int:
         if store.user_by_email(conn, email):
-            raise Conflict("there is already an account with this email address", rule="email-taken", path="email")
+            raise Conflict(
+                "there is already an account with this email address", rule="email-taken", path="email"
+            )
         return store.create_user(
-            conn, email=email, name=name.strip(), role=role, agent_key=agent_key,
-            cohorts=cohorts if role in access.COHORT_ROLES else None, password_hash=password_hash,
+            conn,
+            email=email,
+            name=name.strip(),
+            role=role,
+            agent_key=agent_key,
+            cohorts=cohorts if role in access.COHORT_ROLES else None,
+            password_hash=password_hash,
         )
 
     user_id = lrs.db.write(work)
@@ -122,7 +131,11 @@ def update_account(
                 path="role",
             )
         store.update_user(
-            conn, user_id, name=name.strip(), role=role, agent_key=agent_key,
+            conn,
+            user_id,
+            name=name.strip(),
+            role=role,
+            agent_key=agent_key,
             cohorts=cohorts if role in access.COHORT_ROLES else None,
         )
 

@@ -186,6 +186,15 @@ def known_cohorts(conn: Connection) -> list[str]:
     return sorted(c for c in found if isinstance(c, str))
 
 
+def learner_cohorts(conn: Connection, agent_key: str) -> list[str]:
+    """The cohorts ``agent_key`` is enrolled in as a learner (an index lookup)."""
+    from lrs.store.models import CohortEnrolment
+
+    enrolled = CohortEnrolment.__table__
+    query = select(enrolled.c.cohort).where(enrolled.c.agent_key == agent_key, enrolled.c.role == "learner")
+    return sorted(conn.execute(query).scalars())
+
+
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
     conn.execute(update(U).where(U.c.id == user_id).values(password_hash=password_hash))
 

@@ -27,7 +27,7 @@ from lrs.review import cohort as review_cohort
 from lrs.review import service as review
 from lrs.review import witness
 from lrs.review.records import assessed_frameworks, decision_of
-from lrs.services import access, forwarding
+from lrs.services import access, accounts, forwarding
 from lrs.services import enrolments as enrolment_service
 from lrs.services import exports as exporting
 from lrs.store import credentials as credential_store
@@ -38,6 +38,7 @@ from lrs.store import users as user_store
 from lrs.store.statements import statement_counts
 from lrs.web import participant, sessions
 from lrs.web.views import pages, signed_in
+from lrs.xapi.datatypes import is_iri
 from lrs.xapi.errors import Forbidden, NotFound, XAPIError
 from lrs.xapi.ifi import key_from_identifier
 
@@ -535,6 +536,19 @@ def _new_reset_link(user_id: int) -> str:
 USER_FIELDS = ("name", "email", "role", "agent", "cohorts")
 
 
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:].rstrip(".") + "."
+
+
+AGENT_HINT = "Enter the learner identity like mbox:mailto:name@council.gov.uk, or leave it empty."
+
+
+def _agent_from_form(value: str) -> str | None:
+    """The learner identity typed in a form as an agent key (mailto:…, mbox:mailto:…, account:…), else None;
+    an XAPIError when it is none of those."""
+    return key_from_identifier(value) if value else None
+
+
 @pages.route("/admin", methods=["GET", "POST"])
 @for_roles(access.ADMIN)
 def admin_home():  # noqa: ANN201
@@ -548,22 +562,141 @@ def admin_home():  # noqa: ANN201
             errors["email"] = "Enter an email address, like name@council.gov.uk."
         if form["role"] not in access.ROLES:
             errors["role"] = "Choose a role."
-        agent = form["agent"] or (f"mbox:mailto:{form['email']}" if form["role"] == access.PARTICIPANT and "@" in form["email"] else "")
-        cohorts = [c.strip() for c in form["cohorts"].split() if c.strip()]
+        agent = None
+        try:
+            agent = _agent_from_form(form["agent"]) or (
+                f"mbox:mailto:{form['email']}" if form["role"] == access.PARTICIPANT and "@" in form["email"] else None)
+        except XAPIError:
+            errors["agent"] = AGENT_HINT
         if not errors:
-            with _lrs().db.read() as conn:
-                if user_store.user_by_email(conn, form["email"]):
-                    errors["email"] = "There is already an account with this email address."
-        if not errors:
-            user_id = _lrs().db.write(lambda conn: user_store.create_user(
-                conn, email=form["email"], name=form["name"], role=form["role"], agent_key=agent or None,
-                cohorts=cohorts or None))
-            link = _new_reset_link(user_id)
-            form = dict.fromkeys(USER_FIELDS, "")
+            try:
+                user_id = accounts.create_account(
+                    _lrs(), g.principal, email=form["email"], name=form["name"], role=form["role"], agent_key=agent,
+                    cohorts=form["cohorts"].split())
+            except XAPIError as exc:
+                errors[exc.path if exc.path in USER_FIELDS else "name"] = _sentence(exc.message) + REFUSAL_HINTS.get(exc.rule, "")
+            else:
+                link = _new_reset_link(user_id)
+                form = dict.fromkeys(USER_FIELDS, "")
     with _lrs().db.read() as conn:
         users = user_store.list_users(conn)
     return render_template("staff/admin.html", users=users, form=form, roles=ROLE_WORDS,
                            errors={k: errors[k] for k in USER_FIELDS if k in errors}, link=link), 400 if errors else 200
+
+
+#: What to do next, after a refusal's own words (lrs.services.accounts and the enrolment rules).
+REFUSAL_HINTS = {
+    "reviewer-not-learner": " Take them out of that cohort’s learners first, or choose another cohort.",
+    "last-admin": "",
+}
+ACCOUNT_FIELDS = ("name", "role", "agent", "cohorts")
+
+
+def _account(user_id: int) -> dict[str, Any]:
+    with _lrs().db.read() as conn:
+        user = user_store.user_by_id(conn, user_id)
+    if user is None:
+        raise NotFound("no such account", rule="user")
+    return user
+
+
+def _cohort_words(cohort: str) -> str:
+    """A cohort as the pages name it: the last part of its IRI."""
+    return cohort.rstrip("/").rsplit("/", 1)[-1] or cohort
+
+
+@pages.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_user(user_id: int):  # noqa: ANN201
+    """One person's account: their name, role, learner identity and the cohorts they review or lead; and the
+    cohorts they are a learner in (their enrolments), with enrol and remove."""
+    user = _account(user_id)
+    errors: dict[str, str] = {}
+    chosen = list(user["cohorts"])
+    form = {"name": user["name"], "role": user["role"], "agent": user["agent_key"] or "", "cohorts": ""}
+    if request.method == "POST":
+        form = {name: request.form.get(name, "").strip() for name in ACCOUNT_FIELDS}
+        chosen = [*request.form.getlist("cohort"), *form["cohorts"].split()]
+        chosen = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
+        agent = None
+        try:
+            agent = _agent_from_form(form["agent"])
+        except XAPIError:
+            errors["agent"] = AGENT_HINT
+        if not errors:
+            try:
+                accounts.update_account(_lrs(), g.principal, user_id, name=form["name"], role=form["role"],
+                                        agent_key=agent, cohorts=chosen if form["role"] in access.COHORT_ROLES else [])
+            except XAPIError as exc:
+                field = exc.path if exc.path in ACCOUNT_FIELDS else "role"
+                errors[field] = _sentence(exc.message) + REFUSAL_HINTS.get(exc.rule, "")
+            else:
+                return redirect(url_for("pages.admin_user", user_id=user_id, notice="changed"))
+    return _account_page(user, form, chosen, errors, enrol_errors={}, status=400 if errors else 200)
+
+
+def _learner_cohorts(user: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """The cohorts the person is a learner in, those they could be enrolled in, and every cohort known."""
+    with _lrs().db.read() as conn:
+        known = user_store.known_cohorts(conn)
+        enrolled = user_store.learner_cohorts(conn, user["agent_key"]) if user["agent_key"] else []
+    return enrolled, [c for c in known if c not in enrolled], known
+
+
+def person_cohorts(user: dict[str, Any]) -> list[str]:
+    return list(user["cohorts"] or [])
+
+
+def _account_page(user: dict[str, Any], form: dict[str, str], chosen: list[str], errors: dict[str, str],
+                  enrol_errors: dict[str, str], status: int, enrol_form: dict[str, str] | None = None):  # noqa: ANN202
+    enrolled, choices, known = _learner_cohorts(user)
+    notice = {"changed": "The account is changed. The person sees it on their next page.",
+              "enrolled": "They are enrolled.", "unenrolled": "They are no longer a learner in that cohort."}.get(
+        request.args.get("notice", ""))
+    return render_template(
+        "staff/admin_user.html", person=user, form=form, roles=ROLE_WORDS, errors=errors, notice=notice,
+        cohorts=[{"iri": c, "words": _cohort_words(c), "checked": c in chosen}
+                 for c in sorted(set(known) | set(person_cohorts(user)))],
+        enrolled=[{"iri": c, "words": _cohort_words(c)} for c in enrolled],
+        enrol_choices=[{"iri": c, "words": _cohort_words(c)} for c in choices],
+        enrol_errors=enrol_errors, enrol_form=enrol_form or {"cohort": "", "other": ""},
+        is_self=user["id"] == g.user["id"],
+    ), status
+
+
+@pages.post("/admin/users/<int:user_id>/enrolments")
+@for_roles(access.ADMIN)
+def admin_user_enrolments(user_id: int):  # noqa: ANN201
+    """Enrol the person as a learner in a cohort (chosen, or another typed in), or take them out of one."""
+    user = _account(user_id)
+    action = request.form.get("action", "enrol")
+    enrol_form = {"cohort": request.form.get("cohort", "").strip(), "other": request.form.get("other", "").strip()}
+    cohort = enrol_form["other"] or enrol_form["cohort"]
+    errors: dict[str, str] = {}
+    choosing = bool(_learner_cohorts(user)[1])  # else the page has only the field to type one in
+    field = "enrol-cohort" if choosing and not enrol_form["other"] else "other"
+    if not user["agent_key"]:
+        errors[field] = "This person has no learner identity: give them one above first."
+    elif not cohort:
+        errors[field] = "Choose the cohort, or type its web address (IRI)."
+    elif not is_iri(cohort):
+        errors[field] = f"{cohort} is not a cohort’s web address (IRI), like https://centre.example/cohorts/north."
+    if not errors:
+        try:
+            if action == "unenrol":
+                enrolment_service.unenrol(_lrs(), g.principal, cohort, user["agent_key"])
+            else:
+                enrolment_service.enrol(_lrs(), g.principal, cohort, user["agent_key"])
+        except XAPIError as exc:
+            hint = " They review or lead it: change their cohorts above first, or choose another cohort." \
+                if exc.rule == "reviewer-not-learner" else ""
+            errors[field] = _sentence(exc.message) + hint
+        else:
+            notice = "unenrolled" if action == "unenrol" else "enrolled"
+            return redirect(url_for("pages.admin_user", user_id=user_id, notice=notice) + "#learner-in")
+    form = {"name": user["name"], "role": user["role"], "agent": user["agent_key"] or "", "cohorts": ""}
+    return _account_page(user, form, list(user["cohorts"]), {}, enrol_errors=errors, status=400,
+                         enrol_form=enrol_form)
 
 
 @pages.post("/admin/users/<int:user_id>/reset")
