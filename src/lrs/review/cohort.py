@@ -25,7 +25,6 @@ from lrs.competency.evidence import registry
 from lrs.competency.frameworks import Framework
 from lrs.review import decisions as rules
 from lrs.review.records import assessed_frameworks, units_of
-from lrs.review.types import ReviewDecision
 from lrs.store import cohort_progress as store
 
 if TYPE_CHECKING:
@@ -53,22 +52,6 @@ def nothing_yet(fw: Framework) -> UnitProgress:
     return UnitProgress(not_started=len(units), criteria=sum(len(leaves) for _, leaves in units))
 
 
-def _decision(row: Any) -> ReviewDecision:  # noqa: ANN401 - a row of store.decisions
-    """What current_outcomes reads of a decision (the feedback and reviewer are in the statement, not needed)."""
-    return ReviewDecision(
-        statement_id=row.statement_id,
-        outcome=row.outcome,
-        role=row.role,
-        evidence_id=row.evidence_id,
-        framework=row.framework_uri,
-        criterion=row.item_uri,
-        reviewer={},
-        feedback="",
-        decided="",
-        target_id=row.target_id,
-    )
-
-
 def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
     """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}},
     "nothing_yet": {framework uri: UnitProgress}}``: the qualifications (frameworks with assessment criteria)
@@ -81,24 +64,24 @@ def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
         links = store.evidence_links(conn, cohort, uris)
         rows = store.decisions(conn, cohort, uris)
         claimed = store.claimed_units(conn, cohort, uris)
-    # Each learner's evidence per criterion (the links, then what an assessor judged against a criterion the
-    # learner did not name) and decisions in store order, as records.learner_reviews gathers them.
+    # Each learner's evidence per criterion: the links, then what an assessor judged against a criterion the
+    # learner did not name, as records.learner_reviews gathers them.
     evidence: dict[str, dict[str, list[str]]] = {}
     for agent, item, statement_id in links:
         evidence.setdefault(agent, {}).setdefault(item, []).append(statement_id)
-    decided: dict[str, list[ReviewDecision]] = {}
     for row in rows:
-        decided.setdefault(row.agent_key, []).append(_decision(row))
         if row.role == "assessor":
-            mine = evidence.setdefault(row.agent_key, {}).setdefault(row.item_uri, [])
+            mine = evidence.setdefault(row.agent_key, {}).setdefault(row.criterion, [])
             if row.evidence_id not in mine:
                 mine.append(row.evidence_id)
+    # The current outcome of each (evidence, criterion): one call for the whole cohort, since a piece of
+    # evidence is one learner's (the rows carry the fields current_outcomes reads of a decision).
+    outcomes = rules.current_outcomes(rows)
     started = {reg.item_framework.get(item) for items in evidence.values() for item in items}
     shown = [fw for fw in assessed if fw.uri in started] or assessed
     units = {fw.uri: units_of(fw) for fw in shown}
     learners: dict[str, dict[str, UnitProgress]] = {}
     for agent, items in evidence.items():
-        outcomes = rules.current_outcomes(decided.get(agent, []))
         for fw in shown:
             complete = in_progress = not_started = accepted = total = 0
             for unit, leaves in units[fw.uri]:

@@ -20,6 +20,11 @@ from lrs.store.reviews import R
 
 S = Statement.__table__
 E = EvidenceLink.__table__
+# Made once: an alias of the statements table copies its many columns, which costs more than the queries' own
+# compilation (SQLAlchemy caches that by the statement's structure).
+EVIDENCE = S.alias("evidence")
+CLAIM_STMT = S.alias("claim_stmt")
+SUB_STMT = S.alias("sub_stmt")
 
 
 def evidence_links(
@@ -43,18 +48,18 @@ def evidence_links(
 
 def decisions(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[Any]:
     """The decisions on the cohort's learners' evidence in ``framework_uris``, in store order, leaving out
-    those on evidence since voided (reviews.decisions_for without the payloads, for the whole cohort): rows
-    with the review_decisions columns but ``decided``."""
+    those on evidence since voided (reviews.decisions_for without the payloads, for the whole cohort). Each row
+    has ``statement_id``, ``agent_key``, ``evidence_id``, ``criterion`` (the item IRI), ``role``, ``outcome``
+    and ``target_id``: what lrs.review.decisions.current_outcomes reads of a decision."""
     if not framework_uris:
         return []
-    evidence = S.alias("evidence")
+    evidence = EVIDENCE
     rows = conn.execute(
         select(
             R.c.statement_id,
             R.c.agent_key,
             R.c.evidence_id,
-            R.c.framework_uri,
-            R.c.item_uri,
+            R.c.item_uri.label("criterion"),
             R.c.role,
             R.c.outcome,
             R.c.target_id,
@@ -76,8 +81,7 @@ def claimed_units(conn: Connection, cohort: str, framework_uris: Sequence[str]) 
     and a submission of the unit not voided), in ``framework_uris``."""
     if not framework_uris:
         return set()
-    claim_stmt = S.alias("claim_stmt")
-    sub_stmt = S.alias("sub_stmt")
+    claim_stmt, sub_stmt = CLAIM_STMT, SUB_STMT
     rows = conn.execute(
         select(CLAIM.c.agent_key, CLAIM.c.unit_uri)
         .distinct()
