@@ -101,6 +101,24 @@ def check(page: Any, name: str, database: str) -> None:
     page.screenshot(path=str(SHOTS / f"staff-{name}-desktop-{database}.png"), full_page=True)
 
 
+def docs_shot(page: Any, name: str, database: str, start: str | None = None, end: str | None = None) -> None:
+    """A picture for docs/review.md (docs/images/review-<name>.png is the SQLite run's ``docs-review-<name>``):
+    the page at 800 px, from the top or from the element ``start`` (a CSS selector) down to the bottom of
+    ``end``, at most 1,000 px tall."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 800, "height": 900})
+    try:
+        top = page.locator(start).first.bounding_box()["y"] - 16 if start else 0
+        bottom = page.locator(end).first.bounding_box() if end else None
+        height = (bottom["y"] + bottom["height"] + 16 - top) if bottom else 1000
+        full = page.evaluate("document.documentElement.scrollHeight")
+        clip = {"x": 0, "y": top, "width": 800, "height": min(height, 1000, full - top)}
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"docs-review-{name}-{database}.png"), full_page=True, clip=clip)
+    finally:
+        page.set_viewport_size(size)
+
+
 def test_an_assessor_refers_then_accepts_a_piece_of_evidence(lrs_instance, live_server, page, centre):  # noqa: ANN001
     database = lrs_instance.db.dialect
     sign_in(page, live_server, STAFF["assessor"][0])
@@ -245,6 +263,8 @@ def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_ser
     assert "0 of 3 units complete, 0 in progress, 3 not started" in sam.inner_text()
     assert "0 of 16 criteria met" in sam.inner_text()
     check(page, "dashboard", database)
+    docs_shot(page, "dashboard", database)
+    docs_shot(page, "dashboard-learners", database, start="h2:text('Each learner')", end="[aria-label='Each learner']")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this dashboard (CSV file)").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
@@ -274,6 +294,7 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     assert page.url == live_server + "/admin"
     main = page.locator("main")
     check(page, "admin", database)
+    docs_shot(page, "admin-people", database)
     page.get_by_role("button", name="Add person").click()
     assert "Enter the person's name." in main.inner_text()
     check(page, "admin-error", database)
@@ -286,8 +307,10 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="System").click()
     assert "Statements stored" in main.inner_text()
     check(page, "system", database)
+    docs_shot(page, "admin-system", database)
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Cohorts").click()
     check(page, "enrolments", database)
+    docs_shot(page, "admin-cohorts", database)
 
     # An API credential: its secret is shown once, and it works until it is revoked.
     nav = page.get_by_role("navigation", name="Your pages")
@@ -296,6 +319,7 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_role("button", name="Add credential").click()
     key, secret = [c.inner_text() for c in page.locator(".notice code").all()]
     check(page, "credentials", database)
+    docs_shot(page, "admin-credentials", database)
     auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
             "X-Experience-API-Version": "1.0.3"}
     assert page.request.get(live_server + "/xapi/statements", headers=auth).status == 200
@@ -313,6 +337,7 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     assert "Our practice model is imported: 2 items." in main.inner_text()
     assert page.get_by_role("row", name=re.compile("Our practice model")).count() == 1
     check(page, "frameworks", database)
+    docs_shot(page, "admin-frameworks", database)
     page.get_by_role("button", name="Sign out").click()
 
     page.goto(link)
@@ -346,6 +371,7 @@ def test_an_admin_changes_a_persons_role_and_cohorts_and_they_see_it(lrs_instanc
     assert "Take them out of that cohort’s learners first, or choose another cohort." in error
     assert page.get_by_role("alert").get_by_role("link").count() == 1
     check(page, "admin-user-error", database)
+    docs_shot(page, "admin-person-refused", database, end="#account ~ form button")
     with lrs_instance.db.read() as conn:
         assert user_store.user_by_email(conn, "jo@la.example")["role"] == "participant"
 

@@ -2,9 +2,10 @@
 units are complete, in progress and not started, and how many criteria are met of how many. No HTTP here.
 
 It is lrs.review's reading of one learner (records.learner_reviews, service.progress) done for every learner
-at once: lrs.store.cohort_progress reads the cohort's evidence links, decisions and claimed units in three
-queries, never one per learner, and each criterion's status comes from the review's own rules
-(decisions.current_outcomes, decisions.criterion_review). A unit is
+at once: lrs.store.cohort_progress reads the cohort's evidenced criteria, decisions and claimed units in three
+queries, never one per learner, and whether a criterion is met comes from the review's own rule for the
+current outcome of a piece of evidence (decisions.current_outcomes); a criterion is met, as in
+decisions.criterion_review, when some of its evidence's current outcome is accepted. A unit is
 
 - complete when the centre has claimed certification of it (units.claim_unit claims only a unit whose criteria
   are all accepted, whose sampling the plan requires is done and which the learner submitted), it is still
@@ -55,48 +56,44 @@ def nothing_yet(fw: Framework) -> UnitProgress:
 def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
     """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}},
     "nothing_yet": {framework uri: UnitProgress}}``: the qualifications (frameworks with assessment criteria)
-    some learner of the cohort has evidence for (every qualification when nobody has any yet), and each
-    learner's progress in each. A learner without evidence has no entry: their progress is ``nothing_yet``."""
+    some learner of the cohort has evidence for (none when nobody has any yet), and each learner's progress in
+    each. A learner without evidence has no entry: their progress is ``nothing_yet``."""
     reg = registry(lrs)
     assessed = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
     uris = [fw.uri for fw in assessed]
     with lrs.db.read() as conn:
-        links = store.evidence_links(conn, cohort, uris)
+        evidenced = set(store.evidenced_criteria(conn, cohort, uris))
         rows = store.decisions(conn, cohort, uris)
         claimed = store.claimed_units(conn, cohort, uris)
-    # Each learner's evidence per criterion: the links, then what an assessor judged against a criterion the
-    # learner did not name, as records.learner_reviews gathers them.
-    evidence: dict[str, dict[str, list[str]]] = {}
-    for agent, item, statement_id in links:
-        evidence.setdefault(agent, {}).setdefault(item, []).append(statement_id)
+    # A criterion has evidence when the learner linked some to it or an assessor judged some against it
+    # (records.learner_reviews); it is met when the current outcome of some of that evidence is accepted
+    # (decisions.criterion_review). current_outcomes runs once for the whole cohort: a piece of evidence is one
+    # learner's, and the rows carry the fields it reads of a decision.
+    learner_of: dict[str, str] = {}
     for row in rows:
         if row.role == "assessor":
-            mine = evidence.setdefault(row.agent_key, {}).setdefault(row.criterion, [])
-            if row.evidence_id not in mine:
-                mine.append(row.evidence_id)
-    # The current outcome of each (evidence, criterion): one call for the whole cohort, since a piece of
-    # evidence is one learner's (the rows carry the fields current_outcomes reads of a decision).
-    outcomes = rules.current_outcomes(rows)
-    started = {reg.item_framework.get(item) for items in evidence.values() for item in items}
-    shown = [fw for fw in assessed if fw.uri in started] or assessed
+            evidenced.add((row.agent_key, row.criterion))
+            learner_of[row.evidence_id] = row.agent_key
+    met = {
+        (learner_of[evidence_id], criterion)
+        for (evidence_id, criterion), outcome in rules.current_outcomes(rows).items()
+        if outcome == "accepted"
+    }
+    started = {reg.item_framework.get(item) for _, item in evidenced}
+    shown = [fw for fw in assessed if fw.uri in started]
     units = {fw.uri: units_of(fw) for fw in shown}
     learners: dict[str, dict[str, UnitProgress]] = {}
-    for agent, items in evidence.items():
+    for agent in {agent for agent, _ in evidenced}:
         for fw in shown:
             complete = in_progress = not_started = accepted = total = 0
             for unit, leaves in units[fw.uri]:
-                found = [
-                    rules.criterion_review(fw.uri, leaf.uri, items[leaf.uri], outcomes).status
-                    if leaf.uri in items
-                    else "without-evidence"
-                    for leaf in leaves
-                ]
-                met = found.count("accepted")
-                accepted += met
+                with_evidence = sum(1 for leaf in leaves if (agent, leaf.uri) in evidenced)
+                accepted_here = sum(1 for leaf in leaves if (agent, leaf.uri) in met)
+                accepted += accepted_here
                 total += len(leaves)
-                if leaves and met == len(leaves) and (agent, unit.uri) in claimed:
+                if leaves and accepted_here == len(leaves) and (agent, unit.uri) in claimed:
                     complete += 1
-                elif found.count("without-evidence") == len(found):
+                elif not with_evidence:
                     not_started += 1
                 else:
                     in_progress += 1

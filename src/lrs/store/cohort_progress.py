@@ -27,15 +27,14 @@ CLAIM_STMT = S.alias("claim_stmt")
 SUB_STMT = S.alias("sub_stmt")
 
 
-def evidence_links(
-    conn: Connection, cohort: str, framework_uris: Sequence[str]
-) -> list[tuple[str, str, str]]:
-    """(learner, item IRI, statement id) of every evidence link of the cohort's learners in ``framework_uris``,
-    voided statements left out (evidence.evidence_ids_for, for the whole cohort)."""
+def evidenced_criteria(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[tuple[str, str]]:
+    """(learner, item IRI) for every criterion in ``framework_uris`` that a learner of the cohort linked evidence
+    to, voided statements left out (evidence.evidence_ids_for, for the whole cohort, one row per criterion)."""
     if not framework_uris:
         return []
     rows = conn.execute(
-        select(E.c.agent_key, E.c.item_uri, E.c.statement_id)
+        select(E.c.agent_key, E.c.item_uri)
+        .distinct()
         .join(S, S.c.id == E.c.statement_id)
         .where(
             E.c.agent_key.in_(enrolled_agents([cohort])),
@@ -43,7 +42,7 @@ def evidence_links(
             S.c.voided.is_(False),
         )
     )
-    return [(r.agent_key, r.item_uri, r.statement_id) for r in rows]
+    return [(r.agent_key, r.item_uri) for r in rows]
 
 
 def decisions(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[Any]:

@@ -195,6 +195,25 @@ def learner_cohorts(conn: Connection, agent_key: str) -> list[str]:
     return sorted(conn.execute(query).scalars())
 
 
+def learner_cohorts_of(conn: Connection, agent_keys: Iterable[str]) -> dict[str, list[str]]:
+    """:func:`learner_cohorts` of many people in one query: agent key -> the cohorts they learn in."""
+    from lrs.store.models import CohortEnrolment
+
+    keys = sorted(set(agent_keys))
+    if not keys:
+        return {}
+    enrolled = CohortEnrolment.__table__
+    rows = conn.execute(
+        select(enrolled.c.agent_key, enrolled.c.cohort)
+        .where(enrolled.c.agent_key.in_(keys), enrolled.c.role == "learner")
+        .order_by(enrolled.c.cohort)
+    )
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.agent_key, []).append(row.cohort)
+    return found
+
+
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
     conn.execute(update(U).where(U.c.id == user_id).values(password_hash=password_hash))
 

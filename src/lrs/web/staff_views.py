@@ -580,7 +580,8 @@ def admin_home():  # noqa: ANN201
                 form = dict.fromkeys(USER_FIELDS, "")
     with _lrs().db.read() as conn:
         users = user_store.list_users(conn)
-    return render_template("staff/admin.html", users=users, form=form, roles=ROLE_WORDS,
+        learning = user_store.learner_cohorts_of(conn, [u["agent_key"] for u in users if u["agent_key"]])
+    return render_template("staff/admin.html", users=users, learning=learning, form=form, roles=ROLE_WORDS,
                            errors={k: errors[k] for k in USER_FIELDS if k in errors}, link=link), 400 if errors else 200
 
 
@@ -612,7 +613,7 @@ def admin_user(user_id: int):  # noqa: ANN201
     cohorts they are a learner in (their enrolments), with enrol and remove."""
     user = _account(user_id)
     errors: dict[str, str] = {}
-    chosen = list(user["cohorts"])
+    chosen = person_cohorts(user)
     form = {"name": user["name"], "role": user["role"], "agent": user["agent_key"] or "", "cohorts": ""}
     if request.method == "POST":
         form = {name: request.form.get(name, "").strip() for name in ACCOUNT_FIELDS}
@@ -644,7 +645,8 @@ def _learner_cohorts(user: dict[str, Any]) -> tuple[list[str], list[str], list[s
 
 
 def person_cohorts(user: dict[str, Any]) -> list[str]:
-    return list(user["cohorts"] or [])
+    """The cohorts an account reviews or leads (a participant's or admin's account has none that count)."""
+    return list(user["cohorts"] or []) if user["role"] in access.COHORT_ROLES else []
 
 
 def _account_page(user: dict[str, Any], form: dict[str, str], chosen: list[str], errors: dict[str, str],
@@ -695,7 +697,7 @@ def admin_user_enrolments(user_id: int):  # noqa: ANN201
             notice = "unenrolled" if action == "unenrol" else "enrolled"
             return redirect(url_for("pages.admin_user", user_id=user_id, notice=notice) + "#learner-in")
     form = {"name": user["name"], "role": user["role"], "agent": user["agent_key"] or "", "cohorts": ""}
-    return _account_page(user, form, list(user["cohorts"]), {}, enrol_errors=errors, status=400,
+    return _account_page(user, form, person_cohorts(user), {}, enrol_errors=errors, status=400,
                          enrol_form=enrol_form)
 
 
