@@ -76,7 +76,9 @@ def for_roles(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                 raise Forbidden("this page is for another role", rule="role-pages")
             return view(*args, **kwargs)
 
-        return signed_in(wrapper)
+        guarded = signed_in(wrapper)
+        guarded.roles = roles  # type: ignore[attr-defined]  # for the page-access test, which reads every page's
+        return guarded
 
     return decorate
 
