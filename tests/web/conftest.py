@@ -65,7 +65,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules)."""
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules), once it
+    has loaded: a click that navigates returns before the stylesheet is applied, and axe measures the layout."""
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
     violations = page.evaluate(

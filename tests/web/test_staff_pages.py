@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from conftest import make_credential
 
-from .conftest import PASSWORD, SHOTS, axe_violations, make_user
+from lrs.store import users as user_store
+
+from .conftest import PASSWORD, SHOTS, axe_violations, csrf_from, make_user
 from .test_browser import sign_in
 
 ILM5 = "https://w3id.org/xapi/social-work-leadership/frameworks/ilm-l5-leadership"
@@ -34,7 +36,7 @@ PAGES = {
     "assessor": ["/review"],
     "iqa": ["/sampling", "/sampling/log"],
     "lead": ["/dashboard", "/dashboard.csv"],
-    "admin": ["/admin", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
+    "admin": ["/admin", "/admin/users/1", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
 }
 
 
@@ -97,6 +99,25 @@ def check(page: Any, name: str, database: str) -> None:
     assert violations == [], f"{page.url}: {violations}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"staff-{name}-desktop-{database}.png"), full_page=True)
+
+
+def docs_shot(page: Any, name: str, database: str, start: str | None = None, end: str | None = None,
+              tallest: int = 1000) -> None:
+    """A picture for docs/review.md (docs/images/review-<name>.png is the SQLite run's ``docs-review-<name>``):
+    the page at 800 px, from the top or from the element ``start`` (a CSS selector) down to the bottom of
+    ``end``, at most ``tallest`` px tall."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 800, "height": 900})
+    try:
+        top = page.locator(start).first.bounding_box()["y"] - 16 if start else 0
+        bottom = page.locator(end).first.bounding_box() if end else None
+        height = (bottom["y"] + bottom["height"] + 16 - top) if bottom else tallest
+        full = page.evaluate("document.documentElement.scrollHeight")
+        clip = {"x": 0, "y": top, "width": 800, "height": min(height, tallest, full - top)}
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"docs-review-{name}-{database}.png"), full_page=True, clip=clip)
+    finally:
+        page.set_viewport_size(size)
 
 
 def test_an_assessor_refers_then_accepts_a_piece_of_evidence(lrs_instance, live_server, page, centre):  # noqa: ANN001
@@ -211,9 +232,16 @@ def test_an_iqa_samples_and_confirms(lrs_instance, live_server, page, centre, ap
 
 
 def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    from lrs.review import service
     from lrs.store.enrolments import enrol
 
     database = lrs_instance.db.dialect
+    # Jo's evidence is accepted for one criterion of unit 1: one unit in progress, one criterion met.
+    ann = make_credential(lrs_instance, [], name="Ann Assessor", role="assessor",
+                          agent_key=STAFF["assessor"][2], cohorts=[NORTH])
+    service.decide(lrs_instance, lrs_instance.principal_for(ann[0]), {
+        "evidence": centre["evidence"], "criterion": f"{ILM5}/U1.AC1.1", "outcome": "accepted",
+        "rationale": "Meets the criterion: the account shows consultation."})
     # A learner with nothing recorded is at risk, and a name a spreadsheet would run is neutralised.
     lrs_instance.db.write(lambda conn: enrol(conn, NORTH, "mbox:mailto:sam@la.example", enrolled_by="test"))
     make_user(lrs_instance, "sam@la.example", name="=HYPERLINK(\"x\")", role="participant",
@@ -226,7 +254,18 @@ def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_ser
     assert "recorded no learning for 4 weeks or more" in text  # LRS_AT_RISK_WEEKS's default
     assert page.get_by_role("img", name=re.compile("month by month")).count() == 1
     assert page.get_by_role("table", name="Share of each kind of learning per month").count() == 1
+    # Each learner's unit progress in the cohort's qualification.
+    learners = page.get_by_role("region", name="Each learner")
+    assert "Unit progress is towards Centre template: Level 5" in text
+    jo = learners.get_by_role("row", name=re.compile("^Jo Bloggs"))
+    assert "0 of 3 units complete, 1 in progress, 2 not started" in jo.inner_text()
+    assert "1 of 16 criteria met" in jo.inner_text()
+    sam = learners.get_by_role("row", name=re.compile("HYPERLINK"))
+    assert "0 of 3 units complete, 0 in progress, 3 not started" in sam.inner_text()
+    assert "0 of 16 criteria met" in sam.inner_text()
     check(page, "dashboard", database)
+    docs_shot(page, "dashboard", database)
+    docs_shot(page, "dashboard-learners", database, start="h2:text('Each learner')", end="[aria-label='Each learner']")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this dashboard (CSV file)").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
@@ -234,6 +273,10 @@ def test_a_lead_opens_the_dashboard_and_downloads_its_csv(lrs_instance, live_ser
     names = {r[0]: r for r in rows[1:]}
     assert "Jo Bloggs" in names and names["Jo Bloggs"][4] == "100"
     assert "'=HYPERLINK(\"x\")" in names
+    progress = {h: names["Jo Bloggs"][i] for i, h in enumerate(rows[0]) if h.startswith("ilm-l5-leadership ")}
+    assert progress == {"ilm-l5-leadership units complete": "0", "ilm-l5-leadership units in progress": "1",
+                        "ilm-l5-leadership units not started": "2", "ilm-l5-leadership criteria met": "1",
+                        "ilm-l5-leadership criteria": "16"}
 
     # Coverage of a framework's headings, learners by headings: Jo has evidence for one ILM criterion.
     assert page.get_by_role("region", name=re.compile("^Coverage of")).count() == 1
@@ -252,20 +295,23 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     assert page.url == live_server + "/admin"
     main = page.locator("main")
     check(page, "admin", database)
+    docs_shot(page, "admin-people", database)
     page.get_by_role("button", name="Add person").click()
     assert "Enter the person's name." in main.inner_text()
     check(page, "admin-error", database)
     page.get_by_label("Name", exact=True).fill("Pat New")
     page.get_by_label("Email").fill("pat@la.example")
-    page.get_by_label("Role").select_option("participant")
+    page.get_by_label("Role", exact=True).select_option("participant")
     page.get_by_role("button", name="Add person").click()
     link = page.locator("code.link-to-send").inner_text()
     assert "/reset/" in link
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="System").click()
     assert "Statements stored" in main.inner_text()
     check(page, "system", database)
+    docs_shot(page, "admin-system", database, tallest=1400)
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Cohorts").click()
     check(page, "enrolments", database)
+    docs_shot(page, "admin-cohorts", database)
 
     # An API credential: its secret is shown once, and it works until it is revoked.
     nav = page.get_by_role("navigation", name="Your pages")
@@ -274,6 +320,7 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_role("button", name="Add credential").click()
     key, secret = [c.inner_text() for c in page.locator(".notice code").all()]
     check(page, "credentials", database)
+    docs_shot(page, "admin-credentials", database)
     auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode(),
             "X-Experience-API-Version": "1.0.3"}
     assert page.request.get(live_server + "/xapi/statements", headers=auth).status == 200
@@ -288,9 +335,10 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_label("CASE package (JSON file)").set_input_files(
         files=[{"name": "opm.json", "mimeType": "application/json", "buffer": json.dumps(package).encode()}])
     page.get_by_role("button", name="Import").click()
-    assert "Our practice model is imported: 2 items." in main.inner_text()
+    assert main.inner_text().count("Our practice model is imported: 2 items.") == 1  # said once
     assert page.get_by_role("row", name=re.compile("Our practice model")).count() == 1
     check(page, "frameworks", database)
+    docs_shot(page, "admin-frameworks", database)
     page.get_by_role("button", name="Sign out").click()
 
     page.goto(link)
@@ -299,6 +347,101 @@ def test_an_admin_adds_a_participant_who_then_signs_in(lrs_instance, live_server
     page.get_by_role("button", name="Set password").click()
     sign_in(page, live_server, "pat@la.example")
     assert "Signed in as Pat New" in page.locator("header").inner_text()
+
+
+SOUTH = "https://centre.example/cohorts/ilm5-2026-south"
+
+
+def test_an_admin_changes_a_persons_role_and_cohorts_and_they_see_it(lrs_instance, live_server, page, browser, centre):  # noqa: ANN001
+    database = lrs_instance.db.dialect
+    sign_in(page, live_server, STAFF["admin"][0])
+    main = page.locator("main")
+    page.get_by_role("link", name="Change Jo Bloggs’s role and cohorts").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Jo Bloggs"
+    assert "ilm5-2026-north" in page.get_by_role("region", name="Learner in").inner_text()
+    check(page, "admin-user", database)
+
+    # Jo learns in north: making her its assessor is refused, in plain words, and nothing changes.
+    page.get_by_label("Role", exact=True).select_option("assessor")
+    page.get_by_role("group", name="Cohorts they assess, quality-assure or lead").get_by_label(
+        re.compile("^ilm5-2026-north")).check()
+    page.get_by_role("button", name="Save changes").click()
+    assert page.title().startswith("Error:")
+    error = page.locator("#cohorts-error").inner_text()
+    assert f"This person is a learner in {NORTH}, and a person is not learner and reviewer in the same cohort." in error
+    assert "Take them out of that cohort’s learners first, or choose another cohort." in error
+    assert page.get_by_role("alert").get_by_role("link").count() == 1
+    check(page, "admin-user-error", database)
+    docs_shot(page, "admin-person-refused", database, end="#account ~ form button", tallest=1600)
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, "jo@la.example")["role"] == "participant"
+
+    # Assessor of south instead (a cohort not known yet: typed in): saved.
+    page.get_by_label(re.compile("^ilm5-2026-north")).uncheck()
+    page.get_by_label("Another cohort (its web address, IRI)").fill(SOUTH)
+    page.get_by_role("button", name="Save changes").click()
+    assert main.inner_text().count("The account is changed.") == 1
+    assert page.get_by_label(re.compile("^ilm5-2026-south")).is_checked()
+    with lrs_instance.db.read() as conn:
+        jo = user_store.user_by_email(conn, "jo@la.example")
+    assert (jo["role"], jo["cohorts"]) == ("assessor", [SOUTH])
+    check(page, "admin-user-changed", database)
+
+    # The same rule from the other side: enrolling her as a learner of south, which she now assesses.
+    page.get_by_label("Enrol in").select_option(SOUTH)
+    page.get_by_role("button", name="Enrol").click()
+    error = page.locator("#enrol-cohort-error").inner_text()
+    assert "A reviewer or lead of a cohort is never one of its learners." in error
+    check(page, "admin-user-enrol-error", database)
+
+    # She signs in (her own browser) and sees the assessor's pages for south.
+    theirs = browser.new_context(bypass_csp=True, viewport={"width": 1024, "height": 768}).new_page()
+    try:
+        sign_in(theirs, live_server, "jo@la.example")
+        assert theirs.url == live_server + "/review"
+        assert theirs.get_by_label("Cohort").locator("option", has_text="ilm5-2026-south").count() == 1
+        assert theirs.goto(live_server + "/").status == 200
+        assert theirs.goto(live_server + "/review").status == 200
+        # Taken out of north as a learner: the admin removes the enrolment.
+        page.get_by_role("button", name="Remove from ilm5-2026-north").click()
+        assert "They are no longer a learner in that cohort." in main.inner_text()
+        assert page.get_by_role("button", name="Remove from ilm5-2026-north").count() == 0
+        # Back to a participant: her next page is the participant's, and the assessor's is refused.
+        page.get_by_label("Role", exact=True).select_option("participant")
+        page.get_by_role("button", name="Save changes").click()
+        assert "The account is changed." in main.inner_text()
+        assert theirs.goto(live_server + "/review").status == 403
+        assert "Signed in as Jo Bloggs" in theirs.locator("header").inner_text()
+    finally:
+        theirs.context.close()
+
+    # An administrator cannot take away their own role while no one else is one.
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Change Ada Admin’s role and cohorts").click()
+    page.get_by_label("Role", exact=True).select_option("lead")
+    page.get_by_role("button", name="Save changes").click()
+    assert "Ada Admin is the only administrator" in page.locator("#role-error").inner_text()
+    check(page, "admin-user-last-admin", database)
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, STAFF["admin"][0])["role"] == "admin"
+
+
+@pytest.mark.parametrize("role", ["assessor", "iqa", "lead", "participant"])
+def test_only_an_admin_may_change_an_account(lrs_instance, live_server, page, centre, role):  # noqa: ANN001
+    email = STAFF[role][0] if role in STAFF else "jo@la.example"
+    sign_in(page, live_server, email)
+    token = csrf_from(page.content())
+    with lrs_instance.db.read() as conn:
+        jo = user_store.user_by_email(conn, "jo@la.example")
+    assert page.goto(f"{live_server}/admin/users/{jo['id']}").status == 403
+    changed = page.request.post(f"{live_server}/admin/users/{jo['id']}", form={
+        "csrf_token": token, "name": "Jo", "role": "admin", "agent": "", "cohorts": ""})
+    enrolled = page.request.post(f"{live_server}/admin/users/{jo['id']}/enrolments", form={
+        "csrf_token": token, "action": "unenrol", "other": NORTH})
+    assert (changed.status, enrolled.status) == (403, 403)
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, "jo@la.example")["role"] == "participant"
+        assert user_store.learner_cohorts(conn, JO) == [NORTH]
 
 
 def test_an_admin_manages_forwarding_targets_and_replays_failed_deliveries(lrs_instance, live_server, page, centre):  # noqa: ANN001
@@ -366,7 +509,7 @@ def test_an_admin_manages_forwarding_targets_and_replays_failed_deliveries(lrs_i
 
     # Removed: gone from the page and from the service.
     page.get_by_role("button", name="Remove Council/hook").click()
-    assert "The target is removed." in main.inner_text()
+    assert main.inner_text().count("The target is removed.") == 1
     assert page.get_by_role("row", name="Council/hook").count() == 0
     assert forwarding.list_targets(lrs_instance) == []
 

@@ -67,3 +67,57 @@ def test_disable_and_reset(lrs_instance, settings, monkeypatch):
     assert re.search(r"ad@la\.example\s+admin\s+disabled", listed), listed
     assert run(["users", "reset", "ad@la.example"]).exit_code != 0
     assert "no account" in run(["users", "disable", "nobody@la.example"]).output
+
+
+NORTH = "https://la.example/c/north"
+SOUTH = "https://la.example/c/south"
+
+
+def test_a_participants_cohorts_enrol_them(lrs_instance, settings, monkeypatch):
+    from lrs.store.enrolments import is_enrolled
+
+    monkeypatch.setenv("LRS_DATABASE_URL", settings.database_url)
+    result = run(["users", "create", "jo@la.example", "--name", "Jo", "--role", "participant",
+                  "--agent", "mailto:jo@la.example", "--cohort", NORTH])
+    assert result.exit_code == 0, result.output
+    assert f"enrolled as a learner in: {NORTH}" in result.output
+    with lrs_instance.db.read() as conn:
+        assert is_enrolled(conn, NORTH, "mbox:mailto:jo@la.example")
+        assert user_store.user_by_email(conn, "jo@la.example")["cohorts"] == []
+
+
+def test_update_changes_role_and_cohorts_and_keeps_the_rules(lrs_instance, settings, monkeypatch):
+    monkeypatch.setenv("LRS_DATABASE_URL", settings.database_url)
+    run(["users", "create", "jo@la.example", "--name", "Jo", "--role", "participant",
+         "--agent", "mailto:jo@la.example", "--cohort", NORTH])
+    run(["users", "create", "ad@la.example", "--name", "Ada", "--role", "admin"])
+
+    # A learner of north does not review north: refused, naming the option and the rule, nothing changed.
+    refused = CliRunner().invoke(cli, ["users", "update", "jo@la.example", "--role", "assessor", "--cohort", NORTH])
+    assert refused.exit_code == 1
+    assert "--cohort: this person is a learner in https://la.example/c/north" in refused.output
+    assert "not learner and reviewer in the same cohort" in refused.output
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, "jo@la.example")["role"] == "participant"
+
+    changed = run(["users", "update", "jo@la.example", "--role", "assessor", "--cohort", SOUTH, "--name", "Jo Bloggs"])
+    assert changed.exit_code == 0, changed.output
+    assert f"updated jo@la.example: assessor, Jo Bloggs, mbox:mailto:jo@la.example, {SOUTH}" in changed.output
+    with lrs_instance.db.read() as conn:
+        jo = user_store.user_by_email(conn, "jo@la.example")
+    assert (jo["role"], jo["cohorts"], jo["name"]) == ("assessor", [SOUTH], "Jo Bloggs")
+    assert f"cohorts: {SOUTH}" in run(["users", "list"]).output
+    # What is not given stays; a lead keeps the cohorts; an admin has none.
+    assert run(["users", "update", "jo@la.example", "--role", "lead"]).exit_code == 0
+    with lrs_instance.db.read() as conn:
+        assert user_store.user_by_email(conn, "jo@la.example")["cohorts"] == [SOUTH]
+    bad = CliRunner().invoke(cli, ["users", "update", "jo@la.example", "--cohort", "not a cohort"])
+    assert bad.exit_code == 1 and "is not a cohort's web address" in bad.output
+
+    # The only administrator stays one.
+    last = CliRunner().invoke(cli, ["users", "update", "ad@la.example", "--role", "iqa", "--cohort", NORTH])
+    assert last.exit_code == 1 and "Ada is the only administrator" in last.output
+    assert run(["users", "update", "jo@la.example", "--role", "admin", "--no-cohorts"]).exit_code == 0
+    assert run(["users", "update", "ad@la.example", "--role", "iqa", "--cohort", SOUTH]).exit_code == 0
+    missing = CliRunner().invoke(cli, ["users", "update", "nobody@la.example", "--role", "iqa"])
+    assert missing.exit_code == 1 and "there is no account for nobody@la.example" in missing.output

@@ -444,3 +444,22 @@ def check_centre_admin(principal: Principal, what: str) -> None:
     """Raise 403 unless ``principal`` is a centre admin (sampling plan, certification claims)."""
     if principal.role != ADMIN:
         raise Forbidden(f"only a centre admin (role admin) may {what}", rule="admin-only")
+
+
+# --- people's accounts (issue 18) ------------------------------------------------------------------------------
+
+
+def check_reviewer_not_learner(lrs: LRS, agent: str | None, cohorts: Iterable[str]) -> None:
+    """Raise 403 when ``agent`` is enrolled as a learner in one of ``cohorts`` that an account or credential
+    would review or lead: a person is not learner and reviewer in the same cohort (check_enrollable is the same
+    rule seen from the enrolment)."""
+    if not agent:
+        return
+    with lrs.db.read() as conn:
+        clash = next((c for c in cohorts if enrolment_store.learner_in_cohorts(conn, agent, [c])), None)
+    if clash is not None:
+        raise Forbidden(
+            f"this person is a learner in {clash}, and a person is not learner and reviewer in the same cohort",
+            rule="reviewer-not-learner",
+            path="cohorts",
+        )

@@ -152,6 +152,68 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
     return [_user(r) for r in conn.execute(select(U).order_by(U.c.email))]
 
 
+def update_user(
+    conn: Connection, user_id: int, *, name: str, role: str, agent_key: str | None, cohorts: list[str] | None
+) -> None:
+    """Change an account's name, role, learner identity and cohorts (lrs.services.accounts checks the rules
+    first). The person's sessions stay: each request reads the account afresh, so the change shows on their
+    next page."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    conn.execute(
+        update(U).where(U.c.id == user_id).values(name=name, role=role, agent_key=agent_key, cohorts=cohorts or None)
+    )
+
+
+def enabled_admins(conn: Connection) -> list[int]:
+    """The ids of the enabled administrator accounts."""
+    return list(conn.execute(select(U.c.id).where(U.c.role == "admin", U.c.disabled.is_(False))).scalars())
+
+
+def known_cohorts(conn: Connection) -> list[str]:
+    """Every cohort IRI the store knows of: those learners are enrolled in, and those accounts and active API
+    credentials are bound to (the choices an admin picks from)."""
+    from lrs.store.models import CohortEnrolment, Credential
+
+    enrolled = CohortEnrolment.__table__
+    credentials = Credential.__table__
+    found = set(conn.execute(select(enrolled.c.cohort).distinct()).scalars())
+    for cohorts in conn.execute(select(U.c.cohorts).where(U.c.cohorts.is_not(None))).scalars():
+        found.update(cohorts or ())
+    bound = select(credentials.c.cohorts).where(credentials.c.cohorts.is_not(None), credentials.c.revoked.is_(None))
+    for cohorts in conn.execute(bound).scalars():
+        found.update(cohorts or ())
+    return sorted(c for c in found if isinstance(c, str))
+
+
+def learner_cohorts(conn: Connection, agent_key: str) -> list[str]:
+    """The cohorts ``agent_key`` is enrolled in as a learner (an index lookup)."""
+    from lrs.store.models import CohortEnrolment
+
+    enrolled = CohortEnrolment.__table__
+    query = select(enrolled.c.cohort).where(enrolled.c.agent_key == agent_key, enrolled.c.role == "learner")
+    return sorted(conn.execute(query).scalars())
+
+
+def learner_cohorts_of(conn: Connection, agent_keys: Iterable[str]) -> dict[str, list[str]]:
+    """:func:`learner_cohorts` of many people in one query: agent key -> the cohorts they learn in."""
+    from lrs.store.models import CohortEnrolment
+
+    keys = sorted(set(agent_keys))
+    if not keys:
+        return {}
+    enrolled = CohortEnrolment.__table__
+    rows = conn.execute(
+        select(enrolled.c.agent_key, enrolled.c.cohort)
+        .where(enrolled.c.agent_key.in_(keys), enrolled.c.role == "learner")
+        .order_by(enrolled.c.cohort)
+    )
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.agent_key, []).append(row.cohort)
+    return found
+
+
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
     conn.execute(update(U).where(U.c.id == user_id).values(password_hash=password_hash))
 

@@ -23,10 +23,11 @@ from lrs import __version__
 from lrs.competency.evidence import evidence_learner, import_framework, registry
 from lrs.learning import summary as learning_summary
 from lrs.learning import vocabulary as v
+from lrs.review import cohort as review_cohort
 from lrs.review import service as review
 from lrs.review import witness
 from lrs.review.records import assessed_frameworks, decision_of
-from lrs.services import access, forwarding
+from lrs.services import access, accounts, forwarding
 from lrs.services import enrolments as enrolment_service
 from lrs.services import exports as exporting
 from lrs.store import credentials as credential_store
@@ -37,6 +38,7 @@ from lrs.store import users as user_store
 from lrs.store.statements import statement_counts
 from lrs.web import participant, sessions
 from lrs.web.views import pages, signed_in
+from lrs.xapi.datatypes import is_iri
 from lrs.xapi.errors import Forbidden, NotFound, XAPIError
 from lrs.xapi.ifi import key_from_identifier
 
@@ -74,7 +76,9 @@ def for_roles(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                 raise Forbidden("this page is for another role", rule="role-pages")
             return view(*args, **kwargs)
 
-        return signed_in(wrapper)
+        guarded = signed_in(wrapper)
+        guarded.roles = roles  # type: ignore[attr-defined]  # for the page-access test, which reads every page's
+        return guarded
 
     return decorate
 
@@ -437,8 +441,20 @@ def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
             "cpd": cpd.get(agent, ""),
         })
     rows.sort(key=lambda r: r["name"].lower())
+    qualifications = add_unit_progress(cohort, rows)
     return {"cohort": cohort, "rows": rows, "periods": totals["periods"][-12:], "weeks": weeks,
-            "at_risk": [r for r in rows if r["at_risk"]], "cpd_year": f"{cpd_year - 1}–{str(cpd_year)[-2:]}"}
+            "at_risk": [r for r in rows if r["at_risk"]], "qualifications": qualifications,
+            "cpd_year": f"{cpd_year - 1}–{str(cpd_year)[-2:]}"}
+
+
+def add_unit_progress(cohort: str, rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each row's unit progress (``row["units"]``: framework URI -> lrs.review.cohort.UnitProgress) in the
+    qualifications the cohort works towards, which it returns: two grouped queries for the whole cohort."""
+    found = review_cohort.cohort_unit_progress(_lrs(), cohort)
+    for r in rows:
+        mine = found["learners"].get(r["agent"], {})
+        r["units"] = {q["uri"]: mine.get(q["uri"]) or found["nothing_yet"][q["uri"]] for q in found["qualifications"]}
+    return found["qualifications"]
 
 
 @pages.get("/dashboard")
@@ -483,6 +499,16 @@ def safe_cell(value: Any) -> str:  # noqa: ANN401
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def unit_progress_headings(qualifications: list[dict[str, str]]) -> list[str]:
+    return [f"{q['slug']} {what}" for q in qualifications
+            for what in ("units complete", "units in progress", "units not started", "criteria met", "criteria")]
+
+
+def unit_progress_cells(qualifications: list[dict[str, str]], row: dict[str, Any]) -> list[int]:
+    return [n for q in qualifications for p in [row["units"][q["uri"]]]
+            for n in (p.complete, p.in_progress, p.not_started, p.criteria_accepted, p.criteria)]
+
+
 @pages.get("/dashboard.csv")
 @for_roles(access.LEAD)
 def lead_dashboard_csv():  # noqa: ANN201
@@ -491,11 +517,13 @@ def lead_dashboard_csv():  # noqa: ANN201
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
-                     f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year']}"])
+                     f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year']}",
+                     *unit_progress_headings(data["qualifications"])])
     for r in data["rows"]:
         writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],
                                                 *[r["shares"][m] for m in MODES],
-                                                "yes" if r["at_risk"] else "no", r["cpd"])])
+                                                "yes" if r["at_risk"] else "no", r["cpd"],
+                                                *unit_progress_cells(data["qualifications"], r))])
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cohort-dashboard.csv"'
     return response
@@ -514,6 +542,19 @@ def _new_reset_link(user_id: int) -> str:
 USER_FIELDS = ("name", "email", "role", "agent", "cohorts")
 
 
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:].rstrip(".") + "."
+
+
+AGENT_HINT = "Enter the learner identity like mbox:mailto:name@council.gov.uk, or leave it empty."
+
+
+def _agent_from_form(value: str) -> str | None:
+    """The learner identity typed in a form as an agent key (mailto:…, mbox:mailto:…, account:…), else None;
+    an XAPIError when it is none of those."""
+    return key_from_identifier(value) if value else None
+
+
 @pages.route("/admin", methods=["GET", "POST"])
 @for_roles(access.ADMIN)
 def admin_home():  # noqa: ANN201
@@ -527,22 +568,143 @@ def admin_home():  # noqa: ANN201
             errors["email"] = "Enter an email address, like name@council.gov.uk."
         if form["role"] not in access.ROLES:
             errors["role"] = "Choose a role."
-        agent = form["agent"] or (f"mbox:mailto:{form['email']}" if form["role"] == access.PARTICIPANT and "@" in form["email"] else "")
-        cohorts = [c.strip() for c in form["cohorts"].split() if c.strip()]
+        agent = None
+        try:
+            agent = _agent_from_form(form["agent"]) or (
+                f"mbox:mailto:{form['email']}" if form["role"] == access.PARTICIPANT and "@" in form["email"] else None)
+        except XAPIError:
+            errors["agent"] = AGENT_HINT
         if not errors:
-            with _lrs().db.read() as conn:
-                if user_store.user_by_email(conn, form["email"]):
-                    errors["email"] = "There is already an account with this email address."
-        if not errors:
-            user_id = _lrs().db.write(lambda conn: user_store.create_user(
-                conn, email=form["email"], name=form["name"], role=form["role"], agent_key=agent or None,
-                cohorts=cohorts or None))
-            link = _new_reset_link(user_id)
-            form = dict.fromkeys(USER_FIELDS, "")
+            try:
+                user_id = accounts.create_account(
+                    _lrs(), g.principal, email=form["email"], name=form["name"], role=form["role"], agent_key=agent,
+                    cohorts=form["cohorts"].split())
+            except XAPIError as exc:
+                errors[exc.path if exc.path in USER_FIELDS else "name"] = _sentence(exc.message) + REFUSAL_HINTS.get(exc.rule, "")
+            else:
+                link = _new_reset_link(user_id)
+                form = dict.fromkeys(USER_FIELDS, "")
     with _lrs().db.read() as conn:
         users = user_store.list_users(conn)
-    return render_template("staff/admin.html", users=users, form=form, roles=ROLE_WORDS,
+        learning = user_store.learner_cohorts_of(conn, [u["agent_key"] for u in users if u["agent_key"]])
+    return render_template("staff/admin.html", users=users, learning=learning, form=form, roles=ROLE_WORDS,
                            errors={k: errors[k] for k in USER_FIELDS if k in errors}, link=link), 400 if errors else 200
+
+
+#: What to do next, after a refusal's own words (lrs.services.accounts and the enrolment rules).
+REFUSAL_HINTS = {
+    "reviewer-not-learner": " Take them out of that cohort’s learners first, or choose another cohort.",
+    "last-admin": "",
+}
+ACCOUNT_FIELDS = ("name", "role", "agent", "cohorts")
+
+
+def _account(user_id: int) -> dict[str, Any]:
+    with _lrs().db.read() as conn:
+        user = user_store.user_by_id(conn, user_id)
+    if user is None:
+        raise NotFound("no such account", rule="user")
+    return user
+
+
+def _cohort_words(cohort: str) -> str:
+    """A cohort as the pages name it: the last part of its IRI."""
+    return cohort.rstrip("/").rsplit("/", 1)[-1] or cohort
+
+
+@pages.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@for_roles(access.ADMIN)
+def admin_user(user_id: int):  # noqa: ANN201
+    """One person's account: their name, role, learner identity and the cohorts they review or lead; and the
+    cohorts they are a learner in (their enrolments), with enrol and remove."""
+    user = _account(user_id)
+    errors: dict[str, str] = {}
+    chosen = person_cohorts(user)
+    form = {"name": user["name"], "role": user["role"], "agent": user["agent_key"] or "", "cohorts": ""}
+    if request.method == "POST":
+        form = {name: request.form.get(name, "").strip() for name in ACCOUNT_FIELDS}
+        chosen = [*request.form.getlist("cohort"), *form["cohorts"].split()]
+        chosen = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
+        agent = None
+        try:
+            agent = _agent_from_form(form["agent"])
+        except XAPIError:
+            errors["agent"] = AGENT_HINT
+        if not errors:
+            try:
+                accounts.update_account(_lrs(), g.principal, user_id, name=form["name"], role=form["role"],
+                                        agent_key=agent, cohorts=chosen if form["role"] in access.COHORT_ROLES else [])
+            except XAPIError as exc:
+                field = exc.path if exc.path in ACCOUNT_FIELDS else "role"
+                errors[field] = _sentence(exc.message) + REFUSAL_HINTS.get(exc.rule, "")
+            else:
+                return redirect(url_for("pages.admin_user", user_id=user_id, notice="changed"))
+    return _account_page(user, form, chosen, errors, enrol_errors={}, status=400 if errors else 200)
+
+
+def _learner_cohorts(user: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """The cohorts the person is a learner in, those they could be enrolled in, and every cohort known."""
+    with _lrs().db.read() as conn:
+        known = user_store.known_cohorts(conn)
+        enrolled = user_store.learner_cohorts(conn, user["agent_key"]) if user["agent_key"] else []
+    return enrolled, [c for c in known if c not in enrolled], known
+
+
+def person_cohorts(user: dict[str, Any]) -> list[str]:
+    """The cohorts an account reviews or leads (a participant's or admin's account has none that count)."""
+    return list(user["cohorts"] or []) if user["role"] in access.COHORT_ROLES else []
+
+
+def _account_page(user: dict[str, Any], form: dict[str, str], chosen: list[str], errors: dict[str, str],
+                  enrol_errors: dict[str, str], status: int, enrol_form: dict[str, str] | None = None):  # noqa: ANN202
+    enrolled, choices, known = _learner_cohorts(user)
+    notice = {"changed": "The account is changed. The person sees it on their next page.",
+              "enrolled": "They are enrolled.", "unenrolled": "They are no longer a learner in that cohort."}.get(
+        request.args.get("notice", ""))
+    return render_template(
+        "staff/admin_user.html", person=user, form=form, roles=ROLE_WORDS, errors=errors, notice=notice,
+        cohorts=[{"iri": c, "words": _cohort_words(c), "checked": c in chosen}
+                 for c in sorted(set(known) | set(person_cohorts(user)))],
+        enrolled=[{"iri": c, "words": _cohort_words(c)} for c in enrolled],
+        enrol_choices=[{"iri": c, "words": _cohort_words(c)} for c in choices],
+        enrol_errors=enrol_errors, enrol_form=enrol_form or {"cohort": "", "other": ""},
+        is_self=user["id"] == g.user["id"],
+    ), status
+
+
+@pages.post("/admin/users/<int:user_id>/enrolments")
+@for_roles(access.ADMIN)
+def admin_user_enrolments(user_id: int):  # noqa: ANN201
+    """Enrol the person as a learner in a cohort (chosen, or another typed in), or take them out of one."""
+    user = _account(user_id)
+    action = request.form.get("action", "enrol")
+    enrol_form = {"cohort": request.form.get("cohort", "").strip(), "other": request.form.get("other", "").strip()}
+    cohort = enrol_form["other"] or enrol_form["cohort"]
+    errors: dict[str, str] = {}
+    choosing = bool(_learner_cohorts(user)[1])  # else the page has only the field to type one in
+    field = "enrol-cohort" if choosing and not enrol_form["other"] else "other"
+    if not user["agent_key"]:
+        errors[field] = "This person has no learner identity: give them one above first."
+    elif not cohort:
+        errors[field] = "Choose the cohort, or type its web address (IRI)."
+    elif not is_iri(cohort):
+        errors[field] = f"{cohort} is not a cohort’s web address (IRI), like https://centre.example/cohorts/north."
+    if not errors:
+        try:
+            if action == "unenrol":
+                enrolment_service.unenrol(_lrs(), g.principal, cohort, user["agent_key"])
+            else:
+                enrolment_service.enrol(_lrs(), g.principal, cohort, user["agent_key"])
+        except XAPIError as exc:
+            hint = " They review or lead it: change their cohorts above first, or choose another cohort." \
+                if exc.rule == "reviewer-not-learner" else ""
+            errors[field] = _sentence(exc.message) + hint
+        else:
+            notice = "unenrolled" if action == "unenrol" else "enrolled"
+            return redirect(url_for("pages.admin_user", user_id=user_id, notice=notice) + "#learner-in")
+    form = {"name": user["name"], "role": user["role"], "agent": user["agent_key"] or "", "cohorts": ""}
+    return _account_page(user, form, person_cohorts(user), {}, enrol_errors=errors, status=400,
+                         enrol_form=enrol_form)
 
 
 @pages.post("/admin/users/<int:user_id>/reset")

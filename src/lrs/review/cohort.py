@@ -1,0 +1,107 @@
+"""Unit progress of a whole cohort (the lead's dashboard): for each learner, in the qualification, how many
+units are complete, in progress and not started, and how many criteria are met of how many. No HTTP here.
+
+It is lrs.review's reading of one learner (records.learner_reviews, service.progress) done for every learner
+at once: lrs.store.cohort_progress reads the cohort's evidenced criteria, decisions and claimed units in three
+queries, never one per learner, and whether a criterion is met comes from the review's own rule for the
+current outcome of a piece of evidence (decisions.current_outcomes); a criterion is met, as in
+decisions.criterion_review, when some of its evidence's current outcome is accepted. A unit is
+
+- complete when the centre has claimed certification of it (units.claim_unit claims only a unit whose criteria
+  are all accepted, whose sampling the plan requires is done and which the learner submitted), it is still
+  submitted and every criterion is still accepted;
+- not started when none of its criteria has evidence;
+- in progress otherwise.
+
+A claim stands for the sampling done before it: this reading does not run the sampling plan over the decisions
+again (units.unit_records does, one learner at a time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lrs.competency.evidence import registry
+from lrs.competency.frameworks import Framework
+from lrs.review import decisions as rules
+from lrs.review.records import assessed_frameworks, units_of
+from lrs.store import cohort_progress as store
+
+if TYPE_CHECKING:
+    from lrs.services.statements import LRS
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """One learner's progress in one qualification."""
+
+    complete: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    criteria_accepted: int = 0
+    criteria: int = 0
+
+    @property
+    def units(self) -> int:
+        return self.complete + self.in_progress + self.not_started
+
+
+def nothing_yet(fw: Framework) -> UnitProgress:
+    """The progress of a learner without evidence: every unit not started."""
+    units = units_of(fw)
+    return UnitProgress(not_started=len(units), criteria=sum(len(leaves) for _, leaves in units))
+
+
+def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
+    """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}},
+    "nothing_yet": {framework uri: UnitProgress}}``: the qualifications (frameworks with assessment criteria)
+    some learner of the cohort has evidence for (none when nobody has any yet), and each learner's progress in
+    each. A learner without evidence has no entry: their progress is ``nothing_yet``."""
+    reg = registry(lrs)
+    assessed = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
+    uris = [fw.uri for fw in assessed]
+    with lrs.db.read() as conn:
+        evidenced = set(store.evidenced_criteria(conn, cohort, uris))
+        rows = store.decisions(conn, cohort, uris)
+        claimed = store.claimed_units(conn, cohort, uris)
+    # A criterion has evidence when the learner linked some to it or an assessor judged some against it
+    # (records.learner_reviews); it is met when the current outcome of some of that evidence is accepted
+    # (decisions.criterion_review). current_outcomes runs once for the whole cohort: a piece of evidence is one
+    # learner's, and the rows carry the fields it reads of a decision.
+    learner_of: dict[str, str] = {}
+    for row in rows:
+        if row.role == "assessor":
+            evidenced.add((row.agent_key, row.criterion))
+            learner_of[row.evidence_id] = row.agent_key
+    met = {
+        (learner_of[evidence_id], criterion)
+        for (evidence_id, criterion), outcome in rules.current_outcomes(rows).items()
+        if outcome == "accepted"
+    }
+    started = {reg.item_framework.get(item) for _, item in evidenced}
+    shown = [fw for fw in assessed if fw.uri in started]
+    units = {fw.uri: units_of(fw) for fw in shown}
+    learners: dict[str, dict[str, UnitProgress]] = {}
+    for agent in {agent for agent, _ in evidenced}:
+        for fw in shown:
+            complete = in_progress = not_started = accepted = total = 0
+            for unit, leaves in units[fw.uri]:
+                with_evidence = sum(1 for leaf in leaves if (agent, leaf.uri) in evidenced)
+                accepted_here = sum(1 for leaf in leaves if (agent, leaf.uri) in met)
+                accepted += accepted_here
+                total += len(leaves)
+                if leaves and accepted_here == len(leaves) and (agent, unit.uri) in claimed:
+                    complete += 1
+                elif not with_evidence:
+                    not_started += 1
+                else:
+                    in_progress += 1
+            learners.setdefault(agent, {})[fw.uri] = UnitProgress(
+                complete, in_progress, not_started, accepted, total
+            )
+    return {
+        "qualifications": [{"uri": fw.uri, "slug": fw.slug, "title": fw.title} for fw in shown],
+        "learners": learners,
+        "nothing_yet": {fw.uri: nothing_yet(fw) for fw in shown},
+    }

@@ -1,0 +1,97 @@
+"""A whole cohort's evidence, decisions and claimed units in a qualification, for the lead's dashboard: SQL only.
+
+Three queries answer for every learner of the cohort at once what lrs.review reads one learner at a time
+(evidence.evidence_ids_for, reviews.decisions_for, assessment.claims and submissions); lrs.review.cohort turns
+the rows into each learner's criteria and units with the review's own rules. Each query is a range of the
+(agent, framework) indexes, for the cohort's enrolled learners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from lrs.store.assessment import CLAIM, SUB
+from lrs.store.enrolments import enrolled_agents
+from lrs.store.models import EvidenceLink, Statement
+from lrs.store.reviews import R
+
+S = Statement.__table__
+E = EvidenceLink.__table__
+# Made once: an alias of the statements table copies its many columns, which costs more than the queries' own
+# compilation (SQLAlchemy caches that by the statement's structure).
+EVIDENCE = S.alias("evidence")
+CLAIM_STMT = S.alias("claim_stmt")
+SUB_STMT = S.alias("sub_stmt")
+
+
+def evidenced_criteria(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[tuple[str, str]]:
+    """(learner, item IRI) for every criterion in ``framework_uris`` that a learner of the cohort linked evidence
+    to, voided statements left out (evidence.evidence_ids_for, for the whole cohort, one row per criterion)."""
+    if not framework_uris:
+        return []
+    rows = conn.execute(
+        select(E.c.agent_key, E.c.item_uri)
+        .distinct()
+        .join(S, S.c.id == E.c.statement_id)
+        .where(
+            E.c.agent_key.in_(enrolled_agents([cohort])),
+            E.c.framework_uri.in_(list(framework_uris)),
+            S.c.voided.is_(False),
+        )
+    )
+    return [(r.agent_key, r.item_uri) for r in rows]
+
+
+def decisions(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[Any]:
+    """The decisions on the cohort's learners' evidence in ``framework_uris``, in store order, leaving out
+    those on evidence since voided (reviews.decisions_for without the payloads, for the whole cohort). Each row
+    has ``statement_id``, ``agent_key``, ``evidence_id``, ``criterion`` (the item IRI), ``role``, ``outcome``
+    and ``target_id``: what lrs.review.decisions.current_outcomes reads of a decision."""
+    if not framework_uris:
+        return []
+    evidence = EVIDENCE
+    rows = conn.execute(
+        select(
+            R.c.statement_id,
+            R.c.agent_key,
+            R.c.evidence_id,
+            R.c.item_uri.label("criterion"),
+            R.c.role,
+            R.c.outcome,
+            R.c.target_id,
+        )
+        .join(S, S.c.id == R.c.statement_id)
+        .join(evidence, evidence.c.id == R.c.evidence_id)
+        .where(
+            R.c.agent_key.in_(enrolled_agents([cohort])),
+            R.c.framework_uri.in_(list(framework_uris)),
+            evidence.c.voided.is_(False),
+        )
+        .order_by(S.c.seq)
+    )
+    return list(rows)
+
+
+def claimed_units(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> set[tuple[str, str]]:
+    """(learner, unit IRI) of the cohort's learners whose unit the centre has claimed certification of (the claim
+    and a submission of the unit not voided), in ``framework_uris``."""
+    if not framework_uris:
+        return set()
+    claim_stmt, sub_stmt = CLAIM_STMT, SUB_STMT
+    rows = conn.execute(
+        select(CLAIM.c.agent_key, CLAIM.c.unit_uri)
+        .distinct()
+        .join(claim_stmt, claim_stmt.c.id == CLAIM.c.statement_id)
+        .join(SUB, and_(SUB.c.agent_key == CLAIM.c.agent_key, SUB.c.unit_uri == CLAIM.c.unit_uri))
+        .join(sub_stmt, sub_stmt.c.id == SUB.c.statement_id)
+        .where(
+            CLAIM.c.framework_uri.in_(list(framework_uris)),
+            CLAIM.c.agent_key.in_(enrolled_agents([cohort])),
+            claim_stmt.c.voided.is_(False),
+            sub_stmt.c.voided.is_(False),
+        )
+    )
+    return {(r.agent_key, r.unit_uri) for r in rows}
