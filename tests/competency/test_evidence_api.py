@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from conftest import make_credential
 
 from lrs.cli import cli
+from lrs.competency.evidence import rebuild as rebuild_links
+from lrs.hookspecs import hookimpl
 from lrs.learning import vocabulary as v
 
 JO = "mailto:jo@la.example"
@@ -158,3 +160,62 @@ def test_import_an_organisations_framework_and_rebuild(app, people, lrs_instance
     assert refused.exit_code != 0 and "CFDocument" in refused.output
     listed = CliRunner().invoke(cli, ["frameworks", "list"]).output
     assert "kss-practice-leaders" in listed and "our-practice-model" in listed
+
+
+class _LinksByVerb:
+    """A plugin that links every `mentored` statement to KSS-PL 3 (and to an item no framework has)."""
+
+    @staticmethod
+    @hookimpl
+    def lrs_competency_links(statement):  # noqa: ANN001, ANN205
+        if statement["verb"]["id"] == "http://id.tincanapi.com/verb/mentored":
+            return [(KSS_PL, f"{KSS_PL}/3"), (KSS_PL, f"{KSS_PL}/99")]
+        return None
+
+
+def _batch_for_links() -> list[dict]:
+    def one(n: int, verb: str, context: dict | None = None) -> dict:
+        statement = {
+            "actor": {"mbox": JO}, "verb": {"id": verb},
+            "object": {"id": f"https://lrs.example/activity-{n}", "definition": {"name": {"en-GB": f"Activity {n}"}}},
+            "timestamp": f"2026-02-0{n}T10:00:00Z",
+        }
+        if context is not None:
+            statement["context"] = context
+        return statement
+
+    return [
+        # A profile category only (what most LMS statements carry): no link.
+        one(1, v.ADL_ATTENDED, {"contextActivities": {"category": [{"id": v.PROFILE_VERSION}]}}),
+        # The item among other categories, and as a single Activity object rather than a list.
+        one(2, v.ADL_ATTENDED, {"contextActivities": {"category": [{"id": v.PROFILE_VERSION}, {"id": f"{KSS_PL}/1"}]}}),
+        one(3, v.ADL_ATTENDED, {"contextActivities": {"category": {"id": f"{KSS_PL}/2"}}}),
+        # No context: linked only by the plugin, when there is one.
+        one(4, "http://id.tincanapi.com/verb/mentored"),
+        # An item no framework has: no link.
+        one(5, v.ADL_ATTENDED, {"contextActivities": {"category": [{"id": f"{KSS_PL}/99"}]}}),
+    ]
+
+
+@pytest.mark.parametrize("with_plugin", [False, True])
+def test_a_batch_links_only_the_statements_that_name_items_in_force(app, people, lrs_instance, with_plugin):
+    """Most statements of a batch name no framework item: they get no link, and the ones that do (in a list or
+    as a single category Activity, or through a plugin's lrs_competency_links) get theirs; `lrs evidence
+    rebuild` (lrs.competency.evidence.rebuild) derives the same links again."""
+    if with_plugin:
+        lrs_instance.pm.register(_LinksByVerb, name="links-by-verb")
+    client = app.test_client()
+    headers = {**basic(people["admin"]), "X-Experience-API-Version": "1.0.3"}
+    response = client.post("/xapi/statements", json=_batch_for_links(), headers=headers)
+    assert response.status_code == 200, response.get_json()
+
+    def linked() -> dict[str, list[str]]:
+        items = evidence(client, people["jo"]).get_json()["items"]
+        return {i["code"]: [e["title"] for e in i["evidence"]] for i in items if i["evidence"]}
+
+    expected = {"KSS-PL 1": ["Activity 2"], "KSS-PL 2": ["Activity 3"]}
+    if with_plugin:
+        expected["KSS-PL 3"] = ["Activity 4"]
+    assert linked() == expected
+    assert rebuild_links(lrs_instance)["links"] == len(expected)
+    assert linked() == expected

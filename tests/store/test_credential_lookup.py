@@ -71,3 +71,41 @@ def test_a_changed_role_holds_on_the_next_request(lrs_instance: LRS) -> None:
         lambda conn: conn.execute(update(table).where(table.c.key == key).values(role="lead"))
     )
     assert lrs_instance.authenticate(key, secret).role == "lead"
+
+
+def test_a_revocation_by_another_process_holds_in_every_thread_at_once(lrs_instance: LRS) -> None:
+    """SQLite's look-up runs on a connection of each thread's own (lrs.store.db.ThreadReaders): a credential
+    revoked through another Database on the same file (another worker) is refused on the next look-up in each
+    thread that has looked up before, also after a Database.dispose from another thread."""
+    import threading
+
+    from lrs.store.db import Database
+
+    key, secret = make_credential(lrs_instance, ["all"])
+    other_key, other_secret = make_credential(lrs_instance, ["all"])
+    answers: dict[str, list[bool]] = {"a": [], "b": []}
+    looked_up, revoked = threading.Barrier(3, timeout=10), threading.Event()
+
+    def worker(name: str) -> None:
+        answers[name].append(lrs_instance.authenticate(key, secret) is not None)
+        looked_up.wait()
+        revoked.wait(10)
+        answers[name].append(lrs_instance.authenticate(key, secret) is not None)
+        answers[name].append(lrs_instance.authenticate(other_key, other_secret) is not None)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in answers]
+    for t in threads:
+        t.start()
+    looked_up.wait()
+    other = Database(lrs_instance.settings.database_url)
+    try:
+        assert other.write(lambda conn: cs.revoke_credential(conn, key))
+    finally:
+        other.dispose()
+    revoked.set()
+    for t in threads:
+        t.join(10)
+    assert answers == {"a": [True, False, True], "b": [True, False, True]}
+    lrs_instance.db.dispose()
+    assert lrs_instance.authenticate(key, secret) is None
+    assert lrs_instance.authenticate(other_key, other_secret) is not None

@@ -24,7 +24,6 @@ from lrs.store.db import batches_in_store_order
 from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.formats import language_text
 from lrs.xapi.ifi import agent_key
-from lrs.xapi.statement import context_activities
 
 if TYPE_CHECKING:
     from lrs.services.statements import LRS
@@ -104,7 +103,10 @@ def registry(lrs: LRS, version: tuple[int, str] | None = None) -> Registry:
 def stated_items(statement: dict[str, Any]) -> list[str]:
     """Item IRIs a statement names itself: category context activities and the standards extension."""
     ctx = statement.get("context") or {}
-    iris = [a.get("id") for a in context_activities(ctx).get("category", []) if isinstance(a, dict)]
+    category = (ctx.get("contextActivities") or {}).get("category") or []
+    if not isinstance(category, list):
+        category = [category]  # a single Activity object is allowed on input (context_activities)
+    iris = [a.get("id") for a in category if isinstance(a, dict)]
     standards = (ctx.get("extensions") or {}).get(EXT_STANDARDS)
     if isinstance(standards, list):
         iris += [s for s in standards if isinstance(s, str)]
@@ -187,7 +189,21 @@ def link_statements(
     remove either, so no transaction is spent (most LMS statements link to no framework), and when none even
     names an item the frameworks in force are not looked up. ``frameworks_version``: see :func:`registry`."""
     claims = []
+    # Most LMS statements name no framework item (a category is usually a profile) and no plugin gives links:
+    # then a statement is passed over after a look-up of its category IRIs among the items in force, without
+    # working out whose evidence it is (the frameworks in force are looked up once a batch, and only when a
+    # statement names anything).
+    linkers = bool(lrs.pm.hook.lrs_competency_links.get_hookimpls())
+    reg: Registry | None = None
     for statement in statements:
+        if not linkers:
+            stated = stated_items(statement)
+            if not stated:
+                continue
+            if reg is None:
+                reg = registry(lrs, frameworks_version)
+            if not any(iri in reg.item_framework for iri in stated):
+                continue
         if statement.get("verb", {}).get("id") == VOIDED_VERB:
             continue
         learner = evidence_learner(statement)
@@ -200,7 +216,7 @@ def link_statements(
             claims.append((statement["id"], learner, stated, by_plugins))
     rows = []
     if claims:
-        reg = registry(lrs, frameworks_version)
+        reg = reg or registry(lrs, frameworks_version)
         rows = [
             {"statement_id": statement_id, "agent_key": learner, "framework_uri": f, "item_uri": i}
             for statement_id, learner, stated, by_plugins in claims

@@ -180,10 +180,13 @@ def selected_by_plan(
 # --- deriving submissions, claims and plans from statements ----------------------------------------------------
 
 
+#: The verbs of the statements a unit submission, a certification claim or a sampling plan is derived from.
+UNIT_VERBS = frozenset((v.VERB_SUBMITTED_UNIT, v.VERB_CLAIMED_CERTIFICATION, v.VERB_ADOPTED_SAMPLING_PLAN))
+
+
 def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None:
     """Index the unit submissions, claims and sampling plans among these stored statements (forget voided)."""
-    wanted = (v.VERB_SUBMITTED_UNIT, v.VERB_CLAIMED_CERTIFICATION, v.VERB_ADOPTED_SAMPLING_PLAN)
-    found = [s for s in statements if (s.get("verb") or {}).get("id") in wanted]
+    found = [s for s in statements if (s.get("verb") or {}).get("id") in UNIT_VERBS]
     if voided:
         with lrs.db.read() as conn:
             voided = unit_store.derived(conn, voided)

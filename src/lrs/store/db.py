@@ -6,6 +6,7 @@ import fcntl
 import logging
 import os
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -162,6 +163,59 @@ class WriterGate:
         return self._fd
 
 
+#: Bumped in a forked child: a connection opened before the fork is never used after it.
+_forks = [0]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
+
+
+class ThreadReaders:
+    """SQLite files: one driver connection per thread for :meth:`Database.read_row`, the credential look-up every
+    request makes. Checking a connection out of SQLAlchemy's pool and back (and the pool's ROLLBACK on return)
+    cost more than the look-up itself (docs/performance.md, "The statement path after the 2026-12-05 round").
+
+    As fresh as the pool's: the connection is in autocommit, so each SELECT is a read transaction of its own
+    that sees everything committed before it starts (WAL), by any process; the rows are fetched to the end,
+    so the statement is reset and holds no snapshot (nor a checkpoint back) between requests. A connection
+    is used only by the thread that opened it, in the process that opened it (a fork opens new ones), and
+    :meth:`dispose` (Database.dispose: a restore, the end of a test) makes every thread open a new one. A
+    thread's connection closes when the thread ends. SQLite only: a PostgreSQL connection per thread would
+    count against the server's connections beside the pool's.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._local = threading.local()
+        self._generation = 0
+
+    def read_row(self, dialect: Any, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:  # noqa: ANN401
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or local.generation != (self._generation, _forks[0]):
+            conn = self._open()
+        try:
+            rows = conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            self._local.conn = None  # a new connection for the next attempt
+            raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=dialect) from exc
+        return rows[0] if rows else None
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=30000")
+        self._local.conn = conn
+        self._local.generation = (self._generation, _forks[0])
+        return conn
+
+    def dispose(self) -> None:
+        """Close this thread's connection and make every other thread open a new one on its next look-up."""
+        self._generation += 1
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
+
 class Database:
     """One engine, plus the two ways to use it: a read connection and a retried write transaction."""
 
@@ -171,6 +225,9 @@ class Database:
         self.max_attempts = max_attempts
         path = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         self.writer_gate = WriterGate(os.path.abspath(path)) if path and path != ":memory:" else None
+        # A SQLite file: read_row uses a connection of each thread's own (see ThreadReaders).
+        plain_file = path and path != ":memory:" and not path.startswith("file:") and not self.engine.url.query
+        self._own_readers = ThreadReaders(os.path.abspath(path)) if plain_file else None
         self._rows_since_checkpoint = 0
 
     @property
@@ -243,6 +300,8 @@ class Database:
         transaction. ``sql`` uses the driver's parameter marks (``?`` on SQLite, ``%s`` on PostgreSQL). A
         connection lost while idle is retried on a fresh one.
         """
+        if self._own_readers is not None:
+            return self._retrying(lambda: self._own_readers.read_row(self.engine.dialect, sql, params))
         postgres = self.engine.dialect.name == "postgresql"
 
         def attempt() -> tuple[Any, ...] | None:
@@ -303,6 +362,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._own_readers is not None:
+            self._own_readers.dispose()
 
 
 Row = TypeVar("Row", bound=tuple[Any, ...])

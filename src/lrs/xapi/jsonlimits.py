@@ -20,6 +20,8 @@ from typing import Any
 from lrs.xapi.errors import XAPIError
 
 MAX_DEPTH = 100
+#: Characters of JSON text above which the depth is walked without a bracket count first (see check_parsed).
+WALK_WITHOUT_COUNTING = 16_384
 
 # An escape that decodes to NUL or to half of a surrogate pair (a whole pair is fine; the walk tells them apart).
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
@@ -36,7 +38,9 @@ class TooDeep(ValueError):
 
 def check_parsed(text: bytes | str, value: Any) -> None:  # noqa: ANN401 - any JSON value
     """Raise TooDeep, or an XAPIError naming the field path, for a parsed body the LRS must not accept."""
-    if _count_openings(text) > MAX_DEPTH:
+    # The bracket count only spares a small body the walk: a large one (a batch of statements) always has more
+    # than MAX_DEPTH brackets, so it is walked without counting them first (two passes over the text).
+    if len(text) > WALK_WITHOUT_COUNTING or _count_openings(text) > MAX_DEPTH:
         _check_depth(value)
     if isinstance(text, bytes):
         if b"\\u" in text and _SUSPECT_ESCAPE_BYTES.search(text):
@@ -55,19 +59,20 @@ _CONTAINERS = (dict, list)
 
 
 def _check_depth(value: Any) -> None:  # noqa: ANN401
-    # Level by level: no (node, depth) tuple per node, and a tuple of types rather than a union made per child
-    # (a batch of 100 statements always passes the bracket count, so this runs for every batch).
-    level = [value]
+    # Level by level, each level one comprehension: no (node, depth) tuple per node, no list per node, and a
+    # tuple of types rather than a union made per child (this runs for every batch of statements).
+    level = [value] if isinstance(value, _CONTAINERS) else []  # a lone string may hold any brackets
     depth = 0
     while level:
         depth += 1
         if depth > MAX_DEPTH:
             raise TooDeep()
-        below: list[Any] = []
-        extend = below.extend
-        for node in level:
-            extend([child for child in (node.values() if type(node) is dict else node) if isinstance(child, _CONTAINERS)])
-        level = below
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if isinstance(child, _CONTAINERS)
+        ]
 
 
 def _check_strings(value: Any) -> None:  # noqa: ANN401
