@@ -3,6 +3,7 @@ import source), and a way to run the `lrs` command as a user does."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_credential
@@ -22,6 +24,7 @@ from lrs.services.statements import LRS
 from lrs.store.db import Database
 from lrs.store.migrate import upgrade
 from lrs.store.models import Statement
+from lrs.xapi.attachments import Part
 
 
 @dataclass
@@ -55,6 +58,17 @@ def peer(tmp_path: Path) -> Iterator[Peer]:
     server.shutdown()
     thread.join(timeout=5)
     db.dispose()
+
+
+def store_with_content(lrs: LRS, statements: list[dict[str, Any]], contents: list[tuple[str, bytes]]) -> list[str]:
+    """Store statements as a client's multipart request does: each (content type, bytes) as a part, matched to
+    the statements' attachments by sha2 and checked (signatures verified) by the LRS."""
+    parts = [
+        Part(number=n, content=content, hash_header=hashlib.sha256(content).hexdigest(), content_type=content_type,
+             transfer_encoding="binary")
+        for n, (content_type, content) in enumerate(contents, start=1)
+    ]
+    return lrs.store_statements(statements, lrs.operator_principal(), "1.0.3", parts=parts)
 
 
 def lrs_command(database_url: str, *args: str, **popen: object) -> subprocess.Popen:
