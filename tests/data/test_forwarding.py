@@ -3,7 +3,6 @@ killed mid-way and another takes over; failures retry, then wait in the dead-let
 
 from __future__ import annotations
 
-import hashlib
 import json
 import signal
 import threading
@@ -18,7 +17,7 @@ from conftest import statement
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from data.conftest import Peer, lrs_command, store_with_content
+from data.conftest import BINARY, Peer, attachment, lrs_command, sha256, signed, store_with_content
 from lrs.services import forwarding
 from lrs.services.statements import LRS
 from lrs.store import forwarding as forwarding_store
@@ -209,31 +208,6 @@ def test_lrs_serve_runs_one_sender_across_its_workers(
 
 # --- attachments ---------------------------------------------------------------------------------------------------
 
-#: Every byte value, CR LF and a would-be delimiter among them: the bytes must arrive as they are.
-BINARY = bytes(range(256)) + b"\r\n--0123456789abcdef\r\n\r\n" + bytes(range(255, -1, -1))
-SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
-
-
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def attachment(content: bytes, content_type: str = "application/pdf") -> dict[str, Any]:
-    return {"usageType": "http://id.tincanapi.com/attachment/certificate", "display": {"en-GB": "Certificate"},
-            "contentType": content_type, "length": len(content), "sha2": sha256(content)}
-
-
-def signed(key: Any) -> tuple[dict[str, Any], bytes]:  # noqa: ANN401
-    """A statement signed with ``key`` (its JWS in a signature attachment), and the JWS."""
-    from api.test_signatures import jws
-
-    body = statement(id=str(uuid.uuid4()), timestamp="2024-05-01T09:30:00.000Z")
-    token = jws(body, key)
-    signature = {"usageType": SIGNATURE, "display": {"en-US": "Signed"}, "contentType": "application/octet-stream",
-                 "length": len(token), "sha2": sha256(token)}
-    return {**body, "attachments": [signature]}, token
-
-
 class Requests:
     """The requests a sender makes, recorded from its HTTP client."""
 
@@ -243,13 +217,6 @@ class Requests:
 
     def bodies(self, method: str) -> list[tuple[str, bytes]]:
         return [(r.headers["Content-Type"], r.read()) for r in self.seen if r.method == method]
-
-
-@pytest.fixture(scope="module")
-def rsa_key() -> Any:  # noqa: ANN401
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def test_lrs_target_gets_attachments_byte_for_byte_and_signatures_intact(
@@ -315,11 +282,20 @@ def test_content_this_lrs_lacks_is_dead_lettered_with_the_targets_reason(lrs_ins
     [lost] = store_with_content(lrs_instance, [statement(id=str(uuid.uuid4()), attachments=[attachment(BINARY)])],
                                 [("application/pdf", BINARY)])
     lrs_instance.db.write(lambda conn: conn.execute(Attachment.__table__.delete()))  # the content is gone here
-    assert forwarding.Sender(lrs_instance).run_once() == 0
+    sender = forwarding.Sender(lrs_instance)
+    assert sender.run_once() == 0
     [dead] = forwarding.dead_letters(lrs_instance)
     assert dead["statement_id"] == lost
     assert dead["last_error"].startswith("HTTP 400") and "attachment-missing-part" in dead["last_error"]
     assert peer.statement_count() == 0
+    # With the content here again (as for a statement dead-lettered before forwarding carried attachments),
+    # a replay delivers it, bytes and all, and the dead-letter list is empty.
+    lrs_instance.db.write(lambda conn: conn.execute(Attachment.__table__.insert().values(
+        sha2=sha256(BINARY), content_type="application/pdf", length=len(BINARY), content=BINARY)))
+    assert forwarding.replay(lrs_instance) == 1
+    assert sender.run_once() == 1
+    assert forwarding.dead_letters(lrs_instance) == [] and peer.statement_ids() == [lost]
+    assert peer.lrs.attachments({sha256(BINARY)}) == {sha256(BINARY): ("application/pdf", BINARY)}
 
 
 def test_webhook_gets_attachment_metadata_not_content(lrs_instance: LRS, receiver: tuple[Receiver, str]) -> None:

@@ -44,7 +44,8 @@ def import_command(ctx: Context, endpoint: str, key: str, secret: str, since: st
     click.echo(json.dumps(report.as_dict(), indent=2))
     # Standard output stays the JSON report (scripts read it); the one-line summary goes beside the bar.
     click.echo(meter.summary(f"imported {report.stored} statements ({report.skipped} already here, "
-                             f"{len(report.conflicts)} conflicts) of {report.received} received"), err=True)
+                             f"{len(report.conflicts)} conflicts, {len(report.rejected)} rejected) "
+                             f"of {report.received} received"), err=True)
 
 
 COMMANDS = [import_command]
