@@ -160,6 +160,10 @@ class Importer:
         self.state_contexts: set[tuple[str, str, str]] = set()  # (activity, agent key, registration)
         self.activities: set[str] = set()
 
+    def close(self) -> None:
+        """Close the connections to the peer (the CLI does when the import ends)."""
+        self.http.close()
+
     # --- the peer ----------------------------------------------------------------------------------------------
 
     def _get(self, resource: str, params: dict[str, str] | None = None) -> tuple[int, bytes, str | None]:
