@@ -3,16 +3,19 @@ import source), and a way to run the `lrs` command as a user does."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import make_credential
+from conftest import make_credential, statement
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -22,6 +25,7 @@ from lrs.services.statements import LRS
 from lrs.store.db import Database
 from lrs.store.migrate import upgrade
 from lrs.store.models import Statement
+from lrs.xapi.attachments import Part
 
 
 @dataclass
@@ -55,6 +59,49 @@ def peer(tmp_path: Path) -> Iterator[Peer]:
     server.shutdown()
     thread.join(timeout=5)
     db.dispose()
+
+
+def store_with_content(lrs: LRS, statements: list[dict[str, Any]], contents: list[tuple[str, bytes]]) -> list[str]:
+    """Store statements as a client's multipart request does: each (content type, bytes) as a part, matched to
+    the statements' attachments by sha2 and checked (signatures verified) by the LRS."""
+    parts = [
+        Part(number=n, content=content, hash_header=sha256(content), content_type=content_type,
+             transfer_encoding="binary")
+        for n, (content_type, content) in enumerate(contents, start=1)
+    ]
+    return lrs.store_statements(statements, lrs.operator_principal(), "1.0.3", parts=parts)
+
+
+#: Every byte value, CR LF and a would-be delimiter among them: the bytes must arrive as they are.
+BINARY = bytes(range(256)) + b"\r\n--0123456789abcdef\r\n\r\n" + bytes(range(255, -1, -1))
+SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def attachment(content: bytes, content_type: str = "application/pdf") -> dict[str, Any]:
+    return {"usageType": "http://id.tincanapi.com/attachment/certificate", "display": {"en-GB": "Certificate"},
+            "contentType": content_type, "length": len(content), "sha2": sha256(content)}
+
+
+def signed(key: Any) -> tuple[dict[str, Any], bytes]:  # noqa: ANN401
+    """A statement signed with ``key`` (its JWS in a signature attachment), and the JWS."""
+    from api.test_signatures import jws
+
+    body = statement(id=str(uuid.uuid4()), timestamp="2024-05-01T09:30:00.000Z")
+    token = jws(body, key)
+    signature = {"usageType": SIGNATURE, "display": {"en-US": "Signed"}, "contentType": "application/octet-stream",
+                 "length": len(token), "sha2": sha256(token)}
+    return {**body, "attachments": [signature]}, token
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> Any:  # noqa: ANN401
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def lrs_command(database_url: str, *args: str, **popen: object) -> subprocess.Popen:

@@ -11,15 +11,18 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from conftest import statement
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from data.conftest import Peer, lrs_command
+from data.conftest import BINARY, Peer, attachment, lrs_command, sha256, signed, store_with_content
 from lrs.services import forwarding
 from lrs.services.statements import LRS
 from lrs.store import forwarding as forwarding_store
+from lrs.store.models import Attachment
+from lrs.xapi.multipart import parse_multipart
 
 ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -31,6 +34,7 @@ class Receiver:
     def __init__(self, secret: str = ""):
         self.secret = secret
         self.statement_ids: list[str] = []
+        self.statements: list[dict[str, Any]] = []
         self.bad_signatures = 0
         self.fail_with: int | None = None
 
@@ -44,6 +48,7 @@ class Receiver:
             return Response("bad signature", status=401)(environ, start_response)
         if self.fail_with:
             return Response("down", status=self.fail_with)(environ, start_response)
+        self.statements.extend(json.loads(body)["statements"])
         self.statement_ids.extend(s["id"] for s in json.loads(body)["statements"])
         return Response(status=204)(environ, start_response)
 
@@ -199,3 +204,105 @@ def test_lrs_serve_runs_one_sender_across_its_workers(
         assert stop(served) == 0
     assert sorted(app.statement_ids) == sorted(ids)
     assert app.bad_signatures == 0
+
+
+# --- attachments ---------------------------------------------------------------------------------------------------
+
+class Requests:
+    """The requests a sender makes, recorded from its HTTP client."""
+
+    def __init__(self, sender: forwarding.Sender):
+        self.seen: list[httpx.Request] = []
+        sender.client.event_hooks["request"] = [self.seen.append]
+
+    def bodies(self, method: str) -> list[tuple[str, bytes]]:
+        return [(r.headers["Content-Type"], r.read()) for r in self.seen if r.method == method]
+
+
+def test_lrs_target_gets_attachments_byte_for_byte_and_signatures_intact(
+    lrs_instance: LRS, peer: Peer, rsa_key: Any  # noqa: ANN401
+) -> None:
+    forwarding.add_target(lrs_instance, name="peer", kind="xapi", url=peer.url, username=peer.key, password=peer.secret)
+    text = b"Reflective account, version 2"
+    # Two statements share one attachment (one part for it), a third carries another, a fourth is signed.
+    with_binary = [statement(id=str(uuid.uuid4()), attachments=[attachment(BINARY)]) for _ in range(2)]
+    with_text = statement(id=str(uuid.uuid4()), attachments=[attachment(text, "text/plain")])
+    by_url = statement(id=str(uuid.uuid4()), attachments=[{**attachment(b"elsewhere"), "fileUrl": "https://files.example/x"}])
+    ids = store_with_content(lrs_instance, [*with_binary, with_text, by_url],
+                             [("application/pdf", BINARY), ("text/plain", text)])
+    signed_statement, token = signed(rsa_key)
+    ids += store_with_content(lrs_instance, [signed_statement], [("application/octet-stream", token)])
+
+    sender = forwarding.Sender(lrs_instance)
+    requests = Requests(sender)
+    assert sender.run_once() == 5
+    assert forwarding.dead_letters(lrs_instance) == []  # a strict target took them all
+    # The target holds the very bytes, the JWS among them, and every statement with its attachment metadata.
+    held = peer.lrs.attachments({sha256(BINARY), sha256(text), sha256(token), sha256(b"elsewhere")})
+    assert held == {sha256(BINARY): ("application/pdf", BINARY), sha256(text): ("text/plain", text),
+                    sha256(token): ("application/octet-stream", token)}
+    assert sorted(peer.statement_ids()) == sorted(ids)
+    operator = peer.lrs.operator_principal()
+    there = peer.lrs.get_statement(signed_statement["id"], voided=False, principal=operator)
+    assert there["attachments"] == signed_statement["attachments"]
+    # One multipart/mixed POST: the statements first, then one part per distinct sha2, in the statements' order.
+    [(content_type, body)] = requests.bodies("POST")
+    assert content_type.startswith("multipart/mixed; boundary=")
+    first, parts = parse_multipart(content_type, body)
+    assert [s["id"] for s in json.loads(first)] == ids
+    assert [(p.hash_header, p.content_type, p.transfer_encoding, p.content) for p in parts] == [
+        (sha256(BINARY), "application/pdf", "binary", BINARY),
+        (sha256(text), "text/plain", "binary", text),
+        (sha256(token), "application/octet-stream", "binary", token),
+    ]
+
+
+def test_the_put_fallback_carries_each_statements_own_attachments(lrs_instance: LRS, peer: Peer) -> None:
+    forwarding.add_target(lrs_instance, name="peer", kind="xapi", url=peer.url, username=peer.key, password=peer.secret)
+    clash = statement(id=str(uuid.uuid4()))
+    peer.lrs.store_statements({**clash, "verb": {"id": COMPLETED}}, peer.lrs.operator_principal(), "1.0.3")
+    carried = statement(id=str(uuid.uuid4()), attachments=[attachment(BINARY)])
+    plain = statement(id=str(uuid.uuid4()))
+    store_with_content(lrs_instance, [clash, carried, plain], [("application/pdf", BINARY)])
+
+    sender = forwarding.Sender(lrs_instance)
+    requests = Requests(sender)
+    assert sender.run_once() == 2  # the batch is refused (409 for the clash), then each goes on its own
+    assert peer.lrs.attachments({sha256(BINARY)}) == {sha256(BINARY): ("application/pdf", BINARY)}
+    assert [d["statement_id"] for d in forwarding.dead_letters(lrs_instance)] == [clash["id"]]
+    puts = requests.bodies("PUT")
+    assert len(puts) == 3
+    assert [c.split(";")[0] for c, _ in puts] == ["application/json", "multipart/mixed", "application/json"]
+    first, parts = parse_multipart(*puts[1])
+    assert json.loads(first)["id"] == carried["id"] and [p.content for p in parts] == [BINARY]
+
+
+def test_content_this_lrs_lacks_is_dead_lettered_with_the_targets_reason(lrs_instance: LRS, peer: Peer) -> None:
+    forwarding.add_target(lrs_instance, name="peer", kind="xapi", url=peer.url, username=peer.key, password=peer.secret)
+    [lost] = store_with_content(lrs_instance, [statement(id=str(uuid.uuid4()), attachments=[attachment(BINARY)])],
+                                [("application/pdf", BINARY)])
+    lrs_instance.db.write(lambda conn: conn.execute(Attachment.__table__.delete()))  # the content is gone here
+    sender = forwarding.Sender(lrs_instance)
+    assert sender.run_once() == 0
+    [dead] = forwarding.dead_letters(lrs_instance)
+    assert dead["statement_id"] == lost
+    assert dead["last_error"].startswith("HTTP 400") and "attachment-missing-part" in dead["last_error"]
+    assert peer.statement_count() == 0
+    # With the content here again (as for a statement dead-lettered before forwarding carried attachments),
+    # a replay delivers it, bytes and all, and the dead-letter list is empty.
+    lrs_instance.db.write(lambda conn: conn.execute(Attachment.__table__.insert().values(
+        sha2=sha256(BINARY), content_type="application/pdf", length=len(BINARY), content=BINARY)))
+    assert forwarding.replay(lrs_instance) == 1
+    assert sender.run_once() == 1
+    assert forwarding.dead_letters(lrs_instance) == [] and peer.statement_ids() == [lost]
+    assert peer.lrs.attachments({sha256(BINARY)}) == {sha256(BINARY): ("application/pdf", BINARY)}
+
+
+def test_webhook_gets_attachment_metadata_not_content(lrs_instance: LRS, receiver: tuple[Receiver, str]) -> None:
+    app, url = receiver
+    app.secret = forwarding.add_target(lrs_instance, name="hook", kind="webhook", url=url)["secret"]
+    sent = statement(id=str(uuid.uuid4()), attachments=[attachment(BINARY)])
+    store_with_content(lrs_instance, [sent], [("application/pdf", BINARY)])
+    assert forwarding.Sender(lrs_instance).run_once() == 1
+    [got] = app.statements
+    assert got["attachments"] == sent["attachments"]

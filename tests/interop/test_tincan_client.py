@@ -70,3 +70,26 @@ def test_tincan_sees_a_rejection_as_a_failure(remote: RemoteLRS) -> None:
     response = remote.save_statement(bad)
     assert not response.success
     assert response.response.status == 400
+
+
+def test_tincan_cannot_read_an_answer_with_attachments(remote: RemoteLRS, lrs_instance) -> None:  # noqa: ANN001
+    """The documented quirk (docs/api.md, clients): tincan decodes every answer as UTF-8 text and parses it as
+    JSON, so a multipart/mixed answer with binary attachment bytes cannot be read through it. `lrs import`
+    therefore reads statements over httpx with tincan's credential header (docs/operations.md, Import)."""
+    import hashlib
+
+    from lrs.xapi.attachments import Part
+
+    content = bytes(range(256))
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = {
+        "actor": {"mbox": "mailto:jo@la.example"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
+        "object": {"id": "https://lrs.example/activities/seminar-1"},
+        "attachments": [{"usageType": "http://id.tincanapi.com/attachment/certificate", "display": {"en-GB": "c"},
+                         "contentType": "application/pdf", "length": len(content), "sha2": sha2}],
+    }
+    lrs_instance.store_statements(body, lrs_instance.operator_principal(), "1.0.3",
+                                  parts=[Part(1, content, sha2, "application/pdf", transfer_encoding="binary")])
+    assert remote.query_statements({"limit": 1}).success  # without attachments: fine
+    with pytest.raises(UnicodeDecodeError):
+        remote.query_statements({"limit": 1, "attachments": True})

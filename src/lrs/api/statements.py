@@ -10,12 +10,12 @@ from flask import Response, current_app, g, jsonify, request
 
 from lrs.api.auth import lrs, require_scope
 from lrs.api.bodies import json_body, parse_json_part
-from lrs.api.multipart import build_multipart, parse_multipart
 from lrs.api.xapi import xapi
 from lrs.xapi import scopes
 from lrs.xapi.attachments import Part, attachment_hashes
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.formats import format_statement, parse_accept_language
+from lrs.xapi.multipart import build_multipart, parse_multipart
 from lrs.xapi.query import (
     StatementQuery,
     check_single_params,

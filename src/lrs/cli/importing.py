@@ -41,10 +41,13 @@ def import_command(ctx: Context, endpoint: str, key: str, secret: str, since: st
             report = importer.run(since=since, documents=documents, progress=on_page)
         except (ImportError_, OSError) as exc:
             raise click.ClickException(f"import stopped: {exc} (run again to resume)") from exc
+        finally:
+            importer.close()
     click.echo(json.dumps(report.as_dict(), indent=2))
     # Standard output stays the JSON report (scripts read it); the one-line summary goes beside the bar.
     click.echo(meter.summary(f"imported {report.stored} statements ({report.skipped} already here, "
-                             f"{len(report.conflicts)} conflicts) of {report.received} received"), err=True)
+                             f"{len(report.conflicts)} conflicts, {len(report.rejected)} rejected) "
+                             f"of {report.received} received"), err=True)
 
 
 COMMANDS = [import_command]

@@ -8,6 +8,11 @@ runs at a time across processes: it holds a lease row in the database, renewed w
 dies the lease expires and another process takes over. Delivery is at least once: a sender killed between a
 delivery and deleting the outbox row delivers that batch again, which an LRS target ignores (statement ids;
 204/409 with the same content count as delivered) and a webhook receiver can recognise by the statement ids.
+
+Attachments: an LRS target gets the content this LRS holds for the statements' attachments, as the Statement
+resource takes it (multipart/mixed: the statements, then one part per distinct sha2, signatures' JWS byte for
+byte), in the batch and in each statement's own PUT. A webhook gets the statements only (attachment metadata,
+no content: docs/operations.md, Forwarding).
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from typing import Any
 import httpx
 
 from lrs.store import forwarding as store
-from lrs.store.statements import StatementBatch, Stored
+from lrs.store.statements import StatementBatch, Stored, get_attachments
+from lrs.xapi.attachments import attachment_hashes, attachment_refs
 from lrs.xapi.ifi import key_from_identifier
+from lrs.xapi.multipart import build_multipart
 from lrs.xapi.statement import fingerprint
 
 #: The statement service calls this module, so it names the LRS only as ``LRS`` (an alias of Any): importing
@@ -193,6 +200,30 @@ def _outgoing(payload: Any) -> dict[str, Any]:
     return statement
 
 
+def xapi_body(payload: dict[str, Any] | list[dict[str, Any]], contents: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A Statement resource request body and its Content-Type: JSON, or multipart/mixed when this LRS holds the
+    content of any of the statements' attachments (``contents``: lower-case sha2 -> (content type, bytes)).
+
+    One part per distinct sha2, in the order the statements name them, each with the contentType the first
+    attachment of that hash declares (the target checks the two agree; the stored type is the fall-back), the
+    hash as written, and the bytes as stored: a signature's JWS goes byte for byte."""
+    statements_json = json.dumps(payload, separators=(",", ":")).encode()
+    statements = payload if isinstance(payload, list) else [payload]
+    declared: dict[str, str] = {}
+    for ref in attachment_refs(statements):
+        kind = ref.attachment.get("contentType")
+        if ref.sha2 and ref.sha2 not in declared and isinstance(kind, str) and kind.strip():
+            declared[ref.sha2] = kind
+    parts = [
+        (written, declared.get(sha2, contents[sha2][0]), contents[sha2][1])
+        for sha2, written in attachment_hashes(statements).items()
+        if sha2 in contents
+    ]
+    if not parts:
+        return statements_json, "application/json"
+    return build_multipart(statements_json, parts)
+
+
 @dataclass
 class Outcome:
     delivered: list[int]
@@ -274,7 +305,7 @@ class Sender:
             if target["kind"] == "webhook":
                 outcome = self._webhook(target, statements)
             else:
-                outcome = self._xapi(target, statements)
+                outcome = self._xapi(target, statements, self._held_contents(statements.values()))
         except httpx.HTTPError as exc:
             outcome = Outcome([], {i: (f"{type(exc).__name__}: {exc}", False) for i in statements})
         attempts = {r["id"]: r["attempts"] for r in rows}
@@ -295,6 +326,15 @@ class Sender:
             log.warning("forwarding to %s: %d statement(s) failed", target["name"], len(outcome.failed))
         return len(outcome.delivered)
 
+    def _held_contents(self, statements: Any) -> dict[str, tuple[str, bytes]]:  # noqa: ANN401
+        """The attachment content this LRS holds for the statements (all of it: the sender acts for the
+        operator, who configured the target), by lower-case sha2."""
+        hashes = set(attachment_hashes(list(statements)))
+        if not hashes:
+            return {}
+        with self.lrs.db.read() as conn:
+            return get_attachments(conn, hashes)
+
     def _webhook(self, target: dict[str, Any], statements: dict[int, dict[str, Any]]) -> Outcome:
         body = json.dumps({"target": target["name"], "statements": list(statements.values())},
                           separators=(",", ":")).encode()
@@ -313,11 +353,14 @@ class Sender:
         error = f"HTTP {response.status_code}: {response.text[:200]}"
         return Outcome([], {i: (error, response.status_code in PERMANENT) for i in statements})
 
-    def _xapi(self, target: dict[str, Any], statements: dict[int, dict[str, Any]]) -> Outcome:
+    def _xapi(
+        self, target: dict[str, Any], statements: dict[int, dict[str, Any]], contents: dict[str, tuple[str, bytes]]
+    ) -> Outcome:
         url = target["url"] + "/statements"
         auth = (target["username"] or "", target["password"] or "")
         headers = {"X-Experience-API-Version": target["xapi_version"] or "1.0.3"}
-        response = self.client.post(url, json=list(statements.values()), auth=auth, headers=headers)
+        body, content_type = xapi_body(list(statements.values()), contents)
+        response = self.client.post(url, content=body, auth=auth, headers={**headers, "Content-Type": content_type})
         if response.status_code == 200:
             return Outcome(list(statements), {})
         if response.status_code >= 500 or response.status_code in (408, 429):
@@ -327,7 +370,10 @@ class Sender:
         # some LRSs answer 409 for) fails the lot, so each is sent on its own and gets its own fate.
         outcome = Outcome([], {})
         for row_id, statement in statements.items():
-            answer = self.client.put(url, params={"statementId": statement["id"]}, json=statement, auth=auth, headers=headers)
+            # Each statement carries its own attachments' content, as in the batch.
+            body, content_type = xapi_body(statement, contents)
+            answer = self.client.put(url, params={"statementId": statement["id"]}, content=body, auth=auth,
+                                     headers={**headers, "Content-Type": content_type})
             if answer.status_code in (200, 204) or (answer.status_code == 409 and self._same_at_target(url, auth, headers, statement)):
                 outcome.delivered.append(row_id)
             else:

@@ -1,5 +1,8 @@
 """multipart/mixed bodies of the Statement resource: reading a request's parts and writing a response's.
 
+Pure (no Flask): the HTTP API reads requests and writes answers with it, and so do forwarding (which sends
+multipart/mixed to another LRS) and `lrs import` (which reads another LRS's multipart/mixed answers).
+
 Reading uses the standard library's ``email`` parser. It implements RFC 2046 multipart for any subtype
 (werkzeug's multipart decoder is built for forms and refuses a part without Content-Disposition, which no
 xAPI part has), works on bytes, keeps binary content byte for byte, and reports a malformed body as
@@ -16,8 +19,6 @@ from email import errors as email_errors
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
-
-from werkzeug.http import parse_options_header
 
 from lrs.xapi.attachments import Part, media_type
 from lrs.xapi.errors import XAPIError
@@ -37,8 +38,7 @@ _MALFORMED = (
 def parse_multipart(content_type: str, body: bytes) -> tuple[bytes, list[Part]]:
     """Split a multipart/mixed request into its first part (the statements, which must be
     application/json) and its attachment parts, or raise a 400 naming what is malformed."""
-    _, options = parse_options_header(content_type)
-    boundary = options.get("boundary")
+    boundary = _boundary(content_type)
     if not boundary:
         raise XAPIError(
             "a multipart/mixed request needs a boundary parameter in its Content-Type header",
@@ -88,6 +88,14 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[bytes, list[Part]]:
             path="multipart[0].Content-Type",
         )
     return first.content, attachments
+
+
+def _boundary(content_type: str) -> str | None:
+    """The boundary parameter of a Content-Type value (quoted or not), by the standard library's reading."""
+    header = Message()
+    header["Content-Type"] = content_type
+    boundary = header.get_boundary()
+    return boundary or None
 
 
 def _delimiters_on_their_own_lines(body: bytes, boundary: str) -> bytes:
