@@ -16,7 +16,7 @@ from lrs.review import service, units
 from lrs.services import enrolments as enrolment_service
 from lrs.store import users as user_store
 
-from .conftest import SHOTS, axe_violations, make_user
+from .conftest import SHOTS, axe_violations, csrf_from, make_user
 from .test_browser import sign_in
 from .test_staff_pages import ILM5, JO, NORTH, STAFF, centre, check, docs_shot, post_journal  # noqa: F401
 
@@ -67,6 +67,14 @@ def test_a_learner_submits_a_unit_once_it_is_ready(lrs_instance, live_server, pa
     assert "5 criteria have no evidence yet: Template L5 U1 AC1.2, Template L5 U1 AC1.3" in text
     assert unit.get_by_role("button").count() == 0
     check(page, "progress-not-ready", database)
+    # A form sent for a unit that is not ready (a page opened before evidence was withdrawn, say): refused, and
+    # the page says why, in that unit's part of the page.
+    refused = page.request.post(live_server + "/progress/submit", form={
+        "csrf_token": csrf_from(page.content()), "framework": "ilm-l5-leadership", "unit": f"{ILM5}/U2",
+        "declaration": "yes"})
+    assert refused.status == 409
+    assert "The unit is not ready to submit: 5 criteria have no evidence yet: Template L5 U2 AC1.1" in refused.text()
+    assert 'id="declaration-unit-ilm-l5-leadership-U2"' in refused.text()
 
     # Evidence for the other five: the unit is ready, and the form asks for the declaration.
     post_journal(app, centre["jo"], what="Ran the team's consultation on the new rota", standards=U1[1:])
@@ -93,6 +101,7 @@ def test_a_learner_submits_a_unit_once_it_is_ready(lrs_instance, live_server, pa
     assert "it waits for: assessor acceptance of every criterion" in text
     assert unit.get_by_role("button", name=f"Submit {UNIT} again").count() == 1
     check(page, "progress-submitted", database)
+    page.evaluate("window.scrollTo(0, 0)")  # the answer opened at the unit: docs_shot measures from the top
     docs_shot(page, "progress-submit", database, start=f"#{unit.get_attribute('id')} .unit-submission",
               end=f"#{unit.get_attribute('id')} .unit-submission")
     phone_shot(page, "progress-submitted", database)
@@ -209,3 +218,4 @@ def test_the_cohorts_page_names_who_made_each_enrolment(lrs_instance, live_serve
     east = table.locator("tr", has_text="cohorts/east")
     assert "Programme LMS (API credential)" in east.inner_text() and lms[0] not in east.inner_text()
     check(page, "enrolments-names", database)
+    docs_shot(page, "admin-enrolled-by", database)
