@@ -138,6 +138,7 @@ def test_lrs_demo_loads_its_own_database_and_leaves_the_real_store_alone(tmp_pat
     demo_db = tmp_path / "var" / "demo.sqlite3"
     assert demo_db.exists()
     assert "/sign-in" in result.output and "jo.bloggs@demo.example" in result.output
+    assert "centre:   Demo Training Centre (centre number DEMO-0001)" in result.output
     first_line = result.output.splitlines()[0]
     assert re.search(r"^loaded \d+ statements .* in [\d.]+ s$", first_line), first_line
     assert _fingerprint(real) == before  # the real store is untouched
@@ -149,3 +150,22 @@ def test_lrs_demo_loads_its_own_database_and_leaves_the_real_store_alone(tmp_pat
     password = re.compile(r"jo\.bloggs@demo\.example\s+(\S+)")
     assert password.search(again.output).group(1) != password.search(result.output).group(1)
     assert _fingerprint(real) == before
+
+
+def test_the_demo_names_its_centre_and_the_ilm_learners_registration_numbers(lrs_instance, demo, tmp_path):  # noqa: ANN001
+    """What the ILM portfolio's cover and the EQA pack show: the centre's name and number (unless the operator
+    set their own) and each ILM learner's registration number."""
+    from dataclasses import replace
+
+    from lrs.cli.demo import demo_settings
+    from lrs.services.exports import learner_record
+
+    settings = demo_settings(lrs_instance.settings, tmp_path / "demo.sqlite3")
+    assert (settings.centre_name, settings.centre_number) == (p.CENTRE_NAME, p.CENTRE_NUMBER) == (
+        "Demo Training Centre", "DEMO-0001")
+    own = demo_settings(replace(lrs_instance.settings, centre_name="Our Academy", centre_number="123456"),
+                        tmp_path / "demo.sqlite3")
+    assert (own.centre_name, own.centre_number) == ("Our Academy", "123456")
+    numbers = [learner_record(lrs_instance, person.agent_key).registration_number for person in p.ILM_COHORT.people]
+    assert numbers == [f"DEMO-L5-{n:04d}" for n in range(1, len(p.ILM_COHORT.people) + 1)]
+    assert learner_record(lrs_instance, p.PRACTICE_LEADERS.people[0].agent_key).registration_number == ""

@@ -51,6 +51,10 @@ def test_every_staff_page_refuses_the_roles_it_is_not_for(lrs_instance, app, rol
     token = csrf_from(client.get("/", follow_redirects=True).get_data(as_text=True))  # the sign-out form's
     pages = list(staff_pages(app))
     assert {"/admin/users/1", "/dashboard", "/review", "/sampling"} <= {p for p, _, _ in pages}
+    # The certification pages: the centre's claims (admins) and the learner's unit submission (participants).
+    found = {(p, m) for p, methods, _ in pages for m in methods}
+    assert {("/admin/claims", "GET"), ("/admin/claims", "POST"), ("/admin/claims/confirm", "GET"),
+            ("/progress/submit", "POST")} <= found
     checked = 0
     for path, methods, roles in pages:
         if role in roles:
@@ -65,10 +69,11 @@ def test_every_staff_page_refuses_the_roles_it_is_not_for(lrs_instance, app, rol
 
 
 def test_every_staff_page_names_its_roles(app):  # noqa: ANN001
-    """A page of lrs.web.staff_views without for_roles would be open to every signed-in person."""
+    """A page of lrs.web.staff_views or lrs.web.claims_views without for_roles would be open to every signed-in
+    person."""
     unguarded = [
         endpoint
         for endpoint, view in app.view_functions.items()
-        if view.__module__ == "lrs.web.staff_views" and getattr(view, "roles", None) is None
+        if view.__module__ in ("lrs.web.staff_views", "lrs.web.claims_views") and getattr(view, "roles", None) is None
     ]
     assert unguarded == []

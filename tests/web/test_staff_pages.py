@@ -36,7 +36,7 @@ PAGES = {
     "assessor": ["/review"],
     "iqa": ["/sampling", "/sampling/log"],
     "lead": ["/dashboard", "/dashboard.csv"],
-    "admin": ["/admin", "/admin/users/1", "/admin/credentials", "/admin/enrolments", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
+    "admin": ["/admin", "/admin/users/1", "/admin/credentials", "/admin/enrolments", "/admin/claims", "/admin/frameworks", "/admin/forwarding", "/admin/system"],
 }
 
 

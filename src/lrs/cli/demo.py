@@ -30,7 +30,9 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 def demo_settings(settings: Settings, database: Path) -> Settings:
-    """The settings of the demo: the real ones with the demo's database. Refuses the real store's file."""
+    """The settings of the demo: the real ones with the demo's database, and the demo's centre name and number
+    where LRS_CENTRE_NAME or LRS_CENTRE_NUMBER is not set. Refuses the real store's file."""
+    from lrs.demo import programme
     target = database.resolve()
     real = _sqlite_file(settings.database_url)
     if real is not None and real == target:
@@ -38,7 +40,12 @@ def demo_settings(settings: Settings, database: Path) -> Settings:
             f"{target} is the store LRS_DATABASE_URL points at; the demo needs a database of its own "
             "(give another --database)"
         )
-    return replace(settings, database_url=f"sqlite:///{target}")
+    return replace(
+        settings,
+        database_url=f"sqlite:///{target}",
+        centre_name=settings.centre_name or programme.CENTRE_NAME,
+        centre_number=settings.centre_number or programme.CENTRE_NUMBER,
+    )
 
 
 def fresh_database(path: Path) -> None:
@@ -91,7 +98,9 @@ def demo(click_ctx: click.Context, database: Path, serve: bool, host: str | None
             f"decisions) for {len(loaded.cohorts)} cohorts and {len(loaded.accounts)} accounts into {database}"
         )
     )
-    click.echo(f"\nsign in:  {settings.pages_url}/sign-in")
+    click.echo(f"\ncentre:   {settings.centre_name} (centre number {settings.centre_number}), as the ILM portfolios "
+               "and the EQA pack name it; the ILM learners have registration numbers")
+    click.echo(f"sign in:  {settings.pages_url}/sign-in")
     width = max(len(a.email) for a in loaded.accounts)
     secret_width = max(len(a.password) for a in loaded.accounts)
     for account in loaded.accounts:

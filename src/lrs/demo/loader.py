@@ -34,6 +34,7 @@ from lrs.demo import programme as p
 from lrs.learning import journal
 from lrs.learning import vocabulary as v
 from lrs.review import service as review
+from lrs.review import units
 from lrs.services.principal import Principal
 from lrs.services.statements import LRS
 from lrs.store import credentials as credential_store
@@ -170,7 +171,8 @@ def record_programme(run: _Run) -> None:
 
 def enrol(run: _Run) -> None:
     """Cohort membership: each cohort's participants enrolled as learners, by the programme's LMS credential (the
-    assessor and IQA may decide only on learners of their cohorts)."""
+    assessor and IQA may decide only on learners of their cohorts); the ILM learners' registration numbers with
+    the awarding body (the portfolio's cover and the EQA pack show them)."""
     enrolled_by = run.principals["lms"].key
 
     def write(conn: Any) -> None:
@@ -179,6 +181,8 @@ def enrol(run: _Run) -> None:
                 enrolment_store.enrol(conn, cohort.iri, person.agent_key, enrolled_by=enrolled_by)
 
     run.lrs.db.write(write)
+    for index, person in enumerate(p.ILM_COHORT.people):
+        units.set_registration_number(run.lrs, person.agent_key, p.registration_number(index))
 
 
 def write_journals(run: _Run) -> None:

@@ -109,6 +109,17 @@ PRACTICE_LEADERS = Cohort(
 
 COHORTS = (ILM_COHORT, PRACTICE_LEADERS)
 
+#: The assessment centre the demo's portfolios and EQA pack name (``lrs demo`` sets LRS_CENTRE_NAME and
+#: LRS_CENTRE_NUMBER to these when they are not set), and each ILM learner's awarding-body registration number,
+#: in the cohort's order. Made-up numbers that say they are the demo's.
+CENTRE_NAME = "Demo Training Centre"
+CENTRE_NUMBER = "DEMO-0001"
+
+
+def registration_number(index: int) -> str:
+    """The demo registration number of the ILM cohort's ``index``-th learner (from 0)."""
+    return f"DEMO-L5-{index + 1:04d}"
+
 #: Staff with an account (and, for the assessor and IQA, the credential their decisions are recorded under).
 ASSESSOR = Person("Priya Shah", "Demo Training Centre", "ILM assessor")
 IQA = Person("Alex Morgan", "Demo Training Centre", "Internal quality assurer")

@@ -428,10 +428,9 @@ def not_ready_reasons(record: UnitRecord) -> list[str]:
     return reasons
 
 
-def claim_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
-    """The centre claims certification of a unit for a learner: ``{"learner", "framework", "unit"}``. Refused
-    (409 ``unit-not-ready``) until every criterion is accepted, the plan's sampling is done and the unit is
-    submitted."""
+def _claim_target(lrs: LRS, principal: Principal, body: Any) -> tuple[str, Framework, FrameworkItem, UnitRecord]:
+    """The learner, qualification, unit and where the unit stands, for a claim ``{"learner", "framework",
+    "unit"}``, once the access module allows the principal to claim."""
     access.check_centre_admin(principal, "claim certification")
     if not isinstance(body, dict):
         raise XAPIError("a claim is a JSON object", rule="invalid-claim", path="")
@@ -440,7 +439,22 @@ def claim_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
         raise XAPIError("name the learner: an agent key or an Agent's JSON", rule="required", path="learner")
     learner = parse_agent(raw.strip())
     fw, unit = _find_unit(lrs, body.get("framework"), body.get("unit"))
-    record = unit_records(lrs, learner, [fw])[unit.uri]
+    return learner, fw, unit, unit_records(lrs, learner, [fw])[unit.uri]
+
+
+def claim_preview(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
+    """What :func:`claim_unit` would claim, without claiming: the unit's view (``ready_to_claim``,
+    ``waiting_for``, the claim when there is one) with ``learner`` and the qualification's ``framework_title``
+    and ``framework_slug``. The same checks and refusals as the claim, for a page to confirm it first."""
+    learner, fw, unit, record = _claim_target(lrs, principal, body)
+    return {**record_view(record, unit), "learner": learner, "framework_title": fw.title, "framework_slug": fw.slug}
+
+
+def claim_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
+    """The centre claims certification of a unit for a learner: ``{"learner", "framework", "unit"}``. Refused
+    (409 ``unit-not-ready``) until every criterion is accepted, the plan's sampling is done and the unit is
+    submitted."""
+    learner, fw, unit, record = _claim_target(lrs, principal, body)
     if record.claim_id:
         raise Conflict("certification of this unit is already claimed", rule="unit-claimed", path="unit")
     reasons = not_ready_reasons(record)
@@ -449,6 +463,91 @@ def claim_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
     statement = sampling.claim_statement(reviewer_agent(principal), record.submissions[-1].statement_id, unit.uri)
     lrs.store_statements(statement, principal, VERSION)
     return unit_view(lrs, learner, fw, unit)
+
+
+def units_to_claim(lrs: LRS, principal: Principal) -> list[dict[str, Any]]:
+    """Every unit a learner has submitted that the centre has not claimed yet, for the centre's admin: each
+    with the learner, the qualification and unit, the attempts, the latest submission, and whether it is ready
+    to claim (``waiting_for``: what the claim would wait for, the reasons :func:`claim_unit` gives). The
+    submissions are read in one query; where a unit stands is read once per learner and qualification."""
+    access.check_centre_admin(principal, "claim certification")
+    with lrs.db.read() as conn:
+        rows = unit_store.unclaimed_submissions(conn)
+    reg = registry(lrs)
+    records: dict[tuple[str, str], dict[str, UnitRecord]] = {}
+    out = []
+    for row in rows:
+        fw = reg.frameworks.get(row["framework_uri"])
+        unit = fw.item_by_uri(row["unit_uri"]) if fw else None
+        if fw is None or unit is None:
+            continue  # a framework no longer loaded: nothing a claim could name
+        pair = (row["agent_key"], fw.uri)
+        if pair not in records:
+            records[pair] = unit_records(lrs, row["agent_key"], [fw])
+        record = records[pair][unit.uri]
+        if record.claim_id:
+            continue
+        out.append({
+            "learner": row["agent_key"],
+            "framework": fw,
+            "unit": unit,
+            "attempts": row["attempts"],
+            "submitted": row["submitted"],
+            "waiting_for": not_ready_reasons(record),
+        })
+    return out
+
+
+def claimed_lately(lrs: LRS, principal: Principal, limit: int = 20) -> list[dict[str, Any]]:
+    """The centre's latest claims, newest first, for the centre's admin."""
+    access.check_centre_admin(principal, "see the centre's claims")
+    with lrs.db.read() as conn:
+        rows = unit_store.recent_claims(conn, limit)
+    reg = registry(lrs)
+    out = []
+    for row in rows:
+        fw = reg.frameworks.get(row["framework_uri"])
+        unit = fw.item_by_uri(row["unit_uri"]) if fw else None
+        out.append({**row, "framework": fw, "unit": unit})
+    return out
+
+
+# --- the learner's submission ----------------------------------------------------------------------------------
+
+
+def submission_gaps(criteria: list[dict[str, Any]]) -> list[str]:
+    """Why a unit is not ready for the learner to submit, from its criteria (``code`` and ``status``, as a
+    unit of :func:`lrs.review.service.progress` lists them): a criterion with no evidence, or one referred back
+    with nothing new since. Empty when every criterion has evidence that is accepted or waiting for a decision.
+    (``POST /api/units/submissions`` takes an early submission too: each one is an attempt.)"""
+    missing = [c["code"] for c in criteria if c["status"] == "without-evidence"]
+    referred = [c["code"] for c in criteria if c["status"] == "referred"]
+    reasons = []
+    if missing:
+        some = "1 criterion has" if len(missing) == 1 else f"{len(missing)} criteria have"
+        reasons.append(f"{some} no evidence yet: {', '.join(missing)}")
+    if referred:
+        some = "1 criterion was" if len(referred) == 1 else f"{len(referred)} criteria were"
+        reasons.append(f"{some} referred back to you and need{'s' * (len(referred) == 1)} more evidence: "
+                       f"{', '.join(referred)}")
+    return reasons
+
+
+def submit_ready_unit(lrs: LRS, principal: Principal, body: Any) -> dict[str, Any]:
+    """:func:`submit_unit`, once the unit is ready to submit (:func:`submission_gaps`): refused with 409
+    ``unit-not-ready-to-submit`` naming what is missing. The learner's pages submit through this."""
+    if principal.role != access.PARTICIPANT or not principal.agent_key:
+        raise Forbidden("a learner submits their own unit (a participant credential bound to them)", rule="participant-own-data")
+    if isinstance(body, dict):
+        fw, unit = _find_unit(lrs, body.get("framework"), body.get("unit"))
+        with lrs.db.read() as conn:
+            reviews = read_learner_reviews(conn, principal.agent_key, [fw])
+        leaves = next((leaves for top, leaves in _units(fw) if top.uri == unit.uri), [])
+        gaps = submission_gaps([{"code": leaf.code, "status": reviews.criteria[leaf.uri].status} for leaf in leaves])
+        if gaps:
+            raise Conflict("the unit is not ready to submit: " + "; ".join(gaps), rule="unit-not-ready-to-submit",
+                           path="unit")
+    return submit_unit(lrs, principal, body)
 
 
 def learner_units(lrs: LRS, learner: str, framework: str) -> list[dict[str, Any]]:

@@ -12,7 +12,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, DateTime, Index, String, Table, Text, delete, insert, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+)
 
 from lrs.store.models import Base, Statement
 
@@ -120,6 +133,50 @@ def submission(conn: Connection, statement_id: str) -> dict[str, Any] | None:
 def claims(conn: Connection, agent_key: str) -> list[dict[str, Any]]:
     """The centre's claims for the learner in store order (with the statement payload)."""
     return [dict(r) for r in conn.execute(_ordered(CLAIM, CLAIM.c.agent_key == agent_key, S.c.voided.is_(False))).mappings()]
+
+
+def unclaimed_submissions(conn: Connection) -> list[dict[str, Any]]:
+    """Every learner's unit that is submitted and not claimed yet, oldest latest submission first: one row per
+    learner and unit with ``agent_key``, ``framework_uri``, ``unit_uri``, ``attempts`` and ``submitted`` (the
+    latest attempt). One grouped query (the centre's claims page)."""
+    claimed = (
+        select(CLAIM.c.statement_id)
+        .join(S, S.c.id == CLAIM.c.statement_id)
+        .where(CLAIM.c.agent_key == SUB.c.agent_key, CLAIM.c.unit_uri == SUB.c.unit_uri, S.c.voided.is_(False))
+        .exists()
+    )
+    latest = func.max(SUB.c.submitted)
+    query = (
+        select(SUB.c.agent_key, SUB.c.framework_uri, SUB.c.unit_uri, func.count().label("attempts"),
+               latest.label("submitted"))
+        .join(S, S.c.id == SUB.c.statement_id)
+        .where(S.c.voided.is_(False), ~claimed)
+        .group_by(SUB.c.agent_key, SUB.c.framework_uri, SUB.c.unit_uri)
+        .order_by(latest, SUB.c.agent_key, SUB.c.unit_uri)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def recent_claims(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The centre's latest claims, newest first (``agent_key``, ``framework_uri``, ``unit_uri``, ``claimed_by``,
+    ``claimed``)."""
+    query = (
+        select(CLAIM.c.agent_key, CLAIM.c.framework_uri, CLAIM.c.unit_uri, CLAIM.c.claimed_by, CLAIM.c.claimed)
+        .join(S, S.c.id == CLAIM.c.statement_id)
+        .where(S.c.voided.is_(False))
+        .order_by(CLAIM.c.claimed.desc(), S.c.seq.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def registration_numbers(conn: Connection, agent_keys: Iterable[str]) -> dict[str, str]:
+    """:func:`registration_number` for many learners in one query: agent key -> number (only those recorded)."""
+    keys = sorted(set(agent_keys))
+    if not keys:
+        return {}
+    rows = conn.execute(select(REG.c.agent_key, REG.c.registration_number).where(REG.c.agent_key.in_(keys)))
+    return {r.agent_key: r.registration_number for r in rows}
 
 
 def current_plan(conn: Connection) -> dict[str, Any] | None:

@@ -337,3 +337,22 @@ def names_for_agents(conn: Connection, agent_keys: Iterable[str]) -> dict[str, s
         select(U.c.agent_key, U.c.name).where(U.c.agent_key.in_(keys), U.c.disabled.is_(False)).order_by(U.c.id.desc())
     )
     return {r.agent_key: r.name for r in rows}  # the earliest account wins, as in name_for_agent
+
+
+def names_for_makers(conn: Connection, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Who made something, by the key the store recorded (a person's account ``user:<id>``, or an API
+    credential's key): key -> ``{"name", "kind"}``, kind ``"person"`` or ``"credential"``. Two queries whatever
+    the number of keys; a key that is neither is left out (the caller shows what was recorded)."""
+    from lrs.store.credentials import C
+
+    wanted = sorted(set(keys))
+    ids = {int(k[5:]): k for k in wanted if k.startswith("user:") and k[5:].isdigit()}
+    found: dict[str, dict[str, str]] = {}
+    if ids:
+        for row in conn.execute(select(U.c.id, U.c.name).where(U.c.id.in_(sorted(ids)))):
+            found[ids[row.id]] = {"name": row.name, "kind": "person"}
+    others = [k for k in wanted if k not in found and not k.startswith("user:")]
+    if others:
+        for row in conn.execute(select(C.c.key, C.c.name).where(C.c.key.in_(others))):
+            found[row.key] = {"name": row.name, "kind": "credential"}
+    return found

@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from lrs.web import (
+    claims_views,  # noqa: F401  (adds the centre's certification claims)
     participant_views,  # noqa: F401  (adds the participant's pages to the blueprint)
     staff_views,  # noqa: F401  (adds the assessor's, IQA's, lead's and admin's pages)
 )

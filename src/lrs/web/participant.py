@@ -410,3 +410,9 @@ def qualifications(lrs: Any, agent_key: str) -> list[dict[str, Any]]:
     found = review.progress_in(lrs, agent_key, review.assessed_frameworks(registry(lrs)))
     started = [q for q in found if q["counts"]["without-evidence"] < sum(q["counts"].values())]
     return started or found
+
+
+def unit_anchor(framework_slug: str, unit_uri: str) -> str:
+    """The id of a unit's part of the progress page (its submission form's fields are named after it)."""
+    tail = unit_uri.rstrip("/").rsplit("/", 1)[-1]
+    return "unit-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in f"{framework_slug}-{tail}")

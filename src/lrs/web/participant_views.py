@@ -17,10 +17,12 @@ from lrs.competency.evidence import registry
 from lrs.hookspecs import ExportFile
 from lrs.learning import journal
 from lrs.learning import vocabulary as v
+from lrs.review import sampling
 from lrs.services import access
 from lrs.services import exports as exporting
 from lrs.store.records import statements_with_agents
 from lrs.web import journal_form, participant, sessions
+from lrs.web.staff_views import for_roles
 from lrs.web.views import pages, signed_in
 from lrs.xapi.errors import Forbidden, NotFound, XAPIError
 
@@ -195,17 +197,65 @@ def _export(name: str, key: str, options: dict[str, Any]):  # noqa: ANN202
         return render_template("error.html", message=f"The file could not be made. {detail}."), 400
 
 
+#: Short notices after a submission, by code (a link cannot put words on the page).
+PROGRESS_NOTICES = {
+    "unit-submitted": "Your unit is submitted, with your declaration and today’s date. Your assessor and the "
+                      "centre can see it.",
+}
+
+
+def _progress_page(key: str, errors: dict[str, str] | None = None, chosen: str = "", status: int = 200):  # noqa: ANN202
+    """The qualification progress page; ``errors``: a refused submission's messages (by the id of the field
+    they are about), ``chosen``: the unit (its IRI) whose form they belong to, shown open."""
+    from lrs.review import units as certification
+
+    has_portfolio = participant.PORTFOLIO_EXPORTER in exporting.available_exporters(sessions.lrs())
+    qualifications = participant.qualifications(sessions.lrs(), key)
+    for q in qualifications:
+        for unit in q["units"]:
+            unit["submission_gaps"] = certification.submission_gaps(unit["criteria"])
+            unit["anchor"] = participant.unit_anchor(q["framework"]["slug"], unit["uri"])
+    return render_template(
+        "progress.html",
+        qualifications=qualifications,
+        statuses=participant.STATUS_WORDS,
+        has_portfolio=has_portfolio,
+        declaration=sampling.DECLARATION,
+        errors=errors or {},
+        chosen=chosen,
+        notice=PROGRESS_NOTICES.get(request.args.get("notice", "")),
+    ), status
+
+
 @pages.get("/progress")
 @signed_in
 def progress():  # noqa: ANN201
+    return _progress_page(own_record("progress"))
+
+
+@pages.post("/progress/submit")
+@for_roles(access.PARTICIPANT)
+def submit_unit():  # noqa: ANN201
+    """The learner submits a unit with the declaration of authenticity (lrs.review.units.submit_ready_unit, the
+    rules of POST /api/units/submissions once the unit is ready); a refusal is shown next to the declaration."""
+    from lrs.review import units as certification
+
     key = own_record("progress")
-    has_portfolio = participant.PORTFOLIO_EXPORTER in exporting.available_exporters(sessions.lrs())
-    return render_template(
-        "progress.html",
-        qualifications=participant.qualifications(sessions.lrs(), key),
-        statuses=participant.STATUS_WORDS,
-        has_portfolio=has_portfolio,
-    )
+    framework = request.form.get("framework", "")
+    unit = request.form.get("unit", "")
+    field = "declaration-" + participant.unit_anchor(framework, unit)
+    body = {"framework": framework, "unit": unit, "declaration": request.form.get("declaration") == "yes"}
+    try:
+        certification.submit_ready_unit(sessions.lrs(), g.principal, body)
+    except (NotFound, Forbidden):
+        raise
+    except XAPIError as exc:
+        if exc.rule == "declaration-required":
+            message = "Tick the box to declare that the work is your own: a unit is submitted with this declaration."
+        else:
+            message = exc.message[:1].upper() + exc.message[1:] + "."
+        return _progress_page(key, {field: message}, chosen=unit, status=exc.status if exc.status != 403 else 400)
+    return redirect(url_for("pages.progress", notice="unit-submitted") + "#" + participant.unit_anchor(framework, unit))
 
 
 @pages.get("/progress/portfolio")

@@ -638,6 +638,10 @@ def admin_user(user_id: int):  # noqa: ANN201
                 field = exc.path if exc.path in ACCOUNT_FIELDS else "role"
                 errors[field] = _sentence(exc.message) + REFUSAL_HINTS.get(exc.rule, "")
             else:
+                if user_id == g.user["id"] and form["role"] != access.ADMIN:
+                    # They are no longer an administrator: this page is not theirs any more. Their new role's
+                    # first page, saying why they are there.
+                    return redirect(url_for("pages.home", notice="own-role-changed"))
                 return redirect(url_for("pages.admin_user", user_id=user_id, notice="changed"))
     return _account_page(user, form, chosen, errors, enrol_errors={}, status=400 if errors else 200)
 
@@ -746,7 +750,28 @@ def admin_enrolments():  # noqa: ANN201
             except XAPIError as exc:
                 errors["agent"] = exc.message[:1].upper() + exc.message[1:] + "."
     rows = enrolment_service.learners(_lrs(), g.principal)
+    names = _names({r["agent"] for r in rows})
+    makers = enrolled_by_words({r["enrolled_by"] or "" for r in rows})
+    for r in rows:
+        r["learner_name"], r["by"] = names[r["agent"]], makers[r["enrolled_by"] or ""]
     return render_template("staff/enrolments.html", rows=rows, form=form, errors=errors), 400 if errors else 200
+
+
+def enrolled_by_words(keys: set[str]) -> dict[str, str]:
+    """Who made an enrolment, in words: a person's name (their account), an API credential's name ("Moodle (API
+    credential)"), else what was recorded (the command line's name)."""
+    with _lrs().db.read() as conn:
+        found = user_store.names_for_makers(conn, keys)
+    words = {}
+    for key in keys:
+        maker = found.get(key)
+        if maker is None:
+            words[key] = key or "Not recorded"
+        elif maker["kind"] == "credential":
+            words[key] = f"{maker['name']} (API credential)"
+        else:
+            words[key] = maker["name"]
+    return words
 
 
 @pages.get("/admin/system")

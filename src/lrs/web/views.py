@@ -27,7 +27,11 @@ NOTICES = {
     "password-set": "Your password is set. You can sign in with it now.",
     "sign-in-needed": "Please sign in to see that page.",
     "entry-saved": "Your entry is saved. It is at the top of your record.",
+    "own-role-changed": "You changed your own role, so you are no longer an administrator: these are the pages "
+                        "of your new role. Another administrator can give the role back.",
 }
+#: Notices that follow a person to their landing page (``/`` sends staff on) and show on any page.
+CARRIED_NOTICES = ("own-role-changed",)
 #: Where each staff role starts after signing in: its work (the pages are in lrs.web.staff_views).
 LANDING = {
     access.ASSESSOR: "pages.assessor_queue",
@@ -48,7 +52,12 @@ def _session_and_csrf() -> None:
 
 @pages.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    return {"csrf_token": sessions.csrf_token, "current_user": lambda: g.get("user")}
+    return {"csrf_token": sessions.csrf_token, "current_user": lambda: g.get("user"), "carried_notice": _carried_notice}
+
+
+def _carried_notice() -> str | None:
+    code = request.args.get("notice", "")
+    return NOTICES[code] if code in CARRIED_NOTICES else None
 
 
 @pages.errorhandler(400)
@@ -111,7 +120,8 @@ def home():  # noqa: ANN201
     figures = recent = cpd = None
     user = g.get("user")
     if user and user["role"] != "participant":
-        return redirect(url_for(LANDING[user["role"]]))
+        notice = request.args.get("notice", "")
+        return redirect(url_for(LANDING[user["role"]], **({"notice": notice} if notice in CARRIED_NOTICES else {})))
     if user and user["role"] == "participant":
         # The same question /api asks before it shows a learner's summary.
         access.check_read_learner(sessions.lrs(), g.principal, user["agent_key"] or "", what="learning summary")
