@@ -63,14 +63,15 @@ def decisions(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> l
             R.c.outcome,
             R.c.target_id,
         )
-        .join(S, S.c.id == R.c.statement_id)
         .join(evidence, evidence.c.id == R.c.evidence_id)
         .where(
             R.c.agent_key.in_(enrolled_agents([cohort])),
             R.c.framework_uri.in_(list(framework_uris)),
             evidence.c.voided.is_(False),
         )
-        .order_by(S.c.seq)
+        # The decision's place in the store, kept with the derived row (its statement is never read here: a
+        # decision's row goes when its statement does, lrs.store.erasure.delete_statements).
+        .order_by(R.c.seq)
     )
     return list(rows)
 
