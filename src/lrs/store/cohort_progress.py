@@ -27,6 +27,14 @@ CLAIM_STMT = S.alias("claim_stmt")
 SUB_STMT = S.alias("sub_stmt")
 
 
+def criteria(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """(learner, item IRI, met) for every criterion in ``framework_uris`` a learner of the cohort has evidence for
+    (lrs.store.learner_criteria, derived from the links and decisions): one range of its key per learner."""
+    from lrs.store import learner_criteria
+
+    return learner_criteria.cohort_criteria(conn, enrolled_agents([cohort]), list(framework_uris))
+
+
 def evidenced_criteria(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[tuple[str, str]]:
     """(learner, item IRI) for every criterion in ``framework_uris`` that a learner of the cohort linked evidence
     to, voided statements left out (evidence.evidence_ids_for, for the whole cohort, one row per criterion)."""
