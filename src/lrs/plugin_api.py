@@ -28,6 +28,7 @@ __all__ = [
     "UnitSubmission",
     "language_text",
     "learner_records",
+    "learners_with_records",
     "vocabulary",
 ]
 
@@ -48,3 +49,20 @@ def learner_records(
     from lrs.services.exports import learner_records as load
 
     return load(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs)
+
+
+def learners_with_records(
+    lrs: Any,
+    agent_keys: list[str],
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    any_time_verbs: list[str] | None = None,
+) -> set[str]:
+    """Which of ``agent_keys`` :func:`learner_records` (same arguments) would give any statement, found without
+    reading a statement (the learners' days in the store's learning totals, and the ``any_time_verbs`` statements
+    through an index). A hook answering for a whole cohort loads the records of these only: every other learner's
+    record is empty."""
+    from lrs.services.exports import learners_with_records as find
+
+    return find(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs)

@@ -341,6 +341,11 @@ CASES: list[tuple[str, str, str, Any, Expect]] = [
     ("cohort-summary", "/api/cohorts/summary", "GET",
      lambda w, r, s: ("/api/cohorts/summary", {"query_string": {"activity": NORTH if s == "own" else SOUTH}}),
      _same(200, participant=(403, 403), assessor=(200, 403), iqa=(200, 403), lead=(200, 403))),
+    # The lead's dashboard: the cohort's lead and admins only (not its assessor or IQA, nor a participant); the
+    # other cohort is nobody's, so an admin is told it does not exist.
+    ("cohort-dashboard", "/api/cohorts/dashboard", "GET",
+     lambda w, r, s: ("/api/cohorts/dashboard", {"query_string": {"cohort": NORTH if s == "own" else SOUTH}}),
+     _same(403, lead=(200, 403), admin=(200, 404), lms=(200, 404), revoked=(401, 401))),
     ("journal", "/api/journal", "POST",
      lambda w, r, s: ("/api/journal", {"json": {"agent": SAM if s == "other" else OWN_ACTOR[r], "what": "Read",
                                                 "mode": "formal", "date": "2026-10-02",

@@ -59,6 +59,7 @@ def test_every_api_answer_matches_the_description(api_schema, app) -> None:  # n
 
 JO = "mailto:jo@la.example"
 COHORT = "https://lrs.example/programmes/pldp-2025"
+ENROLLED = "urn:lrs-example:cohorts:contract"
 JOURNAL_ENTRY = {
     "agent": JO, "what": "Action learning set", "mode": "social", "date": "2025-03-04", "duration": "PT2H",
     "reflection": {"learned": "who holds the risk", "impact": "I ask it at every review"}, "programme": COHORT,
@@ -71,6 +72,9 @@ SUCCESSFUL_REQUESTS = [
     ("/api/learners/{agent}/summary", "GET", {"path_parameters": {"agent": JO},
                                               "query": {"from": "2025-01-01", "to": "2025-06-30", "period": "month"}}),
     ("/api/cohorts/summary", "GET", {"query": {"activity": COHORT, "period": "quarter"}}),
+    # A cohort IRI without "//", which a path parameter would not keep.
+    ("/api/cohorts/{cohort}/learners", "POST", {"path_parameters": {"cohort": ENROLLED}, "body": {"agent": JO}}),
+    ("/api/cohorts/dashboard", "GET", {"query": {"cohort": ENROLLED}}),
     ("/api/frameworks", "GET", {}),
     ("/api/frameworks/{framework}", "GET", {"path_parameters": {"framework": "ilm-l5-leadership"}}),
     ("/api/frameworks/{framework}", "GET", {"path_parameters": {"framework": "ilm-l5-leadership"},

@@ -581,10 +581,15 @@ def test_readiness_of_many_learners_is_one_read_and_agrees_learner_by_learner(ye
 
     event.listen(lrs.db.engine, "before_cursor_execute", count)
     try:
+        readiness_of(year, [JO])
+        for_one = len(sent)
+        sent.clear()
         many = readiness_of(year, [JO, SAM, nobody])
     finally:
         event.remove(lrs.db.engine, "before_cursor_execute", count)
-    assert len(sent) == 1, "the statements of every learner asked about come from one query"
+    # The learners with anything recorded are found first (their days' totals, and the CPD selections through
+    # the verb index), then their statements come from one query: never a query per learner.
+    assert for_one <= 2 and len(sent) <= 2, "the statements of every learner asked about come from one query"
     assert many[JO] == one[JO]
     assert list(many) == [JO, SAM, nobody]
     for agent in (SAM, nobody):

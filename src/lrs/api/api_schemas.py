@@ -425,3 +425,68 @@ class ErasureResultSchema(Schema):
 
 class AuditListSchema(Schema):
     audit = fields.List(fields.Dict(), required=True)
+
+
+# --- the programme lead's dashboard ------------------------------------------------------------------------
+
+
+class DashboardQuerySchema(Schema):
+    cohort = fields.String(
+        required=True, validate=validate.Length(min=1), metadata={"description": "the cohort's activity IRI"}
+    )
+
+
+class DashboardReadinessSchema(Schema):
+    ready = fields.Boolean(required=True)
+    words = fields.String(required=True, metadata={"description": "e.g. `Ready`, `Not ready: 1 of 2 complete pieces`"})
+
+
+class DashboardReasonSchema(Schema):
+    rule = fields.String(required=True, metadata={"description": "`no-activity` or `no-recent-activity`"})
+    words = fields.String(required=True)
+
+
+class DashboardUnitsSchema(Schema):
+    complete = fields.Integer(required=True)
+    in_progress = fields.Integer(required=True)
+    not_started = fields.Integer(required=True)
+    units = fields.Integer(required=True)
+    criteria_met = fields.Integer(required=True)
+    criteria = fields.Integer(required=True)
+
+
+class DashboardLearnerSchema(Schema):
+    agent = fields.String(required=True, metadata={"description": "the learner's agent key"})
+    name = fields.String(required=True)
+    last_activity = fields.String(allow_none=True, required=True,
+                                  metadata={"description": "UTC day of their latest statement, YYYY-MM-DD"})
+    statements = fields.Integer(required=True, metadata={"description": "their activities, whole record"})
+    balance = fields.Dict(required=True, metadata={"description": "mode -> whole per cent of their classified learning"})
+    cpd_readiness = fields.Nested(DashboardReadinessSchema, allow_none=True, required=True,
+                                  metadata={"description": "null when no CPD plugin answers"})
+    units = fields.Dict(keys=fields.String(), values=fields.Nested(DashboardUnitsSchema), required=True,
+                        metadata={"description": "qualification URI -> unit progress"})
+    at_risk = fields.Boolean(required=True)
+    at_risk_reasons = fields.List(fields.Nested(DashboardReasonSchema), required=True)
+
+
+class DashboardPeriodSchema(Schema):
+    period = fields.String(required=True, metadata={"description": "YYYY-MM"})
+    statements = fields.Integer(required=True)
+    shares = fields.Dict(required=True, metadata={"description": "mode -> whole per cent"})
+
+
+class DashboardCpdYearSchema(Schema):
+    year = fields.Integer(required=True, metadata={"description": "the registration year, named by the year it ends in"})
+    label = fields.String(required=True, metadata={"description": "e.g. 2025–26"})
+
+
+class DashboardSchema(Schema):
+    cohort = fields.String(required=True)
+    at_risk_weeks = fields.Integer(required=True)
+    cpd_year = fields.Nested(DashboardCpdYearSchema, required=True)
+    qualifications = fields.List(fields.Nested(FrameworkRefSchema), required=True)
+    learners = fields.List(fields.Nested(DashboardLearnerSchema), required=True)
+    at_risk = fields.List(fields.String(), required=True, metadata={"description": "the learners at risk"})
+    periods = fields.List(fields.Nested(DashboardPeriodSchema), required=True,
+                          metadata={"description": "the cohort's 70/20/10, the last 12 months with learning"})

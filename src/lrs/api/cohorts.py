@@ -1,6 +1,8 @@
-"""Cohort enrolments: ``GET/POST /api/cohorts/<cohort>/learners`` and ``DELETE /api/cohorts/<cohort>/learners``.
+"""Cohort enrolments: ``GET/POST /api/cohorts/<cohort>/learners`` and ``DELETE /api/cohorts/<cohort>/learners``;
+and the programme lead's dashboard data: ``GET /api/cohorts/dashboard?cohort=<IRI>``.
 
-An admin or the cohort's lead enrols and unenrols; an admin, or the cohort's assessor, IQA or lead, lists.
+An admin or the cohort's lead enrols and unenrols; an admin, or the cohort's assessor, IQA or lead, lists; the
+cohort's lead or an admin reads the dashboard (lrs.services.dashboard, what the lead's page shows).
 Who may: lrs.services.access. docs/api.md ("Cohorts") documents the requests.
 """
 
@@ -12,7 +14,7 @@ from flask import Blueprint, g, jsonify, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
-from lrs.services import enrolments
+from lrs.services import dashboard, enrolments
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
 
@@ -29,6 +31,12 @@ def _learner() -> str:
     if not isinstance(value, str) or not value:
         raise XAPIError("name the learner: agent=<IFI>, e.g. mailto:jo@la.example", rule="required", path="agent")
     return parse_agent(value)
+
+
+@cohorts_api.route("/cohorts/dashboard", methods=["GET"])
+def cohort_dashboard() -> Any:
+    data = dashboard.cohort_dashboard(lrs(), g.principal, request.args.get("cohort"))
+    return jsonify(dashboard.as_json(data))
 
 
 @cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["GET"])

@@ -131,6 +131,12 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "responses": {"200": _ok(s.ProgressSchema), "400": _BAD, "403": _FORBIDDEN,
                       "404": _error("no such framework")},
     }},
+    "api.cohorts.cohort_dashboard": {"get": {
+        "tags": ["cohorts"], "summary": "The programme lead's dashboard of a cohort (the cohort's lead, an admin)",
+        "parameters": [{"in": "query", "schema": s.DashboardQuerySchema}],
+        "responses": {"200": _ok(s.DashboardSchema), "400": _BAD, "403": _FORBIDDEN,
+                      "404": _error("no cohort with that IRI (`rule` `unknown-cohort`)")},
+    }},
     "api.cohorts.list_learners": {"get": {
         "tags": ["cohorts"], "summary": "The learners enrolled in a cohort",
         "parameters": [_COHORT],

@@ -2,10 +2,10 @@
 units are complete, in progress and not started, and how many criteria are met of how many. No HTTP here.
 
 It is lrs.review's reading of one learner (records.learner_reviews, service.progress) done for every learner
-at once: lrs.store.cohort_progress reads the cohort's evidenced criteria, decisions and claimed units in three
-queries, never one per learner, and whether a criterion is met comes from the review's own rule for the
-current outcome of a piece of evidence (decisions.current_outcomes); a criterion is met, as in
-decisions.criterion_review, when some of its evidence's current outcome is accepted. A unit is
+at once: lrs.store.cohort_progress reads the cohort's evidenced criteria, each with whether it is met (the
+derived ``learner_criteria``: a criterion is met, as in decisions.criterion_review, when some of its evidence's
+current outcome is accepted, decisions.current_outcomes), and the claimed units in two queries, never one per
+learner. A unit is
 
 - complete when the centre has claimed certification of it (units.claim_unit claims only a unit whose criteria
   are all accepted, whose sampling the plan requires is done and which the learner submitted), it is still
@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from lrs.competency.evidence import registry
 from lrs.competency.frameworks import Framework
-from lrs.review import decisions as rules
 from lrs.review.records import assessed_frameworks, units_of
 from lrs.store import cohort_progress as store
 
@@ -62,23 +61,15 @@ def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
     assessed = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
     uris = [fw.uri for fw in assessed]
     with lrs.db.read() as conn:
-        evidenced = set(store.evidenced_criteria(conn, cohort, uris))
-        rows = store.decisions(conn, cohort, uris)
+        criteria = store.criteria(conn, cohort, uris)
         claimed = store.claimed_units(conn, cohort, uris)
     # A criterion has evidence when the learner linked some to it or an assessor judged some against it
     # (records.learner_reviews); it is met when the current outcome of some of that evidence is accepted
-    # (decisions.criterion_review). current_outcomes runs once for the whole cohort: a piece of evidence is one
-    # learner's, and the rows carry the fields it reads of a decision.
-    learner_of: dict[str, str] = {}
-    for row in rows:
-        if row.role == "assessor":
-            evidenced.add((row.agent_key, row.criterion))
-            learner_of[row.evidence_id] = row.agent_key
-    met = {
-        (learner_of[evidence_id], criterion)
-        for (evidence_id, criterion), outcome in rules.current_outcomes(rows).items()
-        if outcome == "accepted"
-    }
+    # (decisions.criterion_review). lrs.store.learner_criteria keeps both per learner with every change to the
+    # links, the decisions and their statements; tests/review/test_cohort_progress.py compares them with each
+    # learner's progress worked out from the links and decisions.
+    evidenced = {(agent, item) for agent, item, _ in criteria}
+    met = {(agent, item) for agent, item, is_met in criteria if is_met}
     started = {reg.item_framework.get(item) for _, item in evidenced}
     shown = [fw for fw in assessed if fw.uri in started]
     units = {fw.uri: units_of(fw) for fw in shown}

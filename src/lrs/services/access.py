@@ -311,6 +311,19 @@ def check_read_cohort(principal: Principal, activity: str) -> None:
     raise Forbidden("this credential may not read cohort summaries", rule="scope")
 
 
+def check_read_dashboard(principal: Principal, cohort: str) -> None:
+    """Raise 403 unless ``principal`` may read the programme lead's dashboard of ``cohort`` (its learners' last
+    activity, balance, CPD readiness, unit progress and risk): the lead bound to that cohort, or an admin."""
+    if principal.role == LEAD:
+        if cohort not in principal.cohorts:
+            raise Forbidden("this lead does not lead that cohort", rule="cohort-scope", path="cohort")
+        return
+    if is_admin(principal):
+        return
+    raise Forbidden("the cohort dashboard is for the cohort's programme lead and admins", rule="dashboard-role",
+                    path="cohort")
+
+
 def cohort_summary_enrolled_only(principal: Principal) -> bool:
     """A cohort role's cohort summary counts only the cohort's enrolled learners (not whoever names it)."""
     return principal.role in COHORT_ROLES

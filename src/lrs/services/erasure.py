@@ -355,6 +355,8 @@ def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool =
             store.rewrite_statement(conn, seq, payload, new_fingerprint)
         counts["index rows pseudonymised"] = sum(store.replace_agent_keys(conn, person.keys, pseudonym_key).values())
         store.pseudonymise_decisions(conn, person.keys, [c["key"] for c in found.credentials], pseudonym_name)
+        # Their criteria (learner_criteria) go, or move to the pseudonym, with their links and decisions.
+        store.recount_criteria(conn, [*person.keys, pseudonym_key, pseudonym_name])
         store.delete_documents(conn, person.keys)
         store.erase_person_rows(conn, person.keys, pseudonym_key, delete_own=delete_own)
         store.delete_attachments(conn, orphaned)

@@ -17,7 +17,7 @@ from lrs.competency.evidence import links_for, registry
 from lrs.competency.types import CompetencyLink
 from lrs.hookspecs import RECORD_PARTS, Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness
 from lrs.plugins import call_each
-from lrs.store.records import learner_statements, learners_statements
+from lrs.store.records import agents_with_statements, learner_statements, learners_statements
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.ifi import agent_from_key
 from lrs.xapi.ifi import agent_key as key_of
@@ -76,6 +76,22 @@ def learner_records(
     with lrs.db.read() as conn:
         found = learners_statements(conn, list(agent_keys), since=since, until=until, any_time_verbs=any_time_verbs)
     return {key: _record(lrs, key, rows, period_from, period_to) for key, rows in found.items()}
+
+
+def learners_with_records(
+    lrs: LRS,
+    agent_keys: list[str],
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    any_time_verbs: list[str] | None = None,
+) -> set[str]:
+    """The learners of ``agent_keys`` whose :func:`learner_records` (same arguments) has any statement, without
+    reading the statements (lrs.store.records.agents_with_statements)."""
+    with lrs.db.read() as conn:
+        return agents_with_statements(
+            conn, list(agent_keys), first_day=period_from.isoformat() if period_from else None,
+            last_day=period_to.isoformat() if period_to else None, any_time_verbs=any_time_verbs)
 
 
 def _record(

@@ -27,6 +27,14 @@ CLAIM_STMT = S.alias("claim_stmt")
 SUB_STMT = S.alias("sub_stmt")
 
 
+def criteria(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """(learner, item IRI, met) for every criterion in ``framework_uris`` a learner of the cohort has evidence for
+    (lrs.store.learner_criteria, derived from the links and decisions): one range of its key per learner."""
+    from lrs.store import learner_criteria
+
+    return learner_criteria.cohort_criteria(conn, enrolled_agents([cohort]), list(framework_uris))
+
+
 def evidenced_criteria(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> list[tuple[str, str]]:
     """(learner, item IRI) for every criterion in ``framework_uris`` that a learner of the cohort linked evidence
     to, voided statements left out (evidence.evidence_ids_for, for the whole cohort, one row per criterion)."""
@@ -63,14 +71,15 @@ def decisions(conn: Connection, cohort: str, framework_uris: Sequence[str]) -> l
             R.c.outcome,
             R.c.target_id,
         )
-        .join(S, S.c.id == R.c.statement_id)
         .join(evidence, evidence.c.id == R.c.evidence_id)
         .where(
             R.c.agent_key.in_(enrolled_agents([cohort])),
             R.c.framework_uri.in_(list(framework_uris)),
             evidence.c.voided.is_(False),
         )
-        .order_by(S.c.seq)
+        # The decision's place in the store, kept with the derived row (its statement is never read here: a
+        # decision's row goes when its statement does, lrs.store.erasure.delete_statements).
+        .order_by(R.c.seq)
     )
     return list(rows)
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 
+from lrs.store import learner_criteria
 from lrs.store import learning as learning_store
 from lrs.store.assessment import CLAIM, REG, SUB, WITNESS
 from lrs.store.credentials import C
@@ -161,8 +162,9 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     if not seqs:
         return
     seqs = list(seqs)
-    # Their learners' days in learning_totals are counted again once they are gone.
+    # Their learners' days in learning_totals are counted again once they are gone, and their criteria.
     days = learning_store.totals_days_of(conn, seqs=seqs)
+    learners = learner_criteria.learners_of_statements(conn, ids)
     for table in (SA, SACT, RSA, RSACT, PEND):
         conn.execute(delete(table).where(table.c.statement_seq.in_(seqs)))
     conn.execute(delete(ATTS).where(ATTS.c.statement_id.in_(list(ids))))
@@ -171,6 +173,12 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     conn.execute(delete(R).where(R.c.statement_id.in_(list(ids))))
     conn.execute(delete(S).where(S.c.seq.in_(seqs)))
     learning_store.refresh_totals(conn, days=days)
+    learner_criteria.recount(conn, learners)
+
+
+def recount_criteria(conn: Connection, agent_keys: Sequence[str]) -> None:
+    """Count these learners' criteria again (after their links and decisions are erased or pseudonymised)."""
+    learner_criteria.recount(conn, agent_keys)
 
 
 def rewrite_statement(conn: Connection, seq: int, payload: dict[str, Any], fingerprint: str) -> None:

@@ -43,14 +43,26 @@ def frameworks_version(count: int | None, latest: str | None) -> tuple[int, str]
 
 
 def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, str]]) -> None:
+    """These statements' links are now ``rows``; their learners' criteria (learner_criteria) are counted again."""
+    from lrs.store import learner_criteria
+
+    learners = {r["agent_key"] for r in rows}
     if statement_ids:
+        for start in range(0, len(statement_ids), 500):
+            chunk = statement_ids[start:start + 500]
+            learners |= set(conn.execute(select(E.c.agent_key).where(E.c.statement_id.in_(chunk)).distinct()).scalars())
         conn.execute(delete(E).where(E.c.statement_id.in_(statement_ids)))
     if rows:
         conn.execute(insert(E), rows)
+    learner_criteria.recount(conn, learners)
 
 
 def clear_links(conn: Connection) -> None:
+    """Forget every link (a rebuild follows); the learners' criteria are those of the decisions alone until then."""
+    from lrs.store import learner_criteria
+
     conn.execute(delete(E))
+    learner_criteria.rebuild(conn)
 
 
 def statements_after(conn: Connection, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:

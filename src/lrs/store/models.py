@@ -342,3 +342,22 @@ class LearningTotal(Base):
 
     # SQLite: the rows live in the primary key's B-tree, a learner's days side by side.
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class LearnerCriterion(Base):
+    """A criterion a learner has evidence for (a link from a statement not voided, or an assessor's decision on
+    such a statement), and whether it is met: the current outcome of some of that evidence is accepted (the
+    latest assessor decision on the evidence and criterion, unless the latest IQA decision on it raised an
+    action; lrs.review.decisions). Derived from ``evidence_links`` and ``review_decisions`` by the store in the
+    transaction that changes them, or voids, deletes or erases their statements (lrs.store.learner_criteria);
+    ``lrs review rebuild`` and ``lrs evidence rebuild`` remake it. The lead's dashboard reads a cohort's unit
+    progress from it: one range of the primary key per learner."""
+
+    __tablename__ = "learner_criteria"
+
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    framework_uri: Mapped[str] = mapped_column(Text, primary_key=True)
+    item_uri: Mapped[str] = mapped_column(Text, primary_key=True)
+    met: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -89,6 +89,43 @@ def learners_statements(
     return found
 
 
+def agents_with_statements(
+    conn: Connection,
+    agent_keys: list[str],
+    *,
+    first_day: str | None = None,
+    last_day: str | None = None,
+    any_time_verbs: list[str] | None = None,
+) -> set[str]:
+    """The agents of ``agent_keys`` that :func:`learners_statements` would give any statement for the UTC days
+    ``first_day`` to ``last_day`` ("YYYY-MM-DD", inclusive; None: open) and ``any_time_verbs``, without reading
+    the statements: their days in ``learning_totals`` (the same statements: not voided, not voiding, per direct
+    agent and UTC day of the timestamp), and the few statements with those verbs through the verb index."""
+    from lrs.store.learning import T
+
+    keys = sorted(set(agent_keys))
+    if not keys:
+        return set()
+    days = [T.c.agent_key.in_(keys)]
+    if first_day is not None:
+        days.append(T.c.day >= first_day)
+    if last_day is not None:
+        days.append(T.c.day <= last_day)
+    found = set(conn.execute(select(T.c.agent_key).where(*days).distinct()).scalars())
+    rest = set(keys) - found
+    if rest and any_time_verbs:
+        # Driven from the verb index (these verbs are rare: a CPD selection, say), not from the learners' every
+        # statement: the learners are picked out of the few rows here.
+        found |= rest & set(conn.execute(
+            select(SA.c.agent_key)
+            .select_from(S.join(SA, SA.c.statement_seq == S.c.seq))
+            .where(S.c.verb_iri.in_(sorted(set(any_time_verbs))), S.c.voided.is_(False), S.c.is_voiding.is_(False),
+                   SA.c.direct.is_(True))
+            .distinct()
+        ).scalars())
+    return found
+
+
 def statements_with_agents(
     conn: Connection, ids: list[str]
 ) -> dict[str, tuple[dict[str, Any], set[str], str | None]]:

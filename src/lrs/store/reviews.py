@@ -24,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -68,21 +69,32 @@ SACT = StatementActivity.__table__
 def insert_decisions(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Write derived decisions (their statements are stored), each with its statement's ``seq``."""
     if rows:
+        from lrs.store import learner_criteria
+
         ids = [r["statement_id"] for r in rows]
+        learners = {r["agent_key"] for r in rows} | set(
+            conn.execute(select(R.c.agent_key).where(R.c.statement_id.in_(ids)).distinct()).scalars())
         conn.execute(delete(R).where(R.c.statement_id.in_(ids)))
         conn.execute(insert(R), [{**r, "seq": None} for r in rows])
         seq = select(S.c.seq).where(S.c.id == R.c.statement_id).scalar_subquery()
         conn.execute(update(R).where(R.c.statement_id.in_(ids)).values(seq=seq))
+        learner_criteria.recount(conn, learners)
 
 
 def delete_decisions(conn: Connection, statement_ids: Iterable[str]) -> int:
     """Forget these decisions (withdrawn: voided), and the IQA decisions on them: a sample of a withdrawn
     decision no longer counts, as a rebuild (which never derives one) has it."""
+    from lrs.store import learner_criteria
+
     ids = list(statement_ids)
     if not ids:
         return 0
+    learners = set(conn.execute(
+        select(R.c.agent_key).where(or_(R.c.statement_id.in_(ids), R.c.target_id.in_(ids))).distinct()).scalars())
     samples = conn.execute(delete(R).where(R.c.role == "iqa", R.c.target_id.in_(ids))).rowcount or 0
-    return samples + (conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0)
+    deleted = samples + (conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0)
+    learner_criteria.recount(conn, learners)
+    return deleted
 
 
 def decided(conn: Connection, statement_ids: Iterable[str]) -> set[str]:
@@ -94,7 +106,11 @@ def decided(conn: Connection, statement_ids: Iterable[str]) -> set[str]:
 
 
 def clear(conn: Connection) -> None:
+    """Forget every decision (a rebuild follows): the learners' criteria are those of the links alone until then."""
+    from lrs.store import learner_criteria
+
     conn.execute(delete(R))
+    learner_criteria.rebuild(conn)
 
 
 def decision(conn: Connection, statement_id: str) -> dict[str, Any] | None:

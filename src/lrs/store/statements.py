@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lrs.store import learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version
 from lrs.store.learning import refresh_totals, totals_days_of, totals_rows
@@ -218,6 +219,8 @@ def _void_targets(conn: Connection, fresh: Iterable[PreparedStatement]) -> None:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
         # The voided statements leave the learning totals: their learners' days are counted again.
         refresh_totals(conn, days=totals_days_of(conn, ids=voided))
+        # Voided evidence no longer counts for its learner's criteria (learner_criteria).
+        learner_criteria.recount(conn, learner_criteria.learners_of_statements(conn, voided))
         # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
         unenrol_from_statements(conn, voided)
 

@@ -13,7 +13,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -21,18 +21,16 @@ from flask import Response, g, redirect, render_template, request, url_for
 
 from lrs import __version__
 from lrs.competency.evidence import evidence_learner, import_framework, registry
-from lrs.learning import summary as learning_summary
 from lrs.learning import vocabulary as v
-from lrs.review import cohort as review_cohort
 from lrs.review import service as review
 from lrs.review import witness
 from lrs.review.records import assessed_frameworks, decision_of
 from lrs.services import access, accounts, forwarding
+from lrs.services import dashboard as dashboard_service
 from lrs.services import enrolments as enrolment_service
 from lrs.services import exports as exporting
 from lrs.store import credentials as credential_store
 from lrs.store import evidence as evidence_store
-from lrs.store import learning as learning_store
 from lrs.store import reviews as review_store
 from lrs.store import users as user_store
 from lrs.store.statements import statement_counts
@@ -415,46 +413,9 @@ def _cohort_choice() -> str:
 
 
 def dashboard_data(cohort: str, today: datetime) -> dict[str, Any]:
-    """The lead's dashboard of one cohort: a grouped query per panel, never one per learner."""
-    lrs = _lrs()
-    query = learning_summary.parse_query(period="month")
-    totals = learning_summary.enrolled_learners_summary(lrs, cohort, query)
-    with lrs.db.read() as conn:
-        learners = learning_store.cohort_learners(conn, cohort)
-    blocks = {b["agent"]: b for b in totals.get("learners", [])}
-    weeks = lrs.settings.at_risk_weeks
-    cutoff = today - timedelta(weeks=weeks)
-    cpd_year = participant.cpd_year(today.date())
-    cpd = participant.cpd_readiness_words(lrs, [learner["agent_key"] for learner in learners], cpd_year)
-    rows = []
-    for learner in learners:
-        agent, latest = learner["agent_key"], learner["latest"]
-        shares = (blocks.get(agent) or {}).get("balance", {}).get("shares", {})
-        when = latest if latest is None or latest.tzinfo else latest.replace(tzinfo=UTC)
-        rows.append({
-            "agent": agent,
-            "name": learner["name"] or agent.split(":", 2)[-1],
-            "last": when.date().isoformat() if when else "",
-            "statements": (blocks.get(agent) or {}).get("statements", 0),
-            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
-            "at_risk": when is None or when < cutoff,
-            "cpd": cpd.get(agent, ""),
-        })
-    rows.sort(key=lambda r: r["name"].lower())
-    qualifications = add_unit_progress(cohort, rows)
-    return {"cohort": cohort, "rows": rows, "periods": totals["periods"][-12:], "weeks": weeks,
-            "at_risk": [r for r in rows if r["at_risk"]], "qualifications": qualifications,
-            "cpd_year": f"{cpd_year - 1}–{str(cpd_year)[-2:]}"}
-
-
-def add_unit_progress(cohort: str, rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Each row's unit progress (``row["units"]``: framework URI -> lrs.review.cohort.UnitProgress) in the
-    qualifications the cohort works towards, which it returns: two grouped queries for the whole cohort."""
-    found = review_cohort.cohort_unit_progress(_lrs(), cohort)
-    for r in rows:
-        mine = found["learners"].get(r["agent"], {})
-        r["units"] = {q["uri"]: mine.get(q["uri"]) or found["nothing_yet"][q["uri"]] for q in found["qualifications"]}
-    return found["qualifications"]
+    """The lead's dashboard of one cohort (lrs.services.dashboard: what the page, its CSV and
+    ``GET /api/cohorts/dashboard`` show), as the signed-in lead may read it."""
+    return dashboard_service.cohort_dashboard(_lrs(), g.principal, cohort, today)
 
 
 @pages.get("/dashboard")
@@ -464,11 +425,9 @@ def lead_dashboard():  # noqa: ANN201
     data = dashboard_data(cohort, datetime.now(UTC))
     periods = []
     for p in data["periods"]:
-        shares = (p.get("balance") or {}).get("shares", {})
-        key = p.get("period") or ""
+        key = p["period"]
         label = datetime.strptime(key, "%Y-%m").strftime("%b") if len(key) == 7 else key
-        periods.append({"period": key, "label": label, "statements": p.get("statements", 0),
-                        "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
+        periods.append({**p, "label": label})
     coverage = _coverage(cohort, data["rows"], request.args.get("framework") or "")
     return render_template("staff/dashboard.html", data=data, periods=periods, cohorts=g.principal.cohorts,
                            labels=participant.MODE_LABELS, modes=MODES, coverage=coverage)
@@ -517,7 +476,7 @@ def lead_dashboard_csv():  # noqa: ANN201
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
-                     f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year']}",
+                     f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year_label']}",
                      *unit_progress_headings(data["qualifications"])])
     for r in data["rows"]:
         writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],

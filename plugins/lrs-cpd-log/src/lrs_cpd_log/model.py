@@ -80,8 +80,10 @@ def _year_rules(raw: dict[str, Any]) -> YearRules:
     )
 
 
+@cache
 def rules_for(year: int) -> YearRules:
-    """The rules of the registration year that ends in ``year`` (e.g. 2026 for 2025–26)."""
+    """The rules of the registration year that ends in ``year`` (e.g. 2026 for 2025–26). Worked out once per year
+    (a cohort's readiness asks for each learner's); YearRules is frozen."""
     listed = [_year_rules(raw) for raw in _rules_data()["years"]]
     for rules in listed:
         if rules.end.year == year:

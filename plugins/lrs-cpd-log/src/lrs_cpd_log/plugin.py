@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
-from lrs.plugin_api import learner_records
+from lrs.plugin_api import learner_records, learners_with_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, default_year
 from lrs_cpd_log.model import CPDLog, rules_for
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
@@ -104,14 +105,29 @@ def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
 def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness]:
     """The CPD year's readiness of each learner, from one read of their statements: those stamped within a day of
     the year (a statement's own time zone can put it on the year's first or last day; the log keeps exactly the
-    year's days) and their CPD selections of any time (a selection made after the year still counts for it)."""
+    year's days) and their CPD selections of any time (a selection made after the year still counts for it).
+
+    Only the learners with any such statement are read (a cohort's dashboard asks about 500, most of whom have
+    recorded nothing yet early in a year): every other learner's record is empty, and so is their log, whose
+    readiness is worked out once and given to each of them."""
     rules = rules_for(year)
-    records = learner_records(
-        lrs,
-        agent_keys,
-        period_from=rules.start - timedelta(days=1),
-        period_to=rules.end + timedelta(days=1),
-        any_time_verbs=sorted(STATUS_VERBS),
-    )
+    window = {
+        "period_from": rules.start - timedelta(days=1),
+        "period_to": rules.end + timedelta(days=1),
+        "any_time_verbs": sorted(STATUS_VERBS),
+    }
+    with_records = learners_with_records(lrs, agent_keys, **window)
+    records = learner_records(lrs, [key for key in agent_keys if key in with_records], **window)
     today = _today()
-    return [readiness(records[key], year, today) for key in agent_keys]
+    empty: dict[str, Any] | None = None
+    answers = []
+    for key in agent_keys:
+        if key in records:
+            answers.append(readiness(records[key], year, today))
+            continue
+        if empty is None:
+            # Nothing recorded: the log has no pieces and names nobody, so one readiness fits every such learner.
+            found = readiness(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year, today)
+            empty = {f.name: getattr(found, f.name) for f in fields(found)}
+        answers.append(YearReadiness(**{**empty, "agent_key": key}))
+    return answers

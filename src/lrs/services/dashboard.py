@@ -1,0 +1,192 @@
+"""The programme lead's cohort dashboard (issues 18 and 23): what the page, its CSV and ``GET /api/cohorts/dashboard``
+show, worked out once here. Read-only; who may read it is lrs.services.access's (the cohort's lead, an admin).
+
+For each enrolled learner: their last activity, how many activities, their 70/20/10 balance (whole record, the
+"time" basis of lrs.learning.summary), their CPD readiness for the registration year in progress (the
+``lrs_readiness`` hook), their unit progress in each qualification (lrs.review.cohort) and whether they are at
+risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 months with learning recorded).
+
+Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals and latest
+statement from ``learning_totals`` in one query grouped by learner, the months in one over the months shown, the
+readiness hook over the learners who recorded anything in the year, the unit progress in three range reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from lrs.learning import summary as learning_summary
+from lrs.review import cohort as review_cohort
+from lrs.services import access
+from lrs.services import exports as exporting
+from lrs.store import dashboard as store
+from lrs.store import users as user_store
+from lrs.xapi.errors import NotFound, XAPIError
+
+if TYPE_CHECKING:
+    from lrs.services.principal import Principal
+    from lrs.services.statements import LRS
+
+#: The learning modes, in the order the page's columns and the JSON's balances list them.
+MODES: tuple[str, ...] = learning_summary.MODES
+#: The months of the cohort's 70/20/10 the dashboard shows (the latest ones with learning recorded).
+MONTHS_SHOWN = 12
+#: The exporter whose readiness the dashboard's CPD column shows (the regulator's CPD log).
+CPD_EXPORTER = "cpd-log"
+
+
+def cpd_year(today: date) -> int:
+    """The CPD registration year in progress, named by the year it ends in (1 December starts the next one)."""
+    return today.year + 1 if today.month == 12 else today.year
+
+
+def check_cohort(lrs: LRS, principal: Principal, cohort: str | None) -> str:
+    """The cohort asked for, once the principal may read its dashboard: 400 without one or for one that is not an
+    IRI, 403 for a role that may not (lrs.services.access), 404 for a cohort the store does not know."""
+    from lrs.xapi.datatypes import is_iri
+
+    if not cohort:
+        raise XAPIError("name the cohort: cohort=<IRI>", rule="missing-parameter", path="cohort")
+    if not is_iri(cohort):
+        raise XAPIError(f"cohort must be a cohort's IRI, got {cohort[:80]!r}", rule="invalid-iri", path="cohort")
+    access.check_read_dashboard(principal, cohort)
+    if cohort not in principal.cohorts:
+        with lrs.db.read() as conn:
+            known = cohort in user_store.known_cohorts(conn)
+        if not known:
+            raise NotFound("no cohort with that IRI: nobody is enrolled in it or bound to it", rule="unknown-cohort",
+                           path="cohort")
+    return cohort
+
+
+def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: datetime | None = None) -> dict[str, Any]:
+    """The dashboard of ``cohort`` (access checked: :func:`check_cohort`). ``today``: now (UTC) unless given.
+
+    ``{"cohort", "weeks" (the at-risk threshold), "cpd_year" (int), "cpd_year_label" ("2025–26"), "rows",
+    "at_risk" (the rows at risk), "periods", "qualifications" ([{"uri", "slug", "title"}])}``; a row:
+    ``{"agent", "name", "last" ("YYYY-MM-DD" or ""), "statements", "shares" (mode -> whole per cent),
+    "at_risk", "reasons" ([{"rule", "words"}]), "cpd" (words, "" without a CPD plugin), "cpd_ready" (bool or
+    None), "units" (framework URI -> lrs.review.cohort.UnitProgress)}``; a period: ``{"period" ("YYYY-MM"),
+    "statements", "shares"}``. Rows in name order."""
+    cohort = check_cohort(lrs, principal, cohort)
+    now = today or datetime.now(UTC)
+    query = learning_summary.parse_query(period="month")
+    with lrs.db.read() as conn:
+        learners = store.cohort_learner_totals(conn, cohort, MODES)
+        latest = max((x.latest for x in learners if x.latest is not None), default=None)
+        months: list[Any] = []
+        first_shown = None
+        if latest is not None:
+            first_shown = _first_month_shown(_utc(latest).date())
+            months = store.cohort_month_totals(conn, cohort, first_shown.isoformat())
+            if months and not store.cohort_has_days_before(conn, cohort, first_shown.isoformat()):
+                # The months run from the cohort's first with learning (lrs.learning.summary.periods).
+                first_shown = date.fromisoformat(min(m.month for m in months if m.month) + "-01")
+    weeks = lrs.settings.at_risk_weeks
+    cutoff = now - timedelta(weeks=weeks)
+    year = cpd_year(now.date())
+    readiness = cpd_readiness(lrs, [x.agent_key for x in learners], year)
+    rows = []
+    for x in learners:
+        block = learning_summary.bucket(x.modes, query)
+        shares = block["balance"]["shares"]
+        when = _utc(x.latest) if x.latest is not None else None
+        reasons = []
+        if when is None:
+            reasons.append({"rule": "no-activity", "words": "Nothing recorded yet"})
+        elif when < cutoff:
+            reasons.append({"rule": "no-recent-activity",
+                            "words": f"No learning recorded for {weeks} weeks or more (last on {when.date().isoformat()})"})
+        found = readiness.get(x.agent_key)
+        rows.append({
+            "agent": x.agent_key,
+            "name": x.name or x.agent_key.split(":", 2)[-1],
+            "last": when.date().isoformat() if when else "",
+            "statements": block["statements"],
+            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
+            "at_risk": bool(reasons),
+            "reasons": reasons,
+            "cpd": _readiness_words(found) if found else "",
+            "cpd_ready": found.ready if found else None,
+        })
+    rows.sort(key=lambda r: r["name"].lower())
+    progress = review_cohort.cohort_unit_progress(lrs, cohort)
+    for r in rows:
+        mine = progress["learners"].get(r["agent"], {})
+        r["units"] = {q["uri"]: mine.get(q["uri"]) or progress["nothing_yet"][q["uri"]] for q in progress["qualifications"]}
+    periods = []
+    if first_shown is not None:
+        shown = learning_summary.periods(months, replace(query, date_from=first_shown))
+        for p in shown[-MONTHS_SHOWN:]:
+            shares = (p.get("balance") or {}).get("shares", {})
+            periods.append({"period": p["period"], "statements": p.get("statements", 0),
+                            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
+    return {
+        "cohort": cohort,
+        "weeks": weeks,
+        "rows": rows,
+        "at_risk": [r for r in rows if r["at_risk"]],
+        "periods": periods,
+        "qualifications": progress["qualifications"],
+        "cpd_year": year,
+        "cpd_year_label": f"{year - 1}–{str(year)[-2:]}",
+    }
+
+
+def _utc(when: datetime) -> datetime:
+    # SQLite gives the stored (UTC) timestamp back without its zone.
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _first_month_shown(last_day: date) -> date:
+    """The first of the :data:`MONTHS_SHOWN` months ending with the month of ``last_day``."""
+    back = last_day.year * 12 + last_day.month - 1 - (MONTHS_SHOWN - 1)
+    return date(back // 12, back % 12 + 1, 1)
+
+
+def cpd_readiness(lrs: LRS, agent_keys: list[str], year: int) -> dict[str, Any]:
+    """Each learner's readiness (lrs.hookspecs.YearReadiness) from the CPD log plugin for ``year``: one
+    ``lrs_readiness`` call for them all; empty when no CPD plugin answers."""
+    found = {}
+    for key, answers in exporting.year_readiness(lrs, agent_keys, year).items():
+        mine = next((r for r in answers if r.exporter == CPD_EXPORTER), None)
+        if mine is not None:
+            found[key] = mine
+    return found
+
+
+def _readiness_words(found: Any) -> str:  # noqa: ANN401
+    piece = "piece" if found.required == 1 else "pieces"
+    return "Ready" if found.ready else f"Not ready: {found.counted} of {found.required} complete {piece}"
+
+
+def as_json(data: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard as ``GET /api/cohorts/dashboard`` answers it (docs/api.md)."""
+    return {
+        "cohort": data["cohort"],
+        "at_risk_weeks": data["weeks"],
+        "cpd_year": {"year": data["cpd_year"], "label": data["cpd_year_label"]},
+        "qualifications": data["qualifications"],
+        "learners": [
+            {
+                "agent": r["agent"],
+                "name": r["name"],
+                "last_activity": r["last"] or None,
+                "statements": r["statements"],
+                "balance": r["shares"],
+                "cpd_readiness": {"ready": r["cpd_ready"], "words": r["cpd"]} if r["cpd"] else None,
+                "units": {
+                    uri: {"complete": p.complete, "in_progress": p.in_progress, "not_started": p.not_started,
+                          "units": p.units, "criteria_met": p.criteria_accepted, "criteria": p.criteria}
+                    for uri, p in r["units"].items()
+                },
+                "at_risk": r["at_risk"],
+                "at_risk_reasons": r["reasons"],
+            }
+            for r in data["rows"]
+        ],
+        "at_risk": [r["agent"] for r in data["at_risk"]],
+        "periods": data["periods"],
+    }
