@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from lrs.store.models import EvidenceLink, ImportedFramework, Statement
 
@@ -42,11 +42,36 @@ def frameworks_version(count: int | None, latest: str | None) -> tuple[int, str]
     return int(count or 0), latest or ""
 
 
-def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, str]]) -> None:
+def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, Any]]) -> None:
+    """The links of these statements are now ``rows`` (statement_id, agent_key, framework_uri, item_uri and
+    evidence_type each). Each row gets its statement's ``stored``, ``seq`` and ``voided`` here, read in this
+    transaction; a link of a statement not stored (erased since) is not written. On PostgreSQL the statements'
+    rows are locked (FOR SHARE) until the links are in: a voiding committed meanwhile waits for them and then
+    marks them voided (lrs.store.statements), or committed first and is read here."""
     if statement_ids:
         conn.execute(delete(E).where(E.c.statement_id.in_(statement_ids)))
-    if rows:
-        conn.execute(insert(E), rows)
+    if not rows:
+        return
+    ids = sorted({r["statement_id"] for r in rows})
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        query = select(S.c.id, S.c.seq, S.c.stored, S.c.voided).where(S.c.id.in_(ids[start : start + 500]))
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(read=True)
+        found.update((r.id, r) for r in conn.execute(query))
+    linked = [
+        {"evidence_type": None, **r, "stored": s.stored, "seq": s.seq, "voided": bool(s.voided)}
+        for r in rows
+        if (s := found.get(r["statement_id"])) is not None
+    ]
+    if linked:
+        conn.execute(insert(E), linked)
+
+
+def void_links(conn: Connection, statement_ids: list[str]) -> None:
+    """These statements are voided: so are their links (in the voiding's transaction)."""
+    if statement_ids:
+        conn.execute(update(E).where(E.c.statement_id.in_(statement_ids)).values(voided=True))
 
 
 def clear_links(conn: Connection) -> None:
