@@ -44,28 +44,30 @@ def frameworks_version(count: int | None, latest: str | None) -> tuple[int, str]
 
 def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, Any]]) -> None:
     """The links of these statements are now ``rows`` (statement_id, agent_key, framework_uri, item_uri and
-    evidence_type each). Each row gets its statement's ``stored``, ``seq`` and ``voided`` here, read in this
-    transaction; a link of a statement not stored (erased since) is not written. On PostgreSQL the statements'
-    rows are locked (FOR SHARE) until the links are in: a voiding committed meanwhile waits for them and then
-    marks them voided (lrs.store.statements), or committed first and is read here."""
+    evidence_type each). Each link gets its statement's ``stored``, ``seq`` and ``voided`` here, copied in SQL
+    in this transaction (the values as the statement holds them); a link of a statement not stored (erased
+    since) is not kept. On PostgreSQL the statements' rows are locked (FOR SHARE) first, until this transaction
+    ends: a voiding meanwhile waits for it and then marks the new links voided (lrs.store.statements), or
+    committed before and is copied here."""
     if statement_ids:
         conn.execute(delete(E).where(E.c.statement_id.in_(statement_ids)))
     if not rows:
         return
     ids = sorted({r["statement_id"] for r in rows})
-    found: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):
-        query = select(S.c.id, S.c.seq, S.c.stored, S.c.voided).where(S.c.id.in_(ids[start : start + 500]))
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(read=True)
-        found.update((r.id, r) for r in conn.execute(query))
-    linked = [
-        {"evidence_type": None, **r, "stored": s.stored, "seq": s.seq, "voided": bool(s.voided)}
-        for r in rows
-        if (s := found.get(r["statement_id"])) is not None
-    ]
-    if linked:
-        conn.execute(insert(E), linked)
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(S.c.seq).where(S.c.id.in_(ids)).with_for_update(read=True)).all()
+    conn.execute(insert(E), [{"evidence_type": None, **r, "voided": False} for r in rows])
+    statement = select(S.c.stored).where(S.c.id == E.c.statement_id)
+    conn.execute(
+        update(E)
+        .where(E.c.statement_id.in_(ids))
+        .values(
+            stored=statement.scalar_subquery(),
+            seq=statement.with_only_columns(S.c.seq).scalar_subquery(),
+            voided=func.coalesce(statement.with_only_columns(S.c.voided).scalar_subquery(), False),
+        )
+    )
+    conn.execute(delete(E).where(E.c.statement_id.in_(ids), E.c.seq.is_(None)))
 
 
 def void_links(conn: Connection, statement_ids: list[str]) -> None:

@@ -315,11 +315,10 @@ def _count(conn: Connection, candidates: Any, offset: int) -> int:
 
 
 def _awaiting_quality_assurance(cohorts: Sequence[str] | None, framework_uris: Sequence[str] | None) -> Any:
-    """The current assessor decisions no IQA has sampled, on evidence not voided (a select of review_decisions
-    joined to the evidence statement; the caller picks the columns)."""
+    """The current assessor decisions no IQA has sampled, on evidence not voided (a select of review_decisions;
+    the caller picks the columns)."""
     later = R.alias("later")
     iqa = R.alias("iqa")
-    evidence = S.alias("evidence")
     # Store order (each row's seq), not the decisions' timestamps: two decisions can carry the same millisecond.
     superseded = exists().where(
         and_(
@@ -331,13 +330,24 @@ def _awaiting_quality_assurance(cohorts: Sequence[str] | None, framework_uris: S
     )
     sampled = exists().where(iqa.c.target_id == R.c.statement_id)
     conds: list[Any] = [
-        R.c.role == "assessor", R.c.seq.is_not(None), ~superseded, ~sampled, evidence.c.voided.is_(False)
+        R.c.role == "assessor", R.c.seq.is_not(None), ~superseded, ~sampled, _evidence_voided(R.c.evidence_id).is_(False)
     ]
     if cohorts is not None:
         conds.append(R.c.agent_key.in_(_cohort_learners(cohorts)))
     if framework_uris is not None:
         conds.append(R.c.framework_uri.in_(list(framework_uris)))
-    return select(R.c.statement_id).join(evidence, evidence.c.id == R.c.evidence_id).where(*conds)
+    return select(R.c.statement_id).where(*conds)
+
+
+def _evidence_voided(evidence_id: Any) -> Any:
+    """Whether the evidence statement is voided (NULL when it is not stored): from one of its evidence links
+    (which carry it, migration 0016), else (evidence an assessor mapped, with no link) from the statement."""
+    link = E.alias("voided_link")
+    evidence = S.alias("evidence")
+    return func.coalesce(
+        select(link.c.voided).where(link.c.statement_id == evidence_id).limit(1).scalar_subquery(),
+        select(evidence.c.voided).where(evidence.c.id == evidence_id).scalar_subquery(),
+    )
 
 
 def awaiting_quality_assurance(
@@ -385,8 +395,8 @@ def awaiting_quality_assurance(
 def quality_assurance_candidates(
     conn: Connection, *, cohorts: Sequence[str] | None, framework_uris: Sequence[str] | None
 ) -> list[dict[str, Any]]:
-    """Every decision :func:`awaiting_quality_assurance` counts, oldest first, without payloads: the
-    review_decisions row, the evidence's type (from its evidence links; ``linked`` False when the decision
+    """Every decision :func:`awaiting_quality_assurance` counts, oldest first, without payloads: what the
+    reasons to sample need of its review_decisions row, the evidence's type (from its evidence links; ``linked`` False when the decision
     mapped evidence that has no link) and nothing else, for the IQA's reasons to sample (worked out for all of
     them, then ordered, then one page of them read in full)."""
     link = E.alias("link")
@@ -394,12 +404,15 @@ def quality_assurance_candidates(
         select(link.c.evidence_type).where(link.c.statement_id == R.c.evidence_id).limit(1).scalar_subquery()
     )
     linked = exists().where(link.c.statement_id == R.c.evidence_id)
+    columns = (R.c.statement_id, R.c.evidence_id, R.c.framework_uri, R.c.item_uri, R.c.outcome, R.c.reviewer_key)
     query = (
         _awaiting_quality_assurance(cohorts, framework_uris)
-        .with_only_columns(*R.c, evidence_type.label("evidence_type"), linked.label("linked"))
+        .with_only_columns(*columns, evidence_type.label("evidence_type"), linked.label("linked"))
         .order_by(R.c.decided, R.c.seq)
     )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    names = [c.name for c in columns] + ["evidence_type", "linked"]
+    # Plain tuples into dicts: the rows are many (every waiting decision) and the columns few, none a date.
+    return [dict(zip(names, r, strict=True)) for r in conn.execute(query).tuples()]
 
 
 def decisions_with_payloads(conn: Connection, statement_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

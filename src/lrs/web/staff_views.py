@@ -94,8 +94,9 @@ def _names(keys: set[str]) -> dict[str, str]:
     return {key: found.get(key) or key.split(":", 2)[-1] for key in keys}
 
 
-def _criterion_words(framework_uri: str, item_uri: str) -> dict[str, str]:
-    fw = registry(_lrs()).frameworks.get(framework_uri)
+def _criterion_words(framework_uri: str, item_uri: str, reg: Any = None) -> dict[str, str]:
+    """A criterion's code and title; ``reg``: the frameworks in force when the caller has them (a list's rows)."""
+    fw = (reg or registry(_lrs())).frameworks.get(framework_uri)
     item = fw.item_by_uri(item_uri) if fw else None
     return {"uri": item_uri, "code": item.code if item else item_uri, "title": item.title if item else ""}
 
@@ -381,10 +382,11 @@ def sampling_log():  # noqa: ANN201
     with _lrs().db.read() as conn:
         rows, total = review_store.iqa_decisions_page(conn, cohorts=list(g.principal.cohorts), limit=PAGE_SIZE,
                                                       offset=(number - 1) * PAGE_SIZE)
+    reg = registry(_lrs())  # once for the page, not a look-up of the frameworks' version per row
     entries = [
         {
             "when": d.decided[:10],
-            "criterion": _criterion_words(r["framework_uri"], r["item_uri"]),
+            "criterion": _criterion_words(r["framework_uri"], r["item_uri"], reg),
             "learner": r["agent_key"],
             "outcome": OUTCOME_WORDS.get(d.outcome, d.outcome),
             "iqa": d.reviewer.get("name") or "",

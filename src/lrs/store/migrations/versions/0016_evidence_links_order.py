@@ -53,10 +53,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
         batch.add_column(sa.Column("voided", sa.Boolean(), nullable=False, server_default=sa.text("false")))
         batch.add_column(sa.Column("evidence_type", sa.Text(), nullable=True))
+    # A link whose statement is gone (none should be: erasure and retention delete them together) is not kept.
+    op.execute(
+        "DELETE FROM evidence_links WHERE NOT EXISTS "
+        "(SELECT 1 FROM statements WHERE statements.id = evidence_links.statement_id)"
+    )
     bind = op.get_bind()
     bind.execute(sa.text(_backfill_sql(bind.dialect.name)))
-    # A link whose statement is gone (none should be: erasure and retention delete them together) is not kept.
-    op.execute("DELETE FROM evidence_links WHERE seq IS NULL")
     op.create_index("ix_evidence_agent_waiting", "evidence_links", ["agent_key", "voided", "stored", "seq"])
 
 
