@@ -412,7 +412,7 @@ def quality_assurance_candidates(
     )
     names = [c.name for c in columns] + ["evidence_type", "linked"]
     # Plain tuples into dicts: the rows are many (every waiting decision) and the columns few, none a date.
-    return [dict(zip(names, r, strict=True)) for r in conn.execute(query).tuples()]
+    return [dict(zip(names, r, strict=True)) for r in conn.execute(query)]
 
 
 def decisions_with_payloads(conn: Connection, statement_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
