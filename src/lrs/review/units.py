@@ -165,16 +165,19 @@ def selected_by_plan(
     types.update(evidence_types or {})
     unit_index = _unit_index(reg, (r["framework_uri"] for r in rows))
     chosen = set()
+    rates: dict[tuple[str, int, str, str | None], float] = {}  # the same few combinations recur across rows
     for row in rows:
         ranks = first_decisions[row["reviewer_key"]]
         rank = ranks.index(row["statement_id"]) + 1 if row["statement_id"] in ranks else 0
-        rate = sampling.rate_for(
-            plan,
-            assessor=row["reviewer_key"],
-            assessor_rank=rank,
-            unit=unit_index.get((row["framework_uri"], row["item_uri"]), row["item_uri"]),
-            evidence_type=types.get(row["evidence_id"]),
+        key = (
+            row["reviewer_key"], rank, unit_index.get((row["framework_uri"], row["item_uri"]), row["item_uri"]),
+            types.get(row["evidence_id"]),
         )
+        rate = rates.get(key)
+        if rate is None:
+            rate = rates[key] = sampling.rate_for(
+                plan, assessor=key[0], assessor_rank=key[1], unit=key[2], evidence_type=key[3]
+            )
         if sampling.selected(row["statement_id"], rate):
             chosen.add(row["statement_id"])
     return chosen
