@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 
@@ -169,6 +170,7 @@ def learner_in_cohorts(conn: Connection, agent_key: str, cohorts: Sequence[str])
 
 
 def _waiting_links(
+    postgres: bool,
     cohorts: Sequence[str] | None,
     framework_uris: Sequence[str] | None,
     item_uris: Sequence[str] | None = None,
@@ -177,18 +179,25 @@ def _waiting_links(
     """The evidence links waiting for an assessor (a select of evidence_links; the caller picks the columns)."""
     # A decision an IQA raised an action on is back with the assessor: it does not count as decided.
     action = R.alias("action")
-    decided = exists().where(
-        and_(
-            R.c.evidence_id == E.c.statement_id,
-            R.c.item_uri == E.c.item_uri,
-            R.c.role == "assessor",
-            ~exists().where(and_(action.c.target_id == R.c.statement_id, action.c.outcome == "action-raised")),
+    not_returned = ~exists().where(and_(action.c.target_id == R.c.statement_id, action.c.outcome == "action-raised"))
+    if postgres:
+        # The decided (evidence, criterion) pairs worked out once, a set the links are checked against (NOT IN,
+        # a hashed subplan; both sides' columns are NOT NULL): 4x less work than probing the decisions' index
+        # once per link (~2,400 for 10 cohorts at 1,000,000 statements). A decision's learner is its evidence's,
+        # so only the cohorts' learners' decisions can decide their links.
+        decided = select(R.c.evidence_id, R.c.item_uri).where(R.c.role == "assessor", not_returned)
+        if cohorts is not None:
+            decided = decided.where(R.c.agent_key.in_(_cohort_learners(cohorts)))
+        waiting = tuple_(E.c.statement_id, E.c.item_uri).not_in(decided)
+    else:
+        # SQLite: a probe of ix_review_evidence_item_seq per link (its row-value NOT IN was 10x slower).
+        waiting = ~exists().where(
+            R.c.evidence_id == E.c.statement_id, R.c.item_uri == E.c.item_uri, R.c.role == "assessor", not_returned
         )
-    )
     # The links carry their statement's stored, seq and voided (migration 0016, kept by the write path): the
     # waiting links, their order and their count come from evidence_links and review_decisions alone, and only
     # the page's rows read their statement (for its payload), by seq.
-    conds: list[Any] = [E.c.voided.is_(False), ~decided]
+    conds: list[Any] = [E.c.voided.is_(False), waiting]
     if cohorts is not None:
         conds.append(E.c.agent_key.in_(_cohort_learners(cohorts)))
     if framework_uris is not None:
@@ -200,12 +209,16 @@ def _waiting_links(
     return select(E.c.statement_id).where(*conds)
 
 
+def _postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
 def waiting_choices(
     conn: Connection, *, cohorts: Sequence[str] | None, framework_uris: Sequence[str] | None
 ) -> set[tuple[str, str | None]]:
     """(criterion IRI, evidence type) of the evidence waiting for an assessor of ``cohorts``: what the queue's
     unit and kind filters offer (one grouped read of evidence_links)."""
-    waiting = _waiting_links(cohorts, framework_uris).with_only_columns(E.c.item_uri, E.c.evidence_type).distinct()
+    waiting = _waiting_links(_postgres(conn), cohorts, framework_uris).with_only_columns(E.c.item_uri, E.c.evidence_type).distinct()
     return {(r.item_uri, r.evidence_type) for r in conn.execute(waiting)}
 
 
@@ -259,7 +272,7 @@ def _awaiting_assessment(
     learners: bool,
 ) -> tuple[list[dict[str, Any]], int, int]:
     waiting = _materialized(
-        _waiting_links(cohorts, framework_uris, item_uris, evidence_type)
+        _waiting_links(_postgres(conn), cohorts, framework_uris, item_uris, evidence_type)
         .with_only_columns(E.c.statement_id, E.c.agent_key, E.c.framework_uri, E.c.item_uri, E.c.seq, E.c.stored)
         .cte("waiting")
     )
