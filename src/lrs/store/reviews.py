@@ -185,7 +185,8 @@ def _waiting_links(
         # a hashed subplan; both sides' columns are NOT NULL): 4x less work than probing the decisions' index
         # once per link (~2,400 for 10 cohorts at 1,000,000 statements). A decision's learner is its evidence's,
         # so only the cohorts' learners' decisions can decide their links.
-        decided = select(R.c.evidence_id, R.c.item_uri).where(R.c.role == "assessor", not_returned)
+        returned = select(action.c.target_id).where(action.c.outcome == "action-raised", action.c.target_id.is_not(None))
+        decided = select(R.c.evidence_id, R.c.item_uri).where(R.c.role == "assessor", R.c.statement_id.not_in(returned))
         if cohorts is not None:
             decided = decided.where(R.c.agent_key.in_(_cohort_learners(cohorts)))
         waiting = tuple_(E.c.statement_id, E.c.item_uri).not_in(decided)
