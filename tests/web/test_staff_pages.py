@@ -168,6 +168,108 @@ def test_an_assessor_refers_then_accepts_a_piece_of_evidence(lrs_instance, live_
     assert "Nothing is waiting for you." in main.inner_text()
 
 
+def queue_rows(page: Any) -> list[tuple[str, str]]:
+    """(evidence title, criterion code) of each row of the assessor's queue, in the page's order."""
+    rows = page.locator("table tbody tr")
+    return [(rows.nth(n).locator("td").nth(2).locator("a").inner_text(),
+             rows.nth(n).locator("td").nth(3).inner_text().split("\n")[0]) for n in range(rows.count())]
+
+
+def test_the_assessor_queue_pages_through_the_evidence_with_true_counts(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
+    """More than a page waits: 50 rows a page, oldest first, the next page goes on where the first stopped, the
+    counts are always the whole queue's, and a filter (kind of evidence) survives the paging links."""
+    database = lrs_instance.db.dialect
+    u1 = [f"{ILM5}/U1.AC{c}" for c in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")]
+    # Jo's entry of the fixture (1 link), then 12 entries with the six criteria of unit 1 each: 73 links.
+    for n in range(12):
+        post_journal(app, centre["jo"], what=f"Entry {n:02d}", standards=u1,
+                     evidence_type="product" if n in (3, 7) else "reflective-account")
+    sign_in(page, live_server, STAFF["assessor"][0])
+    main = page.locator("main")
+    assert "73 pieces of evidence against a criterion from 1 learner waiting; this page shows 1 to 50" in main.inner_text()
+    first = queue_rows(page)
+    assert len(first) == 50 and first[0] == ("Led a team meeting on the new duty rota", "Template L5 U1 AC1.1")
+    assert page.get_by_role("navigation", name="Pages of evidence to assess").get_by_role(
+        "link", name="Previous page").count() == 0
+    page.get_by_role("navigation", name="Pages of evidence to assess").get_by_role("link", name="Next page").click()
+    assert "73 pieces of evidence against a criterion from 1 learner waiting; this page shows 51 to 73" in main.inner_text()
+    second = queue_rows(page)
+    # The second page goes on in the same order: every piece of evidence for every criterion once, oldest first.
+    expected = [("Led a team meeting on the new duty rota", "Template L5 U1 AC1.1")] + [
+        (f"Entry {n:02d}", f"Template L5 U1 AC{c}") for n in range(12) for c in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")
+    ]
+    assert first + second == expected
+    check(page, "queue-page-2", database)
+    page.get_by_role("navigation", name="Pages of evidence to assess").get_by_role("link", name="Previous page").click()
+    assert queue_rows(page) == first
+
+    # A filter: only reflective accounts (61 links), and it stays chosen on the next page.
+    page.get_by_label("Kind of evidence").select_option("reflective-account")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    assert "61 pieces of evidence against a criterion from 1 learner waiting; this page shows 1 to 50" in main.inner_text()
+    page.get_by_role("navigation", name="Pages of evidence to assess").get_by_role("link", name="Next page").click()
+    assert "type=reflective-account" in page.url
+    assert "61 pieces of evidence against a criterion from 1 learner waiting; this page shows 51 to 61" in main.inner_text()
+    assert page.get_by_label("Kind of evidence").input_value() == "reflective-account"
+    assert all(not title.startswith(("Entry 03", "Entry 07")) for title, _ in queue_rows(page))
+    # And by unit: unit 1 holds them all; the unit's rows are the same 61.
+    page.get_by_label("Unit").select_option("Template L5 U1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    assert "61 pieces of evidence" in main.inner_text()
+
+
+def signed_in_client(app: Any, email: str) -> Any:
+    client = app.test_client()
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    assert client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    return client
+
+
+def table_rows(html: str) -> list[str]:
+    return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:] if "<tbody>" in html else []
+
+
+def test_the_sampling_page_and_log_page_with_true_counts(lrs_instance, centre, app):  # noqa: ANN001
+    """The IQA's lists, 50 rows a page: what to sample keeps the most reasons first across its pages, and the log
+    the newest first; each says how many there are in all."""
+    from lrs.review import service
+
+    u1 = [f"{ILM5}/U1.AC{c}" for c in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")]
+    entries = [post_journal(app, centre["jo"], what=f"Entry {n:02d}", standards=u1) for n in range(10)]
+    ann = lrs_instance.principal_for(make_credential(lrs_instance, [], name="Ann Assessor", role="assessor",
+                                                     agent_key=STAFF["assessor"][2], cohorts=[NORTH])[0])
+    ian = lrs_instance.principal_for(make_credential(lrs_instance, [], name="Ian Quality", role="iqa",
+                                                     agent_key=STAFF["iqa"][2], cohorts=[NORTH])[0])
+    made = []
+    for n, (evidence, criterion) in enumerate([(e, c) for e in entries for c in u1][:56]):
+        outcome = "referred" if n % 5 == 0 else "accepted"
+        made.append(service.decide(lrs_instance, ann, {
+            "evidence": evidence, "criterion": criterion, "outcome": outcome, "rationale": "Judged.",
+            **({"feedback": "Add more."} if outcome == "referred" else {})}).statement_id)
+    iqa = signed_in_client(app, STAFF["iqa"][0])
+    pages = [iqa.get(f"/sampling?page={n}").get_data(as_text=True) for n in (1, 2)]
+    assert "56 assessor decisions have not been sampled yet; this page shows 1 to 50." in pages[0]
+    assert "56 assessor decisions have not been sampled yet; this page shows 51 to 56." in pages[1]
+    rows = [row for html in pages for row in table_rows(html)]
+    listed = [re.search(r'href="/sampling/([0-9a-f-]+)"', row).group(1) for row in rows]
+    assert len(listed) == 56 and set(listed) == set(made)
+    reasons = [row.count("<li>") for row in rows]
+    assert reasons == sorted(reasons, reverse=True) and reasons[0] > reasons[-1]
+    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[1] and 'rel="next"' not in pages[1]
+
+    for decision in made[:51]:
+        service.decide(lrs_instance, ian, {"decision": decision, "outcome": "confirmed", "rationale": "Agreed."})
+    log = [iqa.get(f"/sampling/log?page={n}").get_data(as_text=True) for n in (1, 2)]
+    assert "51 sampling decisions, the newest first; this page shows 1 to 50." in log[0]
+    assert "51 sampling decisions, the newest first; this page shows 51 to 51." in log[1]
+    assert [len(table_rows(html)) for html in log] == [50, 1]
+    # The oldest sample, on the first decision made (Entry 00, AC1.1), is the last row of the last page.
+    assert f"/review/evidence/{entries[0]}" in table_rows(log[1])[0] and "AC1.1" in table_rows(log[1])[0]
+    assert "5 assessor decisions have not been sampled yet." in iqa.get("/sampling").get_data(as_text=True)
+
+
 def test_an_attachment_is_shown_in_the_page_and_downloadable(lrs_instance, live_server, page, centre, app):  # noqa: ANN001
     """A picture the learner attached shows in the evidence page, through the access-checked route."""
     png = base64.b64decode(

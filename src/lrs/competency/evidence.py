@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lrs.competency.frameworks import Framework, load_case_package
 from lrs.competency.mappings import MappedItem, MappingIndex
 from lrs.competency.types import CompetencyLink
-from lrs.learning.vocabulary import EXT_STANDARDS, VERB_RECORDED_ASSESSMENT
+from lrs.learning.vocabulary import EXT_EVIDENCE_TYPE, EXT_STANDARDS, VERB_RECORDED_ASSESSMENT
 from lrs.plugins import call_each
 from lrs.store import evidence as store
 from lrs.store.db import batches_in_store_order
@@ -180,6 +180,13 @@ def evidence_learner(statement: dict[str, Any]) -> str | None:
     return agent_key(statement.get("actor") or {})
 
 
+def _evidence_type(statement: dict[str, Any]) -> str | None:
+    """The evidence type the statement names (its evidence-type context extension), kept with its links."""
+    extensions = (statement.get("context") or {}).get("extensions") or {}
+    found = extensions.get(EXT_EVIDENCE_TYPE) if isinstance(extensions, dict) else None
+    return found if isinstance(found, str) else None
+
+
 def link_statements(
     lrs: LRS, statements: list[dict[str, Any]], *, replace: bool = True, frameworks_version: tuple[int, str] | None = None
 ) -> int:
@@ -217,8 +224,10 @@ def link_statements(
     rows = []
     if claims:
         reg = reg or registry(lrs, frameworks_version)
+        types = {s["id"]: _evidence_type(s) for s in statements}
         rows = [
-            {"statement_id": statement_id, "agent_key": learner, "framework_uri": f, "item_uri": i}
+            {"statement_id": statement_id, "agent_key": learner, "framework_uri": f, "item_uri": i,
+             "evidence_type": types.get(statement_id)}
             for statement_id, learner, stated, by_plugins in claims
             for f, i in _known_links(reg, stated, by_plugins)
         ]

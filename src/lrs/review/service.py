@@ -647,36 +647,163 @@ def queue(
                 lrs, rows, certification.plan_in(conn)["plan"],
                 evidence={e: payload for e, (payload, _) in evidence.items()}, conn=conn,
             )
-    items = []
-    for r in rows:
-        fw = reg.frameworks.get(r["framework_uri"])
-        item = fw.item_by_uri(r["item_uri"]) if fw else None
-        criterion = {"uri": r["item_uri"], "code": item.code if item else "", "title": item.title if item else ""}
-        if role == "assessor":
-            items.append(
-                {
-                    "learner": r["agent_key"],
-                    "framework": r["framework_uri"],
-                    "criterion": criterion,
-                    "evidence": _evidence_view(r["payload"], r["learning_mode"]),
-                    "waiting_since": r["payload"].get("stored"),
-                }
-            )
-        else:
-            payload, mode = evidence.get(r["evidence_id"], ({"id": r["evidence_id"]}, None))
-            items.append(
-                {
-                    "learner": r["agent_key"],
-                    "framework": r["framework_uri"],
-                    "criterion": criterion,
-                    "evidence": _evidence_view(payload, mode),
-                    "decision": decision_view(replace(decision_of(r), superseded=False)),
-                    # The plan in force selects it: sampling it is required before the unit can be claimed.
-                    "selected_by_plan": r["statement_id"] in selected,
-                    "waiting_since": r["payload"].get("stored"),
-                }
-            )
+    if role == "assessor":
+        items = [_assessor_item(reg, r) for r in rows]
+    else:
+        items = [_iqa_item(reg, r, evidence, r["statement_id"] in selected) for r in rows]
     return {"role": role, "items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def _criterion(reg: Registry, framework_uri: str, item_uri: str) -> dict[str, str]:
+    fw = reg.frameworks.get(framework_uri)
+    item = fw.item_by_uri(item_uri) if fw else None
+    return {"uri": item_uri, "code": item.code if item else "", "title": item.title if item else ""}
+
+
+def _assessor_item(reg: Registry, r: dict[str, Any]) -> dict[str, Any]:
+    """A queue item of an assessor: a waiting evidence link (with its statement's payload)."""
+    return {
+        "learner": r["agent_key"],
+        "framework": r["framework_uri"],
+        "criterion": _criterion(reg, r["framework_uri"], r["item_uri"]),
+        "evidence": _evidence_view(r["payload"], r["learning_mode"]),
+        "waiting_since": r["payload"].get("stored"),
+    }
+
+
+def _iqa_item(
+    reg: Registry, r: dict[str, Any], evidence: dict[str, tuple[dict[str, Any], str | None]], selected: bool
+) -> dict[str, Any]:
+    """A queue item of an IQA: a waiting assessor decision (with its payload) and the evidence it judged."""
+    payload, mode = evidence.get(r["evidence_id"], ({"id": r["evidence_id"]}, None))
+    return {
+        "learner": r["agent_key"],
+        "framework": r["framework_uri"],
+        "criterion": _criterion(reg, r["framework_uri"], r["item_uri"]),
+        "evidence": _evidence_view(payload, mode),
+        "decision": decision_view(replace(decision_of(r), superseded=False)),
+        # The plan in force selects it: sampling it is required before the unit can be claimed.
+        "selected_by_plan": selected,
+        "waiting_since": r["payload"].get("stored"),
+    }
+
+
+def unit_code(criterion_code: str) -> str:
+    """The unit part of a criterion's code ("Template L5 U1" of "Template L5 U1 AC1.1"), or the code itself."""
+    return criterion_code.rsplit(" ", 1)[0] if " " in criterion_code else criterion_code
+
+
+def assessor_queue_page(
+    lrs: LRS,
+    principal: Principal,
+    *,
+    cohort: str | None = None,
+    unit: str | None = None,
+    evidence_type: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """The assessor's queue page: one page of the evidence waiting for a decision, oldest first, of the
+    assessor's cohorts (or ``cohort``), only a ``unit``'s criteria (its code, "Template L5 U1") and one
+    ``evidence_type`` when given; the totals of the whole filtered queue (pieces of evidence, learners); and
+    the units and kinds of evidence that have something waiting (the filters' choices). Read in one transaction,
+    from evidence_links and review_decisions, and the page's statements only."""
+    access.check_queue(principal)
+    if principal.role != access.ASSESSOR:
+        raise XAPIError("this page is an assessor's queue", status=403, rule="review-role", path="role")
+    cohorts = list(principal.cohorts)
+    if cohort is not None:
+        if cohort not in principal.cohorts:
+            raise XAPIError("this assessor does not review that cohort", status=403, rule="cohort-scope", path="cohort")
+        cohorts = [cohort]
+    reg = registry(lrs)
+    framework_uris = assessed_frameworks(reg)
+    leaves = [(leaf.uri, leaf.code) for uri in framework_uris for leaf in reg.frameworks[uri].leaves()]
+    item_uris = [u for u, code in leaves if code == unit or code.startswith(f"{unit} ")] if unit else None
+    with lrs.db.read() as conn:
+        rows, total, learners = store.awaiting_assessment_page(
+            conn, cohorts=cohorts, framework_uris=framework_uris, limit=limit, offset=offset,
+            item_uris=item_uris, evidence_type=evidence_type,
+        )
+        choices = store.waiting_choices(conn, cohorts=cohorts, framework_uris=framework_uris)
+    codes = dict(leaves)
+    units = sorted({unit_code(codes[u]) for u, _ in choices if codes.get(u)})
+    kinds = sorted({k for _, k in choices if k})
+    return {
+        "items": [_assessor_item(reg, r) for r in rows],
+        "total": total,
+        "learners": learners,
+        "units": units,
+        "kinds": kinds,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+#: Fewer assessor decisions than this, and an assessor counts as new: their decisions are worth sampling.
+NEW_ASSESSOR_DECISIONS = 20
+
+#: An IQA's reasons to sample a decision, in the order the sampling page lists them.
+REASON_PLAN = "Selected by the sampling plan"
+REASON_REFERRAL = "A referral"
+REASON_NEW_ASSESSOR = "A new assessor"
+REASON_UNIT_NOT_SAMPLED = "A unit not sampled yet"
+
+
+def sampling_page(lrs: LRS, principal: Principal, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """The IQA's sampling page: every assessor decision of the IQA's cohorts waiting to be sampled, with its
+    reasons to sample it (the plan selects it, a referral, a new assessor, a unit no IQA has sampled yet),
+    those with the most reasons first (oldest first among equals); one page of them in full, and the total.
+
+    The reasons are worked out for every waiting decision from review_decisions and evidence_links (a few
+    grouped reads, no statement payload); only the page's decisions and evidence are read in full."""
+    from lrs.review import units as certification
+
+    access.check_queue(principal)
+    if principal.role != access.IQA:
+        raise XAPIError("this page is an IQA's sampling list", status=403, rule="review-role", path="role")
+    cohorts = list(principal.cohorts)
+    reg = registry(lrs)
+    with lrs.db.read() as conn:
+        rows = store.quality_assurance_candidates(conn, cohorts=cohorts, framework_uris=assessed_frameworks(reg))
+        unlinked = sorted({r["evidence_id"] for r in rows if not r["linked"]})
+        types = {r["evidence_id"]: r["evidence_type"] for r in rows if r["linked"]}
+        types.update(
+            (e, certification.evidence_type_of(s)) for e, s in store.statements_by_id(conn, unlinked).items()
+        )
+        selected = certification.selected_by_plan(
+            lrs, rows, certification.plan_in(conn)["plan"], evidence_types=types, conn=conn
+        )
+        sampled = store.sampled_criteria(conn, cohorts)
+        made = store.decisions_made(conn, [r["reviewer_key"] for r in rows])
+        unit_sampled: dict[str, bool] = {}
+        for r in rows:
+            reasons = []
+            if r["statement_id"] in selected:
+                reasons.append(REASON_PLAN)
+            if r["outcome"] == "referred":
+                reasons.append(REASON_REFERRAL)
+            if made.get(r["reviewer_key"], 0) < NEW_ASSESSOR_DECISIONS:
+                reasons.append(REASON_NEW_ASSESSOR)
+            unit = r["item_uri"].rsplit(".", 1)[0]
+            if unit not in unit_sampled:
+                unit_sampled[unit] = any(u.startswith(unit) for u in sampled)
+            if not unit_sampled[unit]:
+                reasons.append(REASON_UNIT_NOT_SAMPLED)
+            r["reasons"] = reasons
+        # Most reasons first; the candidates come oldest first and the sort is stable.
+        rows.sort(key=lambda r: -len(r["reasons"]))
+        page = rows[offset : offset + limit]
+        full = store.decisions_with_payloads(conn, [r["statement_id"] for r in page])
+        evidence = store.judged_evidence(conn, sorted({r["evidence_id"] for r in page}))
+    items = []
+    for r in page:
+        if r["statement_id"] not in full:  # its statement is gone (erased) since the candidates were read
+            continue
+        item = _iqa_item(reg, full[r["statement_id"]], evidence, r["statement_id"] in selected)
+        item["reasons"] = r["reasons"]
+        items.append(item)
+    return {"items": items, "total": len(rows), "limit": limit, "offset": offset}
 
 
 __all__ = ["CRITERION_TYPES", "assessed_frameworks", "find_framework", "learner_reviews", "reviewer_agent"]

@@ -130,12 +130,14 @@ def selected_by_plan(
     evidence: dict[str, dict[str, Any] | None] | None = None,
     first_decisions: dict[str, list[str]] | None = None,
     conn: Any = None,
+    evidence_types: dict[str, str | None] | None = None,
 ) -> set[str]:
     """Which of these assessor decisions (review_decisions rows) the plan in force selects for IQA sampling, in
     one pass: each reviewer's first decisions (only a rank within the plan's first ``new_assessor_decisions``
     changes the rate) and the evidence types of the evidence judged are read in one transaction, not per row.
     ``evidence``: evidence id -> statement, when the caller has read them already (the evidence type is in the
-    statement); ``conn``: a read transaction the caller has open."""
+    statement); ``evidence_types``: evidence id -> its evidence type, when the caller has them (from the
+    evidence links) rather than the statements; ``conn``: a read transaction the caller has open."""
     if not rows:
         return set()
     plan = plan or current_plan(lrs)["plan"]
@@ -144,7 +146,7 @@ def selected_by_plan(
     first_decisions = {} if first_decisions is None else first_decisions
     limit = int(plan["new_assessor_decisions"])
     reviewers = [k for k in dict.fromkeys(r["reviewer_key"] for r in rows) if k not in first_decisions]
-    missing = sorted({r["evidence_id"] for r in rows} - set(evidence or {}))
+    missing = sorted({r["evidence_id"] for r in rows} - set(evidence or {}) - set(evidence_types or {}))
 
     def read(c: Any) -> dict[str, str | None]:
         for reviewer in reviewers:
@@ -160,18 +162,22 @@ def selected_by_plan(
     else:
         types = {}
     types.update({e: evidence_type_of(s) for e, s in (evidence or {}).items()})
+    types.update(evidence_types or {})
     unit_index = _unit_index(reg, (r["framework_uri"] for r in rows))
     chosen = set()
+    rates: dict[tuple[str, int, str, str | None], float] = {}  # the same few combinations recur across rows
     for row in rows:
         ranks = first_decisions[row["reviewer_key"]]
         rank = ranks.index(row["statement_id"]) + 1 if row["statement_id"] in ranks else 0
-        rate = sampling.rate_for(
-            plan,
-            assessor=row["reviewer_key"],
-            assessor_rank=rank,
-            unit=unit_index.get((row["framework_uri"], row["item_uri"]), row["item_uri"]),
-            evidence_type=types.get(row["evidence_id"]),
+        key = (
+            row["reviewer_key"], rank, unit_index.get((row["framework_uri"], row["item_uri"]), row["item_uri"]),
+            types.get(row["evidence_id"]),
         )
+        rate = rates.get(key)
+        if rate is None:
+            rate = rates[key] = sampling.rate_for(
+                plan, assessor=key[0], assessor_rank=key[1], unit=key[2], evidence_type=key[3]
+            )
         if sampling.selected(row["statement_id"], rate):
             chosen.add(row["statement_id"])
     return chosen

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from lrs.store.models import EvidenceLink, ImportedFramework, Statement
 
@@ -42,8 +42,13 @@ def frameworks_version(count: int | None, latest: str | None) -> tuple[int, str]
     return int(count or 0), latest or ""
 
 
-def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, str]]) -> None:
-    """These statements' links are now ``rows``; their learners' criteria (learner_criteria) are counted again."""
+def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[str, Any]]) -> None:
+    """The links of these statements are now ``rows`` (statement_id, agent_key, framework_uri, item_uri and
+    evidence_type each); their learners' criteria (learner_criteria) are counted again. Each link gets its
+    statement's ``stored``, ``seq`` and ``voided`` here, copied in SQL in this transaction (the values as the
+    statement holds them); a link of a statement not stored (erased since) is not kept. On PostgreSQL the
+    statements' rows are locked (FOR SHARE) first, until this transaction ends: a voiding meanwhile waits for it
+    and then marks the new links voided (lrs.store.statements), or committed before and is copied here."""
     from lrs.store import learner_criteria
 
     learners = {r["agent_key"] for r in rows}
@@ -53,8 +58,28 @@ def replace_links(conn: Connection, statement_ids: list[str], rows: list[dict[st
             learners |= set(conn.execute(select(E.c.agent_key).where(E.c.statement_id.in_(chunk)).distinct()).scalars())
         conn.execute(delete(E).where(E.c.statement_id.in_(statement_ids)))
     if rows:
-        conn.execute(insert(E), rows)
+        ids = sorted({r["statement_id"] for r in rows})
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(S.c.seq).where(S.c.id.in_(ids)).with_for_update(read=True)).all()
+        conn.execute(insert(E), [{"evidence_type": None, **r, "voided": False} for r in rows])
+        statement = select(S.c.stored).where(S.c.id == E.c.statement_id)
+        conn.execute(
+            update(E)
+            .where(E.c.statement_id.in_(ids))
+            .values(
+                stored=statement.scalar_subquery(),
+                seq=statement.with_only_columns(S.c.seq).scalar_subquery(),
+                voided=func.coalesce(statement.with_only_columns(S.c.voided).scalar_subquery(), False),
+            )
+        )
+        conn.execute(delete(E).where(E.c.statement_id.in_(ids), E.c.seq.is_(None)))
     learner_criteria.recount(conn, learners)
+
+
+def void_links(conn: Connection, statement_ids: list[str]) -> None:
+    """These statements are voided: so are their links (in the voiding's transaction)."""
+    if statement_ids:
+        conn.execute(update(E).where(E.c.statement_id.in_(statement_ids)).values(voided=True))
 
 
 def clear_links(conn: Connection) -> None:

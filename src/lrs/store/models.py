@@ -312,8 +312,21 @@ class EvidenceLink(Base):
     agent_key: Mapped[str] = mapped_column(Text, nullable=False)
     framework_uri: Mapped[str] = mapped_column(Text, nullable=False)
     item_uri: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: Copied from the statement when the link is written (lrs.store.evidence.replace_links), and kept true in
+    #: the transactions that change the statement (voiding: lrs.store.statements; erasure and retention delete
+    #: the link with it): the assessor's queue orders and filters the links without reading ``statements``.
+    stored: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int | None] = mapped_column(SeqType)
+    voided: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: The evidence-type context extension the statement names (lrs.learning.vocabulary), or NULL.
+    evidence_type: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_evidence_agent_framework", "agent_key", "framework_uri"),)
+    __table_args__ = (
+        Index("ix_evidence_agent_framework", "agent_key", "framework_uri"),
+        # "Evidence of my cohorts' learners waiting, oldest first": per learner, the links not voided in store
+        # order (migration 0016).
+        Index("ix_evidence_agent_waiting", "agent_key", "voided", "stored", "seq"),
+    )
 
 
 class LearningTotal(Base):

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lrs.store import learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
-from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version
+from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version, void_links
 from lrs.store.learning import refresh_totals, totals_days_of, totals_rows
 from lrs.store.models import (
     Activity,
@@ -217,6 +217,8 @@ def _void_targets(conn: Connection, fresh: Iterable[PreparedStatement]) -> None:
     voided = sorted({p.object_statement_id for p in fresh if p.is_voiding and p.object_statement_id})
     if voided:
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
+        # Their evidence links carry the statement's voided (lrs.store.evidence): the queue reads them alone.
+        void_links(conn, voided)
         # The voided statements leave the learning totals: their learners' days are counted again.
         refresh_totals(conn, days=totals_days_of(conn, ids=voided))
         # Voided evidence no longer counts for its learner's criteria (learner_criteria).

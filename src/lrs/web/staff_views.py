@@ -92,13 +92,31 @@ def _names(keys: set[str]) -> dict[str, str]:
     return {key: found.get(key) or key.split(":", 2)[-1] for key in keys}
 
 
-def _criterion_words(framework_uri: str, item_uri: str) -> dict[str, str]:
-    fw = registry(_lrs()).frameworks.get(framework_uri)
+def _criterion_words(framework_uri: str, item_uri: str, reg: Any = None) -> dict[str, str]:
+    """A criterion's code and title; ``reg``: the frameworks in force when the caller has them (a list's rows)."""
+    fw = (reg or registry(_lrs())).frameworks.get(framework_uri)
     item = fw.item_by_uri(item_uri) if fw else None
     return {"uri": item_uri, "code": item.code if item else item_uri, "title": item.title if item else ""}
 
 
 # --- the assessor ---------------------------------------------------------------------------------------------
+
+
+#: Rows on one page of a staff list (the assessor's queue, the IQA's sampling page and log).
+PAGE_SIZE = 50
+
+
+def _page_number() -> int:
+    """The ``page`` query parameter: 1 when absent or not a positive whole number."""
+    raw = request.args.get("page", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+
+
+def _paging(number: int, total: int, shown: int) -> dict[str, Any]:
+    """What a pager says: which rows this page shows of how many, and whether there are pages before or after."""
+    first = (number - 1) * PAGE_SIZE
+    return {"page": number, "first": first + 1 if shown else 0, "last": first + shown, "total": total,
+            "previous": number > 1, "next": first + shown < total, "pages": max(1, -(-total // PAGE_SIZE))}
 
 
 @pages.get("/review")
@@ -109,26 +127,24 @@ def assessor_queue():  # noqa: ANN201
     kind = request.args.get("type") or ""
     if cohort and cohort not in g.principal.cohorts:
         cohort = None
-    found = review.queue(_lrs(), g.principal, cohort=cohort, limit=500)
-    items = [
-        i for i in found["items"]
-        if (not unit or i["criterion"]["code"].startswith(unit + " ") or i["criterion"]["code"] == unit)
-        and (not kind or (i["evidence"].get("evidence_type") or "") == kind)
-    ]
-    names = _names({i["learner"] for i in found["items"]})
-    units = sorted({i["criterion"]["code"].rsplit(" ", 1)[0] for i in found["items"] if " " in i["criterion"]["code"]})
-    kinds = sorted({i["evidence"].get("evidence_type") or "" for i in found["items"]} - {""})
+    number = _page_number()
+    found = review.assessor_queue_page(_lrs(), g.principal, cohort=cohort, unit=unit or None,
+                                       evidence_type=kind or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    items = found["items"]
+    chosen = {"cohort": cohort or "", "unit": unit, "type": kind}
     return render_template(
         "staff/queue.html",
         items=items,
         total=found["total"],
-        names=names,
+        names=_names({i["learner"] for i in items}),
         cohorts=g.principal.cohorts,
-        units=units,
-        kinds=kinds,
-        chosen={"cohort": cohort or "", "unit": unit, "type": kind},
+        units=sorted({*found["units"], *([unit] if unit else [])}),
+        kinds=sorted({*found["kinds"], *([kind] if kind else [])}),
+        chosen=chosen,
         evidence_words=participant.EVIDENCE_LABELS,
-        learners=len({i["learner"] for i in items}),
+        learners=found["learners"],
+        paging=_paging(number, found["total"], len(items)),
+        query={k: v for k, v in chosen.items() if v},
     )
 
 
@@ -292,35 +308,17 @@ def learner_progress(agent: str):  # noqa: ANN201
 
 # --- the IQA ------------------------------------------------------------------------------------------------------
 
-#: Fewer assessor decisions than this, and an assessor counts as new: their decisions are worth sampling.
-NEW_ASSESSOR_DECISIONS = 20
-
-
 @pages.get("/sampling")
 @for_roles(access.IQA)
 def sampling():  # noqa: ANN201
-    found = review.queue(_lrs(), g.principal, limit=500)
+    number = _page_number()
+    found = review.sampling_page(_lrs(), g.principal, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     items = found["items"]
-    with _lrs().db.read() as conn:
-        confirmed_units = review_store.sampled_criteria(conn, list(g.principal.cohorts))
-        made = review_store.assessor_decision_counts(conn, [i["decision"]["id"] for i in items])
     for i in items:
-        reasons = []
-        if i["selected_by_plan"]:
-            reasons.append("Selected by the sampling plan")
-        if i["decision"]["outcome"] == "referred":
-            reasons.append("A referral")
-        if made.get(i["decision"]["id"], 0) < NEW_ASSESSOR_DECISIONS:
-            reasons.append("A new assessor")
-        unit = i["criterion"]["uri"].rsplit(".", 1)[0]
-        if not any(u.startswith(unit) for u in confirmed_units):
-            reasons.append("A unit not sampled yet")
-        i["reasons"] = reasons
         i["assessor"] = (i["decision"]["reviewer"] or {}).get("name") or "An assessor"
-    items.sort(key=lambda i: (-len(i["reasons"]), i["waiting_since"] or ""))
-    names = _names({i["learner"] for i in items})
-    return render_template("staff/sampling.html", items=items, names=names, total=found["total"],
-                           outcomes=OUTCOME_WORDS)
+    return render_template("staff/sampling.html", items=items, names=_names({i["learner"] for i in items}),
+                           total=found["total"], outcomes=OUTCOME_WORDS,
+                           paging=_paging(number, found["total"], len(items)))
 
 
 def _assessor_decision(decision_id: str) -> dict[str, Any]:
@@ -378,12 +376,15 @@ def sample(decision_id: str):  # noqa: ANN201
 @pages.get("/sampling/log")
 @for_roles(access.IQA)
 def sampling_log():  # noqa: ANN201
+    number = _page_number()
     with _lrs().db.read() as conn:
-        rows = [r for r in review_store.all_decisions(conn, cohorts=list(g.principal.cohorts)) if r["role"] == "iqa"]
+        rows, total = review_store.iqa_decisions_page(conn, cohorts=list(g.principal.cohorts), limit=PAGE_SIZE,
+                                                      offset=(number - 1) * PAGE_SIZE)
+    reg = registry(_lrs())  # once for the page, not a look-up of the frameworks' version per row
     entries = [
         {
             "when": d.decided[:10],
-            "criterion": _criterion_words(r["framework_uri"], r["item_uri"]),
+            "criterion": _criterion_words(r["framework_uri"], r["item_uri"], reg),
             "learner": r["agent_key"],
             "outcome": OUTCOME_WORDS.get(d.outcome, d.outcome),
             "iqa": d.reviewer.get("name") or "",
@@ -392,12 +393,13 @@ def sampling_log():  # noqa: ANN201
             "reason": "Sampling plan" if d.sample_reason == "plan" else "Additional sample",
             "evidence": r["evidence_id"],
         }
-        for r in reversed(rows)
+        for r in rows
         for d in [decision_of(r)]
     ]
     names = _names({e["learner"] for e in entries})
     notice = {"sampled": "Your sampling decision is recorded."}.get(request.args.get("notice", ""))
-    return render_template("staff/sampling_log.html", entries=entries, names=names, notice=notice)
+    return render_template("staff/sampling_log.html", entries=entries, names=names, notice=notice,
+                           paging=_paging(number, total, len(entries)))
 
 
 # --- the programme lead ---------------------------------------------------------------------------------------

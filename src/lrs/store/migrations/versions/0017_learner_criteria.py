@@ -4,7 +4,7 @@ review decisions, or voids, deletes or erases their statements (lrs.store.learne
 the links and decisions in one set-based statement (`lrs review rebuild` and `lrs evidence rebuild` remake it).
 
 Revision ID: 0017_learner_criteria
-Revises: 0015_review_decision_order
+Revises: 0016_evidence_links_order
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_learner_criteria"
-down_revision = "0015_review_decision_order"
+down_revision = "0016_evidence_links_order"
 branch_labels = None
 depends_on = None
 
