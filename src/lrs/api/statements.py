@@ -143,8 +143,7 @@ def get_statements():  # noqa: ANN201
     return response
 
 
-def _statement_result_json(statements: list[str], more: str) -> bytes:
-    """A StatementResult from statements that are JSON text already."""
-    return b"".join(
-        (b'{"statements":[', ",".join(statements).encode(), b'],"more":', json.dumps(more).encode(), b"}")
-    )
+def _statement_result_json(statements: list[str] | list[bytes], more: str) -> bytes:
+    """A StatementResult from statements that are JSON text already (str, or UTF-8 bytes as SQLite gives them)."""
+    joined = b",".join(statements) if statements and isinstance(statements[0], bytes) else ",".join(statements).encode()
+    return b"".join((b'{"statements":[', joined, b'],"more":', json.dumps(more).encode(), b"}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import (
     Connection,
     Integer,
+    LargeBinary,
     Text,
     and_,
     bindparam,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from lrs.store import learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
@@ -46,6 +49,7 @@ from lrs.store.models import (
 )
 from lrs.store.reviews import R as DECISIONS
 from lrs.xapi.errors import Conflict
+from lrs.xapi.jsontext import compact
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.statement import PreparedStatement, merge_definitions
 
@@ -325,6 +329,10 @@ _PG_TYPES = ("bigint", "text", "text", "text", "timestamptz", "timestamptz", "te
              "boolean", "text", "text", "text", "text", "text", "float8")
 
 
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(" ", "microseconds")[:26]
+
+
 class _Sql:
     """The write path's SQL in one database's dialect, with its values encoded the way SQLAlchemy's column
     types encode them (so a row written here reads back through the models exactly as one written by them)."""
@@ -335,7 +343,9 @@ class _Sql:
         self.postgres = dialect.name == "postgresql"
         self.mark = "%s" if self.postgres else "?"
         procs = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in S.c}
-        self.datetime = procs["stored"] or (lambda v: v)
+        # SQLite: SQLAlchemy's DateTime text ("2026-12-05 10:00:00.000000", the zone dropped) made by isoformat,
+        # a third of the instructions of its %-format (tests/store/test_write_encoding.py checks they agree).
+        self.datetime = (procs["stored"] or (lambda v: v)) if self.postgres else _sqlite_datetime
 
     @classmethod
     def of(cls, dialect: Any) -> _Sql:  # noqa: ANN401 - a SQLAlchemy Dialect
@@ -353,13 +363,13 @@ class _Sql:
         # 2,000 statements, growing with the store); the array is an init plan and the index is probed.
         if self.postgres:
             elements = f"SELECT jsonb_array_elements_text(%s::jsonb)::{pg_type}"
-            return f"{column} = ANY(ARRAY({elements}))", [json.dumps(list(values))]
-        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
+            return f"{column} = ANY(ARRAY({elements}))", [compact(list(values))]
+        return f"{column} IN (SELECT value FROM json_each(?))", [compact(list(values))]
 
     def encode(self, p: PreparedStatement) -> Any:  # noqa: ANN401
         """A statement's columns after the first three of STATEMENT_COLUMNS. Compact JSON: smaller rows, and
         the text a query passes on as it is."""
-        payload = json.dumps(p.payload, separators=(",", ":"))
+        payload = compact(p.payload)  # lrs.xapi.jsontext: orjson where it writes what json would mean
         if self.postgres:
             # A JSON array, spliced into the batch's one JSON parameter (see insert_statements).
             values = [p.id, p.stored.isoformat(), p.timestamp.isoformat(), p.verb_iri, p.registration,
@@ -367,7 +377,7 @@ class _Sql:
                       p.learning_mode, p.rules_fingerprint, p.duration_seconds]
             # The payload goes in as a JSON string, stored as text (a json column): the server then never builds
             # a jsonb value of it, only checks it is JSON.
-            return json.dumps(values, separators=(",", ":"))[:-1] + "," + json.dumps(payload) + "]"
+            return compact(values)[:-1] + "," + compact(payload) + "]"
         dt = self.datetime
         return (p.id, dt(p.stored), dt(p.timestamp), p.verb_iri, p.registration, p.object_statement_id,
                 int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
@@ -419,20 +429,24 @@ class _Sql:
             )
             return {iri for (iri,) in result}
         marks = ", ".join("?" * 18)
-        conn.exec_driver_sql(
+        self.run(
+            conn,
             f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({marks})",
             [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows],
+            many=True,
         )
         self.insert_links(conn, "statement_agents", "agent_key", agents)
         self.insert_links(conn, "statement_activities", "activity_iri", activities)
         if definitions:
             updated = self.datetime(now)
-            conn.exec_driver_sql(
+            self.run(
+                conn,
                 "INSERT INTO activities (iri, definition, updated) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(iri, definition, updated) for iri, definition in definitions],
+                many=True,
             )
         if totals:
-            conn.exec_driver_sql(SQLITE_TOTALS_UPSERT, totals)
+            self.run(conn, SQLITE_TOTALS_UPSERT, totals, many=True)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
 
@@ -447,7 +461,20 @@ class _Sql:
             )
             return
         # sqlite3 stores a bool as 0/1, as SQLAlchemy's Boolean does.
-        conn.exec_driver_sql(f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows)
+        self.run(conn, f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows, many=True)
+
+    def run(self, conn: Connection, sql: str, params: Any, *, many: bool = False) -> Any:  # noqa: ANN401
+        """Run a write-path statement in ``conn``'s transaction and return its cursor (rows as tuples). On SQLite
+        straight on the driver's connection: SQLAlchemy's execution layer cost ~25,000 instructions a statement,
+        and a single-statement POST runs seven (docs/performance.md, "The statement path, third pass"). A driver
+        error arrives as SQLAlchemy's, as from exec_driver_sql, so Database.write retries what it retried."""
+        if self.postgres:
+            return conn.exec_driver_sql(sql, params)
+        driver = conn.connection.driver_connection
+        try:
+            return driver.executemany(sql, params) if many else driver.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=conn.dialect) from exc
 
 
 #: learning_totals: add a batch's rows (lrs.store.learning.totals_rows) to what is counted. PostgreSQL: from one
@@ -599,7 +626,7 @@ def _look_up(
     else:
         parts.append("SELECT 3, NULL, NULL, coalesce(max(seq), 0), NULL FROM statements")
     found = _Found()
-    for kind, key, text, seq, extra in conn.exec_driver_sql(" UNION ALL ".join(parts), tuple(params)):
+    for kind, key, text, seq, extra in sql.run(conn, " UNION ALL ".join(parts), tuple(params)):
         if kind == 0:
             found.existing[key] = text
         elif kind == 1:
@@ -688,7 +715,7 @@ def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tu
     for p in prepared:
         for iri, definition in p.definitions.items():
             merged[iri] = merge_definitions(merged.get(iri), definition)
-    return {iri: (merged[iri], json.dumps(merged[iri], separators=(",", ":"))) for iri in sorted(merged)}
+    return {iri: (merged[iri], compact(merged[iri])) for iri in sorted(merged)}
 
 
 def _definitions(
@@ -847,7 +874,8 @@ def _scope_parameters(scope: ReadScope | None) -> dict[str, Any]:
 class StatementPage:
     """One page of a statement query, newest first (or oldest first with ``ascending``)."""
 
-    #: The statements as dicts, or as their stored JSON text when the page was asked for ``raw``.
+    #: The statements as dicts, or as their stored JSON text when the page was asked for ``raw`` (UTF-8 bytes on
+    #: SQLite, str on PostgreSQL).
     statements: list[Any]
     #: When more statements match: the seq of the last one here (the ``more`` cursor continues after it).
     more_after: int | None
@@ -877,11 +905,21 @@ def query_page(
     more = None
     if len(rows) > q.limit:
         rows = rows[: q.limit]
-        more = rows[-1].seq
-    last = max((r.stored for r in rows), default=None)
-    if last is not None and last.tzinfo is None:
+        more = rows[-1][0]
+    # Columns by position: a SQLAlchemy Row's attribute by name first fails as an attribute (an AttributeError
+    # made and dropped, ~2,000 instructions), a tenth of a 100-statement page's cost.
+    if not rows:
+        return StatementPage([], more, None)
+    _, payloads, stored = zip(*rows, strict=True)
+    last = max(stored)
+    if isinstance(last, str):  # SQLite, read as text (_page_statement): only the latest is made a datetime
+        last = _SQLITE_DATETIME_RESULT(last)
+    if last.tzinfo is None:
         last = last.replace(tzinfo=UTC)  # SQLite keeps the UTC wall time without its zone
-    return StatementPage([r.payload for r in rows], more, last)
+    return StatementPage(list(payloads), more, last)
+
+
+_SQLITE_DATETIME_RESULT = S.c.stored.type.dialect_impl(sqlite.dialect()).result_processor(sqlite.dialect(), None)
 
 
 def query_statements(conn: Connection, q: StatementQuery) -> tuple[list[dict[str, Any]], int | None]:
@@ -960,11 +998,14 @@ def _page_statement(shape: _Shape):  # noqa: ANN202
     elif shape.postgres:
         payload = cast(S.c.payload, Text)
     else:
-        payload = type_coerce(S.c.payload, Text)  # SQLite keeps JSON as text already
+        # SQLite keeps JSON as text already: read as its UTF-8 bytes, which the response joins as they are
+        # (no decode of every statement into a str and encode of the page back).
+        payload = type_coerce(cast(S.c.payload, LargeBinary), Text)
+    # On SQLite ``stored`` is read as its text (fixed width, so the latest is the largest) and only the page's
+    # latest made a datetime, not every row's.
+    stored = S.c.stored if shape.postgres else type_coerce(S.c.stored, Text).label("stored")
     order = S.c.seq.asc() if shape.ascending else S.c.seq.desc()
-    return (
-        select(S.c.seq, payload.label("payload"), S.c.stored).where(S.c.seq.in_(candidates)).order_by(order).limit(n)
-    )
+    return select(S.c.seq, payload.label("payload"), stored).where(S.c.seq.in_(candidates)).order_by(order).limit(n)
 
 
 def _common(s, shape: _Shape, *, visible: bool = True) -> list[Any]:  # noqa: ANN001

@@ -18,6 +18,7 @@ import isodate
 
 from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.ifi import agent_key
+from lrs.xapi.jsontext import canonical
 
 CONTEXT_ACTIVITY_KEYS = ("parent", "grouping", "category", "other")
 
@@ -79,11 +80,12 @@ def fingerprint(statement: dict[str, Any]) -> str:
     result = body.get("result")
     if isinstance(result, dict) and isinstance(result.get("duration"), str):
         body["result"] = {**result, "duration": _hundredths(result["duration"])}
-    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    # json.dumps(body, sort_keys=True, separators=(",", ":")), the text stored fingerprints hash (lrs.xapi.jsontext)
+    encoded = canonical(body)
     # Member order matters only where a Group is, and most statements have none: rebuilding the whole
     # statement to sort members cost ~17% of a batch's ingest time (bench profile).
     if '"Group"' in encoded:
-        encoded = json.dumps(_sorted_members(body), sort_keys=True, separators=(",", ":"))
+        encoded = canonical(_sorted_members(body))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
