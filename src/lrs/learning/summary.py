@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lrs.learning.vocabulary import Mode
+from lrs.store import cohort_totals as cohort_store
 from lrs.store import learning as learning_store
 from lrs.store.learning import ModeTotals
 from lrs.xapi.errors import XAPIError
@@ -274,9 +275,13 @@ def cohort_summary(
     assessors, IQAs and lead may read; lrs.services.access)."""
     scope = {"activity_iri": activity, "start": query.start, "end": query.end, "enrolled_in": activity if enrolled_only else None}
     with lrs.db.read() as conn:
-        rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
-        verbs = learning_store.unclassified_verbs(conn, **scope)
-        per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
+        if cohort_store.is_known(conn, activity):
+            # A known cohort's rows in cohort_totals (lrs.store.cohort_totals): the same figures.
+            rows, verbs, per_agent = _from_cohort_totals(conn, activity, query, enrolled_only=enrolled_only)
+        else:
+            rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
+            verbs = learning_store.unclassified_verbs(conn, **scope)
+            per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
     agents = sorted({r.agent_key for r in per_agent if r.agent_key})
     out: dict[str, Any] = {
         "activity": activity,
@@ -291,6 +296,45 @@ def cohort_summary(
             for agent in agents
         ]
     return out
+
+
+def _from_cohort_totals(
+    conn: Any, activity: str, query: SummaryQuery, *, enrolled_only: bool  # noqa: ANN401
+) -> tuple[list[ModeTotals], list[tuple[str, int]], list[ModeTotals]]:
+    """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
+    month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them."""
+    days = {"first": query.date_from, "last": query.date_to}
+    grouped = cohort_store.totals_by_verb(
+        conn, activity, by_month=bool(query.period), enrolled_only=enrolled_only, **days
+    )
+    by_mode: dict[tuple[str, str | None], list[Any]] = {}
+    by_verb: dict[str, int] = {}
+    for row in grouped:
+        found = by_mode.setdefault((row["mode"], row.get("month")), [0, 0.0, 0])
+        found[0] += int(row["statements"])
+        found[1] += float(row["seconds"] or 0.0)
+        found[2] += int(row["timed"])
+        if not row["mode"]:
+            by_verb[row["verb_iri"]] = by_verb.get(row["verb_iri"], 0) + int(row["statements"])
+    rows = [
+        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
+        for (mode, month), (n, seconds, timed) in by_mode.items()
+    ]
+    # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
+    ordered = cohort_store.in_database_order(conn, sorted(by_verb))
+    place = {verb: k for k, verb in enumerate(ordered)}
+    verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
+    per_agent = [
+        ModeTotals(
+            mode=row["mode"] or None,
+            statements=int(row["statements"]),
+            seconds=float(row["seconds"] or 0.0),
+            timed=int(row["timed"]),
+            agent_key=row["agent_key"],
+        )
+        for row in cohort_store.totals_by_learner(conn, activity, enrolled_only=enrolled_only, **days)
+    ]
+    return rows, verbs, per_agent
 
 
 def enrolled_learners_summary(lrs: LRS, cohort: str, query: SummaryQuery) -> dict[str, Any]:

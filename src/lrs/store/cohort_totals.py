@@ -1,0 +1,425 @@
+"""Cohort totals: what the statements touching a known cohort or programme add up to, so that a cohort summary
+(``GET /api/cohorts/summary``) reads a few rows per learner instead of every statement naming the cohort.
+
+``cohort_totals`` (lrs.store.models.CohortTotal) has one row per (cohort activity, set of direct agents, UTC day,
+mode, verb of the unclassified). Each statement counts once in each known cohort it touches (as object or in
+any context activity, exactly the ``statement_activities`` rows a summary's scope reads), under the key of its
+direct agents: the one agent's key, "" for none, or ``set:`` and the sorted keys as JSON for two or more, whose
+members are rows of ``cohort_agent_sets``. From these:
+
+* a cohort's totals add up every row of the cohort (each statement once);
+* a learner's block adds up the rows under the learner's key and under the sets the learner is in;
+* the enrolled learners' totals (an assessor's, IQA's or lead's summary) add up the rows under the enrolled
+  learners' keys and under the sets with at least one of them in (each statement once, however many of its
+  agents are enrolled), which per-learner rows alone could not give.
+
+Only activities in ``known_cohorts`` are kept: the write path's upsert joins its candidate rows against that
+table inside SQL, in the statements' transaction, so two LRS instances never disagree about which cohorts are
+kept. A cohort becomes known when its first learner is enrolled (:func:`know`), which counts what is already
+stored; voiding, reclassifying, erasure and retention take out what the statements counted (:func:`take_out`)
+and, where they still count, put back what they count after (:func:`put_back`). :func:`rebuild` remakes it
+all (``lrs learning-totals rebuild``, migration 0018).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, union, union_all
+
+from lrs.store.models import CohortAgentSet, CohortEnrolment, CohortTotal, KnownCohort
+
+CT = CohortTotal.__table__
+CS = CohortAgentSet.__table__
+KNOWN = KnownCohort.__table__
+CE = CohortEnrolment.__table__
+LEARNER = "learner"  # lrs.store.enrolments.LEARNER (that module imports this one)
+
+#: The prefix of the key of two or more direct agents (an agent key starts with mbox:, mbox_sha1sum:, openid: or
+#: account:, so it never collides).
+SET_PREFIX = "set:"
+COLUMNS = ("activity_iri", "agents", "day", "mode", "verb_iri", "statements", "seconds", "timed")
+_KEY = "activity_iri, agents, day, mode, verb_iri"
+_ADD = (
+    f"ON CONFLICT ({_KEY}) DO UPDATE SET statements = cohort_totals.statements + excluded.statements, "
+    "seconds = cohort_totals.seconds + excluded.seconds, timed = cohort_totals.timed + excluded.timed"
+)
+#: PostgreSQL: a batch's candidate rows (one JSON parameter) added to the rows of the known cohorts among them,
+#: in key order (concurrent writers lock shared rows in one order). ``{only}`` is a further condition.
+PG_ADD_SELECT = (
+    "SELECT r->>0, r->>1, r->>2, r->>3, r->>4, (r->>5)::int, (r->>6)::float8, (r->>7)::int "
+    "FROM jsonb_array_elements(%s::jsonb) AS r JOIN known_cohorts AS k ON k.activity_iri = r->>0{only} "
+    "ORDER BY 1, 2, 3, 4, 5"
+)
+PG_ADD = f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) {PG_ADD_SELECT} {_ADD}"
+PG_SETS = (
+    "INSERT INTO cohort_agent_sets (agent_key, agents) SELECT r->>0, r->>1 FROM jsonb_array_elements(%s::jsonb) "
+    "AS r{only} ORDER BY 1, 2 ON CONFLICT DO NOTHING"
+)
+SQLITE_ADD = (
+    f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, "
+    "r.value ->> 3, r.value ->> 4, r.value ->> 5, r.value ->> 6, r.value ->> 7 FROM json_each(?) AS r "
+    f"JOIN known_cohorts AS k ON k.activity_iri = r.value ->> 0 WHERE true {_ADD}"
+)
+SQLITE_SETS = (
+    "INSERT OR IGNORE INTO cohort_agent_sets (agent_key, agents) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
+)
+
+
+def agents_key(keys: Iterable[str]) -> str:
+    """The ``agents`` key of a statement with these direct agents."""
+    keys = sorted(set(keys))
+    if not keys:
+        return ""
+    if len(keys) == 1:
+        return keys[0]
+    return SET_PREFIX + json.dumps(keys, separators=(",", ":"), ensure_ascii=False)
+
+
+def members(agents: str) -> list[str]:
+    """The agent keys an ``agents`` key stands for."""
+    if agents.startswith(SET_PREFIX):
+        return list(json.loads(agents[len(SET_PREFIX) :]))
+    return [agents] if agents else []
+
+
+class _Acc:
+    """Rows added up per key (activity, agents, day, mode, verb), and the sets' member rows."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str, str, str], list[Any]] = {}
+        self.sets: set[tuple[str, str]] = set()
+
+    def add(self, iris: Iterable[str], agents: list[str], day: str, mode: str | None, verb: str,
+            seconds: float | None, sign: int = 1) -> None:
+        key = agents_key(agents)
+        if key.startswith(SET_PREFIX):
+            self.sets.update((agent, key) for agent in set(agents))
+        mode = mode or ""
+        verb = "" if mode else verb
+        rows = self.rows
+        for iri in iris:
+            found = rows.get((iri, key, day, mode, verb))
+            if found is None:
+                rows[(iri, key, day, mode, verb)] = [sign, sign * (seconds or 0.0), 0 if seconds is None else sign]
+            else:
+                found[0] += sign
+                if seconds is not None:
+                    found[1] += sign * seconds
+                    found[2] += sign
+
+    def encoded(self) -> tuple[str | None, str | None]:
+        """(rows, sets) as JSON arrays in key order, None when empty."""
+        dumps = json.dumps
+        rows = (
+            "[" + ",".join(dumps([*k, *self.rows[k]], separators=(",", ":")) for k in sorted(self.rows)) + "]"
+            if self.rows
+            else None
+        )
+        sets = dumps(sorted(self.sets), separators=(",", ":")) if self.sets else None
+        return rows, sets
+
+
+def batch_rows(prepared: Iterable[Any]) -> tuple[str | None, str | None]:
+    """What new statements (lrs.xapi.statement.PreparedStatement, none voided yet) would add to ``cohort_totals``
+    if every activity they touch were a known cohort, and the member rows of their sets, as the JSON the write
+    path's SQL takes (it keeps the rows of the known cohorts). A voiding statement adds nothing."""
+    acc = _Acc()
+    for p in prepared:
+        if p.is_voiding or not p.activities:
+            continue
+        day = p.timestamp.astimezone(UTC).date().isoformat()
+        agents = [key for key, direct in p.agents.items() if direct]
+        acc.add(p.activities, agents, day, p.learning_mode, p.verb_iri, p.duration_seconds)
+    return acc.encoded()
+
+
+def add(conn: Connection, rows: str | None, sets: str | None) -> None:
+    """Add :func:`batch_rows` (or :class:`_Acc`) rows to the known cohorts' totals, and the sets' members."""
+    postgres = conn.dialect.name == "postgresql"
+    if rows:
+        conn.exec_driver_sql(PG_ADD.format(only="") if postgres else SQLITE_ADD, (rows,))
+    if sets:
+        conn.exec_driver_sql(PG_SETS.format(only="") if postgres else SQLITE_SETS, (sets,))
+
+
+# --- keeping them true when stored statements change ---------------------------------------------------------
+
+_CHUNK = 500
+
+
+def _counted(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> _Acc:
+    """What these statements (by seq or id) count in the known cohorts now: those neither voided nor voiding."""
+    from lrs.store.models import Statement, StatementActivity, StatementAgent
+
+    s, sa, sact = Statement.__table__, StatementAgent.__table__, StatementActivity.__table__
+    acc = _Acc()
+    keys: list[Any] = list(seqs) if seqs else list(ids)
+    column = s.c.seq if seqs else s.c.id
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        facts = conn.execute(
+            select(s.c.seq, s.c.timestamp, s.c.learning_mode, s.c.verb_iri, s.c.duration_seconds).where(
+                column.in_(chunk), s.c.voided.is_(False), s.c.is_voiding.is_(False)
+            )
+        ).all()
+        if not facts:
+            continue
+        found = [f.seq for f in facts]
+        iris: dict[int, list[str]] = {}
+        for seq, iri in conn.execute(
+            select(sact.c.statement_seq, sact.c.activity_iri)
+            .select_from(sact.join(KNOWN, KNOWN.c.activity_iri == sact.c.activity_iri))
+            .where(sact.c.statement_seq.in_(found))
+        ):
+            iris.setdefault(seq, []).append(iri)
+        if not iris:
+            continue
+        agents: dict[int, list[str]] = {}
+        for seq, agent in conn.execute(
+            select(sa.c.statement_seq, sa.c.agent_key).where(sa.c.statement_seq.in_(list(iris)), sa.c.direct.is_(True))
+        ):
+            agents.setdefault(seq, []).append(agent)
+        for f in facts:
+            if f.seq in iris:
+                acc.add(iris[f.seq], agents.get(f.seq, []), _utc_day(f.timestamp), f.learning_mode, f.verb_iri,
+                        f.duration_seconds)
+    return acc
+
+
+def _utc_day(ts: datetime) -> str:
+    # SQLite gives the stored (UTC) timestamp back without its zone.
+    return (ts if ts.tzinfo is None else ts.astimezone(UTC)).date().isoformat()
+
+
+def take_out(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> None:
+    """Take what these statements count out of the totals: before they are voided, deleted, reclassified or
+    given other agent keys (then :func:`put_back`). Rows left with no statement are deleted."""
+    if not seqs and not ids:
+        return
+    acc = _counted(conn, seqs=seqs, ids=ids)
+    if not acc.rows:
+        return
+    for values in acc.rows.values():
+        values[0], values[1], values[2] = -values[0], -values[1], -values[2]
+    add(conn, acc.encoded()[0], None)
+    keys = [dict(zip(("a", "g", "d", "m", "v"), key, strict=True)) for key in sorted(acc.rows)]
+    conn.exec_driver_sql(
+        "DELETE FROM cohort_totals WHERE activity_iri = {0} AND agents = {0} AND day = {0} AND mode = {0} "
+        "AND verb_iri = {0} AND statements <= 0".format("%s" if conn.dialect.name == "postgresql" else "?"),
+        [(k["a"], k["g"], k["d"], k["m"], k["v"]) for k in keys],
+    )
+
+
+def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
+    """Add what these statements count now (after :func:`take_out` and the change)."""
+    if seqs:
+        add(conn, *_counted(conn, seqs=seqs).encoded())
+
+
+def forget_agents(conn: Connection, keys: Sequence[str]) -> None:
+    """Erasure: the sets with one of ``keys`` in them (their statements were taken out and put back under the
+    pseudonym's sets) lose their member rows."""
+    if not keys:
+        return
+    named = select(CS.c.agents).where(CS.c.agent_key.in_(list(keys)))
+    conn.execute(CS.delete().where(CS.c.agents.in_(named)))
+
+
+# --- known cohorts, counting and rebuilding -----------------------------------------------------------------------
+
+
+def is_known(conn: Connection, activity: str) -> bool:
+    return conn.execute(select(KNOWN.c.activity_iri).where(KNOWN.c.activity_iri == activity)).first() is not None
+
+
+def know(conn: Connection, cohorts: Iterable[str]) -> list[str]:
+    """Make these cohorts known (a learner was enrolled in them), counting what is already stored for the new
+    ones, in the caller's transaction. Returns the cohorts that were new.
+
+    PostgreSQL: a batch stored concurrently would not see the new row and would not be seen by the count, so the
+    table is locked against writers of cohort_totals first (SHARE ROW EXCLUSIVE: a batch in flight finishes,
+    the next one waits for this commit); only when a cohort is new, which happens once per cohort."""
+    wanted = sorted(set(cohorts))
+    if not wanted:
+        return []
+    known = set(conn.execute(select(KNOWN.c.activity_iri).where(KNOWN.c.activity_iri.in_(wanted))).scalars())
+    new = [c for c in wanted if c not in known]
+    if not new:
+        return []
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE cohort_totals IN SHARE ROW EXCLUSIVE MODE")
+        new = [c for c in new if not is_known(conn, c)]
+        if not new:
+            return []
+    conn.execute(insert(KNOWN), [{"activity_iri": c, "known_since": datetime.now(UTC)} for c in new])
+    count(conn, new)
+    return new
+
+
+def know_enrolled(conn: Connection) -> list[str]:
+    """Every cohort with an enrolment becomes known (after enrolments were written straight into the table)."""
+    return know(conn, conn.execute(select(CE.c.cohort).distinct()).scalars())
+
+
+def _day_sql(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        return "to_char(timezone('UTC', s.timestamp), 'YYYY-MM-DD')"
+    return "strftime('%Y-%m-%d', s.timestamp)"
+
+
+def count(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
+    """Count, from the statements, the rows of these known cohorts (all of them when None), which must have none
+    yet. Set-based: one INSERT ... SELECT for the statements with at most one direct agent (nearly all), then the
+    few with two or more, whose set keys are made here from their agents."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    false = "false" if postgres else "0"
+    only, params = "", ()
+    if cohorts is not None:
+        if not cohorts:
+            return
+        only, params = f" AND k.activity_iri IN ({', '.join([mark] * len(cohorts))})", tuple(cohorts)
+    inner = (
+        f"SELECT x.activity_iri AS activity_iri, s.seq AS seq, {_day_sql(conn)} AS day, "
+        "coalesce(s.learning_mode, '') AS mode, CASE WHEN s.learning_mode IS NULL THEN s.verb_iri ELSE '' END AS verb, "
+        "s.duration_seconds AS seconds, s.timestamp AS ts, "
+        "(SELECT CASE WHEN count(*) = 0 THEN '' WHEN count(*) = 1 THEN min(a.agent_key) END "
+        " FROM statement_agents AS a WHERE a.statement_seq = s.seq AND a.direct) AS agents "
+        "FROM known_cohorts AS k JOIN statement_activities AS x ON x.activity_iri = k.activity_iri "
+        f"JOIN statements AS s ON s.seq = x.statement_seq WHERE s.voided = {false} AND s.is_voiding = {false}{only}"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT activity_iri, agents, day, mode, verb, count(*), "
+        f"coalesce(sum(seconds), 0.0), count(seconds) FROM ({inner}) AS q WHERE agents IS NOT NULL "
+        "GROUP BY activity_iri, agents, day, mode, verb",
+        params,
+    )
+    # Two or more direct agents: their sets' keys.
+    shared = conn.exec_driver_sql(
+        f"SELECT activity_iri, seq, day, mode, verb, seconds FROM ({inner}) AS q WHERE agents IS NULL", params
+    ).all()
+    if not shared:
+        return
+    from lrs.store.models import StatementAgent
+
+    sa = StatementAgent.__table__
+    agents: dict[int, list[str]] = {}
+    seqs = sorted({row[1] for row in shared})
+    for start in range(0, len(seqs), _CHUNK):
+        for seq, agent in conn.execute(
+            select(sa.c.statement_seq, sa.c.agent_key).where(
+                sa.c.statement_seq.in_(seqs[start : start + _CHUNK]), sa.c.direct.is_(True)
+            )
+        ):
+            agents.setdefault(seq, []).append(agent)
+    acc = _Acc()
+    for iri, seq, day, mode, verb, seconds in shared:
+        acc.add((iri,), agents[seq], day, mode, verb, seconds)
+    add(conn, *acc.encoded())
+
+
+def rebuild(conn: Connection) -> int:
+    """Remake the cohort totals from the stored statements: every cohort with an enrolment is known, and every
+    known cohort counted again. Returns the number of rows."""
+    conn.execute(CT.delete())
+    conn.execute(CS.delete())
+    known = set(conn.execute(select(KNOWN.c.activity_iri)).scalars())
+    enrolled = set(conn.execute(select(CE.c.cohort).distinct()).scalars())
+    if enrolled - known:
+        now = datetime.now(UTC)
+        conn.execute(insert(KNOWN), [{"activity_iri": c, "known_since": now} for c in sorted(enrolled - known)])
+    count(conn)
+    return int(conn.execute(select(func.count()).select_from(CT)).scalar() or 0)
+
+
+# --- reading: a cohort summary ---------------------------------------------------------------------------------
+
+
+def _days(first: date | None, last: date | None) -> list[Any]:
+    conds = []
+    if first is not None:
+        conds.append(CT.c.day >= first.isoformat())
+    if last is not None:
+        conds.append(CT.c.day <= last.isoformat())
+    return conds
+
+
+def _sums() -> list[Any]:
+    return [
+        func.sum(CT.c.statements).label("statements"),
+        func.coalesce(func.sum(CT.c.seconds), 0.0).label("seconds"),
+        func.sum(CT.c.timed).label("timed"),
+    ]
+
+
+def _learners(cohort: str) -> Any:  # noqa: ANN401
+    return and_(CE.c.cohort == cohort, CE.c.role == LEARNER)
+
+
+def totals_by_verb(
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, by_month: bool, enrolled_only: bool
+) -> list[dict[str, Any]]:
+    """The cohort's rows added up per mode, verb of the unclassified (and month): every statement touching the
+    cohort once, or (``enrolled_only``) those with a learner enrolled in it among their direct agents."""
+    conds = [CT.c.activity_iri == cohort, *_days(first, last)]
+    if enrolled_only:
+        solo = select(CE.c.agent_key).where(_learners(cohort))
+        shared = select(CS.c.agents).select_from(CE.join(CS, CS.c.agent_key == CE.c.agent_key)).where(_learners(cohort))
+        conds.append(CT.c.agents.in_(union(solo, shared)))
+    group: list[Any] = [CT.c.mode, CT.c.verb_iri]
+    if by_month:
+        group.append(func.substr(CT.c.day, 1, 7).label("month"))
+    query = select(*group, *_sums()).where(*conds).group_by(*group)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def totals_by_learner(
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool
+) -> list[dict[str, Any]]:
+    """Per direct agent (each one in a set too) and mode: the statements touching the cohort the agent is a
+    direct agent of; ``enrolled_only``: only the learners enrolled in the cohort."""
+    days = _days(first, last)
+    here = CT.c.activity_iri == cohort
+    if enrolled_only:
+        solo = (
+            select(CE.c.agent_key.label("agent_key"), CT.c.mode, *_sums())
+            .select_from(CE.join(CT, and_(here, CT.c.agents == CE.c.agent_key)))
+            .where(_learners(cohort), *days)
+            .group_by(CE.c.agent_key, CT.c.mode)
+        )
+        shared = (
+            select(CS.c.agent_key.label("agent_key"), CT.c.mode, *_sums())
+            .select_from(CE.join(CS, CS.c.agent_key == CE.c.agent_key).join(CT, and_(here, CT.c.agents == CS.c.agents)))
+            .where(_learners(cohort), *days)
+            .group_by(CS.c.agent_key, CT.c.mode)
+        )
+    else:
+        is_set = func.substr(CT.c.agents, 1, len(SET_PREFIX)) == SET_PREFIX
+        solo = (
+            select(CT.c.agents.label("agent_key"), CT.c.mode, *_sums())
+            .where(here, CT.c.agents != "", ~is_set, *days)
+            .group_by(CT.c.agents, CT.c.mode)
+        )
+        shared = (
+            select(CS.c.agent_key.label("agent_key"), CT.c.mode, *_sums())
+            .select_from(CT.join(CS, CS.c.agents == CT.c.agents))
+            .where(here, is_set, *days)
+            .group_by(CS.c.agent_key, CT.c.mode)
+        )
+    return [dict(r) for r in conn.execute(union_all(solo, shared)).mappings()]
+
+
+def in_database_order(conn: Connection, strings: Sequence[str]) -> list[str]:
+    """``strings`` in the order the database's ORDER BY gives text (its collation), for ties that must come out
+    as a query ordering them would give them."""
+    if len(strings) < 2:
+        return list(strings)
+    if conn.dialect.name == "postgresql":
+        sql = "SELECT x FROM jsonb_array_elements_text(%s::jsonb) AS x ORDER BY x"
+    else:
+        sql = "SELECT value FROM json_each(?) ORDER BY value"
+    return [row[0] for row in conn.exec_driver_sql(sql, (json.dumps(list(strings)),))]
