@@ -282,7 +282,11 @@ def cohort_summary(
             rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
             verbs = learning_store.unclassified_verbs(conn, **scope)
             per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
-    agents = sorted({r.agent_key for r in per_agent if r.agent_key})
+    of_agent: dict[str, list[ModeTotals]] = {}
+    for r in per_agent:
+        if r.agent_key:
+            of_agent.setdefault(r.agent_key, []).append(r)
+    agents = sorted(of_agent)
     out: dict[str, Any] = {
         "activity": activity,
         **_header(query),
@@ -292,7 +296,7 @@ def cohort_summary(
     }
     if learners:
         out["learners"] = [
-            {"agent": agent, **bucket((r for r in per_agent if r.agent_key == agent), query)}
+            {"agent": agent, **bucket(of_agent[agent], query)}
             for agent in agents
         ]
     return out
@@ -302,37 +306,44 @@ def _from_cohort_totals(
     conn: Any, activity: str, query: SummaryQuery, *, enrolled_only: bool  # noqa: ANN401
 ) -> tuple[list[ModeTotals], list[tuple[str, int]], list[ModeTotals]]:
     """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
-    month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them."""
+    month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them.
+
+    One grouped query per set of direct agents, mode and verb gives the totals, the verbs and (each member of a
+    set getting the set's rows) the learners' blocks; a second one by month only when periods are asked for."""
     days = {"first": query.date_from, "last": query.date_to}
-    grouped = cohort_store.totals_by_verb(
-        conn, activity, by_month=bool(query.period), enrolled_only=enrolled_only, **days
-    )
+    grouped = cohort_store.totals_by_agents(conn, activity, enrolled_only=enrolled_only, **days)
+    enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
     by_mode: dict[tuple[str, str | None], list[Any]] = {}
     by_verb: dict[str, int] = {}
-    for row in grouped:
-        found = by_mode.setdefault((row["mode"], row.get("month")), [0, 0.0, 0])
-        found[0] += int(row["statements"])
-        found[1] += float(row["seconds"] or 0.0)
-        found[2] += int(row["timed"])
-        if not row["mode"]:
-            by_verb[row["verb_iri"]] = by_verb.get(row["verb_iri"], 0) + int(row["statements"])
+    by_learner: dict[tuple[str, str], list[Any]] = {}
+
+    def add(found: list[Any], n: int, seconds: float, timed: int) -> None:
+        found[0] += n
+        found[1] += seconds
+        found[2] += timed
+
+    for agents, mode, verb, n, seconds, timed in grouped:
+        if not query.period:
+            add(by_mode.setdefault((mode, None), [0, 0.0, 0]), n, seconds, timed)
+        if not mode:
+            by_verb[verb] = by_verb.get(verb, 0) + n
+        for agent in cohort_store.members(agents):
+            if enrolled is None or agent in enrolled:
+                add(by_learner.setdefault((agent, mode), [0, 0.0, 0]), n, seconds, timed)
+    if query.period:
+        for row in cohort_store.totals_by_verb(conn, activity, by_month=True, enrolled_only=enrolled_only, **days):
+            add(by_mode.setdefault((row["mode"], row["month"]), [0, 0.0, 0]), int(row["statements"]),
+                float(row["seconds"] or 0.0), int(row["timed"]))
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()
     ]
     # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
-    ordered = cohort_store.in_database_order(conn, sorted(by_verb))
-    place = {verb: k for k, verb in enumerate(ordered)}
+    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
     verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
     per_agent = [
-        ModeTotals(
-            mode=row["mode"] or None,
-            statements=int(row["statements"]),
-            seconds=float(row["seconds"] or 0.0),
-            timed=int(row["timed"]),
-            agent_key=row["agent_key"],
-        )
-        for row in cohort_store.totals_by_learner(conn, activity, enrolled_only=enrolled_only, **days)
+        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, agent_key=agent)
+        for (agent, mode), (n, seconds, timed) in by_learner.items()
     ]
     return rows, verbs, per_agent
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, union, union_all
+from sqlalchemy import Connection, and_, func, insert, select, union
 
 from lrs.store.models import CohortAgentSet, CohortEnrolment, CohortTotal, KnownCohort
 
@@ -47,12 +47,15 @@ _ADD = (
     f"ON CONFLICT ({_KEY}) DO UPDATE SET statements = cohort_totals.statements + excluded.statements, "
     "seconds = cohort_totals.seconds + excluded.seconds, timed = cohort_totals.timed + excluded.timed"
 )
-#: PostgreSQL: a batch's candidate rows (one JSON parameter) added to the rows of the known cohorts among them,
-#: in key order (concurrent writers lock shared rows in one order). ``{only}`` is a further condition.
+#: A batch's rows go to the SQL as one JSON array of [agents, day, mode, verb, statements, seconds, timed, [the
+#: activity IRIs]]: the statements with the same facts and activities added up (in a batch, nearly one row per
+#: statement). The SQL takes them apart, keeps the IRIs of known cohorts (a join inside the SQL, in the
+#: statements' transaction), adds up per key and upserts in key order (concurrent writers lock shared rows in
+#: one order). PostgreSQL: ``{only}`` is a further condition (the one-statement path's "only if stored").
 PG_ADD_SELECT = (
-    "SELECT r->>0, r->>1, r->>2, r->>3, r->>4, (r->>5)::int, (r->>6)::float8, (r->>7)::int "
-    "FROM jsonb_array_elements(%s::jsonb) AS r JOIN known_cohorts AS k ON k.activity_iri = r->>0{only} "
-    "ORDER BY 1, 2, 3, 4, 5"
+    "SELECT i.iri, r->>0, r->>1, r->>2, r->>3, sum((r->>4)::int), sum((r->>5)::float8), sum((r->>6)::int) "
+    "FROM jsonb_array_elements(%s::jsonb) AS r, jsonb_array_elements_text(r->7) AS i(iri) "
+    "JOIN known_cohorts AS k ON k.activity_iri = i.iri{only} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
 )
 PG_ADD = f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) {PG_ADD_SELECT} {_ADD}"
 PG_SETS = (
@@ -60,9 +63,10 @@ PG_SETS = (
     "AS r{only} ORDER BY 1, 2 ON CONFLICT DO NOTHING"
 )
 SQLITE_ADD = (
-    f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, "
-    "r.value ->> 3, r.value ->> 4, r.value ->> 5, r.value ->> 6, r.value ->> 7 FROM json_each(?) AS r "
-    f"JOIN known_cohorts AS k ON k.activity_iri = r.value ->> 0 WHERE true {_ADD}"
+    f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT i.value, r.value ->> 0, r.value ->> 1, "
+    "r.value ->> 2, r.value ->> 3, sum(r.value ->> 4), sum(r.value ->> 5), sum(r.value ->> 6) "
+    "FROM json_each(?) AS r, json_each(r.value, '$[7]') AS i JOIN known_cohorts AS k ON k.activity_iri = i.value "
+    f"WHERE true GROUP BY 1, 2, 3, 4, 5 {_ADD}"
 )
 SQLITE_SETS = (
     "INSERT OR IGNORE INTO cohort_agent_sets (agent_key, agents) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
@@ -87,53 +91,55 @@ def members(agents: str) -> list[str]:
 
 
 class _Acc:
-    """Rows added up per key (activity, agents, day, mode, verb), and the sets' member rows."""
+    """Statements added up per (agents, day, mode, verb, activities), and the sets' member rows."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str, str, str, str], list[Any]] = {}
+        self.rows: dict[tuple[Any, ...], list[Any]] = {}
         self.sets: set[tuple[str, str]] = set()
 
-    def add(self, iris: Iterable[str], agents: list[str], day: str, mode: str | None, verb: str,
-            seconds: float | None, sign: int = 1) -> None:
-        key = agents_key(agents)
-        if key.startswith(SET_PREFIX):
-            self.sets.update((agent, key) for agent in set(agents))
+    def add(self, iris: tuple[str, ...], agents: list[str], day: str, mode: str | None, verb: str,
+            seconds: float | None) -> None:
+        key = agents[0] if len(agents) == 1 else agents_key(agents)
+        if len(agents) > 1:
+            self.sets.update((agent, key) for agent in agents)
         mode = mode or ""
-        verb = "" if mode else verb
-        rows = self.rows
-        for iri in iris:
-            found = rows.get((iri, key, day, mode, verb))
-            if found is None:
-                rows[(iri, key, day, mode, verb)] = [sign, sign * (seconds or 0.0), 0 if seconds is None else sign]
-            else:
-                found[0] += sign
-                if seconds is not None:
-                    found[1] += sign * seconds
-                    found[2] += sign
+        found = self.rows.get((key, day, mode, "" if mode else verb, iris))
+        if found is None:
+            self.rows[(key, day, mode, "" if mode else verb, iris)] = [1, seconds or 0.0, 0 if seconds is None else 1]
+        else:
+            found[0] += 1
+            if seconds is not None:
+                found[1] += seconds
+                found[2] += 1
+
+    def negated(self) -> _Acc:
+        out = _Acc()
+        out.rows = {key: [-n, -seconds, -timed] for key, (n, seconds, timed) in self.rows.items()}
+        return out
+
+    def keys(self) -> list[tuple[str, str, str, str, str]]:
+        """The (activity, agents, day, mode, verb) keys of cohort_totals these rows touch, in order."""
+        return sorted({(iri, *key[:4]) for key in self.rows for iri in key[4]})
 
     def encoded(self) -> tuple[str | None, str | None]:
-        """(rows, sets) as JSON arrays in key order, None when empty."""
-        dumps = json.dumps
-        rows = (
-            "[" + ",".join(dumps([*k, *self.rows[k]], separators=(",", ":")) for k in sorted(self.rows)) + "]"
-            if self.rows
-            else None
-        )
-        sets = dumps(sorted(self.sets), separators=(",", ":")) if self.sets else None
+        """(rows, sets) as the SQL takes them (see SQLITE_ADD), None when empty."""
+        compact = {"separators": (",", ":")}
+        rows = json.dumps([[*k[:4], *v, k[4]] for k, v in self.rows.items()], **compact) if self.rows else None
+        sets = json.dumps(sorted(self.sets), **compact) if self.sets else None
         return rows, sets
 
 
 def batch_rows(prepared: Iterable[Any]) -> tuple[str | None, str | None]:
-    """What new statements (lrs.xapi.statement.PreparedStatement, none voided yet) would add to ``cohort_totals``
-    if every activity they touch were a known cohort, and the member rows of their sets, as the JSON the write
-    path's SQL takes (it keeps the rows of the known cohorts). A voiding statement adds nothing."""
+    """What new statements (lrs.xapi.statement.PreparedStatement, none voided yet) add to ``cohort_totals`` in the
+    known cohorts among the activities they touch, and the member rows of their sets, as the JSON the write
+    path's SQL takes (which keeps the known cohorts). A voiding statement adds nothing."""
     acc = _Acc()
     for p in prepared:
         if p.is_voiding or not p.activities:
             continue
-        day = p.timestamp.astimezone(UTC).date().isoformat()
         agents = [key for key, direct in p.agents.items() if direct]
-        acc.add(p.activities, agents, day, p.learning_mode, p.verb_iri, p.duration_seconds)
+        acc.add(tuple(p.activities), agents, p.timestamp.astimezone(UTC).date().isoformat(), p.learning_mode,
+                p.verb_iri, p.duration_seconds)
     return acc.encoded()
 
 
@@ -185,8 +191,8 @@ def _counted(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] =
             agents.setdefault(seq, []).append(agent)
         for f in facts:
             if f.seq in iris:
-                acc.add(iris[f.seq], agents.get(f.seq, []), _utc_day(f.timestamp), f.learning_mode, f.verb_iri,
-                        f.duration_seconds)
+                acc.add(tuple(sorted(iris[f.seq])), agents.get(f.seq, []), _utc_day(f.timestamp), f.learning_mode,
+                        f.verb_iri, f.duration_seconds)
     return acc
 
 
@@ -203,14 +209,11 @@ def take_out(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] =
     acc = _counted(conn, seqs=seqs, ids=ids)
     if not acc.rows:
         return
-    for values in acc.rows.values():
-        values[0], values[1], values[2] = -values[0], -values[1], -values[2]
-    add(conn, acc.encoded()[0], None)
-    keys = [dict(zip(("a", "g", "d", "m", "v"), key, strict=True)) for key in sorted(acc.rows)]
+    add(conn, acc.negated().encoded()[0], None)
     conn.exec_driver_sql(
         "DELETE FROM cohort_totals WHERE activity_iri = {0} AND agents = {0} AND day = {0} AND mode = {0} "
         "AND verb_iri = {0} AND statements <= 0".format("%s" if conn.dialect.name == "postgresql" else "?"),
-        [(k["a"], k["g"], k["d"], k["m"], k["v"]) for k in keys],
+        acc.keys(),
     )
 
 
@@ -318,7 +321,7 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
             agents.setdefault(seq, []).append(agent)
     acc = _Acc()
     for iri, seq, day, mode, verb, seconds in shared:
-        acc.add((iri,), agents[seq], day, mode, verb, seconds)
+        acc.add((iri,), sorted(agents[seq]), day, mode or None, verb, seconds)
     add(conn, *acc.encoded())
 
 
@@ -377,40 +380,29 @@ def totals_by_verb(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def totals_by_learner(
+def totals_by_agents(
     conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool
-) -> list[dict[str, Any]]:
-    """Per direct agent (each one in a set too) and mode: the statements touching the cohort the agent is a
-    direct agent of; ``enrolled_only``: only the learners enrolled in the cohort."""
-    days = _days(first, last)
-    here = CT.c.activity_iri == cohort
+) -> list[tuple[str, str, str, int, float, int]]:
+    """The cohort's rows added up per ``agents`` key, mode and verb of the unclassified: (agents, mode, verb,
+    statements, seconds, timed). The caller gives each member of a key its rows (:func:`members`); the rows of
+    all keys together count each statement once. ``enrolled_only``: the keys with a learner enrolled in the
+    cohort, found through IN lists the planner seeks the primary key with (never the cohort's every row: a
+    programme's are every statement naming it)."""
+    conds = [CT.c.activity_iri == cohort, *_days(first, last)]
     if enrolled_only:
-        solo = (
-            select(CE.c.agent_key.label("agent_key"), CT.c.mode, *_sums())
-            .select_from(CE.join(CT, and_(here, CT.c.agents == CE.c.agent_key)))
-            .where(_learners(cohort), *days)
-            .group_by(CE.c.agent_key, CT.c.mode)
-        )
-        shared = (
-            select(CS.c.agent_key.label("agent_key"), CT.c.mode, *_sums())
-            .select_from(CE.join(CS, CS.c.agent_key == CE.c.agent_key).join(CT, and_(here, CT.c.agents == CS.c.agents)))
-            .where(_learners(cohort), *days)
-            .group_by(CS.c.agent_key, CT.c.mode)
-        )
-    else:
-        is_set = func.substr(CT.c.agents, 1, len(SET_PREFIX)) == SET_PREFIX
-        solo = (
-            select(CT.c.agents.label("agent_key"), CT.c.mode, *_sums())
-            .where(here, CT.c.agents != "", ~is_set, *days)
-            .group_by(CT.c.agents, CT.c.mode)
-        )
-        shared = (
-            select(CS.c.agent_key.label("agent_key"), CT.c.mode, *_sums())
-            .select_from(CT.join(CS, CS.c.agents == CT.c.agents))
-            .where(here, is_set, *days)
-            .group_by(CS.c.agent_key, CT.c.mode)
-        )
-    return [dict(r) for r in conn.execute(union_all(solo, shared)).mappings()]
+        solo = select(CE.c.agent_key).where(_learners(cohort))
+        shared = select(CS.c.agents).select_from(CE.join(CS, CS.c.agent_key == CE.c.agent_key)).where(_learners(cohort))
+        conds.append(CT.c.agents.in_(union(solo, shared)))
+    query = (
+        select(CT.c.agents, CT.c.mode, CT.c.verb_iri, *_sums())
+        .where(*conds)
+        .group_by(CT.c.agents, CT.c.mode, CT.c.verb_iri)
+    )
+    return [(a, m, v, int(n), float(s or 0.0), int(t)) for a, m, v, n, s, t in conn.execute(query).all()]
+
+
+def enrolled_learners(conn: Connection, cohort: str) -> set[str]:
+    return set(conn.execute(select(CE.c.agent_key).where(_learners(cohort))).scalars())
 
 
 def in_database_order(conn: Connection, strings: Sequence[str]) -> list[str]:
