@@ -137,7 +137,9 @@ def insert_statements(
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
     totals = batch.totals if len(fresh) == len(prepared) else sql.encode_totals(totals_rows(fresh_by_id.values()))
-    cohort = batch.cohort if len(fresh) == len(prepared) else cohort_totals.batch_rows(fresh_by_id.values())
+    cohort = batch.cohort if len(fresh) == len(prepared) else cohort_totals.batch_rows(
+        fresh_by_id.values(), postgres=sql.postgres
+    )
     # 4. One statement per table (learning_totals and cohort_totals included).
     inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
@@ -306,8 +308,8 @@ class StatementBatch:
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
         self.totals = sql.encode_totals(totals_rows(self.prepared))
-        #: what the batch adds to cohort_totals if its activities are known cohorts, and its sets' members (JSON)
-        self.cohort = cohort_totals.batch_rows(self.prepared)
+        #: what the batch adds to cohort_totals in the known cohorts among its activities, and its sets' members
+        self.cohort = cohort_totals.batch_rows(self.prepared, postgres=sql.postgres)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
         self.iris = list(self.definitions)
         #: no StatementRef (voiding included) among them: when none is stored yet and no stored statement
@@ -391,7 +393,7 @@ class _Sql:
         definitions: list[tuple[str, str]],
         now: datetime,
         totals: Any = None,  # noqa: ANN401
-        cohort: tuple[str | None, str | None] = (None, None),
+        cohort: Any = None,  # noqa: ANN401
     ) -> set[str]:
         """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows, the
         activities first defined by them (iri, definition JSON), what they add to learning_totals (``totals``,
@@ -420,7 +422,7 @@ class _Sql:
                 f"cs AS ({cohort_totals.PG_SETS.format(only='')}) "
                 "SELECT iri FROM d",
                 (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact),
-                 totals or "[]", cohort[0] or "[]", cohort[1] or "[]"),
+                 totals or "[]", *(cohort or (None, None))),
             )
             return {iri for (iri,) in result}
         marks = ", ".join("?" * 18)
@@ -438,7 +440,7 @@ class _Sql:
             )
         if totals:
             conn.exec_driver_sql(SQLITE_TOTALS_UPSERT, totals)
-        cohort_totals.add(conn, *cohort)
+        cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
 
