@@ -66,7 +66,7 @@ def main() -> int:
             for variant in VARIANTS:
                 lrs, principal = stores[variant]
                 if variant == "before":
-                    cohort_totals.batch_rows = lambda prepared: (None, None)
+                    cohort_totals.batch_rows = lambda prepared, **kw: None
                     cohort_totals.take_out = lambda conn, **kw: None
                 c0, w0 = time.process_time(), time.perf_counter()
                 lrs.store_statements(batch, principal, "1.0.3")

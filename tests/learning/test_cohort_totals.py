@@ -311,3 +311,28 @@ def test_the_rebuild_command_counts_cohorts_enrolled_straight_into_the_table(
     with lrs.db.read() as conn:
         assert _table(conn) == kept
     _check_summaries(lrs, monkeypatch, thorough=False)
+
+
+def test_migration_0018_counts_what_the_write_path_kept(
+    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration, on a store at 0015 with these statements and enrolments, fills the tables set-based with the
+    rows the write path kept (and every enrolled cohort known)."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config, upgrade
+
+    with lrs.db.read() as conn:
+        kept, sets = _table(conn), _sets(conn)
+    engine = lrs.db.engine
+    lrs.db.dispose()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015_review_decision_order")
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert _table(conn) == kept
+        assert {(a, s) for a, s in sets if any(row[1] == s for row in kept)} <= _sets(conn)
+    _check_summaries(lrs, monkeypatch, thorough=False)

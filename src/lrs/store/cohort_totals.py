@@ -330,10 +330,26 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
         "GROUP BY activity_iri, agents, day, mode, verb",
         params,
     )
-    # Two or more direct agents: their sets' keys.
-    shared = conn.exec_driver_sql(
-        f"SELECT activity_iri, seq, day, mode, verb, seconds FROM ({inner}) AS q WHERE agents IS NULL", params
-    ).all()
+    # Two or more direct agents: their sets' keys. For every cohort, those statements are found once from the
+    # agent rows (the inner query again would look up every statement of every cohort a second time).
+    if cohorts is not None:
+        shared = conn.exec_driver_sql(
+            f"SELECT activity_iri, seq, day, mode, verb, seconds FROM ({inner}) AS q WHERE agents IS NULL", params
+        ).all()
+    else:
+        multi = [seq for (seq,) in conn.exec_driver_sql(
+            "SELECT statement_seq FROM statement_agents WHERE direct GROUP BY statement_seq HAVING count(*) >= 2"
+        )]
+        shared = []
+        for start in range(0, len(multi), _CHUNK):
+            listed = ", ".join(str(int(seq)) for seq in multi[start : start + _CHUNK])
+            shared += conn.exec_driver_sql(
+                f"SELECT x.activity_iri, s.seq, {_day_sql(conn)}, coalesce(s.learning_mode, ''), "
+                "CASE WHEN s.learning_mode IS NULL THEN s.verb_iri ELSE '' END, s.duration_seconds "
+                "FROM statements AS s JOIN statement_activities AS x ON x.statement_seq = s.seq "
+                "JOIN known_cohorts AS k ON k.activity_iri = x.activity_iri "
+                f"WHERE s.seq IN ({listed}) AND s.voided = {false} AND s.is_voiding = {false}"
+            ).all()
     if not shared:
         return
     from lrs.store.models import StatementAgent
