@@ -42,7 +42,7 @@ LEARNER = "learner"  # lrs.store.enrolments.LEARNER (that module imports this on
 #: account:, so it never collides).
 SET_PREFIX = "set:"
 COLUMNS = ("activity_iri", "agents", "day", "mode", "verb_iri", "statements", "seconds", "timed")
-_KEY = "activity_iri, agents, day, mode, verb_iri"
+_KEY = "activity_iri, agents, mode, verb_iri, day"
 _ADD = (
     f"ON CONFLICT ({_KEY}) DO UPDATE SET statements = cohort_totals.statements + excluded.statements, "
     "seconds = cohort_totals.seconds + excluded.seconds, timed = cohort_totals.timed + excluded.timed"

@@ -33,13 +33,13 @@ def upgrade() -> None:
         "cohort_totals",
         sa.Column("activity_iri", sa.Text(), nullable=False),
         sa.Column("agents", sa.Text(), nullable=False),
-        sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("verb_iri", sa.Text(), nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("statements", sa.Integer(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("timed", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("activity_iri", "agents", "day", "mode", "verb_iri"),
+        sa.PrimaryKeyConstraint("activity_iri", "agents", "mode", "verb_iri", "day"),
         sqlite_with_rowid=False,
     )
     op.create_table(
