@@ -308,32 +308,40 @@ def _from_cohort_totals(
     """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
     month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them.
 
-    One grouped query per set of direct agents, mode and verb gives the totals, the verbs and (each member of a
-    set getting the set's rows) the learners' blocks; a second one by month only when periods are asked for."""
+    One query, grouped per set of direct agents, mode and verb (and month for periods), gives the totals, the
+    verbs and (each member of a set getting the set's rows) the learners' blocks."""
     days = {"first": query.date_from, "last": query.date_to}
-    grouped = cohort_store.totals_by_agents(conn, activity, enrolled_only=enrolled_only, **days)
+    grouped = cohort_store.totals_by_agents(
+        conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
+    )
     enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
     by_mode: dict[tuple[str, str | None], list[Any]] = {}
     by_verb: dict[str, int] = {}
     by_learner: dict[tuple[str, str], list[Any]] = {}
-
-    def add(found: list[Any], n: int, seconds: float, timed: int) -> None:
-        found[0] += n
-        found[1] += seconds
-        found[2] += timed
-
-    for agents, mode, verb, n, seconds, timed in grouped:
-        if not query.period:
-            add(by_mode.setdefault((mode, None), [0, 0.0, 0]), n, seconds, timed)
+    members: dict[str, list[str]] = {}
+    for agents, mode, verb, month, n, seconds, timed in grouped:
+        found = by_mode.get((mode, month))
+        if found is None:
+            by_mode[(mode, month)] = [n, seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
         if not mode:
             by_verb[verb] = by_verb.get(verb, 0) + n
-        for agent in cohort_store.members(agents):
-            if enrolled is None or agent in enrolled:
-                add(by_learner.setdefault((agent, mode), [0, 0.0, 0]), n, seconds, timed)
-    if query.period:
-        for row in cohort_store.totals_by_verb(conn, activity, by_month=True, enrolled_only=enrolled_only, **days):
-            add(by_mode.setdefault((row["mode"], row["month"]), [0, 0.0, 0]), int(row["statements"]),
-                float(row["seconds"] or 0.0), int(row["timed"]))
+        their = members.get(agents)
+        if their is None:
+            their = members[agents] = [
+                a for a in cohort_store.members(agents) if enrolled is None or a in enrolled
+            ]
+        for agent in their:
+            found = by_learner.get((agent, mode))
+            if found is None:
+                by_learner[(agent, mode)] = [n, seconds, timed]
+            else:
+                found[0] += n
+                found[1] += seconds
+                found[2] += timed
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()

@@ -370,12 +370,14 @@ class CohortTotal(Base):
 
     __tablename__ = "cohort_totals"
 
-    # The key's order: a summary seeks a cohort's keys (its learners' and their sets') and adds up per key, mode
-    # and verb in the key's order (no sort); the day is a condition on the rows found.
+    # The key's order: a summary seeks a cohort's keys (its learners' and their sets') and adds up per key, mode,
+    # verb (and month) in the key's order, without a sort; the day is a condition on the rows found.
     activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
     agents: Mapped[str] = mapped_column(Text, primary_key=True)
     mode: Mapped[str] = mapped_column(String(16), primary_key=True)
     verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: "YYYY-MM" of ``day``: a summary by month adds up in the key's order too.
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     statements: Mapped[int] = mapped_column(Integer, nullable=False)
     seconds: Mapped[float] = mapped_column(Float, nullable=False)

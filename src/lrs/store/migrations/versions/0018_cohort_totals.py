@@ -35,11 +35,12 @@ def upgrade() -> None:
         sa.Column("agents", sa.Text(), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("verb_iri", sa.Text(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("statements", sa.Integer(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("timed", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("activity_iri", "agents", "mode", "verb_iri", "day"),
+        sa.PrimaryKeyConstraint("activity_iri", "agents", "mode", "verb_iri", "month", "day"),
         sqlite_with_rowid=False,
     )
     op.create_table(
