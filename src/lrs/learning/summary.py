@@ -308,25 +308,34 @@ def _from_cohort_totals(
     """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
     month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them.
 
-    One query, grouped per set of direct agents, mode and verb (and month for periods), gives the totals, the
-    verbs and (each member of a set getting the set's rows) the learners' blocks."""
+    One query grouped per set of direct agents, mode and verb gives the totals, the verbs and (each member of a
+    set getting the set's rows) the learners' blocks; for periods, a second one grouped per mode, verb and month
+    gives the periods and the totals."""
     days = {"first": query.date_from, "last": query.date_to}
-    grouped = cohort_store.totals_by_agents(
-        conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
-    )
+    grouped = cohort_store.totals_by_agents(conn, activity, enrolled_only=enrolled_only, **days)
     enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
     by_mode: dict[tuple[str, str | None], list[Any]] = {}
     by_verb: dict[str, int] = {}
     by_learner: dict[tuple[str, str], list[Any]] = {}
     members: dict[str, list[str]] = {}
-    for agents, mode, verb, month, n, seconds, timed in grouped:
-        found = by_mode.get((mode, month))
+
+    def add(into: dict[Any, list[Any]], key: Any, n: int, seconds: float, timed: int) -> None:  # noqa: ANN401
+        found = into.get(key)
         if found is None:
-            by_mode[(mode, month)] = [n, seconds, timed]
+            into[key] = [n, seconds, timed]
         else:
             found[0] += n
             found[1] += seconds
             found[2] += timed
+
+    if query.period:
+        for mode, _verb, month, n, seconds, timed in cohort_store.totals_by_month(
+            conn, activity, enrolled_only=enrolled_only, **days
+        ):
+            add(by_mode, (mode, month), n, seconds, timed)
+    for agents, mode, verb, n, seconds, timed in grouped:
+        if not query.period:
+            add(by_mode, (mode, None), n, seconds, timed)
         if not mode:
             by_verb[verb] = by_verb.get(verb, 0) + n
         their = members.get(agents)
@@ -335,13 +344,7 @@ def _from_cohort_totals(
                 a for a in cohort_store.members(agents) if enrolled is None or a in enrolled
             ]
         for agent in their:
-            found = by_learner.get((agent, mode))
-            if found is None:
-                by_learner[(agent, mode)] = [n, seconds, timed]
-            else:
-                found[0] += n
-                found[1] += seconds
-                found[2] += timed
+            add(by_learner, (agent, mode), n, seconds, timed)
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()

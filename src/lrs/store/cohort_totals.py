@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, null, select, true, union
+from sqlalchemy import Connection, and_, func, insert, select, true, union
 
 from lrs.store.models import CohortAgentSet, CohortEnrolment, CohortTotal, KnownCohort
 
@@ -409,22 +409,18 @@ def _learners(cohort: str) -> Any:  # noqa: ANN401
     return and_(CE.c.cohort == cohort, CE.c.role == LEARNER)
 
 
-def totals_by_agents(
-    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool = False
-) -> list[tuple[str, str, str, str | None, int, float, int]]:
-    """The cohort's rows added up per ``agents`` key, mode, verb of the unclassified (and ``by_month``, month):
-    (agents, mode, verb, month or None, statements, seconds, timed), in the key's order (no sort). The caller
-    gives each member of a key its rows (:func:`members`); the rows of all keys together count each statement
-    once. ``enrolled_only``: the keys with a learner enrolled in the cohort, found through IN lists the planner
+def _grouped(
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, keyed: bool,
+    by_month: bool,
+) -> list[tuple[Any, ...]]:
+    """The cohort's rows added up per (``keyed``: agents key,) mode, verb (and ``by_month``: month), the sums
+    last. ``enrolled_only``: only the keys with a learner enrolled in the cohort, found through IN lists the planner
     seeks the primary key with (never the cohort's every row: a programme's are every statement naming it)."""
     conds = [CT.c.activity_iri == cohort, *_days(first, last)]
-    group = [CT.c.agents, CT.c.mode, CT.c.verb_iri]
-    month = CT.c.month if by_month else null()
-    if by_month:
-        group.append(CT.c.month)
-    columns = [*group[:3], month.label("month"), *_sums()]
+    group = [CT.c.agents, CT.c.mode, CT.c.verb_iri, *([CT.c.month] if by_month else [])]
     if not enrolled_only:
-        query = select(*columns).where(*conds).group_by(*group)
+        group = group if keyed else group[1:]
+        query = select(*group, *_sums()).where(*conds).group_by(*group)
     else:
         solo = select(CE.c.agent_key).where(_learners(cohort))
         shared = select(CS.c.agents).select_from(CE.join(CS, CS.c.agent_key == CE.c.agent_key)).where(_learners(cohort))
@@ -436,14 +432,39 @@ def totals_by_agents(
             conn.exec_driver_sql("SET LOCAL jit = off")
             keys = union(solo, shared).subquery("cohort_keys")
             per_key = (
-                select(*columns).where(*conds, CT.c.agents == keys.c.agent_key).group_by(*group).lateral("per_key")
+                select(*group, *_sums()).where(*conds, CT.c.agents == keys.c.agent_key).group_by(*group)
+                .lateral("per_key")
             )
-            query = select(*per_key.c).select_from(keys.join(per_key, true()))
+            if keyed:
+                query = select(*per_key.c).select_from(keys.join(per_key, true()))
+            else:
+                outer = [per_key.c[c.name] for c in group[1:]]
+                sums = [func.sum(per_key.c[name]).label(name) for name in ("statements", "seconds", "timed")]
+                query = select(*outer, *sums).select_from(keys.join(per_key, true())).group_by(*outer)
         else:
-            query = select(*columns).where(*conds, CT.c.agents.in_(union(solo, shared))).group_by(*group)
+            group = group if keyed else group[1:]
+            query = select(*group, *_sums()).where(*conds, CT.c.agents.in_(union(solo, shared))).group_by(*group)
     # The driver's rows as they come (thousands for a programme: SQLAlchemy's Row objects cost more than the SQL).
-    rows = conn.execute(query).cursor.fetchall()
-    return [(a, m, v, mo, int(n), float(s or 0.0), int(t)) for a, m, v, mo, n, s, t in rows]
+    return conn.execute(query).cursor.fetchall()
+
+
+def totals_by_agents(
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool
+) -> list[tuple[str, str, str, int, float, int]]:
+    """The cohort's rows added up per ``agents`` key, mode and verb of the unclassified: (agents, mode, verb,
+    statements, seconds, timed), in the key's order (no sort). The caller gives each member of a key its rows
+    (:func:`members`); the rows of all keys together count each statement once. ``enrolled_only``: the keys with a
+    learner enrolled in the cohort (each statement with one among its direct agents, once)."""
+    rows = _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, keyed=True, by_month=False)
+    return [(a, m, v, int(n), float(s or 0.0), int(t)) for a, m, v, n, s, t in rows]
+
+
+def totals_by_month(
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool
+) -> list[tuple[str, str, str, int, float, int]]:
+    """The same rows added up per mode, verb and month: (mode, verb, month, statements, seconds, timed)."""
+    rows = _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, keyed=False, by_month=True)
+    return [(m, v, mo, int(n), float(s or 0.0), int(t)) for m, v, mo, n, s, t in rows]
 
 
 def enrolled_learners(conn: Connection, cohort: str) -> set[str]:
