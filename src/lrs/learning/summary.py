@@ -308,11 +308,12 @@ def _from_cohort_totals(
     """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
     month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them.
 
-    One query grouped per set of direct agents, mode and verb gives the totals, the verbs and (each member of a
-    set getting the set's rows) the learners' blocks; for periods, a second one grouped per mode, verb and month
-    gives the periods and the totals."""
+    One query, grouped per set of direct agents, mode and verb (and month for periods), gives the totals, the
+    periods, the verbs and (each member of a set getting the set's rows) the learners' blocks."""
     days = {"first": query.date_from, "last": query.date_to}
-    grouped = cohort_store.totals_by_agents(conn, activity, enrolled_only=enrolled_only, **days)
+    grouped = cohort_store.totals_by_agents(
+        conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
+    )
     enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
     by_mode: dict[tuple[str, str | None], list[Any]] = {}
     by_verb: dict[str, int] = {}
@@ -328,14 +329,8 @@ def _from_cohort_totals(
             found[1] += seconds
             found[2] += timed
 
-    if query.period:
-        for mode, _verb, month, n, seconds, timed in cohort_store.totals_by_month(
-            conn, activity, enrolled_only=enrolled_only, **days
-        ):
-            add(by_mode, (mode, month), n, seconds, timed)
-    for agents, mode, verb, n, seconds, timed in grouped:
-        if not query.period:
-            add(by_mode, (mode, None), n, seconds, timed)
+    for agents, mode, verb, month, n, seconds, timed in grouped:
+        add(by_mode, (mode, month), n, seconds, timed)
         if not mode:
             by_verb[verb] = by_verb.get(verb, 0) + n
         their = members.get(agents)

@@ -410,16 +410,13 @@ def _learners(cohort: str) -> Any:  # noqa: ANN401
 
 
 def _grouped(
-    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, keyed: bool,
-    by_month: bool,
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool
 ) -> list[tuple[Any, ...]]:
-    """The cohort's rows added up per (``keyed``: agents key,) mode, verb (and ``by_month``: month), the sums
-    last. ``enrolled_only``: only the keys with a learner enrolled in the cohort, found through IN lists the planner
+    """The cohort's rows added up per agents key, mode, verb (and ``by_month``: month), the sums last. ``enrolled_only``: only the keys with a learner enrolled in the cohort, found through IN lists the planner
     seeks the primary key with (never the cohort's every row: a programme's are every statement naming it)."""
     conds = [CT.c.activity_iri == cohort, *_days(first, last)]
     group = [CT.c.agents, CT.c.mode, CT.c.verb_iri, *([CT.c.month] if by_month else [])]
     if not enrolled_only:
-        group = group if keyed else group[1:]
         query = select(*group, *_sums()).where(*conds).group_by(*group)
     else:
         solo = select(CE.c.agent_key).where(_learners(cohort))
@@ -435,36 +432,26 @@ def _grouped(
                 select(*group, *_sums()).where(*conds, CT.c.agents == keys.c.agent_key).group_by(*group)
                 .lateral("per_key")
             )
-            if keyed:
-                query = select(*per_key.c).select_from(keys.join(per_key, true()))
-            else:
-                outer = [per_key.c[c.name] for c in group[1:]]
-                sums = [func.sum(per_key.c[name]).label(name) for name in ("statements", "seconds", "timed")]
-                query = select(*outer, *sums).select_from(keys.join(per_key, true())).group_by(*outer)
+            query = select(*per_key.c).select_from(keys.join(per_key, true()))
         else:
-            group = group if keyed else group[1:]
             query = select(*group, *_sums()).where(*conds, CT.c.agents.in_(union(solo, shared))).group_by(*group)
     # The driver's rows as they come (thousands for a programme: SQLAlchemy's Row objects cost more than the SQL).
     return conn.execute(query).cursor.fetchall()
 
 
 def totals_by_agents(
-    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool
-) -> list[tuple[str, str, str, int, float, int]]:
-    """The cohort's rows added up per ``agents`` key, mode and verb of the unclassified: (agents, mode, verb,
-    statements, seconds, timed), in the key's order (no sort). The caller gives each member of a key its rows
-    (:func:`members`); the rows of all keys together count each statement once. ``enrolled_only``: the keys with a
-    learner enrolled in the cohort (each statement with one among its direct agents, once)."""
-    rows = _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, keyed=True, by_month=False)
-    return [(a, m, v, int(n), float(s or 0.0), int(t)) for a, m, v, n, s, t in rows]
-
-
-def totals_by_month(
-    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool
-) -> list[tuple[str, str, str, int, float, int]]:
-    """The same rows added up per mode, verb and month: (mode, verb, month, statements, seconds, timed)."""
-    rows = _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, keyed=False, by_month=True)
-    return [(m, v, mo, int(n), float(s or 0.0), int(t)) for m, v, mo, n, s, t in rows]
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool = False
+) -> list[tuple[str, str, str, str | None, int, float, int]]:
+    """The cohort's rows added up per ``agents`` key, mode, verb of the unclassified (and ``by_month``, month):
+    (agents, mode, verb, month or None, statements, seconds, timed), in the key's order (no sort). The caller
+    gives each member of a key its rows (:func:`members`); the rows of all keys together count each statement
+    once. ``enrolled_only``: the keys with a learner enrolled in the cohort (each statement with one among its
+    direct agents, once). One pass over the rows for every block of a summary: a second pass by month cost
+    PostgreSQL a second round of index scans (the programme's year 120 -> 173 ms)."""
+    rows = _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, by_month=by_month)
+    if by_month:
+        return [(a, m, v, mo, int(n), float(s or 0.0), int(t)) for a, m, v, mo, n, s, t in rows]
+    return [(a, m, v, None, int(n), float(s or 0.0), int(t)) for a, m, v, n, s, t in rows]
 
 
 def enrolled_learners(conn: Connection, cohort: str) -> set[str]:
