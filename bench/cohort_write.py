@@ -44,11 +44,13 @@ def main() -> int:
     ap.add_argument("--batches", type=int, default=200)
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--pg-url", default="postgresql://127.0.0.1:5432/test")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--total", type=int, default=0, help="the workload's size (its learners: one per 50)")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="lrs-cohort-write-"))
     os.environ.setdefault("LRS_BENCH_PG_PREFIX", f"lrs_cohort_write_{os.getpid()}")
     target = bench_run.Target(args.db, workdir, args.pg_url)
-    wl = Workload(1, total=args.batches * args.size)
+    wl = Workload(args.seed, total=args.total or args.batches * args.size)
     stores: dict[str, tuple[LRS, Any]] = {}
     for k, variant in enumerate(VARIANTS):
         url = target.fresh(f"v{k}")
@@ -66,7 +68,7 @@ def main() -> int:
             for variant in VARIANTS:
                 lrs, principal = stores[variant]
                 if variant == "before":
-                    cohort_totals.batch_rows = lambda prepared, **kw: None
+                    cohort_totals.batch_rows = lambda prepared, postgres=True: (None, None) if postgres else None
                     cohort_totals.take_out = lambda conn, **kw: None
                 c0, w0 = time.process_time(), time.perf_counter()
                 lrs.store_statements(batch, principal, "1.0.3")
