@@ -59,6 +59,7 @@ from lrs.demo import programme as demo_programme  # noqa: E402
 from lrs.learning import journal  # noqa: E402
 from lrs.review import service as review  # noqa: E402
 from lrs.services.statements import LRS  # noqa: E402
+from lrs.store import cohort_totals  # noqa: E402
 from lrs.store import credentials as credential_store  # noqa: E402
 from lrs.store import users as user_store  # noqa: E402
 from lrs.store.db import Database  # noqa: E402
@@ -126,7 +127,8 @@ def build_people(url: str, wl: Workload) -> dict[str, Any]:
     ]
     known = {c.name for c in CE.columns}
     rows = [{k: v for k, v in r.items() if k in known} for r in rows]
-    lrs.db.write(lambda conn: conn.execute(CE.insert(), rows))
+    # Written straight into the table, so the cohorts are made known (and their totals counted) as enrol() would.
+    lrs.db.write(lambda conn: (conn.execute(CE.insert(), rows), cohort_totals.know_enrolled(conn)))
     reviewed = [wl.cohort_iri(c) for c in range(REVIEWED_COHORTS)]
 
     def make(conn: Any) -> dict[str, tuple[str, str]]:
@@ -597,8 +599,9 @@ def main(argv: list[str] | None = None) -> int:
                                   "store": {k: meta.get(k) for k in ("built_at", "git", "revision", "store",
                                                                      "build_seconds", "database_size_mib")},
                                   "people": {k: v for k, v in meta["people"].items() if k != "credentials"}}
-        # Saved stores are measured on a copy, brought to this branch's schema; a fresh one in place.
-        label = "run" if args.store_dir else "store"
+        # Saved stores are measured on a copy, brought to this branch's schema; a fresh one in place. The copy's
+        # name is this process's, so that runs from two worktrees at once never share (and delete) one copy.
+        label = f"run_{os.getpid()}" if args.store_dir else "store"
         try:
             if args.store_dir:
                 url, result["copy_seconds"] = target.copy_to(label)

@@ -113,6 +113,9 @@ class Config:
     profile_singles: int = 200
     profile_seconds: float = 10.0
     profile: bool = True
+    #: ingest into a database that knows the workload's cohorts and programme (every statement then adds to
+    #: cohort_totals: lrs.store.cohort_totals), as a store with enrolments does
+    known_cohorts: bool = False
 
     @classmethod
     def quick(cls, statements: int | None) -> Config:
@@ -302,12 +305,27 @@ def drive(server: Server, secret: str, bodies: list[bytes], clients: int, second
     }
 
 
+def know_cohorts(url: str, wl: Workload) -> None:
+    """The workload's cohorts and programme become known cohorts of the (empty) database (--known-cohorts)."""
+    from workload import COHORT_SIZE, PROGRAMME_IRI
+
+    from lrs.store import cohort_totals
+
+    db = Database(url)
+    iris = [wl.cohort_iri(c) for c in range((wl.n_agents + COHORT_SIZE - 1) // COHORT_SIZE)] + [PROGRAMME_IRI]
+    db.write(lambda conn: cohort_totals.know(conn, iris))
+    db.dispose()
+    log(f"known cohorts: {len(iris)}")
+
+
 def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dict[str, Any]:
     log(f"{target.name}: ingest — fresh databases, starting lrs serve")
     lrs_url = target.fresh("lrs")
     floor_url = target.fresh("floor")
     total = cfg.single_posts + sum(cfg.case_statements[b] for b in cfg.batch_sizes) + 20_000
     wl = Workload(cfg.seed + 7, total=total)
+    if cfg.known_cohorts:
+        know_cohorts(lrs_url, wl)
     helper = helper_lrs()
     principal = bench_principal()
     encoder = rawstore.Encoder(target.name)
@@ -1034,6 +1052,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-queries", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--known-cohorts", action="store_true",
+                        help="ingest into a database that knows the workload's cohorts (cohort_totals kept)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work directory")
     parser.add_argument("--report", nargs="+", metavar="FILE", help="print the Markdown report of results files")
     args = parser.parse_args(argv)
@@ -1059,6 +1079,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"--batches: no case defined for {unknown}; choose from {sorted(cfg.case_statements)}")
     cfg.profile = not args.no_profile
+    cfg.known_cohorts = args.known_cohorts
     names = ["sqlite", "postgresql"] if args.db == "both" else [d.strip() for d in args.db.split(",") if d.strip()]
     for name in names:
         if name not in ("sqlite", "postgresql"):

@@ -14,7 +14,7 @@ from lrs.config import Settings
 from lrs.services.statements import LRS
 from lrs.store.db import Database, normalise_url
 from lrs.store.migrate import upgrade
-from lrs.store.models import LearningTotal
+from lrs.store.models import CohortAgentSet, CohortTotal, KnownCohort, LearningTotal
 
 
 def statement(n: int) -> dict:
@@ -75,8 +75,10 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
         upgrade(db.engine, "0006")
         # Today's write path keeps learning_totals (0014): it is there while the statements go in, and goes again
         # before the upgrade, which makes it and fills it from the statements.
+        # So does cohort_totals (0018), with the known cohorts it joins against and the sets' members.
         with db.engine.begin() as conn:
-            LearningTotal.__table__.create(conn)
+            for table in (LearningTotal, KnownCohort, CohortTotal, CohortAgentSet):
+                table.__table__.create(conn)
         lrs = LRS(Settings(database_url=scratch_postgres, credential_cache_seconds=0), db=db)
         # The operator's principal, not a credential: today's credentials table (0008) is not there yet.
         principal = lrs.operator_principal()
@@ -88,7 +90,8 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
                 "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                 "WHERE attrelid = 'statements'::regclass AND attname = 'payload'"
             )).scalar() == "jsonb"
-            conn.execute(text("DROP TABLE learning_totals"))
+            for table in ("learning_totals", "known_cohorts", "cohort_totals", "cohort_agent_sets"):
+                conn.execute(text(f"DROP TABLE {table}"))
             conn.commit()
 
         upgrade(db.engine)

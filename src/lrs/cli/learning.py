@@ -181,19 +181,27 @@ def reclassify_command(click_ctx: click.Context, batch_size: int, dry_run: bool)
 
 @click.group("learning-totals")
 def totals_group() -> None:
-    """learning_totals: each learner's statements and time per UTC day and mode, which the summaries read."""
+    """learning_totals and cohort_totals: each learner's and each known cohort's statements and time per UTC day
+    and mode, which the summaries read."""
 
 
 @totals_group.command("rebuild")
 @click.pass_context
 def totals_rebuild_command(click_ctx: click.Context) -> None:
-    """Count learning_totals again from the stored statements (derived data: after a bulk load, or in doubt).
-    One transaction; statements stored meanwhile wait for it."""
+    """Count learning_totals and cohort_totals again from the stored statements (derived data: after a bulk load,
+    after enrolments written straight into the database, or in doubt); every cohort with an enrolment becomes
+    known. One transaction; statements stored meanwhile wait for it."""
+    from lrs.store import cohort_totals
     from lrs.store import learning as learning_store
 
     lrs = lrs_of(click_ctx)
-    rows = lrs.db.write(learning_store.rebuild_totals)
+
+    def rebuild(conn: Any) -> tuple[int, int]:
+        return learning_store.rebuild_totals(conn), cohort_totals.rebuild(conn)
+
+    rows, cohort_rows = lrs.db.write(rebuild)
     click.echo(f"learning_totals rebuilt from the statements: {rows} rows")
+    click.echo(f"cohort_totals rebuilt from the statements: {cohort_rows} rows")
 
 
 COMMANDS = (summary_command, journal_group, reclassify_command, totals_group)

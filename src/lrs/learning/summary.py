@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lrs.learning.vocabulary import Mode
+from lrs.store import cohort_totals as cohort_store
 from lrs.store import learning as learning_store
 from lrs.store.learning import ModeTotals
 from lrs.xapi.errors import XAPIError
@@ -274,10 +275,18 @@ def cohort_summary(
     assessors, IQAs and lead may read; lrs.services.access)."""
     scope = {"activity_iri": activity, "start": query.start, "end": query.end, "enrolled_in": activity if enrolled_only else None}
     with lrs.db.read() as conn:
-        rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
-        verbs = learning_store.unclassified_verbs(conn, **scope)
-        per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
-    agents = sorted({r.agent_key for r in per_agent if r.agent_key})
+        if cohort_store.is_known(conn, activity):
+            # A known cohort's rows in cohort_totals (lrs.store.cohort_totals): the same figures.
+            rows, verbs, per_agent = _from_cohort_totals(conn, activity, query, enrolled_only=enrolled_only)
+        else:
+            rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
+            verbs = learning_store.unclassified_verbs(conn, **scope)
+            per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
+    of_agent: dict[str, list[ModeTotals]] = {}
+    for r in per_agent:
+        if r.agent_key:
+            of_agent.setdefault(r.agent_key, []).append(r)
+    agents = sorted(of_agent)
     out: dict[str, Any] = {
         "activity": activity,
         **_header(query),
@@ -287,10 +296,62 @@ def cohort_summary(
     }
     if learners:
         out["learners"] = [
-            {"agent": agent, **bucket((r for r in per_agent if r.agent_key == agent), query)}
+            {"agent": agent, **bucket(of_agent[agent], query)}
             for agent in agents
         ]
     return out
+
+
+def _from_cohort_totals(
+    conn: Any, activity: str, query: SummaryQuery, *, enrolled_only: bool  # noqa: ANN401
+) -> tuple[list[ModeTotals], list[tuple[str, int]], list[ModeTotals]]:
+    """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
+    month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them.
+
+    One query, grouped per set of direct agents, mode and verb (and month for periods), gives the totals, the
+    periods, the verbs and (each member of a set getting the set's rows) the learners' blocks."""
+    days = {"first": query.date_from, "last": query.date_to}
+    grouped = cohort_store.totals_by_agents(
+        conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
+    )
+    enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
+    by_mode: dict[tuple[str, str | None], list[Any]] = {}
+    by_verb: dict[str, int] = {}
+    by_learner: dict[tuple[str, str], list[Any]] = {}
+    members: dict[str, list[str]] = {}
+
+    def add(into: dict[Any, list[Any]], key: Any, n: int, seconds: float, timed: int) -> None:  # noqa: ANN401
+        found = into.get(key)
+        if found is None:
+            into[key] = [n, seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+
+    for agents, mode, verb, month, n, seconds, timed in grouped:
+        add(by_mode, (mode, month), n, seconds, timed)
+        if not mode:
+            by_verb[verb] = by_verb.get(verb, 0) + n
+        their = members.get(agents)
+        if their is None:
+            their = members[agents] = [
+                a for a in cohort_store.members(agents) if enrolled is None or a in enrolled
+            ]
+        for agent in their:
+            add(by_learner, (agent, mode), n, seconds, timed)
+    rows = [
+        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
+        for (mode, month), (n, seconds, timed) in by_mode.items()
+    ]
+    # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
+    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
+    verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
+    per_agent = [
+        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, agent_key=agent)
+        for (agent, mode), (n, seconds, timed) in by_learner.items()
+    ]
+    return rows, verbs, per_agent
 
 
 def enrolled_learners_summary(lrs: LRS, cohort: str, query: SummaryQuery) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, exists, insert, select, tuple_
 
+from lrs.store import cohort_totals
 from lrs.store.models import CohortEnrolment, Credential
 from lrs.store.users import U
 from lrs.xapi.ifi import agent_key as key_of
@@ -53,6 +54,8 @@ def enrol(
             source_statement_id=source_statement_id,
         )
     )
+    # A cohort's first learner makes it known: its summary is kept in cohort_totals from now on.
+    cohort_totals.know(conn, [cohort])
     return True
 
 

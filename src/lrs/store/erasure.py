@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from lrs.store import learner_criteria
+from lrs.store import cohort_totals, learner_criteria
 from lrs.store import learning as learning_store
 from lrs.store.assessment import CLAIM, REG, SUB, WITNESS
 from lrs.store.credentials import C
@@ -162,9 +162,11 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     if not seqs:
         return
     seqs = list(seqs)
-    # Their learners' days in learning_totals are counted again once they are gone, and their criteria.
+    # Their learners' days in learning_totals are counted again once they are gone, and their criteria; what
+    # they counted in the cohort totals is taken out.
     days = learning_store.totals_days_of(conn, seqs=seqs)
     learners = learner_criteria.learners_of_statements(conn, ids)
+    cohort_totals.take_out(conn, seqs=seqs)
     for table in (SA, SACT, RSA, RSACT, PEND):
         conn.execute(delete(table).where(table.c.statement_seq.in_(seqs)))
     conn.execute(delete(ATTS).where(ATTS.c.statement_id.in_(list(ids))))
@@ -189,6 +191,13 @@ def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str
     """Every index row naming one of ``keys`` names the pseudonym instead (a row that would then repeat one the
     statement already has is dropped)."""
     counts: dict[str, int] = {}
+    # cohort_totals: the statements the keys are direct agents of are taken out, their sets forgotten, and they
+    # are put back under the pseudonym once the index rows name it.
+    theirs = list(
+        conn.execute(select(SA.c.statement_seq).where(SA.c.agent_key.in_(list(keys)), SA.c.direct.is_(True))).scalars()
+    )
+    cohort_totals.take_out(conn, seqs=theirs)
+    cohort_totals.forget_agents(conn, keys)
     for table, name in ((SA, "statement_agents"), (RSA, "statement_ref_agents")):
         rows = conn.execute(select(table.c.statement_seq, table.c.direct).where(table.c.agent_key.in_(list(keys)))).all()
         conn.execute(delete(table).where(table.c.agent_key.in_(list(keys))))
@@ -203,6 +212,7 @@ def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str
         counts[name] = len(rows)
     # learning_totals: the keys' days become the pseudonym's, counted again from its statements.
     learning_store.refresh_totals(conn, agents=[*keys, pseudonym_key])
+    cohort_totals.put_back(conn, seqs=theirs)
     return counts
 
 

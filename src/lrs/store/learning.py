@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 
+from lrs.store import cohort_totals
 from lrs.store.enrolments import CE, LEARNER, enrolled_agents
 from lrs.store.models import LearningTotal, Statement, StatementActivity, StatementAgent
 
@@ -228,20 +229,23 @@ def statements_to_reclassify(
 
 def set_classification(conn: Connection, modes: list[tuple[int, str | None]], fingerprint: str) -> None:
     """Record the learning mode of each (seq, mode) and the fingerprint of the rules that produced it; the
-    learning_totals of the statements whose mode changed are counted again."""
+    learning_totals and cohort_totals of the statements whose mode changed are counted again."""
     if not modes:
         return
     rows = conn.execute(select(S.c.seq, S.c.learning_mode).where(S.c.seq.in_([seq for seq, _ in modes])))
     current = {seq: mode for seq, mode in rows}
+    changed = [seq for seq, mode in modes if seq in current and current[seq] != mode]
+    # The cohort totals: what they counted under the old mode out, what they count under the new one in.
+    cohort_totals.take_out(conn, seqs=changed)
     conn.execute(
         update(S)
         .where(S.c.seq == bindparam("s_seq"))
         .values(learning_mode=bindparam("s_mode"), rules_fingerprint=fingerprint),
         [{"s_seq": seq, "s_mode": mode} for seq, mode in modes],
     )
-    changed = [seq for seq, mode in modes if seq in current and current[seq] != mode]
     if changed:
         refresh_totals(conn, days=totals_days_of(conn, seqs=changed))
+        cohort_totals.put_back(conn, seqs=changed)
 
 
 def cohort_learners(conn: Connection, cohort: str) -> list[dict[str, Any]]:

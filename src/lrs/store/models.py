@@ -374,3 +374,58 @@ class LearnerCriterion(Base):
     met: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class KnownCohort(Base):
+    """An activity the LRS knows as a cohort or programme (it has had an enrolment): its summary is kept in
+    ``cohort_totals``. Rows are added when a cohort's first learner is enrolled (lrs.store.enrolments.enrol), by
+    migration 0018 and by ``lrs learning-totals rebuild``; never removed, so the totals never go stale when the
+    last learner leaves and a new one joins."""
+
+    __tablename__ = "known_cohorts"
+
+    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    known_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class CohortTotal(Base):
+    """What the statements touching a known cohort (as object or in any context activity) add up to, per UTC
+    day, 70/20/10 mode (and verb of the unclassified) and *set of direct agents*: each statement counts once,
+    under ``agents``: its one direct agent's key, "" when it has none, or for two or more (a group actor, an
+    agent object) ``set:`` and the sorted keys as JSON, whose members are in ``cohort_agent_sets``. So a
+    cohort's totals add up each statement once, a learner's block adds up the rows of the sets it is in, and
+    the enrolled learners' totals add up the rows of the sets with one of them in it.
+
+    Kept by the write path in the statements' transaction (an upsert per batch, joined inside SQL against
+    ``known_cohorts``); voiding, reclassifying, erasure and retention take out what the statements counted
+    and add what they count after. ``lrs learning-totals rebuild`` remakes it (lrs.store.cohort_totals)."""
+
+    __tablename__ = "cohort_totals"
+
+    # The key's order: a summary seeks a cohort's keys (its learners' and their sets') and adds up per key, mode,
+    # verb (and month) in the key's order, without a sort; the day is a condition on the rows found.
+    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    agents: Mapped[str] = mapped_column(Text, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: "YYYY-MM" of ``day``: a summary by month adds up in the key's order too.
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    statements: Mapped[int] = mapped_column(Integer, nullable=False)
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    timed: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # SQLite: the rows live in the primary key's B-tree, a learner's rows in a cohort side by side.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class CohortAgentSet(Base):
+    """The members of each ``set:`` key of ``cohort_totals`` (the direct agents of statements with two or more):
+    one row per member."""
+
+    __tablename__ = "cohort_agent_sets"
+
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    agents: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = (Index("ix_cohort_agent_sets_agents", "agents", "agent_key"), {"sqlite_with_rowid": False})

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from lrs.store import learner_criteria
+from lrs.store import cohort_totals, learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version, void_links
 from lrs.store.learning import refresh_totals, totals_days_of, totals_rows
@@ -141,8 +141,11 @@ def insert_statements(
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
     totals = batch.totals if len(fresh) == len(prepared) else sql.encode_totals(totals_rows(fresh_by_id.values()))
-    # 4. One statement per table (learning_totals included).
-    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals)
+    cohort = batch.cohort if len(fresh) == len(prepared) else cohort_totals.batch_rows(
+        fresh_by_id.values(), postgres=sql.postgres
+    )
+    # 4. One statement per table (learning_totals and cohort_totals included).
+    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
@@ -220,6 +223,8 @@ def _void_targets(conn: Connection, fresh: Iterable[PreparedStatement]) -> None:
     """Voiding: the target leaves query results. A voiding statement is never voided itself."""
     voided = sorted({p.object_statement_id for p in fresh if p.is_voiding and p.object_statement_id})
     if voided:
+        # What they counted in the cohort totals is taken out first (those not voided already).
+        cohort_totals.take_out(conn, ids=voided)
         conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
         # Their evidence links carry the statement's voided (lrs.store.evidence): the queue reads them alone.
         void_links(conn, voided)
@@ -311,6 +316,8 @@ class StatementBatch:
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
         self.totals = sql.encode_totals(totals_rows(self.prepared))
+        #: what the batch adds to cohort_totals in the known cohorts among its activities, and its sets' members
+        self.cohort = cohort_totals.batch_rows(self.prepared, postgres=sql.postgres)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
         self.iris = list(self.definitions)
         #: no StatementRef (voiding included) among them: when none is stored yet and no stored statement
@@ -400,10 +407,12 @@ class _Sql:
         definitions: list[tuple[str, str]],
         now: datetime,
         totals: Any = None,  # noqa: ANN401
+        cohort: Any = None,  # noqa: ANN401
     ) -> set[str]:
         """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows, the
-        activities first defined by them (iri, definition JSON) and what they add to learning_totals (``totals``,
-        from :meth:`encode_totals`). Returns the IRIs of the activities inserted (a concurrent transaction may
+        activities first defined by them (iri, definition JSON), what they add to learning_totals (``totals``,
+        from :meth:`encode_totals`) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
+        of the known cohorts among them kept by a join inside the SQL). Returns the IRIs of the activities inserted (a concurrent transaction may
         have inserted one first)."""
         if self.postgres:
             # One statement for the lot, each table's rows one JSON parameter taken apart by the server: one
@@ -422,10 +431,12 @@ class _Sql:
                 f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
                 "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
                 "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri), "
-                f"t AS ({PG_TOTALS_UPSERT}) "
+                f"t AS ({PG_TOTALS_UPSERT}), "
+                f"ct AS ({cohort_totals.PG_ADD.format(only='')}), "
+                f"cs AS ({cohort_totals.PG_SETS.format(only='')}) "
                 "SELECT iri FROM d",
                 (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact),
-                 totals or "[]"),
+                 totals or "[]", *(cohort or (None, None))),
             )
             return {iri for (iri,) in result}
         marks = ", ".join("?" * 18)
@@ -447,6 +458,7 @@ class _Sql:
             )
         if totals:
             self.run(conn, SQLITE_TOTALS_UPSERT, totals, many=True)
+        cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
 
@@ -556,14 +568,17 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         # learning_totals, only when the statements go in.
         "tt AS (INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
         f"{PG_TOTALS_SELECT} WHERE EXISTS (SELECT 1 FROM seqs) ORDER BY 1, 2, 3, 4 "
-        + _TOTALS_ADD.format(greatest="greatest") + ") "
+        + _TOTALS_ADD.format(greatest="greatest") + "), "
+        # cohort_totals of the known cohorts among the batch's activities, and its sets' members.
+        f"ct AS ({cohort_totals.PG_ADD.format(only=' WHERE EXISTS (SELECT 1 FROM seqs)')}), "
+        f"cs AS ({cohort_totals.PG_SETS.format(only=' WHERE EXISTS (SELECT 1 FROM seqs)')}) "
         f"SELECT (SELECT count(*) FROM seqs), v.n, v.latest FROM ({FRAMEWORKS_VERSION_SQL}) AS v"
     )
     params = (
         definitions, ids, datetime.now(UTC), ids, "[" + ",".join(batch.encoded) + "]",
         dumps([(k, key, d) for k, p in enumerate(prepared) for key, d in p.agents.items()], **compact),
         dumps([(k, iri, d) for k, p in enumerate(prepared) for iri, d in p.activities.items()], **compact),
-        batch.totals or "[]",
+        batch.totals or "[]", batch.cohort[0] or "[]", batch.cohort[1] or "[]",
     )
     taken, count, latest = db.run_statement(query, params)
     if taken != len(prepared):
