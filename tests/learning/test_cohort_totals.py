@@ -329,7 +329,7 @@ def test_migration_0018_counts_what_the_write_path_kept(
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0015_review_decision_order")
+        command.downgrade(cfg, "0017_learner_criteria")
     upgrade(engine)
     lrs.db.dispose()
     with lrs.db.read() as conn:
