@@ -22,11 +22,14 @@ from lrs.store.models import Base
 def agent_columns() -> set[str]:
     """``table.column`` of every column of the store that names an agent (its name says agent, or it is listed
     in lrs.store.erasure as holding an agent key under another name)."""
-    import lrs.store.dashboard
-    import lrs.store.forwarding
-    import lrs.store.reviews
-    import lrs.store.users  # noqa: F401 - every module that declares a table
+    import importlib
+    import pkgutil
 
+    import lrs.store
+
+    for module in pkgutil.iter_modules(lrs.store.__path__):  # every module that may declare a table
+        if module.name != "migrations":
+            importlib.import_module(f"lrs.store.{module.name}")
     return {f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables for c in t.columns if "agent" in c.name}
 
 
