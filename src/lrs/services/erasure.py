@@ -354,9 +354,12 @@ def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool =
         for seq, payload, new_fingerprint in rewrites:
             store.rewrite_statement(conn, seq, payload, new_fingerprint)
         counts["index rows pseudonymised"] = sum(store.replace_agent_keys(conn, person.keys, pseudonym_key).values())
-        store.pseudonymise_decisions(conn, person.keys, [c["key"] for c in found.credentials], pseudonym_name)
+        # The one pseudonym key in every agent-keyed table (lrs.store.erasure.AGENT_KEY_COLUMNS), so the
+        # pseudonym's decisions, links and criteria line up.
+        store.pseudonymise_decisions(conn, person.keys, [c["key"] for c in found.credentials], pseudonym_key)
         # Their criteria (learner_criteria) go, or move to the pseudonym, with their links and decisions.
-        store.recount_criteria(conn, [*person.keys, pseudonym_key, pseudonym_name])
+        store.recount_criteria(conn, [*person.keys, pseudonym_key])
+        store.pseudonymise_forward_filters(conn, person.keys, pseudonym_key)
         store.delete_documents(conn, person.keys)
         store.erase_person_rows(conn, person.keys, pseudonym_key, delete_own=delete_own)
         store.delete_attachments(conn, orphaned)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     union,
@@ -35,7 +36,7 @@ from lrs.store.assessment import CLAIM, REG, SUB, WITNESS
 from lrs.store.credentials import C
 from lrs.store.documents import D
 from lrs.store.enrolments import CE
-from lrs.store.forwarding import OUTBOX
+from lrs.store.forwarding import OUTBOX, TARGETS
 from lrs.store.models import (
     Activity,
     Attachment,
@@ -75,6 +76,32 @@ PEND = PendingStatementRef.__table__
 E = EvidenceLink.__table__
 ACT = Activity.__table__
 ATT = Attachment.__table__
+
+
+#: Every column of the store that holds an agent key (or, for an actor, a credential key), and what an erasure does
+#: with it. Pseudonymising writes one key for the pseudonym everywhere: its whole agent key
+#: (``account:urn:lrs:erased|NAME``, from lrs.xapi.ifi.agent_key), so its decisions, links, criteria, totals and
+#: assessment rows line up. tests/data/test_pseudonym_keys.py fails when a column naming an agent is not here.
+AGENT_KEY_COLUMNS: dict[str, str] = {
+    "statement_agents.agent_key": "the pseudonym (replace_agent_keys)",
+    "statement_ref_agents.agent_key": "the pseudonym (replace_agent_keys)",
+    "learning_totals.agent_key": "counted again for the pseudonym (replace_agent_keys)",
+    "evidence_links.agent_key": "deleted, or the pseudonym",
+    "review_decisions.agent_key": "the pseudonym (the assessor's record)",
+    "review_decisions.reviewer_key": "the pseudonym, for decisions by their credentials",
+    "learner_criteria.agent_key": "counted again for the keys and the pseudonym (recount_criteria)",
+    "documents.agent_key": "deleted",
+    "credentials.agent_key": "deleted",
+    "users.agent_key": "deleted",
+    "cohort_enrolments.agent_key": "deleted, or the pseudonym",
+    "cohort_enrolments.enrolled_by": "the pseudonym",
+    "unit_submissions.agent_key": "deleted, or the pseudonym",
+    "unit_claims.agent_key": "deleted, or the pseudonym",
+    "unit_claims.claimed_by": "the pseudonym",
+    "learner_registrations.agent_key": "deleted",
+    "witness_requests.agent_key": "deleted",
+    "forward_targets.agent_key": "the pseudonym (a forwarding filter on them)",
+}
 
 
 def _payload(value: Any) -> dict[str, Any]:  # noqa: ANN401
@@ -235,6 +262,41 @@ def pseudonymise_decisions(conn: Connection, keys: Sequence[str], reviewer_keys:
             update(R).where(R.c.reviewer_key.in_(list(reviewer_keys))).values(reviewer_key=pseudonym_key)
         ).rowcount or 0
     return n
+
+
+def pseudonymise_forward_filters(conn: Connection, keys: Sequence[str], pseudonym_key: str) -> int:
+    """A forwarding target that forwards only the person's statements forwards the pseudonym's instead."""
+    return conn.execute(
+        update(TARGETS).where(TARGETS.c.agent_key.in_(list(keys))).values(agent_key=pseudonym_key)
+    ).rowcount or 0
+
+
+#: How every pseudonym key begins (lrs.services.erasure.PSEUDONYM_HOME_PAGE as an agent key).
+PSEUDONYM_KEY_PREFIX = "account:urn:lrs:erased|"
+
+
+def repair_pseudonym_keys(conn: Connection) -> int:
+    """Stores pseudonymised before migration 0022 wrote the pseudonym's bare name (no ``account:`` prefix) in
+    ``review_decisions`` (as the learner and as the reviewer), while its links and criteria had the whole key:
+    write the whole key there, found from the erasures' audit rows, and count those pseudonyms' criteria again.
+    Set-based; a store with nothing to repair changes nothing. Returns the decisions rewritten."""
+    pseudonyms = sorted(set(conn.execute(
+        select(AUDIT.c.subject).where(AUDIT.c.action == "erasure", AUDIT.c.subject.like(PSEUDONYM_KEY_PREFIX + "%"))
+    ).scalars()))
+    if not pseudonyms:
+        return 0
+    names = select(func.substr(AUDIT.c.subject, len(PSEUDONYM_KEY_PREFIX) + 1)).where(
+        AUDIT.c.action == "erasure", AUDIT.c.subject.like(PSEUDONYM_KEY_PREFIX + "%"))
+    prefix = literal(PSEUDONYM_KEY_PREFIX, Text)
+    rewritten = 0
+    for column in (R.c.agent_key, R.c.reviewer_key):
+        rewritten += conn.execute(
+            update(R).where(column.in_(names)).values({column.name: prefix + column})
+        ).rowcount or 0
+    if rewritten:
+        bare = [p[len(PSEUDONYM_KEY_PREFIX):] for p in pseudonyms]
+        learner_criteria.recount(conn, [*pseudonyms, *bare])
+    return rewritten
 
 
 def delete_credentials(conn: Connection, keys: Sequence[str]) -> int:
