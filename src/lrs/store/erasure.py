@@ -101,6 +101,9 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "learner_registrations.agent_key": "deleted",
     "witness_requests.agent_key": "deleted",
     "forward_targets.agent_key": "the pseudonym (a forwarding filter on them)",
+    "cohort_totals.agents": "their statements taken out, then counted again under the pseudonym (replace_agent_keys)",
+    "cohort_agent_sets.agents": "the sets with them in it forgotten; the pseudonym's made when counted again",
+    "cohort_agent_sets.agent_key": "the sets with them in it forgotten; the pseudonym's made when counted again",
 }
 
 

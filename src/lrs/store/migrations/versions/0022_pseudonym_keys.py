@@ -6,7 +6,7 @@ pseudonyms from the erasures' audit rows, and counts their criteria again (lrs.s
 set-based: one UPDATE per column through its index; a store never pseudonymised changes nothing).
 
 Revision ID: 0022_pseudonym_keys
-Revises: 0017_learner_criteria
+Revises: 0018_cohort_totals
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0022_pseudonym_keys"
-down_revision = "0017_learner_criteria"
+down_revision = "0018_cohort_totals"
 branch_labels = None
 depends_on = None
 
