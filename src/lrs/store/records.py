@@ -210,3 +210,87 @@ def journal_entries_about(
         .order_by(S.c.timestamp, S.c.seq)
     ).all()
     return [r.payload for r in rows]
+
+
+def learners_answer_statements(
+    conn: Connection,
+    agent_keys: list[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    any_time_verbs: list[str] | None = None,
+    verbs: list[str] | None = None,
+    result_extensions: list[str] | None = None,
+) -> dict[str, list[tuple[dict[str, Any], str | None]]]:
+    """The part of :func:`learners_statements` (same ``since``/``until``/``any_time_verbs``) that a learner's
+    answers live in, for many learners in three queries: the statements with a verb in ``verbs`` or
+    ``any_time_verbs`` or a result extension in ``result_extensions``; then every statement of the activities
+    (object ids) those are about or point at (context.statement, a StatementRef object), for the same learner.
+    Agent key -> (statement, learning mode), oldest timestamp first (as :func:`learners_statements`); only the
+    learners with any such statement are keys.
+
+    The first query is driven from the learners' agent index and filters in the database (the statements'
+    JSON is not sent to Python); the third from the activity index."""
+    keys = sorted(set(agent_keys))
+    if not keys:
+        return {}
+    base = [SA.c.agent_key.in_(keys), SA.c.direct.is_(True), S.c.voided.is_(False), S.c.is_voiding.is_(False)]
+    window = []
+    if since is not None:
+        window.append(S.c.timestamp >= since)
+    if until is not None:
+        window.append(S.c.timestamp <= until)
+    if window and any_time_verbs:
+        base.append(or_(and_(*window), S.c.verb_iri.in_(sorted(set(any_time_verbs)))))
+    else:
+        base += window
+    wanted = sorted(set(verbs or []) | set(any_time_verbs or []))
+    matches = [S.c.verb_iri.in_(wanted)] if wanted else []
+    # As text: the JSON form of a missing member would be the string "null" on SQLite, never NULL.
+    matches += [S.c.payload[("result", "extensions", ext)].as_string().is_not(None) for ext in result_extensions or []]
+    if not matches:
+        return {}
+    columns = (SA.c.agent_key, S.c.seq, S.c.timestamp, S.c.payload, S.c.learning_mode)
+    found: dict[str, dict[int, Any]] = {}
+
+    def keep(rows: Any) -> None:  # noqa: ANN401
+        for row in rows:
+            found.setdefault(row.agent_key, {})[row.seq] = row
+
+    keep(conn.execute(select(*columns).join(SA, SA.c.statement_seq == S.c.seq).where(*base, or_(*matches))).all())
+    activities: set[tuple[str, str]] = set()
+    pointed: set[tuple[str, str]] = set()
+    for key, rows in found.items():
+        for row in rows.values():
+            statement = row.payload
+            target = statement.get("object") or {}
+            if target.get("objectType", "Activity") == "Activity" and isinstance(target.get("id"), str):
+                activities.add((key, target["id"]))
+            elif target.get("objectType") == "StatementRef" and isinstance(target.get("id"), str):
+                pointed.add((key, target["id"].lower()))
+            ref = (statement.get("context") or {}).get("statement")
+            if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+                pointed.add((key, ref["id"].lower()))
+    if pointed:
+        rows = conn.execute(
+            select(SA.c.agent_key, S.c.id, S.c.payload)
+            .join(SA, SA.c.statement_seq == S.c.seq)
+            .where(*base, S.c.id.in_(sorted({sid for _, sid in pointed})))
+        ).all()
+        for row in rows:
+            target = row.payload.get("object") or {}
+            if (row.agent_key, row.id.lower()) in pointed and target.get("objectType", "Activity") == "Activity":
+                activities.add((row.agent_key, target["id"]))
+    if activities:
+        rows = conn.execute(
+            select(*columns, SACT.c.activity_iri)
+            .join(SA, SA.c.statement_seq == S.c.seq)
+            .join(SACT, SACT.c.statement_seq == S.c.seq)
+            .where(*base, SACT.c.direct.is_(True), SACT.c.activity_iri.in_(sorted({a for _, a in activities})))
+        ).all()
+        keep(row for row in rows if (row.agent_key, row.activity_iri) in activities)
+    return {
+        key: [(row.payload, row.learning_mode) for row in sorted(rows.values(), key=lambda r: (r.timestamp, r.seq))]
+        for key, rows in found.items()
+    }
+
