@@ -387,7 +387,7 @@ class YearReadiness:
 
 
 @hookspec
-def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, brief: bool) -> list[YearReadiness] | None:
+def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness] | None:
     """Say where learners stand for one year against a requirement your plugin knows, without exporting.
 
     Called by pages and dashboards: a participant's home and CPD log pages (one learner) and a programme lead's
@@ -398,6 +398,4 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, brief: bool) -> li
     ``agent_keys`` (a learner with nothing recorded still gets one, not ready), or None when the requirement
     does not apply. The readiness must agree with what your exporter reports for the same learner and year.
     If it raises, the failure is logged and counted and the page shows no readiness from your plugin.
-    ``brief`` (True for a cohort's table): only ``ready``, ``missing``, ``counted`` and ``required`` are asked for
-    and must be exact; ``pieces`` and ``warnings`` may be left empty (an implementation may omit the argument).
     """

@@ -27,7 +27,6 @@ __all__ = [
     "UnitRecord",
     "UnitSubmission",
     "language_text",
-    "learner_answer_records",
     "learner_records",
     "learners_with_records",
     "vocabulary",
@@ -67,25 +66,3 @@ def learners_with_records(
     from lrs.services.exports import learners_with_records as find
 
     return find(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs)
-
-
-def learner_answer_records(
-    lrs: Any,
-    agent_keys: list[str],
-    *,
-    period_from: date | None = None,
-    period_to: date | None = None,
-    any_time_verbs: list[str] | None = None,
-    verbs: list[str] | None = None,
-    result_extensions: list[str] | None = None,
-) -> dict[str, ExportRecord]:
-    """:func:`learner_records` (same period and ``any_time_verbs``) narrowed to where the learners' answers are:
-    the statements with a verb in ``verbs`` or ``any_time_verbs`` or any of ``result_extensions`` in their result,
-    plus every statement (of the same learner and period) about an activity that one of those is about or points
-    at (its context.statement, its StatementRef object). Read set-based for the whole list, from the learners'
-    index and then the activities' index, not statement by statement. Only learners with any such statement are
-    keys. For a hook whose answer depends on those statements only (a cohort's CPD readiness)."""
-    from lrs.services.exports import learner_answer_records as load
-
-    return load(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs,
-                verbs=verbs, result_extensions=result_extensions)

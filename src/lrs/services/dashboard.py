@@ -150,7 +150,7 @@ def cpd_readiness(lrs: LRS, agent_keys: list[str], year: int) -> dict[str, Any]:
     """Each learner's readiness (lrs.hookspecs.YearReadiness) from the CPD log plugin for ``year``: one
     ``lrs_readiness`` call for them all; empty when no CPD plugin answers."""
     found = {}
-    for key, answers in exporting.year_readiness(lrs, agent_keys, year, brief=True).items():
+    for key, answers in exporting.year_readiness(lrs, agent_keys, year).items():
         mine = next((r for r in answers if r.exporter == CPD_EXPORTER), None)
         if mine is not None:
             found[key] = mine

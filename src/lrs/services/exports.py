@@ -17,12 +17,7 @@ from lrs.competency.evidence import links_for, registry
 from lrs.competency.types import CompetencyLink
 from lrs.hookspecs import RECORD_PARTS, Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness
 from lrs.plugins import call_each
-from lrs.store.records import (
-    agents_with_statements,
-    learner_statements,
-    learners_answer_statements,
-    learners_statements,
-)
+from lrs.store.records import agents_with_statements, learner_statements, learners_statements
 from lrs.xapi.errors import NotFound, XAPIError
 from lrs.xapi.ifi import agent_from_key
 from lrs.xapi.ifi import agent_key as key_of
@@ -80,28 +75,6 @@ def learner_records(
     since, until = _bounds(period_from, period_to)
     with lrs.db.read() as conn:
         found = learners_statements(conn, list(agent_keys), since=since, until=until, any_time_verbs=any_time_verbs)
-    return {key: _record(lrs, key, rows, period_from, period_to) for key, rows in found.items()}
-
-
-def learner_answer_records(
-    lrs: LRS,
-    agent_keys: list[str],
-    *,
-    period_from: date | None = None,
-    period_to: date | None = None,
-    any_time_verbs: list[str] | None = None,
-    verbs: list[str] | None = None,
-    result_extensions: list[str] | None = None,
-) -> dict[str, ExportRecord]:
-    """:func:`learner_records` narrowed to the statements a learner's answers live in
-    (lrs.store.records.learners_answer_statements): those with a verb in ``verbs`` or ``any_time_verbs`` or a
-    result extension in ``result_extensions``, and every statement of the activities they are about or point
-    at. Only the learners with any such statement are keys."""
-    since, until = _bounds(period_from, period_to)
-    with lrs.db.read() as conn:
-        found = learners_answer_statements(conn, list(agent_keys), since=since, until=until,
-                                           any_time_verbs=any_time_verbs, verbs=verbs,
-                                           result_extensions=result_extensions)
     return {key: _record(lrs, key, rows, period_from, period_to) for key, rows in found.items()}
 
 
@@ -209,18 +182,15 @@ def _learner_name(lrs: LRS, agent_key: str) -> str:
     return name
 
 
-def year_readiness(
-    lrs: LRS, agent_keys: list[str], year: int, *, brief: bool = False
-) -> dict[str, list[YearReadiness]]:
+def year_readiness(lrs: LRS, agent_keys: list[str], year: int) -> dict[str, list[YearReadiness]]:
     """Where each learner stands for ``year`` against every requirement a plugin knows (the ``lrs_readiness``
     hook), without exporting anything: agent key -> one :class:`YearReadiness` per answering plugin (empty when
-    none answers). A plugin that raises is logged and counted and left out. ``brief``: only ``ready``,
-    ``missing``, ``counted`` and ``required`` are asked for (a cohort's table); see the hook."""
+    none answers). A plugin that raises is logged and counted and left out."""
     keys = list(dict.fromkeys(agent_keys))
     found: dict[str, list[YearReadiness]] = {key: [] for key in keys}
     if not keys:
         return found
-    for plugin, answers in call_each(lrs.pm, "lrs_readiness", lrs=lrs, agent_keys=keys, year=year, brief=brief):
+    for plugin, answers in call_each(lrs.pm, "lrs_readiness", lrs=lrs, agent_keys=keys, year=year):
         for answer in answers:
             if answer.agent_key in found:
                 found[answer.agent_key].append(answer)

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
-from lrs.plugin_api import learner_answer_records, learner_records, learners_with_records
-from lrs.plugin_api import vocabulary as v
+from lrs.plugin_api import learner_records, learners_with_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, default_year
 from lrs_cpd_log.model import CPDLog, rules_for
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
@@ -79,10 +78,9 @@ def lrs_exporters() -> list[Exporter]:
     ]
 
 
-def readiness(record: ExportRecord, year: int, today: date, *, brief: bool = False) -> YearReadiness:
+def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
     """What the log of ``year`` says about readiness, as :class:`YearReadiness` (the standards are not looked up:
-    readiness does not depend on them). ``brief``: the record may hold only the statements of the pieces that
-    count or are chosen (:data:`ANSWERS`), so the pieces and warnings are left out."""
+    readiness does not depend on them)."""
     log = build_log(record, year, today, standards=False)
     rules = log.rules or rules_for(year)
     return YearReadiness(
@@ -96,58 +94,40 @@ def readiness(record: ExportRecord, year: int, today: date, *, brief: bool = Fal
         deadline=rules.deadline,
         ready=log.readiness.ready,
         missing=log.readiness.missing,
-        warnings=() if brief else log.readiness.warnings,
+        warnings=log.readiness.warnings,
         counted=log.readiness.counted,
         required=rules.minimum_records,
-        pieces=() if brief else tuple(piece_line(p) for p in log.pieces),
+        pieces=tuple(piece_line(p) for p in log.pieces),
     )
 
 
-#: Where the answers that make a piece complete or chosen live (lrs_cpd_log.build): journal reflections (a piece
-#: with one takes what was learnt and the impact from its reflections only), the impact extension in a result (a
-#: piece without reflections is complete only if one of its statements has it) and the selection statements.
-#: Every piece that is complete or chosen holds one of these, and ``learner_answer_records`` brings the whole
-#: of such pieces (every statement of their activities and of the statements they point at), so the readiness
-#: (ready, missing, counted) from these records is the readiness from all the year's statements: the pieces left
-#: out are incomplete and not chosen, which counts for nothing and asks for nothing.
-ANSWERS = {"verbs": [v.VERB_REFLECTED], "result_extensions": [v.EXT_IMPACT]}
-
-
 @hookimpl
-def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, brief: bool) -> list[YearReadiness]:
+def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness]:
     """The CPD year's readiness of each learner, from one read of their statements: those stamped within a day of
     the year (a statement's own time zone can put it on the year's first or last day; the log keeps exactly the
     year's days) and their CPD selections of any time (a selection made after the year still counts for it).
 
     Only the learners with any such statement are read (a cohort's dashboard asks about 500, most of whom have
     recorded nothing yet early in a year): every other learner's record is empty, and so is their log, whose
-    readiness is worked out once and given to each of them.
-
-    ``brief`` (a cohort's table, which shows only ready and counted): only the statements of the pieces that
-    can count or are chosen are read (:data:`ANSWERS`), through the verb and activity indexes, not every
-    statement of the learners' year; the pieces and warnings are left out."""
+    readiness is worked out once and given to each of them."""
     rules = rules_for(year)
     window = {
         "period_from": rules.start - timedelta(days=1),
         "period_to": rules.end + timedelta(days=1),
         "any_time_verbs": sorted(STATUS_VERBS),
     }
-    if brief:
-        records = learner_answer_records(lrs, agent_keys, **window, **ANSWERS)
-    else:
-        with_records = learners_with_records(lrs, agent_keys, **window)
-        records = learner_records(lrs, [key for key in agent_keys if key in with_records], **window)
+    with_records = learners_with_records(lrs, agent_keys, **window)
+    records = learner_records(lrs, [key for key in agent_keys if key in with_records], **window)
     today = _today()
     empty: dict[str, Any] | None = None
     answers = []
     for key in agent_keys:
         if key in records:
-            answers.append(readiness(records[key], year, today, brief=brief))
+            answers.append(readiness(records[key], year, today))
             continue
         if empty is None:
             # Nothing recorded: the log has no pieces and names nobody, so one readiness fits every such learner.
-            found = readiness(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year, today,
-                              brief=brief)
+            found = readiness(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year, today)
             empty = {f.name: getattr(found, f.name) for f in fields(found)}
         answers.append(YearReadiness(**{**empty, "agent_key": key}))
     return answers
