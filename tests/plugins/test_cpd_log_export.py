@@ -607,3 +607,107 @@ def test_a_failing_readiness_plugin_is_left_out(year, monkeypatch):
 
     monkeypatch.setattr(lrs_cpd_log.plugin, "learner_records", broken)
     assert readiness_of(year, [JO]) == {JO: []}
+
+
+# --- a cohort's readiness (the lead's dashboard) through the year's edge cases ------------------------------------
+
+
+def cohort_agrees_with_each_export(year: dict, agents: list[str], which: int = 2026) -> dict:
+    """The readiness of several learners asked for at once (what the lead's dashboard asks) says, learner by
+    learner, what each one's own export of the year says (worked out from all their statements)."""
+    found = readiness_of(year, agents, which)
+    for agent in agents:
+        [mine] = found[agent]
+        agrees_with_the_export(year, mine, agent, which)
+    return {agent: found[agent][0] for agent in agents}
+
+
+def test_a_cohorts_readiness_agrees_with_each_export_through_the_years_edge_cases(year):
+    from lrs_cpd_log.build import VERB_DESELECTED_FOR_CPD, VERB_SELECTED_FOR_CPD
+
+    client, nobody = year["client"], "mailto:nobody@la.example"
+    lms = {**basic(*year["lms"]), "X-Experience-API-Version": "1.0.3"}
+    jo_api = {**basic(*year["jo"]), "X-Experience-API-Version": "1.0.3"}
+    admin = {**basic(*year["admin"]), "X-Experience-API-Version": "1.0.3"}
+    people = [JO, SAM, nobody]
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[JO].ready is True and found[SAM].counted == 0
+    # Sam's LMS statements carry the answers themselves (no journal): complete pieces without a reflection.
+    answered = [
+        lms_statement(v.ADL_ATTENDED, f"https://lrs.example/workshops/{n}", f"Workshop {n}", v.TYPE_RESIDENTIAL,
+                      f"2026-0{n}-10T10:00:00Z", actor=SAM, description={"en-GB": f"Workshop {n} on risk."})
+        | {"result": {"response": f"What I learnt at workshop {n}.", "extensions": {v.EXT_IMPACT: "Fewer drifting plans."}}}
+        for n in (5, 6)
+    ]
+    answered[0]["context"]["extensions"] = {v.EXT_PEER_REFLECTION: "A peer's view of my risk talk."}
+    # ... and one more fact of the same activity the same day, which joins the piece (its title, its mode).
+    extra = lms_statement(v.ADL_COMPLETED, "https://lrs.example/workshops/5", "Workshop 5", v.TYPE_RESIDENTIAL,
+                          "2026-05-10T15:00:00Z", actor=SAM)
+    assert client.post("/xapi/statements", json=[*answered, extra], headers=lms).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[SAM].counted == 2, found[SAM]
+    # Sam reflects (no description of her own) on a webinar whose LMS statement describes it: the piece is
+    # complete with the LMS's description, so the webinar's statements are read with the reflection.
+    webinar = "https://lrs.example/webinars/9"
+    described = lms_statement(v.ADL_ATTENDED, webinar, "Webinar 9", "http://id.tincanapi.com/activitytype/webinar",
+                              "2026-07-01T10:00:00Z", actor=SAM, description={"en-GB": "On multi-agency risk."})
+    assert client.post("/xapi/statements", json=described, headers=lms).status_code == 200
+    sam_api = {**basic(*year["sam"]), "X-Experience-API-Version": "1.0.3"}
+    thought = {"actor": {"mbox": SAM}, "verb": {"id": v.VERB_REFLECTED}, "object": {"id": webinar},
+               "result": {"response": "Risk is shared.", "extensions": {v.EXT_IMPACT: "I call partners first."}},
+               "timestamp": "2026-07-02T10:00:00Z"}
+    assert client.post("/xapi/statements", json=thought, headers=sam_api).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[SAM].counted == 3, found[SAM]
+    # Jo selects the e-learning, which has no answers: only the selected count, and it is incomplete.
+    pieces = {p["title"]: p for p in json.loads(export(year, "jo").data)["pieces"]}
+    elearning = pieces["Safeguarding update"]["statement_id"]
+    selected = status_statement(VERB_SELECTED_FOR_CPD, elearning, "2026-06-01T09:00:00Z")
+    assert client.post("/xapi/statements", json=selected, headers=jo_api).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[JO].ready is False and any("is selected but has no answer" in m for m in found[JO].missing)
+    # ... then withdraws it: every complete piece counts again.
+    withdrawn = status_statement(VERB_DESELECTED_FOR_CPD, elearning, "2026-06-02T09:00:00Z")
+    assert client.post("/xapi/statements", json=withdrawn, headers=jo_api).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[JO].ready is True
+    # A reflection written outside the year, on this year's coaching session (its own activity), and one that
+    # names the coaching session's statement while being about another activity (context.statement).
+    coaching = json.loads(client.get(f"/xapi/statements?activity={quote(COACHING)}&agent={quote(json.dumps({'mbox': JO}))}",
+                                     headers=admin).data)["statements"][0]["id"]
+    reflections = [
+        {"actor": {"mbox": JO, "name": "Jo Bloggs"}, "verb": {"id": v.VERB_REFLECTED},
+         "object": {"id": COACHING, "definition": {"description": {"en-GB": "Coaching, again."}}},
+         "result": {"response": "Late thoughts.", "extensions": {v.EXT_IMPACT: "Late impact."}},
+         "timestamp": "2026-12-20T10:00:00Z"},
+        {"actor": {"mbox": JO, "name": "Jo Bloggs"}, "verb": {"id": v.VERB_REFLECTED},
+         "object": {"id": "https://lrs.example/journal/on-coaching", "definition": {
+             "description": {"en-GB": "What coaching 3 taught me."}}},
+         "context": {"statement": {"objectType": "StatementRef", "id": coaching}},
+         "result": {"response": "I defer too early.", "extensions": {v.EXT_IMPACT: "I speak first now."}},
+         "timestamp": "2026-03-05T10:00:00Z"},
+    ]
+    assert client.post("/xapi/statements", json=reflections, headers=jo_api).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[JO].counted == 3
+    cohort_agrees_with_each_export(year, people, 2027)
+    # Jo selects the coaching session's statement: its piece is the one the reflection that names it joined
+    # (complete, with the reflection's answers), so only it counts and nothing selected lacks an answer.
+    chosen = status_statement(VERB_SELECTED_FOR_CPD, coaching, "2026-06-03T09:00:00Z")
+    assert client.post("/xapi/statements", json=chosen, headers=jo_api).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert (found[JO].counted, found[JO].ready) == (1, False)
+    assert not any("is selected but has no answer" in m for m in found[JO].missing)
+    withdrawn = status_statement(VERB_DESELECTED_FOR_CPD, coaching, "2026-06-04T09:00:00Z")
+    assert client.post("/xapi/statements", json=withdrawn, headers=jo_api).status_code == 200
+    assert cohort_agrees_with_each_export(year, people)[JO].counted == 3
+    # Voided: Jo's peer-reflected journal entry goes, and with it the year's peer reflection.
+    journal = [s for s in json.loads(client.get(
+        f"/xapi/statements?verb={quote(v.VERB_REFLECTED)}&agent={quote(json.dumps({'mbox': JO}))}&limit=50",
+        headers=admin).data)["statements"] if (s.get("context") or {}).get("extensions", {}).get(v.EXT_PEER_REFLECTION)]
+    assert journal
+    for s in journal:
+        void = {"actor": {"mbox": JO}, "verb": {"id": v.ADL_VOIDED}, "object": {"objectType": "StatementRef", "id": s["id"]}}
+        assert client.post("/xapi/statements", json=void, headers=admin).status_code == 200
+    found = cohort_agrees_with_each_export(year, people)
+    assert found[JO].ready is False

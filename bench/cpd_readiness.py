@@ -1,0 +1,91 @@
+"""The lead's dashboard's CPD readiness column alone, on a saved store, read-only: what the ``lrs_readiness``
+hook of the CPD log plugin reads for a cohort (lrs.store.records.agents_with_statements, then
+learners_statements for the learners with anything in the year), and what that costs: the learners' statements
+the database must look at (every statement of theirs: only the row tells its timestamp) against the statements
+of the year it gives back, the SQL statements sent, and wall and CPU time, the readiness itself included.
+
+    .venv/bin/python bench/cpd_readiness.py --database 'sqlite:///file:/work/bench-stores/people_1000000.sqlite3?mode=ro&uri=true'
+
+Nothing is written (open a SQLite file with mode=ro as above; on PostgreSQL use a copy, never a template that
+others copy from). The cohort is bench/workload.py's programme cohort of 500 learners; the year is the CPD
+year in progress today.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+
+from sqlalchemy import create_engine, event, func, select
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from lrs_cpd_log.build import STATUS_VERBS  # noqa: E402
+from lrs_cpd_log.model import rules_for  # noqa: E402
+from lrs_cpd_log.plugin import readiness  # noqa: E402
+from workload import PROGRAMME_IRI  # noqa: E402
+
+from lrs.hookspecs import ExportRecord  # noqa: E402
+from lrs.services.dashboard import MODES, cpd_year  # noqa: E402
+from lrs.store.dashboard import cohort_learner_totals  # noqa: E402
+from lrs.store.records import SA, agents_with_statements, learners_statements  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--cohort", default=PROGRAMME_IRI)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    engine = create_engine(args.database)
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    today = date.today()
+    year = cpd_year(today)
+    rules = rules_for(year)
+    first, last = rules.start - timedelta(days=1), rules.end + timedelta(days=1)
+    since = datetime.combine(first, clock_time.min, tzinfo=UTC)
+    until = datetime.combine(last, clock_time.max, tzinfo=UTC)
+    verbs = sorted(STATUS_VERBS)
+    with engine.connect() as conn:
+        keys = [x.agent_key for x in cohort_learner_totals(conn, args.cohort, MODES)]
+
+    def read() -> tuple[set[str], dict]:
+        with engine.connect() as conn:
+            some = agents_with_statements(conn, keys, first_day=first.isoformat(), last_day=last.isoformat(),
+                                          any_time_verbs=verbs)
+            return some, learners_statements(conn, [k for k in keys if k in some], since=since, until=until,
+                                             any_time_verbs=verbs)
+
+    walls, cpus, reads = [], [], []
+    for _ in range(args.runs):
+        sent.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        some, found = read()
+        reads.append((time.perf_counter() - wall) * 1000)
+        for key in keys:
+            rows = found.get(key, [])
+            record = ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[s for s, _ in rows],
+                                  modes={s["id"]: m for s, m in rows})
+            readiness(record, year, today)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    with engine.connect() as conn:
+        looked_at = conn.execute(select(func.count()).select_from(SA).where(
+            SA.c.agent_key.in_(sorted(some)), SA.c.direct.is_(True))).scalar_one()
+    print(f"cohort {args.cohort}: {len(keys)} learners, CPD year {year}; load {os.getloadavg()[0]:.1f}")
+    print(f"{len(sent)} SQL statements; {len(some)} learners with anything in the year; their statements looked at "
+          f"(each row read for its timestamp): {looked_at}; statements of the year read: "
+          f"{sum(len(v) for v in found.values())}")
+    print(f"over {args.runs} runs: reading p50 {statistics.median(reads):.0f} ms (min {min(reads):.0f}); with the "
+          f"readiness p50 {statistics.median(walls):.0f} ms (min {min(walls):.0f}), CPU p50 "
+          f"{statistics.median(cpus):.0f} ms (min {min(cpus):.0f})")
+
+
+if __name__ == "__main__":
+    main()
