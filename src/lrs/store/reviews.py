@@ -7,7 +7,7 @@ stay the record; feedback and the reviewer are read from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -337,6 +337,35 @@ def _materialized(cte: Any) -> Any:
     return cte.prefix_with("MATERIALIZED")
 
 
+def _decisions_page(
+    conn: Connection, keys: Any, order: Callable[[Any], tuple[Any, ...]], limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the decisions whose (statement_id, seq, ...) ``keys`` (a CTE) names, in ``order`` (of the
+    page's columns), with each decision's statement payload, and the total: the page's keys first, with the total
+    as a window count, then the rows and payloads of those only (the payloads of the rest are never read)."""
+    page = (
+        select(keys, func.count().over().label("total"))
+        .order_by(*order(keys.c))
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    decision = S.alias("decision")
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(R, decision.c.payload, page.c.total)
+            .join(page, page.c.statement_id == R.c.statement_id)
+            .join(decision, decision.c.seq == page.c.seq)
+            .order_by(*order(page.c))
+        ).mappings()
+    ]
+    total = rows[0]["total"] if rows else _count(conn, keys, offset)
+    for r in rows:
+        r.pop("total")
+    return rows, int(total)
+
+
 def _count(conn: Connection, candidates: Any, offset: int) -> int:
     """The total of a queue whose page came back empty: none at all, or an offset past the end."""
     if offset == 0:
@@ -399,27 +428,7 @@ def awaiting_quality_assurance(
     # sorting every waiting decision together with its statement's payload read each one's JSON (SQLite keeps it
     # in the row) to keep 50; the store order is each row's own ``seq`` (joined from ``statements``, PostgreSQL
     # hashed every statement to find them).
-    page = (
-        select(waiting, func.count().over().label("total"))
-        .order_by(waiting.c.decided, waiting.c.seq)
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
-    decision = S.alias("decision")
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            select(R, decision.c.payload, page.c.total)
-            .join(page, page.c.statement_id == R.c.statement_id)
-            .join(decision, decision.c.seq == page.c.seq)
-            .order_by(page.c.decided, page.c.seq)
-        ).mappings()
-    ]
-    total = rows[0]["total"] if rows else _count(conn, waiting, offset)
-    for r in rows:
-        r.pop("total")
-    return rows, int(total)
+    return _decisions_page(conn, waiting, lambda c: (c.decided, c.seq), limit, offset)
 
 
 def quality_assurance_candidates(
@@ -469,27 +478,7 @@ def iqa_decisions_page(
         )
         .cte("logged")
     )
-    page = (
-        select(waiting, func.count().over().label("total"))
-        .order_by(waiting.c.seq.desc())
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
-    decision = S.alias("decision")
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            select(R, decision.c.payload, page.c.total)
-            .join(page, page.c.statement_id == R.c.statement_id)
-            .join(decision, decision.c.seq == page.c.seq)
-            .order_by(page.c.seq.desc())
-        ).mappings()
-    ]
-    total = rows[0]["total"] if rows else _count(conn, waiting, offset)
-    for r in rows:
-        r.pop("total")
-    return rows, int(total)
+    return _decisions_page(conn, waiting, lambda c: (c.seq.desc(),), limit, offset)
 
 
 def decisions_made(conn: Connection, reviewer_keys: Sequence[str]) -> dict[str, int]:
