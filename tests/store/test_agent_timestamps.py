@@ -233,3 +233,21 @@ def test_the_migrations_fill_gives_the_rows_the_write_path_makes(private_url: st
         _assert_reads_agree(lrs)
     finally:
         db.dispose()
+
+
+def test_the_rebuild_command_copies_the_timestamps_again(lrs_instance: LRS, settings) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from lrs.cli import cli
+
+    _store(lrs_instance)
+    kept = _agent_rows(lrs_instance.db)
+    spoilt = lrs_instance.db.write(lambda conn: conn.execute(
+        SA.update().where(SA.c.agent_key == f"mbox:{JO}").values(timestamp=datetime(2000, 1, 1, tzinfo=UTC))).rowcount)
+    assert spoilt > 10 and _agent_rows(lrs_instance.db) != kept
+    env = {"LRS_DATABASE_URL": settings.database_url, "LRS_PLUGINS": ""}
+    result = CliRunner().invoke(cli, ["learning-totals", "rebuild"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"timestamps copied again from the statements: {spoilt} rows corrected" in result.output, result.output
+    assert _agent_rows(lrs_instance.db) == kept
+    _assert_reads_agree(lrs_instance)

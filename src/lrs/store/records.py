@@ -86,6 +86,14 @@ def learners_statements(
     return found
 
 
+def copy_agent_timestamps(conn: Connection) -> int:
+    """Give every statement_agents row its statement's timestamp again where it differs (the write path copies it
+    with the row, and a statement's timestamp never changes: this is the rebuild of the copy, for a store written
+    to by other means). Set-based; returns the rows corrected."""
+    own = select(S.c.timestamp).where(S.c.seq == SA.c.statement_seq).scalar_subquery()
+    return conn.execute(SA.update().where(SA.c.timestamp != own).values(timestamp=own)).rowcount or 0
+
+
 def _window(since: datetime | None, until: datetime | None) -> list[Any]:
     """The bounds of a period (inclusive) on the agent rows' copy of their statement's timestamp."""
     window = []
