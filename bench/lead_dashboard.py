@@ -4,7 +4,10 @@ the Flask test client as the bench's lead, each ``--reps`` times after a warm re
 page, ...) so that the machine's load falls on all three alike. Prints wall p50/p95, the process's CPU time p50
 and the SQL statements per request, and the body sizes (to compare two versions' answers).
 
-    .venv/bin/python bench/lead_dashboard.py --database sqlite:////path/copy.sqlite3 --reps 20
+    .venv/bin/python bench/lead_dashboard.py --database sqlite:////path/copy.sqlite3 \
+        --people /work/bench-stores/people-sqlite-1000000.json --reps 20
+
+(``--people``: the saved store's description, for the lead's API credential.)
 
 The store is only read. To measure another version of the code on the same copy, put its ``src`` (and its
 plugins' ``src``) first on PYTHONPATH: the bench imports ``lrs`` from there.
@@ -26,7 +29,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from people import STAFF, api_dashboard_path, sign_in  # noqa: E402
+from people import STAFF, _basic, api_dashboard_path, sign_in  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from workload import PROGRAMME_IRI  # noqa: E402
 
@@ -38,6 +41,7 @@ from lrs.services.statements import LRS  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", required=True)
+    ap.add_argument("--people", type=Path, required=True)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--label", default="")
     args = ap.parse_args()
@@ -52,18 +56,19 @@ def main() -> None:
     data = api_dashboard_path(app, PROGRAMME_IRI)
     if data:
         paths["api data"] = data
+    headers = {"api data": _basic(*json.loads(args.people.read_text())["people"]["credentials"]["lead"])}
     walls: dict[str, list[float]] = {k: [] for k in paths}
     cpus: dict[str, list[float]] = {k: [] for k in paths}
     queries: dict[str, int] = {}
     bodies: dict[str, Any] = {}
-    for path in paths.values():
-        response = lead.get(path)  # warm: templates, plugins
+    for name, path in paths.items():
+        response = lead.get(path, headers=headers.get(name))  # warm: templates, plugins
         assert response.status_code == 200, (path, response.status_code)
     for _ in range(args.reps):
         for name, path in paths.items():
             sent[0] = 0
             wall, cpu = time.perf_counter(), time.process_time()
-            response = lead.get(path)
+            response = lead.get(path, headers=headers.get(name))
             walls[name].append((time.perf_counter() - wall) * 1000)
             cpus[name].append((time.process_time() - cpu) * 1000)
             queries[name] = sent[0]
