@@ -57,13 +57,16 @@ def learners_statements(
     kept = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
     if window and any_time_verbs:
         # The learners' rows of the period (a range of the time index each), and of their rows those of the
-        # statements with these verbs (the seqs of the verbs from the verb index, a set each of the learners'
-        # index rows is looked up in: "+ 0" keeps SQLite from probing the index once per learner and seq
-        # instead), once each; then only those statements are read.
+        # statements with these verbs (the seqs of the verbs from the verb index), once each; then only those
+        # statements are read. SQLite, which plans without statistics, would probe the agents' index once per
+        # learner and seq of the verbs (as many as the store has): "+ 0" makes it look each of the learners'
+        # index rows up in the set of seqs instead. PostgreSQL picks by its statistics (few such statements: from
+        # the verbs' seqs to their agent rows).
+        seq = SA.c.statement_seq + 0 if conn.dialect.name == "sqlite" else SA.c.statement_seq
         with_verbs = select(S.c.seq).where(S.c.verb_iri.in_(sorted(set(any_time_verbs))))
         picked = union(
             select(SA.c.agent_key, SA.c.statement_seq).where(*learners, *window),
-            select(SA.c.agent_key, SA.c.statement_seq).where(*learners, (SA.c.statement_seq + 0).in_(with_verbs)),
+            select(SA.c.agent_key, SA.c.statement_seq).where(*learners, seq.in_(with_verbs)),
         ).subquery("picked")
         query = (
             select(picked.c.agent_key, S.c.payload, S.c.learning_mode)
