@@ -1,5 +1,6 @@
 """The lead's dashboard's CPD readiness column alone, on a saved store, read-only: what the ``lrs_readiness``
-hook of the CPD log plugin reads for a cohort (lrs.store.records.agents_with_statements, then
+hook of the CPD log plugin reads for a cohort (lrs.store.records.learners_statements for all its learners; with
+``--two-steps`` as the plugin read before the agent rows carried the timestamp: agents_with_statements first, then
 learners_statements for the learners with anything in the year), and what that costs: the learners' index rows,
 those of the year (a range of the agent rows' time index: only their statements are read; before the agent rows
 carried the timestamp, every statement of the learners was read for it), the statements of the year it gives
@@ -42,6 +43,7 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--cohort", default=PROGRAMME_IRI)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--two-steps", action="store_true", help="find the learners with anything first (as before)")
     args = parser.parse_args()
     engine = create_engine(args.database)
     sent: list[str] = []
@@ -58,6 +60,9 @@ def main() -> None:
 
     def read() -> tuple[set[str], dict]:
         with engine.connect() as conn:
+            if not args.two_steps:
+                found = learners_statements(conn, keys, since=since, until=until, any_time_verbs=verbs)
+                return {key for key, rows in found.items() if rows}, found
             some = agents_with_statements(conn, keys, first_day=first.isoformat(), last_day=last.isoformat(),
                                           any_time_verbs=verbs)
             return some, learners_statements(conn, [k for k in keys if k in some], since=since, until=until,
