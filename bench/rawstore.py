@@ -76,10 +76,11 @@ def prepare_all(
 
 @dataclass
 class EncodedBatch:
-    """One batch encoded for one database: statement tuples (no seq) and link rows by statement index."""
+    """One batch encoded for one database: statement tuples (no seq) and link rows by statement index (the agent
+    rows with the statement's encoded timestamp, as the LRS writes them)."""
 
     statements: list[tuple]
-    agents: list[tuple[int, str, Any]]
+    agents: list[tuple[int, str, Any, Any]]
     activities: list[tuple[int, str, Any]]
     definitions: dict[str, Any] = field(default_factory=dict)
     voids: list[str] = field(default_factory=list)
@@ -117,8 +118,9 @@ class Encoder:
                 False, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
                 p.duration_seconds, None, None, p.payload,
             )
-            rows.append(tuple(v if proc is None or v is None else proc(v) for v, proc in zip(values, procs, strict=True)))
-            agents.extend((k, key, b(d)) for key, d in p.agents.items())
+            row = tuple(v if proc is None or v is None else proc(v) for v, proc in zip(values, procs, strict=True))
+            rows.append(row)
+            agents.extend((k, key, b(d), row[2]) for key, d in p.agents.items())
             activities.extend((k, iri, b(d)) for iri, d in p.activities.items())
             for iri, definition in p.definitions.items():
                 definitions.setdefault(iri, definition)
@@ -162,7 +164,9 @@ class RawInserter:
                 self.conn.execute(f"PRAGMA {pragma}")
             marks = ", ".join("?" * (len(COLUMNS) + 1))
             self.sql_statement = f"INSERT INTO statements ({cols}) VALUES ({marks})"
-            self.sql_agent = "INSERT INTO statement_agents (statement_seq, agent_key, direct) VALUES (?, ?, ?)"
+            self.sql_agent = (
+                "INSERT INTO statement_agents (statement_seq, agent_key, direct, timestamp) VALUES (?, ?, ?, ?)"
+            )
             self.sql_activity = (
                 "INSERT INTO statement_activities (statement_seq, activity_iri, direct) VALUES (?, ?, ?)"
             )
@@ -172,7 +176,9 @@ class RawInserter:
             self.conn = psycopg.connect(pg_dsn(url))
             marks = ", ".join(["%s"] * len(COLUMNS)) + "::jsonb"
             self.sql_statement = f"INSERT INTO statements ({cols}) VALUES (%s, {marks})"
-            self.sql_agent = "INSERT INTO statement_agents (statement_seq, agent_key, direct) VALUES (%s, %s, %s)"
+            self.sql_agent = (
+                "INSERT INTO statement_agents (statement_seq, agent_key, direct, timestamp) VALUES (%s, %s, %s, %s)"
+            )
             self.sql_activity = (
                 "INSERT INTO statement_activities (statement_seq, activity_iri, direct) VALUES (%s, %s, %s)"
             )
@@ -186,7 +192,7 @@ class RawInserter:
                 base = cur.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0] + 1
                 seqs = range(base, base + n)
                 cur.executemany(self.sql_statement, [(s, *row) for s, row in zip(seqs, batch.statements, strict=True)])
-                cur.executemany(self.sql_agent, [(seqs[k], key, d) for k, key, d in batch.agents])
+                cur.executemany(self.sql_agent, [(seqs[k], key, d, t) for k, key, d, t in batch.agents])
                 cur.executemany(self.sql_activity, [(seqs[k], iri, d) for k, iri, d in batch.activities])
                 cur.execute("COMMIT")
             except BaseException:
@@ -199,7 +205,7 @@ class RawInserter:
             )
             seqs = [r[0] for r in cur.fetchall()]
             cur.executemany(self.sql_statement, [(s, *row) for s, row in zip(seqs, batch.statements, strict=True)])
-            cur.executemany(self.sql_agent, [(seqs[k], key, d) for k, key, d in batch.agents])
+            cur.executemany(self.sql_agent, [(seqs[k], key, d, t) for k, key, d, t in batch.agents])
             cur.executemany(self.sql_activity, [(seqs[k], iri, d) for k, iri, d in batch.activities])
         self.conn.commit()
 
@@ -305,9 +311,9 @@ class BulkWriter:
             with cur.copy(f"COPY statements ({cols}) FROM STDIN") as copy:
                 for s, row in zip(seqs, batch.statements, strict=True):
                     copy.write_row((s, *row))
-            with cur.copy("COPY statement_agents (statement_seq, agent_key, direct) FROM STDIN") as copy:
-                for k, key, d in batch.agents:
-                    copy.write_row((seqs[k], key, d))
+            with cur.copy("COPY statement_agents (statement_seq, agent_key, direct, timestamp) FROM STDIN") as copy:
+                for k, key, d, t in batch.agents:
+                    copy.write_row((seqs[k], key, d, t))
             with cur.copy("COPY statement_activities (statement_seq, activity_iri, direct) FROM STDIN") as copy:
                 for k, iri, d in batch.activities:
                     copy.write_row((seqs[k], iri, d))

@@ -76,9 +76,11 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
         # Today's write path keeps learning_totals (0014): it is there while the statements go in, and goes again
         # before the upgrade, which makes it and fills it from the statements.
         # So does cohort_totals (0018), with the known cohorts it joins against and the sets' members.
+        # And the agent rows' copy of their statement's timestamp (0023).
         with db.engine.begin() as conn:
             for table in (LearningTotal, KnownCohort, CohortTotal, CohortAgentSet):
                 table.__table__.create(conn)
+            conn.execute(text("ALTER TABLE statement_agents ADD COLUMN timestamp timestamptz"))
         lrs = LRS(Settings(database_url=scratch_postgres, credential_cache_seconds=0), db=db)
         # The operator's principal, not a credential: today's credentials table (0008) is not there yet.
         principal = lrs.operator_principal()
@@ -92,6 +94,7 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
             )).scalar() == "jsonb"
             for table in ("learning_totals", "known_cohorts", "cohort_totals", "cohort_agent_sets"):
                 conn.execute(text(f"DROP TABLE {table}"))
+            conn.execute(text("ALTER TABLE statement_agents DROP COLUMN timestamp"))
             conn.commit()
 
         upgrade(db.engine)

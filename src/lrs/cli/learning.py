@@ -190,16 +190,19 @@ def totals_group() -> None:
 def totals_rebuild_command(click_ctx: click.Context) -> None:
     """Count learning_totals and cohort_totals again from the stored statements (derived data: after a bulk load,
     after enrolments written straight into the database, or in doubt); every cohort with an enrolment becomes
-    known. One transaction; statements stored meanwhile wait for it."""
-    from lrs.store import cohort_totals
+    known; and statement_agents' copies of their statements' timestamps made true again. One transaction;
+    statements stored meanwhile wait for it."""
+    from lrs.store import cohort_totals, records
     from lrs.store import learning as learning_store
 
     lrs = lrs_of(click_ctx)
 
-    def rebuild(conn: Any) -> tuple[int, int]:
-        return learning_store.rebuild_totals(conn), cohort_totals.rebuild(conn)
+    def rebuild(conn: Any) -> tuple[int, int, int]:
+        return (records.copy_agent_timestamps(conn), learning_store.rebuild_totals(conn),
+                cohort_totals.rebuild(conn))
 
-    rows, cohort_rows = lrs.db.write(rebuild)
+    stamps, rows, cohort_rows = lrs.db.write(rebuild)
+    click.echo(f"statement_agents' timestamps copied again from the statements: {stamps} rows corrected")
     click.echo(f"learning_totals rebuilt from the statements: {rows} rows")
     click.echo(f"cohort_totals rebuilt from the statements: {cohort_rows} rows")
 

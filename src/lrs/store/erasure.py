@@ -229,16 +229,19 @@ def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str
     cohort_totals.take_out(conn, seqs=theirs)
     cohort_totals.forget_agents(conn, keys)
     for table, name in ((SA, "statement_agents"), (RSA, "statement_ref_agents")):
-        rows = conn.execute(select(table.c.statement_seq, table.c.direct).where(table.c.agent_key.in_(list(keys)))).all()
+        # statement_agents' rows carry their statement's timestamp, kept as it is under the pseudonym.
+        extra = {"timestamp": table.c.timestamp} if table is SA else {}
+        rows = conn.execute(
+            select(table.c.statement_seq, table.c.direct, *extra.values()).where(table.c.agent_key.in_(list(keys)))
+        ).all()
         conn.execute(delete(table).where(table.c.agent_key.in_(list(keys))))
-        merged: dict[int, bool] = {}
-        for seq, direct in rows:
-            merged[seq] = merged.get(seq, False) or bool(direct)
+        merged: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            one = merged.setdefault(row.statement_seq, {"statement_seq": row.statement_seq, "agent_key": pseudonym_key,
+                                                        "direct": False, **{k: row._mapping[k] for k in extra}})
+            one["direct"] = one["direct"] or bool(row.direct)
         if merged:
-            conn.execute(
-                insert(table),
-                [{"statement_seq": seq, "agent_key": pseudonym_key, "direct": d} for seq, d in merged.items()],
-            )
+            conn.execute(insert(table), list(merged.values()))
         counts[name] = len(rows)
     # learning_totals: the keys' days become the pseudonym's, counted again from its statements.
     learning_store.refresh_totals(conn, agents=[*keys, pseudonym_key])

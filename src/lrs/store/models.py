@@ -108,8 +108,15 @@ class StatementAgent(Base):
     )
     agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
     direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    #: The statement's timestamp, copied with the row when the statement is stored (it never changes), so that
+    #: "this learner's statements of a period" is a range of ``ix_statement_agents_key_time`` instead of every
+    #: statement of the learner read for its timestamp (lrs.store.records.learners_statements).
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
-    __table_args__ = (Index("ix_statement_agents_key_seq", "agent_key", "direct", "statement_seq"),)
+    __table_args__ = (
+        Index("ix_statement_agents_key_seq", "agent_key", "direct", "statement_seq"),
+        Index("ix_statement_agents_key_time", "agent_key", "direct", "timestamp", "statement_seq"),
+    )
 
 
 class StatementActivity(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, select, union
 
 from lrs.store.models import Statement, StatementActivity, StatementAgent
 
@@ -24,23 +24,15 @@ def learner_statements(
 ) -> list[tuple[dict[str, Any], str | None]]:
     """(statement, learning mode) for every statement the agent is the actor or object of, not voided and not
     voiding, oldest timestamp first. ``since``/``until`` bound the statement's timestamp (inclusive)."""
-    # Driven from the agent index (one row per statement and agent, so the join adds no duplicates): an
-    # EXISTS here made SQLite walk the whole statements table in timestamp order.
-    conds = [
-        SA.c.agent_key == agent_key,
-        SA.c.direct.is_(True),
-        S.c.voided.is_(False),
-        S.c.is_voiding.is_(False),
-    ]
-    if since is not None:
-        conds.append(S.c.timestamp >= since)
-    if until is not None:
-        conds.append(S.c.timestamp <= until)
+    # Driven from the agent rows' (agent, direct, timestamp, seq) index: the period is one range of it, in the
+    # order wanted; only the statements in it are read (an EXISTS here made SQLite walk the whole statements
+    # table in timestamp order). statement_agents.timestamp is the statement's own.
     rows = conn.execute(
         select(S.c.payload, S.c.learning_mode)
         .join(SA, SA.c.statement_seq == S.c.seq)
-        .where(*conds)
-        .order_by(S.c.timestamp, S.c.seq)
+        .where(SA.c.agent_key == agent_key, SA.c.direct.is_(True), *_window(since, until),
+               S.c.voided.is_(False), S.c.is_voiding.is_(False))
+        .order_by(SA.c.timestamp, SA.c.statement_seq)
         .limit(limit)
     ).all()
     return [(r.payload, r.learning_mode) for r in rows]
@@ -60,33 +52,60 @@ def learners_statements(
     ``any_time_verbs``: statements with these verbs are included whatever their timestamp."""
     if not agent_keys:
         return {}
-    conds = [
-        SA.c.agent_key.in_(sorted(set(agent_keys))),
-        SA.c.direct.is_(True),
-        S.c.voided.is_(False),
-        S.c.is_voiding.is_(False),
-    ]
-    window = []
-    if since is not None:
-        window.append(S.c.timestamp >= since)
-    if until is not None:
-        window.append(S.c.timestamp <= until)
+    learners = [SA.c.agent_key.in_(sorted(set(agent_keys))), SA.c.direct.is_(True)]
+    window = _window(since, until)
+    kept = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
     if window and any_time_verbs:
-        conds.append(or_(and_(*window), S.c.verb_iri.in_(sorted(set(any_time_verbs)))))
+        # The learners' rows of the period (a range of the time index each), and of their rows those of the
+        # statements with these verbs (the seqs of the verbs from the verb index), once each; then only those
+        # statements are read. SQLite, which plans without statistics, would probe the agents' index once per
+        # learner and seq of the verbs (as many as the store has): "+ 0" makes it look each of the learners'
+        # index rows up in the set of seqs instead. PostgreSQL picks by its statistics (few such statements: from
+        # the verbs' seqs to their agent rows).
+        seq = SA.c.statement_seq + 0 if conn.dialect.name == "sqlite" else SA.c.statement_seq
+        with_verbs = select(S.c.seq).where(S.c.verb_iri.in_(sorted(set(any_time_verbs))))
+        picked = union(
+            select(SA.c.agent_key, SA.c.statement_seq).where(*learners, *window),
+            select(SA.c.agent_key, SA.c.statement_seq).where(*learners, seq.in_(with_verbs)),
+        ).subquery("picked")
+        query = (
+            select(picked.c.agent_key, S.c.payload, S.c.learning_mode)
+            .join(S, S.c.seq == picked.c.statement_seq)
+            .where(*kept)
+            .order_by(S.c.timestamp, S.c.seq)
+        )
     else:
-        conds += window
-    rows = conn.execute(
-        select(SA.c.agent_key, S.c.payload, S.c.learning_mode)
-        .join(SA, SA.c.statement_seq == S.c.seq)
-        .where(*conds)
-        .order_by(S.c.timestamp, S.c.seq)
-    ).all()
+        query = (
+            select(SA.c.agent_key, S.c.payload, S.c.learning_mode)
+            .join(SA, SA.c.statement_seq == S.c.seq)
+            .where(*learners, *window, *kept)
+            .order_by(SA.c.timestamp, SA.c.statement_seq)
+        )
+    rows = conn.execute(query).all()
     found: dict[str, list[tuple[dict[str, Any], str | None]]] = {key: [] for key in agent_keys}
     for row in rows:
         mine = found[row.agent_key]
         if len(mine) < limit:
             mine.append((row.payload, row.learning_mode))
     return found
+
+
+def copy_agent_timestamps(conn: Connection) -> int:
+    """Give every statement_agents row its statement's timestamp again where it differs (the write path copies it
+    with the row, and a statement's timestamp never changes: this is the rebuild of the copy, for a store written
+    to by other means). Set-based; returns the rows corrected."""
+    own = select(S.c.timestamp).where(S.c.seq == SA.c.statement_seq).scalar_subquery()
+    return conn.execute(SA.update().where(SA.c.timestamp != own).values(timestamp=own)).rowcount or 0
+
+
+def _window(since: datetime | None, until: datetime | None) -> list[Any]:
+    """The bounds of a period (inclusive) on the agent rows' copy of their statement's timestamp."""
+    window = []
+    if since is not None:
+        window.append(SA.c.timestamp >= since)
+    if until is not None:
+        window.append(SA.c.timestamp <= until)
+    return window
 
 
 def agents_with_statements(

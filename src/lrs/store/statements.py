@@ -179,13 +179,15 @@ def _statement_rows(
     seqs: list[int],
     stored_keys: dict[str, _Keys],
     refs: _RefRows,
-) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, bool]], list[tuple[int, str, bool]]]:
-    """The statement rows and their agent and activity index rows. A StatementRef copies its target's index
-    keys (from the batch or from ``stored_keys``) into ``refs``, or waits in ``refs.pending`` for it."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, bool, Any]], list[tuple[int, str, bool]]]:
+    """The statement rows and their agent (with the statement's timestamp) and activity index rows. A
+    StatementRef copies its target's index keys (from the batch or from ``stored_keys``) into ``refs``, or waits
+    in ``refs.pending`` for it."""
     prepared = batch.prepared
+    stamps = batch.stamps
     fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
     rows = []
-    agent_rows: list[tuple[int, str, bool]] = []
+    agent_rows: list[tuple[int, str, bool, Any]] = []
     activity_rows: list[tuple[int, str, bool]] = []
     for k, seq in zip(fresh, seqs, strict=True):
         p = prepared[k]
@@ -199,7 +201,7 @@ def _statement_rows(
                 refs.add(seq, keys)
                 ref_verb, ref_registration = keys.verb_iri, keys.registration
         rows.append((seq, ref_verb, ref_registration, batch.encoded[k]))
-        agent_rows.extend((seq, key, d) for key, d in p.agents.items())
+        agent_rows.extend((seq, key, d, stamps[k]) for key, d in p.agents.items())
         activity_rows.extend((seq, iri, d) for iri, d in p.activities.items())
     return rows, agent_rows, activity_rows
 
@@ -312,6 +314,8 @@ class StatementBatch:
         self.prepared = list(prepared)
         sql = _Sql.of(dialect)
         self.encoded = [sql.encode(p) for p in self.prepared]
+        #: each statement's timestamp as its statement_agents rows carry it (encoded as the statement row's)
+        self.stamps = sql.stamps(self.prepared, self.encoded)
         #: iri -> (definition, its JSON): the batch's activity definitions merged, in IRI order
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
@@ -390,6 +394,13 @@ class _Sql:
                 int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
                 p.duration_seconds, payload)
 
+    def stamps(self, prepared: list[PreparedStatement], encoded: list[Any]) -> list[Any]:
+        """The statements' timestamps encoded for their statement_agents rows, as the statement rows hold them: on
+        SQLite the text :meth:`encode` made, on PostgreSQL the ISO text the JSON parameter carries."""
+        if self.postgres:
+            return [p.timestamp.isoformat() for p in prepared]
+        return [e[2] for e in encoded]
+
     def encode_totals(self, rows: list[Any]) -> Any:  # noqa: ANN401
         """learning_totals rows (lrs.store.learning.totals_rows) as insert_batch writes them: on PostgreSQL one
         JSON array (one parameter), on SQLite parameter tuples."""
@@ -402,14 +413,15 @@ class _Sql:
         self,
         conn: Connection,
         rows: list[tuple[int, str | None, str | None, Any]],
-        agents: list[tuple[int, str, bool]],
+        agents: list[tuple[int, str, bool, Any]],
         activities: list[tuple[int, str, bool]],
         definitions: list[tuple[str, str]],
         now: datetime,
         totals: Any = None,  # noqa: ANN401
         cohort: Any = None,  # noqa: ANN401
     ) -> set[str]:
-        """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows, the
+        """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows (``agents``
+        with the statement's timestamp from :meth:`stamps`), the
         activities first defined by them (iri, definition JSON), what they add to learning_totals (``totals``,
         from :meth:`encode_totals`) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
         of the known cohorts among them kept by a join inside the SQL). Returns the IRIs of the activities inserted (a concurrent transaction may
@@ -427,7 +439,7 @@ class _Sql:
             result = conn.exec_driver_sql(
                 f"WITH s AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT {values}, (r->>17)::json "
                 "FROM jsonb_array_elements(%s::jsonb) r), "
-                f"a AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
+                f"a AS (INSERT INTO statement_agents (statement_seq, agent_key, direct, timestamp) {PG_AGENT_LINK}), "
                 f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
                 "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
                 "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri), "
@@ -446,7 +458,7 @@ class _Sql:
             [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows],
             many=True,
         )
-        self.insert_links(conn, "statement_agents", "agent_key", agents)
+        self.insert_links(conn, "statement_agents", "agent_key", agents, stamped=True)
         self.insert_links(conn, "statement_activities", "activity_iri", activities)
         if definitions:
             updated = self.datetime(now)
@@ -462,18 +474,23 @@ class _Sql:
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
 
-    def insert_links(self, conn: Connection, table: str, key: str, rows: list[tuple[int, str, bool]]) -> None:
+    def insert_links(
+        self, conn: Connection, table: str, key: str, rows: Sequence[tuple[Any, ...]], *, stamped: bool = False
+    ) -> None:
+        """Link rows (statement_seq, key, direct); ``stamped``: statement_agents' rows, with the timestamp too."""
         if not rows:
             return
         if self.postgres:
+            select_rows = PG_AGENT_LINK if stamped else PG_LINK
             conn.exec_driver_sql(
-                f"INSERT INTO {table} (statement_seq, {key}, direct) "
-                "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r",
+                f"INSERT INTO {table} (statement_seq, {key}, direct{', timestamp' if stamped else ''}) {select_rows}",
                 (json.dumps(rows, separators=(",", ":")),),
             )
             return
         # sqlite3 stores a bool as 0/1, as SQLAlchemy's Boolean does.
-        self.run(conn, f"INSERT INTO {table} (statement_seq, {key}, direct) VALUES (?, ?, ?)", rows, many=True)
+        columns = "statement_seq, {key}, direct, timestamp) VALUES (?, ?, ?, ?)" if stamped else (
+            "statement_seq, {key}, direct) VALUES (?, ?, ?)")
+        self.run(conn, f"INSERT INTO {table} ({columns.format(key=key)}", rows, many=True)
 
     def run(self, conn: Connection, sql: str, params: Any, *, many: bool = False) -> Any:  # noqa: ANN401
         """Run a write-path statement in ``conn``'s transaction and return its cursor (rows as tuples). On SQLite
@@ -488,6 +505,12 @@ class _Sql:
         except sqlite3.Error as exc:
             raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=conn.dialect) from exc
 
+
+#: PostgreSQL: link rows from one JSON parameter; statement_agents' with the statement's timestamp as well.
+PG_LINK = "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r"
+PG_AGENT_LINK = (
+    "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean, (r->>3)::timestamptz FROM jsonb_array_elements(%s::jsonb) r"
+)
 
 #: learning_totals: add a batch's rows (lrs.store.learning.totals_rows) to what is counted. PostgreSQL: from one
 #: JSON parameter, in key order (concurrent writers lock the rows they share in one order).
@@ -536,6 +559,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
     planned while a table was small stayed a scan of it as it grew.
     """
     prepared = batch.prepared
+    stamps = batch.stamps
     dumps = json.dumps
     compact = {"separators": (",", ":")}
     ids = dumps([p.id for p in prepared])
@@ -543,6 +567,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
     changes = f" AND NOT EXISTS (SELECT 1 FROM defs WHERE c IS NOT NULL AND NOT {PG_DEFINITION_UNCHANGED})"
     values = ", ".join(f"(r->>{k})::{t}" for k, t in enumerate(_PG_TYPES[3:]))
     link = "SELECT s.seq, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) AS r JOIN seqs AS s ON s.k = (r->>0)::int"
+    agent_link = link.replace("::boolean", "::boolean, (r->>3)::timestamptz")
     query = (
         # The batch's activities with their canonical definitions (c: NULL when not stored; a stored NULL
         # definition reads as JSON null, which a merge changes).
@@ -563,7 +588,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         f"{' AND (SELECT count(*) FROM d) = (SELECT new_activities FROM checks)' if can_define else ''}) AS taken), "
         f"st AS (INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT s.seq, NULL, NULL, {values}, (r->>14)::json "
         "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) JOIN seqs AS s ON s.k = t.n - 1), "
-        f"ag AS (INSERT INTO statement_agents (statement_seq, agent_key, direct) {link}), "
+        f"ag AS (INSERT INTO statement_agents (statement_seq, agent_key, direct, timestamp) {agent_link}), "
         f"ac AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
         # learning_totals, only when the statements go in.
         "tt AS (INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
@@ -576,7 +601,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
     )
     params = (
         definitions, ids, datetime.now(UTC), ids, "[" + ",".join(batch.encoded) + "]",
-        dumps([(k, key, d) for k, p in enumerate(prepared) for key, d in p.agents.items()], **compact),
+        dumps([(k, key, d, stamps[k]) for k, p in enumerate(prepared) for key, d in p.agents.items()], **compact),
         dumps([(k, iri, d) for k, p in enumerate(prepared) for iri, d in p.activities.items()], **compact),
         batch.totals or "[]", batch.cohort[0] or "[]", batch.cohort[1] or "[]",
     )

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
-from lrs.plugin_api import learner_records, learners_with_records
+from lrs.plugin_api import learner_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, default_year
 from lrs_cpd_log.model import CPDLog, rules_for
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
@@ -107,22 +107,21 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadin
     the year (a statement's own time zone can put it on the year's first or last day; the log keeps exactly the
     year's days) and their CPD selections of any time (a selection made after the year still counts for it).
 
-    Only the learners with any such statement are read (a cohort's dashboard asks about 500, most of whom have
-    recorded nothing yet early in a year): every other learner's record is empty, and so is their log, whose
-    readiness is worked out once and given to each of them."""
+    The read is one range of the learners' index rows by timestamp each (a cohort's dashboard asks about 500,
+    most of whom have recorded nothing yet early in a year: their ranges are empty). A learner with nothing
+    has an empty log, whose readiness is worked out once and given to each of them."""
     rules = rules_for(year)
     window = {
         "period_from": rules.start - timedelta(days=1),
         "period_to": rules.end + timedelta(days=1),
         "any_time_verbs": sorted(STATUS_VERBS),
     }
-    with_records = learners_with_records(lrs, agent_keys, **window)
-    records = learner_records(lrs, [key for key in agent_keys if key in with_records], **window)
+    records = learner_records(lrs, agent_keys, **window)
     today = _today()
     empty: dict[str, Any] | None = None
     answers = []
     for key in agent_keys:
-        if key in records:
+        if key in records and records[key].statements:
             answers.append(readiness(records[key], year, today))
             continue
         if empty is None:
