@@ -73,25 +73,28 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     cohort = check_cohort(lrs, principal, cohort)
     now = today or datetime.now(UTC)
     query = learning_summary.parse_query(period="month")
-    with lrs.db.read() as conn:
+    with lrs.db.read() as conn:  # one transaction for the totals, the months and the unit progress
         learners = store.cohort_learner_totals(conn, cohort, MODES)
         latest = max((x.latest for x in learners if x.latest is not None), default=None)
         months: list[Any] = []
         first_shown = None
         if latest is not None:
             first_shown = _first_month_shown(_utc(latest).date())
+            # The months run from the cohort's first with learning when that is later (lrs.learning.summary.periods).
+            first_day = date.fromisoformat(min(x.first for x in learners if x.first is not None))
+            first_shown = max(first_shown, first_day.replace(day=1))
             months = store.cohort_month_totals(conn, cohort, first_shown.isoformat())
-            if months and not store.cohort_has_days_before(conn, cohort, first_shown.isoformat()):
-                # The months run from the cohort's first with learning (lrs.learning.summary.periods).
-                first_shown = date.fromisoformat(min(m.month for m in months if m.month) + "-01")
+        progress = review_cohort.cohort_unit_progress(lrs, cohort, conn=conn)
     weeks = lrs.settings.at_risk_weeks
     cutoff = now - timedelta(weeks=weeks)
     year = cpd_year(now.date())
     readiness = cpd_readiness(lrs, [x.agent_key for x in learners], year)
     rows = []
+    mine_of = progress["learners"]
+    nothing_yet = progress["nothing_yet"]
+    uris = [q["uri"] for q in progress["qualifications"]]
     for x in learners:
-        block = learning_summary.bucket(x.modes, query)
-        shares = block["balance"]["shares"]
+        statements, shares = _balance(x.modes, query)
         when = _utc(x.latest) if x.latest is not None else None
         reasons = []
         if when is None:
@@ -100,22 +103,20 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
             reasons.append({"rule": "no-recent-activity",
                             "words": f"No learning recorded for {weeks} weeks or more (last on {when.date().isoformat()})"})
         found = readiness.get(x.agent_key)
+        mine = mine_of.get(x.agent_key, {})
         rows.append({
             "agent": x.agent_key,
             "name": x.name or x.agent_key.split(":", 2)[-1],
             "last": when.date().isoformat() if when else "",
-            "statements": block["statements"],
+            "statements": statements,
             "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
             "at_risk": bool(reasons),
             "reasons": reasons,
             "cpd": _readiness_words(found) if found else "",
             "cpd_ready": found.ready if found else None,
+            "units": {uri: mine.get(uri) or nothing_yet[uri] for uri in uris},
         })
     rows.sort(key=lambda r: r["name"].lower())
-    progress = review_cohort.cohort_unit_progress(lrs, cohort)
-    for r in rows:
-        mine = progress["learners"].get(r["agent"], {})
-        r["units"] = {q["uri"]: mine.get(q["uri"]) or progress["nothing_yet"][q["uri"]] for q in progress["qualifications"]}
     periods = []
     if first_shown is not None:
         shown = learning_summary.periods(months, replace(query, date_from=first_shown))
@@ -133,6 +134,23 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
         "cpd_year": year,
         "cpd_year_label": f"{year - 1}–{str(year)[-2:]}",
     }
+
+
+def _balance(modes: tuple[Any, ...], query: learning_summary.SummaryQuery) -> tuple[int, dict[str, float]]:
+    """A learner's activities and their 70/20/10 shares, as lrs.learning.summary.bucket gives them
+    (``statements``, ``balance.shares``) from the same totals, without the rest of the block: each mode's seconds
+    rounded as there, the shares by lrs.learning.summary.balance."""
+    counts = {m: {"statements": 0, "seconds": 0.0} for m in MODES}
+    statements = 0
+    for row in modes:
+        statements += row.statements
+        if row.mode is not None:
+            c = counts.setdefault(row.mode, {"statements": 0, "seconds": 0.0})
+            c["statements"] += row.statements
+            c["seconds"] += row.seconds
+    for c in counts.values():
+        c["seconds"] = round(c["seconds"], 3)
+    return statements, learning_summary.balance(counts, query)["shares"]
 
 
 def _utc(when: datetime) -> datetime:

@@ -31,12 +31,14 @@ class LearnerTotals:
     latest statement (None when they have none), and their whole record per learning mode (ModeTotals with
     ``agent_key``, and the unclassified with mode None; none for a mode without statements). What the dashboard
     reads: each mode's statements and seconds (its balance on the time basis, falling back to statements); a
-    mode's ``timed`` is not counted (0), nor the unclassified statements' seconds."""
+    mode's ``timed`` is not counted (0), nor the unclassified statements' seconds. ``first``: the UTC day
+    ("YYYY-MM-DD") of their earliest statement (None when they have none)."""
 
     agent_key: str
     name: str | None
     latest: datetime | None
     modes: tuple[ModeTotals, ...]
+    first: str | None = None
 
 
 def _per_mode(mode: str, column: Any) -> Any:  # noqa: ANN401
@@ -48,9 +50,10 @@ def _enrolled(cohort: str) -> Any:  # noqa: ANN401
 
 
 def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...]) -> list[LearnerTotals]:
-    """Every learner enrolled in ``cohort`` (in agent key order) with their totals: two queries for the whole
-    cohort (the learners and their names; their totals grouped by learner alone, a column per mode), never one
-    per learner. ``modes``: the learning modes the rules give (the classified ones)."""
+    """Every learner enrolled in ``cohort`` (in agent key order) with their totals, latest statement and first
+    day: two queries for the whole cohort (the learners and their names; their totals grouped by learner alone,
+    a column per mode), never one per learner. ``modes``: the learning modes the rules give (the classified
+    ones)."""
     from lrs.store.users import U
 
     names = (
@@ -66,7 +69,7 @@ def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...])
         .order_by(CE.c.agent_key)
     ).all()
     # Each CASE costs SQLite a comparison per row of every learner's days: only the columns the balance reads.
-    columns = [T.c.agent_key, func.max(T.c.latest), func.sum(T.c.statements)]
+    columns = [T.c.agent_key, func.max(T.c.latest), func.sum(T.c.statements), func.min(T.c.day)]
     for mode in modes:
         columns += [_per_mode(mode, T.c.statements), _per_mode(mode, T.c.seconds)]
     rows = conn.execute(select(*columns).where(T.c.agent_key.in_(_enrolled(cohort))).group_by(T.c.agent_key)).all()
@@ -80,23 +83,16 @@ def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...])
         found = []
         classified = 0
         for i, mode in enumerate(modes):
-            n = row[3 + 2 * i]
+            n = row[4 + 2 * i]
             if n:
                 classified += n
-                found.append(ModeTotals(mode=mode, statements=int(n), seconds=float(row[4 + 2 * i] or 0.0), timed=0,
+                found.append(ModeTotals(mode=mode, statements=int(n), seconds=float(row[5 + 2 * i] or 0.0), timed=0,
                                         agent_key=agent))
         if row[2] > classified:  # the rest: unclassified (or a mode the rules do not give, counted as unclassified)
             found.append(ModeTotals(mode=None, statements=int(row[2]) - classified, seconds=0.0, timed=0,
                                     agent_key=agent))
-        out.append(LearnerTotals(agent, name, row[1], tuple(found)))
+        out.append(LearnerTotals(agent, name, row[1], tuple(found), row[3]))
     return out
-
-
-def cohort_has_days_before(conn: Connection, cohort: str, day: str) -> bool:
-    """Whether any learner enrolled in ``cohort`` has a statement before the UTC day ``day`` ("YYYY-MM-DD")."""
-    return conn.execute(
-        select(T.c.agent_key).where(T.c.agent_key.in_(_enrolled(cohort)), T.c.day < day).limit(1)
-    ).first() is not None
 
 
 def cohort_month_totals(conn: Connection, cohort: str, first_day: str) -> list[ModeTotals]:
