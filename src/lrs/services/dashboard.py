@@ -94,7 +94,7 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     nothing_yet = progress["nothing_yet"]
     uris = [q["uri"] for q in progress["qualifications"]]
     for x in learners:
-        statements, shares = _balance(x.modes, query)
+        statements, shares = _balance(x.modes)
         when = _utc(x.latest) if x.latest is not None else None
         reasons = []
         if when is None:
@@ -109,7 +109,7 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
             "name": x.name or x.agent_key.split(":", 2)[-1],
             "last": when.date().isoformat() if when else "",
             "statements": statements,
-            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
+            "shares": shares,
             "at_risk": bool(reasons),
             "reasons": reasons,
             "cpd": _readiness_words(found) if found else "",
@@ -136,21 +136,29 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     }
 
 
-def _balance(modes: tuple[Any, ...], query: learning_summary.SummaryQuery) -> tuple[int, dict[str, float]]:
-    """A learner's activities and their 70/20/10 shares, as lrs.learning.summary.bucket gives them
-    (``statements``, ``balance.shares``) from the same totals, without the rest of the block: each mode's seconds
-    rounded as there, the shares by lrs.learning.summary.balance."""
-    counts = {m: {"statements": 0, "seconds": 0.0} for m in MODES}
+def _balance(modes: tuple[Any, ...]) -> tuple[int, dict[str, int]]:
+    """A learner's activities and their 70/20/10 balance in whole per cent, worked out as lrs.learning.summary
+    gives them (``bucket``'s ``statements``; ``balance``'s shares on the "time" basis: each mode's seconds rounded
+    to the millisecond, shares of their sum rounded to 4 places, falling back to the statements when no
+    classified statement is timed; every share 0 when nothing is classified), without building the summary's
+    blocks for each of 500 learners. ``modes``: the store's totals (lrs.store.dashboard.LearnerTotals.modes:
+    the classified modes of :data:`MODES` and the unclassified, None)."""
     statements = 0
+    seconds = [0.0] * len(MODES)
+    counts = [0] * len(MODES)
     for row in modes:
         statements += row.statements
         if row.mode is not None:
-            c = counts.setdefault(row.mode, {"statements": 0, "seconds": 0.0})
-            c["statements"] += row.statements
-            c["seconds"] += row.seconds
-    for c in counts.values():
-        c["seconds"] = round(c["seconds"], 3)
-    return statements, learning_summary.balance(counts, query)["shares"]
+            i = MODES.index(row.mode)
+            seconds[i] += row.seconds
+            counts[i] += row.statements
+    values: list[Any] = [round(x, 3) for x in seconds]
+    total = sum(values)
+    if total <= 0:
+        values, total = counts, sum(counts)
+    if total <= 0:
+        return statements, dict.fromkeys(MODES, 0)
+    return statements, {m: round(round(v / total, 4) * 100) for m, v in zip(MODES, values, strict=True)}
 
 
 def _utc(when: datetime) -> datetime:

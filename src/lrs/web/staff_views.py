@@ -449,8 +449,10 @@ def _coverage(cohort: str, rows: list[dict[str, Any]], chosen: str) -> dict[str,
     with _lrs().db.read() as conn:
         counts = evidence_store.cohort_coverage(conn, cohort, fw.uri)
     headings = fw.leaves()
-    grid = [{"name": r["name"], "cells": [counts.get((r["agent"], h.uri), 0) for h in headings]} for r in rows]
-    covered = [sum(1 for g in grid if g["cells"][i]) for i in range(len(headings))]
+    uris = [h.uri for h in headings]
+    # A row: (the learner's name, their count per heading).
+    grid = [(r["name"], [counts.get((r["agent"], uri), 0) for uri in uris]) for r in rows]
+    covered = [sum(1 for _, cells in grid if cells[i]) for i in range(len(headings))]
     return {"framework": fw, "frameworks": frameworks, "headings": headings, "grid": grid, "covered": covered}
 
 
