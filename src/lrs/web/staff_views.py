@@ -482,11 +482,12 @@ def lead_dashboard_csv():  # noqa: ANN201
     writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
                      f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year_label']}",
                      *unit_progress_headings(data["qualifications"])])
-    for r in data["rows"]:
-        writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],
-                                                *[r["shares"][m] for m in MODES],
-                                                "yes" if r["at_risk"] else "no", r["cpd"],
-                                                *unit_progress_cells(data["qualifications"], r))])
+    # Only the text cells can start a formula: the counts and shares are whole numbers, never negative.
+    writer.writerows(
+        [safe_cell(r["name"]), safe_cell(r["agent"]), r["last"], r["statements"], *[r["shares"][m] for m in MODES],
+         "yes" if r["at_risk"] else "no", safe_cell(r["cpd"]), *unit_progress_cells(data["qualifications"], r)]
+        for r in data["rows"]
+    )
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cohort-dashboard.csv"'
     return response
