@@ -439,14 +439,14 @@ def _coverage(cohort: str, rows: list[dict[str, Any]], chosen: str) -> dict[str,
     """Learners x a framework's headings (its leaves): how many pieces of evidence each learner has for each.
     The framework: ``chosen`` (slug), else the first that is not a qualification (the KSS for practice leaders,
     say), else the first."""
-    reg = registry(_lrs())
-    frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
-    if not frameworks:
-        return None
-    assessed = set(assessed_frameworks(reg))
-    fw = next((f for f in frameworks if f.slug == chosen), None) or next(
-        (f for f in frameworks if f.uri not in assessed), frameworks[0])
-    with _lrs().db.read() as conn:
+    with _lrs().db.read() as conn:  # the registry's version and the counts in one transaction
+        reg = registry(_lrs(), evidence_store.imported_version(conn))
+        frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
+        if not frameworks:
+            return None
+        assessed = set(assessed_frameworks(reg))
+        fw = next((f for f in frameworks if f.slug == chosen), None) or next(
+            (f for f in frameworks if f.uri not in assessed), frameworks[0])
         counts = evidence_store.cohort_coverage(conn, cohort, fw.uri)
     headings = fw.leaves()
     uris = [h.uri for h in headings]
