@@ -29,8 +29,6 @@ from lrs.store import cohort_progress as store
 from lrs.store.evidence import imported_version
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from lrs.services.statements import LRS
 
 
@@ -55,7 +53,7 @@ def nothing_yet(fw: Framework) -> UnitProgress:
     return UnitProgress(not_started=len(units), criteria=sum(len(leaves) for _, leaves in units))
 
 
-def cohort_unit_progress(lrs: LRS, cohort: str, *, conn: Connection | None = None) -> dict[str, Any]:
+def cohort_unit_progress(lrs: LRS, cohort: str, *, conn: Any = None) -> dict[str, Any]:  # noqa: ANN401
     """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}},
     "nothing_yet": {framework uri: UnitProgress}}``: the qualifications (frameworks with assessment criteria)
     some learner of the cohort has evidence for (none when nobody has any yet), and each learner's progress in
