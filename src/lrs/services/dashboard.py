@@ -6,9 +6,10 @@ For each enrolled learner: their last activity, how many activities, their 70/20
 ``lrs_readiness`` hook), their unit progress in each qualification (lrs.review.cohort) and whether they are at
 risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 months with learning recorded).
 
-Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals and latest
-statement from ``learning_totals`` in one query grouped by learner, the months in one over the months shown, the
-readiness hook over the learners who recorded anything in the year, the unit progress in three range reads.
+Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals, latest statement
+and first day from ``learning_totals`` (lrs.store.dashboard.cohort_learner_totals), the months in one query over
+the months shown, the unit progress in two range reads, all three in one read transaction; then the readiness
+hook over the learners who recorded anything in the year.
 """
 
 from __future__ import annotations
