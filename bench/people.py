@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import json
 import os
 import re
@@ -278,7 +279,7 @@ def sign_in(app: Any, email: str) -> Any:
     return browser
 
 
-def _page(out: dict[str, Any], label: str, client: Any, path: str, reps: int) -> None:
+def _measure_page(out: dict[str, Any], label: str, client: Any, path: str, reps: int) -> None:
     client.get(path)  # warm: templates compile on first use
     seconds, response = _time(lambda: client.get(path), reps)
     out[label] = {"path": path, "status": response.status_code, "target_ms": TARGETS_MS["page"],
@@ -302,14 +303,26 @@ def api_dashboard_path(app: Any, cohort: str) -> str | None:
     return None
 
 
-def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[str, Any]:
+def measure(url: str, wl: Workload, people: dict[str, Any], reps: int, only: str = "") -> dict[str, Any]:
+    """Every measure, or (``only``) those whose label holds that text, e.g. "lead dashboard"."""
     from flask import url_for
+
+    def want(label: str) -> bool:
+        return only.lower() in label.lower()
+
+    def _page(out: dict[str, Any], label: str, client: Any, path: str, reps: int) -> None:
+        if want(label):
+            _measure_page(out, label, client, path, reps)
 
     from lrs.app import create_app
 
     settings = Settings(database_url=url, bootstrap_key=None)
     lrs = LRS(settings)
     app = create_app(settings, lrs=lrs)
+    # As lrs serve's workers do once their app is built (lrs.cli.serve._worker_app): what is alive now is left
+    # out of the cycle collector's full collections.
+    gc.collect()
+    gc.freeze()
     client = app.test_client()
     creds = people["credentials"]
     h = {name: _basic(*creds[name]) for name in creds}
@@ -336,11 +349,13 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
         api["lead dashboard data, 500 learners (lead)"] = (dashboard, "lead")
     out: dict[str, Any] = {"api": {}, "pages": {}, "staff": {}, "exports": {}, "floor": floor(client, h["admin"], reps)}
     log(f"  floor: {out['floor']}")
-    if not dashboard:
+    if not dashboard and want("lead dashboard data, 500 learners (lead)"):
         out["api"]["lead dashboard data, 500 learners (lead)"] = {
             "path": None, "status": None, "target_ms": TARGETS_MS["api"], "n": 0,
             "note": "no /api route for the lead's dashboard data on this branch"}
     for label, (path, who) in api.items():
+        if not want(label):
+            continue
         client.get(path, headers=h[who])  # warm: the first request loads plugins and frameworks
         seconds, response = _time(lambda p=path, w=who: client.get(p, headers=h[w]), reps)
         status = response.status_code
@@ -379,6 +394,8 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
     exports.append(("ILM portfolio ZIP", f"/api/learners/{heavy}/exports/ilm-portfolio?qualification={framework}",
                     "portfolio_zip"))
     for label, path, target in exports:
+        if not want(label):
+            continue
         client.get(path, headers=h["admin"])
         tracemalloc.start()
         seconds, response = _time(lambda p=path: client.get(p, headers=h["admin"]), max(3, reps // 4))
@@ -560,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="measure the stores saved in --store-dir (no build)")
     ap.add_argument("--build-only", action="store_true", help="build and save the stores, measure nothing")
     ap.add_argument("--keep", action="store_true", help="keep the measured store (path printed) for EXPLAIN")
+    ap.add_argument("--only", default="", help="only the measures whose label holds this text (e.g. 'dashboard')")
     ap.add_argument("--tag", default="", help="added to the results' file names (e.g. 'before')")
     ap.add_argument("--report", nargs="+", type=Path, metavar="FILE", help="print the docs table from results")
     args = ap.parse_args(argv)
@@ -614,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["settle"] = settle(target, url)
             wl = Workload(meta.get("seed", 1), args.n)
             result["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-            result.update(measure(url, wl, meta["people"], args.reps))
+            result.update(measure(url, wl, meta["people"], args.reps, args.only))
             result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         finally:
             if args.keep:

@@ -163,3 +163,33 @@ def test_only_the_cohorts_lead_and_admins_read_it(centre, lrs_instance, app):  #
     empty = people["south_lead"].get(_path(SOUTH)).get_json()
     assert [row["agent"] for row in empty["learners"]] == ["mbox:mailto:kim@la.example"]
     assert empty["periods"] == [] and empty["qualifications"] == []
+
+
+def test_each_learners_balance_is_the_summarys() -> None:
+    """The dashboard works out each learner's activities and shares from their totals without building the
+    summary's blocks: the same figures as lrs.learning.summary.bucket for the same totals (timed and untimed
+    modes, unclassified statements, nothing classified, nothing at all, sums that round)."""
+    import random
+
+    from lrs.store.learning import ModeTotals
+
+    query = learning_summary.parse_query(period="month")
+    rng = random.Random(23)
+    cases: list[tuple[ModeTotals, ...]] = [
+        (),
+        (ModeTotals(None, 4, 0.0, 0),),
+        (ModeTotals("social", 2, 0.0, 0), ModeTotals(None, 1, 0.0, 0)),
+        (ModeTotals("on-the-job", 1, 3600.0004, 0), ModeTotals("formal", 3, 0.0, 0)),
+    ]
+    for _ in range(300):
+        rows = []
+        for mode in (*dashboard.MODES, None):
+            if rng.random() < 0.6:
+                seconds = 0.0 if mode is None or rng.random() < 0.3 else rng.choice([rng.uniform(0, 9000), 1 / 3, 1e-4])
+                rows.append(ModeTotals(mode, rng.randint(1, 90), seconds, 0))
+        cases.append(tuple(rows))
+    for rows in cases:
+        block = learning_summary.bucket(rows, query)
+        shares = block["balance"]["shares"]
+        assert dashboard._balance(rows) == (
+            block["statements"], {m: round(shares.get(m, 0) * 100) for m in dashboard.MODES}), rows

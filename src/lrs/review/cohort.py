@@ -26,6 +26,7 @@ from lrs.competency.evidence import registry
 from lrs.competency.frameworks import Framework
 from lrs.review.records import assessed_frameworks, units_of
 from lrs.store import cohort_progress as store
+from lrs.store.evidence import imported_version
 
 if TYPE_CHECKING:
     from lrs.services.statements import LRS
@@ -52,44 +53,62 @@ def nothing_yet(fw: Framework) -> UnitProgress:
     return UnitProgress(not_started=len(units), criteria=sum(len(leaves) for _, leaves in units))
 
 
-def cohort_unit_progress(lrs: LRS, cohort: str) -> dict[str, Any]:
+def cohort_unit_progress(lrs: LRS, cohort: str, *, conn: Any = None) -> dict[str, Any]:  # noqa: ANN401
     """``{"qualifications": [{"uri", "slug", "title"}], "learners": {agent: {framework uri: UnitProgress}},
     "nothing_yet": {framework uri: UnitProgress}}``: the qualifications (frameworks with assessment criteria)
     some learner of the cohort has evidence for (none when nobody has any yet), and each learner's progress in
-    each. A learner without evidence has no entry: their progress is ``nothing_yet``."""
-    reg = registry(lrs)
+    each. A learner without evidence has no entry: their progress is ``nothing_yet``. ``conn``: read in the
+    caller's transaction (the lead's dashboard reads its panels in one), else in one of its own."""
+    if conn is None:
+        with lrs.db.read() as own:
+            return cohort_unit_progress(lrs, cohort, conn=own)
+    reg = registry(lrs, imported_version(conn))
     assessed = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
     uris = [fw.uri for fw in assessed]
-    with lrs.db.read() as conn:
-        criteria = store.criteria(conn, cohort, uris)
-        claimed = store.claimed_units(conn, cohort, uris)
+    criteria = store.criteria(conn, cohort, uris)
+    claimed = store.claimed_units(conn, cohort, uris)
     # A criterion has evidence when the learner linked some to it or an assessor judged some against it
     # (records.learner_reviews); it is met when the current outcome of some of that evidence is accepted
     # (decisions.criterion_review). lrs.store.learner_criteria keeps both per learner with every change to the
     # links, the decisions and their statements; tests/review/test_cohort_progress.py compares them with each
     # learner's progress worked out from the links and decisions.
-    evidenced = {(agent, item) for agent, item, _ in criteria}
-    met = {(agent, item) for agent, item, is_met in criteria if is_met}
-    started = {reg.item_framework.get(item) for _, item in evidenced}
+    evidenced: dict[str, set[str]] = {}
+    met: dict[str, set[str]] = {}
+    for agent, item, is_met in criteria:
+        evidenced.setdefault(agent, set()).add(item)
+        if is_met:
+            met.setdefault(agent, set()).add(item)
+    started = {reg.item_framework.get(item) for items in evidenced.values() for item in items}
     shown = [fw for fw in assessed if fw.uri in started]
-    units = {fw.uri: units_of(fw) for fw in shown}
     learners: dict[str, dict[str, UnitProgress]] = {}
-    for agent in {agent for agent, _ in evidenced}:
-        for fw in shown:
-            complete = in_progress = not_started = accepted = total = 0
-            for unit, leaves in units[fw.uri]:
-                with_evidence = sum(1 for leaf in leaves if (agent, leaf.uri) in evidenced)
-                accepted_here = sum(1 for leaf in leaves if (agent, leaf.uri) in met)
-                accepted += accepted_here
-                total += len(leaves)
-                if leaves and accepted_here == len(leaves) and (agent, unit.uri) in claimed:
+    for fw in shown:
+        units = units_of(fw)
+        # Each criterion's units (by position), so a learner costs their own criteria, not every unit's.
+        unit_of: dict[str, list[int]] = {}
+        for i, (_, leaves) in enumerate(units):
+            for leaf in leaves:
+                unit_of.setdefault(leaf.uri, []).append(i)
+        sizes = [len(leaves) for _, leaves in units]
+        total = sum(sizes)
+        for agent, items in evidenced.items():
+            with_evidence = [0] * len(units)
+            accepted = [0] * len(units)
+            for item in items:
+                for i in unit_of.get(item, ()):
+                    with_evidence[i] += 1
+            for item in met.get(agent, ()):
+                for i in unit_of.get(item, ()):
+                    accepted[i] += 1
+            complete = in_progress = not_started = 0
+            for i, (unit, _) in enumerate(units):
+                if sizes[i] and accepted[i] == sizes[i] and (agent, unit.uri) in claimed:
                     complete += 1
-                elif not with_evidence:
+                elif not with_evidence[i]:
                     not_started += 1
                 else:
                     in_progress += 1
             learners.setdefault(agent, {})[fw.uri] = UnitProgress(
-                complete, in_progress, not_started, accepted, total
+                complete, in_progress, not_started, sum(accepted), total
             )
     return {
         "qualifications": [{"uri": fw.uri, "slug": fw.slug, "title": fw.title} for fw in shown],

@@ -6,9 +6,10 @@ For each enrolled learner: their last activity, how many activities, their 70/20
 ``lrs_readiness`` hook), their unit progress in each qualification (lrs.review.cohort) and whether they are at
 risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 months with learning recorded).
 
-Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals and latest
-statement from ``learning_totals`` in one query grouped by learner, the months in one over the months shown, the
-readiness hook over the learners who recorded anything in the year, the unit progress in three range reads.
+Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals, latest statement
+and first day from ``learning_totals`` (lrs.store.dashboard.cohort_learner_totals), the months in one query over
+the months shown, the unit progress in two range reads, all three in one read transaction; then the readiness
+hook over the learners who recorded anything in the year.
 """
 
 from __future__ import annotations
@@ -73,25 +74,28 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     cohort = check_cohort(lrs, principal, cohort)
     now = today or datetime.now(UTC)
     query = learning_summary.parse_query(period="month")
-    with lrs.db.read() as conn:
+    with lrs.db.read() as conn:  # one transaction for the totals, the months and the unit progress
         learners = store.cohort_learner_totals(conn, cohort, MODES)
         latest = max((x.latest for x in learners if x.latest is not None), default=None)
         months: list[Any] = []
         first_shown = None
         if latest is not None:
             first_shown = _first_month_shown(_utc(latest).date())
+            # The months run from the cohort's first with learning when that is later (lrs.learning.summary.periods).
+            first_day = date.fromisoformat(min(x.first for x in learners if x.first is not None))
+            first_shown = max(first_shown, first_day.replace(day=1))
             months = store.cohort_month_totals(conn, cohort, first_shown.isoformat())
-            if months and not store.cohort_has_days_before(conn, cohort, first_shown.isoformat()):
-                # The months run from the cohort's first with learning (lrs.learning.summary.periods).
-                first_shown = date.fromisoformat(min(m.month for m in months if m.month) + "-01")
+        progress = review_cohort.cohort_unit_progress(lrs, cohort, conn=conn)
     weeks = lrs.settings.at_risk_weeks
     cutoff = now - timedelta(weeks=weeks)
     year = cpd_year(now.date())
     readiness = cpd_readiness(lrs, [x.agent_key for x in learners], year)
     rows = []
+    mine_of = progress["learners"]
+    nothing_yet = progress["nothing_yet"]
+    uris = [q["uri"] for q in progress["qualifications"]]
     for x in learners:
-        block = learning_summary.bucket(x.modes, query)
-        shares = block["balance"]["shares"]
+        statements, shares = _balance(x.modes)
         when = _utc(x.latest) if x.latest is not None else None
         reasons = []
         if when is None:
@@ -100,22 +104,20 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
             reasons.append({"rule": "no-recent-activity",
                             "words": f"No learning recorded for {weeks} weeks or more (last on {when.date().isoformat()})"})
         found = readiness.get(x.agent_key)
+        mine = mine_of.get(x.agent_key, {})
         rows.append({
             "agent": x.agent_key,
             "name": x.name or x.agent_key.split(":", 2)[-1],
             "last": when.date().isoformat() if when else "",
-            "statements": block["statements"],
-            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES},
+            "statements": statements,
+            "shares": shares,
             "at_risk": bool(reasons),
             "reasons": reasons,
             "cpd": _readiness_words(found) if found else "",
             "cpd_ready": found.ready if found else None,
+            "units": {uri: mine.get(uri) or nothing_yet[uri] for uri in uris},
         })
     rows.sort(key=lambda r: r["name"].lower())
-    progress = review_cohort.cohort_unit_progress(lrs, cohort)
-    for r in rows:
-        mine = progress["learners"].get(r["agent"], {})
-        r["units"] = {q["uri"]: mine.get(q["uri"]) or progress["nothing_yet"][q["uri"]] for q in progress["qualifications"]}
     periods = []
     if first_shown is not None:
         shown = learning_summary.periods(months, replace(query, date_from=first_shown))
@@ -133,6 +135,31 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
         "cpd_year": year,
         "cpd_year_label": f"{year - 1}–{str(year)[-2:]}",
     }
+
+
+def _balance(modes: tuple[Any, ...]) -> tuple[int, dict[str, int]]:
+    """A learner's activities and their 70/20/10 balance in whole per cent, worked out as lrs.learning.summary
+    gives them (``bucket``'s ``statements``; ``balance``'s shares on the "time" basis: each mode's seconds rounded
+    to the millisecond, shares of their sum rounded to 4 places, falling back to the statements when no
+    classified statement is timed; every share 0 when nothing is classified), without building the summary's
+    blocks for each of 500 learners. ``modes``: the store's totals (lrs.store.dashboard.LearnerTotals.modes:
+    the classified modes of :data:`MODES` and the unclassified, None)."""
+    statements = 0
+    seconds = [0.0] * len(MODES)
+    counts = [0] * len(MODES)
+    for row in modes:
+        statements += row.statements
+        if row.mode is not None:
+            i = MODES.index(row.mode)
+            seconds[i] += row.seconds
+            counts[i] += row.statements
+    values: list[Any] = [round(x, 3) for x in seconds]
+    total = sum(values)
+    if total <= 0:
+        values, total = counts, sum(counts)
+    if total <= 0:
+        return statements, dict.fromkeys(MODES, 0)
+    return statements, {m: round(round(v / total, 4) * 100) for m, v in zip(MODES, values, strict=True)}
 
 
 def _utc(when: datetime) -> datetime:

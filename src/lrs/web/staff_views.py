@@ -439,18 +439,20 @@ def _coverage(cohort: str, rows: list[dict[str, Any]], chosen: str) -> dict[str,
     """Learners x a framework's headings (its leaves): how many pieces of evidence each learner has for each.
     The framework: ``chosen`` (slug), else the first that is not a qualification (the KSS for practice leaders,
     say), else the first."""
-    reg = registry(_lrs())
-    frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
-    if not frameworks:
-        return None
-    assessed = set(assessed_frameworks(reg))
-    fw = next((f for f in frameworks if f.slug == chosen), None) or next(
-        (f for f in frameworks if f.uri not in assessed), frameworks[0])
-    with _lrs().db.read() as conn:
+    with _lrs().db.read() as conn:  # the registry's version and the counts in one transaction
+        reg = registry(_lrs(), evidence_store.imported_version(conn))
+        frameworks = sorted(reg.frameworks.values(), key=lambda f: f.title)
+        if not frameworks:
+            return None
+        assessed = set(assessed_frameworks(reg))
+        fw = next((f for f in frameworks if f.slug == chosen), None) or next(
+            (f for f in frameworks if f.uri not in assessed), frameworks[0])
         counts = evidence_store.cohort_coverage(conn, cohort, fw.uri)
     headings = fw.leaves()
-    grid = [{"name": r["name"], "cells": [counts.get((r["agent"], h.uri), 0) for h in headings]} for r in rows]
-    covered = [sum(1 for g in grid if g["cells"][i]) for i in range(len(headings))]
+    uris = [h.uri for h in headings]
+    # A row: (the learner's name, their count per heading).
+    grid = [(r["name"], [counts.get((r["agent"], uri), 0) for uri in uris]) for r in rows]
+    covered = [sum(1 for _, cells in grid if cells[i]) for i in range(len(headings))]
     return {"framework": fw, "frameworks": frameworks, "headings": headings, "grid": grid, "covered": covered}
 
 
@@ -480,11 +482,12 @@ def lead_dashboard_csv():  # noqa: ANN201
     writer.writerow(["learner", "agent", "last activity", "statements", *[f"{m} %" for m in MODES],
                      f"no activity for {data['weeks']} weeks", f"CPD readiness {data['cpd_year_label']}",
                      *unit_progress_headings(data["qualifications"])])
-    for r in data["rows"]:
-        writer.writerow([safe_cell(x) for x in (r["name"], r["agent"], r["last"], r["statements"],
-                                                *[r["shares"][m] for m in MODES],
-                                                "yes" if r["at_risk"] else "no", r["cpd"],
-                                                *unit_progress_cells(data["qualifications"], r))])
+    # Only the text cells can start a formula: the counts and shares are whole numbers, never negative.
+    writer.writerows(
+        [safe_cell(r["name"]), safe_cell(r["agent"]), r["last"], r["statements"], *[r["shares"][m] for m in MODES],
+         "yes" if r["at_risk"] else "no", safe_cell(r["cpd"]), *unit_progress_cells(data["qualifications"], r)]
+        for r in data["rows"]
+    )
     response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cohort-dashboard.csv"'
     return response
