@@ -21,11 +21,8 @@ from lrs import metrics
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: SQLite: rows a process writes between the checkpoints it runs itself. A checkpoint copies each page changed
-#: since the last one once, however often it changed, so the pages every batch touches (the ends of the
-#: indexes, learning_totals) cost less the rarer it is: 20,000 rows (~33 batches of 100, a WAL of some 15 MB)
-#: cost a fifth of the checkpoint time per batch that 5,000 did (docs/performance.md).
-CHECKPOINT_AFTER_ROWS = 20000
+#: SQLite: rows a process writes between the checkpoints it runs itself (about SQLite's default 1000 pages).
+CHECKPOINT_AFTER_ROWS = 5000
 BACKSTOP_CHECKPOINT_PAGES = 20000
 
 #: PostgreSQL SQLSTATEs worth retrying: serialization_failure, deadlock_detected, unique_violation
