@@ -158,8 +158,9 @@ def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
 
 #: Allocations of container objects (net of those freed) between two young-generation collections in a worker.
 #: Python's default, 700, ran ~5 collections during each batch of 100 statements (its parsed JSON alone is
-#: some 10,000 dicts and lists, all freed when the request ends); 3 ms of a 35 ms batch (docs/performance.md).
-WORKER_GC_THRESHOLD = 50_000
+#: some 10,000 dicts and lists, all freed when the request ends): 3-5 ms of a ~35 ms batch. 10,000 counted
+#: fewer instructions than 50,000 for single POSTs and as few for batches (docs/performance.md).
+WORKER_GC_THRESHOLD = 10_000
 
 
 def settle_garbage_collector() -> None:
