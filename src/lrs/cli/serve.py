@@ -167,8 +167,8 @@ def settle_garbage_collector() -> None:
     """After a worker's app is built: collect once, then freeze what is left (the modules, Flask, SQLAlchemy's
     compiled statements: ~170,000 objects, which every full collection walked again and never freed) and
     collect the young generation less often. A request's objects are freed by reference counting when it
-    ends; the collector is only for cycles, and it still runs (at most every WORKER_GC_THRESHOLD net
-    allocations)."""
+    ends; the collector is only for cycles, and it still runs, once every WORKER_GC_THRESHOLD net allocations
+    of container objects."""
     gc.collect()
     gc.freeze()
     _, second, third = gc.get_threshold()
