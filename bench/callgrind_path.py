@@ -6,9 +6,10 @@
 ``prepare`` makes the store with the LRS of the interpreter that runs it (so run it with each commit's venv into
 its own directory: the schema is that commit's). ``measure`` then runs, for each kind of request (a single POST,
 ``GET /xapi/statements?limit=100``, a POST of a batch of 100), the same script under
-``valgrind --tool=callgrind --instr-atstart=no`` on a fresh copy of the store: 5 warm requests, then ``--count``
-(40; 8 for batches) requests of that kind with the instrumentation switched on around them only (a few lines of C,
-compiled here with ``cc`` against valgrind's ``callgrind.h``, called through ctypes). The total over the count is
+``valgrind --tool=callgrind --instr-atstart=no`` on a fresh copy of the store: the garbage collector set as a
+serving worker sets it (where the commit does), 5 warm requests, then ``--count`` (40; 8 for batches) requests
+of that kind with the instrumentation switched on around them only (a few lines of C, compiled here with ``cc``
+against valgrind's ``callgrind.h``, called through ctypes). The total over the count is
 the instructions one request costs the process (the interpreter, Flask, the LRS, SQLite), start-up and first-use
 costs excluded. The
 statements are ``bench/workload.py``'s (seed 1), the same for every commit, because this file's directory is put
@@ -116,6 +117,7 @@ def run(path: Path, kind: str, count: int) -> None:
     url = f"sqlite:///{path}"
     lrs = LRS(Settings(database_url=url, bootstrap_key=None))
     client, headers = _client(url, lrs)
+    _as_a_serving_worker()
     wl = _workload()
     cursor = STORE
     if kind == "single":
@@ -137,6 +139,16 @@ def run(path: Path, kind: str, count: int) -> None:
     for k in range(count):
         get() if kind == "get100" else _post(client, headers, bodies[5 + k])
     toggles.stop()
+
+
+def _as_a_serving_worker() -> None:
+    """What ``lrs serve`` does in each worker once its app is built, where the commit measured does it (the
+    garbage collector's settings: lrs.cli.serve.settle_garbage_collector, from branch ingest on)."""
+    try:
+        from lrs.cli.serve import settle_garbage_collector
+    except ImportError:
+        return
+    settle_garbage_collector()
 
 
 def _instructions(directory: Path) -> int:

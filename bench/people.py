@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import gc
 import json
 import os
 import re
@@ -320,9 +319,10 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int, only: str
     lrs = LRS(settings)
     app = create_app(settings, lrs=lrs)
     # As lrs serve's workers do once their app is built (lrs.cli.serve._worker_app): what is alive now is left
-    # out of the cycle collector's full collections.
-    gc.collect()
-    gc.freeze()
+    # out of the cycle collector's full collections, and the young generation is collected as often as there.
+    from lrs.cli.serve import settle_garbage_collector
+
+    settle_garbage_collector()
     client = app.test_client()
     creds = people["credentials"]
     h = {name: _basic(*creds[name]) for name in creds}

@@ -19,6 +19,7 @@ from lrs.config import Settings
 from lrs.plugins import (
     call_each,
     call_first,
+    call_first_each,
     call_isolated,
     describe_plugins,
     make_plugin_manager,
@@ -39,7 +40,7 @@ from lrs.xapi.errors import Problem, StatementInvalid, XAPIError
 from lrs.xapi.ifi import agent_key
 from lrs.xapi.query import StatementQuery
 from lrs.xapi.signature import verify_signatures
-from lrs.xapi.statement import PreparedStatement, prepare
+from lrs.xapi.statement import PreparedStatement, prepare_batch
 from lrs.xapi.validate import validate_batch
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ class LRS:
         now = datetime.now(UTC)
         # Millisecond precision, the same as the stored string clients see, so since/until agree with it.
         stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        prepared = [self._prepare(s, stored, principal, version) for s in statements]
+        prepared = prepare_batch(statements, stored=stored, authority=principal.authority, version=version)
+        self._classify_prepared(prepared)
         can_define = principal.allows(xscopes.DEFINE, read=False)
         # Encoded before the transaction: SQLite's writers queue for its one write lock.
         batch = statement_store.StatementBatch(prepared, self.db.engine.dialect)
@@ -161,14 +163,17 @@ class LRS:
 
         self.db.write(write)
 
-    def _prepare(
-        self, statement: dict[str, Any], stored: datetime, principal: Principal, version: str
-    ) -> PreparedStatement:
-        prepared = prepare(statement, stored=stored, authority=principal.authority, version=version)
-        if not prepared.is_voiding:
-            prepared.learning_mode = self.classify(prepared.payload)
-            prepared.rules_fingerprint = self.classification_fingerprint()
-        return prepared
+    def _classify_prepared(self, prepared: list[PreparedStatement]) -> None:
+        """Each statement's learning mode (as :meth:`classify` gives it) and the classification's fingerprint;
+        voiding statements are not classified."""
+        classified = [p for p in prepared if not p.is_voiding]
+        if not classified:
+            return
+        fingerprint = self.classification_fingerprint()
+        modes = call_first_each(self.pm, "lrs_classify_statement", "statement", [p.payload for p in classified], lrs=self)
+        for p, mode in zip(classified, modes, strict=True):
+            p.learning_mode = str(mode) if mode else None
+            p.rules_fingerprint = fingerprint
 
     def classify(self, statement: dict[str, Any]) -> str | None:
         """The learning mode the classifiers give (lrs.plugins.call_first); None when none does or one raises

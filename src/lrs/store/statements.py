@@ -623,8 +623,9 @@ class _Found:
     targets: dict[str, tuple[int, str, str | None]] = field(default_factory=dict)
     #: seqs for the batch's new statements, ascending
     seqs: list[int] = field(default_factory=list)
-    #: iri -> the canonical definition stored for the activities the batch defines
-    definitions: dict[str, Any] = field(default_factory=dict)
+    #: iri -> the canonical definition stored for the activities the batch defines, as its JSON text (decoded
+    #: only when it is merged: see _definitions)
+    definitions: dict[str, str | None] = field(default_factory=dict)
     frameworks_version: tuple[int, str] = (0, "")
 
 
@@ -674,7 +675,7 @@ def _look_up(
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
         elif kind == 4:
-            found.definitions[key] = _decoded(text)
+            found.definitions[key] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
         elif sql.postgres:
@@ -759,20 +760,23 @@ def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tu
 
 
 def _definitions(
-    incoming: dict[str, tuple[dict[str, Any], str]], current: dict[str, Any], *, can_define: bool
+    incoming: dict[str, tuple[dict[str, Any], str]], current: dict[str, str | None], *, can_define: bool
 ) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
     """Keep one canonical definition per activity: (iri, JSON) of the activities the batch is the first to
     define, and (iri, merged definition) of those whose definition it changes (only with the define scope).
     In IRI order, and only what changes, so concurrent batches sharing activities neither deadlock nor
-    rewrite each other."""
+    rewrite each other. ``current``: the stored definitions as JSON text. One stored as the very text the
+    batch brings (the batch defined it first, or repeats what it says) is left as it is without decoding it:
+    merging a definition into itself changes nothing."""
     new: list[tuple[str, str]] = []
     changed: list[tuple[str, dict[str, Any]]] = []
     for iri, (definition, encoded) in incoming.items():
         if iri not in current:
             new.append((iri, encoded))
-        elif can_define:
-            merged = merge_definitions(current[iri], definition)
-            if merged != current[iri]:
+        elif can_define and current[iri] != encoded:
+            stored = _decoded(current[iri])
+            merged = merge_definitions(stored, definition)
+            if merged != stored:
                 changed.append((iri, merged))
     return new, changed
 

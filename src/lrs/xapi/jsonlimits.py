@@ -14,6 +14,7 @@ might find something (more brackets than MAX_DEPTH; a ``\\u`` escape that could 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -38,9 +39,11 @@ class TooDeep(ValueError):
 
 def check_parsed(text: bytes | str, value: Any) -> None:  # noqa: ANN401 - any JSON value
     """Raise TooDeep, or an XAPIError naming the field path, for a parsed body the LRS must not accept."""
-    # The bracket count only spares a small body the walk: a large one (a batch of statements) always has more
-    # than MAX_DEPTH brackets, so it is walked without counting them first (two passes over the text).
-    if len(text) > WALK_WITHOUT_COUNTING or _count_openings(text) > MAX_DEPTH:
+    # The bracket count only spares a small body the walk. A large one (a batch of statements) always has more
+    # than MAX_DEPTH brackets: its depth is bounded from its brackets outside strings (_shallow_by_text), and
+    # walked only when that cannot tell.
+    deep_enough_to_check = len(text) > WALK_WITHOUT_COUNTING or _count_openings(text) > MAX_DEPTH
+    if deep_enough_to_check and not (isinstance(text, bytes) and _shallow_by_text(text)):
         _check_depth(value)
     if isinstance(text, bytes):
         if b"\\u" in text and _SUSPECT_ESCAPE_BYTES.search(text):
@@ -56,6 +59,35 @@ def _count_openings(text: bytes | str) -> int:
 
 
 _CONTAINERS = (dict, list)
+#: Every byte but the brackets and the quotes, deleted by _shallow_by_text.
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+
+
+def _shallow_by_text(text: bytes) -> bool:
+    """True when the brackets of ``text`` (valid JSON, already parsed) show it nested at most MAX_DEPTH deep;
+    False when they cannot tell (then the parsed value is walked). A fifth of the walk's time for a batch.
+
+    The escaped backslashes and then the escaped quotes are taken out (a backslash only starts an escape or is
+    the second character of ``\\\\``, so pairs of them, read from the left, are exactly the escaped ones),
+    then every byte but brackets and quotes. A string whose text held no bracket or quote is now ``""``: those
+    pairs go (left to right, the quotes alternate opening and closing), and a quote left over means some
+    string held a bracket, which would be miscounted: the walk decides. Otherwise what is left is the
+    structure's brackets alone, and each pass taking out the empty pairs (``[]`` then ``{}``) lowers the
+    depth by one or two: a text emptied in at most MAX_DEPTH / 2 passes is at most MAX_DEPTH deep. UTF-8 only
+    (json also reads UTF-16 and UTF-32, whose characters may hold a bracket's byte): in UTF-8 these bytes are
+    never part of another character."""
+    if json.detect_encoding(text) not in ("utf-8", "utf-8-sig"):
+        return False
+    if b"\\" in text:  # most bodies have no escape at all
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in brackets:
+        return False
+    for _ in range(MAX_DEPTH // 2):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    return not brackets
 
 
 def _check_depth(value: Any) -> None:  # noqa: ANN401
