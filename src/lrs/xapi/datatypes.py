@@ -78,6 +78,8 @@ def _iprivate(code: int) -> bool:
 
 def _chars_ok(text: str, *, private: bool = False) -> bool:
     """Every character is legal in an IRI component and every "%" starts a %XX escape."""
+    if "%" not in text and _IRI_ASCII.issuperset(text):
+        return True  # the usual case, in one C loop: ASCII IRI characters and no escape to look at
     length = len(text)
     for index, char in enumerate(text):
         if char in _IRI_ASCII:
@@ -147,6 +149,7 @@ def _is_iri(value: str) -> bool:
 
 # RFC 5322 atext, less the characters an IRI cannot carry literally ("{", "|", "}", "`", "^").
 _ATEXT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?_~")
+_ATEXT_OR_DOT = _ATEXT | {"."}
 
 
 def _label_ok(label: str) -> bool:
@@ -154,7 +157,7 @@ def _label_ok(label: str) -> bool:
         0 < len(label) <= 63
         and label[0] != "-"
         and label[-1] != "-"
-        and all(c.isalnum() or c == "-" for c in label)  # isalnum admits internationalised labels
+        and label.replace("-", "").isalnum()  # isalnum admits internationalised labels
     )
 
 
@@ -173,7 +176,7 @@ def _is_mailto(value: str) -> bool:
         return False
     if local[0] == "." or local[-1] == "." or ".." in local:
         return False
-    if not all(c in _ATEXT or c == "." or ord(c) > 127 for c in local):
+    if not _ATEXT_OR_DOT.issuperset(local) and not all(c in _ATEXT_OR_DOT or ord(c) > 127 for c in local):
         return False
     return all(_label_ok(label) for label in domain.split("."))
 
@@ -271,7 +274,10 @@ def parse_timestamp(value: str, version: str = "2.0.0") -> datetime:
         raise ValueError(f"{value!r} is not a real date and time: {exc}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59-01:00 in 10000
+        raise ValueError(f"{value!r} is not a real date and time: in UTC it falls outside years 1 to 9999") from None
 
 
 # --- durations -------------------------------------------------------------------------------------------
