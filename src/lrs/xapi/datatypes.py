@@ -121,11 +121,12 @@ def is_iri(value: object) -> bool:
     A relative reference ("example.com/x", "not an iri") is refused: xAPI identifiers must name a scheme.
     Anything but a string is not an IRI.
     """
-    return isinstance(value, str) and _is_iri(value)
+    return isinstance(value, str) and is_iri_str(value)
 
 
 @lru_cache(maxsize=65536)
-def _is_iri(value: str) -> bool:
+def is_iri_str(value: str) -> bool:
+    """:func:`is_iri` for a value already known to be a string (cached)."""
     scheme, colon, rest = value.partition(":")
     if not colon or not rest or not _SCHEME.fullmatch(scheme):
         return False
@@ -164,12 +165,13 @@ def _label_ok(label: str) -> bool:
 def is_mailto(value: object) -> bool:
     """``mailto:`` followed by one e-mail address (RFC 5322 dot-atom local part, RFC 6531 unicode allowed),
     and nothing else: no second address, no ``?subject=`` headers."""
-    return isinstance(value, str) and _is_mailto(value)
+    return isinstance(value, str) and is_mailto_str(value)
 
 
 @lru_cache(maxsize=65536)
-def _is_mailto(value: str) -> bool:
-    if not value.startswith("mailto:") or not is_iri(value):
+def is_mailto_str(value: str) -> bool:
+    """:func:`is_mailto` for a value already known to be a string (cached)."""
+    if not value.startswith("mailto:") or not is_iri_str(value):
         return False
     local, at, domain = value[7:].rpartition("@")
     if not at or not local or not domain or len(local) > 64 or "?" in domain or "?" in local:
@@ -178,7 +180,10 @@ def _is_mailto(value: str) -> bool:
         return False
     if not _ATEXT_OR_DOT.issuperset(local) and not all(c in _ATEXT_OR_DOT or ord(c) > 127 for c in local):
         return False
-    return all(_label_ok(label) for label in domain.split("."))
+    for label in domain.split("."):  # noqa: SIM110 - a loop: no generator on this path
+        if not _label_ok(label):
+            return False
+    return True
 
 
 # --- UUIDs, hashes ---------------------------------------------------------------------------------------
@@ -199,6 +204,11 @@ def is_sha1_hex(value: object) -> bool:
     return isinstance(value, str) and _SHA1.fullmatch(value) is not None
 
 
+#: :func:`is_uuid` and :func:`is_sha1_hex` for a value already known to be a string: a match (true) or None.
+match_uuid = _UUID.fullmatch
+match_sha1_hex = _SHA1.fullmatch
+
+
 def is_sha2_hex(value: object) -> bool:
     return (
         isinstance(value, str) and len(value) in SHA2_HEX_LENGTHS and _HEXSTRING.fullmatch(value) is not None
@@ -215,11 +225,12 @@ def is_language_tag(value: object) -> bool:
 
     langcodes forgives underscores ("en_US") and surrounding junk; a language map key must be the tag itself.
     """
-    return isinstance(value, str) and _is_language_tag(value)
+    return isinstance(value, str) and is_language_tag_str(value)
 
 
 @lru_cache(maxsize=4096)
-def _is_language_tag(value: str) -> bool:
+def is_language_tag_str(value: str) -> bool:
+    """:func:`is_language_tag` for a value already known to be a string (cached)."""
     return _TAG_CHARS.fullmatch(value) is not None and langcodes.tag_is_valid(value)
 
 

@@ -29,12 +29,16 @@ from lrs.xapi import datatypes
 from lrs.xapi.errors import Problem, StatementInvalid
 from lrs.xapi.schema import (
     STATEMENT_SCHEMAS,
+    Boolean,
     Check,
+    Formatted,
     ListOf,
     ObjectRule,
+    ObjectType,
     OneOrMany,
     Polymorphic,
     Problems,
+    String,
     XAPIField,
     XAPISchema,
     at,
@@ -83,35 +87,18 @@ Ok = Callable[[Any], bool]
 
 
 class _Shape:
-    """One schema, compiled: property name -> check (and -> ok), required names, object rules."""
+    """One schema, compiled: property name -> check, required names, object rules; and ``ok``, the same
+    tests as one generated function (see :func:`_generate_ok`)."""
 
-    __slots__ = ("checks", "oks", "required", "required_set", "rules", "what")
+    __slots__ = ("checks", "ok", "ok_name", "required", "rules", "what")
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, ok_name: str) -> None:
         self.what = what
+        self.ok_name = ok_name
         self.checks: dict[str, Check] = {}
-        self.oks: dict[str, Ok] = {}
+        self.ok: Ok = _not_ready
         self.required: tuple[str, ...] = ()
-        self.required_set: frozenset[str] = frozenset()
         self.rules: tuple[ObjectRule, ...] = ()
-
-    def ok(self, value: Any) -> bool:
-        """True when :meth:`check` would find no problem in ``value`` (the same tests, no paths built)."""
-        if not isinstance(value, dict):
-            return False
-        oks = self.oks
-        for key, item in value.items():
-            ok = oks.get(key)
-            if ok is None or item is None or not ok(item):
-                return False
-        if not self.required_set <= value.keys():
-            return False
-        if self.rules:
-            problems: Problems = []
-            for rule in self.rules:
-                rule(value, "", problems)
-            return not problems
-        return True
 
     def check(self, value: Any, path: str, problems: Problems) -> None:
         if not isinstance(value, dict):
@@ -140,19 +127,25 @@ class _Shape:
                 rule(value, path, problems)
 
 
+def _not_ready(value: Any) -> bool:
+    raise AssertionError("a shape's ok() was called before it was generated")
+
+
 _SHAPES: dict[type[XAPISchema], _Shape] = {}
 
 
 def _shape(schema: type[XAPISchema]) -> _Shape:
     shape = _SHAPES.get(schema)
     if shape is None:
-        shape = _SHAPES[schema] = _Shape(schema.what)  # registered first: schemas may refer to each other
+        # Registered first: schemas may refer to each other (and the generated functions call each other by
+        # name, looked up when called, so a name may be used before its function is made).
+        shape = _SHAPES[schema] = _Shape(schema.what, f"_ok_{schema.__name__}_{len(_SHAPES)}")
         declared = schema._declared_fields
-        shape.checks = {(field.data_key or name): _compile(field) for name, field in declared.items()}
-        shape.oks = {(field.data_key or name): _compile_ok(field) for name, field in declared.items()}
-        shape.required = tuple((field.data_key or name) for name, field in declared.items() if field.required)
-        shape.required_set = frozenset(shape.required)
+        properties = {(field.data_key or name): field for name, field in declared.items()}
+        shape.checks = {key: _compile(field) for key, field in properties.items()}
+        shape.required = tuple(key for key, field in properties.items() if field.required)
         shape.rules = tuple(schema.object_rules)
+        shape.ok = _generate_ok(shape, properties)
     return shape
 
 
@@ -178,56 +171,122 @@ def _compile(field: mm_fields.Field) -> Check:
     raise TypeError(f"no compiled check for {type(field).__name__}")
 
 
-def _compile_ok(field: mm_fields.Field) -> Ok:
-    """The fast test for one declared field: True exactly when :func:`_compile`'s check finds nothing."""
+# --- the fast walk: one generated function per shape ----------------------------------------------------
+#
+# ``_Shape.ok`` runs the same tests as ``_Shape.check`` and the checks it calls, in the same order of
+# precedence, but only answers yes or no, so it builds no path, no message and no Problem. It is generated as
+# Python source from the same declarations (a chain of ``if key == ...`` per property, the common field
+# types' tests written out in place, every other field's own ``ok``), because calling a closure per property
+# costs more than the test itself. The names in the source refer to _OK_GLOBALS, filled as shapes are made.
+
+_OK_GLOBALS: dict[str, Any] = {"__builtins__": {"isinstance": isinstance, "len": len}, "str": str,
+                               "bool": bool, "dict": dict, "list": list}
+_OK_SOURCE: dict[str, str] = {}  # generated function name -> its source (for reading, and the tests)
+
+
+def _name(value: Any, hint: str) -> str:
+    """A name in _OK_GLOBALS bound to ``value``."""
+    name = f"_{hint}_{len(_OK_GLOBALS)}"
+    _OK_GLOBALS[name] = value
+    return name
+
+
+def _define(name: str, source: str) -> Ok:
+    _OK_SOURCE[name] = source
+    exec(compile(source, f"<lrs.xapi.validate {name}>", "exec"), _OK_GLOBALS)  # noqa: S102 - our own source
+    return _OK_GLOBALS[name]
+
+
+def _ok_test(field: mm_fields.Field, var: str) -> str:
+    """A Python expression true when ``field``'s compiled check finds no problem in ``var`` (not None)."""
+    kind = type(field)
+    if kind is String:  # String.ok, in place
+        return f"isinstance({var}, str)"
+    if kind is Boolean:  # Boolean.ok
+        return f"isinstance({var}, bool)"
+    if kind is ObjectType:  # ObjectType.ok
+        return f"(isinstance({var}, str) and {var} == {field.expected!r})"
+    if isinstance(field, Formatted) and type(field).ok is Formatted.ok:  # Formatted.ok
+        return f"(isinstance({var}, str) and {_name(field.text_test, 'is')}({var}))"
     if isinstance(field, XAPIField):
-        return field.ok
+        return f"{_name(field.ok, 'field')}({var})"
     if isinstance(field, mm_fields.Nested):
-        return _shape(_nested_schema(field)).ok
+        return f"{_shape(_nested_schema(field)).ok_name}({var})"
     if isinstance(field, Polymorphic):
-        return _polymorphic_ok(field)
+        return f"{_polymorphic_ok(field)}({var})"
     if isinstance(field, OneOrMany):
-        return _one_or_many_ok(_shape(field.schema))
+        return f"{_one_or_many_ok(_shape(field.schema))}({var})"
     if isinstance(field, ListOf):
-        return _list_of_ok(_compile_ok(field.inner), field.min_length)
+        return f"{_list_of_ok(field)}({var})"
     raise TypeError(f"no compiled test for {type(field).__name__}")
 
 
-def _list_of_ok(inner: Ok, min_length: int) -> Ok:
-    def ok(value: Any) -> bool:
-        if not isinstance(value, list) or len(value) < min_length:
+def _generate_ok(shape: _Shape, properties: dict[str, mm_fields.Field]) -> Ok:
+    """_Shape.check as a yes/no function: an object, every property known, not null and passing its test,
+    every required one present, and then (as check runs them: only when the rest passed) no object rule
+    finding a problem."""
+    lines = [
+        f"def {shape.ok_name}(value):",
+        "    if not isinstance(value, dict):",
+        "        return False",
+        "    for key, item in value.items():",
+        "        if item is None:",
+        "            return False",
+    ]
+    for position, (key, field) in enumerate(properties.items()):
+        lines.append(f"        {'if' if position == 0 else 'elif'} key == {key!r}:")
+        lines.append(f"            if not {_ok_test(field, 'item')}:")
+        lines.append("                return False")
+    lines.append("        else:" if properties else "        if True:  # no property is known")
+    lines.append("            return False")
+    for key in shape.required:
+        lines.append(f"    if {key!r} not in value:")
+        lines.append("        return False")
+    if shape.rules:
+        lines.append("    problems = []")
+        for rule in shape.rules:
+            lines.append(f"    {_name(rule, 'rule')}(value, '', problems)")
+        lines.append("    return not problems")
+    else:
+        lines.append("    return True")
+    return _define(shape.ok_name, "\n".join(lines) + "\n")
+
+
+def _list_of_ok(field: ListOf) -> str:
+    name = _name(None, "list_ok")
+    _define(name, f"""def {name}(value):
+    if not isinstance(value, list) or len(value) < {int(field.min_length)}:
+        return False
+    for item in value:
+        if item is None or not {_ok_test(field.inner, 'item')}:
             return False
-        for item in value:  # noqa: SIM110 - a loop, not all() over a generator: this is the hot path
-            if item is None or not inner(item):
+    return True
+""")
+    return name
+
+
+def _one_or_many_ok(shape: _Shape) -> str:
+    name = _name(None, "one_or_many_ok")
+    _define(name, f"""def {name}(value):
+    if isinstance(value, list):
+        for item in value:
+            if item is None or not {shape.ok_name}(item):
                 return False
         return True
-
-    return ok
-
-
-def _one_or_many_ok(shape: _Shape) -> Ok:
-    each = _list_of_ok(shape.ok, 0)
-    single = shape.ok
-
-    def ok(value: Any) -> bool:
-        return each(value) if isinstance(value, list) else single(value)
-
-    return ok
+    return {shape.ok_name}(value)
+""")
+    return name
 
 
-def _polymorphic_ok(field: Polymorphic) -> Ok:
-    shapes: dict[type, _Shape] = {}
-
-    def ok(value: Any) -> bool:
-        chosen = field.select(value, "")
-        if isinstance(chosen, Problem):
-            return False
-        shape = shapes.get(chosen)
-        if shape is None:
-            shape = shapes[chosen] = _shape(chosen)
-        return shape.ok(value)
-
-    return ok
+def _polymorphic_ok(field: Polymorphic) -> str:
+    name = _name(None, "polymorphic_ok")
+    lines = [f"def {name}(value):", f"    chosen = {_name(field.select, 'select')}(value, '')"]
+    for schema in dict.fromkeys(field.choices.values()):  # select() answers one of these or a Problem
+        lines.append(f"    if chosen is {_name(schema, 'schema')}:")
+        lines.append(f"        return {_shape(schema).ok_name}(value)")
+    lines.append("    return False")
+    _define(name, "\n".join(lines) + "\n")
+    return name
 
 
 def _list_of(inner: Check, min_length: int, empty_rule: str) -> Check:
