@@ -576,6 +576,33 @@ def test_the_fast_walk_says_valid_exactly_when_the_reporting_walk_finds_nothing(
     assert refused > len(candidates) // 2  # the mutations do break statements, in many ways
 
 
+def test_each_formatted_fields_string_test_agrees_with_its_predicate():
+    from lrs.xapi import schema
+
+    samples = [
+        "", "x", "http://example.com/a", "https://例え.jp/パス?q=1#f", "http://example.com/%41", "http://ex.com/%4",
+        "urn:x:y", "not an iri", "mailto:jo@la.example", "mailto:a@b.example?subject=hi", "mailto:jo@-la.example",
+        "mailto:jö@bücher.example", "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", "FD41C918-B88B-4B20-A0A5-A4C32391AAA0x",
+        "a" * 40, "g" * 40, "ab" * 32, "en-US", "en_US", "zh-Hant", "text/plain", "text/plain; charset=ascii",
+        "http://[::1]:80/x", "http://a b", "\x00", "é",
+    ]
+    fields = [cls() for cls in vars(schema).values() if isinstance(cls, type) and issubclass(cls, schema.Formatted)
+              and cls is not schema.Formatted]
+    assert len(fields) >= 7
+    for field in fields:
+        for sample in samples:
+            assert bool(field.text_test(sample)) == field.predicate(sample), (type(field).__name__, sample)
+            assert field.ok(sample) == (not _problems(field, sample))
+        for other in (None, 1, True, [], {}):
+            assert not field.ok(other) and _problems(field, other)
+
+
+def _problems(field: Any, value: Any) -> list:
+    problems: list = []
+    field.check(value, "", problems)
+    return problems
+
+
 # --- speed --------------------------------------------------------------------------------------------------------
 
 
