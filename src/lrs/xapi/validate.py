@@ -279,12 +279,27 @@ def _one_or_many_ok(shape: _Shape) -> str:
 
 
 def _polymorphic_ok(field: Polymorphic) -> str:
+    """Polymorphic.select written out (the same order of tests), then the chosen shape's ok."""
     name = _name(None, "polymorphic_ok")
-    lines = [f"def {name}(value):", f"    chosen = {_name(field.select, 'select')}(value, '')"]
-    for schema in dict.fromkeys(field.choices.values()):  # select() answers one of these or a Problem
-        lines.append(f"    if chosen is {_name(schema, 'schema')}:")
-        lines.append(f"        return {_shape(schema).ok_name}(value)")
-    lines.append("    return False")
+    shapes = {kind: _shape(schema).ok_name for kind, schema in field.choices.items() if kind not in field.refused}
+    lines = [
+        f"def {name}(value):",
+        "    if not isinstance(value, dict):",
+        "        return False",
+        "    if 'objectType' not in value:",
+    ]
+    if field.default not in shapes:  # no default, or one refused or not a choice: select() says no
+        lines.append("        return False")
+    else:
+        if field.type_required_for:
+            lines.append(f"        if not {_name(field.type_required_for, 'type_required_for')}.isdisjoint(value):")
+            lines.append("            return False")
+        lines.append(f"        return {shapes[field.default]}(value)")
+    lines += ["    kind = value['objectType']", "    if not isinstance(kind, str):", "        return False"]
+    for kind, ok_name in shapes.items():
+        lines.append(f"    if kind == {kind!r}:")
+        lines.append(f"        return {ok_name}(value)")
+    lines.append("    return False  # refused here, or not one of the choices")
     _define(name, "\n".join(lines) + "\n")
     return name
 
@@ -404,7 +419,7 @@ def validate_batch(payload: object, version: str) -> list[dict]:
         if not ok(statement):
             check(statement, f"[{index}]" if numbered else "", problems)
         statement_id = statement.get("id")
-        if isinstance(statement_id, str) and datatypes.is_uuid(statement_id):
+        if isinstance(statement_id, str) and datatypes.match_uuid(statement_id):
             first = seen.setdefault(statement_id.lower(), index)
             if first != index:
                 prefix = f"[{index}]" if numbered else ""
