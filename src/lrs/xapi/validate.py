@@ -6,11 +6,12 @@ costs about a millisecond per ordinary statement, so this module compiles those 
 very same field checks and rules in plain Python, an order of magnitude faster. The test suite checks that
 both executions agree.
 
-Each walker runs twice over, as two methods: :meth:`_Shape.ok` answers only whether a value is valid, building
-no path string and no problem, and :meth:`_Shape.check` reports every problem with its path. A statement is
-walked by ``ok``, and only when that says no by ``check``: valid statements, nearly all of them, cost no path
-strings, and what is reported is ``check``'s, the one report there always was. (``ok`` may say no too often,
-which costs a second walk, never yes where ``check`` would find a problem; the tests compare the two.)
+Each shape is walked in one of two ways: ``_Shape.ok`` (Python source generated from the same declarations, see
+"the fast walk" below) answers only whether a value is valid, building no path string and no problem, and
+``_Shape.check`` reports every problem with its path. A statement is walked by ``ok``, and by ``check`` only when
+``ok`` says no: valid statements, nearly all of them, cost no path strings, and what is reported is ``check``'s,
+the one report there always was. (``ok`` saying no too often would only cost a second walk; saying yes where
+``check`` finds a problem would let it through: the tests compare the two on thousands of statements.)
 
 Every problem is a :class:`~lrs.xapi.errors.Problem` with a stable rule name and a JSON path such as
 ``actor.member[0].mbox`` or ``object.definition.name.en-US``; :class:`~lrs.xapi.errors.StatementInvalid`
