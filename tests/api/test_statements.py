@@ -51,6 +51,18 @@ def test_post_one_statement_returns_its_id_and_it_reads_back_with_lrs_properties
     assert got.headers["X-Experience-API-Version"] == "1.0.3"
 
 
+def test_a_timestamp_outside_datetimes_range_in_utc_is_a_400_in_a_statement_and_in_since(client):
+    # 0001-01-01T00:00:00+01:00 is 31 December of year 0 in UTC, which datetime cannot hold: it was a 500.
+    instant = "0001-01-01T00:00:00+01:00"
+    posted = client.post_statements(statement(timestamp=instant))
+    assert posted.status_code == 400
+    assert (posted.get_json()["error"]["rule"], posted.get_json()["error"]["path"]) == ("timestamp", "timestamp")
+    for query in (f"since={quote(instant)}", f"until={quote('9999-12-31T23:59:59-01:00')}"):
+        got = client.get(f"/xapi/statements?{query}")
+        assert got.status_code == 400, query
+        assert got.get_json()["error"]["rule"] == "timestamp"
+
+
 def test_post_batch_returns_ids_in_order(client):
     ids = [str(uuid.uuid4()) for _ in range(3)]
     response = client.post_statements([statement(id=i) for i in ids])

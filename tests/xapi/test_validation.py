@@ -329,11 +329,20 @@ def test_parse_timestamp(version, value, expected):
         "０２０１３-05-18T05:32:34Z",
         "2013-05-18T05:32:34.Z",
         "",
+        "0001-01-01T00:00:00+01:00",  # year 0 in UTC: datetime cannot hold it (was an OverflowError, a 500)
+        "9999-12-31T23:59:59-01:00",  # year 10000 in UTC
     ],
 )
 def test_parse_timestamp_refuses(version, value):
     with pytest.raises(ValueError):
         parse_timestamp(value, version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_timestamp_outside_datetimes_range_in_utc_is_a_problem_not_a_crash(version):
+    problems = statement_problems(statement(timestamp="0001-01-01T00:00:00+01:00"), version)
+    assert [(p.rule, p.path) for p in problems] == [("timestamp", "timestamp")]
+    assert "outside years 1 to 9999" in problems[0].message
 
 
 def test_parse_timestamp_refuses_non_strings():
@@ -544,6 +553,54 @@ def test_fuzz_validation_only_ever_raises_statement_invalid(version):
         batch = [candidate, _mutate(rng, rng.choice(seeds))]
         with contextlib.suppress(StatementInvalid):
             validate_batch(batch, version)
+
+
+def test_the_fast_walk_says_valid_exactly_when_the_reporting_walk_finds_nothing():
+    """validate.py walks a statement first without paths (ok) and reports with check only when ok says no:
+    ok must never pass what check refuses (and should not refuse what it passes, or it costs a second walk)."""
+    from lrs.xapi.validate import _STATEMENT_SHAPES
+
+    rng = random.Random(20261205)
+    seeds = [stmt for _, stmt in VALID + VALID_2_0_ONLY] + [
+        stmt for _, stmt, _, _ in MALFORMED + MALFORMED_1_0_3_ONLY + MALFORMED_2_0_ONLY
+    ]
+    candidates = seeds + [_mutate(rng, rng.choice(seeds)) for _ in range(4000)]
+    candidates += [_random_json(rng) for _ in range(500)]
+    refused = 0
+    for version, shape in _STATEMENT_SHAPES.items():
+        for candidate in candidates:
+            problems: list = []
+            shape.check(candidate, "", problems)
+            assert shape.ok(candidate) == (not problems), (version, candidate, problems)
+            refused += bool(problems)
+    assert refused > len(candidates) // 2  # the mutations do break statements, in many ways
+
+
+def test_each_formatted_fields_string_test_agrees_with_its_predicate():
+    from lrs.xapi import schema
+
+    samples = [
+        "", "x", "http://example.com/a", "https://例え.jp/パス?q=1#f", "http://example.com/%41", "http://ex.com/%4",
+        "urn:x:y", "not an iri", "mailto:jo@la.example", "mailto:a@b.example?subject=hi", "mailto:jo@-la.example",
+        "mailto:jö@bücher.example", "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", "FD41C918-B88B-4B20-A0A5-A4C32391AAA0x",
+        "a" * 40, "g" * 40, "ab" * 32, "en-US", "en_US", "zh-Hant", "text/plain", "text/plain; charset=ascii",
+        "http://[::1]:80/x", "http://a b", "\x00", "é",
+    ]
+    fields = [cls() for cls in vars(schema).values() if isinstance(cls, type) and issubclass(cls, schema.Formatted)
+              and cls is not schema.Formatted]
+    assert len(fields) >= 7
+    for field in fields:
+        for sample in samples:
+            assert bool(field.text_test(sample)) == field.predicate(sample), (type(field).__name__, sample)
+            assert field.ok(sample) == (not _problems(field, sample))
+        for other in (None, 1, True, [], {}):
+            assert not field.ok(other) and _problems(field, other)
+
+
+def _problems(field: Any, value: Any) -> list:
+    problems: list = []
+    field.check(value, "", problems)
+    return problems
 
 
 # --- speed --------------------------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ def _iprivate(code: int) -> bool:
 
 def _chars_ok(text: str, *, private: bool = False) -> bool:
     """Every character is legal in an IRI component and every "%" starts a %XX escape."""
+    if "%" not in text and _IRI_ASCII.issuperset(text):
+        return True  # the usual case, in one C loop: ASCII IRI characters and no escape to look at
     length = len(text)
     for index, char in enumerate(text):
         if char in _IRI_ASCII:
@@ -119,11 +121,12 @@ def is_iri(value: object) -> bool:
     A relative reference ("example.com/x", "not an iri") is refused: xAPI identifiers must name a scheme.
     Anything but a string is not an IRI.
     """
-    return isinstance(value, str) and _is_iri(value)
+    return isinstance(value, str) and is_iri_str(value)
 
 
 @lru_cache(maxsize=65536)
-def _is_iri(value: str) -> bool:
+def is_iri_str(value: str) -> bool:
+    """:func:`is_iri` for a value already known to be a string (cached)."""
     scheme, colon, rest = value.partition(":")
     if not colon or not rest or not _SCHEME.fullmatch(scheme):
         return False
@@ -147,6 +150,7 @@ def _is_iri(value: str) -> bool:
 
 # RFC 5322 atext, less the characters an IRI cannot carry literally ("{", "|", "}", "`", "^").
 _ATEXT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?_~")
+_ATEXT_OR_DOT = _ATEXT | {"."}
 
 
 def _label_ok(label: str) -> bool:
@@ -154,28 +158,32 @@ def _label_ok(label: str) -> bool:
         0 < len(label) <= 63
         and label[0] != "-"
         and label[-1] != "-"
-        and all(c.isalnum() or c == "-" for c in label)  # isalnum admits internationalised labels
+        and label.replace("-", "").isalnum()  # isalnum admits internationalised labels
     )
 
 
 def is_mailto(value: object) -> bool:
     """``mailto:`` followed by one e-mail address (RFC 5322 dot-atom local part, RFC 6531 unicode allowed),
     and nothing else: no second address, no ``?subject=`` headers."""
-    return isinstance(value, str) and _is_mailto(value)
+    return isinstance(value, str) and is_mailto_str(value)
 
 
 @lru_cache(maxsize=65536)
-def _is_mailto(value: str) -> bool:
-    if not value.startswith("mailto:") or not is_iri(value):
+def is_mailto_str(value: str) -> bool:
+    """:func:`is_mailto` for a value already known to be a string (cached)."""
+    if not value.startswith("mailto:") or not is_iri_str(value):
         return False
     local, at, domain = value[7:].rpartition("@")
     if not at or not local or not domain or len(local) > 64 or "?" in domain or "?" in local:
         return False
     if local[0] == "." or local[-1] == "." or ".." in local:
         return False
-    if not all(c in _ATEXT or c == "." or ord(c) > 127 for c in local):
+    if not _ATEXT_OR_DOT.issuperset(local) and not all(c in _ATEXT_OR_DOT or ord(c) > 127 for c in local):
         return False
-    return all(_label_ok(label) for label in domain.split("."))
+    for label in domain.split("."):  # noqa: SIM110 - a loop: no generator on this path
+        if not _label_ok(label):
+            return False
+    return True
 
 
 # --- UUIDs, hashes ---------------------------------------------------------------------------------------
@@ -196,6 +204,11 @@ def is_sha1_hex(value: object) -> bool:
     return isinstance(value, str) and _SHA1.fullmatch(value) is not None
 
 
+#: :func:`is_uuid` and :func:`is_sha1_hex` for a value already known to be a string: a match (true) or None.
+match_uuid = _UUID.fullmatch
+match_sha1_hex = _SHA1.fullmatch
+
+
 def is_sha2_hex(value: object) -> bool:
     return (
         isinstance(value, str) and len(value) in SHA2_HEX_LENGTHS and _HEXSTRING.fullmatch(value) is not None
@@ -212,11 +225,12 @@ def is_language_tag(value: object) -> bool:
 
     langcodes forgives underscores ("en_US") and surrounding junk; a language map key must be the tag itself.
     """
-    return isinstance(value, str) and _is_language_tag(value)
+    return isinstance(value, str) and is_language_tag_str(value)
 
 
 @lru_cache(maxsize=4096)
-def _is_language_tag(value: str) -> bool:
+def is_language_tag_str(value: str) -> bool:
+    """:func:`is_language_tag` for a value already known to be a string (cached)."""
     return _TAG_CHARS.fullmatch(value) is not None and langcodes.tag_is_valid(value)
 
 
@@ -271,7 +285,10 @@ def parse_timestamp(value: str, version: str = "2.0.0") -> datetime:
         raise ValueError(f"{value!r} is not a real date and time: {exc}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59-01:00 in 10000
+        raise ValueError(f"{value!r} is not a real date and time: in UTC it falls outside years 1 to 9999") from None
 
 
 # --- durations -------------------------------------------------------------------------------------------

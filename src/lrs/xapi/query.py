@@ -60,7 +60,7 @@ def parse_uuid(param: str, value: str) -> str:
 def parse_time(param: str, value: str) -> datetime:
     try:
         return parse_instant(value)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # Overflow: 0001-01-01T00:00+01:00 is year 0 in UTC
         raise _bad(param, f"{param} must be an ISO 8601 timestamp, got {value!r}", rule="timestamp") from exc
 
 
