@@ -278,7 +278,17 @@ def sign_in(app: Any, email: str) -> Any:
     return browser
 
 
+#: ``--only``: the measures whose label contains one of these (all when empty).
+ONLY: tuple[str, ...] = ()
+
+
+def _wanted(label: str) -> bool:
+    return not ONLY or any(word in label for word in ONLY)
+
+
 def _page(out: dict[str, Any], label: str, client: Any, path: str, reps: int) -> None:
+    if not _wanted(label):
+        return
     client.get(path)  # warm: templates compile on first use
     seconds, response = _time(lambda: client.get(path), reps)
     out[label] = {"path": path, "status": response.status_code, "target_ms": TARGETS_MS["page"],
@@ -341,6 +351,8 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
             "path": None, "status": None, "target_ms": TARGETS_MS["api"], "n": 0,
             "note": "no /api route for the lead's dashboard data on this branch"}
     for label, (path, who) in api.items():
+        if not _wanted(label):
+            continue
         client.get(path, headers=h[who])  # warm: the first request loads plugins and frameworks
         seconds, response = _time(lambda p=path, w=who: client.get(p, headers=h[w]), reps)
         status = response.status_code
@@ -379,6 +391,8 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int) -> dict[s
     exports.append(("ILM portfolio ZIP", f"/api/learners/{heavy}/exports/ilm-portfolio?qualification={framework}",
                     "portfolio_zip"))
     for label, path, target in exports:
+        if not _wanted(label):
+            continue
         client.get(path, headers=h["admin"])
         tracemalloc.start()
         seconds, response = _time(lambda p=path: client.get(p, headers=h["admin"]), max(3, reps // 4))
@@ -561,8 +575,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-only", action="store_true", help="build and save the stores, measure nothing")
     ap.add_argument("--keep", action="store_true", help="keep the measured store (path printed) for EXPLAIN")
     ap.add_argument("--tag", default="", help="added to the results' file names (e.g. 'before')")
+    ap.add_argument("--only", nargs="+", default=[], metavar="WORD",
+                    help="measure only the measures whose label contains one of these (e.g. 'cohort summary')")
     ap.add_argument("--report", nargs="+", type=Path, metavar="FILE", help="print the docs table from results")
     args = ap.parse_args(argv)
+    global ONLY
+    ONLY = tuple(args.only)
     if args.report:
         print(report_table([json.loads(f.read_text()) for f in args.report]))
         return 0
