@@ -315,31 +315,44 @@ def _from_cohort_totals(
         conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
     )
     enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
+    # The rows added up per (mode, month) for the totals and periods, and per (key, mode) for the learners (each
+    # member of a key then gets the key's sums: a few thousand rows, not one per row of a programme's year).
     by_mode: dict[tuple[str, str | None], list[Any]] = {}
+    by_key: dict[tuple[str, str], list[Any]] = {}
     by_verb: dict[str, int] = {}
-    by_learner: dict[tuple[str, str], list[Any]] = {}
-    members: dict[str, list[str]] = {}
-
-    def add(into: dict[Any, list[Any]], key: Any, n: int, seconds: float, timed: int) -> None:  # noqa: ANN401
-        found = into.get(key)
+    for agents, mode, verb, month, n, seconds, timed in grouped:
+        found = by_mode.get((mode, month))
         if found is None:
-            into[key] = [n, seconds, timed]
+            by_mode[(mode, month)] = [n, seconds, timed]
         else:
             found[0] += n
             found[1] += seconds
             found[2] += timed
-
-    for agents, mode, verb, month, n, seconds, timed in grouped:
-        add(by_mode, (mode, month), n, seconds, timed)
+        found = by_key.get((agents, mode))
+        if found is None:
+            by_key[(agents, mode)] = [n, seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
         if not mode:
             by_verb[verb] = by_verb.get(verb, 0) + n
+    by_learner: dict[tuple[str, str], list[Any]] = {}
+    members: dict[str, list[str]] = {}
+    for (agents, mode), (n, seconds, timed) in by_key.items():
         their = members.get(agents)
         if their is None:
             their = members[agents] = [
                 a for a in cohort_store.members(agents) if enrolled is None or a in enrolled
             ]
         for agent in their:
-            add(by_learner, (agent, mode), n, seconds, timed)
+            found = by_learner.get((agent, mode))
+            if found is None:
+                by_learner[(agent, mode)] = [n, seconds, timed]
+            else:
+                found[0] += n
+                found[1] += seconds
+                found[2] += timed
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()

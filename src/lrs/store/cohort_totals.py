@@ -512,7 +512,7 @@ def reading_plan(
 def _grouped(
     conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool
 ) -> list[tuple[Any, ...]]:
-    """The cohort's rows added up per agents key, mode, verb (and ``by_month``: month), the sums last. All time
+    """The cohort's rows per agents key, mode, verb (and ``by_month``: month), the sums last. All time
     reads each key's whole record (month "" of ``cohort_month_totals``); a range reads its whole months there and
     its edge days from ``cohort_totals`` (the edge month's rows of a key, then its days of those in the range:
     seeks on both primary keys). ``enrolled_only``: only the keys with a learner enrolled in the cohort (the
@@ -534,7 +534,6 @@ def _grouped(
     if postgres:
         # The estimates pass jit_above_cost, and compiling cost more than the query: not for this read.
         conn.exec_driver_sql("SET LOCAL jit = off")
-    month_col = "m.month" if by_month else "NULL"
     measures = "m.statements, m.seconds, m.timed"
     if first is None and last is None and not by_month:
         rows = conn.execute(text(
@@ -543,35 +542,48 @@ def _grouped(
         ), params)
         return rows.cursor.fetchall()
     months, edges = reading_plan(first, last)
+    # The months from the first day's to the last day's, each key's in one seek (its whole months and its edge
+    # months side by side); the edge months' rows then lead to their days in the range, through the whole
+    # primary key of cohort_totals.
+    span = " AND m.month > :all"
+    if first is not None:
+        span = " AND m.month >= :first_month"
+        params["first_month"] = _month(first)
+    if last is not None:
+        span += " AND m.month <= :last_month"
+        params["last_month"] = _month(last)
+    with_keys = (with_keys + ", " if with_keys else "WITH ") + (
+        f"spanned AS {'MATERIALIZED ' if edges else ''}(SELECT m.agents, m.mode, m.verb_iri, m.month, {measures} "
+        f"FROM cohort_month_totals AS m WHERE m.activity_iri = :cohort{span}{keyed}) "
+    )
     parts = []
     if months is not None:
-        bounds = " AND m.month > :all"
+        bounds = []
         if months[0] is not None:
-            bounds += " AND m.month >= :low"
+            bounds.append("month >= :low")
             params["low"] = months[0]
         if months[1] is not None:
-            bounds += " AND m.month <= :high"
+            bounds.append("month <= :high")
             params["high"] = months[1]
+        # The month rows as they are (one per key, mode, verb and month: grouping them cost SQLite a sort of
+        # every row, more than the caller's adding up).
         parts.append(
-            f"SELECT m.agents, m.mode, m.verb_iri, {month_col} AS month, {measures} FROM cohort_month_totals AS m "
-            f"WHERE m.activity_iri = :cohort{bounds}{keyed}"
+            f"SELECT agents, mode, verb_iri, {'month' if by_month else 'NULL'}, statements, seconds, timed "
+            f"FROM spanned{' WHERE ' + ' AND '.join(bounds) if bounds else ''}"
         )
     for k, (start, end) in enumerate(edges):
         params[f"edge{k}"], params[f"from{k}"], params[f"to{k}"] = _month(start), start.isoformat(), end.isoformat()
+        # CROSS JOIN: SQLite keeps the month rows outside (from its estimates it preferred every day row of a key).
         parts.append(
-            f"SELECT d.agents, d.mode, d.verb_iri, {'d.month' if by_month else 'NULL'} AS month, d.statements, "
-            "d.seconds, d.timed FROM cohort_month_totals AS m JOIN cohort_totals AS d ON "
-            "d.activity_iri = m.activity_iri AND d.agents = m.agents AND d.mode = m.mode AND d.verb_iri = m.verb_iri "
-            f"AND d.month = m.month WHERE m.activity_iri = :cohort AND m.month = :edge{k}{keyed} "
-            f"AND d.day >= :from{k} AND d.day <= :to{k}"
+            f"SELECT d.agents, d.mode, d.verb_iri, {'d.month' if by_month else 'NULL'}, sum(d.statements), "
+            "sum(d.seconds), sum(d.timed) FROM spanned AS e CROSS JOIN cohort_totals AS d "
+            f"WHERE e.month = :edge{k} AND d.activity_iri = :cohort AND d.agents = e.agents AND d.mode = e.mode "
+            f"AND d.verb_iri = e.verb_iri AND d.month = e.month AND d.day >= :from{k} AND d.day <= :to{k} "
+            "GROUP BY d.agents, d.mode, d.verb_iri, d.month"
         )
     if not parts:
         return []
-    group = "agents, mode, verb_iri" + (", month" if by_month else "")
-    rows = conn.execute(text(
-        f"{with_keys}SELECT agents, mode, verb_iri, {'month' if by_month else 'NULL'}, sum(statements), "
-        f"sum(seconds), sum(timed) FROM ({' UNION ALL '.join(parts)}) AS q GROUP BY {group}"
-    ), params)
+    rows = conn.execute(text(with_keys + " UNION ALL ".join(parts)), params)
     # The driver's rows as they come (thousands for a programme: SQLAlchemy's Row objects cost more than the SQL).
     return rows.cursor.fetchall()
 
@@ -579,11 +591,12 @@ def _grouped(
 def totals_by_agents(
     conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool = False
 ) -> list[tuple[str, str, str, str | None, int, float, int]]:
-    """The cohort's rows added up per ``agents`` key, mode, verb of the unclassified (and ``by_month``, month):
-    (agents, mode, verb, month or None, statements, seconds, timed), in no particular order. The caller gives
-    each member of a key its rows (:func:`members`); the rows of all keys together count each statement once.
-    ``enrolled_only``: the keys with a learner enrolled in the cohort (each statement with one among its direct
-    agents, once). One query for every block of a summary."""
+    """The cohort's rows per ``agents`` key, mode, verb of the unclassified (and ``by_month``, month): (agents,
+    mode, verb, month or None, statements, seconds, timed), in no particular order and not added up (a key,
+    mode and verb has a row per month, and an edge month's days are a row of their own): the caller adds them
+    up, giving each member of a key its rows (:func:`members`); the rows of all keys together count each
+    statement once. ``enrolled_only``: the keys with a learner enrolled in the cohort (each statement with one
+    among its direct agents, once). One query for every block of a summary."""
     return [
         (a, m, v, mo, int(n), float(s or 0.0), int(t))
         for a, m, v, mo, n, s, t in _grouped(
