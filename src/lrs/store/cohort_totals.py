@@ -597,12 +597,8 @@ def totals_by_agents(
     up, giving each member of a key its rows (:func:`members`); the rows of all keys together count each
     statement once. ``enrolled_only``: the keys with a learner enrolled in the cohort (each statement with one
     among its direct agents, once). One query for every block of a summary."""
-    return [
-        (a, m, v, mo, int(n), float(s or 0.0), int(t))
-        for a, m, v, mo, n, s, t in _grouped(
-            conn, cohort, first=first, last=last, enrolled_only=enrolled_only, by_month=by_month
-        )
-    ]
+    # Both drivers give the sums as int and float already (statements and timed are integers, seconds a float).
+    return _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, by_month=by_month)
 
 
 def enrolled_learners(conn: Connection, cohort: str) -> set[str]:
