@@ -292,6 +292,7 @@ def test_erasure_leaves_the_totals_as_the_statements_give_them(
     with lrs.db.read() as conn:
         # No row, and no set's key or member, names the erased learner any more.
         assert not [r for r in conn.execute(select(CT)) if gone in cohort_totals.members(r.agents)]
+        assert not [r for r in conn.execute(select(CM)) if gone in cohort_totals.members(r.agents)]
         assert not [s for s in _sets(conn) if gone in s[0] or gone in s[1]]
     _check_summaries(lrs, monkeypatch, thorough=False)
     _check_rebuild_gives_the_same(lrs)

@@ -13,6 +13,12 @@ members are rows of ``cohort_agent_sets``. From these:
   learners' keys and under the sets with at least one of them in (each statement once, however many of its
   agents are enrolled), which per-learner rows alone could not give.
 
+``cohort_month_totals`` (lrs.store.models.CohortMonthTotal) holds the same rows added up per month and over all
+time (month :data:`ALL_TIME`, ""), kept by the same calls in the same transaction: a summary of all time reads
+each key's whole record, a range its whole months and, for a period that starts or ends mid-month, the edge
+days from ``cohort_totals`` (:func:`reading_plan`), so a programme's answer reads a few rows per key instead of
+one per day it learned.
+
 Only activities in ``known_cohorts`` are kept: the write path's upsert joins its candidate rows against that
 table inside SQL, in the statements' transaction, so two LRS instances never disagree about which cohorts are
 kept. A cohort becomes known when its first learner is enrolled (:func:`know`), which counts what is already
