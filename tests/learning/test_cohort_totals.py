@@ -28,7 +28,7 @@ from lrs.services import erasure, retention
 from lrs.services.statements import LRS
 from lrs.store import cohort_totals
 from lrs.store import enrolments as enrolment_store
-from lrs.store.cohort_totals import CS, CT, KNOWN
+from lrs.store.cohort_totals import CM, CS, CT, KNOWN
 
 LED = "https://lrs.example/verbs/led"
 DISCUSSED = "https://lrs.example/verbs/discussed"
@@ -172,6 +172,9 @@ RANGES = [
     (None, date(2025, 1, 31)),
     (date(2025, 1, 1), date(2025, 1, 1)),
     (date(2025, 7, 1), date(2025, 12, 31)),
+    (date(2025, 1, 15), date(2025, 3, 10)),  # edge days at both ends, a whole month between
+    (date(2025, 2, 3), date(2025, 2, 20)),  # days within one month
+    (None, date(2025, 2, 14)),
 ]
 
 
@@ -186,6 +189,8 @@ def _check_summaries(lrs: LRS, monkeypatch: pytest.MonkeyPatch, *, thorough: boo
     with lrs.db.read() as conn:
         assert all(cohort_totals.is_known(conn, c) for c in COHORTS)
         assert not cohort_totals.is_known(conn, UNKNOWN)
+        # cohort_month_totals: the days added up per month and over all time, exactly.
+        assert _months(conn) == _months_of(_table(conn))
     queries = [
         summary.SummaryQuery(first, last, period, dict(summary.DEFAULT_TARGET), basis)
         for first, last in (RANGES if thorough else RANGES[:2])
@@ -210,16 +215,36 @@ def _table(conn: Any) -> list[tuple[Any, ...]]:
     )
 
 
+def _months(conn: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (r.activity_iri, r.agents, r.month, r.mode, r.verb_iri, r.statements, round(r.seconds, 6), r.timed)
+        for r in conn.execute(select(CM))
+    )
+
+
+def _months_of(days: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """What cohort_month_totals must hold for these rows of cohort_totals (as :func:`_table` gives them)."""
+    out: dict[tuple[str, ...], list[Any]] = {}
+    for activity, agents, day, mode, verb, n, seconds, timed in days:
+        for month in (day[:7], cohort_totals.ALL_TIME):
+            found = out.setdefault((activity, agents, month, mode, verb), [0, 0.0, 0])
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+    return sorted((*key, n, round(seconds, 6), timed) for key, (n, seconds, timed) in out.items())
+
+
 def _sets(conn: Any) -> set[tuple[str, str]]:
     return {(r.agent_key, r.agents) for r in conn.execute(select(CS))}
 
 
 def _check_rebuild_gives_the_same(lrs: LRS) -> None:
     with lrs.db.read() as conn:
-        kept, sets = _table(conn), _sets(conn)
+        kept, sets, months = _table(conn), _sets(conn), _months(conn)
     lrs.db.write(cohort_totals.rebuild)
     with lrs.db.read() as conn:
         assert _table(conn) == kept
+        assert _months(conn) == months
         # The sets of rows still counted are all there (sets of statements since voided may stay behind).
         assert {(a, s) for a, s in sets if any(row[1] == s for row in kept)} <= _sets(conn)
 
@@ -267,6 +292,7 @@ def test_erasure_leaves_the_totals_as_the_statements_give_them(
     with lrs.db.read() as conn:
         # No row, and no set's key or member, names the erased learner any more.
         assert not [r for r in conn.execute(select(CT)) if gone in cohort_totals.members(r.agents)]
+        assert not [r for r in conn.execute(select(CM)) if gone in cohort_totals.members(r.agents)]
         assert not [s for s in _sets(conn) if gone in s[0] or gone in s[1]]
     _check_summaries(lrs, monkeypatch, thorough=False)
     _check_rebuild_gives_the_same(lrs)
@@ -302,14 +328,15 @@ def test_the_rebuild_command_counts_cohorts_enrolled_straight_into_the_table(
     lrs: LRS, record: None, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with lrs.db.read() as conn:
-        kept = _table(conn)
-    lrs.db.write(lambda conn: (conn.execute(CT.delete()), conn.execute(KNOWN.delete())))
+        kept, months = _table(conn), _months(conn)
+    lrs.db.write(lambda conn: (conn.execute(CT.delete()), conn.execute(CM.delete()), conn.execute(KNOWN.delete())))
     env = {"LRS_DATABASE_URL": settings.database_url, "LRS_PLUGINS": ""}
     result = CliRunner().invoke(cli, ["learning-totals", "rebuild"], env=env)
     assert result.exit_code == 0, result.output
     assert "cohort_totals rebuilt from the statements" in result.output
     with lrs.db.read() as conn:
         assert _table(conn) == kept
+        assert _months(conn) == months
     _check_summaries(lrs, monkeypatch, thorough=False)
 
 
@@ -335,4 +362,29 @@ def test_migration_0018_counts_what_the_write_path_kept(
     with lrs.db.read() as conn:
         assert _table(conn) == kept
         assert {(a, s) for a, s in sets if any(row[1] == s for row in kept)} <= _sets(conn)
+    _check_summaries(lrs, monkeypatch, thorough=False)
+
+
+def test_migration_0024_adds_up_the_months_the_write_path_kept(
+    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0024, on a store at 0022 with these statements, fills cohort_month_totals set-based with the rows
+    the write path kept."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config, upgrade
+
+    with lrs.db.read() as conn:
+        months = _months(conn)
+    assert {row[2] for row in months} > {cohort_totals.ALL_TIME}
+    engine = lrs.db.engine
+    lrs.db.dispose()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0023_agent_timestamps")
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert _months(conn) == months
     _check_summaries(lrs, monkeypatch, thorough=False)

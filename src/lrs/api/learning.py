@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
 from lrs.learning import journal, summary
 from lrs.services import access
+from lrs.xapi import jsontext
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
 
@@ -53,7 +54,10 @@ def cohort_summary() -> Any:
     query = _summary_query()
     learners = request.args.get("learners", "true").lower() not in ("false", "0", "no")
     enrolled_only = access.cohort_summary_enrolled_only(g.principal)
-    return jsonify(summary.cohort_summary(lrs(), activity, query, learners=learners, enrolled_only=enrolled_only))
+    data = summary.cohort_summary(lrs(), activity, query, learners=learners, enrolled_only=enrolled_only)
+    # A programme's answer is ~250 KB of JSON: orjson (lrs.xapi.jsontext) writes the same values in a fifth of
+    # the instructions of Flask's json.
+    return Response(jsontext.compact(data), mimetype="application/json")
 
 
 @learning_api.route("/journal", methods=["POST"])

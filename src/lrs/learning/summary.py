@@ -125,23 +125,38 @@ def parse_query(
 # --- building the JSON ---------------------------------------------------------------------------------
 
 
-def _counts() -> dict[str, Any]:
-    return {"statements": 0, "seconds": 0.0, "timed": 0}
-
-
 def bucket(
     rows: Iterable[ModeTotals], query: SummaryQuery, *, top_unclassified: list[tuple[str, int]] | None = None
 ) -> dict[str, Any]:
     """One summary block from the store's totals: raw figures per mode, unclassified, and the balance."""
-    modes = {mode: _counts() for mode in MODES}
-    unclassified = _counts()
+    counts: dict[str | None, list[Any]] = {}
     for row in rows:
-        target = unclassified if row.mode is None else modes.setdefault(row.mode, _counts())
-        target["statements"] += row.statements
-        target["seconds"] += row.seconds
-        target["timed"] += row.timed
-    for counts in [*modes.values(), unclassified]:
-        counts["seconds"] = round(counts["seconds"], 3)
+        found = counts.get(row.mode)
+        if found is None:
+            counts[row.mode] = [row.statements, 0.0 + row.seconds, row.timed]
+        else:
+            found[0] += row.statements
+            found[1] += row.seconds
+            found[2] += row.timed
+    return counts_block(counts, query, top_unclassified=top_unclassified)
+
+
+def _figures(found: list[Any] | None) -> dict[str, Any]:
+    if found is None:
+        return {"statements": 0, "seconds": 0.0, "timed": 0}
+    return {"statements": found[0], "seconds": round(found[1], 3), "timed": found[2]}
+
+
+def counts_block(
+    counts: dict[str | None, list[Any]], query: SummaryQuery, *, top_unclassified: list[tuple[str, int]] | None = None
+) -> dict[str, Any]:
+    """:func:`bucket`'s block from the figures added up per mode (None: unclassified) as [statements, seconds
+    (a float), timed]: the modes in the model's order, then any other mode in the order first met."""
+    modes = {mode: _figures(counts.get(mode)) for mode in MODES}
+    for mode, found in counts.items():
+        if mode is not None and mode not in modes:
+            modes[mode] = _figures(found)
+    unclassified = _figures(counts.get(None))
     if top_unclassified is not None:
         unclassified["verbs"] = [{"verb": verb, "statements": n} for verb, n in top_unclassified]
     everything = [*modes.values(), unclassified]
@@ -282,10 +297,19 @@ def cohort_summary(
             rows = learning_store.mode_totals(conn, by_month=bool(query.period), **scope)
             verbs = learning_store.unclassified_verbs(conn, **scope)
             per_agent = learning_store.mode_totals(conn, by_agent=True, **scope)
-    of_agent: dict[str, list[ModeTotals]] = {}
-    for r in per_agent:
-        if r.agent_key:
-            of_agent.setdefault(r.agent_key, []).append(r)
+    if isinstance(per_agent, dict):
+        of_agent = per_agent
+    else:
+        of_agent = {}
+        for r in per_agent:
+            if r.agent_key:
+                found = of_agent.setdefault(r.agent_key, {}).get(r.mode)
+                if found is None:
+                    of_agent[r.agent_key][r.mode] = [r.statements, 0.0 + r.seconds, r.timed]
+                else:
+                    found[0] += r.statements
+                    found[1] += r.seconds
+                    found[2] += r.timed
     agents = sorted(of_agent)
     out: dict[str, Any] = {
         "activity": activity,
@@ -296,7 +320,7 @@ def cohort_summary(
     }
     if learners:
         out["learners"] = [
-            {"agent": agent, **bucket(of_agent[agent], query)}
+            {"agent": agent, **counts_block(of_agent[agent], query)}
             for agent in agents
         ]
     return out
@@ -304,42 +328,61 @@ def cohort_summary(
 
 def _from_cohort_totals(
     conn: Any, activity: str, query: SummaryQuery, *, enrolled_only: bool  # noqa: ANN401
-) -> tuple[list[ModeTotals], list[tuple[str, int]], list[ModeTotals]]:
-    """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals``: (per mode and
-    month, the ten most used verbs of the unclassified, per learner and mode), as the statements give them.
+) -> tuple[list[ModeTotals], list[tuple[str, int]], dict[str, dict[str | None, list[Any]]]]:
+    """What :func:`cohort_summary` reads for a known cohort, from its rows in ``cohort_totals`` and
+    ``cohort_month_totals``: (per mode and month, the ten most used verbs of the unclassified, per learner its
+    figures per mode as :func:`counts_block` takes them), as the statements give them.
 
-    One query, grouped per set of direct agents, mode and verb (and month for periods), gives the totals, the
-    periods, the verbs and (each member of a set getting the set's rows) the learners' blocks."""
+    One query's rows per set of direct agents, mode and verb (and month for periods), added up here per mode and
+    month and per key and mode, give the totals, the periods, the verbs and (each member of a set getting the
+    set's sums) the learners' figures."""
     days = {"first": query.date_from, "last": query.date_to}
     grouped = cohort_store.totals_by_agents(
         conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
     )
     enrolled = cohort_store.enrolled_learners(conn, activity) if enrolled_only else None
+    # The rows added up per (mode, month) for the totals and periods, and per (key, mode) for the learners (each
+    # member of a key then gets the key's sums: a few thousand rows, not one per row of a programme's year).
     by_mode: dict[tuple[str, str | None], list[Any]] = {}
+    by_key: dict[tuple[str, str], list[Any]] = {}
     by_verb: dict[str, int] = {}
-    by_learner: dict[tuple[str, str], list[Any]] = {}
-    members: dict[str, list[str]] = {}
-
-    def add(into: dict[Any, list[Any]], key: Any, n: int, seconds: float, timed: int) -> None:  # noqa: ANN401
-        found = into.get(key)
+    for agents, mode, verb, month, n, seconds, timed in grouped:
+        found = by_mode.get((mode, month))
         if found is None:
-            into[key] = [n, seconds, timed]
+            by_mode[(mode, month)] = [n, seconds, timed]
         else:
             found[0] += n
             found[1] += seconds
             found[2] += timed
-
-    for agents, mode, verb, month, n, seconds, timed in grouped:
-        add(by_mode, (mode, month), n, seconds, timed)
+        found = by_key.get((agents, mode))
+        if found is None:
+            by_key[(agents, mode)] = [n, seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
         if not mode:
             by_verb[verb] = by_verb.get(verb, 0) + n
+    # Each learner's figures per mode (None: unclassified), as counts_block takes them.
+    by_learner: dict[str, dict[str | None, list[Any]]] = {}
+    members: dict[str, list[str]] = {}
+    for (agents, mode), (n, seconds, timed) in by_key.items():
         their = members.get(agents)
         if their is None:
             their = members[agents] = [
                 a for a in cohort_store.members(agents) if enrolled is None or a in enrolled
             ]
         for agent in their:
-            add(by_learner, (agent, mode), n, seconds, timed)
+            of_mode = by_learner.get(agent)
+            if of_mode is None:
+                of_mode = by_learner[agent] = {}
+            found = of_mode.get(mode or None)
+            if found is None:
+                of_mode[mode or None] = [n, 0.0 + seconds, timed]
+            else:
+                found[0] += n
+                found[1] += seconds
+                found[2] += timed
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()
@@ -347,11 +390,7 @@ def _from_cohort_totals(
     # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
     place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
     verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
-    per_agent = [
-        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, agent_key=agent)
-        for (agent, mode), (n, seconds, timed) in by_learner.items()
-    ]
-    return rows, verbs, per_agent
+    return rows, verbs, by_learner
 
 
 def enrolled_learners_summary(lrs: LRS, cohort: str, query: SummaryQuery) -> dict[str, Any]:

@@ -13,6 +13,12 @@ members are rows of ``cohort_agent_sets``. From these:
   learners' keys and under the sets with at least one of them in (each statement once, however many of its
   agents are enrolled), which per-learner rows alone could not give.
 
+``cohort_month_totals`` (lrs.store.models.CohortMonthTotal) holds the same rows added up per month and over all
+time (month :data:`ALL_TIME`, ""), kept by the same calls in the same transaction: a summary of all time reads
+each key's whole record, a range its whole months and, for a period that starts or ends mid-month, the edge
+days from ``cohort_totals`` (:func:`reading_plan`), so a programme's answer reads a few rows per key instead of
+one per day it learned.
+
 Only activities in ``known_cohorts`` are kept: the write path's upsert joins its candidate rows against that
 table inside SQL, in the statements' transaction, so two LRS instances never disagree about which cohorts are
 kept. A cohort becomes known when its first learner is enrolled (:func:`know`), which counts what is already
@@ -25,14 +31,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, true, union
+from sqlalchemy import Connection, and_, func, insert, select, text
 
-from lrs.store.models import CohortAgentSet, CohortEnrolment, CohortTotal, KnownCohort
+from lrs.store.models import CohortAgentSet, CohortEnrolment, CohortMonthTotal, CohortTotal, KnownCohort
 
 CT = CohortTotal.__table__
+CM = CohortMonthTotal.__table__
 CS = CohortAgentSet.__table__
 KNOWN = KnownCohort.__table__
 CE = CohortEnrolment.__table__
@@ -41,33 +48,63 @@ LEARNER = "learner"  # lrs.store.enrolments.LEARNER (that module imports this on
 #: The prefix of the key of two or more direct agents (an agent key starts with mbox:, mbox_sha1sum:, openid: or
 #: account:, so it never collides).
 SET_PREFIX = "set:"
+#: ``cohort_month_totals.month`` of a key's whole record (every month added up).
+ALL_TIME = ""
 COLUMNS = ("activity_iri", "agents", "day", "mode", "verb_iri", "statements", "seconds", "timed", "month")
-_KEY = "activity_iri, agents, mode, verb_iri, month, day"
-_ADD = (
-    f"ON CONFLICT ({_KEY}) DO UPDATE SET statements = cohort_totals.statements + excluded.statements, "
-    "seconds = cohort_totals.seconds + excluded.seconds, timed = cohort_totals.timed + excluded.timed"
+MONTH_COLUMNS = ("activity_iri", "agents", "month", "mode", "verb_iri", "statements", "seconds", "timed")
+_SUMS = (
+    "statements = {t}.statements + excluded.statements, seconds = {t}.seconds + excluded.seconds, "
+    "timed = {t}.timed + excluded.timed"
 )
+_KEY = "activity_iri, agents, mode, verb_iri, month, day"
+_ADD = f"ON CONFLICT ({_KEY}) DO UPDATE SET " + _SUMS.format(t="cohort_totals")
+_MONTH_KEY = "activity_iri, agents, month, mode, verb_iri"
+_ADD_MONTH = f"ON CONFLICT ({_MONTH_KEY}) DO UPDATE SET " + _SUMS.format(t="cohort_month_totals")
 #: A batch's rows go to the SQL as one JSON array of [agents, day, mode, verb, statements, seconds, timed, [the
 #: activity IRIs]]: the statements with the same facts and activities added up (in a batch, nearly one row per
 #: statement). The SQL takes them apart, keeps the IRIs of known cohorts (a join inside the SQL, in the
-#: statements' transaction), adds up per key and upserts in key order (concurrent writers lock shared rows in
-#: one order). PostgreSQL: ``{only}`` is a further condition (the one-statement path's "only if stored").
-PG_ADD_SELECT = (
-    "SELECT i.iri, r->>0, r->>1, r->>2, r->>3, sum((r->>4)::int), sum((r->>5)::float8), sum((r->>6)::int), "
-    "substr(r->>1, 1, 7) "
+#: statements' transaction) and adds up per key (``ctr``), then upserts the days (``ct``) and, from the same
+#: rows, their months and the keys' whole records (``ctm``), each in key order (concurrent writers lock shared
+#: rows in one order). PostgreSQL: ``{only}`` is a further condition (the one-statement path's "only if stored").
+PG_ROWS = (
+    "SELECT i.iri AS a, r->>0 AS g, r->>1 AS d, r->>2 AS m, r->>3 AS v, sum((r->>4)::int) AS n, "
+    "sum((r->>5)::float8) AS s, sum((r->>6)::int) AS t "
     "FROM jsonb_array_elements(%s::jsonb) AS r, jsonb_array_elements_text(r->7) AS i(iri) "
-    "JOIN known_cohorts AS k ON k.activity_iri = i.iri{only} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+    "JOIN known_cohorts AS k ON k.activity_iri = i.iri{only} GROUP BY 1, 2, 3, 4, 5"
 )
-PG_ADD = f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) {PG_ADD_SELECT} {_ADD}"
+PG_ADD_DAYS = (
+    f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT a, g, d, m, v, n, s, t, substr(d, 1, 7) FROM ctr "
+    f"ORDER BY 1, 2, 3, 4, 5 {_ADD}"
+)
+PG_ADD_MONTHS = (
+    f"INSERT INTO cohort_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT a, g, p, m, v, sum(n), sum(s), sum(t) "
+    f"FROM ctr, LATERAL (VALUES (substr(d, 1, 7)), ('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4, 5 "
+    f"ORDER BY 1, 2, 3, 4, 5 {_ADD_MONTH}"
+)
 PG_SETS = (
     "INSERT INTO cohort_agent_sets (agent_key, agents) SELECT r->>0, r->>1 FROM jsonb_array_elements(%s::jsonb) "
     "AS r{only} ORDER BY 1, 2 ON CONFLICT DO NOTHING"
 )
+
+
+def pg_ctes(only: str = "") -> str:
+    """The CTEs that add a batch's rows (two parameters: :func:`batch_rows`'s rows and sets) to the known
+    cohorts' days, months and whole records and to the sets' members, for a PostgreSQL statement's WITH list
+    (names ctr, ct, ctm, cs)."""
+    return (
+        f"ctr AS ({PG_ROWS.format(only=only)}), ct AS ({PG_ADD_DAYS}), ctm AS ({PG_ADD_MONTHS}), "
+        f"cs AS ({PG_SETS.format(only=only)})"
+    )
+
+
 #: SQLite: which of a batch's activities are known cohorts is read in the transaction (which holds the write lock
 #: from BEGIN IMMEDIATE, so it is what the store holds), then their rows are upserted with parameters: taking a
 #: JSON array apart costs SQLite several times as much (2.8 ms a batch of 100 against 0.6 for learning_totals).
 SQLITE_KNOWN = "SELECT activity_iri FROM known_cohorts WHERE activity_iri IN (SELECT value FROM json_each(?))"
 SQLITE_ADD = f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {_ADD}"
+SQLITE_ADD_MONTHS = (
+    f"INSERT INTO cohort_month_totals ({', '.join(MONTH_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) {_ADD_MONTH}"
+)
 SQLITE_SETS = "INSERT OR IGNORE INTO cohort_agent_sets (agent_key, agents) VALUES (?, ?)"
 
 
@@ -126,8 +163,9 @@ class _Acc:
         sets = json.dumps(sorted(self.sets), **compact) if self.sets else None
         return rows, sets
 
-    def add_sqlite(self, conn: Connection) -> None:
-        """SQLite: the rows of the known cohorts among them upserted, and their sets' members."""
+    def add_sqlite(self, conn: Connection, *, months: bool = True) -> None:
+        """SQLite: the rows of the known cohorts among them upserted (days, and ``months``: their months and the
+        keys' whole records), and their sets' members."""
         iris = sorted({iri for key in self.rows for iri in key[4]})
         if not iris:
             return
@@ -146,10 +184,26 @@ class _Acc:
                         found[1] += seconds
                         found[2] += timed
         conn.exec_driver_sql(SQLITE_ADD, [(*k, *v, k[2][:7]) for k, v in out.items()])
+        if months:
+            self._add_months_sqlite(conn, out)
         kept = {k[1] for k in out}
         sets = [pair for pair in self.sets if pair[1] in kept]
         if sets:
             conn.exec_driver_sql(SQLITE_SETS, sorted(sets))
+
+    @staticmethod
+    def _add_months_sqlite(conn: Connection, out: dict[tuple[str, str, str, str, str], list[Any]]) -> None:
+        months: dict[tuple[str, str, str, str, str], list[Any]] = {}
+        for (iri, agents, day, mode, verb), (n, seconds, timed) in out.items():
+            for month in (day[:7], ALL_TIME):
+                found = months.get((iri, agents, month, mode, verb))
+                if found is None:
+                    months[(iri, agents, month, mode, verb)] = [n, seconds, timed]
+                else:
+                    found[0] += n
+                    found[1] += seconds
+                    found[2] += timed
+        conn.exec_driver_sql(SQLITE_ADD_MONTHS, [(*k, *v) for k, v in months.items()])
 
 
 def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noqa: ANN401
@@ -167,17 +221,21 @@ def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noq
     return acc.encoded() if postgres else acc
 
 
-def add(conn: Connection, rows: Any) -> None:  # noqa: ANN401
-    """Add :func:`batch_rows` (or an :class:`_Acc`) to the known cohorts' totals, and the sets' members."""
+def add(conn: Connection, rows: Any, *, months: bool = True) -> None:  # noqa: ANN401
+    """Add :func:`batch_rows` (or an :class:`_Acc`) to the known cohorts' days and months, and the sets'
+    members (``months=False``: not the months; see :func:`count`)."""
     if isinstance(rows, _Acc):
         if conn.dialect.name != "postgresql":
-            rows.add_sqlite(conn)
+            rows.add_sqlite(conn, months=months)
             return
         rows = rows.encoded()
     if rows is None:
         return
     if rows[0]:
-        conn.exec_driver_sql(PG_ADD.format(only=""), (rows[0],))
+        days = f"WITH ctr AS ({PG_ROWS.format(only='')}) {PG_ADD_DAYS}"
+        if months:
+            days = f"WITH ctr AS ({PG_ROWS.format(only='')}), ct AS ({PG_ADD_DAYS}) {PG_ADD_MONTHS}"
+        conn.exec_driver_sql(days, (rows[0],))
     if rows[1]:
         conn.exec_driver_sql(PG_SETS.format(only=""), (rows[1],))
 
@@ -240,11 +298,13 @@ def take_out(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] =
     if not acc.rows:
         return
     add(conn, acc.negated())
-    conn.exec_driver_sql(
-        "DELETE FROM cohort_totals WHERE activity_iri = {0} AND agents = {0} AND mode = {0} AND verb_iri = {0} "
-        "AND month = {0} AND day = {0} AND statements <= 0".format("%s" if conn.dialect.name == "postgresql" else "?"),
-        acc.keys(),
-    )
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    keys = acc.keys()
+    where = " = {0} AND ".join(("activity_iri", "agents", "mode", "verb_iri", "month", "day")).format(mark)
+    conn.exec_driver_sql(f"DELETE FROM cohort_totals WHERE {where} = {mark} AND statements <= 0", keys)
+    months = sorted({(a, g, p, m, v) for a, g, m, v, month, _ in keys for p in (month, ALL_TIME)})
+    where = " = {0} AND ".join(MONTH_COLUMNS[:5]).format(mark)
+    conn.exec_driver_sql(f"DELETE FROM cohort_month_totals WHERE {where} = {mark} AND statements <= 0", months)
 
 
 def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
@@ -304,10 +364,12 @@ def _day_sql(conn: Connection) -> str:
     return "strftime('%Y-%m-%d', s.timestamp)"
 
 
-def count(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
+def count(conn: Connection, cohorts: Sequence[str] | None = None, *, months: bool = True) -> None:
     """Count, from the statements, the rows of these known cohorts (all of them when None), which must have none
-    yet. Set-based: one INSERT ... SELECT for the statements with at most one direct agent (nearly all), then the
-    few with two or more, whose set keys are made here from their agents."""
+    yet. Set-based: one INSERT ... SELECT for the statements with at most one direct agent (nearly all) and one for
+    their months (:func:`add_months`), then the few with two or more, whose set keys are made here from their
+    agents (:func:`add`: their days and months). ``months=False``: the days only (migration 0018, before
+    ``cohort_month_totals``, which migration 0024 fills from the days)."""
     postgres = conn.dialect.name == "postgresql"
     mark = "%s" if postgres else "?"
     false = "false" if postgres else "0"
@@ -331,6 +393,8 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
         "GROUP BY activity_iri, agents, day, mode, verb",
         params,
     )
+    if months:
+        add_months(conn, cohorts)
     # Two or more direct agents: their sets' keys. For every cohort, those statements are found once from the
     # agent rows (the inner query again would look up every statement of every cohort a second time).
     if cohorts is not None:
@@ -368,13 +432,34 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
     acc = _Acc()
     for iri, seq, day, mode, verb, seconds in shared:
         acc.add((iri,), sorted(agents[seq]), day, mode or None, verb, seconds)
-    add(conn, acc)
+    add(conn, acc, months=months)
+
+
+def add_months(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
+    """Fill ``cohort_month_totals`` of these cohorts (all when None), which must have no month rows yet, from
+    their rows in ``cohort_totals``: one INSERT ... SELECT, the months and the whole records in key order."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    where, params = "", ()
+    if cohorts is not None:
+        if not cohorts:
+            return
+        where, params = f" WHERE activity_iri IN ({', '.join([mark] * len(cohorts))})", tuple(cohorts)
+    sums = "sum(statements), sum(seconds), sum(timed)"
+    conn.exec_driver_sql(
+        f"INSERT INTO cohort_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT * FROM ("
+        f"SELECT activity_iri, agents, month, mode, verb_iri, {sums} FROM cohort_totals{where} "
+        "GROUP BY activity_iri, agents, month, mode, verb_iri UNION ALL "
+        f"SELECT activity_iri, agents, '{ALL_TIME}', mode, verb_iri, {sums} FROM cohort_totals{where} "
+        "GROUP BY activity_iri, agents, mode, verb_iri) AS q ORDER BY 1, 2, 3, 4, 5",
+        params * 2,
+    )
 
 
 def rebuild(conn: Connection) -> int:
     """Remake the cohort totals from the stored statements: every cohort with an enrolment is known, and every
     known cohort counted again. Returns the number of rows."""
     conn.execute(CT.delete())
+    conn.execute(CM.delete())
     conn.execute(CS.delete())
     known = set(conn.execute(select(KNOWN.c.activity_iri)).scalars())
     enrolled = set(conn.execute(select(CE.c.cohort).distinct()).scalars())
@@ -388,70 +473,138 @@ def rebuild(conn: Connection) -> int:
 # --- reading: a cohort summary ---------------------------------------------------------------------------------
 
 
-def _days(first: date | None, last: date | None) -> list[Any]:
-    conds = []
-    if first is not None:
-        conds.append(CT.c.day >= first.isoformat())
-    if last is not None:
-        conds.append(CT.c.day <= last.isoformat())
-    return conds
-
-
-def _sums() -> list[Any]:
-    return [
-        func.sum(CT.c.statements).label("statements"),
-        func.coalesce(func.sum(CT.c.seconds), 0.0).label("seconds"),
-        func.sum(CT.c.timed).label("timed"),
-    ]
-
-
 def _learners(cohort: str) -> Any:  # noqa: ANN401
     return and_(CE.c.cohort == cohort, CE.c.role == LEARNER)
+
+
+def _month(day: date) -> str:
+    return day.isoformat()[:7]
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def reading_plan(
+    first: date | None, last: date | None
+) -> tuple[tuple[str | None, str | None] | None, list[tuple[date, date]]]:
+    """How a range of days is read: (the whole months, as the first and last month, None for no bound, or None
+    for no whole month), and the edge days (first and last day, within one month each) that are not whole
+    months. ``first`` and ``last`` both None is the whole record (month ""), read by the caller."""
+    edges: list[tuple[date, date]] = []
+    low: str | None = None
+    high: str | None = None
+    if first is not None:
+        if first.day == 1:
+            low = _month(first)
+        else:
+            end = _month_end(first)
+            edges.append((first, end if last is None else min(last, end)))
+            low = _month(end + timedelta(days=1))
+    if last is not None:
+        if last == _month_end(last):
+            high = _month(last)
+        else:
+            start = last.replace(day=1)
+            high = _month(start - timedelta(days=1))
+            if not edges or _month(edges[0][0]) != _month(last):
+                edges.append((start, last))
+    if low is not None and high is not None and low > high:
+        return None, edges
+    return (low, high), edges
 
 
 def _grouped(
     conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool
 ) -> list[tuple[Any, ...]]:
-    """The cohort's rows added up per agents key, mode, verb (and ``by_month``: month), the sums last. ``enrolled_only``: only the keys with a learner enrolled in the cohort, found through IN lists the planner
-    seeks the primary key with (never the cohort's every row: a programme's are every statement naming it)."""
-    conds = [CT.c.activity_iri == cohort, *_days(first, last)]
-    group = [CT.c.agents, CT.c.mode, CT.c.verb_iri, *([CT.c.month] if by_month else [])]
-    if not enrolled_only:
-        query = select(*group, *_sums()).where(*conds).group_by(*group)
-    else:
-        solo = select(CE.c.agent_key).where(_learners(cohort))
-        shared = select(CS.c.agents).select_from(CE.join(CS, CS.c.agent_key == CE.c.agent_key)).where(_learners(cohort))
-        if conn.dialect.name == "postgresql":
-            # Each key's rows through the primary key (a LATERAL subquery): from estimates, the planner preferred
-            # a hash join against a scan of all of a programme's rows (1.4 s against 0.1 s at 1,000,000). Its
-            # cost estimate (~50 rows a key where there are ~17) then passes jit_above_cost, and compiling took
-            # 50 ms of a 100 ms query: not for this read's transaction.
-            conn.exec_driver_sql("SET LOCAL jit = off")
-            keys = union(solo, shared).subquery("cohort_keys")
-            per_key = (
-                select(*group, *_sums()).where(*conds, CT.c.agents == keys.c.agent_key).group_by(*group)
-                .lateral("per_key")
-            )
-            query = select(*per_key.c).select_from(keys.join(per_key, true()))
-        else:
-            query = select(*group, *_sums()).where(*conds, CT.c.agents.in_(union(solo, shared))).group_by(*group)
+    """The cohort's rows per agents key, mode, verb (and ``by_month``: month), the sums last. All time
+    reads each key's whole record (month "" of ``cohort_month_totals``); a range reads its whole months there and
+    its edge days from ``cohort_totals`` (the edge month's rows of a key, then its days of those in the range:
+    seeks on both primary keys). ``enrolled_only``: only the keys with a learner enrolled in the cohort (the
+    learners' own and the sets they are in), each sought through the primary key (never the cohort's every row:
+    a programme's are every statement naming it)."""
+    postgres = conn.dialect.name == "postgresql"
+    params: dict[str, Any] = {"cohort": cohort, "learner": LEARNER, "all": ALL_TIME}
+    with_keys, keyed = "", ""
+    if enrolled_only:
+        with_keys = (
+            "WITH keys (agent_key) AS MATERIALIZED (SELECT agent_key FROM cohort_enrolments WHERE cohort = :cohort "
+            "AND role = :learner UNION SELECT s.agents FROM cohort_enrolments AS e JOIN cohort_agent_sets AS s ON "
+            "s.agent_key = e.agent_key WHERE e.cohort = :cohort AND e.role = :learner) "
+        )
+        # PostgreSQL seeks each key of the array in one index scan; from a join's estimates its planner preferred
+        # a hash join against a scan of all of a programme's rows.
+        keyed = (" AND m.agents = ANY(ARRAY(SELECT agent_key FROM keys))" if postgres
+                 else " AND m.agents IN (SELECT agent_key FROM keys)")
+    if postgres:
+        # The estimates pass jit_above_cost, and compiling cost more than the query: not for this read.
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    measures = "m.statements, m.seconds, m.timed"
+    if first is None and last is None and not by_month:
+        rows = conn.execute(text(
+            f"{with_keys}SELECT m.agents, m.mode, m.verb_iri, NULL, {measures} FROM cohort_month_totals AS m "
+            f"WHERE m.activity_iri = :cohort AND m.month = :all{keyed}"
+        ), params)
+        return rows.cursor.fetchall()
+    months, edges = reading_plan(first, last)
+    # The months from the first day's to the last day's, each key's in one seek (its whole months and its edge
+    # months side by side); the edge months' rows then lead to their days in the range, through the whole
+    # primary key of cohort_totals.
+    span = " AND m.month > :all"
+    if first is not None:
+        span = " AND m.month >= :first_month"
+        params["first_month"] = _month(first)
+    if last is not None:
+        span += " AND m.month <= :last_month"
+        params["last_month"] = _month(last)
+    with_keys = (with_keys + ", " if with_keys else "WITH ") + (
+        f"spanned AS {'MATERIALIZED ' if edges else ''}(SELECT m.agents, m.mode, m.verb_iri, m.month, {measures} "
+        f"FROM cohort_month_totals AS m WHERE m.activity_iri = :cohort{span}{keyed}) "
+    )
+    parts = []
+    if months is not None:
+        bounds = []
+        if months[0] is not None:
+            bounds.append("month >= :low")
+            params["low"] = months[0]
+        if months[1] is not None:
+            bounds.append("month <= :high")
+            params["high"] = months[1]
+        # The month rows as they are (one per key, mode, verb and month: grouping them cost SQLite a sort of
+        # every row, more than the caller's adding up).
+        parts.append(
+            f"SELECT agents, mode, verb_iri, {'month' if by_month else 'NULL'}, statements, seconds, timed "
+            f"FROM spanned{' WHERE ' + ' AND '.join(bounds) if bounds else ''}"
+        )
+    for k, (start, end) in enumerate(edges):
+        params[f"edge{k}"], params[f"from{k}"], params[f"to{k}"] = _month(start), start.isoformat(), end.isoformat()
+        # CROSS JOIN: SQLite keeps the month rows outside (from its estimates it preferred every day row of a key).
+        parts.append(
+            f"SELECT d.agents, d.mode, d.verb_iri, {'d.month' if by_month else 'NULL'}, sum(d.statements), "
+            "sum(d.seconds), sum(d.timed) FROM spanned AS e CROSS JOIN cohort_totals AS d "
+            f"WHERE e.month = :edge{k} AND d.activity_iri = :cohort AND d.agents = e.agents AND d.mode = e.mode "
+            f"AND d.verb_iri = e.verb_iri AND d.month = e.month AND d.day >= :from{k} AND d.day <= :to{k} "
+            "GROUP BY d.agents, d.mode, d.verb_iri, d.month"
+        )
+    if not parts:
+        return []
+    rows = conn.execute(text(with_keys + " UNION ALL ".join(parts)), params)
     # The driver's rows as they come (thousands for a programme: SQLAlchemy's Row objects cost more than the SQL).
-    return conn.execute(query).cursor.fetchall()
+    return rows.cursor.fetchall()
 
 
 def totals_by_agents(
     conn: Connection, cohort: str, *, first: date | None, last: date | None, enrolled_only: bool, by_month: bool = False
 ) -> list[tuple[str, str, str, str | None, int, float, int]]:
-    """The cohort's rows added up per ``agents`` key, mode, verb of the unclassified (and ``by_month``, month):
-    (agents, mode, verb, month or None, statements, seconds, timed), in the key's order (no sort). The caller
-    gives each member of a key its rows (:func:`members`); the rows of all keys together count each statement
-    once. ``enrolled_only``: the keys with a learner enrolled in the cohort (each statement with one among its
-    direct agents, once). One pass over the rows for every block of a summary: a second pass by month cost
-    PostgreSQL a second round of index scans (the programme's year 120 -> 173 ms)."""
-    rows = _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, by_month=by_month)
-    if by_month:
-        return [(a, m, v, mo, int(n), float(s or 0.0), int(t)) for a, m, v, mo, n, s, t in rows]
-    return [(a, m, v, None, int(n), float(s or 0.0), int(t)) for a, m, v, n, s, t in rows]
+    """The cohort's rows per ``agents`` key, mode, verb of the unclassified (and ``by_month``, month): (agents,
+    mode, verb, month or None, statements, seconds, timed), in no particular order and not added up (a key,
+    mode and verb has a row per month, and an edge month's days are a row of their own): the caller adds them
+    up, giving each member of a key its rows (:func:`members`); the rows of all keys together count each
+    statement once. ``enrolled_only``: the keys with a learner enrolled in the cohort (each statement with one
+    among its direct agents, once). One query for every block of a summary."""
+    # Both drivers give the sums as int and float already (statements and timed are integers, seconds a float).
+    return _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, by_month=by_month)
 
 
 def enrolled_learners(conn: Connection, cohort: str) -> set[str]:

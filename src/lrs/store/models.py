@@ -426,6 +426,28 @@ class CohortTotal(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
+class CohortMonthTotal(Base):
+    """``cohort_totals`` added up per month, and over all time: the same rows without their day, ``month``
+    "YYYY-MM", or "" for the key's whole record. A summary of whole months (or of all time) reads these instead
+    of the days; a period that starts or ends mid-month adds the edge days from ``cohort_totals``. Kept with
+    ``cohort_totals``, by the same calls in the same transaction (lrs.store.cohort_totals: the write path's
+    upsert, taking out and putting back, counting a cohort when it becomes known, the rebuild)."""
+
+    __tablename__ = "cohort_month_totals"
+
+    # The month before mode and verb: a key's whole record ("") and a range of months are one seek each.
+    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    agents: Mapped[str] = mapped_column(Text, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    statements: Mapped[int] = mapped_column(Integer, nullable=False)
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    timed: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class CohortAgentSet(Base):
     """The members of each ``set:`` key of ``cohort_totals`` (the direct agents of statements with two or more):
     one row per member."""

@@ -444,8 +444,7 @@ class _Sql:
                 "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
                 "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri), "
                 f"t AS ({PG_TOTALS_UPSERT}), "
-                f"ct AS ({cohort_totals.PG_ADD.format(only='')}), "
-                f"cs AS ({cohort_totals.PG_SETS.format(only='')}) "
+                f"{cohort_totals.pg_ctes()} "
                 "SELECT iri FROM d",
                 (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact),
                  totals or "[]", *(cohort or (None, None))),
@@ -595,8 +594,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         f"{PG_TOTALS_SELECT} WHERE EXISTS (SELECT 1 FROM seqs) ORDER BY 1, 2, 3, 4 "
         + _TOTALS_ADD.format(greatest="greatest") + "), "
         # cohort_totals of the known cohorts among the batch's activities, and its sets' members.
-        f"ct AS ({cohort_totals.PG_ADD.format(only=' WHERE EXISTS (SELECT 1 FROM seqs)')}), "
-        f"cs AS ({cohort_totals.PG_SETS.format(only=' WHERE EXISTS (SELECT 1 FROM seqs)')}) "
+        f"{cohort_totals.pg_ctes(only=' WHERE EXISTS (SELECT 1 FROM seqs)')} "
         f"SELECT (SELECT count(*) FROM seqs), v.n, v.latest FROM ({FRAMEWORKS_VERSION_SQL}) AS v"
     )
     params = (
