@@ -54,6 +54,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     admin.dispose()
 
 
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Any) -> Iterator[str]:
+    """A second, empty database of the same kind as ``database_url`` (no schema), dropped afterwards: for tests
+    that migrate a store up and down themselves."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"lrs_test_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)

@@ -11,10 +11,9 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from alembic import command
 from conftest import statement
-from sqlalchemy import and_, create_engine, inspect, or_, select, text
+from sqlalchemy import and_, inspect, or_, select
 
 from lrs.config import Settings
 from lrs.services import erasure, retention
@@ -190,22 +189,6 @@ def test_a_period_bound_in_another_zone_reads_as_before(lrs_instance: LRS) -> No
                                                                                              None)
 
 
-@pytest.fixture
-def private_url(database_url: str, tmp_path) -> Any:  # noqa: ANN001, ANN401
-    """An empty database of the same kind as the suite's (migrated up and down here)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'private.sqlite3'}"
-        return
-    name = f"lrs_test_stamp_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield database_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _agent_rows(db: Database) -> list[tuple[Any, ...]]:
     with db.read() as conn:
         return [tuple(r) for r in conn.execute(
@@ -213,15 +196,15 @@ def _agent_rows(db: Database) -> list[tuple[Any, ...]]:
             .order_by(SA.c.statement_seq, SA.c.agent_key))]
 
 
-def test_the_migrations_fill_gives_the_rows_the_write_path_makes(private_url: str) -> None:
-    db = Database(private_url)
+def test_the_migrations_fill_gives_the_rows_the_write_path_makes(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         upgrade(db.engine)
-        lrs = LRS(Settings(database_url=private_url), db=db)
+        lrs = LRS(Settings(database_url=empty_database_url), db=db)
         _store(lrs)
         written = _agent_rows(db)
         assert len(written) > 20
-        cfg = alembic_config(private_url)
+        cfg = alembic_config(empty_database_url)
         with db.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0022_pseudonym_keys")

@@ -281,24 +281,6 @@ def test_every_query_agrees_with_the_rule_on_a_random_store(lrs_instance):
 # --- the migration builds the same rows for a store that predates it ---------------------------------------
 
 
-@pytest.fixture
-def empty_database_url(database_url: str, tmp_path) -> Any:  # noqa: ANN001
-    """A second, empty database of the same kind as ``database_url`` (no schema)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    from sqlalchemy import create_engine
-
-    name = f"lrs_test_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield database_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def test_migration_0005_copies_targets_rows_for_statements_stored_before_it(empty_database_url, lrs_instance):
     """Statements stored at revision 0004, then the upgrade: the copied rows equal what inserts make now."""
     from lrs.store.db import Database
