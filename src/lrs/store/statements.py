@@ -141,15 +141,18 @@ def insert_statements(
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
     totals = batch.totals if len(fresh) == len(prepared) else sql.encode_totals(totals_rows(fresh_by_id.values()))
-    cohort = batch.cohort if len(fresh) == len(prepared) else cohort_totals.batch_rows(
-        fresh_by_id.values(), postgres=sql.postgres
-    )
+    if not sql.postgres and not found.cohorts_known:
+        cohort = None  # SQLite, no cohort known: cohort_totals.add would look the batch's activities up for nothing
+    else:
+        cohort = batch.cohort if len(fresh) == len(prepared) else cohort_totals.batch_rows(
+            fresh_by_id.values(), postgres=sql.postgres
+        )
     # 4. One statement per table (learning_totals and cohort_totals included).
     inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
-    _void_targets(conn, fresh_by_id.values())
+    _void_targets(conn, sql, fresh_by_id.values(), cohorts_known=found.cohorts_known)
     _update_definitions(conn, sql, changed, new_definitions, inserted, incoming, now, can_define=can_define)
     if attachments:
         _store_attachments(conn, attachments, fresh_by_id.values())
@@ -221,21 +224,58 @@ def _resolve_waiting_referrers(
         conn.execute(delete(PEND).where(PEND.c.statement_seq.in_([seq for seq, _ in resolved])))
 
 
-def _void_targets(conn: Connection, fresh: Iterable[PreparedStatement]) -> None:
+def _void_targets(conn: Connection, sql: _Sql, fresh: Iterable[PreparedStatement], *, cohorts_known: bool) -> None:
     """Voiding: the target leaves query results. A voiding statement is never voided itself."""
     voided = sorted({p.object_statement_id for p in fresh if p.is_voiding and p.object_statement_id})
-    if voided:
-        # What they counted in the cohort totals is taken out first (those not voided already).
-        cohort_totals.take_out(conn, ids=voided)
-        conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
-        # Their evidence links carry the statement's voided (lrs.store.evidence): the queue reads them alone.
-        void_links(conn, voided)
-        # The voided statements leave the learning totals: their learners' days are counted again.
-        refresh_totals(conn, days=totals_days_of(conn, ids=voided))
-        # Voided evidence no longer counts for its learner's criteria (learner_criteria).
-        learner_criteria.recount(conn, learner_criteria.learners_of_statements(conn, voided))
-        # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
-        unenrol_from_statements(conn, voided)
+    if not voided:
+        return
+    if not sql.postgres:
+        _void_targets_sqlite(conn, sql, voided, cohorts_known=cohorts_known)
+        return
+    # What they counted in the cohort totals is taken out first (those not voided already).
+    cohort_totals.take_out(conn, ids=voided)
+    conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
+    # Their evidence links carry the statement's voided (lrs.store.evidence): the queue reads them alone.
+    void_links(conn, voided)
+    # The voided statements leave the learning totals: their learners' days are counted again.
+    refresh_totals(conn, days=totals_days_of(conn, ids=voided))
+    # Voided evidence no longer counts for its learner's criteria (learner_criteria).
+    learner_criteria.recount(conn, learner_criteria.learners_of_statements(conn, voided))
+    # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
+    unenrol_from_statements(conn, voided)
+
+
+#: SQLite's voiding upkeep as plain SQL on the driver (see _void_targets_sqlite); ``?`` is the ids as a JSON array.
+_IN_IDS = "IN (SELECT value FROM json_each(?))"
+SQLITE_VOID = {
+    "statements": f"UPDATE statements SET voided = 1 WHERE id {_IN_IDS} AND is_voiding = 0",
+    "links": f"UPDATE evidence_links SET voided = 1 WHERE statement_id {_IN_IDS}",
+    # lrs.store.learner_criteria.learners_of_statements in one statement: linked evidence, the evidence a
+    # decision judged, a decision.
+    "learners": (
+        f"SELECT agent_key FROM evidence_links WHERE statement_id {_IN_IDS} UNION "
+        f"SELECT agent_key FROM review_decisions WHERE evidence_id {_IN_IDS} UNION "
+        f"SELECT agent_key FROM review_decisions WHERE statement_id {_IN_IDS}"
+    ),
+    "enrolments": f"DELETE FROM cohort_enrolments WHERE source_statement_id {_IN_IDS}",
+}
+
+
+def _void_targets_sqlite(conn: Connection, sql: _Sql, voided: list[str], *, cohorts_known: bool) -> None:
+    """The same upkeep as on PostgreSQL, in the same order, with the statements of this module's own tables
+    sent straight to the driver: through SQLAlchemy Core, its ten statements cost ~2.5 ms under SQLite's write
+    lock in every other batch of the benchmark's workload (docs/performance.md, "The write lock of a batch").
+    ``cohorts_known``: the look-up found a known cohort; without one, cohort_totals has nothing to take out."""
+    ids = (compact(voided),)
+    if cohorts_known:
+        cohort_totals.take_out(conn, ids=voided)  # before the flag: it counts what is not voided yet
+    sql.run(conn, SQLITE_VOID["statements"], ids)
+    sql.run(conn, SQLITE_VOID["links"], ids)
+    refresh_totals(conn, days=totals_days_of(conn, ids=voided))
+    learners = {agent for (agent,) in sql.run(conn, SQLITE_VOID["learners"], ids * 3)}
+    if learners:
+        learner_criteria.recount(conn, learners)
+    sql.run(conn, SQLITE_VOID["enrolments"], ids)
 
 
 def _update_definitions(
@@ -625,6 +665,8 @@ class _Found:
     #: only when it is merged: see _definitions)
     definitions: dict[str, str | None] = field(default_factory=dict)
     frameworks_version: tuple[int, str] = (0, "")
+    #: some activity is a known cohort (lrs.store.cohort_totals keeps totals only for those)
+    cohorts_known: bool = True
 
 
 def _look_up(
@@ -632,7 +674,8 @@ def _look_up(
 ) -> _Found:
     """Everything a batch needs from the store, in one round trip: which of its ids are stored, which stored
     statements wait for one of them as their StatementRef target, the targets it refers to, the canonical
-    definitions of the activities it defines, the frameworks' version, and seqs.
+    definitions of the activities it defines, the frameworks' version, on SQLite whether any cohort is known,
+    and seqs.
 
     Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
     this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
@@ -655,6 +698,8 @@ def _look_up(
         parts.append(f"SELECT 4, iri, {definition}, NULL, NULL FROM activities WHERE {defined}")
         params += p4
     parts.append(f"SELECT 5, NULL, latest, n, NULL FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version")
+    if not sql.postgres:  # SQLite: without a known cohort, cohort_totals' upkeep is skipped (insert_statements)
+        parts.append("SELECT 6, NULL, NULL, EXISTS (SELECT 1 FROM known_cohorts), NULL")
     if sql.postgres:
         # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
         parts.append(
@@ -676,6 +721,8 @@ def _look_up(
             found.definitions[key] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
+        elif kind == 6:
+            found.cohorts_known = bool(seq)
         elif sql.postgres:
             found.seqs.append(seq)
         else:

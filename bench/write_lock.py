@@ -1,0 +1,224 @@
+"""How long a batch holds SQLite's write lock: the LRS's write transaction against the raw-insert floor's.
+
+    .venv/bin/python bench/write_lock.py [--batches 150] [--size 100] [--trace]
+
+In one process, on two fresh SQLite files migrated to this commit's schema, the workload's statements
+(``bench/workload.py``, seed 8 as ``bench/run.py`` uses for ingest) go in batch by batch, alternately:
+
+* the LRS: validated, prepared, classified and encoded as ``LRS.store_statements`` does (untimed), then
+  ``statement_store.store_batch``: the lock is timed from just after ``BEGIN IMMEDIATE`` to just after COMMIT;
+* the floor: the same statements prepared as ``bench/run.py`` prepares them, then ``RawInserter.insert``
+  (bench/rawstore.py) timed whole (its BEGIN IMMEDIATE to its COMMIT, the parameter lists built in between).
+
+Checkpoints are taken out of the timings for both (the LRS's own after-the-lock checkpoint switched off, a
+``wal_checkpoint(TRUNCATE)`` on both files every 10 batches, untimed), so each lock time is SQLite's work and
+the Python run while holding it. Prints the median and mean wall time (and thread CPU time) a batch holds the
+lock, split by batches with and without a voiding statement, the WAL pages each writes, and the ratio of the
+floor's to the LRS's. ``--trace``: each SQL statement the LRS runs under the lock, with the time until the next
+one (what ran between them is charged to it), added up by the statement's first words.
+
+Run it with each commit's own interpreter (``/path/to/worktree/.venv/bin/python bench/write_lock.py``): the LRS
+and the schema are those of the venv's ``lrs``; the workload and the floor those of this directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import rawstore  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from workload import Workload  # noqa: E402
+
+import lrs.store.db as store_db  # noqa: E402
+from lrs.config import Settings  # noqa: E402
+from lrs.services.principal import Principal  # noqa: E402
+from lrs.services.statements import LRS  # noqa: E402
+from lrs.store import statements as statement_store  # noqa: E402
+from lrs.store.db import Database  # noqa: E402
+from lrs.store.migrate import upgrade  # noqa: E402
+from lrs.xapi.ifi import agent_key  # noqa: E402
+from lrs.xapi.statement import prepare_batch  # noqa: E402
+from lrs.xapi.validate import validate_batch  # noqa: E402
+
+VERSION = "1.0.3"
+
+
+def principal() -> Principal:
+    authority = {"objectType": "Agent", "name": "bootstrap", "account": {"homePage": "https://lrs.local/", "name": "b"}}
+    return Principal(key="b", name="bootstrap", scopes=frozenset({"all"}), authority=authority,
+                     authority_key=agent_key(authority) or "")
+
+
+class LockClock:
+    """Times the LRS's write transactions: from just after BEGIN IMMEDIATE to just after COMMIT."""
+
+    def __init__(self, db: Database, trace: bool):
+        self.spans: list[tuple[float, float]] = []
+        self.trace = trace
+        self.statements: dict[str, list[float]] = defaultdict(list)
+        self._t0: tuple[float, float] | None = None
+        self._last: tuple[str, float] | None = None
+
+        @event.listens_for(db.engine, "begin")
+        def _begun(conn: Any) -> None:  # registered after the engine's own, which runs BEGIN IMMEDIATE
+            if conn.info.get("write"):
+                self._t0 = (time.perf_counter(), time.thread_time())
+                if trace:
+                    conn.connection.driver_connection.set_trace_callback(self._traced)
+
+        dialect = db.engine.dialect
+        commit = dialect.do_commit
+
+        def timed_commit(dbapi_conn: Any) -> None:
+            commit(dbapi_conn)
+            if self._t0 is not None:
+                wall, cpu = self._t0
+                self.spans.append((time.perf_counter() - wall, time.thread_time() - cpu))
+                self._t0 = None
+                self._close_trace()
+                dbapi_conn.set_trace_callback(None)
+
+        dialect.do_commit = timed_commit
+
+    def _traced(self, sql: str) -> None:
+        now = time.perf_counter()
+        self._close_trace(now)
+        self._last = (" ".join(sql.split()[:4])[:60], now)
+
+    def _close_trace(self, now: float | None = None) -> None:
+        if self._last is not None:
+            name, started = self._last
+            self.statements[name].append((now or time.perf_counter()) - started)
+            self._last = None
+
+
+def wal_pages(path: str) -> int:
+    try:
+        size = os.path.getsize(f"{path}-wal")
+    except OSError:
+        return 0
+    return max(0, (size - 32) // (4096 + 24))
+
+
+def checkpoint(path: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=150)
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--warm", type=int, default=30, help="batches stored first (both sides), not counted")
+    parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args()
+    store_db.CHECKPOINT_AFTER_ROWS = 1 << 62  # checkpoints are taken below, outside the timings
+    directory = args.dir or Path(tempfile.mkdtemp(prefix="write-lock-"))
+    lrs_path, floor_path = str(directory / "lrs.sqlite3"), str(directory / "floor.sqlite3")
+    for path in (lrs_path, floor_path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        db = Database(f"sqlite:///{path}")
+        upgrade(db.engine)
+        db.dispose()
+    lrs = LRS(Settings(database_url=f"sqlite:///{lrs_path}", bootstrap_key=None))
+    clock = LockClock(lrs.db, args.trace)
+    floor = rawstore.RawInserter(f"sqlite:///{floor_path}")
+    floor.conn.execute("PRAGMA wal_autocheckpoint=0")
+    lrs_principal = principal()
+    encoder = rawstore.Encoder("sqlite")
+    wl = Workload(8, total=85_500)  # as bench/run.py's ingest phase makes it
+    rows: list[dict[str, Any]] = []
+    for k in range(args.warm + args.batches):
+        statements = list(wl.statements(k * args.size, args.size))
+        voids = any(s["verb"]["id"].endswith("/voided") for s in statements)
+        # The LRS: everything LRS.store_statements does before the write, untimed.
+        payload = json.loads(json.dumps(statements))
+        valid = validate_batch(payload, VERSION)
+        now = datetime.now(UTC)
+        stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        prepared = prepare_batch(valid, stored=stored, authority=lrs_principal.authority, version=VERSION)
+        lrs._classify_prepared(prepared)
+        batch = statement_store.StatementBatch(prepared, lrs.db.engine.dialect)
+        floor_batch = encoder.encode(rawstore.prepare_all(lrs, lrs_principal, statements))
+        pages0 = (wal_pages(lrs_path), wal_pages(floor_path))
+        traced = {name: len(times) for name, times in clock.statements.items()}
+        spans = len(clock.spans)
+        statement_store.store_batch(lrs.db, batch, can_define=True)
+        t0, c0 = time.perf_counter(), time.thread_time()
+        floor.insert(floor_batch)
+        floor_wall, floor_cpu = time.perf_counter() - t0, time.thread_time() - c0
+        lrs_wall = sum(w for w, _ in clock.spans[spans:])
+        lrs_cpu = sum(c for _, c in clock.spans[spans:])
+        pages = (wal_pages(lrs_path) - pages0[0], wal_pages(floor_path) - pages0[1])
+        if k < args.warm:
+            for name in clock.statements:
+                del clock.statements[name][traced.get(name, 0):]
+        else:
+            rows.append({"voids": voids, "lrs_ms": lrs_wall * 1e3, "lrs_cpu_ms": lrs_cpu * 1e3,
+                         "floor_ms": floor_wall * 1e3, "floor_cpu_ms": floor_cpu * 1e3,
+                         "lrs_wal_pages": pages[0], "floor_wal_pages": pages[1]})
+        if k % 10 == 9:
+            checkpoint(lrs_path)
+            checkpoint(floor_path)
+    floor.close()
+    lrs.db.dispose()
+    report(rows, clock, args)
+
+
+def report(rows: list[dict[str, Any]], clock: LockClock, args: argparse.Namespace) -> None:
+    def figures(subset: list[dict[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {"batches": len(subset)}
+        for key in ("lrs_ms", "floor_ms", "lrs_cpu_ms", "floor_cpu_ms", "lrs_wal_pages", "floor_wal_pages"):
+            values = [r[key] for r in subset]
+            out[key] = {"median": round(statistics.median(values), 3), "mean": round(statistics.fmean(values), 3)}
+        out["floor_over_lrs_mean"] = round(out["floor_ms"]["mean"] / out["lrs_ms"]["mean"], 3)
+        return out
+
+    result = {
+        "load_average": os.getloadavg(),
+        "all": figures(rows),
+        "with_a_void": figures([r for r in rows if r["voids"]]) if any(r["voids"] for r in rows) else None,
+        "without": figures([r for r in rows if not r["voids"]]) if not all(r["voids"] for r in rows) else None,
+    }
+    print(f"load average {result['load_average']}")
+    print("| lock held a batch | batches | LRS median / mean ms | floor median / mean ms | LRS CPU mean ms | "
+          "floor CPU mean ms | WAL pages LRS / floor | floor/LRS |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label in ("all", "with_a_void", "without"):
+        f = result[label]
+        if f is None:
+            continue
+        print(f"| {label} | {f['batches']} | {f['lrs_ms']['median']:.2f} / {f['lrs_ms']['mean']:.2f} | "
+              f"{f['floor_ms']['median']:.2f} / {f['floor_ms']['mean']:.2f} | {f['lrs_cpu_ms']['mean']:.2f} | "
+              f"{f['floor_cpu_ms']['mean']:.2f} | {f['lrs_wal_pages']['mean']:.0f} / "
+              f"{f['floor_wal_pages']['mean']:.0f} | {f['floor_over_lrs_mean']:.2f} |")
+    if args.trace:
+        n = len(rows)
+        print("\nunder the LRS's lock, per batch (ms, mean over the batches; the time until the next statement):")
+        for name, times in sorted(clock.statements.items(), key=lambda kv: -sum(kv[1])):
+            print(f"  {sum(times) / n * 1e3:7.3f} ms  x{len(times) / n:5.2f}  {name}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
