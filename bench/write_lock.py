@@ -10,6 +10,8 @@ In one process, on two fresh SQLite files migrated to this commit's schema, the 
 * the floor: the same statements prepared as ``bench/run.py`` prepares them, then ``RawInserter.insert``
   (bench/rawstore.py) timed whole (its BEGIN IMMEDIATE to its COMMIT, the parameter lists built in between).
 
+Each side writes through ``--writers`` connections in turn (3, as ``lrs serve``'s workers on 2 CPUs: each
+batch then starts with a page cache another connection's write made stale, as in the served LRS).
 Checkpoints are taken out of the timings for both (the LRS's own after-the-lock checkpoint switched off, a
 ``wal_checkpoint(TRUNCATE)`` on both files every 10 batches, untimed), so each lock time is SQLite's work and
 the Python run while holding it. Prints the median and mean wall time (and thread CPU time) a batch holds the
@@ -65,12 +67,15 @@ def principal() -> Principal:
 class LockClock:
     """Times the LRS's write transactions: from just after BEGIN IMMEDIATE to just after COMMIT."""
 
-    def __init__(self, db: Database, trace: bool):
+    def __init__(self, trace: bool):
         self.spans: list[tuple[float, float]] = []
         self.trace = trace
         self.statements: dict[str, list[float]] = defaultdict(list)
         self._t0: tuple[float, float] | None = None
         self._last: tuple[str, float] | None = None
+
+    def watch(self, db: Database) -> None:
+        trace = self.trace
 
         @event.listens_for(db.engine, "begin")
         def _begun(conn: Any) -> None:  # registered after the engine's own, which runs BEGIN IMMEDIATE
@@ -127,6 +132,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100)
     parser.add_argument("--warm", type=int, default=30, help="batches stored first (both sides), not counted")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--writers", type=int, default=3,
+                        help="connections taking the batches in turn, on each side: SQLite's page cache of a "
+                        "connection is dropped when another one has written, as between lrs serve's workers "
+                        "(3 on 2 CPUs)")
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
@@ -139,15 +148,19 @@ def main() -> None:
         db = Database(f"sqlite:///{path}")
         upgrade(db.engine)
         db.dispose()
-    lrs = LRS(Settings(database_url=f"sqlite:///{lrs_path}", bootstrap_key=None))
-    clock = LockClock(lrs.db, args.trace)
-    floor = rawstore.RawInserter(f"sqlite:///{floor_path}")
-    floor.conn.execute("PRAGMA wal_autocheckpoint=0")
+    writers = [LRS(Settings(database_url=f"sqlite:///{lrs_path}", bootstrap_key=None)) for _ in range(args.writers)]
+    clock = LockClock(args.trace)
+    for writer in writers:
+        clock.watch(writer.db)
+    floors = [rawstore.RawInserter(f"sqlite:///{floor_path}") for _ in range(args.writers)]
+    for floor in floors:
+        floor.conn.execute("PRAGMA wal_autocheckpoint=0")
     lrs_principal = principal()
     encoder = rawstore.Encoder("sqlite")
     wl = Workload(8, total=85_500)  # as bench/run.py's ingest phase makes it
     rows: list[dict[str, Any]] = []
     for k in range(args.warm + args.batches):
+        lrs, floor = writers[k % args.writers], floors[k % args.writers]
         statements = list(wl.statements(k * args.size, args.size))
         voids = any(s["verb"]["id"].endswith("/voided") for s in statements)
         # The LRS: everything LRS.store_statements does before the write, untimed.
@@ -179,8 +192,9 @@ def main() -> None:
         if k % 10 == 9:
             checkpoint(lrs_path)
             checkpoint(floor_path)
-    floor.close()
-    lrs.db.dispose()
+    for floor, writer in zip(floors, writers, strict=True):
+        floor.close()
+        writer.db.dispose()
     report(rows, clock, args)
 
 

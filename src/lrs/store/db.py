@@ -24,6 +24,11 @@ T = TypeVar("T")
 #: SQLite: rows a process writes between the checkpoints it runs itself (about SQLite's default 1000 pages).
 CHECKPOINT_AFTER_ROWS = 5000
 BACKSTOP_CHECKPOINT_PAGES = 20000
+#: SQLite: each connection's page cache (KiB; SQLite's default is 2,000). A batch of 100 statements dirties
+#: ~1,060 pages (4 MiB) and reads more: in 2 MiB the pages spilled to the WAL before COMMIT and were read back,
+#: ~2.5 ms more CPU under the write lock in a batch that voids (docs/performance.md, "The write lock of a batch").
+#: It fills only as pages are read; a connection's cache is dropped anyway when another one has written.
+SQLITE_CACHE_KIB = 16384
 
 #: PostgreSQL SQLSTATEs worth retrying: serialization_failure, deadlock_detected, unique_violation
 #: (two writers inserting the same new activity or document at once; the retry sees the winner's row).
@@ -52,6 +57,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             # Database.write checkpoints after a writer has left the lock (see there); SQLite's own checkpoint,
             # run inside COMMIT, stays only as a backstop for a WAL that grows past ~80 MB.
             cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
@@ -61,7 +67,13 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
         def _sqlite_begin(conn):  # noqa: ANN001
             # Take the write lock up front: a deferred transaction that later upgrades to a writer can fail
             # with SQLITE_BUSY immediately instead of waiting, which would surface as an error to a client.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+            # Straight to the driver: through SQLAlchemy's execution layer the BEGIN cost ~0.1 ms, held
+            # inside the writer gate; an error still arrives as SQLAlchemy's, so Database.write retries it.
+            sql = "BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN"
+            try:
+                conn.connection.driver_connection.execute(sql)
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(sql, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
 
         return engine
     # Last in, first out: after a burst, requests one at a time reuse the connection returned last, so one

@@ -121,10 +121,10 @@ def insert_statements(
         batch = StatementBatch(batch, conn.dialect)
     prepared = batch.prepared
     sql = _Sql.of(conn.dialect)
-    ids = [p.id for p in prepared]
-    target_ids = sorted({p.object_statement_id for p in prepared if p.object_statement_id})
-    # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers.
-    found = _look_up(conn, sql, ids, target_ids, batch.iris, allocate=len(prepared))
+    ids = batch.ids
+    # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers (its
+    # SQL and parameters made with the batch, before the transaction).
+    found = _look_up(conn, sql, batch.look_up, allocate=len(prepared))
     # 2. Which statements are new (the same statement again is skipped; a different one is a 409).
     fresh = _fresh(prepared, found)
     if not fresh:
@@ -185,27 +185,29 @@ def _statement_rows(
 ) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, bool, Any]], list[tuple[int, str, bool]]]:
     """The statement rows and their agent (with the statement's timestamp) and activity index rows. A
     StatementRef copies its target's index keys (from the batch or from ``stored_keys``) into ``refs``, or waits
-    in ``refs.pending`` for it."""
+    in ``refs.pending`` for it. The link rows were made with the batch (:attr:`StatementBatch.agent_links`):
+    here each gets its statement's seq."""
     prepared = batch.prepared
-    stamps = batch.stamps
-    fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
     rows = []
-    agent_rows: list[tuple[int, str, bool, Any]] = []
-    activity_rows: list[tuple[int, str, bool]] = []
     for k, seq in zip(fresh, seqs, strict=True):
         p = prepared[k]
         ref_verb = ref_registration = None
         target_id = p.object_statement_id
         if target_id is not None:
-            keys = _keys_of(fresh_by_id[target_id]) if target_id in fresh_by_id else stored_keys.get(target_id)
+            keys = batch.keys_in_batch(target_id, fresh) or stored_keys.get(target_id)
             if keys is None:
                 refs.pending.append((seq, target_id))
             else:
                 refs.add(seq, keys)
                 ref_verb, ref_registration = keys.verb_iri, keys.registration
         rows.append((seq, ref_verb, ref_registration, batch.encoded[k]))
-        agent_rows.extend((seq, key, d, stamps[k]) for key, d in p.agents.items())
-        activity_rows.extend((seq, iri, d) for iri, d in p.activities.items())
+    if len(fresh) == len(prepared):  # seqs[k] is statement k's
+        agent_rows = [(seqs[k], key, d, t) for k, key, d, t in batch.agent_links]
+        activity_rows = [(seqs[k], iri, d) for k, iri, d in batch.activity_links]
+    else:
+        seq_of = dict(zip(fresh, seqs, strict=True))
+        agent_rows = [(seq_of[k], key, d, t) for k, key, d, t in batch.agent_links if k in seq_of]
+        activity_rows = [(seq_of[k], iri, d) for k, iri, d in batch.activity_links if k in seq_of]
     return rows, agent_rows, activity_rows
 
 
@@ -367,6 +369,24 @@ class StatementBatch:
         #: no StatementRef (voiding included) among them: when none is stored yet and no stored statement
         #: waits for one, storing them is inserts only (see _insert_new_in_one_statement)
         self.only_adds_rows = all(p.object_statement_id is None for p in self.prepared)
+        self.ids = [p.id for p in self.prepared]
+        target_ids = sorted({p.object_statement_id for p in self.prepared if p.object_statement_id})
+        #: the look-up's SQL and parameters (see _look_up)
+        self.look_up = _look_up_query(sql, self.ids, target_ids, self.iris)
+        #: the link rows by the statement's position in the batch (insert_statements gives them their seqs):
+        #: (k, agent key, direct, timestamp) and (k, activity IRI, direct)
+        self.agent_links = [
+            (k, key, d, stamp) for k, (p, stamp) in enumerate(zip(self.prepared, self.stamps, strict=True))
+            for key, d in p.agents.items()
+        ]
+        self.activity_links = [(k, iri, d) for k, p in enumerate(self.prepared) for iri, d in p.activities.items()]
+
+    def keys_in_batch(self, statement_id: str, fresh: list[int]) -> _Keys | None:
+        """The index keys of one of the batch's new statements (a StatementRef's target stored with it)."""
+        for k in fresh:
+            if self.prepared[k].id == statement_id:
+                return _keys_of(self.prepared[k])
+        return None
 
 
 #: Statement columns as _Sql writes them: the seq and the copied target keys first (known only in the
@@ -405,6 +425,12 @@ class _Sql:
             found = cls._cache[dialect.name] = cls(dialect)
         return found
 
+    def in_list_sql(self, column: str, pg_type: str = "text") -> str:
+        """The SQL of :meth:`in_list`, whose one parameter is the values as a JSON array."""
+        if self.postgres:
+            return f"{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)::{pg_type}))"
+        return f"{column} IN (SELECT value FROM json_each(?))"
+
     def in_list(self, column: str, values: Sequence[Any], pg_type: str = "text") -> tuple[str, list[Any]]:
         """``column IN (values)`` as SQL and parameters: one array parameter on PostgreSQL; on SQLite one JSON
         array (json_each), so a batch of any size stays within SQLite's limit on parameters."""
@@ -412,10 +438,7 @@ class _Sql:
         # cost. ``= ANY(ARRAY(...))`` rather than ``IN (SELECT ...)``: the planner guesses 100 rows for the
         # subquery and, below some 100,000 rows, hash-joined it against a scan of the whole table (1 ms at
         # 2,000 statements, growing with the store); the array is an init plan and the index is probed.
-        if self.postgres:
-            elements = f"SELECT jsonb_array_elements_text(%s::jsonb)::{pg_type}"
-            return f"{column} = ANY(ARRAY({elements}))", [compact(list(values))]
-        return f"{column} IN (SELECT value FROM json_each(?))", [compact(list(values))]
+        return self.in_list_sql(column, pg_type), [compact(list(values))]
 
     def encode(self, p: PreparedStatement) -> Any:  # noqa: ANN401
         """A statement's columns after the first three of STATEMENT_COLUMNS. Compact JSON: smaller rows, and
@@ -669,25 +692,15 @@ class _Found:
     cohorts_known: bool = True
 
 
-def _look_up(
-    conn: Connection, sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str], *, allocate: int
-) -> _Found:
-    """Everything a batch needs from the store, in one round trip: which of its ids are stored, which stored
-    statements wait for one of them as their StatementRef target, the targets it refers to, the canonical
-    definitions of the activities it defines, the frameworks' version, on SQLite whether any cohort is known,
-    and seqs.
-
-    Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
-    this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
-    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback.
-    """
-    stored, p1 = sql.in_list("id", ids)
-    waiting, p2 = sql.in_list("target_id", ids)
+def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str]) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`_look_up` (the parameter of PostgreSQL's seqs appended there)."""
+    encoded_ids = compact(ids)
+    stored, waiting = sql.in_list_sql("id"), sql.in_list_sql("target_id")
     parts = [
         f"SELECT 0 AS kind, id AS key, fingerprint AS text, NULL AS seq, NULL AS extra FROM statements WHERE {stored}",
         f"SELECT 1, target_id, NULL, statement_seq, NULL FROM statement_refs_pending WHERE {waiting}",
     ]
-    params = [*p1, *p2]
+    params: list[Any] = [encoded_ids, encoded_ids]
     if target_ids:
         targets, p3 = sql.in_list("id", target_ids)
         parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
@@ -698,19 +711,34 @@ def _look_up(
         parts.append(f"SELECT 4, iri, {definition}, NULL, NULL FROM activities WHERE {defined}")
         params += p4
     parts.append(f"SELECT 5, NULL, latest, n, NULL FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version")
-    if not sql.postgres:  # SQLite: without a known cohort, cohort_totals' upkeep is skipped (insert_statements)
-        parts.append("SELECT 6, NULL, NULL, EXISTS (SELECT 1 FROM known_cohorts), NULL")
     if sql.postgres:
         # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
         parts.append(
             "SELECT 3, NULL, NULL, nextval(q.sequence), NULL FROM (SELECT pg_get_serial_sequence('statements', "
             "'seq')::regclass AS sequence OFFSET 0) AS q, generate_series(1, %s)"
         )
-        params.append(allocate)
     else:
+        # Without a known cohort, cohort_totals' upkeep is skipped (insert_statements).
+        parts.append("SELECT 6, NULL, NULL, EXISTS (SELECT 1 FROM known_cohorts), NULL")
         parts.append("SELECT 3, NULL, NULL, coalesce(max(seq), 0), NULL FROM statements")
+    return " UNION ALL ".join(parts), params
+
+
+def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, allocate: int) -> _Found:
+    """Everything a batch needs from the store, in one round trip (``query``: :func:`_look_up_query`): which of
+    its ids are stored, which stored statements wait for one of them as their StatementRef target, the targets
+    it refers to, the canonical definitions of the activities it defines, the frameworks' version, on SQLite
+    whether any cohort is known, and seqs.
+
+    Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
+    this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
+    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback.
+    """
+    text_, params = query
+    if sql.postgres:
+        params = [*params, allocate]
     found = _Found()
-    for kind, key, text, seq, extra in sql.run(conn, " UNION ALL ".join(parts), tuple(params)):
+    for kind, key, text, seq, extra in sql.run(conn, text_, tuple(params)):
         if kind == 0:
             found.existing[key] = text
         elif kind == 1:
