@@ -784,7 +784,8 @@ def _stored_target_keys(
     keys = {seq: _Keys({}, {}, verb, registration) for seq, verb, registration in targets.values()}
     agents, p1 = sql.in_list("statement_seq", sorted(keys), "bigint")
     activities, p2 = sql.in_list("statement_seq", sorted(keys), "bigint")
-    rows = conn.exec_driver_sql(
+    rows = sql.run(
+        conn,
         f"SELECT 0, statement_seq, agent_key, direct FROM statement_agents WHERE {agents} UNION ALL "
         f"SELECT 1, statement_seq, activity_iri, direct FROM statement_activities WHERE {activities}",
         (*p1, *p2),
@@ -814,13 +815,11 @@ class _RefRows:
         sql.insert_links(conn, "statement_ref_activities", "activity_iri", self.activities)
         m = sql.mark
         if self.pending:
-            conn.exec_driver_sql(
-                f"INSERT INTO statement_refs_pending (statement_seq, target_id) VALUES ({m}, {m})", self.pending
-            )
+            sql.run(conn, f"INSERT INTO statement_refs_pending (statement_seq, target_id) VALUES ({m}, {m})",
+                    self.pending, many=True)
         if self.later:
-            conn.exec_driver_sql(
-                f"UPDATE statements SET ref_verb_iri = {m}, ref_registration = {m} WHERE seq = {m}", self.later
-            )
+            sql.run(conn, f"UPDATE statements SET ref_verb_iri = {m}, ref_registration = {m} WHERE seq = {m}",
+                    self.later, many=True)
 
 
 def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tuple[dict[str, Any], str]]:
