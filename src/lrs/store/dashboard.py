@@ -1,10 +1,11 @@
-"""The programme lead's dashboard of one cohort, SQL only: each enrolled learner's whole record per learning mode
-and their latest statement, and the cohort's months, from ``learning_totals`` (lrs.store.learning keeps it in the
-statements' transaction).
+"""The programme lead's dashboard of one cohort, SQL only: each enrolled learner's whole record per learning mode,
+their latest statement and first day, and the cohort's months, from ``learning_month_totals`` (the learners' days
+in ``learning_totals`` added up per month and over all time; lrs.store.learning keeps both in the statements'
+transaction).
 
-Each query is one range of the table's primary key (agent_key, day, ...) per enrolled learner. The learners'
-totals are grouped by the learner alone, with a column per mode (so SQLite groups in the key's order, without a
-sorter), and the months only over the months the page shows, not the cohort's whole history.
+A learner's whole record is a few rows (month "", one per mode and verb of the unclassified) at the start of
+their range of the table's primary key (agent_key, month, ...), and the cohort's months one range per learner
+from the first month shown: the rows read are the learners' modes and months, not the days they learned.
 """
 
 from __future__ import annotations
@@ -16,13 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select, true
 
 from lrs.store.enrolments import CE, LEARNER
-from lrs.store.learning import (
-    ModeTotals,
-    T,
-    _mode_totals,
-    _totals_columns,
-    _totals_month,
-)
+from lrs.store.learning import ALL_TIME, M, ModeTotals, _mode_totals
 
 
 @dataclass(frozen=True)
@@ -42,7 +37,7 @@ class LearnerTotals:
 
 
 def _per_mode(mode: str, column: Any) -> Any:  # noqa: ANN401
-    return func.sum(case((T.c.mode == mode, column), else_=None))
+    return func.sum(case((M.c.mode == mode, column), else_=None))
 
 
 def _enrolled(cohort: str) -> Any:  # noqa: ANN401
@@ -54,12 +49,11 @@ def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...])
     first day, for the whole cohort at once, never a query per learner. ``modes``: the learning modes the rules
     give (the classified ones).
 
-    The totals add up each learner's range of the ``learning_totals`` key, a column per mode (only the columns
-    the balance reads: each ``CASE`` is a comparison per day row). PostgreSQL: one statement, the enrolments
-    with each learner's sums as a ``LATERAL`` aggregate (an index range per learner; asked as a grouping of the
-    learners' rows, its planner estimated ~25,000 of them and read the whole table in parallel instead: 130 ms
-    against 16 at 1,000,000 statements). SQLite: two (the learners and their names; their totals grouped by
-    learner alone, in the key's order, without a sorter)."""
+    The totals add up each learner's whole-record rows of ``learning_month_totals`` (month "": a row per mode,
+    and per verb of the unclassified), a column per mode (only the columns the balance reads). PostgreSQL: one
+    statement, the enrolments with each learner's sums as a ``LATERAL`` aggregate (one index seek per learner;
+    asked as a grouping, its planner preferred a scan of the whole table). SQLite: two (the learners and their
+    names; their totals grouped by learner alone, in the key's order, without a sorter)."""
     from lrs.store.users import U
 
     names = (
@@ -68,13 +62,13 @@ def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...])
         .group_by(U.c.agent_key)
         .subquery()
     )
-    sums = [func.max(T.c.latest), func.sum(T.c.statements), func.min(T.c.day)]
+    sums = [func.max(M.c.latest), func.sum(M.c.statements), func.min(M.c.first_day)]
     for mode in modes:
-        sums += [_per_mode(mode, T.c.statements), _per_mode(mode, T.c.seconds)]
+        sums += [_per_mode(mode, M.c.statements), _per_mode(mode, M.c.seconds)]
     sums = [column.label(f"c{i}") for i, column in enumerate(sums)]
     learners = CE.outerjoin(names, names.c.agent_key == CE.c.agent_key)
     if conn.dialect.name == "postgresql":
-        per_learner = select(*sums).where(T.c.agent_key == CE.c.agent_key).lateral("totals")
+        per_learner = select(*sums).where(M.c.agent_key == CE.c.agent_key, M.c.month == ALL_TIME).lateral("totals")
         rows = conn.execute(
             select(CE.c.agent_key, names.c.name, *per_learner.c)
             .select_from(learners.join(per_learner, true()))
@@ -91,7 +85,11 @@ def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...])
             .where(CE.c.cohort == cohort, CE.c.role == LEARNER)
             .order_by(CE.c.agent_key)
         ).all()
-        grouped = select(T.c.agent_key, *sums).where(T.c.agent_key.in_(_enrolled(cohort))).group_by(T.c.agent_key)
+        grouped = (
+            select(M.c.agent_key, *sums)
+            .where(M.c.agent_key.in_(_enrolled(cohort)), M.c.month == ALL_TIME)
+            .group_by(M.c.agent_key)
+        )
         totals = {row[0]: row for row in conn.execute(grouped)}
     out = []
     for agent, name in enrolled:
@@ -116,13 +114,20 @@ def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...])
 
 
 def cohort_month_totals(conn: Connection, cohort: str, first_day: str) -> list[ModeTotals]:
-    """The enrolled learners' whole records per learning mode and month ("YYYY-MM", ``month``), counting the UTC
-    days from ``first_day`` ("YYYY-MM-DD") on: lrs.store.learning.enrolled_mode_totals by month, for those days."""
-    month = _totals_month().label("month")
+    """The enrolled learners' whole records per learning mode and month ("YYYY-MM", ``month``), counting the months
+    from the one of ``first_day`` ("YYYY-MM-DD", the first of a month) on: lrs.store.learning.enrolled_mode_totals
+    by month, for those months, from each learner's month rows."""
+    month = M.c.month.label("month")
     query = (
-        select(*_totals_columns(), month)
-        .select_from(CE.join(T, T.c.agent_key == CE.c.agent_key))
-        .where(CE.c.cohort == cohort, CE.c.role == LEARNER, T.c.day >= first_day)
-        .group_by(T.c.mode, month)
+        select(
+            M.c.mode.label("mode"),
+            func.sum(M.c.statements).label("statements"),
+            func.coalesce(func.sum(M.c.seconds), 0.0).label("seconds"),
+            func.sum(M.c.timed).label("timed"),
+            month,
+        )
+        .select_from(CE.join(M, M.c.agent_key == CE.c.agent_key))
+        .where(CE.c.cohort == cohort, CE.c.role == LEARNER, M.c.month >= first_day[:7])
+        .group_by(M.c.mode, M.c.month)
     )
     return _mode_totals(conn.execute(query).mappings())
