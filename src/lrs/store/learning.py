@@ -463,25 +463,27 @@ _DAYS_ADD = (
 )
 
 
-def month_rows(totals: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+def month_rows(totals: Iterable[Sequence[Any]]) -> list[list[Any]]:
     """The ``learning_month_totals`` rows of a batch's ``learning_totals`` rows (as the SQLite write path encodes
     them: agent, day, mode, verb, statements, seconds, timed, latest as text that sorts as time): each month's
-    and the whole record's, in key order (concurrent writers lock the rows they share in one order)."""
+    and the whole record's, in the order the days come (SQLite's writer holds the write lock: no lock order)."""
     acc: dict[tuple[str, str, str, str], list[Any]] = {}
+    get = acc.get
     for agent, day, mode, verb, n, seconds, timed, latest in totals:
-        for month in (day[:7], ALL_TIME):
-            found = acc.get((agent, month, mode, verb))
+        month = day[:7]
+        for key in ((agent, month, mode, verb), (agent, ALL_TIME, mode, verb)):
+            found = get(key)
             if found is None:
-                acc[(agent, month, mode, verb)] = [n, seconds, timed, latest, day]
+                acc[key] = [*key, n, seconds, timed, latest, day]
             else:
-                found[0] += n
-                found[1] += seconds
-                found[2] += timed
-                if latest > found[3]:
-                    found[3] = latest
-                if day < found[4]:
-                    found[4] = day
-    return [(*key, *acc[key]) for key in sorted(acc)]
+                found[4] += n
+                found[5] += seconds
+                found[6] += timed
+                if latest > found[7]:
+                    found[7] = latest
+                if day < found[8]:
+                    found[8] = day
+    return list(acc.values())
 
 
 def pg_totals_ctes(only: str = "") -> str:
