@@ -88,20 +88,10 @@ def _from_days_learner_totals(conn: Connection, cohort: str, modes: tuple[str, .
             .where(T.c.agent_key == agent)
         ).one()
         if row[1] is None:
-            out.append(dashboard_store.LearnerTotals(agent, name, None, ()))
+            out.append(dashboard_store.LearnerTotals(agent, name, None, 0, ((0, 0.0),) * len(modes)))
             continue
-        found, classified = [], 0
-        for i, mode in enumerate(modes):
-            n = row[3 + i]
-            if n:
-                classified += n
-                found.append(dashboard_store.ModeTotals(mode=mode, statements=int(n),
-                                                        seconds=float(row[3 + len(modes) + i] or 0.0), timed=0,
-                                                        agent_key=agent))
-        if row[1] > classified:
-            found.append(dashboard_store.ModeTotals(mode=None, statements=int(row[1]) - classified, seconds=0.0,
-                                                    timed=0, agent_key=agent))
-        out.append(dashboard_store.LearnerTotals(agent, name, row[0], tuple(found), row[2]))
+        by_mode = tuple((int(row[3 + i] or 0), float(row[3 + len(modes) + i] or 0.0)) for i in range(len(modes)))
+        out.append(dashboard_store.LearnerTotals(agent, name, row[0], int(row[1]), by_mode, row[2]))
     return out
 
 
