@@ -26,7 +26,7 @@ from lrs.services.statements import LRS
 from lrs.store import enrolments as enrolment_store
 from lrs.store import learning as learning_store
 from lrs.store.enrolments import CE, LEARNER
-from lrs.store.learning import SA, ModeTotals, S, T
+from lrs.store.learning import SA, M, ModeTotals, S, T
 
 LED = "https://lrs.example/verbs/led"
 DISCUSSED = "https://lrs.example/verbs/discussed"
@@ -246,6 +246,8 @@ def _latest_from_statements(conn: Any, cohort: str) -> dict[str, Any]:
 
 def _check_cohorts(lrs: LRS) -> None:
     with lrs.db.read() as conn:
+        # learning_month_totals: the days added up per month and over all time, exactly.
+        assert _months(conn) == _months_of(_table(conn))
         for cohort in (COHORT_A, COHORT_B, "https://lrs.example/cohorts/empty"):
             for by in ("agent", "month"):
                 assert _rows(learning_store.enrolled_mode_totals(conn, cohort, by=by)) == _rows(
@@ -265,12 +267,34 @@ def _table(conn: Any) -> list[tuple[Any, ...]]:
     )
 
 
+def _months(conn: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (r.agent_key, r.month, r.mode, r.verb_iri, r.statements, round(r.seconds, 6), r.timed, r.latest, r.first_day)
+        for r in conn.execute(select(M))
+    )
+
+
+def _months_of(days: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """What learning_month_totals must hold for these rows of learning_totals (as :func:`_table` gives them)."""
+    out: dict[tuple[str, ...], list[Any]] = {}
+    for agent, day, mode, verb, n, seconds, timed, latest in days:
+        for month in (day[:7], learning_store.ALL_TIME):
+            found = out.setdefault((agent, month, mode, verb), [0, 0.0, 0, latest, day])
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+            found[3] = max(found[3], latest)
+            found[4] = min(found[4], day)
+    return sorted((*key, n, round(seconds, 6), timed, latest, day) for key, (n, seconds, timed, latest, day) in out.items())
+
+
 def _check_rebuild_gives_the_same(lrs: LRS) -> None:
     with lrs.db.read() as conn:
-        kept = _table(conn)
+        kept, months = _table(conn), _months(conn)
     lrs.db.write(learning_store.rebuild_totals)
     with lrs.db.read() as conn:
         assert _table(conn) == kept
+        assert _months(conn) == months
 
 
 def test_cohort_totals_and_latest_are_what_the_statements_give(lrs: LRS, record: list[str]) -> None:
@@ -311,11 +335,59 @@ def test_erasure_leaves_the_totals_as_the_statements_give_them(
 
 def test_the_rebuild_command(lrs: LRS, record: list[str], settings) -> None:
     with lrs.db.read() as conn:
-        kept = _table(conn)
-    lrs.db.write(lambda conn: conn.execute(T.delete()))
+        kept, months = _table(conn), _months(conn)
+    lrs.db.write(lambda conn: (conn.execute(T.delete()), conn.execute(M.delete())))
     env = {"LRS_DATABASE_URL": settings.database_url, "LRS_PLUGINS": ""}
     result = CliRunner().invoke(cli, ["learning-totals", "rebuild"], env=env)
     assert result.exit_code == 0, result.output
     assert "rows" in result.output
     with lrs.db.read() as conn:
         assert _table(conn) == kept
+        assert _months(conn) == months
+
+
+def test_retention_takes_deleted_statements_out_of_the_months(lrs: LRS, record: list[str]) -> None:
+    from lrs.services import retention
+
+    later = datetime.now(UTC) + timedelta(days=800)
+    report = retention.apply(lrs, dry_run=False, operator="test", now=later, policy=f"{PONDERED}=1")
+    assert report["statements"] > 0
+    _check_cohorts(lrs)
+    _check_rebuild_gives_the_same(lrs)
+
+
+def test_statements_added_later_add_to_the_months(lrs: LRS, record: list[str]) -> None:
+    """New statements for learners with months already counted, one at a time and in a batch (the upserts'
+    sums, latest and first day), among them one earlier than anything stored."""
+    rng = random.Random(77)
+    principal = lrs.operator_principal()
+    early = _statement(rng, 3001)
+    early["timestamp"] = "2023-05-04T10:00:00+02:00"
+    lrs.store_statements(early, principal, "1.0.3")
+    lrs.store_statements([_statement(rng, 3002 + n) for n in range(25)], principal, "1.0.3")
+    with lrs.db.read() as conn:
+        assert ("2023-05-04",) in {(r[8],) for r in _months(conn)}
+    _check_cohorts(lrs)
+
+
+def test_migration_0025_adds_up_the_months_the_write_path_kept(lrs: LRS, record: list[str]) -> None:
+    """Migration 0025, on a store at 0024 with these statements, fills learning_month_totals set-based with the
+    rows the write path kept."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config, upgrade
+
+    with lrs.db.read() as conn:
+        months = _months(conn)
+    assert {row[1] for row in months} > {learning_store.ALL_TIME}
+    engine = lrs.db.engine
+    lrs.db.dispose()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0024_cohort_month_totals")
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert _months(conn) == months
+    _check_cohorts(lrs)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from lrs.api.auth import lrs
 from lrs.api.bodies import json_body
 from lrs.services import dashboard, enrolments
+from lrs.xapi import jsontext
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.ifi import parse_agent
 
@@ -36,7 +37,9 @@ def _learner() -> str:
 @cohorts_api.route("/cohorts/dashboard", methods=["GET"])
 def cohort_dashboard() -> Any:
     data = dashboard.cohort_dashboard(lrs(), g.principal, request.args.get("cohort"))
-    return jsonify(dashboard.as_json(data))
+    # 500 learners are ~200 KB of JSON: orjson (lrs.xapi.jsontext) writes the same values in a fraction of the
+    # instructions of Flask's json, as GET /api/cohorts/summary does.
+    return Response(jsontext.compact(dashboard.as_json(data)), mimetype="application/json")
 
 
 @cohorts_api.route("/cohorts/<path:cohort>/learners", methods=["GET"])

@@ -181,14 +181,15 @@ def reclassify_command(click_ctx: click.Context, batch_size: int, dry_run: bool)
 
 @click.group("learning-totals")
 def totals_group() -> None:
-    """learning_totals and cohort_totals (with cohort_month_totals): each learner's and each known cohort's
-    statements and time per UTC day (and month) and mode, which the summaries read."""
+    """learning_totals and cohort_totals (with their months, learning_month_totals and cohort_month_totals): each
+    learner's and each known cohort's statements and time per UTC day (and month) and mode, which the summaries
+    read."""
 
 
 @totals_group.command("rebuild")
 @click.pass_context
 def totals_rebuild_command(click_ctx: click.Context) -> None:
-    """Count learning_totals and cohort_totals (and its months) again from the stored statements (derived data: after a bulk load,
+    """Count learning_totals and cohort_totals (and their months) again from the stored statements (derived data: after a bulk load,
     after enrolments written straight into the database, or in doubt); every cohort with an enrolment becomes
     known; and statement_agents' copies of their statements' timestamps made true again. One transaction;
     statements stored meanwhile wait for it."""
@@ -203,7 +204,7 @@ def totals_rebuild_command(click_ctx: click.Context) -> None:
 
     stamps, rows, cohort_rows = lrs.db.write(rebuild)
     click.echo(f"statement_agents' timestamps copied again from the statements: {stamps} rows corrected")
-    click.echo(f"learning_totals rebuilt from the statements: {rows} rows")
+    click.echo(f"learning_totals (and learning_month_totals) rebuilt from the statements: {rows} rows")
     click.echo(f"cohort_totals rebuilt from the statements: {cohort_rows} rows")
 
 

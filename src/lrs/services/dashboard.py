@@ -7,9 +7,9 @@ For each enrolled learner: their last activity, how many activities, their 70/20
 risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 months with learning recorded).
 
 Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals, latest statement
-and first day from ``learning_totals`` (lrs.store.dashboard.cohort_learner_totals), the months in one query over
-the months shown, the unit progress in two range reads, all three in one read transaction; then the readiness
-hook over the learners who recorded anything in the year.
+and first day from their whole records in ``learning_month_totals`` (lrs.store.dashboard.cohort_learner_totals),
+the months from their month rows over the months shown, the unit progress in two range reads, all three in one
+read transaction; then the readiness hook over the learners who recorded anything in the year.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     nothing_yet = progress["nothing_yet"]
     uris = [q["uri"] for q in progress["qualifications"]]
     for x in learners:
-        statements, shares = _balance(x.modes)
+        statements, shares = x.statements, _shares(x.by_mode)
         when = _utc(x.latest) if x.latest is not None else None
         reasons = []
         if when is None:
@@ -137,29 +137,20 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     }
 
 
-def _balance(modes: tuple[Any, ...]) -> tuple[int, dict[str, int]]:
-    """A learner's activities and their 70/20/10 balance in whole per cent, worked out as lrs.learning.summary
-    gives them (``bucket``'s ``statements``; ``balance``'s shares on the "time" basis: each mode's seconds rounded
-    to the millisecond, shares of their sum rounded to 4 places, falling back to the statements when no
-    classified statement is timed; every share 0 when nothing is classified), without building the summary's
-    blocks for each of 500 learners. ``modes``: the store's totals (lrs.store.dashboard.LearnerTotals.modes:
-    the classified modes of :data:`MODES` and the unclassified, None)."""
-    statements = 0
-    seconds = [0.0] * len(MODES)
-    counts = [0] * len(MODES)
-    for row in modes:
-        statements += row.statements
-        if row.mode is not None:
-            i = MODES.index(row.mode)
-            seconds[i] += row.seconds
-            counts[i] += row.statements
-    values: list[Any] = [round(x, 3) for x in seconds]
+def _shares(by_mode: tuple[tuple[int, float], ...]) -> dict[str, int]:
+    """A learner's 70/20/10 balance in whole per cent, worked out as lrs.learning.summary gives it (``balance``'s
+    shares on the "time" basis: each mode's seconds rounded to the millisecond, shares of their sum rounded to 4
+    places, falling back to the statements when no classified statement is timed; every share 0 when nothing is
+    classified), without building the summary's blocks for each of 500 learners. ``by_mode``: the store's
+    (statements, seconds) per mode of :data:`MODES` (lrs.store.dashboard.LearnerTotals.by_mode)."""
+    values: list[Any] = [round(seconds, 3) for _, seconds in by_mode]
     total = sum(values)
     if total <= 0:
-        values, total = counts, sum(counts)
+        values = [n for n, _ in by_mode]
+        total = sum(values)
     if total <= 0:
-        return statements, dict.fromkeys(MODES, 0)
-    return statements, {m: round(round(v / total, 4) * 100) for m, v in zip(MODES, values, strict=True)}
+        return dict.fromkeys(MODES, 0)
+    return {m: round(round(v / total, 4) * 100) for m, v in zip(MODES, values, strict=True)}
 
 
 def _utc(when: datetime) -> datetime:

@@ -86,6 +86,7 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "statement_agents.agent_key": "the pseudonym (replace_agent_keys)",
     "statement_ref_agents.agent_key": "the pseudonym (replace_agent_keys)",
     "learning_totals.agent_key": "counted again for the pseudonym (replace_agent_keys)",
+    "learning_month_totals.agent_key": "with learning_totals: counted again for the pseudonym (replace_agent_keys)",
     "evidence_links.agent_key": "deleted, or the pseudonym",
     "review_decisions.agent_key": "the pseudonym (the assessor's record)",
     "review_decisions.reviewer_key": "the pseudonym, for decisions by their credentials",

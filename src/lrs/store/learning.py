@@ -32,12 +32,13 @@ from sqlalchemy import (
 
 from lrs.store import cohort_totals
 from lrs.store.enrolments import CE, LEARNER, enrolled_agents
-from lrs.store.models import LearningTotal, Statement, StatementActivity, StatementAgent
+from lrs.store.models import LearningMonthTotal, LearningTotal, Statement, StatementActivity, StatementAgent
 
 S = Statement.__table__
 SA = StatementAgent.__table__
 SACT = StatementActivity.__table__
 T = LearningTotal.__table__
+M = LearningMonthTotal.__table__
 
 
 @dataclass(frozen=True)
@@ -396,6 +397,7 @@ def refresh_totals(
     if agents:
         conn.execute(delete(T).where(T.c.agent_key.in_(agents)))
         conn.execute(count_agent, [{"t_agent": a} for a in agents])
+    _refresh_months(conn, pairs, agents)
 
 
 def totals_days_of(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> set[tuple[str, str]]:
@@ -418,7 +420,8 @@ def _utc_day(ts: datetime) -> str:
 
 def rebuild_totals(conn: Connection) -> int:
     """Remake ``learning_totals`` from the stored statements in one set-based statement (a bulk load, or a store
-    whose totals are in doubt); returns the number of rows."""
+    whose totals are in doubt), and ``learning_month_totals`` from it; returns the number of day rows."""
+    conn.execute(delete(M))
     conn.execute(delete(T))
     mode = func.coalesce(S.c.learning_mode, "")
     verb = case((S.c.learning_mode.is_(None), S.c.verb_iri), else_="")
@@ -433,7 +436,124 @@ def rebuild_totals(conn: Connection) -> int:
         .group_by(SA.c.agent_key, day, mode, verb)
     )
     conn.execute(insert(T).from_select(TOTALS_COLUMNS, everything))
+    add_months(conn)
     return int(conn.execute(select(func.count()).select_from(T)).scalar() or 0)
+
+
+# --- learning_month_totals: the days added up per month and over all time, kept with them ---------------------
+
+#: ``learning_month_totals.month`` of a learner's whole record (every month added up).
+ALL_TIME = ""
+MONTH_COLUMNS = ("agent_key", "month", "mode", "verb_iri", "statements", "seconds", "timed", "latest", "first_day")
+_MONTH_ADD = (
+    "ON CONFLICT (agent_key, month, mode, verb_iri) DO UPDATE SET statements = learning_month_totals.statements + "
+    "excluded.statements, seconds = learning_month_totals.seconds + excluded.seconds, timed = "
+    "learning_month_totals.timed + excluded.timed, latest = {greatest}(learning_month_totals.latest, excluded.latest), "
+    "first_day = {least}(learning_month_totals.first_day, excluded.first_day)"
+)
+#: SQLite: the month rows of a batch (:func:`month_rows`) upserted with parameters, after its days.
+SQLITE_MONTHS_UPSERT = (
+    f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    + _MONTH_ADD.format(greatest="max", least="min")
+)
+_DAYS_ADD = (
+    "ON CONFLICT (agent_key, day, mode, verb_iri) DO UPDATE SET statements = learning_totals.statements + "
+    "excluded.statements, seconds = learning_totals.seconds + excluded.seconds, timed = learning_totals.timed + "
+    "excluded.timed, latest = greatest(learning_totals.latest, excluded.latest)"
+)
+
+
+def month_rows(totals: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """The ``learning_month_totals`` rows of a batch's ``learning_totals`` rows (as the SQLite write path encodes
+    them: agent, day, mode, verb, statements, seconds, timed, latest as text that sorts as time): each month's
+    and the whole record's, in the order the days come (SQLite's writer holds the write lock: no lock order)."""
+    acc: dict[tuple[str, str, str, str], list[Any]] = {}
+    get = acc.get
+    for agent, day, mode, verb, n, seconds, timed, latest in totals:
+        month = day[:7]
+        for key in ((agent, month, mode, verb), (agent, ALL_TIME, mode, verb)):
+            found = get(key)
+            if found is None:
+                acc[key] = [*key, n, seconds, timed, latest, day]
+            else:
+                found[4] += n
+                found[5] += seconds
+                found[6] += timed
+                if latest > found[7]:
+                    found[7] = latest
+                if day < found[8]:
+                    found[8] = day
+    return list(acc.values())
+
+
+def pg_totals_ctes(only: str = "") -> str:
+    """PostgreSQL: the CTEs (names ltr, ltd, ltm) that add a batch's ``learning_totals`` rows (one JSON parameter,
+    lrs.store.statements' encoding of :func:`totals_rows`) to the days and to their months and whole records, in
+    key order, for the write path's one statement. ``only``: a further condition on the rows (the
+    one-statement path's "only if stored")."""
+    rows = (
+        "SELECT r->>0 AS a, r->>1 AS d, r->>2 AS m, r->>3 AS v, (r->>4)::int AS n, (r->>5)::float8 AS s, "
+        f"(r->>6)::int AS c, (r->>7)::timestamptz AS l FROM jsonb_array_elements(%s::jsonb) r{only}"
+    )
+    days = (
+        f"INSERT INTO learning_totals ({', '.join(TOTALS_COLUMNS)}) SELECT a, d, m, v, n, s, c, l FROM ltr "
+        f"ORDER BY 1, 2, 3, 4 {_DAYS_ADD}"
+    )
+    months = (
+        f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT a, p, m, v, sum(n), sum(s), sum(c), "
+        f"max(l), min(d) FROM ltr, LATERAL (VALUES (substr(d, 1, 7)), ('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4 "
+        f"ORDER BY 1, 2, 3, 4 " + _MONTH_ADD.format(greatest="greatest", least="least")
+    )
+    return f"ltr AS ({rows}), ltd AS ({days}), ltm AS ({months})"
+
+
+_MONTH_SUMS = "sum(statements), sum(seconds), sum(timed), max(latest), min(day)"
+
+
+def add_months(conn: Connection, agents: Sequence[str] | None = None) -> None:
+    """Fill ``learning_month_totals`` of these learners (all when None), who must have no month rows yet, from
+    their days in ``learning_totals``: one INSERT ... SELECT, the months and the whole records in key order."""
+    where, params = "", ()
+    if agents is not None:
+        if not agents:
+            return
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        where, params = f" WHERE agent_key IN ({', '.join([mark] * len(agents))})", tuple(agents)
+    conn.exec_driver_sql(
+        f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT * FROM ("
+        f"SELECT agent_key, substr(day, 1, 7) AS month, mode, verb_iri, {_MONTH_SUMS} FROM learning_totals{where} "
+        "GROUP BY agent_key, substr(day, 1, 7), mode, verb_iri UNION ALL "
+        f"SELECT agent_key, '{ALL_TIME}', mode, verb_iri, {_MONTH_SUMS} FROM learning_totals{where} "
+        "GROUP BY agent_key, mode, verb_iri) AS q ORDER BY 1, 2, 3, 4",
+        params * 2,
+    )
+
+
+#: Count one learner's month (or whole record) again from their days: delete it, add up the days again.
+_MONTH_DELETE = "DELETE FROM learning_month_totals WHERE agent_key = {0} AND month = {0}"
+_MONTH_COUNT = (
+    f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT agent_key, {{0}}, mode, verb_iri, "
+    f"{_MONTH_SUMS} FROM learning_totals WHERE agent_key = {{0}} AND day >= {{0}} AND day <= {{0}} "
+    "GROUP BY agent_key, mode, verb_iri"
+)
+
+
+def _refresh_months(conn: Connection, pairs: Sequence[tuple[str, str]], agents: Sequence[str]) -> None:
+    """The month rows of the (agent, day) pairs' months and their learners' whole records, and every month row of
+    ``agents``, added up again from ``learning_totals`` (just counted again by :func:`refresh_totals`)."""
+    if agents:
+        conn.execute(delete(M).where(M.c.agent_key.in_(list(agents))))
+        add_months(conn, list(agents))
+    if not pairs:
+        return
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    keys = sorted({(a, m) for a, d in pairs for m in (d[:7], ALL_TIME)})
+    conn.exec_driver_sql(_MONTH_DELETE.format(mark), keys)
+    # A month's days lie between its "-01" and "-31" (text order); the whole record's days between any two.
+    conn.exec_driver_sql(
+        _MONTH_COUNT.format(mark),
+        [(m, a, f"{m}-01" if m else "0000-00-00", f"{m}-31" if m else "9999-99-99") for a, m in keys],
+    )
 
 
 def _totals_month() -> ColumnElement[str]:

@@ -364,6 +364,29 @@ class LearningTotal(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
+class LearningMonthTotal(Base):
+    """``learning_totals`` added up per month, and over all time: the same rows without their day, ``month``
+    "YYYY-MM", or "" for the learner's whole record, with the latest timestamp and the first day ("YYYY-MM-DD")
+    among them. The lead's dashboard reads each learner's whole record (a few rows, not every day they learned)
+    and the cohort's months here. Kept with ``learning_totals``, by the same calls in the same transaction
+    (lrs.store.learning: the write path's upsert, counting days again, the rebuild; migration 0025)."""
+
+    __tablename__ = "learning_month_totals"
+
+    # The month before mode and verb: a learner's whole record ("") and a range of months are one seek each.
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    statements: Mapped[int] = mapped_column(Integer, nullable=False)
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    timed: Mapped[int] = mapped_column(Integer, nullable=False)
+    latest: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    first_day: Mapped[str] = mapped_column(String(10), nullable=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class LearnerCriterion(Base):
     """A criterion a learner has evidence for (a link from a statement not voided, or an assessor's decision on
     such a statement), and whether it is met: the current outcome of some of that evidence is accepted (the

@@ -35,7 +35,14 @@ from sqlalchemy.exc import DBAPIError
 from lrs.store import cohort_totals, learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version, void_links
-from lrs.store.learning import refresh_totals, totals_days_of, totals_rows
+from lrs.store.learning import (
+    SQLITE_MONTHS_UPSERT,
+    month_rows,
+    pg_totals_ctes,
+    refresh_totals,
+    totals_days_of,
+    totals_rows,
+)
 from lrs.store.models import (
     Activity,
     Attachment,
@@ -506,7 +513,7 @@ class _Sql:
                 f"c AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
                 "d AS (INSERT INTO activities (iri, definition, updated) SELECT r->>0, (r->>1)::jsonb, %s "
                 "FROM jsonb_array_elements(%s::jsonb) r ON CONFLICT DO NOTHING RETURNING iri), "
-                f"t AS ({PG_TOTALS_UPSERT}), "
+                f"{pg_totals_ctes()}, "
                 f"{cohort_totals.pg_ctes()} "
                 "SELECT iri FROM d",
                 (data, dumps(agents, **compact), dumps(activities, **compact), now, dumps(definitions, **compact),
@@ -532,6 +539,7 @@ class _Sql:
             )
         if totals:
             self.run(conn, SQLITE_TOTALS_UPSERT, totals, many=True)
+            self.run(conn, SQLITE_MONTHS_UPSERT, month_rows(totals), many=True)
         cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
@@ -574,20 +582,12 @@ PG_AGENT_LINK = (
     "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean, (r->>3)::timestamptz FROM jsonb_array_elements(%s::jsonb) r"
 )
 
-#: learning_totals: add a batch's rows (lrs.store.learning.totals_rows) to what is counted. PostgreSQL: from one
-#: JSON parameter, in key order (concurrent writers lock the rows they share in one order).
+#: learning_totals: add a batch's rows (lrs.store.learning.totals_rows) to what is counted (PostgreSQL: with their
+#: months, lrs.store.learning.pg_totals_ctes).
 _TOTALS_ADD = (
     "ON CONFLICT (agent_key, day, mode, verb_iri) DO UPDATE SET statements = learning_totals.statements + "
     "excluded.statements, seconds = learning_totals.seconds + excluded.seconds, timed = learning_totals.timed + "
     "excluded.timed, latest = {greatest}(learning_totals.latest, excluded.latest)"
-)
-PG_TOTALS_SELECT = (
-    "SELECT r->>0, r->>1, r->>2, r->>3, (r->>4)::int, (r->>5)::float8, (r->>6)::int, (r->>7)::timestamptz "
-    "FROM jsonb_array_elements(%s::jsonb) r"
-)
-PG_TOTALS_UPSERT = (
-    "INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
-    f"{PG_TOTALS_SELECT} ORDER BY 1, 2, 3, 4 " + _TOTALS_ADD.format(greatest="greatest")
 )
 SQLITE_TOTALS_UPSERT = (
     "INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
@@ -653,9 +653,7 @@ def _insert_new_in_one_statement(db: Database, batch: StatementBatch, *, can_def
         f"ag AS (INSERT INTO statement_agents (statement_seq, agent_key, direct, timestamp) {agent_link}), "
         f"ac AS (INSERT INTO statement_activities (statement_seq, activity_iri, direct) {link}), "
         # learning_totals, only when the statements go in.
-        "tt AS (INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
-        f"{PG_TOTALS_SELECT} WHERE EXISTS (SELECT 1 FROM seqs) ORDER BY 1, 2, 3, 4 "
-        + _TOTALS_ADD.format(greatest="greatest") + "), "
+        f"{pg_totals_ctes(only=' WHERE EXISTS (SELECT 1 FROM seqs)')}, "
         # cohort_totals of the known cohorts among the batch's activities, and its sets' members.
         f"{cohort_totals.pg_ctes(only=' WHERE EXISTS (SELECT 1 FROM seqs)')} "
         f"SELECT (SELECT count(*) FROM seqs), v.n, v.latest FROM ({FRAMEWORKS_VERSION_SQL}) AS v"
