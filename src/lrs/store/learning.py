@@ -364,7 +364,9 @@ def _refresh_statements(conn: Connection) -> tuple[Any, Any, Any]:
     """(delete one agent's day, count one agent's day again, count every day of one agent again)."""
     found = _REFRESH.get(conn.dialect.name)
     if found is None:
-        ts = S.c.timestamp
+        # The agent rows' copy of the timestamp: one range of ix_statement_agents_key_time, where the statements'
+        # own column made SQLite walk the learner's whole record to recount one day (a void's cost under the lock).
+        ts = SA.c.timestamp
         one_day = _recount(
             bindparam("t_day", type_=T.c.day.type),
             ts >= bindparam("t_from", type_=ts.type),
