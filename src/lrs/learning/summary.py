@@ -337,6 +337,8 @@ def _from_cohort_totals(
     month and per key and mode, give the totals, the periods, the verbs and (each member of a set getting the
     set's sums) the learners' figures."""
     days = {"first": query.date_from, "last": query.date_to}
+    if enrolled_only:
+        return _from_member_totals(conn, activity, query)
     grouped = cohort_store.totals_by_agents(
         conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
     )
@@ -383,6 +385,54 @@ def _from_cohort_totals(
                 found[0] += n
                 found[1] += seconds
                 found[2] += timed
+    rows = [
+        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
+        for (mode, month), (n, seconds, timed) in by_mode.items()
+    ]
+    # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
+    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
+    verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
+    return rows, verbs, by_learner
+
+
+def _from_member_totals(
+    conn: Any, activity: str, query: SummaryQuery  # noqa: ANN401
+) -> tuple[list[ModeTotals], list[tuple[str, int]], dict[str, dict[str | None, list[Any]]]]:
+    """:func:`_from_cohort_totals` for the enrolled learners only, from ``cohort_member_totals``: each learner's
+    rows (their own and their sets') go to their block; a set's rows, which come under each of its enrolled
+    members, count once in the totals, periods and verbs (under the first member met)."""
+    grouped = cohort_store.totals_by_members(
+        conn, activity, first=query.date_from, last=query.date_to, by_month=bool(query.period)
+    )
+    by_mode: dict[tuple[str, str | None], list[Any]] = {}
+    by_key: dict[tuple[str, str], list[Any]] = {}
+    by_verb: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for member, agents, mode, verb, month, n, seconds, timed in grouped:
+        found = by_key.get((member, mode))
+        if found is None:
+            by_key[(member, mode)] = [n, 0.0 + seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+        if agents and owner.setdefault(agents, member) != member:
+            continue
+        found = by_mode.get((mode, month))
+        if found is None:
+            by_mode[(mode, month)] = [n, seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+        if not mode:
+            by_verb[verb] = by_verb.get(verb, 0) + n
+    by_learner: dict[str, dict[str | None, list[Any]]] = {}
+    for (member, mode), figures in by_key.items():
+        of_mode = by_learner.get(member)
+        if of_mode is None:
+            of_mode = by_learner[member] = {}
+        of_mode[mode or None] = figures
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()
