@@ -11,6 +11,11 @@ the process's CPU time p50 and the wall time p50 (on PostgreSQL the server's tim
 ``valgrind --tool=callgrind --instr-atstart=no``, the instrumentation on around ``--count`` summaries of each kind
 only (bench/callgrind_path.py's toggles), and prints the instructions a summary costs; ``--keep DIR`` keeps the
 callgrind files for callgrind_annotate. ``--json`` adds the JSON the HTTP answer writes (orjson).
+``write`` (SQLite): what the write path costs, a fresh store with the workload's cohorts and programme known
+(every statement adds to two cohorts), 5 batches of 100 workload statements stored in-process
+(``LRS.store_statements``), then ``--count`` batches with the instrumentation on: instructions a batch.
+
+    .venv/bin/python bench/cohort_callgrind.py --url sqlite:////tmp/w.sqlite3 write --count 8
 """
 
 from __future__ import annotations
@@ -98,13 +103,43 @@ def run(url: str, kind: str, count: int, with_json: bool, directory: Path) -> No
     toggles.stop()
 
 
+def run_write(url: str, count: int, directory: Path) -> None:
+    """The measured process of ``write`` (under valgrind): a fresh store at ``url``."""
+    from callgrind_path import _toggles
+    from run import know_cohorts
+    from workload import Workload
+
+    from lrs.config import Settings
+    from lrs.services.statements import LRS
+    from lrs.store.db import Database
+    from lrs.store.migrate import upgrade
+
+    db = Database(url)
+    upgrade(db.engine)
+    db.dispose()
+    wl = Workload(seed=1, total=1_000_000)
+    know_cohorts(url, wl)
+    lrs = LRS(Settings(database_url=url, bootstrap_key=None))
+    principal = lrs.operator_principal()
+    batches = [list(wl.statements(k * 100, 100)) for k in range(5 + count)]
+    for batch in batches[:5]:
+        lrs.store_statements(batch, principal, "1.0.3")
+    toggles = _toggles(directory)
+    toggles.start()
+    for batch in batches[5:]:
+        lrs.store_statements(batch, principal, "1.0.3")
+    toggles.stop()
+
+
 def callgrind(url: str, count: int, with_json: bool, keep: Path | None, kinds: list[str]) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="cg-cohort-") as tmp:
+            what = (["--url", f"sqlite:///{tmp}/write.sqlite3", "run-write"] if kind == "write"
+                    else ["--url", url, "run", "--kind", kind])
             subprocess.run(
                 ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/callgrind.out",
-                 sys.executable, __file__, "--url", url, "run", "--kind", kind, "--count", str(count),
+                 sys.executable, __file__, *what, "--count", str(count),
                  "--dir", tmp, *(["--json"] if with_json else [])],
                 env=env, check=True, capture_output=True,
             )
@@ -117,15 +152,16 @@ def callgrind(url: str, count: int, with_json: bool, keep: Path | None, kinds: l
                     if keep:
                         keep.mkdir(parents=True, exist_ok=True)
                         (keep / f"{kind}-{out.name}").write_text(text)
-            per = "?" if total is None else f"{total / count / 1e6:.1f} M"
-            print(f"  {kind}: {per} instructions a summary (n={count})", flush=True)
+            per = "?" if total is None else f"{total / count / 1e6:.2f} M"
+            print(f"  {kind}: {per} instructions a {'batch' if kind == 'write' else 'summary'} (n={count})",
+                  flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", required=True)
+    ap.add_argument("--url", default="")
     ap.add_argument("--json", action="store_true", help="write the answer's JSON too, as the HTTP route does")
-    ap.add_argument("command", choices=["cpu", "callgrind", "run"])
+    ap.add_argument("command", choices=["cpu", "callgrind", "run", "write", "run-write"])
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--count", type=int, default=5)
     ap.add_argument("--kinds", default=",".join(KINDS))
@@ -137,6 +173,10 @@ def main() -> None:
         cpu(args.url, args.reps, args.json)
     elif args.command == "callgrind":
         callgrind(args.url, args.count, args.json, args.keep, args.kinds.split(","))
+    elif args.command == "write":
+        callgrind("", args.count, False, args.keep, ["write"])
+    elif args.command == "run-write":
+        run_write(args.url, args.count, args.dir)
     else:
         run(args.url, args.kind, args.count, args.json, args.dir)
 

@@ -252,7 +252,12 @@ class _Acc:
         for (iri, agents, day, mode, verb), (n, seconds, timed) in out.items():
             if not agents:
                 continue
-            for key in member_keys(iri, agents, day, mode, verb):
+            if agents.startswith(SET_PREFIX):
+                keys = member_keys(iri, agents, day, mode, verb)
+            else:  # nearly every row: the agent's own
+                keys = ((iri, agents, DAY, day, mode, verb, ""), (iri, agents, MONTH, day[:7], mode, verb, ""),
+                        (iri, agents, WHOLE, ALL_TIME, mode, verb, ""))
+            for key in keys:
                 found = rows.get(key)
                 if found is None:
                     rows[key] = [n, seconds, timed]
