@@ -28,7 +28,7 @@ from lrs.services import erasure, retention
 from lrs.services.statements import LRS
 from lrs.store import cohort_totals
 from lrs.store import enrolments as enrolment_store
-from lrs.store.cohort_totals import CM, CS, CT, KNOWN
+from lrs.store.cohort_totals import CM, CMT, CS, CT, KNOWN
 
 LED = "https://lrs.example/verbs/led"
 DISCUSSED = "https://lrs.example/verbs/discussed"
@@ -175,6 +175,7 @@ RANGES = [
     (date(2025, 1, 15), date(2025, 3, 10)),  # edge days at both ends, a whole month between
     (date(2025, 2, 3), date(2025, 2, 20)),  # days within one month
     (None, date(2025, 2, 14)),
+    (date(2025, 1, 20), None),  # an open end from mid-month (a year to now)
 ]
 
 
@@ -191,6 +192,8 @@ def _check_summaries(lrs: LRS, monkeypatch: pytest.MonkeyPatch, *, thorough: boo
         assert not cohort_totals.is_known(conn, UNKNOWN)
         # cohort_month_totals: the days added up per month and over all time, exactly.
         assert _months(conn) == _months_of(_table(conn))
+        # cohort_member_totals: every key's days, months and whole records under each agent it stands for.
+        assert _members(conn) == _members_of(_table(conn))
     queries = [
         summary.SummaryQuery(first, last, period, dict(summary.DEFAULT_TARGET), basis)
         for first, last in (RANGES if thorough else RANGES[:2])
@@ -234,17 +237,40 @@ def _months_of(days: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted((*key, n, round(seconds, 6), timed) for key, (n, seconds, timed) in out.items())
 
 
+def _members(conn: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (r.activity_iri, r.agent_key, r.grain, r.period, r.mode, r.verb_iri, r.agents, r.statements,
+         round(r.seconds, 6), r.timed)
+        for r in conn.execute(select(CMT))
+    )
+
+
+def _members_of(days: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """What cohort_member_totals must hold for these rows of cohort_totals (as :func:`_table` gives them)."""
+    out: dict[tuple[str, ...], list[Any]] = {}
+    for activity, agents, day, mode, verb, n, seconds, timed in days:
+        tag = agents if agents.startswith(cohort_totals.SET_PREFIX) else ""
+        for member in cohort_totals.members(agents):
+            for grain, period in (("d", day), ("m", day[:7]), ("a", "")):
+                found = out.setdefault((activity, member, grain, period, mode, verb, tag), [0, 0.0, 0])
+                found[0] += n
+                found[1] += seconds
+                found[2] += timed
+    return sorted((*key, n, round(seconds, 6), timed) for key, (n, seconds, timed) in out.items())
+
+
 def _sets(conn: Any) -> set[tuple[str, str]]:
     return {(r.agent_key, r.agents) for r in conn.execute(select(CS))}
 
 
 def _check_rebuild_gives_the_same(lrs: LRS) -> None:
     with lrs.db.read() as conn:
-        kept, sets, months = _table(conn), _sets(conn), _months(conn)
+        kept, sets, months, of_members = _table(conn), _sets(conn), _months(conn), _members(conn)
     lrs.db.write(cohort_totals.rebuild)
     with lrs.db.read() as conn:
         assert _table(conn) == kept
         assert _months(conn) == months
+        assert _members(conn) == of_members
         # The sets of rows still counted are all there (sets of statements since voided may stay behind).
         assert {(a, s) for a, s in sets if any(row[1] == s for row in kept)} <= _sets(conn)
 
@@ -387,4 +413,30 @@ def test_migration_0024_adds_up_the_months_the_write_path_kept(
     lrs.db.dispose()
     with lrs.db.read() as conn:
         assert _months(conn) == months
+    _check_summaries(lrs, monkeypatch, thorough=False)
+
+
+def test_migration_0026_puts_the_rows_under_each_member_as_the_write_path_kept(
+    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0026, on a store at 0024 with these statements, fills cohort_member_totals set-based with the rows
+    the write path kept: a set's under each of its members, by day, month and all time."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config, upgrade
+
+    with lrs.db.read() as conn:
+        of_members = _members(conn)
+    assert {row[2] for row in of_members} == {"d", "m", "a"}
+    assert any(row[6] and row[1] in cohort_totals.members(row[6]) for row in of_members)
+    engine = lrs.db.engine
+    lrs.db.dispose()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0025_learner_month_totals")
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert _members(conn) == of_members
     _check_summaries(lrs, monkeypatch, thorough=False)

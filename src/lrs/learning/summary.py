@@ -152,17 +152,24 @@ def counts_block(
 ) -> dict[str, Any]:
     """:func:`bucket`'s block from the figures added up per mode (None: unclassified) as [statements, seconds
     (a float), timed]: the modes in the model's order, then any other mode in the order first met."""
-    modes = {mode: _figures(counts.get(mode)) for mode in MODES}
+    # Written out (a programme's answer makes a block per learner: 500 of them).
+    modes: dict[str, dict[str, Any]] = {}
+    for mode in MODES:
+        found = counts.get(mode)
+        modes[mode] = (
+            {"statements": 0, "seconds": 0.0, "timed": 0} if found is None
+            else {"statements": found[0], "seconds": round(found[1], 3), "timed": found[2]}
+        )
     for mode, found in counts.items():
         if mode is not None and mode not in modes:
             modes[mode] = _figures(found)
     unclassified = _figures(counts.get(None))
     if top_unclassified is not None:
         unclassified["verbs"] = [{"verb": verb, "statements": n} for verb, n in top_unclassified]
-    everything = [*modes.values(), unclassified]
+    figures = [*modes.values(), unclassified]
     return {
-        "statements": sum(c["statements"] for c in everything),
-        "seconds": round(sum(c["seconds"] for c in everything), 3),
+        "statements": sum([c["statements"] for c in figures]),
+        "seconds": round(sum([c["seconds"] for c in figures]), 3),
         "modes": modes,
         "unclassified": unclassified,
         "balance": balance(modes, query),
@@ -178,18 +185,18 @@ def balance(modes: dict[str, dict[str, Any]], query: SummaryQuery) -> dict[str, 
     """
     target = query.target or DEFAULT_TARGET
     key = "seconds" if query.basis == "time" else "statements"
-    total = sum(c[key] for c in modes.values())
+    total = sum([c[key] for c in modes.values()])
     if key == "seconds" and total <= 0:
         key = "statements"
-        total = sum(c[key] for c in modes.values())
+        total = sum([c[key] for c in modes.values()])
     if total <= 0:
         return {"basis": None, "shares": {}, "difference": {}}
-    shares = {mode: round(c[key] / total, 4) for mode, c in modes.items()}
-    return {
-        "basis": "time" if key == "seconds" else "statements",
-        "shares": shares,
-        "difference": {mode: round(shares[mode] - target.get(mode, 0.0), 4) for mode in shares},
-    }
+    shares: dict[str, float] = {}
+    difference: dict[str, float] = {}
+    for mode, c in modes.items():
+        share = shares[mode] = round(c[key] / total, 4)
+        difference[mode] = round(share - target.get(mode, 0.0), 4)
+    return {"basis": "time" if key == "seconds" else "statements", "shares": shares, "difference": difference}
 
 
 def period_key(month: str, period: str) -> str:
@@ -337,6 +344,8 @@ def _from_cohort_totals(
     month and per key and mode, give the totals, the periods, the verbs and (each member of a set getting the
     set's sums) the learners' figures."""
     days = {"first": query.date_from, "last": query.date_to}
+    if enrolled_only:
+        return _from_member_totals(conn, activity, query)
     grouped = cohort_store.totals_by_agents(
         conn, activity, enrolled_only=enrolled_only, by_month=bool(query.period), **days
     )
@@ -383,6 +392,56 @@ def _from_cohort_totals(
                 found[0] += n
                 found[1] += seconds
                 found[2] += timed
+    rows = [
+        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
+        for (mode, month), (n, seconds, timed) in by_mode.items()
+    ]
+    # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
+    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
+    verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
+    return rows, verbs, by_learner
+
+
+def _from_member_totals(
+    conn: Any, activity: str, query: SummaryQuery  # noqa: ANN401
+) -> tuple[list[ModeTotals], list[tuple[str, int]], dict[str, dict[str | None, list[Any]]]]:
+    """:func:`_from_cohort_totals` for the enrolled learners only, from ``cohort_member_totals``: each learner's
+    rows (their own and their sets') go to their block; a set's rows, which come under each of its enrolled
+    members, count once in the totals, periods and verbs (under the first member met)."""
+    grouped = cohort_store.totals_by_members(
+        conn, activity, first=query.date_from, last=query.date_to, by_month=bool(query.period)
+    )
+    by_mode: dict[tuple[str, str | None], list[Any]] = {}
+    by_learner: dict[str, dict[str | None, list[Any]]] = {}
+    by_verb: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    # A learner's rows mostly come one after another (each is a seek): their figures per mode are looked up once
+    # per run of rows, not per row.
+    last, of_mode = None, {}
+    for member, agents, mode, verb, month, n, seconds, timed in grouped:
+        if member != last:
+            last = member
+            of_mode = by_learner.get(member)
+            if of_mode is None:
+                of_mode = by_learner[member] = {}
+        found = of_mode.get(mode or None)
+        if found is None:
+            of_mode[mode or None] = [n, 0.0 + seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+        if agents and owner.setdefault(agents, member) != member:
+            continue
+        found = by_mode.get((mode, month))
+        if found is None:
+            by_mode[(mode, month)] = [n, seconds, timed]
+        else:
+            found[0] += n
+            found[1] += seconds
+            found[2] += timed
+        if not mode:
+            by_verb[verb] = by_verb.get(verb, 0) + n
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()

@@ -36,10 +36,18 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, text
 
-from lrs.store.models import CohortAgentSet, CohortEnrolment, CohortMonthTotal, CohortTotal, KnownCohort
+from lrs.store.models import (
+    CohortAgentSet,
+    CohortEnrolment,
+    CohortMemberTotal,
+    CohortMonthTotal,
+    CohortTotal,
+    KnownCohort,
+)
 
 CT = CohortTotal.__table__
 CM = CohortMonthTotal.__table__
+CMT = CohortMemberTotal.__table__
 CS = CohortAgentSet.__table__
 KNOWN = KnownCohort.__table__
 CE = CohortEnrolment.__table__
@@ -52,6 +60,11 @@ SET_PREFIX = "set:"
 ALL_TIME = ""
 COLUMNS = ("activity_iri", "agents", "day", "mode", "verb_iri", "statements", "seconds", "timed", "month")
 MONTH_COLUMNS = ("activity_iri", "agents", "month", "mode", "verb_iri", "statements", "seconds", "timed")
+MEMBER_COLUMNS = (
+    "activity_iri", "agent_key", "grain", "period", "mode", "verb_iri", "agents", "statements", "seconds", "timed"
+)
+#: ``cohort_member_totals.grain``: a day's row, a month's, a key's whole record (period "").
+DAY, MONTH, WHOLE = "d", "m", "a"
 _SUMS = (
     "statements = {t}.statements + excluded.statements, seconds = {t}.seconds + excluded.seconds, "
     "timed = {t}.timed + excluded.timed"
@@ -60,6 +73,8 @@ _KEY = "activity_iri, agents, mode, verb_iri, month, day"
 _ADD = f"ON CONFLICT ({_KEY}) DO UPDATE SET " + _SUMS.format(t="cohort_totals")
 _MONTH_KEY = "activity_iri, agents, month, mode, verb_iri"
 _ADD_MONTH = f"ON CONFLICT ({_MONTH_KEY}) DO UPDATE SET " + _SUMS.format(t="cohort_month_totals")
+_MEMBER_KEY = "activity_iri, agent_key, grain, period, mode, verb_iri, agents"
+_ADD_MEMBER = f"ON CONFLICT ({_MEMBER_KEY}) DO UPDATE SET " + _SUMS.format(t="cohort_member_totals")
 #: A batch's rows go to the SQL as one JSON array of [agents, day, mode, verb, statements, seconds, timed, [the
 #: activity IRIs]]: the statements with the same facts and activities added up (in a batch, nearly one row per
 #: statement). The SQL takes them apart, keeps the IRIs of known cohorts (a join inside the SQL, in the
@@ -81,19 +96,28 @@ PG_ADD_MONTHS = (
     f"FROM ctr, LATERAL (VALUES (substr(d, 1, 7)), ('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4, 5 "
     f"ORDER BY 1, 2, 3, 4, 5 {_ADD_MONTH}"
 )
-PG_SETS = (
-    "INSERT INTO cohort_agent_sets (agent_key, agents) SELECT r->>0, r->>1 FROM jsonb_array_elements(%s::jsonb) "
-    "AS r{only} ORDER BY 1, 2 ON CONFLICT DO NOTHING"
+#: The batch's sets' members (agent, set key), from the second parameter: for ``cs`` and ``cmt``.
+PG_SET_ROWS = "SELECT r->>0 AS member, r->>1 AS set_key FROM jsonb_array_elements(%s::jsonb) AS r{only}"
+#: ``ctr``'s rows under each agent their key stands for (a set's members joined from ``csr``), by day, month and
+#: all time; "" (no direct agent) is no one's. (A join, not a function of each row's key: the planner's estimate
+#: of such a function's rows put the batch's statement over jit_above_cost, and compiling took ~1 s a batch.)
+PG_ADD_MEMBERS = (
+    f"INSERT INTO cohort_member_totals ({', '.join(MEMBER_COLUMNS)}) SELECT a, coalesce(csr.member, ctr.g), x.g, x.p, "
+    "m, v, CASE WHEN csr.member IS NULL THEN '' ELSE ctr.g END, sum(n), sum(ctr.s), sum(t) FROM ctr "
+    "LEFT JOIN csr ON csr.set_key = ctr.g CROSS JOIN LATERAL "
+    f"(VALUES ('{DAY}', ctr.d), ('{MONTH}', substr(ctr.d, 1, 7)), ('{WHOLE}', '{ALL_TIME}')) AS x(g, p) "
+    f"WHERE ctr.g <> '' GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7 {_ADD_MEMBER}"
 )
+PG_SETS = "INSERT INTO cohort_agent_sets (agent_key, agents) SELECT member, set_key FROM csr ORDER BY 1, 2 ON CONFLICT DO NOTHING"
 
 
 def pg_ctes(only: str = "") -> str:
     """The CTEs that add a batch's rows (two parameters: :func:`batch_rows`'s rows and sets) to the known
-    cohorts' days, months and whole records and to the sets' members, for a PostgreSQL statement's WITH list
-    (names ctr, ct, ctm, cs)."""
+    cohorts' days, months and whole records, their members' rows and to the sets' members, for a PostgreSQL
+    statement's WITH list (names ctr, ct, ctm, cmt, cs)."""
     return (
         f"ctr AS ({PG_ROWS.format(only=only)}), ct AS ({PG_ADD_DAYS}), ctm AS ({PG_ADD_MONTHS}), "
-        f"cs AS ({PG_SETS.format(only=only)})"
+        f"csr AS ({PG_SET_ROWS.format(only=only)}), cmt AS ({PG_ADD_MEMBERS}), cs AS ({PG_SETS})"
     )
 
 
@@ -104,6 +128,10 @@ SQLITE_KNOWN = "SELECT activity_iri FROM known_cohorts WHERE activity_iri IN (SE
 SQLITE_ADD = f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {_ADD}"
 SQLITE_ADD_MONTHS = (
     f"INSERT INTO cohort_month_totals ({', '.join(MONTH_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) {_ADD_MONTH}"
+)
+SQLITE_ADD_MEMBERS = (
+    f"INSERT INTO cohort_member_totals ({', '.join(MEMBER_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"{_ADD_MEMBER}"
 )
 SQLITE_SETS = "INSERT OR IGNORE INTO cohort_agent_sets (agent_key, agents) VALUES (?, ?)"
 
@@ -123,6 +151,17 @@ def members(agents: str) -> list[str]:
     if agents.startswith(SET_PREFIX):
         return list(json.loads(agents[len(SET_PREFIX) :]))
     return [agents] if agents else []
+
+
+def member_keys(activity: str, agents: str, day: str, mode: str, verb: str) -> list[tuple[str, ...]]:
+    """The keys of ``cohort_member_totals`` a row of ``cohort_totals`` adds to: under each agent ``agents``
+    stands for, its day, its month and the whole record."""
+    tag = agents if agents.startswith(SET_PREFIX) else ""
+    return [
+        (activity, member, grain, period, mode, verb, tag)
+        for member in members(agents)
+        for grain, period in ((DAY, day), (MONTH, day[:7]), (WHOLE, ALL_TIME))
+    ]
 
 
 class _Acc:
@@ -150,6 +189,8 @@ class _Acc:
     def negated(self) -> _Acc:
         out = _Acc()
         out.rows = {key: [-n, -seconds, -timed] for key, (n, seconds, timed) in self.rows.items()}
+        # The sets' members too: PostgreSQL's upsert of the members' rows takes a set's members from them.
+        out.sets = set(self.sets)
         return out
 
     def keys(self) -> list[tuple[str, str, str, str, str]]:
@@ -186,6 +227,7 @@ class _Acc:
         conn.exec_driver_sql(SQLITE_ADD, [(*k, *v, k[2][:7]) for k, v in out.items()])
         if months:
             self._add_months_sqlite(conn, out)
+            self._add_members_sqlite(conn, out)
         kept = {k[1] for k in out}
         sets = [pair for pair in self.sets if pair[1] in kept]
         if sets:
@@ -205,6 +247,28 @@ class _Acc:
                     found[2] += timed
         conn.exec_driver_sql(SQLITE_ADD_MONTHS, [(*k, *v) for k, v in months.items()])
 
+    @staticmethod
+    def _add_members_sqlite(conn: Connection, out: dict[tuple[str, str, str, str, str], list[Any]]) -> None:
+        rows: dict[tuple[str, ...], list[Any]] = {}
+        for (iri, agents, day, mode, verb), (n, seconds, timed) in out.items():
+            if not agents:
+                continue
+            if agents.startswith(SET_PREFIX):
+                keys = member_keys(iri, agents, day, mode, verb)
+            else:  # nearly every row: the agent's own
+                keys = ((iri, agents, DAY, day, mode, verb, ""), (iri, agents, MONTH, day[:7], mode, verb, ""),
+                        (iri, agents, WHOLE, ALL_TIME, mode, verb, ""))
+            for key in keys:
+                found = rows.get(key)
+                if found is None:
+                    rows[key] = [n, seconds, timed]
+                else:
+                    found[0] += n
+                    found[1] += seconds
+                    found[2] += timed
+        if rows:
+            conn.exec_driver_sql(SQLITE_ADD_MEMBERS, [(*k, *v) for k, v in rows.items()])
+
 
 def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noqa: ANN401
     """What new statements (lrs.xapi.statement.PreparedStatement, none voided yet) add to ``cohort_totals`` in the
@@ -223,7 +287,7 @@ def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noq
 
 def add(conn: Connection, rows: Any, *, months: bool = True) -> None:  # noqa: ANN401
     """Add :func:`batch_rows` (or an :class:`_Acc`) to the known cohorts' days and months, and the sets'
-    members (``months=False``: not the months; see :func:`count`)."""
+    members (``months=False``: the days only, not the months nor the members' rows; see :func:`count`)."""
     if isinstance(rows, _Acc):
         if conn.dialect.name != "postgresql":
             rows.add_sqlite(conn, months=months)
@@ -231,13 +295,13 @@ def add(conn: Connection, rows: Any, *, months: bool = True) -> None:  # noqa: A
         rows = rows.encoded()
     if rows is None:
         return
-    if rows[0]:
-        days = f"WITH ctr AS ({PG_ROWS.format(only='')}) {PG_ADD_DAYS}"
-        if months:
-            days = f"WITH ctr AS ({PG_ROWS.format(only='')}), ct AS ({PG_ADD_DAYS}) {PG_ADD_MONTHS}"
-        conn.exec_driver_sql(days, (rows[0],))
+    if rows[0] and not months:
+        conn.exec_driver_sql(f"WITH ctr AS ({PG_ROWS.format(only='')}) {PG_ADD_DAYS}", (rows[0],))
+    elif rows[0]:
+        conn.exec_driver_sql(f"WITH {pg_ctes()} SELECT 1", (rows[0], rows[1] or "[]"))
+        return
     if rows[1]:
-        conn.exec_driver_sql(PG_SETS.format(only=""), (rows[1],))
+        conn.exec_driver_sql(f"WITH csr AS ({PG_SET_ROWS.format(only='')}) {PG_SETS}", (rows[1],))
 
 
 # --- keeping them true when stored statements change ---------------------------------------------------------
@@ -305,6 +369,12 @@ def take_out(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] =
     months = sorted({(a, g, p, m, v) for a, g, m, v, month, _ in keys for p in (month, ALL_TIME)})
     where = " = {0} AND ".join(MONTH_COLUMNS[:5]).format(mark)
     conn.exec_driver_sql(f"DELETE FROM cohort_month_totals WHERE {where} = {mark} AND statements <= 0", months)
+    of_members = sorted({k for a, g, m, v, _, day in keys for k in member_keys(a, g, day, m, v)})
+    if of_members:
+        where = " = {0} AND ".join(MEMBER_COLUMNS[:7]).format(mark)
+        conn.exec_driver_sql(
+            f"DELETE FROM cohort_member_totals WHERE {where} = {mark} AND statements <= 0", of_members
+        )
 
 
 def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
@@ -369,7 +439,8 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None, *, months: boo
     yet. Set-based: one INSERT ... SELECT for the statements with at most one direct agent (nearly all) and one for
     their months (:func:`add_months`), then the few with two or more, whose set keys are made here from their
     agents (:func:`add`: their days and months). ``months=False``: the days only (migration 0018, before
-    ``cohort_month_totals``, which migration 0024 fills from the days)."""
+    ``cohort_month_totals``, which migration 0024 fills from the days, and ``cohort_member_totals``, which 0026
+    fills from both)."""
     postgres = conn.dialect.name == "postgresql"
     mark = "%s" if postgres else "?"
     false = "false" if postgres else "0"
@@ -395,6 +466,7 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None, *, months: boo
     )
     if months:
         add_months(conn, cohorts)
+        add_members(conn, cohorts)
     # Two or more direct agents: their sets' keys. For every cohort, those statements are found once from the
     # agent rows (the inner query again would look up every statement of every cohort a second time).
     if cohorts is not None:
@@ -455,11 +527,43 @@ def add_months(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
     )
 
 
+def add_members(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
+    """Fill ``cohort_member_totals`` of these cohorts (all when None), which must have no member rows yet, from
+    their rows in ``cohort_totals`` (days) and ``cohort_month_totals`` (months and whole records): one INSERT ...
+    SELECT, each key's rows under every agent it stands for (a set's members from its key), in key order."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    where, params = "", ()
+    if cohorts is not None:
+        if not cohorts:
+            return
+        where, params = f" AND activity_iri IN ({', '.join([mark] * len(cohorts))})", tuple(cohorts)
+    if postgres:
+        each = ("jsonb_array_elements_text(CASE WHEN left(agents, 4) = 'set:' THEN substr(agents, 5)::jsonb "
+                "ELSE jsonb_build_array(agents) END) AS w(member)")
+    else:
+        each = ("json_each(CASE WHEN substr(agents, 1, 4) = 'set:' THEN substr(agents, 5) "
+                "ELSE json_array(agents) END) AS w")
+    member = "w.member" if postgres else "w.value"
+    tag = "CASE WHEN substr(agents, 1, 4) = 'set:' THEN agents ELSE '' END"
+    sums = "statements, seconds, timed"
+    conn.exec_driver_sql(
+        f"INSERT INTO cohort_member_totals ({', '.join(MEMBER_COLUMNS)}) SELECT * FROM ("
+        f"SELECT activity_iri, {member}, '{DAY}', day, mode, verb_iri, {tag}, {sums} FROM cohort_totals, {each} "
+        f"WHERE agents <> ''{where} UNION ALL "
+        f"SELECT activity_iri, {member}, CASE WHEN month = '{ALL_TIME}' THEN '{WHOLE}' ELSE '{MONTH}' END, month, "
+        f"mode, verb_iri, {tag}, {sums} FROM cohort_month_totals, {each} WHERE agents <> ''{where}"
+        ") AS q ORDER BY 1, 2, 3, 4, 5, 6, 7",
+        params * 2,
+    )
+
+
 def rebuild(conn: Connection) -> int:
     """Remake the cohort totals from the stored statements: every cohort with an enrolment is known, and every
     known cohort counted again. Returns the number of rows."""
     conn.execute(CT.delete())
     conn.execute(CM.delete())
+    conn.execute(CMT.delete())
     conn.execute(CS.delete())
     known = set(conn.execute(select(KNOWN.c.activity_iri)).scalars())
     enrolled = set(conn.execute(select(CE.c.cohort).distinct()).scalars())
@@ -605,6 +709,55 @@ def totals_by_agents(
     among its direct agents, once). One query for every block of a summary."""
     # Both drivers give the sums as int and float already (statements and timed are integers, seconds a float).
     return _grouped(conn, cohort, first=first, last=last, enrolled_only=enrolled_only, by_month=by_month)
+
+
+def totals_by_members(
+    conn: Connection, cohort: str, *, first: date | None, last: date | None, by_month: bool = False
+) -> list[tuple[str, str, str, str, str | None, int, float, int]]:
+    """The rows of the cohort's enrolled learners from ``cohort_member_totals``: (learner, "" for the learner's
+    own rows or the set's key for a set's, mode, verb of the unclassified, month (``by_month``) or None,
+    statements, seconds, timed), in no particular order and not added up. A set's rows come under each of its
+    enrolled members: the caller counts them once in the cohort's totals (under one member) and under each
+    member in their blocks. All time reads each learner's whole record; a range its whole months and its edge
+    days (:func:`reading_plan`), a seek per learner and grain, so every range is exact to the day."""
+    postgres = conn.dialect.name == "postgresql"
+    params: dict[str, Any] = {"cohort": cohort, "learner": LEARNER}
+    enrolled = "SELECT agent_key FROM cohort_enrolments WHERE cohort = :cohort AND role = :learner"
+    # PostgreSQL seeks each learner of the array in one index scan (from a join's estimates its planner preferred
+    # a scan of all of a programme's rows); SQLite seeks each value of the IN list.
+    keyed = f"m.agent_key = ANY(ARRAY({enrolled}))" if postgres else f"m.agent_key IN ({enrolled})"
+    if postgres:
+        # The estimates pass jit_above_cost, and compiling cost more than the query: not for this read.
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    select_ = "SELECT m.agent_key, m.agents, m.mode, m.verb_iri, {month}, m.statements, m.seconds, m.timed " \
+              "FROM cohort_member_totals AS m WHERE m.activity_iri = :cohort AND " + keyed + " AND m.grain = {grain}"
+    parts = []
+    if first is None and last is None and not by_month:
+        params["whole"] = WHOLE
+        parts.append(select_.format(month="NULL", grain=":whole"))
+    else:
+        months, edges = reading_plan(first, last)
+        if months is not None:
+            params["month"] = MONTH
+            part = select_.format(month="m.period" if by_month else "NULL", grain=":month")
+            if months[0] is not None:
+                part += " AND m.period >= :low"
+                params["low"] = months[0]
+            if months[1] is not None:
+                part += " AND m.period <= :high"
+                params["high"] = months[1]
+            parts.append(part)
+        for k, (start, end) in enumerate(edges):
+            params["day"], params[f"from{k}"], params[f"to{k}"] = DAY, start.isoformat(), end.isoformat()
+            parts.append(
+                select_.format(month="substr(m.period, 1, 7)" if by_month else "NULL", grain=":day")
+                + f" AND m.period >= :from{k} AND m.period <= :to{k}"
+            )
+    if not parts:
+        return []
+    rows = conn.execute(text(" UNION ALL ".join(parts)), params)
+    # The driver's rows as they come (thousands for a programme: SQLAlchemy's Row objects cost more than the SQL).
+    return rows.cursor.fetchall()
 
 
 def enrolled_learners(conn: Connection, cohort: str) -> set[str]:

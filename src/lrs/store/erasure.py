@@ -104,6 +104,8 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "forward_targets.agent_key": "the pseudonym (a forwarding filter on them)",
     "cohort_totals.agents": "their statements taken out, then counted again under the pseudonym (replace_agent_keys)",
     "cohort_month_totals.agents": "with cohort_totals: taken out, then counted again under the pseudonym",
+    "cohort_member_totals.agent_key": "with cohort_totals: taken out, then counted again under the pseudonym",
+    "cohort_member_totals.agents": "with cohort_totals: taken out, then counted again under the pseudonym",
     "cohort_agent_sets.agents": "the sets with them in it forgotten; the pseudonym's made when counted again",
     "cohort_agent_sets.agent_key": "the sets with them in it forgotten; the pseudonym's made when counted again",
 }

@@ -471,6 +471,33 @@ class CohortMonthTotal(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
+class CohortMemberTotal(Base):
+    """``cohort_totals`` per member: each row of a key under every agent it stands for (the agent's own, or each
+    member of a ``set:``), by day (``grain`` "d", ``period`` "YYYY-MM-DD"), month ("m", "YYYY-MM") and all time
+    ("a", ""). ``agents`` is "" for the agent's own rows and the set's key for a set's (so a summary counts a
+    set's statements once however many of its members it reads). A summary of a cohort's enrolled learners
+    seeks each learner once per grain (its months and its edge days, or its whole record) instead of each
+    learner and each set they are in, and an edge month's days without a seek per row of the month. Kept with
+    ``cohort_totals``, by the same calls in the same transaction (lrs.store.cohort_totals)."""
+
+    __tablename__ = "cohort_member_totals"
+
+    # The member, then the grain and the period: a learner's months (or edge days, or whole record) of a range
+    # are one seek.
+    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
+    agents: Mapped[str] = mapped_column(Text, primary_key=True)
+    statements: Mapped[int] = mapped_column(Integer, nullable=False)
+    seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    timed: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class CohortAgentSet(Base):
     """The members of each ``set:`` key of ``cohort_totals`` (the direct agents of statements with two or more):
     one row per member."""
