@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from lrs.hookspecs import ExportRecord
@@ -84,7 +85,15 @@ def person_name(agent: Any) -> str:
     """A person's name only: never an email address, account or other identifier (the form asks for none)."""
     if not isinstance(agent, dict):
         return ""
-    name = (agent.get("name") or "").strip()
+    name = agent.get("name")
+    return _plain_name(name) if name else ""
+
+
+@lru_cache(maxsize=4096)
+def _plain_name(name: str) -> str:
+    # The same few names recur in every statement of a record (the participant's, the LMS's): each is looked
+    # at once (a cohort's readiness asks about thousands).
+    name = name.strip()
     return "" if _EMAIL.search(name) or _IRI.match(name) else name
 
 
