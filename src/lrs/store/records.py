@@ -96,7 +96,7 @@ def learners_statements(
         mine = found[agent_key]
         if len(mine) < limit:
             mine.append((_decoded(text), mode))
-    return found
+    return {key: rows for key, rows in found.items() if rows} if skip_idle else found
 
 
 #: On SQLite, up to this many statements with the any-time verbs in the whole store are read from the verbs'

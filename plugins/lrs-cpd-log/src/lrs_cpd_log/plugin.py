@@ -110,8 +110,11 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadin
     year's days) and their CPD selections of any time (a selection made after the year still counts for it).
 
     The read is one range of the learners' index rows by timestamp each (a cohort's dashboard asks about 500,
-    most of whom have recorded nothing yet early in a year: their ranges are empty). A learner with nothing
-    has an empty log, whose readiness is worked out once and given to each of them."""
+    most of whom have recorded nothing yet early in a year: their ranges are empty), and the selections of only
+    the learners found there (``skip_idle``): a learner with nothing in the year has no piece whatever they
+    selected, so their log is the empty one, worked out once and given to each of them.
+    tests/plugins/test_cpd_readiness_cohort.py holds this to each learner's log built from all of their
+    statements, over random cohorts."""
     rules = rules_for(year)
     window = {
         "period_from": rules.start - timedelta(days=1),
