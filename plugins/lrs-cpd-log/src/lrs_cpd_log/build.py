@@ -73,8 +73,10 @@ _IRI = re.compile(r"^[a-z][a-z0-9+.-]*:\S*$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 
 
+@lru_cache(maxsize=1024)
 def category(type_iri: str | None) -> str:
-    """The CPD category Social Work England's form would show for an activity type IRI."""
+    """The CPD category Social Work England's form would show for an activity type IRI (the few types a store
+    holds each worked out once)."""
     labels, fallback = category_labels()
     if not type_iri:
         return fallback
@@ -338,6 +340,8 @@ def build_pieces(
         if record.modes.get(s["id"]) is None and not _is_reflection(s):
             continue
         learning.append(s)
+    if not learning:  # no piece: the names are not needed
+        return []
     own_names = {word for name in (_own_names(record) if names is None else names) for word in name.split()}
     pieces = [_piece(occurrence, record, items, statuses, own_names) for occurrence in _occurrences(learning)]
     # ILM assessment evidence is for the ILM portfolio; it joins the regulator's log only when chosen.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -145,10 +145,11 @@ class CPDPiece:
     def missing_answers(self) -> list[str]:
         return [QUESTIONS[name] for name in ("description", "learned", "impact") if not getattr(self, name).strip()]
 
-    @cached_property
+    @property
     def complete(self) -> bool:
-        """Worked out once per piece (the readiness check and the page's line each ask; the piece is frozen)."""
-        return not self.missing_answers()
+        """No answer missing (:meth:`missing_answers` empty), without building the list: asked several times a
+        piece by the readiness check and the page's line."""
+        return bool(self.description.strip() and self.learned.strip() and self.impact.strip())
 
     @property
     def chosen(self) -> bool:
