@@ -1,5 +1,7 @@
 """The lead's dashboard's CPD readiness column alone, on a saved store, read-only: what the ``lrs_readiness``
-hook of the CPD log plugin reads for a cohort (lrs.store.records.learners_statements for all its learners; with
+hook of the CPD log plugin reads for a cohort (lrs.store.records.learners_statements with skip_idle, as the
+plugin reads: the year's statements of all its learners and the selections of those with any; --every-learner
+for the selections of every learner, as before skip_idle; with
 ``--two-steps`` as the plugin read before the agent rows carried the timestamp: agents_with_statements first, then
 learners_statements for the learners with anything in the year), and what that costs: the learners' index rows,
 those of the year (a range of the agent rows' time index: only their statements are read; before the agent rows
@@ -44,6 +46,8 @@ def main() -> None:
     parser.add_argument("--cohort", default=PROGRAMME_IRI)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--two-steps", action="store_true", help="find the learners with anything first (as before)")
+    parser.add_argument("--every-learner", action="store_true",
+                        help="read the selections of every learner, idle or not (the read before skip_idle)")
     args = parser.parse_args()
     engine = create_engine(args.database)
     sent: list[str] = []
@@ -61,7 +65,9 @@ def main() -> None:
     def read() -> tuple[set[str], dict]:
         with engine.connect() as conn:
             if not args.two_steps:
-                found = learners_statements(conn, keys, since=since, until=until, any_time_verbs=verbs)
+                # As the plugin reads: only the learners with anything in the year (skip_idle).
+                found = learners_statements(conn, keys, since=since, until=until, any_time_verbs=verbs,
+                                            skip_idle=not args.every_learner)
                 return {key for key, rows in found.items() if rows}, found
             some = agents_with_statements(conn, keys, first_day=first.isoformat(), last_day=last.isoformat(),
                                           any_time_verbs=verbs)

@@ -40,15 +40,20 @@ def learner_records(
     period_from: date | None = None,
     period_to: date | None = None,
     any_time_verbs: list[str] | None = None,
+    skip_idle: bool = False,
 ) -> dict[str, ExportRecord]:
     """Many learners' statements of a period (inclusive dates, by the stored timestamp in UTC; None: open), read
     in one query: agent key -> an ``ExportRecord`` with ``agent``, ``agent_key``, ``statements`` (as stored, not
     voided, oldest timestamp first), ``modes``, the period and the centre; its other parts (links, reviews,
     units, ...) are empty. Statements with a verb in ``any_time_verbs`` come whatever their timestamp (a
-    selection made after the period, say). For hooks that answer about many learners at once (``lrs_readiness``)."""
+    selection made after the period, say). ``skip_idle``: only the learners with a statement of the period get
+    a record, and only their any-time statements are read (for an answer that is the same for a learner with
+    nothing in the period as for one with nothing at all: a cohort of 500 early in a year is mostly such).
+    For hooks that answer about many learners at once (``lrs_readiness``)."""
     from lrs.services.exports import learner_records as load
 
-    return load(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs)
+    return load(lrs, agent_keys, period_from=period_from, period_to=period_to, any_time_verbs=any_time_verbs,
+                skip_idle=skip_idle)
 
 
 def learners_with_records(

@@ -7,17 +7,23 @@ offsets, stored in UTC), pseudonymisation and retention deletes. Both databases.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from unittest.mock import patch
 
 from alembic import command
 from conftest import statement
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import and_, inspect, or_, select
 
 from lrs.config import Settings
 from lrs.services import erasure, retention
 from lrs.services.statements import LRS
+from lrs.store import records
 from lrs.store.db import Database
 from lrs.store.migrate import alembic_config, upgrade
 from lrs.store.models import Statement, StatementAgent
@@ -133,6 +139,17 @@ def _assert_reads_agree(lrs: LRS) -> None:
                 for limit in (2, 20000):
                     assert learners_statements(conn, keys, since=since, until=until, any_time_verbs=verbs,
                                                limit=limit) == _from_statements(conn, keys, since, until, verbs, limit)
+                # skip_idle: only the learners with a statement of the period, each with all of theirs (the
+                # any-time ones too); on SQLite through both plans of the any-time part.
+                active = {key for key, rows in _from_statements(conn, keys, since, until, None).items() if rows}
+                for few in (records.FEW_ANY_TIME, 0):
+                    with patch.object(records, "FEW_ANY_TIME", few):
+                        for limit in (2, 20000):
+                            assert learners_statements(
+                                conn, keys, since=since, until=until, any_time_verbs=verbs, limit=limit, skip_idle=True
+                            ) == {key: rows for key, rows in _from_statements(conn, keys, since, until, verbs,
+                                                                              limit).items() if key in active}, (
+                                since, until, verbs, few)
             for key in keys:
                 for limit in (3, 20000):
                     assert learner_statements(conn, key, since=since, until=until, limit=limit) == _from_statements(
@@ -234,3 +251,29 @@ def test_the_rebuild_command_copies_the_timestamps_again(lrs_instance: LRS, sett
     assert f"timestamps copied again from the statements: {spoilt} rows corrected" in result.output, result.output
     assert _agent_rows(lrs_instance.db) == kept
     _assert_reads_agree(lrs_instance)
+
+
+# --- the payloads' decoding (orjson where it gives json's values) ----------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(value=JSON_VALUES, ascii_only=st.booleans())
+def test_a_payload_decodes_to_what_json_gives(value: Any, ascii_only: bool) -> None:  # noqa: ANN401
+    """Integers beyond 64 bits (orjson would read a float), lone surrogates, NaN and infinities (orjson refuses),
+    every float and character: the values and their types are json.loads's, key order included."""
+    text = json.dumps({"v": value}, ensure_ascii=ascii_only)
+    assert repr(records._decoded(text)) == repr(json.loads(text))
+
+
+def test_a_stored_payload_decodes_to_what_json_gives() -> None:
+    for text in ('{"n":123456789012345678901234567890}', '{"n":-9223372036854775809,"m":18446744073709551616}',
+                 '{"s":"\\ud800"}', '{"x":NaN,"y":-Infinity}', '{"a":1,"a":2}', '{"e":"é\u2028😀"}', '{"f":1e400}',
+                 '{"z":-0,"w":-0.0,"v":1.0}'):
+        assert repr(records._decoded(text)) == repr(json.loads(text)), text

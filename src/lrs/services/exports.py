@@ -66,15 +66,18 @@ def learner_records(
     period_from: date | None = None,
     period_to: date | None = None,
     any_time_verbs: list[str] | None = None,
+    skip_idle: bool = False,
 ) -> dict[str, ExportRecord]:
     """Many learners' records at once, in one query: agent key -> an :class:`ExportRecord` with the learner
     (``agent``, ``agent_key``), their statements of the period with their modes, the period and the centre;
     the other parts (links, reviews, units, ...) are left empty. Statements whose verb is in
-    ``any_time_verbs`` are included whatever their timestamp. For a plugin that answers about many learners
-    (``lrs_readiness``): ``lrs.plugin_api`` gives it."""
+    ``any_time_verbs`` are included whatever their timestamp. ``skip_idle``: only the learners with a statement
+    of the period get a record (the others' any-time statements are not read). For a plugin that answers about
+    many learners (``lrs_readiness``): ``lrs.plugin_api`` gives it."""
     since, until = _bounds(period_from, period_to)
     with lrs.db.read() as conn:
-        found = learners_statements(conn, list(agent_keys), since=since, until=until, any_time_verbs=any_time_verbs)
+        found = learners_statements(conn, list(agent_keys), since=since, until=until, any_time_verbs=any_time_verbs,
+                                    skip_idle=skip_idle)
     return {key: _record(lrs, key, rows, period_from, period_to) for key, rows in found.items()}
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from lrs.hookspecs import ExportRecord
@@ -72,8 +73,10 @@ _IRI = re.compile(r"^[a-z][a-z0-9+.-]*:\S*$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 
 
+@lru_cache(maxsize=1024)
 def category(type_iri: str | None) -> str:
-    """The CPD category Social Work England's form would show for an activity type IRI."""
+    """The CPD category Social Work England's form would show for an activity type IRI (the few types a store
+    holds each worked out once)."""
     labels, fallback = category_labels()
     if not type_iri:
         return fallback
@@ -84,7 +87,15 @@ def person_name(agent: Any) -> str:
     """A person's name only: never an email address, account or other identifier (the form asks for none)."""
     if not isinstance(agent, dict):
         return ""
-    name = (agent.get("name") or "").strip()
+    name = agent.get("name")
+    return _plain_name(name) if name else ""
+
+
+@lru_cache(maxsize=4096)
+def _plain_name(name: str) -> str:
+    # The same few names recur in every statement of a record (the participant's, the LMS's): each is looked
+    # at once (a cohort's readiness asks about thousands).
+    name = name.strip()
     return "" if _EMAIL.search(name) or _IRI.match(name) else name
 
 
@@ -329,6 +340,8 @@ def build_pieces(
         if record.modes.get(s["id"]) is None and not _is_reflection(s):
             continue
         learning.append(s)
+    if not learning:  # no piece: the names are not needed
+        return []
     own_names = {word for name in (_own_names(record) if names is None else names) for word in name.split()}
     pieces = [_piece(occurrence, record, items, statuses, own_names) for occurrence in _occurrences(learning)]
     # ILM assessment evidence is for the ILM portfolio; it joins the regulator's log only when chosen.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -147,7 +147,9 @@ class CPDPiece:
 
     @property
     def complete(self) -> bool:
-        return not self.missing_answers()
+        """No answer missing (:meth:`missing_answers` empty), without building the list: asked several times a
+        piece by the readiness check and the page's line."""
+        return bool(self.description.strip() and self.learned.strip() and self.impact.strip())
 
     @property
     def chosen(self) -> bool:
@@ -183,7 +185,7 @@ class CPDLog:
 
     @property
     def year_label(self) -> str:
-        return f"{self.period_start.year}–{str(self.period_end.year)[-2:]}"
+        return year_label(self.period_start, self.period_end)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -201,6 +203,11 @@ class CPDLog:
         return data
 
 
+def year_label(start: date, end: date) -> str:
+    """A registration year as a log names it: "2025–26"."""
+    return f"{start.year}–{str(end.year)[-2:]}"
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     """'1 piece', '2 pieces'."""
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
@@ -212,6 +219,16 @@ def _long_date(day: date) -> str:
 
 def deadline_notices(rules: YearRules, today: date) -> list[str]:
     """The year's deadline and renewal window, said as they stand on ``today``."""
+    return list(_deadline_notices(rules, today))
+
+
+@lru_cache(maxsize=64)
+def _deadline_notices(rules: YearRules, today: date) -> tuple[str, ...]:
+    # Worked out once per year and day: a cohort's readiness asks the same for each of 500 learners.
+    return tuple(_notices(rules, today))
+
+
+def _notices(rules: YearRules, today: date) -> list[str]:
     deadline = _long_date(rules.deadline)
     if today > rules.deadline:
         return [

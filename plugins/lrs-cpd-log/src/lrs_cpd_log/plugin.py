@@ -8,8 +8,8 @@ from typing import Any
 
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
 from lrs.plugin_api import learner_records
-from lrs_cpd_log.build import STATUS_VERBS, build_log, default_year
-from lrs_cpd_log.model import CPDLog, rules_for
+from lrs_cpd_log.build import STATUS_VERBS, build_log, build_pieces, default_year
+from lrs_cpd_log.model import CPDLog, check_readiness, rules_for, year_label
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
 
 NAME = "cpd-log"
@@ -79,25 +79,27 @@ def lrs_exporters() -> list[Exporter]:
 
 
 def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
-    """What the log of ``year`` says about readiness, as :class:`YearReadiness` (the standards are not looked up:
-    readiness does not depend on them)."""
-    log = build_log(record, year, today, standards=False)
-    rules = log.rules or rules_for(year)
+    """What the log of ``year`` says about readiness, as :class:`YearReadiness`: the log's pieces and its
+    readiness check, as :func:`build_log` makes them (the standards are not looked up and the participant's name
+    is not worked out: readiness depends on neither)."""
+    rules = rules_for(year)
+    pieces = build_pieces(record, rules.start, rules.end, standards=False)
+    checked = check_readiness(pieces, rules, today)
     return YearReadiness(
         exporter=NAME,
         title=TITLE,
         agent_key=record.agent_key,
         year=year,
-        year_label=log.year_label,
-        period_start=log.period_start,
-        period_end=log.period_end,
+        year_label=year_label(rules.start, rules.end),
+        period_start=rules.start,
+        period_end=rules.end,
         deadline=rules.deadline,
-        ready=log.readiness.ready,
-        missing=log.readiness.missing,
-        warnings=log.readiness.warnings,
-        counted=log.readiness.counted,
+        ready=checked.ready,
+        missing=checked.missing,
+        warnings=checked.warnings,
+        counted=checked.counted,
         required=rules.minimum_records,
-        pieces=tuple(piece_line(p) for p in log.pieces),
+        pieces=tuple(piece_line(p) for p in pieces),
     )
 
 
@@ -108,15 +110,20 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadin
     year's days) and their CPD selections of any time (a selection made after the year still counts for it).
 
     The read is one range of the learners' index rows by timestamp each (a cohort's dashboard asks about 500,
-    most of whom have recorded nothing yet early in a year: their ranges are empty). A learner with nothing
-    has an empty log, whose readiness is worked out once and given to each of them."""
+    most of whom have recorded nothing yet early in a year: their ranges are empty), and the selections of only
+    the learners found there (``skip_idle``): a learner with nothing in the year has no piece whatever they
+    selected, so their log is the empty one, worked out once and given to each of them.
+    tests/plugins/test_cpd_readiness_cohort.py holds this to each learner's log built from all of their
+    statements, over random cohorts."""
     rules = rules_for(year)
     window = {
         "period_from": rules.start - timedelta(days=1),
         "period_to": rules.end + timedelta(days=1),
         "any_time_verbs": sorted(STATUS_VERBS),
     }
-    records = learner_records(lrs, agent_keys, **window)
+    # Only the learners with a statement of the year's window (and their selections of any time): a learner
+    # with none has no piece of the year whatever their selections, so their log is the empty one.
+    records = learner_records(lrs, agent_keys, **window, skip_idle=True)
     today = _today()
     empty: dict[str, Any] | None = None
     answers = []

@@ -1,0 +1,161 @@
+"""A cohort's CPD readiness (the ``lrs_readiness`` hook, as the lead's dashboard asks it for many learners at once)
+is, learner by learner, exactly what the CPD log of the year says when it is built from all of the learner's
+statements (the export's full path: every statement of any time, the log with its name and standards built,
+``build_log``). Random records, many of them: facts and reflections around the year's edges (zone offsets),
+reflections that name a statement, selections of any time (before, in and after the year, withdrawn, for
+pieces outside the year), voided statements, peers and colleagues named in answers, another learner as object,
+learners with nothing in the year but their selections, and nobody at all. Both databases; on SQLite both of the
+any-time read's plans (the selections few, through the verbs' index; many, through each learner's rows)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from lrs_cpd_log import plugin
+from lrs_cpd_log.build import VERB_DESELECTED_FOR_CPD, VERB_SELECTED_FOR_CPD, VERB_SUBMITTED_CPD, build_log
+from lrs_cpd_log.render import piece_line
+
+from lrs.hookspecs import YearReadiness
+from lrs.learning import vocabulary as v
+from lrs.services.exports import learner_record, year_readiness
+from lrs.services.statements import LRS
+from lrs.store import records
+
+YEAR = 2026  # 1 December 2025 to 30 November 2026
+START = datetime(2025, 12, 1, tzinfo=UTC)
+END = datetime(2026, 12, 1, tzinfo=UTC)
+TYPES = [v.TYPE_RESIDENTIAL, v.TYPE_E_LEARNING, v.TYPE_COACHING_SESSION, v.TYPE_SEMINAR, v.TYPE_EVIDENCE,
+         v.TYPE_SUPERVISION_SESSION, "https://example.org/types/unknown", None]
+FACT_VERBS = [v.ADL_ATTENDED, v.ADL_COMPLETED, v.ADL_EXPERIENCED, "http://adlnet.gov/expapi/verbs/launched",
+              v.VERB_SUPERVISED]
+CHOICES = [VERB_SELECTED_FOR_CPD, VERB_SUBMITTED_CPD, VERB_DESELECTED_FOR_CPD]
+FIRST = ["Jo", "Sam", "Kim", "Priya", "Ade", "Lee"]
+LAST = ["Bloggs", "Okafor", "Shah", "Nwosu", "Lee"]
+
+
+def _when(rnd: random.Random) -> str:
+    """Mostly within a few weeks of the year's edges or inside it; some far outside; zone offsets."""
+    edge = rnd.choice([START, END, *[START + timedelta(days=d) for d in (60, 120, 180, 240, 300)]])
+    instant = edge + timedelta(minutes=rnd.randint(-60 * 24 * 40, 60 * 24 * 40))
+    if rnd.random() < 0.1:
+        instant += timedelta(days=rnd.choice([-800, 400]))
+    zone = timezone(timedelta(hours=rnd.choice([0, 0, 2, -1, 5.5, -9])))
+    return instant.astimezone(zone).isoformat()
+
+
+def _answers(rnd: random.Random, names: list[str]) -> dict[str, Any]:
+    """Some of the answers (empty, blank, or text that may name someone)."""
+    def text(what: str) -> str:
+        choice = rnd.random()
+        if choice < 0.12:
+            return ""
+        if choice < 0.15:
+            return "   "
+        named = f" with {rnd.choice(names)}" if rnd.random() < 0.4 else ""
+        return f"{what} {rnd.randint(1, 3)}{named}."  # repeats happen: identical records are a warning
+    result: dict[str, Any] = {"response": text("Learnt"), "extensions": {v.EXT_IMPACT: text("Impact")}}
+    context: dict[str, Any] = {}
+    if rnd.random() < 0.4:
+        context[v.EXT_PEER_REFLECTION] = text("A peer's view")
+        context[v.EXT_PEER] = {"objectType": "Agent", "name": rnd.choice(names), "mbox": "mailto:peer@la.example"}
+    if rnd.random() < 0.1:
+        context[v.EXT_EVIDENCE_TYPE] = rnd.choice(["witness-testimony", "reflective-account", "product"])
+    return {"result": result, "context_ext": context, "description": text("About")}
+
+
+def _learner_statements(rnd: random.Random, mbox: str, other: str, names: list[str]) -> list[dict[str, Any]]:
+    made: list[dict[str, Any]] = []
+    activities = [f"https://lrs.example/activities/{rnd.randint(1, 5)}" for _ in range(3)]
+    own = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}" if rnd.random() < 0.8 else ""
+    for _ in range(rnd.choice([0, 1, 3, 6, 12, 16])):
+        kind = rnd.random()
+        actor: dict[str, Any] = {"objectType": "Agent", "mbox": mbox}
+        if own and rnd.random() < 0.7:
+            actor["name"] = rnd.choice([own, own.split()[0]])
+        answers = _answers(rnd, names)
+        definition: dict[str, Any] = {}
+        if rnd.random() < 0.7:
+            definition["name"] = {"en-GB": rnd.choice(["Residential", "Coaching", "https://lrs.example/x", " "])}
+        if answers["description"] and rnd.random() < 0.6:
+            definition["description"] = {"en-GB": answers["description"]}
+        kind_type = rnd.choice(TYPES)
+        if kind_type:
+            definition["type"] = kind_type
+        body: dict[str, Any] = {"id": str(uuid.uuid4()), "actor": actor, "timestamp": _when(rnd)}
+        if kind < 0.35:
+            body["verb"] = {"id": rnd.choice(FACT_VERBS)}
+            body["object"] = {"objectType": "Activity", "id": rnd.choice(activities), "definition": definition}
+            if rnd.random() < 0.4:
+                body["result"] = answers["result"]
+        elif kind < 0.75:
+            body["verb"] = {"id": v.VERB_REFLECTED}
+            body["object"] = {"objectType": "Activity", "id": rnd.choice(activities), "definition": definition}
+            body["result"] = answers["result"]
+            if made and rnd.random() < 0.3:
+                body["context"] = {"statement": {"objectType": "StatementRef", "id": rnd.choice(made)["id"]}}
+        elif kind < 0.92 and made:
+            body["verb"] = {"id": rnd.choice(CHOICES)}
+            body["object"] = {"objectType": "StatementRef", "id": rnd.choice(made)["id"]}
+        else:  # about another learner: a statement with both of them
+            body["verb"] = {"id": v.ADL_ATTENDED}
+            body["object"] = {"objectType": "Agent", "mbox": other}
+        if rnd.random() < 0.3 and body["object"].get("objectType") == "Activity":  # a colleague present
+            body.setdefault("context", {})["instructor"] = {"objectType": "Agent", "name": rnd.choice(names),
+                                                          "mbox": "mailto:colleague@la.example"}
+        if answers["context_ext"] and body["object"].get("objectType") == "Activity":
+            body.setdefault("context", {})["extensions"] = answers["context_ext"]
+        made.append(body)
+    return made
+
+
+def _store(lrs: LRS, rnd: random.Random, learners: list[str]) -> None:
+    op = lrs.operator_principal()
+    names = ["Jo Bloggs", "Sam Okafor", "Kim", "Alex Carter", "Priya Shah", "jo@la.example"]
+    statements = []
+    for mbox in learners:
+        statements += _learner_statements(rnd, mbox, rnd.choice(learners), names)
+    rnd.shuffle(statements)
+    for start in range(0, len(statements), 50):
+        lrs.store_statements(statements[start:start + 50], op, "1.0.3")
+    # Void some of them (a voided selection, fact or reflection must not count).
+    voided = rnd.sample(statements, k=len(statements) // 10)
+    lrs.store_statements([{"actor": {"mbox": "mailto:admin@la.example"}, "verb": {"id": v.ADL_VOIDED},
+                           "object": {"objectType": "StatementRef", "id": s["id"]}} for s in voided], op, "1.0.3")
+
+
+def _full_path(lrs: LRS, agent_key: str, today: date) -> YearReadiness:
+    """The readiness the CPD log export tells: the log built from every statement of the learner."""
+    log = build_log(learner_record(lrs, agent_key, parts=frozenset({"frameworks"})), YEAR, today)
+    return YearReadiness(
+        exporter=plugin.NAME, title=plugin.TITLE, agent_key=agent_key, year=YEAR, year_label=log.year_label,
+        period_start=log.period_start, period_end=log.period_end, deadline=log.rules.deadline,
+        ready=log.readiness.ready, missing=log.readiness.missing, warnings=log.readiness.warnings,
+        counted=log.readiness.counted, required=log.rules.minimum_records,
+        pieces=tuple(piece_line(p) for p in log.pieces))
+
+
+@pytest.mark.parametrize("few_any_time", [records.FEW_ANY_TIME, 0])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_cohorts_readiness_is_each_learners_full_log(lrs_instance: LRS, seed: int, few_any_time: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "FEW_ANY_TIME", few_any_time)
+    today = plugin._today()
+    rnd = random.Random(seed)
+    learners = [f"mailto:learner{n}@la.example" for n in range(40)]
+    _store(lrs_instance, rnd, learners)
+    keys = [f"mbox:{m}" for m in learners] + ["mbox:mailto:nobody@la.example"]
+    found = year_readiness(lrs_instance, keys, YEAR)
+    seen = {"ready": 0, "pieces": 0, "chosen": 0, "warned": 0}
+    for key in keys:
+        [mine] = [r for r in found[key] if r.exporter == plugin.NAME]
+        assert mine == _full_path(lrs_instance, key, today), key
+        seen["ready"] += mine.ready
+        seen["pieces"] += len(mine.pieces)
+        seen["chosen"] += any(p["status"] != "draft" for p in mine.pieces)
+        seen["warned"] += any("names" in w or "repeats" in w for w in mine.warnings)
+    # The random records reach the cases that matter: learners ready and not, choices, names and repeats.
+    assert seen["pieces"] > 30 and 0 < seen["ready"] < len(keys) and seen["chosen"] and seen["warned"], seen
