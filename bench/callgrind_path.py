@@ -96,7 +96,61 @@ def _post(client, headers, body: bytes) -> None:  # noqa: ANN001
 _TOGGLE_C = """#include <valgrind/callgrind.h>
 void start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
 void stop(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS_AT("measured"); }
+void mark(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
 """
+
+#: ``--phases``: the parts of a POST counted apart (module, attribute): each is wrapped so that callgrind dumps
+#: its counters when the part starts and ends, and the dumps are added up by part, each part without the parts
+#: it calls. "request" is everything else (the HTTP handling: WSGI, Flask, auth, the answer).
+PHASES = (
+    ("lrs.api.statements", "read_statement_request"),
+    ("lrs.services.statements", "validate_batch"),
+    ("lrs.services.statements.access", "check_write_statements"),
+    ("lrs.services.statements", "prepare_batch"),
+    ("lrs.services.statements.LRS", "_classify_prepared"),
+    ("lrs.store.statements.StatementBatch", "__init__"),
+    ("lrs.store.statements", "store_batch"),
+    ("lrs.store.db.Database", "_checkpoint_now_and_then"),
+    ("lrs.services.statements.LRS", "_enrol_from"),
+    ("lrs.services.statements", "call_each"),
+)
+
+
+def _wrap_phases(toggles) -> None:  # noqa: ANN001
+    """Wrap each part of PHASES (where the commit has it) so that its instructions are dumped under its name."""
+    import ctypes
+    import functools
+    import importlib
+
+    stack = [b"request"]
+    mark = toggles.mark
+    mark.argtypes = [ctypes.c_char_p]
+
+    for owner_path, name in PHASES:
+        parts = owner_path.split(".")
+        try:
+            for cut in range(len(parts), 0, -1):  # the longest module prefix, then attributes
+                try:
+                    owner = importlib.import_module(".".join(parts[:cut]))
+                except ImportError:
+                    continue
+                for attr in parts[cut:]:
+                    owner = getattr(owner, attr)
+                break
+            original = getattr(owner, name)
+        except AttributeError:
+            continue
+        label = f"{owner_path.rsplit('.', 1)[-1]}.{name}".encode()
+
+        def wrapped(*args, __original=original, __label=label, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            mark(stack[-1])
+            stack.append(__label)
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                mark(stack.pop())
+
+        setattr(owner, name, functools.wraps(original)(wrapped))
 
 
 def _toggles(directory: Path):  # noqa: ANN202
@@ -108,7 +162,7 @@ def _toggles(directory: Path):  # noqa: ANN202
     return ctypes.CDLL(str(library))
 
 
-def run(path: Path, kind: str, count: int) -> None:
+def run(path: Path, kind: str, count: int, phases: bool = False) -> None:
     """The measured process: warm requests, then ``count`` of ``kind`` (the bodies made before either) with
     callgrind's instrumentation on."""
     from lrs.config import Settings
@@ -135,6 +189,8 @@ def run(path: Path, kind: str, count: int) -> None:
 
     for k in range(5):
         get() if kind == "get100" else _post(client, headers, bodies[k])
+    if phases:
+        _wrap_phases(toggles)
     toggles.start()
     for k in range(count):
         get() if kind == "get100" else _post(client, headers, bodies[5 + k])
@@ -162,7 +218,21 @@ def _instructions(directory: Path) -> int:
     raise SystemExit(f"no measured dump in {directory}")
 
 
-def measure(directory: Path, kinds: list[str], repeat: int, keep: bool = False) -> dict[str, list[float]]:
+def _phase_instructions(directory: Path) -> dict[str, int]:
+    """``--phases``: the instructions of every dump after the start, added up by the part each was named after."""
+    totals: dict[str, int] = {}
+    for out in directory.glob("callgrind.out*"):
+        text = out.read_text()
+        head = text.split("\nfl=", 1)[0]
+        label = re.search(r"^desc: Trigger: Client Request: (.*)$", head, re.M)
+        count = re.search(r"^totals:\s+(\d+)", text, re.M) or re.search(r"^summary:\s+(\d+)", text, re.M)
+        if label and count:
+            name = "request" if label.group(1) == "measured" else label.group(1)
+            totals[name] = totals.get(name, 0) + int(count.group(1))
+    return totals
+
+
+def measure(directory: Path, kinds: list[str], repeat: int, keep: bool = False, phases: bool = False) -> dict[str, list[float]]:
     store = directory / "store.sqlite3"
     results: dict[str, list[float]] = {}
     env = {**os.environ, "PYTHONHASHSEED": "0"}
@@ -174,13 +244,20 @@ def measure(directory: Path, kinds: list[str], repeat: int, keep: bool = False) 
                 shutil.copy(store, copy)
                 subprocess.run(
                     ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/callgrind.out",
-                     sys.executable, __file__, "run", "--path", str(copy), "--kind", kind, "--count", str(count)],
+                     sys.executable, __file__, "run", "--path", str(copy), "--kind", kind, "--count", str(count),
+                     *(["--phases"] if phases else [])],
                     env=env, check=True, capture_output=True,
                 )
+                if phases:
+                    parts = _phase_instructions(Path(tmp))
+                    total = sum(parts.values())
+                    print(f"{kind}: {total / count / 1e6:.3f} M instructions a request, by part:", file=sys.stderr)
+                    for name, value in sorted(parts.items(), key=lambda item: -item[1]):
+                        print(f"  {name:<45} {value / count / 1e6:8.3f} M  {100 * value / total:5.1f}%", file=sys.stderr)
                 if keep:
                     for out in Path(tmp).glob("callgrind.out*"):
                         shutil.copy(out, directory / f"{kind}-{out.name}")
-                per = _instructions(Path(tmp)) / count / 1e6
+                per = (total if phases else _instructions(Path(tmp))) / count / 1e6
             results.setdefault(kind, []).append(per)
             print(f"{kind}: {per:.3f} M instructions a request", file=sys.stderr, flush=True)
     return results
@@ -195,6 +272,8 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="copy the callgrind files into --dir (for callgrind_annotate)")
+    parser.add_argument("--phases", action="store_true",
+                        help="also count the parts of a POST apart (PHASES; the wrappers add a little to the total)")
     parser.add_argument("--path", type=Path)
     parser.add_argument("--kind", choices=list(KINDS))
     parser.add_argument("--count", type=int)
@@ -203,9 +282,9 @@ def main() -> None:
     if args.command == "prepare":
         prepare(args.dir)
     elif args.command == "run":
-        run(args.path, args.kind, args.count)
+        run(args.path, args.kind, args.count, args.phases)
     else:
-        results = measure(args.dir, args.kinds.split(","), args.repeat, args.keep)
+        results = measure(args.dir, args.kinds.split(","), args.repeat, args.keep, args.phases)
         print("| kind | M instructions a request (runs) |\n| --- | ---: |")
         for kind, values in results.items():
             print(f"| {kind} | {min(values):.2f}–{max(values):.2f} ({len(values)}) |"

@@ -362,7 +362,7 @@ class StatementBatch:
     def __init__(self, prepared: Sequence[PreparedStatement], dialect: Any):  # noqa: ANN401 - SQLAlchemy Dialect
         self.prepared = list(prepared)
         sql = _Sql.of(dialect)
-        self.encoded = [sql.encode(p) for p in self.prepared]
+        self.encoded = sql.encode_batch(self.prepared)
         #: each statement's timestamp as its statement_agents rows carry it (encoded as the statement row's)
         self.stamps = sql.stamps(self.prepared, self.encoded)
         #: iri -> (definition, its JSON): the batch's activity definitions merged, in IRI order
@@ -382,11 +382,25 @@ class StatementBatch:
         self.look_up = _look_up_query(sql, self.ids, target_ids, self.iris)
         #: the link rows by the statement's position in the batch (insert_statements gives them their seqs):
         #: (k, agent key, direct, timestamp) and (k, activity IRI, direct)
-        self.agent_links = [
-            (k, key, d, stamp) for k, (p, stamp) in enumerate(zip(self.prepared, self.stamps, strict=True))
-            for key, d in p.agents.items()
-        ]
-        self.activity_links = [(k, iri, d) for k, p in enumerate(self.prepared) for iri, d in p.activities.items()]
+        if sql.postgres:  # the rows go into one JSON parameter: true/false
+            self.agent_links = [
+                (k, key, d, stamp) for k, (p, stamp) in enumerate(zip(self.prepared, self.stamps, strict=True))
+                for key, d in p.agents.items()
+            ]
+            self.activity_links = [
+                (k, iri, d) for k, p in enumerate(self.prepared) for iri, d in p.activities.items()
+            ]
+        else:
+            # 1 and 0, as sqlite3 stores a bool: it binds an int as it is, but a bool only after looking for an
+            # adapter (two failed attribute look-ups, each formatting its AttributeError), under the write lock.
+            self.agent_links = [
+                (k, key, 1 if d else 0, stamp)
+                for k, (p, stamp) in enumerate(zip(self.prepared, self.stamps, strict=True))
+                for key, d in p.agents.items()
+            ]
+            self.activity_links = [
+                (k, iri, 1 if d else 0) for k, p in enumerate(self.prepared) for iri, d in p.activities.items()
+            ]
 
     def keys_in_batch(self, statement_id: str, fresh: list[int]) -> _Keys | None:
         """The index keys of one of the batch's new statements (a StatementRef's target stored with it)."""
@@ -409,6 +423,14 @@ _PG_TYPES = ("bigint", "text", "text", "text", "timestamptz", "timestamptz", "te
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_datetime_of_iso(iso: str) -> str:
+    """:func:`_sqlite_datetime` of a datetime from its ``isoformat()`` text ("2026-12-05T10:00:00.123000+00:00",
+    no fraction when it is zero): the same characters, cut from the text instead of formatted again."""
+    if iso[19:20] == ".":
+        return f"{iso[:10]} {iso[11:26]}"
+    return f"{iso[:10]} {iso[11:19]}.000000"
 
 
 class _Sql:
@@ -453,7 +475,7 @@ class _Sql:
         payload = compact(p.payload)  # lrs.xapi.jsontext: orjson where it writes what json would mean
         if self.postgres:
             # A JSON array, spliced into the batch's one JSON parameter (see insert_statements).
-            values = [p.id, p.stored.isoformat(), p.timestamp.isoformat(), p.verb_iri, p.registration,
+            values = [p.id, p.stored.isoformat(), p.timestamp_iso or p.timestamp.isoformat(), p.verb_iri, p.registration,
                       p.object_statement_id, p.is_voiding, False, p.authority_key, p.fingerprint, p.version,
                       p.learning_mode, p.rules_fingerprint, p.duration_seconds]
             # The payload goes in as a JSON string, stored as text (a json column): the server then never builds
@@ -464,11 +486,28 @@ class _Sql:
                 int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode, p.rules_fingerprint,
                 p.duration_seconds, payload)
 
+    def encode_batch(self, prepared: list[PreparedStatement]) -> list[Any]:
+        """:meth:`encode` of each statement. On SQLite the request's ``stored`` (one datetime for all of them) is
+        formatted once, and each timestamp cut from the ``timestamp_iso`` text the fingerprint was made with."""
+        if self.postgres or not prepared:
+            return [self.encode(p) for p in prepared]
+        dt = self.datetime
+        stored_at, stored = None, None
+        rows = []
+        for p in prepared:
+            if p.stored is not stored_at:
+                stored_at, stored = p.stored, dt(p.stored)
+            timestamp = dt(p.timestamp) if p.timestamp_iso is None else _sqlite_datetime_of_iso(p.timestamp_iso)
+            rows.append((p.id, stored, timestamp, p.verb_iri, p.registration, p.object_statement_id,
+                         int(p.is_voiding), 0, p.authority_key, p.fingerprint, p.version, p.learning_mode,
+                         p.rules_fingerprint, p.duration_seconds, compact(p.payload)))
+        return rows
+
     def stamps(self, prepared: list[PreparedStatement], encoded: list[Any]) -> list[Any]:
         """The statements' timestamps encoded for their statement_agents rows, as the statement rows hold them: on
         SQLite the text :meth:`encode` made, on PostgreSQL the ISO text the JSON parameter carries."""
         if self.postgres:
-            return [p.timestamp.isoformat() for p in prepared]
+            return [p.timestamp_iso or p.timestamp.isoformat() for p in prepared]
         return [e[2] for e in encoded]
 
     def encode_totals(self, rows: list[Any]) -> Any:  # noqa: ANN401

@@ -48,6 +48,9 @@ class PreparedStatement:
     rules_fingerprint: str | None = None
     #: result.duration in seconds, so summaries can add up time in SQL (None when absent).
     duration_seconds: float | None = None
+    #: ``timestamp.isoformat()`` (UTC, "+00:00"), made once: the fingerprint hashes it and the store's encoding
+    #: of the timestamp is cut from it (None when not made: the store formats ``timestamp`` itself).
+    timestamp_iso: str | None = None
 
 
 def iso(dt: datetime) -> str:
@@ -71,12 +74,22 @@ def fingerprint(statement: dict[str, Any]) -> str:
     precision beyond 0.01 s) is
     normalised away, so a client re-sending its own statement gets a 204, not a 409.
     """
+    timestamp = statement.get("timestamp")
+    normalised = None
+    if isinstance(timestamp, str):
+        with contextlib.suppress(ValueError):
+            normalised = parse_instant(timestamp).isoformat()
+    return _fingerprint(statement, normalised)
+
+
+def _fingerprint(statement: dict[str, Any], timestamp_iso: str | None) -> str:
+    """:func:`fingerprint` with the statement's timestamp already normalised (``parse_instant(...).isoformat()``;
+    None: left as it is)."""
     body = {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")}
     if "id" in body:
         body["id"] = str(body["id"]).lower()
-    if isinstance(body.get("timestamp"), str):
-        with contextlib.suppress(ValueError):
-            body["timestamp"] = parse_instant(body["timestamp"]).isoformat()
+    if timestamp_iso is not None:
+        body["timestamp"] = timestamp_iso
     result = body.get("result")
     if isinstance(result, dict) and isinstance(result.get("duration"), str):
         body["result"] = {**result, "duration": _hundredths(result["duration"])}
@@ -90,6 +103,24 @@ def fingerprint(statement: dict[str, Any]) -> str:
 
 
 _SECONDS = re.compile(r"(\d+)(?:\.(\d*))?S$")
+
+
+#: A timestamp already in UTC in the usual form, whose ``parse_instant(...).isoformat()`` is cut from its text.
+_UTC_INSTANT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,6}))?(?:Z|\+00:00)")
+
+
+def _utc_isoformat(text: str, instant: datetime) -> str:
+    """``instant.isoformat()``, where ``instant`` is ``parse_instant(text)``: cut from ``text`` when it is a UTC
+    instant with at most microseconds (as clients send them), the same characters datetime writes (the
+    fraction to six digits, none when it is zero) for ~a tenth of the instructions (datetime formats through
+    C's printf)."""
+    match = _UTC_INSTANT.fullmatch(text)
+    if match is None:
+        return instant.isoformat()
+    fraction = match.group(2)
+    if fraction and fraction.strip("0"):
+        return f"{match.group(1)}.{fraction.ljust(6, '0')}+00:00"
+    return f"{match.group(1)}+00:00"
 
 
 def _hundredths(duration: str) -> str:
@@ -158,7 +189,7 @@ def prepare(
     version: str,
 ) -> PreparedStatement:
     """Add what the LRS sets (id, stored, authority, version, timestamp) and derive the index keys."""
-    return _prepare(statement, _Common(stored, iso(stored), authority, agent_key(authority), version))
+    return _prepare(statement, _Common(stored, iso(stored), stored.isoformat(), authority, agent_key(authority), version))
 
 
 def prepare_batch(
@@ -170,7 +201,7 @@ def prepare_batch(
 ) -> list[PreparedStatement]:
     """:func:`prepare` for each statement of a batch, which shares ``stored``, ``authority`` and ``version``:
     their text and key are made once."""
-    common = _Common(stored, iso(stored), authority, agent_key(authority), version)
+    common = _Common(stored, iso(stored), stored.isoformat(), authority, agent_key(authority), version)
     return [_prepare(statement, common) for statement in statements]
 
 
@@ -179,13 +210,23 @@ class _Common(NamedTuple):
 
     stored: datetime
     stored_text: str
+    #: ``stored.isoformat()``: the timestamp_iso of a statement sent without a timestamp
+    stored_iso: str
     authority: dict[str, Any]
     authority_key: str | None
     version: str
 
 
 def _prepare(statement: dict[str, Any], common: _Common) -> PreparedStatement:
-    fp = fingerprint(statement)
+    sent = statement.get("timestamp")
+    if sent is None:
+        timestamp, timestamp_iso = common.stored, common.stored_iso
+        fp = _fingerprint(statement, None)
+    else:
+        # Read once, for the fingerprint and the index (a timestamp the validator passed parses).
+        timestamp = parse_instant(sent)
+        timestamp_iso = _utc_isoformat(sent, timestamp)
+        fp = _fingerprint(statement, timestamp_iso)
     payload = dict(statement)
     statement_id = str(payload.get("id") or uuid.uuid4()).lower()
     payload["id"] = statement_id
@@ -193,11 +234,8 @@ def _prepare(statement: dict[str, Any], common: _Common) -> PreparedStatement:
     payload["authority"] = common.authority
     # A 1.0.x statement keeps the version it declared; otherwise the LRS records the one it speaks.
     payload["version"] = payload.get("version") or common.version
-    if payload.get("timestamp") is None:
+    if sent is None:
         payload["timestamp"] = common.stored_text
-        timestamp = common.stored
-    else:
-        timestamp = parse_instant(payload["timestamp"])
     ctx = payload.get("context") or {}
     if isinstance(ctx.get("contextActivities"), dict):
         # Store the normalised (array) form: the spec says a single object is returned as an array.
@@ -227,6 +265,7 @@ def _prepare(statement: dict[str, Any], common: _Common) -> PreparedStatement:
         version=payload["version"],
         authority_key=auth_key or "",
         duration_seconds=duration_seconds((payload.get("result") or {}).get("duration"), timestamp),
+        timestamp_iso=timestamp_iso,
     )
     _collect(prepared, payload, sub=False)
     if auth_key:
