@@ -113,6 +113,8 @@ PHASES = (
     ("lrs.store.db.Database", "_checkpoint_now_and_then"),
     ("lrs.services.statements.LRS", "_enrol_from"),
     ("lrs.services.statements", "call_each"),
+    ("lrs.review.service", "derive"),
+    ("lrs.competency.evidence", "link_statements"),
 )
 
 

@@ -302,29 +302,31 @@ def derive(lrs: LRS, statements: list[dict[str, Any]]) -> int:
         return 0
     from lrs.review import units
 
-    found = _derive_decisions(lrs, statements)
     voided = {
         (s.get("object") or {}).get("id", "").lower()
         for s in statements
         if (s.get("verb") or {}).get("id") == VOIDED_VERB
     }
-    units.derive(lrs, [s for s in statements if s["id"].lower() not in voided], voided)
+    decisions: set[str] = set()
+    derived: set[str] = set()
+    if voided:
+        # Most voided statements are neither decisions nor a unit's submission, claim or plan: one read finds
+        # out (both kinds in one query), so that a batch which voids something ordinary does not queue for
+        # SQLite's write lock a second time.
+        with lrs.db.read() as conn:
+            decisions, derived = store.voided_derivations(conn, voided)
+    found = _derive_decisions(lrs, statements, voided, decisions)
+    units.derive(lrs, [s for s in statements if s["id"].lower() not in voided], voided, indexed=derived)
     return found
 
 
-def _derive_decisions(lrs: LRS, statements: list[dict[str, Any]]) -> int:
-    voided = {
-        (s.get("object") or {}).get("id", "").lower()
-        for s in statements
-        if (s.get("verb") or {}).get("id") == VOIDED_VERB
-    }
+def _derive_decisions(
+    lrs: LRS, statements: list[dict[str, Any]], voided: set[str], voided_decisions: set[str]
+) -> int:
+    """``voided``: the ids the batch voids; ``voided_decisions``: those of them that are indexed decisions."""
     # A decision voided in its own batch is not counted either.
     parsed = [(s, p) for s in statements if (p := rules.parse(s)) is not None and p.statement_id not in voided]
-    if voided:
-        # Most voided statements are not decisions: find out with a read, so that a batch which voids
-        # something ordinary does not queue for SQLite's write lock a second time.
-        with lrs.db.read() as conn:
-            voided = store.decided(conn, voided)
+    voided = voided_decisions
     if not parsed and not voided:
         return 0
     reg = registry(lrs)

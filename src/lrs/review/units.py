@@ -190,10 +190,15 @@ def selected_by_plan(
 UNIT_VERBS = frozenset((v.VERB_SUBMITTED_UNIT, v.VERB_CLAIMED_CERTIFICATION, v.VERB_ADOPTED_SAMPLING_PLAN))
 
 
-def derive(lrs: LRS, statements: list[dict[str, Any]], voided: set[str]) -> None:
-    """Index the unit submissions, claims and sampling plans among these stored statements (forget voided)."""
+def derive(
+    lrs: LRS, statements: list[dict[str, Any]], voided: set[str], *, indexed: set[str] | None = None
+) -> None:
+    """Index the unit submissions, claims and sampling plans among these stored statements (forget voided).
+    ``indexed``: which of ``voided`` are indexed submissions, claims or plans, when the caller has read it."""
     found = [s for s in statements if (s.get("verb") or {}).get("id") in UNIT_VERBS]
-    if voided:
+    if indexed is not None:
+        voided = indexed
+    elif voided:
         with lrs.db.read() as conn:
             voided = unit_store.derived(conn, voided)
     if not found and not voided:

@@ -7,6 +7,7 @@ stay the record; feedback and the reviewer are read from them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -96,6 +97,27 @@ def delete_decisions(conn: Connection, statement_ids: Iterable[str]) -> int:
     deleted = samples + (conn.execute(delete(R).where(R.c.statement_id.in_(ids))).rowcount or 0)
     learner_criteria.recount(conn, learners)
     return deleted
+
+
+def voided_derivations(conn: Connection, statement_ids: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Which of these (voided) statements are indexed decisions, and which are indexed unit submissions, claims or
+    sampling plans (what :func:`decided` and ``assessment.derived`` answer): one query where those are four,
+    each ``IN`` list built by SQLAlchemy, in the hook that runs after every batch that voids something."""
+    ids = sorted(set(statement_ids))
+    if not ids:
+        return set(), set()
+    if conn.dialect.name == "postgresql":
+        among = "= ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
+    else:
+        among = "IN (SELECT value FROM json_each(?))"
+    tables = (("review_decisions", 0), ("unit_submissions", 1), ("unit_claims", 1), ("sampling_plans", 1))
+    sql = " UNION ALL ".join(f"SELECT statement_id, {kind} FROM {table} WHERE statement_id {among}" for table, kind in tables)
+    encoded = json.dumps(ids)
+    decisions: set[str] = set()
+    derived: set[str] = set()
+    for statement_id, kind in conn.exec_driver_sql(sql, (encoded,) * len(tables)):
+        (derived if kind else decisions).add(statement_id)
+    return decisions, derived
 
 
 def decided(conn: Connection, statement_ids: Iterable[str]) -> set[str]:

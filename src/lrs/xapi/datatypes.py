@@ -16,6 +16,7 @@ from typing import Any
 
 import isodate
 import langcodes
+import orjson
 
 # --- JSON (RFC 8259) ---------------------------------------------------------------------------------------
 
@@ -34,12 +35,35 @@ def parse_json(content: bytes | str) -> Any:  # noqa: ANN401 - any JSON value
     """
     from lrs.xapi.jsonlimits import TooDeep, check_parsed
 
-    try:
-        value = json.loads(content, parse_constant=_reject_constant)
-    except RecursionError:
-        raise TooDeep() from None
+    value = _read_fast(content) if isinstance(content, bytes) else _UNREAD
+    if value is _UNREAD:
+        try:
+            value = json.loads(content, parse_constant=_reject_constant)
+        except RecursionError:
+            raise TooDeep() from None
     check_parsed(content, value)  # depth, NUL and lone surrogates: lrs.xapi.jsonlimits
     return value
+
+
+_UNREAD = object()
+#: Every digit as "0", so that a run of 19 digits is one search (see _read_fast).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _read_fast(content: bytes) -> Any:  # noqa: ANN401 - any JSON value
+    """``content`` read by orjson (about half the instructions of json's reader for a batch of statements), or
+    _UNREAD when only json may read it. orjson reads every JSON text json reads, to the same values, but for
+    an integer beyond 64 bits, which it reads as a float: a text with a run of 19 digits or more anywhere
+    (a number of that size, or a string holding one) goes to json. Whatever orjson refuses goes to json too
+    (NaN and Infinity, a byte-order mark, UTF-16 or UTF-32, a lone surrogate, a number beyond a float's range,
+    nesting past 1,024, any error), so a refused body gets json's message as before, and json's values
+    (tests/xapi/test_json_reading.py compares the two)."""
+    if b"0000000000000000000" in content.translate(_DIGITS_AS_ZERO):
+        return _UNREAD
+    try:
+        return orjson.loads(content)
+    except ValueError:  # orjson.JSONDecodeError
+        return _UNREAD
 
 
 # --- IRIs (RFC 3987) -----------------------------------------------------------------------------------
