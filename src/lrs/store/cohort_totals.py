@@ -280,8 +280,9 @@ def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noq
         if p.is_voiding or not p.activities:
             continue
         agents = [key for key, direct in p.agents.items() if direct]
-        acc.add(tuple(p.activities), agents, p.timestamp.astimezone(UTC).date().isoformat(), p.learning_mode,
-                p.verb_iri, p.duration_seconds)
+        iso = p.timestamp_iso  # p.timestamp.isoformat(), when prepare made it: its first ten characters are the UTC day
+        day = iso[:10] if iso and iso.endswith("+00:00") else p.timestamp.astimezone(UTC).date().isoformat()
+        acc.add(tuple(p.activities), agents, day, p.learning_mode, p.verb_iri, p.duration_seconds)
     return acc.encoded() if postgres else acc
 
 

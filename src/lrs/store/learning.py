@@ -312,7 +312,8 @@ def totals_rows(prepared: Iterable[Any]) -> list[TotalsRow]:
         if p.is_voiding:
             continue
         ts = p.timestamp
-        day = ts.astimezone(UTC).date().isoformat()  # zero-padded years, as the SQL of a rebuild gives them
+        iso = p.timestamp_iso  # ts.isoformat(), when prepare made it: its first ten characters are the UTC day
+        day = iso[:10] if iso and iso.endswith("+00:00") else ts.astimezone(UTC).date().isoformat()  # zero-padded
         mode = p.learning_mode or ""
         verb = "" if mode else p.verb_iri
         seconds = p.duration_seconds

@@ -368,7 +368,7 @@ class StatementBatch:
         #: iri -> (definition, its JSON): the batch's activity definitions merged, in IRI order
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
-        self.totals = sql.encode_totals(totals_rows(self.prepared))
+        self.totals = sql.encode_totals(totals_rows(self.prepared), self.prepared, self.stamps)
         #: what the batch adds to cohort_totals in the known cohorts among its activities, and its sets' members
         self.cohort = cohort_totals.batch_rows(self.prepared, postgres=sql.postgres)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
@@ -510,13 +510,18 @@ class _Sql:
             return [p.timestamp_iso or p.timestamp.isoformat() for p in prepared]
         return [e[2] for e in encoded]
 
-    def encode_totals(self, rows: list[Any]) -> Any:  # noqa: ANN401
+    def encode_totals(
+        self, rows: list[Any], prepared: Sequence[PreparedStatement] = (), stamps: Sequence[Any] = ()
+    ) -> Any:  # noqa: ANN401
         """learning_totals rows (lrs.store.learning.totals_rows) as insert_batch writes them: on PostgreSQL one
-        JSON array (one parameter), on SQLite parameter tuples."""
+        JSON array (one parameter), on SQLite parameter tuples. On SQLite a row's ``latest``, one of the
+        ``prepared`` statements' timestamps (the very object), takes the text already made for it (``stamps``,
+        :meth:`stamps`) rather than being formatted again."""
         if self.postgres:
             return json.dumps([[*r[:7], r[7].isoformat()] for r in rows], separators=(",", ":")) if rows else None
         dt = self.datetime
-        return [(*r[:7], dt(r[7])) for r in rows]
+        made = {id(p.timestamp): text for p, text in zip(prepared, stamps, strict=True)}
+        return [(*r[:7], made.get(id(r[7])) or dt(r[7])) for r in rows]
 
     def insert_batch(
         self,

@@ -77,12 +77,17 @@ def _small_exponent_number(text: bytes) -> bool:
 
 def canonical(value: Any) -> str:  # noqa: ANN401 - any JSON value
     """``json.dumps(value, sort_keys=True, separators=(",", ":"))``, faster when orjson writes the same."""
+    return canonical_bytes(value).decode("ascii")
+
+
+def canonical_bytes(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
+    """:func:`canonical` as (ASCII) bytes, what a hash takes: orjson's bytes as they are, when they are the text."""
     try:
         text = orjson.dumps(value, option=_SORT)
     except TypeError:
         text = None
     if text is None or b".0000" in text or _small_exponent_number(text):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("ascii")
     if text.isascii() and b"\x7f" not in text:
-        return text.decode("ascii")
-    return _NOT_ASCII.sub(_escaped, text.decode())
+        return text
+    return _NOT_ASCII.sub(_escaped, text.decode()).encode("ascii")
