@@ -96,5 +96,6 @@ def test_fingerprints_are_those_json_gave(monkeypatch):  # noqa: ANN001
     }
     statements = [*Workload(seed=3, total=100_000).statements(0, 3000), edge]
     now = [fingerprint(s) for s in statements]
-    monkeypatch.setattr(statement_module, "canonical", old_canonical)
+    # The fingerprint hashes canonical_bytes(...), the ASCII bytes of canonical(...).
+    monkeypatch.setattr(statement_module, "canonical_bytes", lambda value: old_canonical(value).encode("ascii"))
     assert now == [fingerprint(s) for s in statements]
