@@ -1,0 +1,144 @@
+"""Where ``GET /api/cohorts/dashboard`` of the 500-learner programme spends its time, step by step, on a kept
+store (a migrated copy of a bench/people.py store: ``people.py --keep``, or a copy made by hand): the credential
+look-up, the learners' totals, the months, the unit progress, the CPD readiness hook, the rows, the JSON, each
+timed in wall time and its thread's CPU time (the database server's time shows as wall time only) inside ``--reps``
+requests through the Flask test client as the bench's lead, with the collector settled as in ``lrs serve``'s
+workers. ``--explain``: then each SQL statement of one request under PostgreSQL's ``EXPLAIN (ANALYZE,
+BUFFERS)`` (its execution time, buffers and the plan's first lines). ``--profile FILE``: a cProfile of the
+requests (pstats file).
+
+    .venv/bin/python bench/dashboard_steps.py --database postgresql://127.0.0.1:5432/COPY \
+        --people /work/bench-stores/people-postgresql-1000000.json --reps 20 --explain
+
+A step that runs in another thread (the readiness, overlapped) is timed in that thread; the request's CPU
+figure is the whole process's, so it adds up both threads. The store is only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from people import _basic  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from workload import PROGRAMME_IRI  # noqa: E402
+
+from lrs.app import create_app  # noqa: E402
+from lrs.config import Settings  # noqa: E402
+from lrs.services.statements import LRS  # noqa: E402
+
+STEPS: dict[str, list[float]] = {}
+CPU: dict[str, list[float]] = {}
+_local = threading.local()
+
+
+def _wrap(module: Any, name: str, label: str) -> None:  # noqa: ANN401
+    inner = getattr(module, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+        depth = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        t0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            _local.depth = depth
+            if depth == 0:
+                STEPS.setdefault(label, []).append((time.perf_counter() - t0) * 1000)
+                CPU.setdefault(label, []).append((time.thread_time() - c0) * 1000)
+
+    setattr(module, name, timed)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database", required=True)
+    ap.add_argument("--people", type=Path, required=True)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--explain", action="store_true")
+    ap.add_argument("--profile", type=Path)
+    ap.add_argument("--plan-lines", type=int, default=40)
+    args = ap.parse_args()
+    settings = Settings(database_url=args.database, bootstrap_key=None)
+    lrs = LRS(settings)
+    app = create_app(settings, lrs=lrs)
+    from lrs.review import cohort as review_cohort
+    from lrs.services import dashboard as service
+    from lrs.store import dashboard as store
+    from lrs.xapi import jsontext
+
+    _wrap(type(lrs), "authenticate", "credential look-up")
+    _wrap(store, "cohort_learner_totals", "learners' totals")
+    _wrap(store, "cohort_month_totals", "months")
+    _wrap(review_cohort, "cohort_unit_progress", "unit progress")
+    _wrap(service, "cpd_readiness", "CPD readiness")
+    _wrap(service, "as_json", "as_json")
+    _wrap(jsontext, "compact", "orjson")
+    from lrs.cli.serve import settle_garbage_collector
+
+    settle_garbage_collector()
+    sent: list[tuple[str, Any]] = []
+    event.listen(lrs.db.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, params, _ctx, _many: sent.append((sql, params)))
+    path = f"/api/cohorts/dashboard?cohort={urllib.parse.quote(PROGRAMME_IRI, safe='')}"
+    headers = _basic(*json.loads(args.people.read_text())["people"]["credentials"]["lead"])
+    client = app.test_client()
+    assert client.get(path, headers=headers).status_code == 200  # warm
+    STEPS.clear()
+    CPU.clear()
+    walls, cpus = [], []
+    profiler = cProfile.Profile() if args.profile else None
+    for _ in range(args.reps):
+        sent.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        response = client.get(path, headers=headers)
+        if profiler:
+            profiler.disable()
+        walls.append((time.perf_counter() - t0) * 1000)
+        cpus.append((time.process_time() - c0) * 1000)
+        assert response.status_code == 200
+    if profiler:
+        profiler.dump_stats(args.profile)
+    print(f"request: wall p50 {statistics.median(walls):.1f} ms (min {min(walls):.1f}), CPU p50 "
+          f"{statistics.median(cpus):.1f} ms (min {min(cpus):.1f}); {len(sent)} SQL statements (those through "
+          "SQLAlchemy's engine)")
+    for label, values in STEPS.items():
+        cpu = CPU[label]
+        print(f"  {label:20s} wall p50 {statistics.median(values):6.2f} ms  min {min(values):6.2f} ms;  "
+              f"its thread's CPU p50 {statistics.median(cpu):6.2f} ms  min {min(cpu):6.2f} ms")
+    if args.explain and lrs.db.dialect == "postgresql":
+        with lrs.db.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            for sql, params in sent:
+                if not sql.lstrip().upper().startswith("SELECT") and not sql.lstrip().upper().startswith("WITH"):
+                    continue
+                plan = [r[0] for r in driver.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params).fetchall()]
+                # Without each node's clock (which costs plans of many rows more than their work): min of 5.
+                alone = []
+                for _ in range(5):
+                    quiet = [r[0] for r in driver.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params).fetchall()]
+                    alone.append(float(quiet[-1].split(":")[1].split()[0]))
+                print(f"\n--- {' '.join(sql.split())[:160]}")
+                print(f"    execution {min(alone):.2f} ms without the nodes' timing (min of 5), "
+                      f"{plan[-1].strip()} with it")
+                for line in plan[:args.plan_lines]:
+                    print("   ", line)
+            conn.rollback()
+    lrs.db.dispose()
+
+
+if __name__ == "__main__":
+    main()
