@@ -21,8 +21,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.pool import QueuePool
-
 from lrs.learning import summary as learning_summary
 from lrs.review import cohort as review_cohort
 from lrs.services import access
@@ -80,10 +78,11 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     now = today or datetime.now(UTC)
     year = cpd_year(now.date())
     query = learning_summary.parse_query(period="month")
-    # The readiness hook (its own read, then ~15-20 ms of Python for 500 learners) runs in a second thread on a
-    # second pooled connection, on the cohort's enrolled learners (the keys the totals give, in their order),
-    # while this thread reads the totals, the months and the unit progress: each thread's waits on the database
-    # overlap the other's Python (both drivers release the interpreter lock while they wait).
+    # PostgreSQL: the readiness hook (its own read, then ~15-20 ms of Python for 500 learners) runs in a second
+    # thread on a second pooled connection, on the cohort's enrolled learners (the keys the totals give, in their
+    # order), while this thread reads the totals, the months and the unit progress and builds the rows: each
+    # thread's waits on the server overlap the other's Python (psycopg releases the interpreter lock while it
+    # waits).
     overlapped = None
     if _can_overlap(lrs):
         overlapped = _Background(lambda: cpd_readiness(lrs, _enrolled_keys(lrs, cohort), year))
@@ -174,10 +173,12 @@ def _enrolled_keys(lrs: LRS, cohort: str) -> list[str]:
 
 
 def _can_overlap(lrs: LRS) -> bool:
-    """Whether another thread may read the same database at the same time: a pool that gives each checkout a
-    connection of its own (PostgreSQL's, a SQLite file's), not one per thread (an in-memory SQLite database,
-    which another thread's connection would not see)."""
-    return isinstance(lrs.db.engine.pool, QueuePool)
+    """Whether the readiness is worked out in a second thread: on PostgreSQL, whose waits on the server (the
+    readiness's read, the totals', the months') are a third of the request and overlap the other thread's
+    Python. Not on SQLite: its reads are the process's own CPU (the page cache of each connection, the
+    interpreter lock taken back after each step), and two threads measured slower there than one
+    (docs/performance.md, "The lead's dashboard data on PostgreSQL")."""
+    return lrs.db.dialect == "postgresql"
 
 
 class _Background:
