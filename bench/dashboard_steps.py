@@ -82,6 +82,11 @@ def main() -> None:
     _wrap(store, "cohort_learner_totals", "learners' totals")
     _wrap(store, "cohort_month_totals", "months")
     _wrap(review_cohort, "cohort_unit_progress", "unit progress")
+    for name, label in (("read_unit_progress", "unit progress read"), ("unit_progress", "unit progress work")):
+        if hasattr(review_cohort, name):
+            _wrap(review_cohort, name, label)
+    if hasattr(store, "cohort_learner_keys"):
+        _wrap(store, "cohort_learner_keys", "enrolled keys")
     _wrap(service, "cpd_readiness", "CPD readiness")
     _wrap(service, "as_json", "as_json")
     _wrap(jsontext, "compact", "orjson")

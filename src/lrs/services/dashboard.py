@@ -79,15 +79,20 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     year = cpd_year(now.date())
     query = learning_summary.parse_query(period="month")
     # PostgreSQL: the readiness hook (its own read, then ~15-20 ms of Python for 500 learners) runs in a second
-    # thread on a second pooled connection, on the cohort's enrolled learners (the keys the totals give, in their
-    # order), while this thread reads the totals, the months and the unit progress and builds the rows: each
-    # thread's waits on the server overlap the other's Python (psycopg releases the interpreter lock while it
-    # waits).
+    # thread on a second pooled connection, on the cohort's enrolled learners (the learners of the totals, in
+    # their order: read first), while this thread reads the totals, the months and the unit progress and builds
+    # the rows: each thread's waits on the server overlap the other's Python (psycopg releases the interpreter
+    # lock while it waits).
     overlapped = None
-    if _can_overlap(lrs):
-        overlapped = _Background(lambda: cpd_readiness(lrs, _enrolled_keys(lrs, cohort), year))
     try:
         with lrs.db.read() as conn:  # one transaction for the totals, the months and the unit progress
+            if _can_overlap(lrs):
+                keys = store.cohort_learner_keys(conn, cohort)
+                overlapped = _Background(lambda: cpd_readiness(lrs, keys, year))
+            # The reads back to back, the work on their rows after (once the readiness thread is at its Python,
+            # each answer this thread waits for costs it a turn of the interpreter lock): the unit progress's
+            # small reads first, the months (the longest) last.
+            progress_read = review_cohort.read_unit_progress(lrs, cohort, conn)
             learners = store.cohort_learner_totals(conn, cohort, MODES)
             latest = max((x.latest for x in learners if x.latest is not None), default=None)
             months: list[Any] = []
@@ -99,7 +104,7 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
                 first_day = date.fromisoformat(min(x.first for x in learners if x.first is not None))
                 first_shown = max(first_shown, first_day.replace(day=1))
                 months = store.cohort_month_totals(conn, cohort, first_shown.isoformat())
-            progress = review_cohort.cohort_unit_progress(lrs, cohort, conn=conn)
+        progress = review_cohort.unit_progress(progress_read)
         # The rows and the months too, while the readiness may still be at work: only its column waits for it.
         weeks = lrs.settings.at_risk_weeks
         rows = _rows(learners, progress, now - timedelta(weeks=weeks), weeks)
@@ -163,13 +168,6 @@ def _rows(learners: list[Any], progress: dict[str, Any], cutoff: datetime, weeks
             "units": {uri: mine.get(uri) or nothing_yet[uri] for uri in uris},
         })
     return rows
-
-
-def _enrolled_keys(lrs: LRS, cohort: str) -> list[str]:
-    """The cohort's enrolled learners' agent keys in key order: the learners (and order) of
-    lrs.store.dashboard.cohort_learner_totals, which the readiness hook is asked about."""
-    with lrs.db.read() as conn:
-        return store.cohort_learner_keys(conn, cohort)
 
 
 def _can_overlap(lrs: LRS) -> bool:
