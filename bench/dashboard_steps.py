@@ -69,6 +69,9 @@ def main() -> None:
     ap.add_argument("--explain", action="store_true")
     ap.add_argument("--profile", type=Path)
     ap.add_argument("--plan-lines", type=int, default=40)
+    ap.add_argument("--paired", action="store_true",
+                    help="requests in pairs, the readiness overlapped and in one thread in turns (lrs.services."
+                    "dashboard._can_overlap forced): the same code under the same load, compared request by request")
     args = ap.parse_args()
     settings = Settings(database_url=args.database, bootstrap_key=None)
     lrs = LRS(settings)
@@ -104,17 +107,31 @@ def main() -> None:
     CPU.clear()
     walls, cpus = [], []
     profiler = cProfile.Profile() if args.profile else None
+    modes = [True, False] if args.paired else [None]
+    paired: dict[Any, list[float]] = {m: [] for m in modes}
+    real_overlap = getattr(service, "_can_overlap", None)
     for _ in range(args.reps):
-        sent.clear()
-        t0, c0 = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        response = client.get(path, headers=headers)
-        if profiler:
-            profiler.disable()
-        walls.append((time.perf_counter() - t0) * 1000)
-        cpus.append((time.process_time() - c0) * 1000)
-        assert response.status_code == 200
+        for mode in modes:
+            if mode is not None:
+                service._can_overlap = (lambda _lrs, mode=mode: mode)
+            sent.clear()
+            t0, c0 = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            response = client.get(path, headers=headers)
+            if profiler:
+                profiler.disable()
+            walls.append((time.perf_counter() - t0) * 1000)
+            cpus.append((time.process_time() - c0) * 1000)
+            paired[mode].append(walls[-1])
+            assert response.status_code == 200
+    if real_overlap is not None:
+        service._can_overlap = real_overlap
+    if args.paired:
+        for mode, values in paired.items():
+            w = sorted(values)
+            print(f"{'overlapped' if mode else 'one thread'}: wall p50 {statistics.median(w):.1f} ms, p95 "
+                  f"{w[min(len(w) - 1, round(0.95 * (len(w) - 1)))]:.1f} ms, min {w[0]:.1f} ms")
     if profiler:
         profiler.dump_stats(args.profile)
     print(f"request: wall p50 {statistics.median(walls):.1f} ms (min {min(walls):.1f}), CPU p50 "
