@@ -5,7 +5,9 @@ timed in wall time and its thread's CPU time (the database server's time shows a
 requests through the Flask test client as the bench's lead, with the collector settled as in ``lrs serve``'s
 workers. ``--explain``: then each SQL statement of one request under PostgreSQL's ``EXPLAIN (ANALYZE,
 BUFFERS)`` (its execution time, buffers and the plan's first lines). ``--profile FILE``: a cProfile of the
-requests (pstats file).
+requests (pstats file). ``--paired``: the requests in pairs, the readiness overlapped and in one thread in turns
+(the same code under the same load). ``--callgrind N``: the instructions of N requests under callgrind (the
+process's; on PostgreSQL the server's are not counted).
 
     .venv/bin/python bench/dashboard_steps.py --database postgresql://127.0.0.1:5432/COPY \
         --people /work/bench-stores/people-postgresql-1000000.json --reps 20 --explain
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import statistics
 import sys
 import threading
@@ -61,7 +64,7 @@ def _wrap(module: Any, name: str, label: str) -> None:  # noqa: ANN401
     setattr(module, name, timed)
 
 
-def main() -> None:
+def main() -> None:  # noqa: C901, PLR0915 - a bench script, read top to bottom
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", required=True)
     ap.add_argument("--people", type=Path, required=True)
@@ -69,10 +72,16 @@ def main() -> None:
     ap.add_argument("--explain", action="store_true")
     ap.add_argument("--profile", type=Path)
     ap.add_argument("--plan-lines", type=int, default=40)
+    ap.add_argument("--callgrind", type=int, default=0, metavar="N",
+                    help="instead: the instructions of N requests (after 2 warm ones) under valgrind's callgrind, "
+                    "the process's own (both threads; PostgreSQL's server not counted), printed per request")
+    ap.add_argument("--under-callgrind", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--paired", action="store_true",
                     help="requests in pairs, the readiness overlapped and in one thread in turns (lrs.services."
                     "dashboard._can_overlap forced): the same code under the same load, compared request by request")
     args = ap.parse_args()
+    if args.callgrind and not args.under_callgrind:
+        return _callgrind(args)
     settings = Settings(database_url=args.database, bootstrap_key=None)
     lrs = LRS(settings)
     app = create_app(settings, lrs=lrs)
@@ -103,6 +112,17 @@ def main() -> None:
     headers = _basic(*json.loads(args.people.read_text())["people"]["credentials"]["lead"])
     client = app.test_client()
     assert client.get(path, headers=headers).status_code == 200  # warm
+    if args.under_callgrind:
+        from callgrind_path import _toggles
+
+        assert client.get(path, headers=headers).status_code == 200
+        toggles = _toggles(args.under_callgrind)
+        toggles.start()
+        for _ in range(args.callgrind):
+            client.get(path, headers=headers)
+        toggles.stop()
+        lrs.db.dispose()
+        return None
     STEPS.clear()
     CPU.clear()
     walls, cpus = [], []
@@ -160,6 +180,23 @@ def main() -> None:
                     print("   ", line)
             conn.rollback()
     lrs.db.dispose()
+
+
+def _callgrind(args: argparse.Namespace) -> None:
+    import subprocess
+    import tempfile
+
+    from callgrind_path import _instructions
+
+    with tempfile.TemporaryDirectory(prefix="dash-cg-") as tmp:
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/callgrind.out",
+             sys.executable, __file__, "--database", args.database, "--people", str(args.people),
+             "--callgrind", str(args.callgrind), "--under-callgrind", tmp],
+            env={**os.environ, "PYTHONHASHSEED": "0"}, check=True, capture_output=True,
+        )
+        per = _instructions(Path(tmp)) / args.callgrind / 1e6
+    print(f"{per:.2f} M instructions a request (callgrind, {args.callgrind} requests)")
 
 
 if __name__ == "__main__":
