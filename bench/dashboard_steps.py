@@ -33,7 +33,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from people import _basic  # noqa: E402
+from people import STAFF, _basic, sign_in  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from workload import PROGRAMME_IRI  # noqa: E402
 
@@ -70,6 +70,8 @@ def main() -> None:  # noqa: C901, PLR0915 - a bench script, read top to bottom
     ap.add_argument("--people", type=Path, required=True)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--explain", action="store_true")
+    ap.add_argument("--what", choices=["api", "page", "csv"], default="api",
+                    help="GET /api/cohorts/dashboard (default), the staff page /dashboard or its CSV")
     ap.add_argument("--profile", type=Path)
     ap.add_argument("--plan-lines", type=int, default=40)
     ap.add_argument("--callgrind", type=int, default=0, metavar="N",
@@ -108,9 +110,15 @@ def main() -> None:  # noqa: C901, PLR0915 - a bench script, read top to bottom
     sent: list[tuple[str, Any]] = []
     event.listen(lrs.db.engine, "before_cursor_execute",
                  lambda _c, _cur, sql, params, _ctx, _many: sent.append((sql, params)))
-    path = f"/api/cohorts/dashboard?cohort={urllib.parse.quote(PROGRAMME_IRI, safe='')}"
-    headers = _basic(*json.loads(args.people.read_text())["people"]["credentials"]["lead"])
-    client = app.test_client()
+    cohort = urllib.parse.quote(PROGRAMME_IRI, safe="")
+    if args.what == "api":
+        path = f"/api/cohorts/dashboard?cohort={cohort}"
+        headers = _basic(*json.loads(args.people.read_text())["people"]["credentials"]["lead"])
+        client = app.test_client()
+    else:  # the staff page or its CSV, signed in as the bench's lead
+        path = f"/dashboard{'.csv' if args.what == 'csv' else ''}?cohort={cohort}"
+        headers = {}
+        client = sign_in(app, STAFF["lead"])
     assert client.get(path, headers=headers).status_code == 200  # warm
     if args.under_callgrind:
         from callgrind_path import _toggles
@@ -192,7 +200,7 @@ def _callgrind(args: argparse.Namespace) -> None:
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/callgrind.out",
              sys.executable, __file__, "--database", args.database, "--people", str(args.people),
-             "--callgrind", str(args.callgrind), "--under-callgrind", tmp],
+             "--callgrind", str(args.callgrind), "--under-callgrind", tmp, "--what", args.what],
             env={**os.environ, "PYTHONHASHSEED": "0"}, check=True, capture_output=True,
         )
         per = _instructions(Path(tmp)) / args.callgrind / 1e6
