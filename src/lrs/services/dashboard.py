@@ -9,7 +9,10 @@ risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 mo
 Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals, latest statement
 and first day from their whole records in ``learning_month_totals`` (lrs.store.dashboard.cohort_learner_totals),
 the months from their month rows over the months shown, the unit progress in two range reads, all three in one
-read transaction; then the readiness hook over the learners who recorded anything in the year.
+read transaction; and the readiness hook over the cohort's learners (it reads only those who recorded anything
+in the year). On PostgreSQL the hook runs in a second thread, on a second pooled connection, while the request's
+thread reads the other panels and builds the rows (docs/performance.md, "The lead's dashboard data on
+PostgreSQL"); on SQLite after them, in the request's thread.
 """
 
 from __future__ import annotations
