@@ -399,5 +399,7 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadin
     out once). Return one :class:`YearReadiness` per learner in
     ``agent_keys`` (a learner with nothing recorded still gets one, not ready), or None when the requirement
     does not apply. The readiness must agree with what your exporter reports for the same learner and year.
-    If it raises, the failure is logged and counted and the page shows no readiness from your plugin.
+    If it raises, the failure is logged and counted and the page shows no readiness from your plugin. The
+    lead's dashboard calls it from a second thread of the request on PostgreSQL: use ``lrs``, not Flask's request
+    context, and keep shared state thread-safe.
     """

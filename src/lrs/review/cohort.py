@@ -62,11 +62,22 @@ def cohort_unit_progress(lrs: LRS, cohort: str, *, conn: Any = None) -> dict[str
     if conn is None:
         with lrs.db.read() as own:
             return cohort_unit_progress(lrs, cohort, conn=own)
+    return unit_progress(read_unit_progress(lrs, cohort, conn))
+
+
+def read_unit_progress(lrs: LRS, cohort: str, conn: Any) -> tuple[Any, ...]:  # noqa: ANN401
+    """What :func:`unit_progress` works the cohort's progress out from, read in ``conn``'s transaction: the
+    framework registry, the assessed frameworks, the learners' evidenced criteria and their claimed units. The
+    lead's dashboard reads this with its other panels and works it out after (its reads back to back)."""
     reg = registry(lrs, imported_version(conn))
     assessed = [reg.frameworks[uri] for uri in assessed_frameworks(reg)]
     uris = [fw.uri for fw in assessed]
-    criteria = store.criteria(conn, cohort, uris)
-    claimed = store.claimed_units(conn, cohort, uris)
+    return reg, assessed, store.criteria(conn, cohort, uris), store.claimed_units(conn, cohort, uris)
+
+
+def unit_progress(read: tuple[Any, ...]) -> dict[str, Any]:
+    """:func:`cohort_unit_progress` from what :func:`read_unit_progress` read."""
+    reg, assessed, criteria, claimed = read
     # A criterion has evidence when the learner linked some to it or an assessor judged some against it
     # (records.learner_reviews); it is met when the current outcome of some of that evidence is accepted
     # (decisions.criterion_review). lrs.store.learner_criteria keeps both per learner with every change to the

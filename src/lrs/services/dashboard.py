@@ -9,11 +9,17 @@ risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 mo
 Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals, latest statement
 and first day from their whole records in ``learning_month_totals`` (lrs.store.dashboard.cohort_learner_totals),
 the months from their month rows over the months shown, the unit progress in two range reads, all three in one
-read transaction; then the readiness hook over the learners who recorded anything in the year.
+read transaction; and the readiness hook over the cohort's learners (it reads only those who recorded anything
+in the year). On PostgreSQL the hook runs in a second thread, on a second pooled connection, while the request's
+thread reads the other panels and builds the rows (docs/performance.md, "The lead's dashboard data on
+PostgreSQL"); on SQLite after them, in the request's thread.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -73,58 +79,58 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
     "statements", "shares"}``. Rows in name order."""
     cohort = check_cohort(lrs, principal, cohort)
     now = today or datetime.now(UTC)
-    query = learning_summary.parse_query(period="month")
-    with lrs.db.read() as conn:  # one transaction for the totals, the months and the unit progress
-        learners = store.cohort_learner_totals(conn, cohort, MODES)
-        latest = max((x.latest for x in learners if x.latest is not None), default=None)
-        months: list[Any] = []
-        first_shown = None
-        if latest is not None:
-            first_shown = _first_month_shown(_utc(latest).date())
-            # The months run from the cohort's first with learning when that is later (lrs.learning.summary.periods).
-            first_day = date.fromisoformat(min(x.first for x in learners if x.first is not None))
-            first_shown = max(first_shown, first_day.replace(day=1))
-            months = store.cohort_month_totals(conn, cohort, first_shown.isoformat())
-        progress = review_cohort.cohort_unit_progress(lrs, cohort, conn=conn)
-    weeks = lrs.settings.at_risk_weeks
-    cutoff = now - timedelta(weeks=weeks)
     year = cpd_year(now.date())
-    readiness = cpd_readiness(lrs, [x.agent_key for x in learners], year)
-    rows = []
-    mine_of = progress["learners"]
-    nothing_yet = progress["nothing_yet"]
-    uris = [q["uri"] for q in progress["qualifications"]]
-    for x in learners:
-        statements, shares = x.statements, _shares(x.by_mode)
-        when = _utc(x.latest) if x.latest is not None else None
-        reasons = []
-        if when is None:
-            reasons.append({"rule": "no-activity", "words": "Nothing recorded yet"})
-        elif when < cutoff:
-            reasons.append({"rule": "no-recent-activity",
-                            "words": f"No learning recorded for {weeks} weeks or more (last on {when.date().isoformat()})"})
-        found = readiness.get(x.agent_key)
-        mine = mine_of.get(x.agent_key, {})
-        rows.append({
-            "agent": x.agent_key,
-            "name": x.name or x.agent_key.split(":", 2)[-1],
-            "last": when.date().isoformat() if when else "",
-            "statements": statements,
-            "shares": shares,
-            "at_risk": bool(reasons),
-            "reasons": reasons,
-            "cpd": _readiness_words(found) if found else "",
-            "cpd_ready": found.ready if found else None,
-            "units": {uri: mine.get(uri) or nothing_yet[uri] for uri in uris},
-        })
+    query = learning_summary.parse_query(period="month")
+    # PostgreSQL: the readiness hook (its own read, then ~15-20 ms of Python for 500 learners) runs in a second
+    # thread on a second pooled connection, on the cohort's enrolled learners (the learners of the totals, in
+    # their order: read first), while this thread reads the totals, the months and the unit progress and builds
+    # the rows: each thread's waits on the server overlap the other's Python (psycopg releases the interpreter
+    # lock while it waits).
+    overlapped = None
+    try:
+        with lrs.db.read() as conn:  # one transaction for the totals, the months and the unit progress
+            if _can_overlap(lrs):
+                keys = store.cohort_learner_keys(conn, cohort)
+                overlapped = _Background(lambda: cpd_readiness(lrs, keys, year))
+            # The reads back to back, the work on their rows after (once the readiness thread is at its Python,
+            # each answer this thread waits for costs it a turn of the interpreter lock): the unit progress's
+            # small reads first, the months (the longest) last.
+            progress_read = review_cohort.read_unit_progress(lrs, cohort, conn)
+            learners = store.cohort_learner_totals(conn, cohort, MODES)
+            latest = max((x.latest for x in learners if x.latest is not None), default=None)
+            months: list[Any] = []
+            first_shown = None
+            if latest is not None:
+                first_shown = _first_month_shown(_utc(latest).date())
+                # The months run from the cohort's first with learning when that is later
+                # (lrs.learning.summary.periods).
+                first_day = date.fromisoformat(min(x.first for x in learners if x.first is not None))
+                first_shown = max(first_shown, first_day.replace(day=1))
+                months = store.cohort_month_totals(conn, cohort, first_shown.isoformat())
+        progress = review_cohort.unit_progress(progress_read)
+        # The rows and the months too, while the readiness may still be at work: only its column waits for it.
+        weeks = lrs.settings.at_risk_weeks
+        rows = _rows(learners, progress, now - timedelta(weeks=weeks), weeks)
+        periods = []
+        if first_shown is not None:
+            shown = learning_summary.periods(months, replace(query, date_from=first_shown))
+            for p in shown[-MONTHS_SHOWN:]:
+                shares = (p.get("balance") or {}).get("shares", {})
+                periods.append({"period": p["period"], "statements": p.get("statements", 0),
+                                "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
+    except BaseException:
+        if overlapped is not None:
+            overlapped.wait()  # ended (its connection back in the pool) before this error leaves the request
+        raise
+    if overlapped is not None:
+        readiness = overlapped.result()
+    else:
+        readiness = cpd_readiness(lrs, [x.agent_key for x in learners], year)
+    for row in rows:
+        found = readiness.get(row["agent"])
+        if found:
+            row["cpd"], row["cpd_ready"] = _readiness_words(found), found.ready
     rows.sort(key=lambda r: r["name"].lower())
-    periods = []
-    if first_shown is not None:
-        shown = learning_summary.periods(months, replace(query, date_from=first_shown))
-        for p in shown[-MONTHS_SHOWN:]:
-            shares = (p.get("balance") or {}).get("shares", {})
-            periods.append({"period": p["period"], "statements": p.get("statements", 0),
-                            "shares": {m: round(shares.get(m, 0) * 100) for m in MODES}})
     return {
         "cohort": cohort,
         "weeks": weeks,
@@ -135,6 +141,75 @@ def cohort_dashboard(lrs: LRS, principal: Principal, cohort: str | None, today: 
         "cpd_year": year,
         "cpd_year_label": f"{year - 1}–{str(year)[-2:]}",
     }
+
+
+def _rows(learners: list[Any], progress: dict[str, Any], cutoff: datetime, weeks: int) -> list[dict[str, Any]]:
+    """The learners' rows (in the store's order), their CPD readiness not yet in ("cpd" "", "cpd_ready" None)."""
+    rows = []
+    mine_of = progress["learners"]
+    nothing_yet = progress["nothing_yet"]
+    uris = [q["uri"] for q in progress["qualifications"]]
+    for x in learners:
+        when = _utc(x.latest) if x.latest is not None else None
+        reasons = []
+        if when is None:
+            reasons.append({"rule": "no-activity", "words": "Nothing recorded yet"})
+        elif when < cutoff:
+            reasons.append({"rule": "no-recent-activity",
+                            "words": f"No learning recorded for {weeks} weeks or more (last on {when.date().isoformat()})"})
+        mine = mine_of.get(x.agent_key, {})
+        rows.append({
+            "agent": x.agent_key,
+            "name": x.name or x.agent_key.split(":", 2)[-1],
+            "last": when.date().isoformat() if when else "",
+            "statements": x.statements,
+            "shares": _shares(x.by_mode),
+            "at_risk": bool(reasons),
+            "reasons": reasons,
+            "cpd": "",
+            "cpd_ready": None,
+            "units": {uri: mine.get(uri) or nothing_yet[uri] for uri in uris},
+        })
+    return rows
+
+
+def _can_overlap(lrs: LRS) -> bool:
+    """Whether the readiness is worked out in a second thread: on PostgreSQL, whose waits on the server (the
+    readiness's read, the totals', the months') are a third of the request and overlap the other thread's
+    Python. Not on SQLite: its reads are the process's own CPU (the page cache of each connection, the
+    interpreter lock taken back after each step), and two threads measured slower there than one
+    (docs/performance.md, "The lead's dashboard data on PostgreSQL")."""
+    return lrs.db.dialect == "postgresql"
+
+
+class _Background:
+    """``work`` run in a thread of its own, started at once, with this thread's context variables (the request
+    id its log lines carry). :meth:`result` waits for it and gives its result, or raises what it raised (in
+    the waiting thread, as if called there); :meth:`wait` only waits. One of them is always called, so the
+    thread has ended, and given its connection back, before the request does."""
+
+    def __init__(self, work: Callable[[], Any]):
+        self._done: list[tuple[bool, Any]] = []
+
+        def run() -> None:
+            try:
+                self._done.append((True, work()))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread and raised there
+                self._done.append((False, exc))
+
+        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(run,),
+                                        name="lrs-dashboard-readiness", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:  # noqa: ANN401
+        self._thread.join()
+        ok, value = self._done[0]
+        if not ok:
+            raise value
+        return value
 
 
 def _shares(by_mode: tuple[tuple[int, float], ...]) -> dict[str, int]:

@@ -76,6 +76,14 @@ def _learner_sql(postgres: bool, modes: tuple[str, ...]) -> tuple[str, ...]:
     return found
 
 
+def cohort_learner_keys(conn: Connection, cohort: str) -> list[str]:
+    """The agent keys of the learners enrolled in ``cohort``, in key order: the learners of
+    :func:`cohort_learner_totals`, in its order (one range of the enrolments' key)."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = f"SELECT agent_key FROM cohort_enrolments WHERE cohort = {mark} AND role = {mark} ORDER BY agent_key"
+    return [row[0] for row in conn.exec_driver_sql(sql, (cohort, LEARNER)).cursor.fetchall()]
+
+
 def cohort_learner_totals(conn: Connection, cohort: str, modes: tuple[str, ...]) -> list[LearnerTotals]:
     """Every learner enrolled in ``cohort`` (in agent key order) with their name, totals, latest statement and
     first day, for the whole cohort at once, never a query per learner. ``modes``: the learning modes the rules
