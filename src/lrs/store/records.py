@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, select, union
+from sqlalchemy import Connection, String, Text, select, union
 
 from lrs.store.models import Statement, StatementActivity, StatementAgent
 
@@ -121,12 +121,13 @@ _ANY_TIME_ROWS_SQL = (
     "WHERE a.statement_seq {seqs} AND a.direct = {true} AND ({outside})"
 )
 _VERB_SEQS_SQL = "SELECT seq FROM statements WHERE verb_iri {verbs} LIMIT {limit}"
-# Many: each active learner's agent rows outside the period, looked up in the set of the verbs' statements
-# ("+ 0": SQLite otherwise probes the agents' index once per learner and statement).
+# Many: each active learner's agent rows outside the period, looked up in the set of the verbs' statements. On
+# SQLite "+ 0" (otherwise it probes the agents' index once per learner and statement); PostgreSQL plans it by its
+# statistics, the verbs written into the SQL as literals so that even a generic plan knows how many there are.
 _ANY_TIME_MANY_SQL = (
     "SELECT a.agent_key, a.statement_seq FROM statement_agents AS a "
     "WHERE a.agent_key {keys} AND a.direct = {true} AND ({outside}) "
-    "AND a.statement_seq + 0 IN (SELECT seq FROM statements WHERE verb_iri {verbs})"
+    "AND a.statement_seq{plus_0} IN (SELECT seq FROM statements WHERE verb_iri {many_verbs})"
 )
 # The payloads of those that are the active learners', and whether each is before the period (else after it).
 _BY_SEQ_SQL = (
@@ -189,9 +190,13 @@ def _active_learners_statements(
         rows: list[Any] = []
     elif len(seqs) <= FEW_ANY_TIME:
         rows = run(_ANY_TIME_ROWS_SQL.format(**parts), (_json_list(seqs), *bounds)).fetchall()
+    elif postgres:
+        literal = String().literal_processor(conn.dialect)
+        many = _ANY_TIME_MANY_SQL.format(**parts, plus_0="", many_verbs=f"IN ({', '.join(map(literal, verbs))})")
+        rows = run(many, (_json_list(sorted(found)), *bounds)).fetchall()
     else:
-        rows = run(_ANY_TIME_MANY_SQL.format(**parts), (_json_list(sorted(found)), *bounds, _json_list(verbs))
-                   ).fetchall()
+        many = _ANY_TIME_MANY_SQL.format(**parts, plus_0=" + 0", many_verbs=parts["verbs"])
+        rows = run(many, (_json_list(sorted(found)), *bounds, _json_list(verbs))).fetchall()
     learners_of: dict[int, list[str]] = {}
     for agent_key, seq in rows:
         if agent_key in found:
