@@ -132,8 +132,10 @@ def _statuses(statements: Iterable[dict[str, Any]]) -> dict[str, tuple[str, date
     found: dict[str, tuple[str, str, date | None]] = {}
     for s in statements:
         status = STATUS_VERBS.get(s["verb"]["id"])
+        if status is None:
+            continue
         target = s.get("object") or {}
-        if status is None or target.get("objectType") != "StatementRef":
+        if target.get("objectType") != "StatementRef":
             continue
         when = _when(s)
         if target["id"] not in found or when >= found[target["id"]][0]:
@@ -231,6 +233,8 @@ def _occurrences(statements: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
     is about (context.statement) joins that statement's piece; one that names none joins the latest occurrence
     of its activity on or before the day it was written (the first when it was written earlier), or stands
     alone when its activity has no facts."""
+    if len(statements) == 1:  # a piece of its own (most learners of a cohort early in a year have one statement)
+        return [list(statements)]
     statements = sorted(statements, key=_when)
     pieces: dict[tuple[str, date], list[dict[str, Any]]] = {}
     piece_of: dict[str, tuple[str, date]] = {}
