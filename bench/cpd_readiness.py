@@ -13,17 +13,33 @@ back, the SQL statements sent, and wall and CPU time, the readiness itself inclu
 Nothing is written (open a SQLite file with mode=ro as above; on PostgreSQL use a copy, never a template that
 others copy from). The cohort is bench/workload.py's programme cohort of 500 learners; the year is the CPD
 year in progress today.
+
+``--hook``: the hook as the lead's dashboard calls it instead (lrs.services.dashboard.cpd_readiness: the read, the
+records, the plugin's readiness of every learner), ``--runs`` calls after warm ones, wall and CPU p50 and
+smallest, the SQL statements a call and a hash of the answers (to compare two versions' answers); with
+``--callgrind N`` the instructions a call of the process (the client's: PostgreSQL's server is not in them) over
+N calls under ``valgrind --tool=callgrind``, the instrumentation on around them only (bench/callgrind_path.py's
+toggles). To measure another version of the code, put its ``src`` and the plugin's ``src`` first on PYTHONPATH.
+
+    .venv/bin/python bench/cpd_readiness.py --database postgresql+psycopg://127.0.0.1:5432/copy --hook --runs 40
+    .venv/bin/python bench/cpd_readiness.py --database sqlite:////path/copy.sqlite3 --hook --callgrind 5
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, select
 
@@ -48,7 +64,13 @@ def main() -> None:
     parser.add_argument("--two-steps", action="store_true", help="find the learners with anything first (as before)")
     parser.add_argument("--every-learner", action="store_true",
                         help="read the selections of every learner, idle or not (the read before skip_idle)")
+    parser.add_argument("--hook", action="store_true", help="the hook as the dashboard calls it (see above)")
+    parser.add_argument("--callgrind", type=int, default=0, metavar="N",
+                        help="with --hook: the instructions a call, over N calls under callgrind")
     args = parser.parse_args()
+    if args.hook:
+        hook(args)
+        return
     engine = create_engine(args.database)
     sent: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
@@ -101,6 +123,68 @@ def main() -> None:
     print(f"over {args.runs} runs: reading p50 {statistics.median(reads):.0f} ms (min {min(reads):.0f}); with the "
           f"readiness p50 {statistics.median(walls):.0f} ms (min {min(walls):.0f}), CPU p50 "
           f"{statistics.median(cpus):.0f} ms (min {min(cpus):.0f})")
+
+
+def hook(args: argparse.Namespace) -> None:
+    """--hook: lrs.services.dashboard.cpd_readiness for the cohort, as the dashboard calls it."""
+    if args.callgrind and os.environ.get("CPD_READINESS_MEASURED") != "1":
+        print(f"{args.callgrind} calls under callgrind: {_instructions(args) / args.callgrind / 1e6:.2f} M "
+              "instructions a call (the client's)")
+        return
+    from lrs.cli.serve import settle_garbage_collector
+    from lrs.config import Settings
+    from lrs.services.dashboard import cpd_readiness
+    from lrs.services.statements import LRS
+
+    lrs = LRS(Settings(database_url=args.database, bootstrap_key=None))
+    with lrs.db.read() as conn:
+        keys = [x.agent_key for x in cohort_learner_totals(conn, args.cohort, MODES)]
+    year = cpd_year(date.today())
+    sent: list[str] = []
+    event.listen(lrs.db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    for _ in range(10):  # warm: the plugins, the pool, psycopg's prepared statements
+        answers = cpd_readiness(lrs, keys, year)
+    digest = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
+    settle_garbage_collector()  # as lrs serve's workers do
+    if args.callgrind:
+        from callgrind_path import _toggles
+
+        toggles = _toggles(Path(os.environ["CPD_READINESS_DIR"]))
+        toggles.start()
+        for _ in range(args.callgrind):
+            cpd_readiness(lrs, keys, year)
+        toggles.stop()
+        return
+    walls, cpus = [], []
+    for _ in range(args.runs):
+        sent.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        cpd_readiness(lrs, keys, year)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    print(json.dumps({
+        "learners": len(keys), "year": year, "with_pieces": sum(1 for r in answers.values() if r.pieces),
+        "sql_a_call": len(sent), "answers_sha": digest, "load": round(os.getloadavg()[0], 2), "runs": args.runs,
+        "wall_p50_ms": round(statistics.median(walls), 1), "wall_min_ms": round(min(walls), 1),
+        "cpu_p50_ms": round(statistics.median(cpus), 1), "cpu_min_ms": round(min(cpus), 1)}))
+    lrs.db.dispose()
+
+
+def _instructions(args: argparse.Namespace) -> int:
+    """Run this script again under callgrind (instrumentation off until the toggles) and read the measured dump."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={tmp}/callgrind.out",
+             sys.executable, *sys.argv],
+            env={**os.environ, "CPD_READINESS_MEASURED": "1", "CPD_READINESS_DIR": tmp}, check=True,
+            capture_output=True)
+        for out in Path(tmp).glob("callgrind.out*"):
+            text = out.read_text()
+            if "measured" in text.split("\nfl=", 1)[0]:
+                match = re.search(r"^totals:\s+(\d+)", text, re.M)
+                if match:
+                    return int(match.group(1))
+    raise SystemExit("no measured dump")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def learner_records(
     skip_idle: bool = False,
 ) -> dict[str, ExportRecord]:
     """Many learners' statements of a period (inclusive dates, by the stored timestamp in UTC; None: open), read
-    in one query: agent key -> an ``ExportRecord`` with ``agent``, ``agent_key``, ``statements`` (as stored, not
+    set-based (one query; with ``skip_idle``, two or three whatever the number of learners): agent key -> an ``ExportRecord`` with ``agent``, ``agent_key``, ``statements`` (as stored, not
     voided, oldest timestamp first), ``modes``, the period and the centre; its other parts (links, reviews,
     units, ...) are empty. Statements with a verb in ``any_time_verbs`` come whatever their timestamp (a
     selection made after the period, say). ``skip_idle``: only the learners with a statement of the period get

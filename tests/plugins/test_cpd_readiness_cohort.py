@@ -4,19 +4,22 @@ statements (the export's full path: every statement of any time, the log with it
 ``build_log``). Random records, many of them: facts and reflections around the year's edges (zone offsets),
 reflections that name a statement, selections of any time (before, in and after the year, withdrawn, for
 pieces outside the year), voided statements, peers and colleagues named in answers, another learner as object,
-learners with nothing in the year but their selections, and nobody at all. Both databases; on SQLite both of the
-any-time read's plans (the selections few, through the verbs' index; many, through each learner's rows)."""
+learners with nothing in the year but their selections, and nobody at all. Both databases, each through both of
+the any-time read's plans (the selections few, through the verbs' index; many, through each learner's rows). And
+the pieces, checks and answers made without their dataclass __init__ (lrs_cpd_log.model.made) have every field."""
 
 from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import FrozenInstanceError, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from lrs_cpd_log import plugin
 from lrs_cpd_log.build import VERB_DESELECTED_FOR_CPD, VERB_SELECTED_FOR_CPD, VERB_SUBMITTED_CPD, build_log
+from lrs_cpd_log.model import CPDPiece, PeerReflection, Readiness, made
 from lrs_cpd_log.render import piece_line
 
 from lrs.hookspecs import YearReadiness
@@ -127,9 +130,16 @@ def _store(lrs: LRS, rnd: random.Random, learners: list[str]) -> None:
                            "object": {"objectType": "StatementRef", "id": s["id"]}} for s in voided], op, "1.0.3")
 
 
+def _names(cls: type) -> set[str]:
+    return {f.name for f in fields(cls)}
+
+
 def _full_path(lrs: LRS, agent_key: str, today: date) -> YearReadiness:
     """The readiness the CPD log export tells: the log built from every statement of the learner."""
     log = build_log(learner_record(lrs, agent_key, parts=frozenset({"frameworks"})), YEAR, today)
+    # Pieces and checks are made without their __init__ (lrs_cpd_log.model.made): each has every field.
+    assert all(set(vars(p)) == _names(CPDPiece) for p in log.pieces)
+    assert set(vars(log.readiness)) == _names(Readiness)
     return YearReadiness(
         exporter=plugin.NAME, title=plugin.TITLE, agent_key=agent_key, year=YEAR, year_label=log.year_label,
         period_start=log.period_start, period_end=log.period_end, deadline=log.rules.deadline,
@@ -152,6 +162,7 @@ def test_a_cohorts_readiness_is_each_learners_full_log(lrs_instance: LRS, seed: 
     seen = {"ready": 0, "pieces": 0, "chosen": 0, "warned": 0}
     for key in keys:
         [mine] = [r for r in found[key] if r.exporter == plugin.NAME]
+        assert set(vars(mine)) == _names(YearReadiness)
         assert mine == _full_path(lrs_instance, key, today), key
         seen["ready"] += mine.ready
         seen["pieces"] += len(mine.pieces)
@@ -159,3 +170,30 @@ def test_a_cohorts_readiness_is_each_learners_full_log(lrs_instance: LRS, seed: 
         seen["warned"] += any("names" in w or "repeats" in w for w in mine.warnings)
     # The random records reach the cases that matter: learners ready and not, choices, names and repeats.
     assert seen["pieces"] > 30 and 0 < seen["ready"] < len(keys) and seen["chosen"] and seen["warned"], seen
+
+
+def test_made_is_what_the_dataclass_init_makes() -> None:
+    """lrs_cpd_log.model.made (a frozen dataclass's instance without its __init__, for a cohort's hundreds of pieces,
+    checks and answers) gives the instance ``cls(**values)`` gives: equal, the same repr and hash, still frozen."""
+    day = date(2026, 3, 4)
+    cases = [
+        (CPDPiece, {"statement_id": "s", "date": day, "activity_type": "Course", "title": "T", "description": "D",
+                    "learned": "L", "impact": "I", "peer_reflection": PeerReflection("a peer", "P"),
+                    "standards": ("SWE 1",), "mode": "formal", "status": "selected", "submitted_on": day,
+                    "other_standards": (), "evidence_type": None, "statement_ids": ("s", "t"),
+                    "privacy_warnings": ("w",)}),
+        (Readiness, {"ready": False, "missing": ("m",), "warnings": (), "counted": 1, "candidates": 2,
+                     "basis": "selected"}),
+        (YearReadiness, {"exporter": "cpd-log", "title": "T", "agent_key": "mbox:mailto:jo@la.example", "year": 2026,
+                         "year_label": "2025–26", "period_start": day, "period_end": day, "deadline": day,
+                         "ready": True, "missing": (), "warnings": ("w",), "counted": 2, "required": 2,
+                         "pieces": ({"statement_id": "s"},)}),
+    ]
+    for cls, values in cases:
+        assert set(values) == _names(cls), cls
+        fast, slow = made(cls, values), cls(**values)
+        assert fast == slow and repr(fast) == repr(slow) and vars(fast) == vars(slow) and type(fast) is cls
+        if cls is not YearReadiness:  # its pieces are dicts: not hashable, by either way of making it
+            assert hash(fast) == hash(slow)
+        with pytest.raises(FrozenInstanceError):
+            fast.title = "changed"  # type: ignore[misc]

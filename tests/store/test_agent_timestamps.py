@@ -140,7 +140,7 @@ def _assert_reads_agree(lrs: LRS) -> None:
                     assert learners_statements(conn, keys, since=since, until=until, any_time_verbs=verbs,
                                                limit=limit) == _from_statements(conn, keys, since, until, verbs, limit)
                 # skip_idle: only the learners with a statement of the period, each with all of theirs (the
-                # any-time ones too); on SQLite through both plans of the any-time part.
+                # any-time ones too); through both plans of the any-time part (few selections, many).
                 active = {key for key, rows in _from_statements(conn, keys, since, until, None).items() if rows}
                 for few in (records.FEW_ANY_TIME, 0):
                     with patch.object(records, "FEW_ANY_TIME", few):

@@ -68,7 +68,7 @@ def learner_records(
     any_time_verbs: list[str] | None = None,
     skip_idle: bool = False,
 ) -> dict[str, ExportRecord]:
-    """Many learners' records at once, in one query: agent key -> an :class:`ExportRecord` with the learner
+    """Many learners' records at once, read set-based (lrs.store.records.learners_statements): agent key -> an :class:`ExportRecord` with the learner
     (``agent``, ``agent_key``), their statements of the period with their modes, the period and the centre;
     the other parts (links, reviews, units, ...) are left empty. Statements whose verb is in
     ``any_time_verbs`` are included whatever their timestamp. ``skip_idle``: only the learners with a statement

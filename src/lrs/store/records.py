@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, bindparam, literal, not_, or_, select, union, union_all
+from sqlalchemy import Connection, String, Text, select, union
 
 from lrs.store.models import Statement, StatementActivity, StatementAgent
 
@@ -50,21 +50,21 @@ def learners_statements(
     limit: int = 20000,
     skip_idle: bool = False,
 ) -> dict[str, list[tuple[dict[str, Any], str | None]]]:
-    """:func:`learner_statements` for many learners in one query: agent key -> (statement, learning mode), in the
-    same order (oldest timestamp first), at most ``limit`` each. A statement about two of them is under both.
+    """:func:`learner_statements` for many learners at once: agent key -> (statement, learning mode), in the same
+    order (oldest timestamp first), at most ``limit`` each. A statement about two of them is under both.
     ``any_time_verbs``: statements with these verbs are included whatever their timestamp. ``skip_idle``: only
     the learners with a statement of the period come back (the others' any-time statements are not read), for
     a reader to whom a learner with nothing in the period is one with nothing at all (a CPD year's readiness)."""
     if not agent_keys:
         return {}
+    if (since is not None or until is not None) and any_time_verbs and skip_idle:
+        return _active_learners_statements(conn, agent_keys, since, until, sorted(set(any_time_verbs)), limit)
     keys = sorted(set(agent_keys))
     learners = [SA.c.agent_key.in_(keys), SA.c.direct.is_(True)]
     window = _window(since, until)
     kept = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
     # The payload as its stored text, decoded here (_decoded: the same values as the JSON type's json.loads).
     payload = S.c.payload.cast(Text).label("payload")
-    if window and any_time_verbs and skip_idle:
-        return _active_learners_statements(conn, agent_keys, window, sorted(set(any_time_verbs)), limit, payload)
     if window and any_time_verbs:
         # The learners' rows of the period (a range of the time index each), and of their rows those of the
         # statements with these verbs (the seqs of the verbs from the verb index), once each; then only those
@@ -99,66 +99,129 @@ def learners_statements(
     return {key: rows for key, rows in found.items() if rows} if skip_idle else found
 
 
-#: On SQLite, up to this many statements with the any-time verbs in the whole store are read from the verbs'
-#: index (a probe of the agent rows' key per statement); with more, each active learner's agent rows are
+#: Up to this many statements with the any-time verbs in the whole store are read from the verbs' index (their
+#: agent rows by key, the learners picked out in Python); with more, each active learner's agent rows are
 #: looked up in the set of them instead (see _active_learners_statements).
 FEW_ANY_TIME = 1000
 
+# The SQL of _active_learners_statements, read through the driver (SQLAlchemy's compiling and its rendering of
+# a parameter per key cost more of the client's time than the rest of the read). {keys}: a set of values given
+# as one JSON array parameter (_in_json); {kept}: the statements neither voided nor voiding; {pg_text}: the
+# payload as its stored text (decoded by _decoded).
+_PERIOD_SQL = (
+    "SELECT a.agent_key, s.payload{pg_text}, s.learning_mode FROM statement_agents AS a "
+    "JOIN statements AS s ON s.seq = a.statement_seq "
+    "WHERE a.agent_key {keys} AND a.direct = {true}{window} AND {kept} "
+    "ORDER BY a.timestamp, a.statement_seq"
+)
+# The any-time statements' agent rows outside the period, from the verbs' index (few of them): a statement's
+# agent rows by its key, at most FEW_ANY_TIME + 1 statements' worth; the learners are picked out in Python.
+_ANY_TIME_ROWS_SQL = (
+    "SELECT a.agent_key, a.statement_seq FROM statement_agents AS a "
+    "WHERE a.statement_seq {seqs} AND a.direct = {true} AND ({outside})"
+)
+_VERB_SEQS_SQL = "SELECT seq FROM statements WHERE verb_iri {verbs} LIMIT {limit}"
+# Many: each active learner's agent rows outside the period, looked up in the set of the verbs' statements. On
+# SQLite "+ 0" (otherwise it probes the agents' index once per learner and statement); PostgreSQL plans it by its
+# statistics, the verbs written into the SQL as literals so that even a generic plan knows how many there are.
+_ANY_TIME_MANY_SQL = (
+    "SELECT a.agent_key, a.statement_seq FROM statement_agents AS a "
+    "WHERE a.agent_key {keys} AND a.direct = {true} AND ({outside}) "
+    "AND a.statement_seq{plus_0} IN (SELECT seq FROM statements WHERE verb_iri {many_verbs})"
+)
+# The payloads of those that are the active learners', and whether each is before the period (else after it).
+_BY_SEQ_SQL = (
+    "SELECT s.seq, s.payload{pg_text}, s.learning_mode, {early} FROM statements AS s "
+    "WHERE s.seq {seqs} AND {kept} ORDER BY s.timestamp, s.seq"
+)
+
+
+def _in_json(postgres: bool, pg_type: str = "text") -> str:
+    """``IN`` a set given as one JSON array parameter: PostgreSQL's array of it is an init plan (its size is not
+    planned for, so a generic plan is as good as a custom one, and no per-value estimate is made), SQLite's a
+    table of json_each."""
+    if postgres:
+        return f"= ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)::{pg_type}))"
+    return "IN (SELECT value FROM json_each(?))"
+
 
 def _active_learners_statements(
-    conn: Connection, agent_keys: list[str], window: list[Any], verbs: list[str], limit: int,
-    payload: Any,  # noqa: ANN401
+    conn: Connection, agent_keys: list[str], since: datetime | None, until: datetime | None, verbs: list[str],
+    limit: int,
 ) -> dict[str, list[tuple[dict[str, Any], str | None]]]:
     """:func:`learners_statements` with ``skip_idle``: the period's statements of the learners (a range of the
     time index each: a learner with nothing in it costs one empty range), then, for only the learners found in
-    it, their statements with ``verbs`` from outside the period (so the two parts never give one twice). One
-    statement; the period's part is worked out once (a CTE used twice is materialised on both databases)."""
-    # The keys as one expanding parameter (not 500 literals, each coerced). Not a PostgreSQL array (= ANY): psycopg
-    # prepares a statement run five times, and PostgreSQL's generic plan for an array of unknown size tripled the
-    # read's time (28 -> 80 ms p50, quiet machine).
-    keys = bindparam("agent_keys", sorted(set(agent_keys)), expanding=True)
-    period = select(SA.c.agent_key, SA.c.statement_seq).where(
-        SA.c.agent_key.in_(keys), SA.c.direct.is_(True), *window).cte("period")
-    outside = or_(*(not_(bound) for bound in window))
-    kept = [S.c.voided.is_(False), S.c.is_voiding.is_(False)]
-    with_verbs = select(S.c.seq).where(S.c.verb_iri.in_(verbs))
-    active = SA.c.agent_key.in_(select(period.c.agent_key))
-    if conn.dialect.name == "sqlite":
-        # SQLite plans without statistics. When the store has few statements with these verbs (CPD selections:
-        # tens), they are read from the verbs' index and each one's agent rows by their key (statement_seq
-        # first), the learner checked in the set of active ones ("|| ''" keeps SQLite from probing the agents'
-        # index per active learner instead). With many, each active learner's agent rows are looked up in the
-        # set of those statements ("+ 0": not the agents' index probed once per learner and statement).
-        seqs = conn.execute(with_verbs.limit(FEW_ANY_TIME + 1)).scalars().all()
-        if len(seqs) <= FEW_ANY_TIME:
-            picked = [SA.c.statement_seq.in_(seqs), SA.c.agent_key.concat("").in_(select(period.c.agent_key))]
-        else:
-            picked = [active, (SA.c.statement_seq + 0).in_(with_verbs)]
-    else:  # PostgreSQL picks by its statistics (few such statements: from the verbs' index to their agent rows)
-        picked = [active, SA.c.statement_seq.in_(with_verbs)]
-    in_period = (
-        select(period.c.agent_key, literal(True).label("in_period"), payload, S.c.learning_mode, S.c.timestamp, S.c.seq)
-        .join(S, S.c.seq == period.c.statement_seq)
-        .where(*kept)
-    )
-    any_time = (
-        select(SA.c.agent_key, literal(False).label("in_period"), payload, S.c.learning_mode, S.c.timestamp, S.c.seq)
-        .join(S, S.c.seq == SA.c.statement_seq)
-        .where(*picked, SA.c.direct.is_(True), outside, *kept)
-    )
-    both = union_all(in_period, any_time).subquery("both")
-    rows = conn.execute(
-        select(both.c.agent_key, both.c.in_period, both.c.payload, both.c.learning_mode)
-        .order_by(both.c.timestamp, both.c.seq)
-    ).all()
-    found_in_period = {row.agent_key for row in rows if row.in_period}
-    found: dict[str, list[tuple[dict[str, Any], str | None]]] = {
-        key: [] for key in agent_keys if key in found_in_period}
-    for agent_key, _, text, mode in rows:
-        mine = found.get(agent_key)
-        if mine is not None and len(mine) < limit:
-            mine.append((_decoded(text), mode))
+    it, their statements with ``verbs`` from outside the period (so the two parts never give one twice): the
+    verbs' statements' agent rows (few: from the verbs' index; many: each active learner's rows looked up in
+    their set), then the payloads of those that are the active learners'. Two to three statements, each planned
+    the same way on both databases; read through the driver."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    stamp = SA.c.timestamp.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) or (lambda v: v)
+    window, outside, bounds = [], [], []
+    if since is not None:
+        window.append(f" AND a.timestamp >= {mark}")
+        outside.append(f"a.timestamp < {mark}")
+        bounds.append(stamp(since))
+    if until is not None:
+        window.append(f" AND a.timestamp <= {mark}")
+        outside.append(f"a.timestamp > {mark}")
+        bounds.append(stamp(until))
+    parts = {
+        "pg_text": "::text" if postgres else "",
+        "true": "true" if postgres else "1",
+        "kept": "s.voided = false AND s.is_voiding = false" if postgres else "s.voided = 0 AND s.is_voiding = 0",
+        "window": "".join(window),
+        "outside": " OR ".join(outside),
+        "keys": _in_json(postgres),
+        "seqs": _in_json(postgres, "bigint"),
+        "verbs": _in_json(postgres),
+    }
+    run = conn.exec_driver_sql
+    period = run(_PERIOD_SQL.format(**parts), (_json_list(sorted(set(agent_keys))), *bounds)).fetchall()
+    found: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
+    for agent_key, _, _ in period:
+        found.setdefault(agent_key, [])
+    if not found:
+        return {}
+    # The active learners' statements with the verbs, from outside the period: before it, or after it.
+    seqs = [seq for (seq,) in run(_VERB_SEQS_SQL.format(**parts, limit=FEW_ANY_TIME + 1), (_json_list(verbs),))]
+    if not seqs:
+        rows: list[Any] = []
+    elif len(seqs) <= FEW_ANY_TIME:
+        rows = run(_ANY_TIME_ROWS_SQL.format(**parts), (_json_list(seqs), *bounds)).fetchall()
+    elif postgres:
+        literal = String().literal_processor(conn.dialect)
+        many = _ANY_TIME_MANY_SQL.format(**parts, plus_0="", many_verbs=f"IN ({', '.join(map(literal, verbs))})")
+        rows = run(many, (_json_list(sorted(found)), *bounds)).fetchall()
+    else:
+        many = _ANY_TIME_MANY_SQL.format(**parts, plus_0=" + 0", many_verbs=parts["verbs"])
+        rows = run(many, (_json_list(sorted(found)), *bounds, _json_list(verbs))).fetchall()
+    learners_of: dict[int, list[str]] = {}
+    for agent_key, seq in rows:
+        if agent_key in found:
+            learners_of.setdefault(seq, []).append(agent_key)
+    late: list[tuple[str, dict[str, Any], str | None]] = []
+    if learners_of:
+        early = (f"s.timestamp < {mark}", [stamp(since)]) if since is not None else ("0 = 1", [])
+        query = _BY_SEQ_SQL.format(**parts, early=early[0])
+        for seq, text, mode, before in run(query, (*early[1], _json_list(sorted(learners_of)))):
+            for agent_key in learners_of[seq]:
+                if before:
+                    found[agent_key].append((_decoded(text), mode))
+                else:
+                    late.append((agent_key, _decoded(text), mode))
+    for agent_key, text, mode in period:
+        found[agent_key].append((_decoded(text), mode))
+    for agent_key, statement, mode in late:
+        found[agent_key].append((statement, mode))
+    if any(len(mine) > limit for mine in found.values()):
+        found = {key: mine[:limit] for key, mine in found.items()}
     return found
+
+
+def _json_list(values: list[Any]) -> str:
+    return orjson.dumps(values).decode()
 
 
 # Every digit "0", everything else a space: a run of 19 digits is then "0" * 19 (an integer orjson may read

@@ -33,6 +33,7 @@ from lrs_cpd_log.model import (
     PeerReflection,
     category_labels,
     check_readiness,
+    made,
     rules_for,
 )
 
@@ -69,6 +70,8 @@ PLUMBING_VERBS = {
 ASSESSMENT_EVIDENCE_TYPES = frozenset(set(v.EVIDENCE_TYPES) - {"reflective-account"})
 ASSESSMENT_ACTIVITY_TYPES = frozenset({v.TYPE_EVIDENCE, v.TYPE_ASSESSMENT_CRITERION})
 
+_REFLECTED = v.VERB_REFLECTED
+_IFI_KEYS = frozenset({"mbox", "mbox_sha1sum", "openid", "account"})
 _IRI = re.compile(r"^[a-z][a-z0-9+.-]*:\S*$", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 
@@ -129,8 +132,10 @@ def _statuses(statements: Iterable[dict[str, Any]]) -> dict[str, tuple[str, date
     found: dict[str, tuple[str, str, date | None]] = {}
     for s in statements:
         status = STATUS_VERBS.get(s["verb"]["id"])
+        if status is None:
+            continue
         target = s.get("object") or {}
-        if status is None or target.get("objectType") != "StatementRef":
+        if target.get("objectType") != "StatementRef":
             continue
         when = _when(s)
         if target["id"] not in found or when >= found[target["id"]][0]:
@@ -181,18 +186,21 @@ def _people(statements: Iterable[dict[str, Any]], own_names: set[str]) -> dict[s
     in it. ``own_names``: the words of the participant's own names, which are not a warning."""
     people: dict[str, str] = {}
     for s in statements:
-        ext = _context_ext(s)
         context = s.get("context") or {}
+        ext = context.get("extensions") or {}
         found = [
-            (person_name(ext.get(v.EXT_PEER)), "the peer"),
-            (person_name(ext.get(v.EXT_WITNESS)), "the witness"),
-            (person_name(context.get("instructor")), "the instructor"),
-            (person_name(s.get("actor")), "someone in the record"),
+            (ext.get(v.EXT_PEER), "the peer"),
+            (ext.get(v.EXT_WITNESS), "the witness"),
+            (context.get("instructor"), "the instructor"),
+            (s.get("actor"), "someone in the record"),
         ]
-        found += [(person_name(a.get("agent")), "someone in the record") for a in context.get("contextAgents") or []]
-        found += [(person_name(m), "someone in the record") for m in (context.get("team") or {}).get("member") or []]
-        for name, part in found:
-            if name and set(name.split()) - own_names:
+        if context.get("contextAgents"):
+            found += [(a.get("agent"), "someone in the record") for a in context["contextAgents"]]
+        if (context.get("team") or {}).get("member"):
+            found += [(m, "someone in the record") for m in context["team"]["member"]]
+        for agent, part in found:
+            name = person_name(agent)
+            if name and not own_names.issuperset(name.split()):
                 people.setdefault(name, part)
     return people
 
@@ -225,6 +233,8 @@ def _occurrences(statements: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
     is about (context.statement) joins that statement's piece; one that names none joins the latest occurrence
     of its activity on or before the day it was written (the first when it was written earlier), or stands
     alone when its activity has no facts."""
+    if len(statements) == 1:  # a piece of its own (most learners of a cohort early in a year have one statement)
+        return [list(statements)]
     statements = sorted(statements, key=_when)
     pieces: dict[tuple[str, date], list[dict[str, Any]]] = {}
     piece_of: dict[str, tuple[str, date]] = {}
@@ -262,8 +272,12 @@ def _piece(
     statuses: dict[str, tuple[str, date | None]],
     own_names: set[str],
 ) -> CPDPiece:
-    reflections = [s for s in statements if _is_reflection(s)]
-    facts = [s for s in statements if not _is_reflection(s)]
+    # Written for a cohort's readiness, which builds the pieces of hundreds of logs at once: one pass where two
+    # would do, no generator where a loop does, and the piece made without its __init__ (lrs_cpd_log.model.made).
+    reflections: list[dict[str, Any]] = []
+    facts: list[dict[str, Any]] = []
+    for s in statements:
+        (reflections if s["verb"]["id"] == _REFLECTED else facts).append(s)
     notes: dict[str, Any] = {}
     fact_def: dict[str, Any] = {}
     for s in reflections:
@@ -273,54 +287,65 @@ def _piece(
     day = _date(facts[0] if facts else statements[0])
     kind = category(fact_def.get("type") or notes.get("type"))
     # The participant's own title wins over the LMS's name; an LMS item never shows its IRI as a title.
-    title = next(
-        (t for t in (text_of(notes.get("name")), text_of(fact_def.get("name"))) if t.strip() and not _IRI.match(t)),
-        None,
-    ) or f"{kind} on {_long_date(day)}"
+    title = ""
+    for name in (text_of(notes.get("name")), text_of(fact_def.get("name"))):
+        if name.strip() and not _IRI.match(name):
+            title = name
+            break
+    title = title or f"{kind} on {_long_date(day)}"
     description = text_of(notes.get("description")) or text_of(fact_def.get("description"))
     learned = impact = peer = peer_learned = ""
     evidence_type = None
     for s in reflections or statements:
         result = s.get("result") or {}
         extensions = result.get("extensions") or {}
-        context_ext = _context_ext(s)
+        context_ext = (s.get("context") or {}).get("extensions") or {}
         learned = learned or result.get("response") or extensions.get(v.EXT_REFLECTION) or ""
         impact = impact or extensions.get(v.EXT_IMPACT) or ""
         peer = peer or person_name(context_ext.get(v.EXT_PEER))
         peer_learned = peer_learned or context_ext.get(v.EXT_PEER_REFLECTION) or ""
     for s in statements:
-        evidence = _context_ext(s).get(v.EXT_EVIDENCE_TYPE)
+        evidence = ((s.get("context") or {}).get("extensions") or {}).get(v.EXT_EVIDENCE_TYPE)
         if evidence in ASSESSMENT_EVIDENCE_TYPES or (s["object"].get("definition") or {}).get("type") in (
             ASSESSMENT_ACTIVITY_TYPES
         ):
             evidence_type = evidence or "assessment evidence"
-    ids = tuple(s["id"] for s in statements)
-    chosen = [statuses[i] for i in ids if i in statuses]
-    status, submitted_on = chosen[-1] if chosen else (DRAFT, None)
+    ids = tuple([s["id"] for s in statements])
+    status, submitted_on = DRAFT, None
+    if statuses:
+        chosen = [statuses[i] for i in ids if i in statuses]
+        if chosen:
+            status, submitted_on = chosen[-1]
     swe, other = _standards(statements, record, items) if items else ((), ())
-    answers = {"description": description, "learned": learned, "impact": impact, "peer_reflection": peer_learned}
-    mode = next((record.modes[s["id"]] for s in statements if record.modes.get(s["id"])), None)
-    return CPDPiece(
-        statement_id=(reflections or statements)[0]["id"],
-        date=day,
-        activity_type=kind,
-        title=title,
-        description=description,
-        learned=learned,
-        impact=impact,
-        peer_reflection=PeerReflection(peer or "a peer", peer_learned) if peer_learned else None,
-        standards=swe,
-        mode=mode,
-        status=status,
-        submitted_on=submitted_on,
-        other_standards=other,
-        evidence_type=evidence_type,
-        statement_ids=ids,
-        # Only answers can name someone: most pieces (LMS events nobody reflected on) have none to check.
-        privacy_warnings=_privacy_warnings(title, day, answers, _people(statements, own_names))
-        if any(answers.values())
-        else (),
-    )
+    modes = record.modes
+    mode = None
+    for s in statements:
+        if modes.get(s["id"]):
+            mode = modes[s["id"]]
+            break
+    # Only answers can name someone: most pieces (LMS events nobody reflected on) have none to check.
+    warnings: tuple[str, ...] = ()
+    if description or learned or impact or peer_learned:
+        answers = {"description": description, "learned": learned, "impact": impact, "peer_reflection": peer_learned}
+        warnings = _privacy_warnings(title, day, answers, _people(statements, own_names))
+    return made(CPDPiece, {
+        "statement_id": (reflections or statements)[0]["id"],
+        "date": day,
+        "activity_type": kind,
+        "title": title,
+        "description": description,
+        "learned": learned,
+        "impact": impact,
+        "peer_reflection": PeerReflection(peer or "a peer", peer_learned) if peer_learned else None,
+        "standards": swe,
+        "mode": mode,
+        "status": status,
+        "submitted_on": submitted_on,
+        "other_standards": other,
+        "evidence_type": evidence_type,
+        "statement_ids": ids,
+        "privacy_warnings": warnings,
+    })
 
 
 def build_pieces(
@@ -352,12 +377,17 @@ def build_pieces(
 
 def _own_names(record: ExportRecord) -> list[str]:
     """The names the participant goes by: in their own journal first, then the account's, then any LMS's."""
-    ifi = {k: val for k, val in record.agent.items() if k in ("mbox", "mbox_sha1sum", "openid", "account")}
-    own = [s for s in record.statements if all((s.get("actor") or {}).get(k) == val for k, val in ifi.items())]
-    names = [person_name(s["actor"]) for s in own if _is_reflection(s)]
-    names += [person_name(record.agent)]
-    names += [person_name(s["actor"]) for s in own if not _is_reflection(s)]
-    return [n for n in names if n]
+    ifi = [(k, val) for k, val in record.agent.items() if k in _IFI_KEYS]
+    journal: list[str] = []
+    other: list[str] = []
+    for s in record.statements:
+        actor = s.get("actor") or {}
+        for k, val in ifi:
+            if actor.get(k) != val:
+                break
+        else:  # their own statement
+            (journal if s["verb"]["id"] == _REFLECTED else other).append(person_name(s["actor"]))
+    return [n for n in (*journal, person_name(record.agent), *other) if n]
 
 
 def participant_name(record: ExportRecord, names: list[str] | None = None) -> str:

@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 #: Where a record stands with the regulator, as the participant said (see docs/profile.md, "CPD selection").
 DRAFT, SELECTED, SUBMITTED = "draft", "selected", "submitted"
@@ -22,6 +24,17 @@ STATUSES = (DRAFT, SELECTED, SUBMITTED)
 @cache
 def _rules_data() -> dict[str, Any]:
     return json.loads(resources.files("lrs_cpd_log").joinpath("data/swe-cpd-rules.json").read_text("utf-8"))
+
+
+def made(cls: type[_T], values: dict[str, Any]) -> _T:
+    """An instance of the frozen dataclass ``cls`` with ``values``, one for each of its fields, made the way
+    ``copy.copy`` and ``pickle`` make one (an instance without __init__, its attributes set at once): the
+    dataclass's __init__ sets each field on its own through ``object.__setattr__``, several times the time, and a
+    cohort's readiness makes pieces, checks and answers for hundreds of learners. Equal to ``cls(**values)``
+    (tests/plugins/test_cpd_readiness_cohort.py); ``values`` must name every field."""
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 @dataclass(frozen=True)
@@ -258,9 +271,17 @@ def check_readiness(
     """
     if isinstance(rules, str):  # a label alone: the rules in force since 2021–22
         rules = YearRules(rules, date.min, date.max, date.max, date.max, 2, True)
-    complete = [p for p in pieces if p.complete]
-    chosen = [p for p in complete if p.chosen]
-    any_chosen = any(p.chosen for p in pieces)
+    complete: list[CPDPiece] = []
+    chosen: list[CPDPiece] = []
+    any_chosen = False
+    for p in pieces:
+        if p.chosen:
+            any_chosen = True
+            if p.complete:
+                complete.append(p)
+                chosen.append(p)
+        elif p.complete:
+            complete.append(p)
     counted = chosen if any_chosen else complete
     missing: list[str] = []
     warnings: list[str] = []
@@ -279,7 +300,9 @@ def check_readiness(
             if not any_chosen
             else "At least one selected piece of CPD needs a peer reflection: none has one yet."
         )
-    for piece in (p for p in pieces if p.chosen and not p.complete):
+    for piece in pieces:
+        if not piece.chosen or piece.complete:
+            continue
         missing.append(
             f"'{piece.title}' ({piece.date.isoformat()}) is selected but has no answer to "
             + ", ".join(f"'{q}'" for q in piece.missing_answers())
@@ -300,11 +323,11 @@ def check_readiness(
         seen.setdefault(key, piece)
     for piece in counted:
         warnings += piece.privacy_warnings
-    return Readiness(
-        ready=not missing,
-        missing=tuple(missing),
-        warnings=tuple(warnings),
-        counted=len(counted),
-        candidates=len(pieces) - len(counted),
-        basis="selected" if any_chosen else "all complete",
-    )
+    return made(Readiness, {
+        "ready": not missing,
+        "missing": tuple(missing),
+        "warnings": tuple(warnings),
+        "counted": len(counted),
+        "candidates": len(pieces) - len(counted),
+        "basis": "selected" if any_chosen else "all complete",
+    })

@@ -9,7 +9,7 @@ from typing import Any
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
 from lrs.plugin_api import learner_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, build_pieces, default_year
-from lrs_cpd_log.model import CPDLog, check_readiness, rules_for, year_label
+from lrs_cpd_log.model import CPDLog, check_readiness, made, rules_for, year_label
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
 
 NAME = "cpd-log"
@@ -85,22 +85,22 @@ def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
     rules = rules_for(year)
     pieces = build_pieces(record, rules.start, rules.end, standards=False)
     checked = check_readiness(pieces, rules, today)
-    return YearReadiness(
-        exporter=NAME,
-        title=TITLE,
-        agent_key=record.agent_key,
-        year=year,
-        year_label=year_label(rules.start, rules.end),
-        period_start=rules.start,
-        period_end=rules.end,
-        deadline=rules.deadline,
-        ready=checked.ready,
-        missing=checked.missing,
-        warnings=checked.warnings,
-        counted=checked.counted,
-        required=rules.minimum_records,
-        pieces=tuple(piece_line(p) for p in pieces),
-    )
+    return made(YearReadiness, {
+        "exporter": NAME,
+        "title": TITLE,
+        "agent_key": record.agent_key,
+        "year": year,
+        "year_label": year_label(rules.start, rules.end),
+        "period_start": rules.start,
+        "period_end": rules.end,
+        "deadline": rules.deadline,
+        "ready": checked.ready,
+        "missing": checked.missing,
+        "warnings": checked.warnings,
+        "counted": checked.counted,
+        "required": rules.minimum_records,
+        "pieces": tuple([piece_line(p) for p in pieces]),
+    })
 
 
 @hookimpl
@@ -128,12 +128,13 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadin
     empty: dict[str, Any] | None = None
     answers = []
     for key in agent_keys:
-        if key in records and records[key].statements:
-            answers.append(readiness(records[key], year, today))
+        record = records.get(key)
+        if record is not None and record.statements:
+            answers.append(readiness(record, year, today))
             continue
         if empty is None:
             # Nothing recorded: the log has no pieces and names nobody, so one readiness fits every such learner.
             found = readiness(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year, today)
             empty = {f.name: getattr(found, f.name) for f in fields(found)}
-        answers.append(YearReadiness(**{**empty, "agent_key": key}))
+        answers.append(made(YearReadiness, {**empty, "agent_key": key}))
     return answers
