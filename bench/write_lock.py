@@ -217,8 +217,8 @@ def _under_callgrind(argv: list[str]) -> None:
     if len(parts) > 1:
         for name, m in sorted(parts.items(), key=lambda kv: -kv[1]):
             print(f"  {m:7.3f} M  x{len(sums[name]) / batches:6.2f}  {names.get(name, name)}")
-    print(f"instructions under the write lock a batch (callgrind, {len(sums['lrs'])} LRS and {len(sums['floor'])} "
-          f"floor batches): LRS {lrs:.2f} M, floor {floor:.2f} M, floor/LRS {floor / lrs:.3f}")
+    print(f"instructions under the write lock a batch (callgrind, {batches} batches each side): LRS {lrs:.2f} M, "
+          f"floor {floor:.2f} M, floor/LRS {floor / lrs:.3f}")
 
 
 def main() -> None:
