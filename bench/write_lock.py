@@ -19,6 +19,11 @@ lock, split by batches with and without a voiding statement, the WAL pages each 
 floor's to the LRS's. ``--trace``: each SQL statement the LRS runs under the lock, with the time until the next
 one (what ran between them is charged to it), added up by the statement's first words.
 
+``--callgrind``: instead of times, the instructions each side runs while it holds the lock (a figure the
+machine's load does not move): the script runs itself under ``valgrind --tool=callgrind`` with the
+instrumentation on only from just after the LRS's ``BEGIN IMMEDIATE`` to just after its COMMIT, and around the
+floor's ``insert``, one dump per side and batch; prints the mean per batch (fewer batches suffice: 20 after 10).
+
 Run it with each commit's own interpreter (``/path/to/worktree/.venv/bin/python bench/write_lock.py``): the LRS
 and the schema are those of the venv's ``lrs``; the workload and the floor those of this directory.
 """
@@ -67,7 +72,14 @@ def principal() -> Principal:
 class LockClock:
     """Times the LRS's write transactions: from just after BEGIN IMMEDIATE to just after COMMIT."""
 
-    def __init__(self, trace: bool):
+    def __init__(self, trace: bool, counter: Any = None):
+        #: --callgrind: the valgrind toggles (start/stop the count), the LRS's lock counted in each batch
+        self.counter = counter
+        #: --split: the instructions of each write-path SQL statement (lrs.store.statements._Sql.run) and of
+        #: COMMIT counted apart from the rest
+        self.split = False
+        #: the name the rest of a batch's instructions are dumped under (the batches that void apart)
+        self.rest = b"lrs"
         self.spans: list[tuple[float, float]] = []
         self.trace = trace
         self.statements: dict[str, list[float]] = defaultdict(list)
@@ -80,6 +92,8 @@ class LockClock:
         @event.listens_for(db.engine, "begin")
         def _begun(conn: Any) -> None:  # registered after the engine's own, which runs BEGIN IMMEDIATE
             if conn.info.get("write"):
+                if self.counter is not None:
+                    self.counter.start()
                 self._t0 = (time.perf_counter(), time.thread_time())
                 if trace:
                     conn.connection.driver_connection.set_trace_callback(self._traced)
@@ -88,7 +102,16 @@ class LockClock:
         commit = dialect.do_commit
 
         def timed_commit(dbapi_conn: Any) -> None:
-            commit(dbapi_conn)
+            if self.counter is not None and self._t0 is not None and self.split:
+                self.counter.stop(self.rest)
+                self.counter.start()
+                commit(dbapi_conn)
+                self.counter.stop(b"sql_COMMIT")
+                self.counter.start()
+            else:
+                commit(dbapi_conn)
+            if self.counter is not None and self._t0 is not None:
+                self.counter.stop(self.rest)
             if self._t0 is not None:
                 wall, cpu = self._t0
                 self.spans.append((time.perf_counter() - wall, time.thread_time() - cpu))
@@ -126,7 +149,82 @@ def checkpoint(path: str) -> None:
     conn.close()
 
 
+_TOGGLE_C = """#include <valgrind/callgrind.h>
+void start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+void stop(const char *name) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS_AT(name); }
+"""
+
+
+def _toggles(directory: Path) -> Any:  # noqa: ANN401
+    """start() / stop(name) of callgrind's count (as bench/callgrind_path.py makes them), a dump per stop."""
+    import ctypes
+    import subprocess
+
+    source, library = directory / "toggle.c", directory / "toggle.so"
+    source.write_text(_TOGGLE_C)
+    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
+    return ctypes.CDLL(str(library))
+
+
+def _split_sql(clock: LockClock) -> None:
+    """Count each statement lrs.store.statements._Sql.run sends apart, named by its first words."""
+    import re
+
+    clock.split = True
+    run = statement_store._Sql.run
+
+    def counted(self: Any, conn: Any, sql: str, params: Any, *, many: bool = False) -> Any:  # noqa: ANN401
+        counter = clock.counter if clock._t0 is not None else None
+        if counter is None:
+            return run(self, conn, sql, params, many=many)
+        counter.stop(clock.rest)
+        counter.start()
+        try:
+            cursor = run(self, conn, sql, params, many=many)
+            # A SELECT's rows are stepped as they are fetched: fetched here, so its whole cost is counted.
+            return iter(cursor.fetchall()) if sql.startswith("SELECT") else cursor
+        finally:
+            name = "sql_" + "_".join(re.sub(r"\W", "", w) for w in sql.split()[:4])
+            counter.stop(name.encode())
+            counter.start()
+
+    statement_store._Sql.run = counted
+
+
+def _under_callgrind(argv: list[str]) -> None:
+    """Run this script under callgrind (counting only inside the toggles) and print instructions a batch."""
+    import re
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="lock-cg-") as tmp:
+        env = {**os.environ, "PYTHONHASHSEED": "0", "LOCK_CALLGRIND_DIR": tmp}
+        args = [a for a in argv if a != "--callgrind"]
+        subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                        f"--callgrind-out-file={tmp}/callgrind.out", sys.executable, __file__, *args],
+                       env=env, check=True, capture_output=True)
+        sums: dict[str, list[int]] = defaultdict(list)
+        for out in Path(tmp).glob("callgrind.out*"):
+            text = out.read_text()
+            trigger = re.search(r"^desc: Trigger: Client Request: (\w+)", text.split("\nfl=", 1)[0], re.M)
+            total = re.search(r"^totals:\s+(\d+)", text, re.M)
+            if trigger and total:
+                sums[trigger.group(1)].append(int(total.group(1)))
+    batches = len(sums["floor"])
+    parts = {k: sum(v) / batches / 1e6 for k, v in sums.items() if k != "floor"}
+    names = {"lrs": "the rest (Python, SQLAlchemy), batches without a void",
+             "lrs_voiding": "the rest (Python, SQLAlchemy), batches with a void"}
+    lrs, floor = sum(parts.values()), statistics.fmean(sums["floor"]) / 1e6
+    if len(parts) > 1:
+        for name, m in sorted(parts.items(), key=lambda kv: -kv[1]):
+            print(f"  {m:7.3f} M  x{len(sums[name]) / batches:6.2f}  {names.get(name, name)}")
+    print(f"instructions under the write lock a batch (callgrind, {batches} batches each side): LRS {lrs:.2f} M, "
+          f"floor {floor:.2f} M, floor/LRS {floor / lrs:.3f}")
+
+
 def main() -> None:
+    if "--callgrind" in sys.argv[1:]:
+        _under_callgrind(sys.argv[1:])
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=150)
     parser.add_argument("--size", type=int, default=100)
@@ -138,7 +236,12 @@ def main() -> None:
                         "(3 on 2 CPUs)")
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--callgrind", action="store_true", help="count instructions instead (see above)")
+    parser.add_argument("--split", action="store_true",
+                        help="with --callgrind: each write-path SQL statement and COMMIT counted apart")
     args = parser.parse_args()
+    counted = os.environ.get("LOCK_CALLGRIND_DIR")
+    counter = _toggles(Path(counted)) if counted else None
     store_db.CHECKPOINT_AFTER_ROWS = 1 << 62  # checkpoints are taken below, outside the timings
     directory = args.dir or Path(tempfile.mkdtemp(prefix="write-lock-"))
     lrs_path, floor_path = str(directory / "lrs.sqlite3"), str(directory / "floor.sqlite3")
@@ -149,7 +252,9 @@ def main() -> None:
         upgrade(db.engine)
         db.dispose()
     writers = [LRS(Settings(database_url=f"sqlite:///{lrs_path}", bootstrap_key=None)) for _ in range(args.writers)]
-    clock = LockClock(args.trace)
+    clock = LockClock(args.trace, counter)
+    if counter is not None and args.split:
+        _split_sql(clock)
     for writer in writers:
         clock.watch(writer.db)
     floors = [rawstore.RawInserter(f"sqlite:///{floor_path}") for _ in range(args.writers)]
@@ -175,10 +280,16 @@ def main() -> None:
         pages0 = (wal_pages(lrs_path), wal_pages(floor_path))
         traced = {name: len(times) for name, times in clock.statements.items()}
         spans = len(clock.spans)
+        clock.counter = counter if k >= args.warm else None
+        clock.rest = b"lrs_voiding" if voids else b"lrs"
         statement_store.store_batch(lrs.db, batch, can_define=True)
+        if clock.counter is not None:
+            counter.start()
         t0, c0 = time.perf_counter(), time.thread_time()
         floor.insert(floor_batch)
         floor_wall, floor_cpu = time.perf_counter() - t0, time.thread_time() - c0
+        if clock.counter is not None:
+            counter.stop(b"floor")
         lrs_wall = sum(w for w, _ in clock.spans[spans:])
         lrs_cpu = sum(c for _, c in clock.spans[spans:])
         pages = (wal_pages(lrs_path) - pages0[0], wal_pages(floor_path) - pages0[1])

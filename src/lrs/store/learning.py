@@ -403,6 +403,49 @@ def refresh_totals(
     _refresh_months(conn, pairs, agents)
 
 
+#: SQLite: :func:`refresh_totals` of (agent, day) pairs as plain SQL for the driver (:func:`refresh_days_sqlite`): the
+#: same statements as the Core ones of :func:`_refresh_statements` (delete the day, count it again from the agent
+#: rows' timestamp copy, one range of ix_statement_agents_key_time), written once.
+_SQLITE_DAY_DELETE = "DELETE FROM learning_totals WHERE agent_key = ? AND day = ?"
+_SQLITE_DAY_COUNT = (
+    f"INSERT INTO learning_totals ({', '.join(TOTALS_COLUMNS)}) SELECT sa.agent_key, ?, coalesce(s.learning_mode, ''), "
+    "CASE WHEN s.learning_mode IS NULL THEN s.verb_iri ELSE '' END, count(*), coalesce(sum(s.duration_seconds), 0.0), "
+    "count(s.duration_seconds), max(s.timestamp) FROM statement_agents AS sa JOIN statements AS s ON s.seq = "
+    "sa.statement_seq WHERE sa.agent_key = ? AND sa.direct = 1 AND s.voided = 0 AND s.is_voiding = 0 AND "
+    "sa.timestamp >= ? AND sa.timestamp < ? GROUP BY sa.agent_key, coalesce(s.learning_mode, ''), "
+    "CASE WHEN s.learning_mode IS NULL THEN s.verb_iri ELSE '' END"
+)
+#: SQLite: the (direct agent, UTC day) pairs of statements by id (a JSON array): :func:`totals_days_of` in one
+#: statement (the stored timestamp is UTC text, "YYYY-MM-DD HH:MM:SS.ffffff", so its day is its first ten characters).
+SQLITE_DAYS_OF_IDS = (
+    "SELECT DISTINCT sa.agent_key, substr(s.timestamp, 1, 10) FROM statements AS s JOIN statement_agents AS sa ON "
+    "sa.statement_seq = s.seq WHERE s.id IN (SELECT value FROM json_each(?)) AND sa.direct = 1"
+)
+
+
+def refresh_days_sqlite(run: Any, days: Iterable[tuple[str, str]]) -> None:  # noqa: ANN401
+    """SQLite: :func:`refresh_totals` of these (agent, day) pairs, the statements sent with ``run(sql, params,
+    many)`` (the write path's, straight to the driver: through SQLAlchemy's execution layer the same statements
+    cost a voiding batch ~2 M instructions under the write lock; docs/performance.md, "sixth pass")."""
+    pairs = sorted(set(days))
+    if not pairs:
+        return
+    run(_SQLITE_DAY_DELETE, pairs, many=True)
+    params = []
+    for a, d in pairs:
+        start = date.fromisoformat(d)
+        params.append((d, a, f"{d} 00:00:00.000000", f"{start + timedelta(days=1)} 00:00:00.000000"))
+    run(_SQLITE_DAY_COUNT, params, many=True)
+    keys = sorted({(a, m) for a, d in pairs for m in (d[:7], ALL_TIME)})
+    run(_MONTH_DELETE.format("?"), keys, many=True)
+    run(_MONTH_COUNT.format("?"), [(m, a, *_month_range(m)) for a, m in keys], many=True)
+
+
+def _month_range(month: str) -> tuple[str, str]:
+    """The first and last day (text order) of a month's days, or of any day for the whole record (month "")."""
+    return (f"{month}-01", f"{month}-31") if month else ("0000-00-00", "9999-99-99")
+
+
 def totals_days_of(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> set[tuple[str, str]]:
     """The (direct agent, UTC day) pairs of these statements (by seq or id): the learning_totals rows they count in."""
     cond = S.c.seq.in_(list(seqs)) if seqs else S.c.id.in_(list(ids))
@@ -553,10 +596,7 @@ def _refresh_months(conn: Connection, pairs: Sequence[tuple[str, str]], agents: 
     keys = sorted({(a, m) for a, d in pairs for m in (d[:7], ALL_TIME)})
     conn.exec_driver_sql(_MONTH_DELETE.format(mark), keys)
     # A month's days lie between its "-01" and "-31" (text order); the whole record's days between any two.
-    conn.exec_driver_sql(
-        _MONTH_COUNT.format(mark),
-        [(m, a, f"{m}-01" if m else "0000-00-00", f"{m}-31" if m else "9999-99-99") for a, m in keys],
-    )
+    conn.exec_driver_sql(_MONTH_COUNT.format(mark), [(m, a, *_month_range(m)) for a, m in keys])
 
 
 def _totals_month() -> ColumnElement[str]:

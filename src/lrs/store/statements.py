@@ -36,9 +36,11 @@ from lrs.store import cohort_totals, learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version, void_links
 from lrs.store.learning import (
+    SQLITE_DAYS_OF_IDS,
     SQLITE_MONTHS_UPSERT,
     month_rows,
     pg_totals_ctes,
+    refresh_days_sqlite,
     refresh_totals,
     totals_days_of,
     totals_rows,
@@ -147,7 +149,11 @@ def insert_statements(
     # not merge its definitions again, so then they are merged afresh from the new statements only.
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
-    totals = batch.totals if len(fresh) == len(prepared) else sql.encode_totals(totals_rows(fresh_by_id.values()))
+    if len(fresh) == len(prepared):
+        totals, months = batch.totals, batch.months
+    else:
+        totals = sql.encode_totals(totals_rows(fresh_by_id.values()))
+        months = None if sql.postgres else month_rows(totals)
     if not sql.postgres and not found.cohorts_known:
         cohort = None  # SQLite, no cohort known: cohort_totals.add would look the batch's activities up for nothing
     else:
@@ -155,7 +161,7 @@ def insert_statements(
             fresh_by_id.values(), postgres=sql.postgres
         )
     # 4. One statement per table (learning_totals and cohort_totals included).
-    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort)
+    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort, months)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
@@ -280,7 +286,9 @@ def _void_targets_sqlite(conn: Connection, sql: _Sql, voided: list[str], *, coho
         cohort_totals.take_out(conn, ids=voided)  # before the flag: it counts what is not voided yet
     sql.run(conn, SQLITE_VOID["statements"], ids)
     sql.run(conn, SQLITE_VOID["links"], ids)
-    refresh_totals(conn, days=totals_days_of(conn, ids=voided))
+    # The voided statements leave the learning totals: their learners' days (and months) are counted again.
+    refresh_days_sqlite(lambda text, params, many: sql.run(conn, text, params, many=many),
+                        sql.run(conn, SQLITE_DAYS_OF_IDS, ids))
     learners = {agent for (agent,) in sql.run(conn, SQLITE_VOID["learners"], ids * 3)}
     if learners:
         learner_criteria.recount(conn, learners)
@@ -369,6 +377,8 @@ class StatementBatch:
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
         self.totals = sql.encode_totals(totals_rows(self.prepared), self.prepared, self.stamps)
+        #: SQLite: their learning_month_totals rows (PostgreSQL adds them up in the batch's statement)
+        self.months = None if sql.postgres else month_rows(self.totals)
         #: what the batch adds to cohort_totals in the known cohorts among its activities, and its sets' members
         self.cohort = cohort_totals.batch_rows(self.prepared, postgres=sql.postgres)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
@@ -533,11 +543,13 @@ class _Sql:
         now: datetime,
         totals: Any = None,  # noqa: ANN401
         cohort: Any = None,  # noqa: ANN401
+        months: list[Any] | None = None,
     ) -> set[str]:
         """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows (``agents``
         with the statement's timestamp from :meth:`stamps`), the
         activities first defined by them (iri, definition JSON), what they add to learning_totals (``totals``,
-        from :meth:`encode_totals`) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
+        from :meth:`encode_totals`; on SQLite ``months``, their lrs.store.learning.month_rows, made before the
+        transaction when given) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
         of the known cohorts among them kept by a join inside the SQL). Returns the IRIs of the activities inserted (a concurrent transaction may
         have inserted one first)."""
         if self.postgres:
@@ -583,7 +595,7 @@ class _Sql:
             )
         if totals:
             self.run(conn, SQLITE_TOTALS_UPSERT, totals, many=True)
-            self.run(conn, SQLITE_MONTHS_UPSERT, month_rows(totals), many=True)
+            self.run(conn, SQLITE_MONTHS_UPSERT, month_rows(totals) if months is None else months, many=True)
         cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
