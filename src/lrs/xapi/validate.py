@@ -27,12 +27,23 @@ from typing import Any
 from marshmallow import fields as mm_fields
 
 from lrs.xapi import datatypes
+from lrs.xapi.datatypes import VOIDED_VERB
 from lrs.xapi.errors import Problem, StatementInvalid
 from lrs.xapi.schema import (
+    COMPONENT_LISTS,
+    IFI_PROPERTIES,
     STATEMENT_SCHEMAS,
+    AttachmentSchema,
+    AuthorityGroupSchema,
     Boolean,
     Check,
+    ContextAgentSchema,
+    ContextGroupSchema,
+    Extensions,
     Formatted,
+    GroupSchema,
+    InteractionComponentSchema,
+    LanguageMap,
     ListOf,
     ObjectRule,
     ObjectType,
@@ -40,11 +51,19 @@ from lrs.xapi.schema import (
     Polymorphic,
     Problems,
     String,
+    SubStatementSchema103,
+    SubStatementSchema200,
     XAPIField,
     XAPISchema,
+    agent_rule,
     at,
+    authority_group_rule,
+    context_rule,
+    definition_rule,
+    group_rule,
     join,
     json_type,
+    voiding_rule,
 )
 
 __all__ = [
@@ -91,11 +110,13 @@ class _Shape:
     """One schema, compiled: property name -> check, required names, object rules; and ``ok``, the same
     tests as one generated function (see :func:`_generate_ok`)."""
 
-    __slots__ = ("checks", "ok", "ok_name", "required", "rules", "what")
+    __slots__ = ("checks", "ok", "ok_name", "properties", "required", "rules", "schema", "what")
 
-    def __init__(self, what: str, ok_name: str) -> None:
-        self.what = what
+    def __init__(self, schema: type[XAPISchema], ok_name: str) -> None:
+        self.schema = schema
+        self.what = schema.what
         self.ok_name = ok_name
+        self.properties: dict[str, mm_fields.Field] = {}
         self.checks: dict[str, Check] = {}
         self.ok: Ok = _not_ready
         self.required: tuple[str, ...] = ()
@@ -132,21 +153,24 @@ def _not_ready(value: Any) -> bool:
     raise AssertionError("a shape's ok() was called before it was generated")
 
 
+def _making(value: Any) -> bool:
+    raise AssertionError("a shape's ok() was called while it was being generated")
+
+
 _SHAPES: dict[type[XAPISchema], _Shape] = {}
 
 
 def _shape(schema: type[XAPISchema]) -> _Shape:
     shape = _SHAPES.get(schema)
     if shape is None:
-        # Registered first: schemas may refer to each other (and the generated functions call each other by
-        # name, looked up when called, so a name may be used before its function is made).
-        shape = _SHAPES[schema] = _Shape(schema.what, f"_ok_{schema.__name__}_{len(_SHAPES)}")
+        # Registered first: schemas may refer to each other. Its ``ok`` is made when first needed (see
+        # _plain_ok), or for a statement shape below (written out, see "the fast walk").
+        shape = _SHAPES[schema] = _Shape(schema, f"_ok_{schema.__name__}_{len(_SHAPES)}")
         declared = schema._declared_fields
-        properties = {(field.data_key or name): field for name, field in declared.items()}
+        properties = shape.properties = {(field.data_key or name): field for name, field in declared.items()}
         shape.checks = {key: _compile(field) for key, field in properties.items()}
         shape.required = tuple(key for key, field in properties.items() if field.required)
         shape.rules = tuple(schema.object_rules)
-        shape.ok = _generate_ok(shape, properties)
     return shape
 
 
@@ -174,15 +198,38 @@ def _compile(field: mm_fields.Field) -> Check:
 
 # --- the fast walk: one generated function per shape ----------------------------------------------------
 #
-# ``_Shape.ok`` runs the same tests as ``_Shape.check`` and the checks it calls, in the same order of
-# precedence, but only answers yes or no, so it builds no path, no message and no Problem. It is generated as
-# Python source from the same declarations (a chain of ``if key == ...`` per property, the common field
-# types' tests written out in place, every other field's own ``ok``), because calling a closure per property
-# costs more than the test itself. The names in the source refer to _OK_GLOBALS, filled as shapes are made.
+# ``_Shape.ok`` runs the same tests as ``_Shape.check`` and the checks it calls, but only answers yes or no, so
+# it builds no path, no message and no Problem, and it may stop at the first problem it meets (any problem
+# makes the answer no, whatever order the tests run in). It is generated as Python source from the same
+# declarations: a loop over the object's properties with a chain of ``if key == ...``, each property's test
+# written out in place, and the nested objects' tests too, recursively, so that a statement is walked by one
+# function with hardly a call in it (a call costs more than most tests): the statement shapes' ``ok``. Objects
+# few statements have (_CALLED: SubStatements, Groups, attachments, contextAgents, contextGroups, interaction
+# components) are tested by a call instead, to a plain function of their shape's own (which calls the plain
+# function of each object in it), so the source stays small. The object rules most statements meet are
+# written out too (_RULES_WRITTEN_OUT: the IFI count, the definition's "no interaction", the context and
+# voiding rules' usual case); any other rule is called as ``check`` calls it. The names in the source refer
+# to _OK_GLOBALS, filled as shapes are made; _OK_SOURCE keeps the source for reading and the tests.
 
 _OK_GLOBALS: dict[str, Any] = {"__builtins__": {"isinstance": isinstance, "len": len}, "str": str,
                                "bool": bool, "dict": dict, "list": list}
 _OK_SOURCE: dict[str, str] = {}  # generated function name -> its source (for reading, and the tests)
+
+#: Shapes tested by a call to their own function rather than written out where they occur (see above).
+_CALLED: frozenset[type[XAPISchema]] = frozenset(
+    {
+        SubStatementSchema103,
+        SubStatementSchema200,
+        GroupSchema,
+        AuthorityGroupSchema,
+        AttachmentSchema,
+        ContextAgentSchema,
+        ContextGroupSchema,
+        InteractionComponentSchema,
+    }
+)
+_IFI_RULES = (agent_rule, group_rule, authority_group_rule)
+_INTERACTION_PROPERTIES = frozenset(("interactionType", "correctResponsesPattern", *COMPONENT_LISTS))
 
 
 def _name(value: Any, hint: str) -> str:
@@ -198,111 +245,233 @@ def _define(name: str, source: str) -> Ok:
     return _OK_GLOBALS[name]
 
 
-def _ok_test(field: mm_fields.Field, var: str) -> str:
-    """A Python expression true when ``field``'s compiled check finds no problem in ``var`` (not None)."""
+class _Source:
+    """The lines of one generated function; every test that fails writes ``return False``. ``inline``: the
+    nested objects' tests are written out (but _CALLED's); otherwise each is a call to its plain function."""
+
+    def __init__(self, inline: bool) -> None:
+        self.inline = inline
+        self.lines: list[str] = []
+        self.count = 0
+
+    def var(self, hint: str) -> str:
+        """A local name not used before in this function."""
+        self.count += 1
+        return f"{hint}{self.count}"
+
+    def add(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def fail_unless(self, indent: int, test: str) -> None:
+        self.add(indent, f"if not ({test}):")
+        self.add(indent + 1, "return False")
+
+
+def _ok_test(field: mm_fields.Field, var: str) -> str | None:
+    """A Python expression true when ``field``'s compiled check finds no problem in ``var`` (not None), for
+    the fields tested in one expression; None for the others (written out by _write_field)."""
     kind = type(field)
     if kind is String:  # String.ok, in place
         return f"isinstance({var}, str)"
     if kind is Boolean:  # Boolean.ok
         return f"isinstance({var}, bool)"
     if kind is ObjectType:  # ObjectType.ok
-        return f"(isinstance({var}, str) and {var} == {field.expected!r})"
+        return f"isinstance({var}, str) and {var} == {field.expected!r}"
     if isinstance(field, Formatted) and type(field).ok is Formatted.ok:  # Formatted.ok
-        return f"(isinstance({var}, str) and {_name(field.text_test, 'is')}({var}))"
+        return f"isinstance({var}, str) and {_name(field.text_test, 'is')}({var})"
+    if kind is LanguageMap or kind is Extensions:
+        return None
     if isinstance(field, XAPIField):
         return f"{_name(field.ok, 'field')}({var})"
-    if isinstance(field, mm_fields.Nested):
-        return f"{_shape(_nested_schema(field)).ok_name}({var})"
-    if isinstance(field, Polymorphic):
-        return f"{_polymorphic_ok(field)}({var})"
-    if isinstance(field, OneOrMany):
-        return f"{_one_or_many_ok(_shape(field.schema))}({var})"
-    if isinstance(field, ListOf):
-        return f"{_list_of_ok(field)}({var})"
-    raise TypeError(f"no compiled test for {type(field).__name__}")
+    return None
 
 
-def _generate_ok(shape: _Shape, properties: dict[str, mm_fields.Field]) -> Ok:
-    """_Shape.check as a yes/no function: an object, every property known, not null and passing its test,
-    every required one present, and then (as check runs them: only when the rest passed) no object rule
-    finding a problem."""
-    lines = [
-        f"def {shape.ok_name}(value):",
-        "    if not isinstance(value, dict):",
-        "        return False",
-        "    for key, item in value.items():",
-        "        if item is None:",
-        "            return False",
-    ]
-    for position, (key, field) in enumerate(properties.items()):
-        lines.append(f"        {'if' if position == 0 else 'elif'} key == {key!r}:")
-        lines.append(f"            if not {_ok_test(field, 'item')}:")
-        lines.append("                return False")
-    lines.append("        else:" if properties else "        if True:  # no property is known")
-    lines.append("            return False")
-    for key in shape.required:
-        lines.append(f"    if {key!r} not in value:")
-        lines.append("        return False")
-    if shape.rules:
-        lines.append("    problems = []")
-        for rule in shape.rules:
-            lines.append(f"    {_name(rule, 'rule')}(value, '', problems)")
-        lines.append("    return not problems")
+def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) -> None:
+    """The test of one declared field on ``var`` (a value, never None)."""
+    test = _ok_test(field, var)
+    if test is not None:
+        src.fail_unless(indent, test)
+        return
+    kind = type(field)
+    if kind is LanguageMap:  # LanguageMap.ok, in place
+        key, text = src.var("tag"), src.var("text")
+        src.fail_unless(indent, f"isinstance({var}, dict)")
+        src.add(indent, f"for {key}, {text} in {var}.items():")
+        tag_test = _name(datatypes.is_language_tag_str, "is_language_tag")
+        src.fail_unless(
+            indent + 1, f"isinstance({key}, str) and isinstance({text}, str) and {tag_test}({key})"
+        )
+    elif kind is Extensions:  # Extensions.ok, in place
+        key = src.var("extension")
+        src.fail_unless(indent, f"isinstance({var}, dict)")
+        src.add(indent, f"for {key} in {var}:")
+        src.fail_unless(indent + 1, f"isinstance({key}, str) and {_name(datatypes.is_iri_str, 'is_iri')}({key})")
+    elif isinstance(field, mm_fields.Nested):
+        _write_shape(src, _shape(_nested_schema(field)), var, indent)
+    elif isinstance(field, Polymorphic):
+        _write_polymorphic(src, field, var, indent)
+    elif isinstance(field, OneOrMany):
+        # An object, or an array of objects none of them null: one loop over either.
+        item = src.var("item")
+        src.add(indent, f"for {item} in ({var} if isinstance({var}, list) else ({var},)):")
+        src.add(indent + 1, f"if {item} is None:")
+        src.add(indent + 2, "return False")
+        _write_shape(src, _shape(field.schema), item, indent + 1)
+    elif isinstance(field, ListOf):
+        item = src.var("item")
+        minimum = int(field.min_length)
+        src.fail_unless(indent, f"isinstance({var}, list)" + (f" and len({var}) >= {minimum}" if minimum else ""))
+        src.add(indent, f"for {item} in {var}:")
+        src.add(indent + 1, f"if {item} is None:")
+        src.add(indent + 2, "return False")
+        _write_field(src, field.inner, item, indent + 1)
     else:
-        lines.append("    return True")
-    return _define(shape.ok_name, "\n".join(lines) + "\n")
+        raise TypeError(f"no compiled test for {type(field).__name__}")
 
 
-def _list_of_ok(field: ListOf) -> str:
-    name = _name(None, "list_ok")
-    _define(name, f"""def {name}(value):
-    if not isinstance(value, list) or len(value) < {int(field.min_length)}:
-        return False
-    for item in value:
-        if item is None or not {_ok_test(field.inner, 'item')}:
-            return False
-    return True
-""")
-    return name
-
-
-def _one_or_many_ok(shape: _Shape) -> str:
-    name = _name(None, "one_or_many_ok")
-    _define(name, f"""def {name}(value):
-    if isinstance(value, list):
-        for item in value:
-            if item is None or not {shape.ok_name}(item):
-                return False
-        return True
-    return {shape.ok_name}(value)
-""")
-    return name
-
-
-def _polymorphic_ok(field: Polymorphic) -> str:
-    """Polymorphic.select written out (the same order of tests), then the chosen shape's ok."""
-    name = _name(None, "polymorphic_ok")
-    shapes = {kind: _shape(schema).ok_name for kind, schema in field.choices.items() if kind not in field.refused}
-    lines = [
-        f"def {name}(value):",
-        "    if not isinstance(value, dict):",
-        "        return False",
-        "    if 'objectType' not in value:",
-    ]
+def _write_polymorphic(src: _Source, field: Polymorphic, var: str, indent: int) -> None:
+    """Polymorphic.select written out, then the chosen shape's test. An ``objectType`` of null is taken for
+    the default here: the chosen shape then refuses the null property, as check refuses the null type."""
+    shapes = {kind: _shape(schema) for kind, schema in field.choices.items() if kind not in field.refused}
+    kind = src.var("kind")
+    src.fail_unless(indent, f"isinstance({var}, dict)")
+    src.add(indent, f"{kind} = {var}.get('objectType')")
+    src.add(indent, f"if {kind} is None:")
     if field.default not in shapes:  # no default, or one refused or not a choice: select() says no
-        lines.append("        return False")
+        src.add(indent + 1, "return False")
     else:
         if field.type_required_for:
-            lines.append(f"        if not {_name(field.type_required_for, 'type_required_for')}.isdisjoint(value):")
-            lines.append("            return False")
-        lines.append(f"        return {shapes[field.default]}(value)")
-    lines += ["    kind = value['objectType']", "    if not isinstance(kind, str):", "        return False"]
-    for kind, ok_name in shapes.items():
-        lines.append(f"    if kind == {kind!r}:")
-        lines.append(f"        return {ok_name}(value)")
-    lines.append("    return False  # refused here, or not one of the choices")
-    _define(name, "\n".join(lines) + "\n")
-    return name
+            required_for = _name(field.type_required_for, "type_required_for")
+            src.fail_unless(indent + 1, f"{required_for}.isdisjoint({var})")
+        src.add(indent + 1, f"{kind} = {field.default!r}")
+    for position, (name, shape) in enumerate(shapes.items()):
+        src.add(indent, f"{'if' if position == 0 else 'elif'} {kind} == {name!r}:")
+        _write_shape(src, shape, var, indent + 1, is_dict=True)
+    src.add(indent, "else:  # refused here, or not one of the choices (or not a string)")
+    src.add(indent + 1, "return False")
+
+
+def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict: bool = False,
+                 top: bool = False) -> None:
+    """_Shape.check as tests on ``var``: an object, every property known, not null and passing its test,
+    every required one present, and no object rule finding a problem."""
+    if not top and (shape.schema in _CALLED or not src.inline):
+        src.fail_unless(indent, f"{_plain_ok(shape)}({var})")
+        return
+    if not is_dict:
+        src.fail_unless(indent, f"isinstance({var}, dict)")
+    ifis = src.var("ifis") if any(rule in _IFI_RULES for rule in shape.rules) else None
+    interaction = src.var("interaction") if definition_rule in shape.rules else None
+    if ifis:
+        src.add(indent, f"{ifis} = 0")
+    if interaction:
+        src.add(indent, f"{interaction} = False")
+    key, item = src.var("key"), src.var("item")
+    src.add(indent, f"for {key}, {item} in {var}.items():")
+    src.add(indent + 1, f"if {item} is None:")
+    src.add(indent + 2, "return False")
+    for position, names in enumerate(_alike(shape, ifis is not None, interaction is not None)):
+        test = f"{key} == {names[0]!r}" if len(names) == 1 else f"{key} in {names!r}"
+        src.add(indent + 1, f"{'if' if position == 0 else 'elif'} {test}:")
+        if ifis and names[0] in IFI_PROPERTIES:
+            src.add(indent + 2, f"{ifis} += 1")
+        if interaction and names[0] in _INTERACTION_PROPERTIES:
+            src.add(indent + 2, f"{interaction} = True")
+        _write_field(src, shape.properties[names[0]], item, indent + 2)
+    src.add(indent + 1, "else:" if shape.properties else "if True:  # no property is known")
+    src.add(indent + 2, "return False")
+    for name in shape.required:
+        src.add(indent, f"if {name!r} not in {var}:")
+        src.add(indent + 1, "return False")
+    for rule in shape.rules:
+        _write_rule(src, shape, rule, var, indent, ifis, interaction)
+
+
+def _alike(shape: _Shape, ifis: bool, interaction: bool) -> list[tuple[str, ...]]:
+    """The shape's property names in declared order, those whose fields have the same test (and count alike
+    for the written-out rules) put together, to be tested once (contextActivities' four lists, say)."""
+    groups: dict[object, list[str]] = {}
+    for name, field in shape.properties.items():
+        test = _same_test(field)
+        if test is not None:
+            test = (test, ifis and name in IFI_PROPERTIES, interaction and name in _INTERACTION_PROPERTIES)
+        groups.setdefault(test if test is not None else name, []).append(name)
+    return [tuple(names) for names in groups.values()]
+
+
+def _same_test(field: mm_fields.Field) -> object:
+    """What decides the test _write_field writes for ``field`` (equal for fields tested alike), or None
+    where that is not known here."""
+    kind = type(field)
+    if kind in (String, Boolean, LanguageMap, Extensions):
+        return kind
+    if isinstance(field, Formatted) and kind.ok is Formatted.ok:
+        return (Formatted, field.text_test)
+    if isinstance(field, mm_fields.Nested):
+        return (mm_fields.Nested, _nested_schema(field))
+    if isinstance(field, OneOrMany):
+        return (OneOrMany, field.schema)
+    if isinstance(field, ListOf):
+        inner = _same_test(field.inner)
+        return None if inner is None else (ListOf, int(field.min_length), inner)
+    return None
+
+
+def _write_rule(src: _Source, shape: _Shape, rule: ObjectRule, var: str, indent: int, ifis: str | None,
+                interaction: str | None) -> None:
+    """An object rule on ``var``, whose properties have passed their tests. The usual ones are written out
+    (their test as the rule makes it, on properties already known to be well formed); any other is called."""
+    statement_like = {"verb", "object"}.issubset(shape.required) and isinstance(
+        shape.properties.get("object"), Polymorphic
+    )
+    if rule is agent_rule and ifis:
+        src.fail_unless(indent, f"{ifis} == 1")
+    elif rule is group_rule and ifis:
+        src.fail_unless(indent, f"{ifis} < 2 and ({ifis} or {var}.get('member'))")
+    elif rule is authority_group_rule and ifis:
+        src.fail_unless(indent, f"not {ifis} and len({var}.get('member') or ()) == 2")
+    elif rule is definition_rule and interaction:
+        # The usual definition describes no interaction: the rule has nothing to say. Otherwise it is called.
+        src.add(indent, f"if {interaction}:")
+        _call_rule(src, rule, var, indent + 1)
+    elif rule is context_rule and statement_like and isinstance(shape.properties.get("context"), mm_fields.Nested):
+        # context_rule: revision or platform in the context (an object, if there) of a non-Activity object.
+        context = src.var("context")
+        src.add(indent, f"{context} = {var}.get('context')")
+        src.add(indent, f"if {context} is not None and ('revision' in {context} or 'platform' in {context}):")
+        src.fail_unless(indent + 1, f"{var}['object'].get('objectType', 'Activity') == 'Activity'")
+    elif rule is voiding_rule and statement_like and isinstance(shape.properties.get("verb"), mm_fields.Nested):
+        # voiding_rule: the voided verb with an object other than a StatementRef.
+        src.add(indent, f"if {var}['verb'].get('id') == {VOIDED_VERB!r}:")
+        src.fail_unless(indent + 1, f"{var}['object'].get('objectType', 'Activity') == 'StatementRef'")
+    else:
+        _call_rule(src, rule, var, indent)
+
+
+def _call_rule(src: _Source, rule: ObjectRule, var: str, indent: int) -> None:
+    problems = src.var("problems")
+    src.add(indent, f"{problems}: list = []")
+    src.add(indent, f"{_name(rule, 'rule')}({var}, '', {problems})")
+    src.add(indent, f"if {problems}:")
+    src.add(indent + 1, "return False")
+
+
+def _generate_ok(shape: _Shape, name: str, *, inline: bool) -> Ok:
+    """_Shape.check as a yes/no function named ``name`` (see the comment above)."""
+    src = _Source(inline)
+    src.add(0, f"def {name}(value):")
+    _write_shape(src, shape, "value", 1, top=True)
+    src.add(1, "return True")
+    return _define(name, "\n".join(src.lines) + "\n")
+
+
+def _plain_ok(shape: _Shape) -> str:
+    """The name of ``shape``'s plain function (made on first use; the generated functions look each other
+    up by name when called, so a name may be written before its function is made)."""
+    if shape.ok is _not_ready:
+        shape.ok = _making
+        shape.ok = _generate_ok(shape, shape.ok_name, inline=False)
+    return shape.ok_name
 
 
 def _list_of(inner: Check, min_length: int, empty_rule: str) -> Check:
@@ -350,6 +519,8 @@ def _polymorphic(field: Polymorphic) -> Check:
 
 
 _STATEMENT_SHAPES: dict[str, _Shape] = {version: _shape(schema) for version, schema in STATEMENT_SCHEMAS.items()}
+for _statement in _STATEMENT_SHAPES.values():
+    _statement.ok = _generate_ok(_statement, f"_walk{_statement.ok_name}", inline=True)
 
 
 # --- public API --------------------------------------------------------------------------------------
