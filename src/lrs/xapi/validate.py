@@ -282,12 +282,14 @@ def _ok_test(field: mm_fields.Field, var: str) -> str | None:
     if kind is LanguageMap or kind is Extensions:
         return None
     if isinstance(field, XAPIField):
-        return f"{_name(field.ok, 'field')}({var})"
+        return f"{var} is not None and {_name(field.ok, 'field')}({var})"
     return None
 
 
 def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) -> None:
-    """The test of one declared field on ``var`` (a value, never None)."""
+    """The test of one declared field on ``var``. Null is refused where check refuses it (every property
+    and array item): each test written here starts with a type test that null fails, and a field's own
+    ``ok`` is only called on a value that is not None, so no separate test for null is written."""
     test = _ok_test(field, var)
     if test is not None:
         src.fail_unless(indent, test)
@@ -314,16 +316,12 @@ def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) ->
         # An object, or an array of objects none of them null: one loop over either.
         item = src.var("item")
         src.add(indent, f"for {item} in ({var} if isinstance({var}, list) else ({var},)):")
-        src.add(indent + 1, f"if {item} is None:")
-        src.add(indent + 2, "return False")
         _write_shape(src, _shape(field.schema), item, indent + 1)
     elif isinstance(field, ListOf):
         item = src.var("item")
         minimum = int(field.min_length)
         src.fail_unless(indent, f"isinstance({var}, list)" + (f" and len({var}) >= {minimum}" if minimum else ""))
         src.add(indent, f"for {item} in {var}:")
-        src.add(indent + 1, f"if {item} is None:")
-        src.add(indent + 2, "return False")
         _write_field(src, field.inner, item, indent + 1)
     else:
         raise TypeError(f"no compiled test for {type(field).__name__}")
@@ -353,8 +351,8 @@ def _write_polymorphic(src: _Source, field: Polymorphic, var: str, indent: int) 
 
 def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict: bool = False,
                  top: bool = False) -> None:
-    """_Shape.check as tests on ``var``: an object, every property known, not null and passing its test,
-    every required one present, and no object rule finding a problem."""
+    """_Shape.check as tests on ``var``: an object, every property known and passing its test (which
+    refuses null, see _write_field), every required one present, and no object rule finding a problem."""
     if not top and (shape.schema in _CALLED or not src.inline):
         src.fail_unless(indent, f"{_plain_ok(shape)}({var})")
         return
@@ -368,8 +366,6 @@ def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict:
         src.add(indent, f"{interaction} = False")
     key, item = src.var("key"), src.var("item")
     src.add(indent, f"for {key}, {item} in {var}.items():")
-    src.add(indent + 1, f"if {item} is None:")
-    src.add(indent + 2, "return False")
     for position, names in enumerate(_alike(shape, ifis is not None, interaction is not None)):
         test = f"{key} == {names[0]!r}" if len(names) == 1 else f"{key} in {names!r}"
         src.add(indent + 1, f"{'if' if position == 0 else 'elif'} {test}:")
@@ -588,20 +584,24 @@ def validate_batch(payload: object, version: str) -> list[dict]:
                 Problem("type", prefix, f"a statement must be a JSON object, not {json_type(statement)}")
             )
             continue
-        if not ok(statement):
-            check(statement, f"[{index}]" if numbered else "", problems)
         statement_id = statement.get("id")
-        if isinstance(statement_id, str) and datatypes.match_uuid(statement_id):
-            first = seen.setdefault(statement_id.lower(), index)
-            if first != index:
-                prefix = f"[{index}]" if numbered else ""
-                problems.append(
-                    Problem(
-                        "batch-duplicate-id",
-                        join(prefix, "id"),
-                        f"statement [{first}] of this batch already has id {statement_id}",
-                    )
+        if ok(statement):
+            if statement_id is None:  # a valid statement's id, when it has one, is a UUID (a string)
+                continue
+        else:
+            check(statement, f"[{index}]" if numbered else "", problems)
+            if not (isinstance(statement_id, str) and datatypes.match_uuid(statement_id)):
+                continue
+        first = seen.setdefault(statement_id.lower(), index)
+        if first != index:
+            prefix = f"[{index}]" if numbered else ""
+            problems.append(
+                Problem(
+                    "batch-duplicate-id",
+                    join(prefix, "id"),
+                    f"statement [{first}] of this batch already has id {statement_id}",
                 )
+            )
     if problems:
         raise StatementInvalid(problems)
     return statements
