@@ -357,6 +357,31 @@ def parse_timestamp(value: str, version: str = "2.0.0") -> datetime:
         raise ValueError(f"{value!r} is not a real date and time: in UTC it falls outside years 1 to 9999") from None
 
 
+# The usual timestamp: extended format with seconds, an optional "." fraction, an optional "Z" or offset with
+# minutes (not the negative zero, minutes under 60), in a year other than 1 and 9999 (the only years where the
+# conversion to UTC can fail). For a string it matches, every test of parse_timestamp but one has passed: it
+# is a timestamp exactly when datetime.fromisoformat reads it.
+_USUAL_TIMESTAMP = re.compile(
+    r"(?!0001|9999)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|\+\d{2}:[0-5]\d|-(?!00:00)\d{2}:[0-5]\d)?",
+    re.ASCII,
+)
+
+
+def is_timestamp_str(value: str) -> bool:
+    """True when :func:`parse_timestamp` reads ``value`` (a string), without making its datetime."""
+    if _USUAL_TIMESTAMP.fullmatch(value) is not None:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        return False
+    return True
+
+
 # --- durations -------------------------------------------------------------------------------------------
 
 _NUMBER = r"\d+(?:[.,]\d+)?"

@@ -270,13 +270,7 @@ class Timestamp(XAPIField):
             problems.append(Problem("timestamp", path, str(exc)))
 
     def ok(self, value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        try:
-            datatypes.parse_timestamp(value, "2.0.0")
-        except ValueError:
-            return False
-        return True
+        return isinstance(value, str) and datatypes.is_timestamp_str(value)
 
 
 class Duration(XAPIField):

@@ -53,6 +53,7 @@ from lrs.xapi.schema import (
     String,
     SubStatementSchema103,
     SubStatementSchema200,
+    Timestamp,
     XAPIField,
     XAPISchema,
     agent_rule,
@@ -279,6 +280,8 @@ def _ok_test(field: mm_fields.Field, var: str) -> str | None:
         return f"isinstance({var}, str) and {var} == {field.expected!r}"
     if isinstance(field, Formatted) and type(field).ok is Formatted.ok:  # Formatted.ok
         return f"isinstance({var}, str) and {_name(field.text_test, 'is')}({var})"
+    if kind is Timestamp:  # Timestamp.ok
+        return f"isinstance({var}, str) and {_name(datatypes.is_timestamp_str, 'is_timestamp')}({var})"
     if kind is LanguageMap or kind is Extensions:
         return None
     if isinstance(field, XAPIField):
