@@ -299,12 +299,12 @@ def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) ->
         return
     kind = type(field)
     if kind is LanguageMap:  # LanguageMap.ok, in place
-        key, text = src.var("tag"), src.var("text")
+        key = src.var("tag")
         src.fail_unless(indent, f"isinstance({var}, dict)")
-        src.add(indent, f"for {key}, {text} in {var}.items():")
+        src.add(indent, f"for {key} in {var}:")
         tag_test = _name(datatypes.is_language_tag_str, "is_language_tag")
         src.fail_unless(
-            indent + 1, f"isinstance({key}, str) and isinstance({text}, str) and {tag_test}({key})"
+            indent + 1, f"isinstance({key}, str) and isinstance({var}[{key}], str) and {tag_test}({key})"
         )
     elif kind is Extensions:  # Extensions.ok, in place
         key = src.var("extension")
@@ -368,7 +368,8 @@ def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict:
     if interaction:
         src.add(indent, f"{interaction} = False")
     key, item = src.var("key"), src.var("item")
-    src.add(indent, f"for {key}, {item} in {var}.items():")
+    src.add(indent, f"for {key} in {var}:")
+    src.add(indent + 1, f"{item} = {var}[{key}]")
     for position, names in enumerate(_alike(shape, ifis is not None, interaction is not None)):
         test = f"{key} == {names[0]!r}" if len(names) == 1 else f"{key} in {names!r}"
         src.add(indent + 1, f"{'if' if position == 0 else 'elif'} {test}:")
