@@ -8,8 +8,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -574,6 +576,125 @@ def test_the_fast_walk_says_valid_exactly_when_the_reporting_walk_finds_nothing(
             assert shape.ok(candidate) == (not problems), (version, candidate, problems)
             refused += bool(problems)
     assert refused > len(candidates) // 2  # the mutations do break statements, in many ways
+
+
+def _workload_statements(start: int, count: int) -> list[dict[str, Any]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from workload import Workload
+
+    return list(Workload(seed=1, total=1_000_000).statements(start, count))
+
+
+def _paths(value: Any, prefix: tuple = ()) -> Any:
+    yield prefix
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in children:
+        yield from _paths(item, (*prefix, key))
+
+
+_DELETE = object()
+_REPLACEMENTS = [
+    None, True, 0, 1.5, 10**30, "", "x", "en-US", "not an iri", "http://example.com/x", "urn:x:y",
+    "mailto:a@b.example", "mailto:a@-b.example", "Agent", "Group", "Activity", "StatementRef", "SubStatement",
+    "2024-01-01T00:00:00Z", "2024-13-01T00:00:00Z", "9999-12-31T23:59:59-01:00", "PT1H", "P1X",
+    "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", [], [None], [{}], {}, {"en-US": "x"}, {"en_US": "x"},
+    {"http://e.com/x": None}, {"not an iri": 1}, "http://[::1]/x", "http://ex.com/%zz", "https://例え.jp/パス",
+]
+
+
+def _field_by_field(stmt: dict[str, Any], rng: random.Random) -> Any:
+    """``stmt`` with each of its nodes in turn replaced by a few values or deleted, and an unknown property
+    added to each of its objects."""
+    for path in _paths(stmt):
+        if not path:
+            continue
+        for new in [*rng.sample(_REPLACEMENTS, 4), _DELETE, "unknown"]:
+            changed = copy.deepcopy(stmt)
+            node = changed
+            for step in path[:-1]:
+                node = node[step]
+            if new is _DELETE:
+                node.pop(path[-1])
+            elif new == "unknown":
+                if not isinstance(node[path[-1]], dict):
+                    continue
+                node[path[-1]]["unknownProperty"] = 1
+            else:
+                node[path[-1]] = new
+            yield changed
+
+
+def test_the_fast_walk_agrees_on_workload_statements_changed_field_by_field():
+    """As above, on the statements the benchmarks send (all valid), each changed field by field."""
+    from lrs.xapi.validate import _STATEMENT_SHAPES
+
+    rng = random.Random(20261206)
+    statements = _workload_statements(3000, 200)
+    candidates = statements + [changed for stmt in statements[:12] for changed in _field_by_field(stmt, rng)]
+    for version, shape in _STATEMENT_SHAPES.items():
+        for index, candidate in enumerate(candidates):
+            problems: list = []
+            shape.check(candidate, "", problems)
+            assert shape.ok(candidate) == (not problems), (version, candidate, problems)
+            if index < len(statements):
+                assert not problems, (version, candidate, problems)
+
+
+def _strings(rng: random.Random, pieces: list[str], count: int) -> list[str]:
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(count)]
+
+
+def test_the_usual_forms_shortcuts_pass_only_what_the_full_tests_pass():
+    """datatypes judges the usual IRI, mailto address and timestamp by one regular expression each, and the
+    rest by the full test: whatever the expression matches, the full test must pass."""
+    from lrs.xapi import datatypes
+
+    rng = random.Random(20261206)
+    iri_pieces = [
+        "http://", "https://", "mailto:", "urn:", "a:", "1a:", "HTTP://", "x+y.z-:", "//", "/", "?", "#", "@", ":",
+        "example.com", "a.b", "-a", "user:pw@", ":8080", ":x", "/p/q", "?q=1", "#f", "%20", "%zz", "[::1]", "[", "]",
+        "é", " ", "\x00", "{", "|", "local.part", ".", "..", "x" * 64, "y" * 63, "!$&'()*+,;=", "~_-",
+    ]
+    iris = _strings(rng, iri_pieces, 20000)
+    plain = ["a", "B", "0", "q"] * 8
+    local_pieces = [*plain, ".", ".", "..", "!#$%&'*+-/=?^_`{|}~", "%41", "é", " ", "@", "x" * 30]
+    domain_pieces = [*plain, "-", ".", ".", "..", "xn--", "é", "_", "?", "#", "y" * 30, "z" * 63]
+    mailtos = [
+        f"mailto:{local}{rng.choice(['@', '@', '', '@@'])}{domain}"
+        for local, domain in zip(
+            _strings(rng, local_pieces, 20000), _strings(rng, domain_pieces, 20000), strict=True
+        )
+    ]
+    stamp_pieces = ["2024", "0001", "9999", "-", "01", "12", "13", "31", "T", "t", " ", ":", "00", "59", "60", "24",
+                    ".", ".123", ",5", "Z", "+", "-00:00", "+01:00", "+0530", "-05:60", "1"]
+    stamps = _strings(rng, stamp_pieces, 20000) + [
+        f"{year}-{month}-{day}T{hour}:30:{second}{fraction}{offset}"
+        for year, month, day, hour, second, fraction, offset in (
+            (rng.choice(["2024", "0001", "9999", "1999"]), rng.choice(["01", "02", "12", "13"]),
+             rng.choice(["01", "29", "30", "31"]), rng.choice(["00", "23", "24"]), rng.choice(["00", "59", "60"]),
+             rng.choice(["", ".5", ".123456789"]), rng.choice(["", "Z", "+00:00", "-00:00", "+23:59", "-01:00"]))
+            for _ in range(5000)
+        )
+    ]
+    accepted = {"iri": 0, "mailto": 0, "timestamp": 0}
+    for text in iris + mailtos:
+        if datatypes._USUAL_IRI.fullmatch(text):
+            assert datatypes._is_iri_full(text), text
+        if datatypes._USUAL_MAILTO.fullmatch(text):
+            assert datatypes._is_mailto_full(text), text
+        assert datatypes.is_iri_str(text) == datatypes._is_iri_full(text), text
+        assert datatypes.is_mailto_str(text) == datatypes._is_mailto_full(text), text
+        accepted["iri"] += bool(datatypes._USUAL_IRI.fullmatch(text))
+        accepted["mailto"] += bool(datatypes._USUAL_MAILTO.fullmatch(text))
+    for text in stamps:
+        try:
+            parse_timestamp(text)
+            expected = True
+        except ValueError:
+            expected = False
+        assert datatypes.is_timestamp_str(text) == expected, text
+        accepted["timestamp"] += expected and bool(datatypes._USUAL_TIMESTAMP.fullmatch(text))
+    assert min(accepted.values()) > 500, accepted  # the shortcuts were taken, often
 
 
 def test_each_formatted_fields_string_test_agrees_with_its_predicate():
