@@ -10,6 +10,7 @@ import copy
 import random
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -695,6 +696,28 @@ def test_the_usual_forms_shortcuts_pass_only_what_the_full_tests_pass():
         assert datatypes.is_timestamp_str(text) == expected, text
         accepted["timestamp"] += expected and bool(datatypes._USUAL_TIMESTAMP.fullmatch(text))
     assert min(accepted.values()) > 500, accepted  # the shortcuts were taken, often
+
+
+def test_the_uuid_test_without_a_regular_expression_agrees_with_it():
+    from lrs.xapi import datatypes
+
+    rng = random.Random(20261206)
+    characters = list("0123456789abcdefABCDEFgG-xé \ud800\x00")
+    agreed = 0
+    for _ in range(20000):
+        text = str(uuid.UUID(int=rng.getrandbits(128)))
+        text = text.upper() if rng.random() < 0.5 else text
+        change = rng.random()
+        if change < 0.6:
+            at = rng.randrange(36)
+            text = text[:at] + rng.choice(characters) + text[at + 1 :]
+        elif change < 0.7:
+            text = text[: rng.randrange(36)]
+        elif change < 0.8:
+            text += rng.choice(characters)
+        assert datatypes.is_uuid_str(text) == (datatypes.match_uuid(text) is not None), repr(text)
+        agreed += datatypes.is_uuid_str(text)
+    assert agreed > 5000
 
 
 def test_each_formatted_fields_string_test_agrees_with_its_predicate():

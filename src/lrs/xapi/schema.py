@@ -241,7 +241,7 @@ class UUID(Formatted):
     rule = "uuid"
     what = "a UUID in its standard string form (8-4-4-4-12 hex digits)"
     predicate = staticmethod(datatypes.is_uuid)
-    text_test = staticmethod(datatypes.match_uuid)
+    text_test = staticmethod(datatypes.is_uuid_str)
 
 
 class LanguageTag(Formatted):
