@@ -291,14 +291,15 @@ def _ok_test(field: mm_fields.Field, var: str) -> str | None:
     return None
 
 
-def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) -> None:
+def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) -> str | None:
     """The test of one declared field on ``var``. Null is refused where check refuses it (every property
     and array item): each test written here starts with a type test that null fails, and a field's own
-    ``ok`` is only called on a value that is not None, so no separate test for null is written."""
+    ``ok`` is only called on a value that is not None, so no separate test for null is written. Returns
+    the local name holding the chosen objectType, for a Polymorphic field."""
     test = _ok_test(field, var)
     if test is not None:
         src.fail_unless(indent, test)
-        return
+        return None
     kind = type(field)
     if kind is LanguageMap:  # LanguageMap.ok, in place
         key = src.var("tag")
@@ -316,7 +317,7 @@ def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) ->
     elif isinstance(field, mm_fields.Nested):
         _write_shape(src, _shape(_nested_schema(field)), var, indent)
     elif isinstance(field, Polymorphic):
-        _write_polymorphic(src, field, var, indent)
+        return _write_polymorphic(src, field, var, indent)
     elif isinstance(field, OneOrMany):
         # An object, or an array of objects none of them null: one loop over either.
         item = src.var("item")
@@ -332,9 +333,10 @@ def _write_field(src: _Source, field: mm_fields.Field, var: str, indent: int) ->
         raise TypeError(f"no compiled test for {type(field).__name__}")
 
 
-def _write_polymorphic(src: _Source, field: Polymorphic, var: str, indent: int) -> None:
+def _write_polymorphic(src: _Source, field: Polymorphic, var: str, indent: int) -> str:
     """Polymorphic.select written out, then the chosen shape's test. An ``objectType`` of null is taken for
-    the default here: the chosen shape then refuses the null property, as check refuses the null type."""
+    the default here: the chosen shape then refuses the null property, as check refuses the null type.
+    Returns the local name that holds the objectType (the default when there is none)."""
     shapes = {kind: _shape(schema) for kind, schema in field.choices.items() if kind not in field.refused}
     kind = src.var("kind")
     src.fail_unless(indent, f"type({var}) is dict")
@@ -352,6 +354,7 @@ def _write_polymorphic(src: _Source, field: Polymorphic, var: str, indent: int) 
         _write_shape(src, shape, var, indent + 1, is_dict=True)
     src.add(indent, "else:  # refused here, or not one of the choices (or not a string)")
     src.add(indent + 1, "return False")
+    return kind
 
 
 def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict: bool = False,
@@ -372,6 +375,7 @@ def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict:
     key, item = src.var("key"), src.var("item")
     src.add(indent, f"for {key} in {var}:")
     src.add(indent + 1, f"{item} = {var}[{key}]")
+    kinds: dict[str, str] = {}  # a Polymorphic property -> the local name of its objectType
     for position, names in enumerate(_alike(shape, ifis is not None, interaction is not None)):
         test = f"{key} == {names[0]!r}" if len(names) == 1 else f"{key} in {names!r}"
         src.add(indent + 1, f"{'if' if position == 0 else 'elif'} {test}:")
@@ -379,14 +383,16 @@ def _write_shape(src: _Source, shape: _Shape, var: str, indent: int, *, is_dict:
             src.add(indent + 2, f"{ifis} += 1")
         if interaction and names[0] in _INTERACTION_PROPERTIES:
             src.add(indent + 2, f"{interaction} = True")
-        _write_field(src, shape.properties[names[0]], item, indent + 2)
+        kind = _write_field(src, shape.properties[names[0]], item, indent + 2)
+        if kind is not None:
+            kinds[names[0]] = kind
     src.add(indent + 1, "else:" if shape.properties else "if True:  # no property is known")
     src.add(indent + 2, "return False")
     for name in shape.required:
         src.add(indent, f"if {name!r} not in {var}:")
         src.add(indent + 1, "return False")
     for rule in shape.rules:
-        _write_rule(src, shape, rule, var, indent, ifis, interaction)
+        _write_rule(src, shape, rule, var, indent, ifis, interaction, kinds.get("object"))
 
 
 def _alike(shape: _Shape, ifis: bool, interaction: bool) -> list[tuple[str, ...]]:
@@ -420,12 +426,11 @@ def _same_test(field: mm_fields.Field) -> object:
 
 
 def _write_rule(src: _Source, shape: _Shape, rule: ObjectRule, var: str, indent: int, ifis: str | None,
-                interaction: str | None) -> None:
+                interaction: str | None, object_kind: str | None) -> None:
     """An object rule on ``var``, whose properties have passed their tests. The usual ones are written out
-    (their test as the rule makes it, on properties already known to be well formed); any other is called."""
-    statement_like = {"verb", "object"}.issubset(shape.required) and isinstance(
-        shape.properties.get("object"), Polymorphic
-    )
+    (their test as the rule makes it, on properties already known to be well formed); any other is called.
+    ``object_kind``: the local name of the (required) object's objectType, where the shape has one."""
+    statement_like = "verb" in shape.required and "object" in shape.required and object_kind is not None
     if rule is agent_rule and ifis:
         src.fail_unless(indent, f"{ifis} == 1")
     elif rule is group_rule and ifis:
@@ -439,13 +444,14 @@ def _write_rule(src: _Source, shape: _Shape, rule: ObjectRule, var: str, indent:
     elif rule is context_rule and statement_like and isinstance(shape.properties.get("context"), mm_fields.Nested):
         # context_rule: revision or platform in the context (an object, if there) of a non-Activity object.
         context = src.var("context")
-        src.add(indent, f"{context} = {var}.get('context')")
-        src.add(indent, f"if {context} is not None and ('revision' in {context} or 'platform' in {context}):")
-        src.fail_unless(indent + 1, f"{var}['object'].get('objectType', 'Activity') == 'Activity'")
+        src.add(indent, f"if {object_kind} != 'Activity':")
+        src.add(indent + 1, f"{context} = {var}.get('context')")
+        src.add(indent + 1, f"if {context} is not None and ('revision' in {context} or 'platform' in {context}):")
+        src.add(indent + 2, "return False")
     elif rule is voiding_rule and statement_like and isinstance(shape.properties.get("verb"), mm_fields.Nested):
         # voiding_rule: the voided verb with an object other than a StatementRef.
         src.add(indent, f"if {var}['verb'].get('id') == {VOIDED_VERB!r}:")
-        src.fail_unless(indent + 1, f"{var}['object'].get('objectType', 'Activity') == 'StatementRef'")
+        src.fail_unless(indent + 1, f"{object_kind} == 'StatementRef'")
     else:
         _call_rule(src, rule, var, indent)
 
