@@ -208,8 +208,8 @@ def _compile(field: mm_fields.Field) -> Check:
 # few statements have (_CALLED: SubStatements, Groups, attachments, contextAgents, contextGroups, interaction
 # components) are tested by a call instead, to a plain function of their shape's own (which calls the plain
 # function of each object in it), so the source stays small. The object rules most statements meet are
-# written out too (_RULES_WRITTEN_OUT: the IFI count, the definition's "no interaction", the context and
-# voiding rules' usual case); any other rule is called as ``check`` calls it. Types are tested exactly
+# written out too (see _write_rule: the IFI count, the definition's "no interaction", the context and voiding
+# rules on the objectType the walk read); any other rule is called as ``check`` calls it. Types are tested exactly
 # (``type(x) is str``, which costs less than isinstance): what JSON reading makes passes, and a subclass of
 # dict, list or str some Python caller might pass only takes ``check``'s walk too. The names in the source
 # refer to _OK_GLOBALS, filled as shapes are made; _OK_SOURCE keeps the source for reading and the tests.
