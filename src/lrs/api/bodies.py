@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import request
 
-from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import XAPIError
+from lrs.xapi.jsonlimits import read_json
 
 
 def json_body(what: str, *, also: str = "", type_required: bool = True) -> Any:
@@ -26,9 +26,10 @@ def json_body(what: str, *, also: str = "", type_required: bool = True) -> Any:
 
 
 def parse_json_part(raw: bytes, path: str) -> Any:
-    """``raw`` as JSON, or a 400 naming ``path`` (empty for the whole body)."""
+    """``raw`` as JSON (lrs.xapi.datatypes.parse_json's reading, by lrs.xapi.jsonlimits.read_json), or a 400
+    naming ``path`` (empty for the whole body)."""
     try:
-        return parse_json(raw)
+        return read_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         what = "statements part" if path else "body"
         raise XAPIError(f"the {what} is not valid JSON: {exc}", rule="invalid-json", path=path) from exc
