@@ -13,6 +13,7 @@ from lrs.xapi.validate import rules_version
 VERSION_HEADER = "X-Experience-API-Version"
 VERSION_ENVIRON = "HTTP_X_EXPERIENCE_API_VERSION"  # the header's WSGI key
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
+_CONSISTENT_LOWER = CONSISTENT_THROUGH.lower()
 
 xapi = Blueprint("xapi", __name__, url_prefix="/xapi")
 
@@ -55,7 +56,8 @@ def _version_header(response):  # noqa: ANN001, ANN202
         version = g._get_current_object().get("xapi_version") or current_app.extensions["lrs"].settings.xapi_default_version  # type: ignore[attr-defined]
         headers = response.headers
         headers[VERSION_HEADER] = version
-        if path.rstrip("/").endswith("/statements") and CONSISTENT_THROUGH not in headers:
+        # (Not ``CONSISTENT_THROUGH not in headers``: werkzeug answers a miss by raising and catching an error.)
+        if path.rstrip("/").endswith("/statements") and not any(k.lower() == _CONSISTENT_LOWER for k, _ in headers):
             # On every statements answer, errors included: clients read it to know how fresh a result is.
             headers[CONSISTENT_THROUGH] = now_iso()
     return response
