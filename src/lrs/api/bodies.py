@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Request, request
 
+from lrs.xapi.datatypes import parse_json
 from lrs.xapi.errors import XAPIError
 from lrs.xapi.jsonlimits import read_json
 
@@ -31,7 +32,7 @@ def parse_json_part(raw: bytes, path: str) -> Any:
     """``raw`` as JSON (lrs.xapi.datatypes.parse_json's reading, by lrs.xapi.jsonlimits.read_json), or a 400
     naming ``path`` (empty for the whole body)."""
     try:
-        return read_json(raw)
+        return read_json(raw, parse_json)
     except (ValueError, UnicodeDecodeError) as exc:
         what = "statements part" if path else "body"
         raise XAPIError(f"the {what} is not valid JSON: {exc}", rule="invalid-json", path=path) from exc

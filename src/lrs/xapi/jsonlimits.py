@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from itertools import accumulate
 from operator import getitem
 from typing import Any
@@ -75,8 +76,9 @@ WRAP_FROM = 81_920
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
-def read_json(content: bytes | str) -> Any:  # noqa: ANN401 - any JSON value
-    """lrs.xapi.datatypes.parse_json(content): the same value, or the same error; for a large body (a batch of
+def read_json(content: bytes | str, parse_json: Callable[[bytes | str], Any]) -> Any:  # noqa: ANN401 - any JSON value
+    """``parse_json(content)``, ``parse_json`` being lrs.xapi.datatypes.parse_json (passed in: that module imports
+    this one): the same value, or the same error; for a large body (a batch of
     statements) without check_parsed's passes over the text for its depth (a third of the instructions of the
     reading of a batch of 100 before).
 
@@ -94,25 +96,20 @@ def read_json(content: bytes | str) -> Any:  # noqa: ANN401 - any JSON value
         or len(content) < WRAP_FROM
         or b"0000000000000000000" in content.translate(_DIGITS_AS_ZERO)
     ):
-        return _parse_json(content)
+        return parse_json(content)
     try:
         wrapped = orjson.loads(b"".join((_OPEN, content, _CLOSE)))
     except orjson.JSONDecodeError:
-        return _parse_json(content)
+        return parse_json(content)
     # The wrappers from the outside in: each one is the first value of the one around it.
     wrappers = list(accumulate(_DOWN, getitem, initial=wrapped))
     if max(map(len, wrappers)) != 1 or not wrappers[-1]:
-        return _parse_json(content)
+        return parse_json(content)
     value = wrappers[-1][0]
     if b"\\" in content and _SUSPECT_ESCAPE_BYTES.search(content):
         _check_strings(value)
     return value
 
-
-def _parse_json(content: bytes | str) -> Any:  # noqa: ANN401
-    from lrs.xapi.datatypes import parse_json  # it reads this module's checks itself
-
-    return parse_json(content)
 
 
 def _count_openings(text: bytes | str) -> int:
