@@ -57,8 +57,15 @@ class AlternateSyntaxMiddleware:
         self.flask_app = flask_app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(PREFIX) and environ.get("REQUEST_METHOD") != "OPTIONS":
-            query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        raw_query = environ.get("QUERY_STRING", "")
+        # A parameter named method is spelt so in the query string, or hides behind a %-escape: without either,
+        # nothing to parse (most requests).
+        if (
+            ("method" in raw_query or "%" in raw_query)
+            and environ.get("PATH_INFO", "").startswith(PREFIX)
+            and environ.get("REQUEST_METHOD") != "OPTIONS"
+        ):
+            query = parse_qsl(raw_query, keep_blank_values=True)
             if any(name == "method" for name, _ in query):
                 try:
                     rewrite(environ, query, self.flask_app.config.get("MAX_CONTENT_LENGTH"))
@@ -168,8 +175,9 @@ def install_alternate_syntax(app: Flask) -> None:
 
     @app.before_request
     def _refuse_alternate_syntax() -> Any:
-        error = request.environ.get(ERROR_KEY)
+        environ = request._get_current_object().environ  # type: ignore[attr-defined]  # the proxy once
+        error = environ.get(ERROR_KEY)
         if error is not None:
-            g.xapi_version = request.environ.get(VERSION_KEY, "1.0.3")
+            g.xapi_version = environ.get(VERSION_KEY, "1.0.3")
             raise error
         return None

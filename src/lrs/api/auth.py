@@ -31,7 +31,9 @@ def unauthorized(message: str) -> XAPIError:
 
 def authenticate_request() -> Principal:
     """The caller's principal from the Authorization header, or a 401."""
-    header = request.headers.get("Authorization", "")
+    # On every request: the request, the app and ``g`` out of their proxies once (lrs.api.observability).
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    header = req.environ.get("HTTP_AUTHORIZATION", "")  # what request.headers.get("Authorization", "") reads
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic" or not value:
         raise unauthorized("this resource needs HTTP Basic credentials")
@@ -42,18 +44,21 @@ def authenticate_request() -> Principal:
     key, sep, secret = decoded.partition(":")
     if not sep:
         raise unauthorized("the Basic credentials must be key:secret")
-    throttle = auth_throttle()
-    throttle.check(request.remote_addr, key)
-    principal = lrs().authenticate(key, secret)
+    extensions = current_app._get_current_object().extensions  # type: ignore[attr-defined]
+    throttle = extensions.get("lrs.auth_throttle")
+    if throttle is None:
+        throttle = auth_throttle()
+    throttle.check(req.remote_addr, key)
+    principal = extensions["lrs"].authenticate(key, secret)
     if principal is None:
-        throttle.failed(request.remote_addr, key)  # a 429 instead when this address was already over its limit
+        throttle.failed(req.remote_addr, key)  # a 429 instead when this address was already over its limit
         raise unauthorized("unknown or revoked credentials")
-    g.principal = principal
+    g._get_current_object().principal = principal  # type: ignore[attr-defined]
     return principal
 
 
 def require_scope(scope: str, *, read: bool) -> Principal:
-    principal: Principal = g.principal
+    principal: Principal = g._get_current_object().principal  # type: ignore[attr-defined]
     if not principal.allows(scope, read=read):
         raise XAPIError(
             message=f"this credential lacks the {scope!r} scope", status=403, rule="scope", path=""

@@ -21,10 +21,11 @@ def install_client_quirks(app: Flask) -> None:
 
 
 def _drop_ignored_parameters() -> None:
-    query = request.environ.get("QUERY_STRING", "")
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy once (lrs.api.observability)
+    query = req.environ.get("QUERY_STRING", "")
     if "%" not in query and not any(name in query for name in IGNORED_XAPI_PARAMETERS):
         return  # none in the raw query string (a name could hide only behind a %-escape): nothing to parse
-    if not request.path.startswith("/xapi/") or IGNORED_XAPI_PARAMETERS.isdisjoint(request.args):
+    if not req.path.startswith("/xapi/") or IGNORED_XAPI_PARAMETERS.isdisjoint(req.args):
         return
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in IGNORED_XAPI_PARAMETERS]
-    request.args = ImmutableMultiDict(kept)  # werkzeug caches args on the request: this replaces the cache
+    kept = [(k, v) for k, v in req.args.items(multi=True) if k not in IGNORED_XAPI_PARAMETERS]
+    req.args = ImmutableMultiDict(kept)  # werkzeug caches args on the request: this replaces the cache

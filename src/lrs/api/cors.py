@@ -14,7 +14,7 @@ A few lines of response headers do not need flask-cors. What they must get right
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 
 PREFIX = "/xapi"
 ALLOW_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
@@ -59,34 +59,37 @@ def _is_xapi(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def _is_preflight() -> bool:
-    return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+def _is_preflight(req: Request) -> bool:
+    return req.method == "OPTIONS" and "Access-Control-Request-Method" in req.headers
 
 
 def install_cors(app: Flask, origins_setting: str) -> None:
     """Answer preflights on /xapi/* and add the CORS headers to every /xapi response, errors included."""
     allowed = parse_origins(origins_setting)
 
+    # Both run on every request: the request is taken out of its proxy once (lrs.api.observability).
     @app.before_request
     def _answer_preflight() -> Response | None:
-        if _is_xapi(request.path) and _is_preflight():
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if _is_xapi(req.path) and _is_preflight(req):
             return Response(status=204)
         return None
 
     @app.after_request
     def _cors_headers(response: Response) -> Response:
-        if not _is_xapi(request.path):
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if not _is_xapi(req.path):
             return response
-        origin = request.headers.get("Origin")
         if allowed is None:
             response.headers["Access-Control-Allow-Origin"] = "*"
         else:
+            origin = req.environ.get("HTTP_ORIGIN")  # request.headers.get("Origin") reads this key
             response.vary.add("Origin")
             if not origin or _normalise(origin) not in allowed:
                 return response
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Credentials"] = "true"
-        if _is_preflight():
+        if _is_preflight(req):
             response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
             response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
             response.headers["Access-Control-Max-Age"] = MAX_AGE

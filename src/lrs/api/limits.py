@@ -14,6 +14,10 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from flask import request
+
+from lrs.xapi.errors import XAPIError
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -82,11 +86,7 @@ def refuse_nul_characters() -> None:
     a harmless miss on SQLite; refusing it up front answers the same on both. Bodies are checked where JSON is
     parsed (lrs.xapi.jsonlimits). Runs after the alternate syntax has turned its form into parameters.
     """
-    from flask import request
-
-    from lrs.xapi.errors import XAPIError
-
-    environ = request.environ
+    environ = request._get_current_object().environ  # type: ignore[attr-defined]  # the proxy once
     query = environ.get("QUERY_STRING", "")
     if "\x00" not in environ.get("PATH_INFO", "") and "%00" not in query and "\x00" not in query:
         return  # a NUL reaches the path or a parameter only as itself or as %00: none here, nothing to parse

@@ -10,7 +10,7 @@ from flask import Response, current_app, g, jsonify, request
 
 from lrs.api.auth import lrs, require_scope
 from lrs.api.bodies import json_body, parse_json_part
-from lrs.api.xapi import xapi
+from lrs.api.xapi import utc_iso, xapi
 from lrs.xapi import scopes
 from lrs.xapi.attachments import Part, attachment_hashes
 from lrs.xapi.errors import NotFound, XAPIError
@@ -23,16 +23,17 @@ from lrs.xapi.query import (
     parse_statement_query,
     parse_uuid,
 )
-from lrs.xapi.statement import iso, parse_instant
+from lrs.xapi.statement import parse_instant
 
 
 def read_statement_request() -> tuple[Any, list[Part]]:
     """The statements of a POST/PUT and the attachment parts sent with them ([] for a JSON request). The
     service validates the statements, matches the parts and verifies the signatures (lrs.services.statements)."""
-    if request.mimetype == "multipart/mixed":
-        raw, parts = parse_multipart(request.headers.get("Content-Type", ""), request.get_data(cache=True))
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy once (lrs.api.observability)
+    if req.mimetype == "multipart/mixed":
+        raw, parts = parse_multipart(req.headers.get("Content-Type", ""), req.get_data(cache=True))
         return parse_json_part(raw, "multipart[0]"), parts
-    return json_body("statements", also="multipart/mixed", type_required=False), []
+    return json_body("statements", also="multipart/mixed", type_required=False, req=req), []
 
 
 @xapi.route("/statements", methods=["PUT"])
@@ -51,8 +52,19 @@ def put_statement():  # noqa: ANN201
 def post_statements():  # noqa: ANN201
     principal = require_scope(scopes.STATEMENTS_WRITE, read=False)
     body, parts = read_statement_request()
-    ids = lrs().store_statements(body, principal, g.xapi_version, parts=parts)
-    return jsonify(ids)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ids = app.extensions["lrs"].store_statements(body, principal, g._get_current_object().xapi_version, parts=parts)  # type: ignore[attr-defined]
+    return ids_response(app, ids)
+
+
+#: jsonify's encoding of a list of ids (app.json: compact, ASCII), made once rather than on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def ids_response(app: Any, ids: list[str]) -> Response:  # noqa: ANN401
+    """``jsonify(ids)`` (Flask's provider writes the compact JSON and a newline: the same bytes and headers,
+    tests/api/test_statements.py compares them) without the provider's set-up on every call."""
+    return app.response_class(_COMPACT.encode(ids) + "\n", mimetype="application/json")
 
 
 def _formatted(statements: list[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:
@@ -116,7 +128,7 @@ def get_statements():  # noqa: ANN201
         [shown] = _formatted([statement], fmt)
         response = statements_response(shown, [statement], parse_bool("attachments", args.get("attachments")))
         response.last_modified = parse_instant(statement["stored"])
-        response.headers["X-Experience-API-Consistent-Through"] = iso(now)
+        response.headers["X-Experience-API-Consistent-Through"] = utc_iso(now)
         return response
 
     settings = current_app.extensions["lrs"].settings
@@ -137,7 +149,7 @@ def get_statements():  # noqa: ANN201
     else:
         body = {"statements": _formatted(page.statements, q.format), "more": more}
         response = statements_response(body, page.statements, q.attachments)
-    response.headers["X-Experience-API-Consistent-Through"] = iso(now)
+    response.headers["X-Experience-API-Consistent-Through"] = utc_iso(now)
     if page.last_stored is not None:
         response.last_modified = page.last_stored
     return response

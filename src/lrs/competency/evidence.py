@@ -113,6 +113,21 @@ def stated_items(statement: dict[str, Any]) -> list[str]:
     return [i for i in iris if isinstance(i, str)]
 
 
+def _stated_iris(statements: list[dict[str, Any]]) -> set[str]:
+    """Every IRI that :func:`stated_items` gives for any of these statements, in one pass."""
+    iris: set[str] = set()
+    for statement in statements:
+        ctx = statement.get("context") or {}
+        category = (ctx.get("contextActivities") or {}).get("category") or []
+        if not isinstance(category, list):
+            category = [category]
+        iris.update([iri for a in category if isinstance(a, dict) and isinstance(iri := a.get("id"), str)])
+        standards = (ctx.get("extensions") or {}).get(EXT_STANDARDS)
+        if isinstance(standards, list):
+            iris.update([s for s in standards if isinstance(s, str)])
+    return iris
+
+
 def links_for(lrs: LRS, statement: dict[str, Any], reg: Registry | None = None) -> list[CompetencyLink]:
     """What a statement evidences, in frameworks the LRS knows: stated items plus plugins' rules (nothing for an
     assessor's record that no assessor of the learner made: see :func:`_recorded_by_an_assessor_of`)."""
@@ -202,6 +217,15 @@ def link_statements(
     # statement names anything).
     linkers = bool(lrs.pm.hook.lrs_competency_links.get_hookimpls())
     reg: Registry | None = None
+    if not linkers and not replace:
+        # Statements just stored: the whole batch's named IRIs first, looked up among the items in force at
+        # once. None in force (the usual batch), nothing to link and nothing to remove.
+        named = _stated_iris(statements)
+        if not named:
+            return 0
+        reg = registry(lrs, frameworks_version)
+        if reg.item_framework.keys().isdisjoint(named):
+            return 0
     for statement in statements:
         if not linkers:
             stated = stated_items(statement)

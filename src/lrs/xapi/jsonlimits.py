@@ -10,13 +10,21 @@
 
 The checks cost almost nothing on ordinary bodies: the walk runs only when a cheap scan of the text says it
 might find something (more brackets than MAX_DEPTH; a ``\\u`` escape that could be NUL or a surrogate).
+
+A request body is read by read_json: lrs.xapi.datatypes.parse_json's answer, with a large body's depth bounded
+by orjson itself rather than by a pass over its text (read_json says how).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from itertools import accumulate
+from operator import getitem
 from typing import Any
+
+import orjson
 
 from lrs.xapi.errors import XAPIError
 
@@ -46,10 +54,62 @@ def check_parsed(text: bytes | str, value: Any) -> None:  # noqa: ANN401 - any J
     if deep_enough_to_check and not (isinstance(text, bytes) and _shallow_by_text(text)):
         _check_depth(value)
     if isinstance(text, bytes):
-        if b"\\u" in text and _SUSPECT_ESCAPE_BYTES.search(text):
+        # A backslash first: one memchr, where "\\u" is a search of its own (a batch rarely has any escape).
+        if b"\\" in text and _SUSPECT_ESCAPE_BYTES.search(text):
             _check_strings(value)
     elif "\\u" in text and _SUSPECT_ESCAPE.search(text):
         _check_strings(value)
+
+
+#: How many arrays and objects orjson reads nested in one another: it refuses a text nested one level deeper
+#: (tests/xapi/test_jsonlimits.py holds it to that).
+ORJSON_MAX_NESTING = 1024
+#: The arrays read_json puts around a body: with them, orjson refuses exactly the bodies nested past MAX_DEPTH.
+_WRAPPERS = ORJSON_MAX_NESTING - MAX_DEPTH
+_OPEN, _CLOSE = b"[" * _WRAPPERS, b"]" * _WRAPPERS
+_DOWN = (0,) * (_WRAPPERS - 1)
+#: Bytes from which read_json wraps a body: the wrapping costs ~1.2 M instructions whatever the body (orjson
+#: reads 924 more arrays, which are then checked one by one), check_parsed's bracket reading ~15 a byte; they
+#: cost the same at ~80 KB (a batch of 40 workload statements; callgrind, docs/performance.md).
+WRAP_FROM = 81_920
+#: Every digit as "0", so that a run of 19 digits is one search (as lrs.xapi.datatypes reads them).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def read_json(content: bytes | str, parse_json: Callable[[bytes | str], Any]) -> Any:  # noqa: ANN401 - any JSON value
+    """``parse_json(content)``, ``parse_json`` being lrs.xapi.datatypes.parse_json (passed in: that module imports
+    this one): the same value, or the same error; for a large body (a batch of
+    statements) without check_parsed's passes over the text for its depth (a third of the instructions of the
+    reading of a batch of 100 before).
+
+    The body goes to orjson inside _WRAPPERS arrays: orjson refuses it if the body is nested deeper than
+    MAX_DEPTH. When orjson reads the wrapped text and each wrapper holds exactly one value, the body is one JSON
+    value, read as orjson reads it alone (the wrapped text's characters are its own, and orjson reads the body
+    alone whenever it reads it wrapped), nested at most MAX_DEPTH deep: the value parse_json answers, whose
+    depth check passes. (A wrapper holding more than one value means the body was no single value: ``1],[2``.)
+    Everything else goes to parse_json, whose answer is then the answer: a body orjson may read differently
+    from json (a run of 19 digits, as parse_json decides), one orjson refuses wrapped (too deep, not JSON,
+    not UTF-8, a byte-order mark), a small body (parse_json's checks cost less there). NUL and lone
+    surrogates are checked here as check_parsed checks them."""
+    if (
+        type(content) is not bytes
+        or len(content) < WRAP_FROM
+        or b"0000000000000000000" in content.translate(_DIGITS_AS_ZERO)
+    ):
+        return parse_json(content)
+    try:
+        wrapped = orjson.loads(b"".join((_OPEN, content, _CLOSE)))
+    except orjson.JSONDecodeError:
+        return parse_json(content)
+    # The wrappers from the outside in: each one is the first value of the one around it.
+    wrappers = list(accumulate(_DOWN, getitem, initial=wrapped))
+    if max(map(len, wrappers)) != 1 or not wrappers[-1]:
+        return parse_json(content)
+    value = wrappers[-1][0]
+    if b"\\" in content and _SUSPECT_ESCAPE_BYTES.search(content):
+        _check_strings(value)
+    return value
+
 
 
 def _count_openings(text: bytes | str) -> int:
