@@ -293,8 +293,16 @@ def classify(statement: Mapping[str, Any], rules: ClassificationRules) -> Mode |
             if mode is not None:
                 return mode
 
-    # 3-5. Verb and object activity type, most specific first.
-    object_type = _activity_type(obj)
+    # 3-5. Verb and object activity type, most specific first (_activity_type(obj), inline).
+    object_type = None
+    if isinstance(obj, dict):
+        kind = obj.get("objectType")
+        if kind is None or kind == "Activity":
+            definition = obj.get("definition")
+            if isinstance(definition, dict):
+                object_type = definition.get("type")
+                if not isinstance(object_type, str):
+                    object_type = None
     if object_type is not None:
         if verb is not None:
             mode = rules._by_verb_and_type.get((verb, object_type))

@@ -42,7 +42,8 @@ class PreparedStatement:
     agents: dict[str, bool] = field(default_factory=dict)
     #: activity IRI -> True when the activity is the object (direct), False when only related.
     activities: dict[str, bool] = field(default_factory=dict)
-    #: activity IRI -> the definition this statement carries for it (for the canonical definition).
+    #: activity IRI -> the definition this statement carries for it (for the canonical definition): the payload's
+    #: own dict where one activity carries it, merged into a new dict where several do; read-only.
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     learning_mode: str | None = None
     rules_fingerprint: str | None = None
@@ -390,7 +391,7 @@ def _collect(
             definition = activity.get("definition")
             if isinstance(definition, dict):
                 old = definitions.get(iri)
-                definitions[iri] = merge_definitions(old, definition) if old else dict(definition)
+                definitions[iri] = merge_definitions(old, definition) if old else definition
 
 
 def _add_agent(agents: dict[str, bool], agent: Any, direct: bool) -> None:  # noqa: ANN401 - any JSON value
@@ -430,8 +431,10 @@ def _add_activity(
         activities[iri] = False
     definition = activity.get("definition")
     if isinstance(definition, dict):
+        # The statement's own definition where it is the first for its IRI (merge_definitions(None, it) would
+        # copy it): nothing changes a definition in place, merge_definitions makes a new dict.
         old = definitions.get(iri)
-        definitions[iri] = merge_definitions(old, definition) if old else dict(definition)
+        definitions[iri] = merge_definitions(old, definition) if old else definition
 
 
 def merge_definitions(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
