@@ -238,7 +238,7 @@ def prepare(
     version: str,
 ) -> PreparedStatement:
     """Add what the LRS sets (id, stored, authority, version, timestamp) and derive the index keys."""
-    return _prepare(statement, _Common(stored, iso(stored), stored.isoformat(), authority, agent_key(authority), version))
+    return _prepare(statement, _common(stored, authority, version))
 
 
 def prepare_batch(
@@ -250,8 +250,21 @@ def prepare_batch(
 ) -> list[PreparedStatement]:
     """:func:`prepare` for each statement of a batch, which shares ``stored``, ``authority`` and ``version``:
     their text and key are made once."""
-    common = _Common(stored, iso(stored), stored.isoformat(), authority, agent_key(authority), version)
+    common = _common(stored, authority, version)
     return [_prepare(statement, common) for statement in statements]
+
+
+def _common(stored: datetime, authority: dict[str, Any], version: str) -> _Common:
+    """What a request's statements share. ``iso(stored)`` is cut from ``stored.isoformat()`` when ``stored`` is
+    in UTC (as the LRS makes it): the same characters, the fraction cut to milliseconds as isoformat's
+    timespec="milliseconds" cuts it, for one formatting rather than two (~12,000 instructions, a twentieth of
+    preparing a single statement)."""
+    stored_iso = stored.isoformat()
+    if stored.tzinfo is UTC and stored_iso.endswith("+00:00") and len(stored_iso) in (25, 32):
+        stored_text = f"{stored_iso[:23]}Z" if len(stored_iso) == 32 else f"{stored_iso[:19]}.000Z"
+    else:
+        stored_text = iso(stored)
+    return _Common(stored, stored_text, stored_iso, authority, agent_key(authority), version)
 
 
 class _Common(NamedTuple):
