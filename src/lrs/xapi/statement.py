@@ -303,9 +303,16 @@ def _prepare(statement: dict[str, Any], common: _Common) -> PreparedStatement:
     if sent is None:
         payload["timestamp"] = common.stored_text
     ctx = payload.get("context") or {}
-    if isinstance(ctx.get("contextActivities"), dict):
+    raw = ctx.get("contextActivities")
+    if isinstance(raw, dict):
         # Store the normalised (array) form: the spec says a single object is returned as an array.
-        payload["context"] = {**ctx, "contextActivities": context_activities(ctx)}
+        # context_activities(ctx), inline.
+        normalised: dict[str, list[dict[str, Any]]] = {}
+        for key in CONTEXT_ACTIVITY_KEYS:
+            value = raw.get(key)
+            if value is not None:
+                normalised[key] = value if isinstance(value, list) else [value]
+        payload["context"] = {**ctx, "contextActivities": normalised}
     obj = payload["object"]
     object_type = obj.get("objectType")
     object_statement_id = None
