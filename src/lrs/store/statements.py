@@ -134,8 +134,11 @@ def insert_statements(
     # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers (its
     # SQL and parameters made with the batch, before the transaction).
     found = _look_up(conn, sql, batch.look_up, allocate=len(prepared))
-    # 2. Which statements are new (the same statement again is skipped; a different one is a 409).
-    fresh = _fresh(prepared, found)
+    # 2. Which statements are new (the same statement again is skipped; a different one is a 409). SQLite: the
+    # look-up did not probe the ids; every statement is taken as new, and the statements' INSERT, which probes
+    # the unique index on id anyway, says whether one was stored (then it takes its rows out again, and the ids
+    # are looked up as on PostgreSQL).
+    fresh = list(range(len(prepared))) if not sql.postgres else _fresh(prepared, found)
     if not fresh:
         return Stored(ids, found.frameworks_version)
     fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
@@ -144,11 +147,35 @@ def insert_statements(
     rows, agent_rows, activity_rows = _statement_rows(
         batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
     )
+    if not sql.postgres:
+        if not sql.insert_new_statements(conn, rows):
+            # Some id is stored already (rare): nothing of the batch is written; the ids are looked up.
+            found.existing = _existing(conn, sql, ids)
+            fresh = _fresh(prepared, found)
+            if not fresh:
+                return Stored(ids, found.frameworks_version)
+            fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+            refs = _RefRows()
+            rows, agent_rows, activity_rows = _statement_rows(
+                batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
+            )
+            if not sql.insert_new_statements(conn, rows):  # pragma: no cover - the write lock is held
+                raise RuntimeError("statements stored during the write transaction")
+        rows = []  # written
     now = datetime.now(UTC)
     # The batch merged its definitions before the transaction; a statement stored before (a duplicate) must
     # not merge its definitions again, so then they are merged afresh from the new statements only.
-    incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
-    new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
+    if len(fresh) == len(prepared):
+        incoming = batch.definitions
+        new_definitions, changed = (
+            _definitions(incoming, found.definitions, can_define=can_define) if sql.postgres
+            else _definitions(incoming, found.differing, can_define=can_define, missing=found.missing)
+        )
+    else:
+        incoming = _incoming_definitions(fresh_by_id.values())
+        if not sql.postgres:  # the look-up compared the whole batch's definitions: read them as they are
+            found.definitions = _stored_definitions(conn, sql, list(incoming))
+        new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
     if len(fresh) == len(prepared):
         totals, months = batch.totals, batch.months
     else:
@@ -389,7 +416,7 @@ class StatementBatch:
         self.ids = [p.id for p in self.prepared]
         target_ids = sorted({p.object_statement_id for p in self.prepared if p.object_statement_id})
         #: the look-up's SQL and parameters (see _look_up)
-        self.look_up = _look_up_query(sql, self.ids, target_ids, self.iris)
+        self.look_up = _look_up_query(sql, self.ids, target_ids, self.definitions)
         #: the link rows by the statement's position in the batch (insert_statements gives them their seqs):
         #: (k, agent key, direct, timestamp) and (k, activity IRI, direct)
         if sql.postgres:  # the rows go into one JSON parameter: true/false
@@ -576,13 +603,8 @@ class _Sql:
                  totals or "[]", *(cohort or (None, None))),
             )
             return {iri for (iri,) in result}
-        marks = ", ".join("?" * 18)
-        self.run(
-            conn,
-            f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({marks})",
-            [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows],
-            many=True,
-        )
+        if rows:
+            self.insert_new_statements(conn, rows)
         self.insert_links(conn, "statement_agents", "agent_key", agents, stamped=True)
         self.insert_links(conn, "statement_activities", "activity_iri", activities)
         if definitions:
@@ -599,6 +621,18 @@ class _Sql:
         cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
+
+    def insert_new_statements(self, conn: Connection, rows: list[tuple[int, str | None, str | None, Any]]) -> bool:
+        """SQLite: insert the statement rows (as :meth:`insert_batch` takes them) unless one's id is stored already:
+        then none stays (False). The INSERT skips a stored id (ON CONFLICT DO NOTHING) and counts the rows it
+        wrote; when that is short of all of them, the rows it did write (the highest seqs, this transaction's
+        alone under the write lock) are deleted again."""
+        cursor = self.run(conn, SQLITE_STATEMENTS_INSERT, [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows], many=True)
+        if cursor.rowcount == len(rows):
+            return True
+        if cursor.rowcount:
+            self.run(conn, "DELETE FROM statements WHERE seq >= ?", (rows[0][0],))
+        return False
 
     def insert_links(
         self, conn: Connection, table: str, key: str, rows: Sequence[tuple[Any, ...]], *, stamped: bool = False
@@ -631,6 +665,11 @@ class _Sql:
         except sqlite3.Error as exc:
             raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=conn.dialect) from exc
 
+
+#: SQLite: a batch's statement rows; one whose id is stored is skipped (Sql.insert_new_statements counts them).
+SQLITE_STATEMENTS_INSERT = (
+    f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({', '.join('?' * 18)}) ON CONFLICT (id) DO NOTHING"
+)
 
 #: PostgreSQL: link rows from one JSON parameter; statement_agents' with the statement's timestamp as well.
 PG_LINK = "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r"
@@ -739,15 +778,31 @@ class _Found:
     #: seqs for the batch's new statements, ascending
     seqs: list[int] = field(default_factory=list)
     #: iri -> the canonical definition stored for the activities the batch defines, as its JSON text (decoded
-    #: only when it is merged: see _definitions)
+    #: only when it is merged: see _definitions). PostgreSQL.
     definitions: dict[str, str | None] = field(default_factory=dict)
+    #: SQLite: the activities the batch defines that are not stored, and (iri -> stored JSON text) those stored with
+    #: another text than the batch's (StatementBatch.definitions); the others are stored with the very same text
+    missing: set[str] = field(default_factory=set)
+    differing: dict[str, str | None] = field(default_factory=dict)
     frameworks_version: tuple[int, str] = (0, "")
     #: some activity is a known cohort (lrs.store.cohort_totals keeps totals only for those)
     cohorts_known: bool = True
 
 
-def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str]) -> tuple[str, list[Any]]:
-    """The SQL and parameters of :func:`_look_up` (the parameter of PostgreSQL's seqs appended there)."""
+#: SQLite: the look-up's activities (kind 4) of a batch's definitions (one JSON object, IRI -> the definition's JSON
+#: text): those not stored (seq 1) and those stored with another text (seq 0, the stored text).
+SQLITE_DEFINITIONS_DIFFERING = (
+    "SELECT 4, j.key, a.definition, a.iri IS NULL, NULL FROM json_each(?) AS j LEFT JOIN activities AS a "
+    "ON a.iri = j.key WHERE a.definition IS NOT j.value"
+)
+
+
+def _look_up_query(
+    sql: _Sql, ids: list[str], target_ids: list[str], definitions: dict[str, tuple[dict[str, Any], str]]
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`_look_up` (the parameter of PostgreSQL's seqs appended there).
+    ``definitions``: the batch's (:attr:`StatementBatch.definitions`)."""
+    iris = list(definitions)
     encoded_ids = compact(ids)
     stored, waiting = sql.in_list_sql("id"), sql.in_list_sql("target_id")
     parts = [
@@ -755,15 +810,23 @@ def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[
         f"SELECT 1, target_id, NULL, statement_seq, NULL FROM statement_refs_pending WHERE {waiting}",
     ]
     params: list[Any] = [encoded_ids, encoded_ids]
+    if not sql.postgres:  # SQLite: the statements' INSERT finds a stored id (insert_statements)
+        parts[:2] = [f"SELECT 1 AS kind, target_id AS key, NULL AS text, statement_seq AS seq, NULL AS extra "
+                     f"FROM statement_refs_pending WHERE {waiting}"]
+        params = [encoded_ids]
     if target_ids:
         targets, p3 = sql.in_list("id", target_ids)
         parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
         params += p3
-    if iris:
+    if iris and sql.postgres:
         defined, p4 = sql.in_list("iri", iris)
-        definition = "definition::text" if sql.postgres else "definition"
-        parts.append(f"SELECT 4, iri, {definition}, NULL, NULL FROM activities WHERE {defined}")
+        parts.append(f"SELECT 4, iri, definition::text, NULL, NULL FROM activities WHERE {defined}")
         params += p4
+    elif iris:
+        # SQLite: only the activities not stored (seq 1) or stored with another text than the batch's (most
+        # batches repeat what is stored: no row, no text made a str to compare it in Python).
+        parts.append(SQLITE_DEFINITIONS_DIFFERING)
+        params.append(compact({iri: encoded for iri, (_, encoded) in definitions.items()}))
     parts.append(f"SELECT 5, NULL, latest, n, NULL FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version")
     if sql.postgres:
         # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
@@ -800,7 +863,12 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
         elif kind == 4:
-            found.definitions[key] = text
+            if sql.postgres:
+                found.definitions[key] = text
+            elif seq:
+                found.missing.add(key)
+            else:
+                found.differing[key] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
         elif kind == 6:
@@ -811,6 +879,20 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
             found.seqs = list(range(seq + 1, seq + 1 + allocate))
     found.seqs.sort()
     return found
+
+
+def _stored_definitions(conn: Connection, sql: _Sql, iris: list[str]) -> dict[str, str | None]:
+    """iri -> the stored definition's JSON text, of those of ``iris`` that are stored (SQLite)."""
+    if not iris:
+        return {}
+    where, params = sql.in_list("iri", iris)
+    return dict(sql.run(conn, f"SELECT iri, definition FROM activities WHERE {where}", tuple(params)).fetchall())
+
+
+def _existing(conn: Connection, sql: _Sql, ids: list[str]) -> dict[str, str]:
+    """id -> fingerprint of those of ``ids`` that are stored."""
+    where, params = sql.in_list("id", ids)
+    return dict(sql.run(conn, f"SELECT id, fingerprint FROM statements WHERE {where}", tuple(params)).fetchall())
 
 
 @dataclass
@@ -886,16 +968,31 @@ def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tu
 
 
 def _definitions(
-    incoming: dict[str, tuple[dict[str, Any], str]], current: dict[str, str | None], *, can_define: bool
+    incoming: dict[str, tuple[dict[str, Any], str]],
+    current: dict[str, str | None],
+    *,
+    can_define: bool,
+    missing: set[str] | None = None,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
     """Keep one canonical definition per activity: (iri, JSON) of the activities the batch is the first to
     define, and (iri, merged definition) of those whose definition it changes (only with the define scope).
     In IRI order, and only what changes, so concurrent batches sharing activities neither deadlock nor
     rewrite each other. ``current``: the stored definitions as JSON text. One stored as the very text the
     batch brings (the batch defined it first, or repeats what it says) is left as it is without decoding it:
-    merging a definition into itself changes nothing."""
+    merging a definition into itself changes nothing. ``missing`` (SQLite's look-up, against the batch's own
+    definitions): the activities not stored, ``current`` then only those stored with another text."""
     new: list[tuple[str, str]] = []
     changed: list[tuple[str, dict[str, Any]]] = []
+    if missing is not None:  # SQLite: ``current`` holds only the stored definitions with another text
+        for iri, (definition, encoded) in incoming.items():
+            if iri in missing:
+                new.append((iri, encoded))
+            elif can_define and iri in current:
+                stored = _decoded(current[iri])
+                merged = merge_definitions(stored, definition)
+                if merged != stored:
+                    changed.append((iri, merged))
+        return new, changed
     for iri, (definition, encoded) in incoming.items():
         if iri not in current:
             new.append((iri, encoded))
