@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from lrs.services.statements import LRS
 from lrs.store.models import (
+    Activity,
     LearningMonthTotal,
     LearningTotal,
     PendingStatementRef,
@@ -23,6 +25,7 @@ from lrs.store.models import (
     StatementAgent,
     StatementRefAgent,
 )
+from lrs.store.statements import canonical_definitions
 from lrs.xapi.errors import Conflict
 
 COURSE = "https://lrs.example/activities/duplicates-course"
@@ -122,3 +125,25 @@ def test_a_waiting_referrer_is_resolved_by_its_target_among_duplicates(lrs_insta
     assert got["statement_refs_pending"] == []
     comment_seq = next(seq for seq, sid, _ in got["statements"] if sid == comment["id"])
     assert [r for r in got["statement_ref_agents"] if r[0] == comment_seq]
+
+
+def test_stored_definitions_are_merged_with_the_batch_s_null_and_unicode_ones_included(lrs_instance):
+    """The look-up reads the stored definitions of the batch's activities (on SQLite as one text): one stored
+    without a definition gets the batch's, one with another gets the two merged, one the same is left alone."""
+    lrs = lrs_instance
+    bare, named, same = (f"{COURSE}-stored-{k}" for k in range(3))
+    with lrs.db.engine.begin() as conn:
+        conn.execute(Activity.__table__.insert(), [
+            {"iri": bare, "definition": None, "updated": datetime(2026, 1, 1, tzinfo=UTC)},
+            {"iri": named, "definition": {"name": {"cy-GB": "Gweithdy ✓"}}, "updated": datetime(2026, 1, 1, tzinfo=UTC)},
+        ])
+    store(lrs, statement(id=str(uuid.uuid4()), object={"id": same, "definition": {"name": {"en-GB": "Same ✓"}}}))
+    store(lrs, [
+        statement(id=str(uuid.uuid4()), object={"id": iri, "definition": {"name": {"en-GB": f"Part {k} ✓"}}})
+        for k, iri in enumerate((bare, named))
+    ] + [statement(id=str(uuid.uuid4()), object={"id": same, "definition": {"name": {"en-GB": "Same ✓"}}})])
+    with lrs.db.read() as conn:
+        got = canonical_definitions(conn, [bare, named, same])
+    assert got[bare] == {"name": {"en-GB": "Part 0 ✓"}}
+    assert got[named] == {"name": {"cy-GB": "Gweithdy ✓", "en-GB": "Part 1 ✓"}}
+    assert got[same] == {"name": {"en-GB": "Same ✓"}}
