@@ -785,13 +785,8 @@ SQLITE_WAITING = (
     "SELECT 1 AS kind, w.target_id AS key, NULL AS text, w.statement_seq AS seq, NULL AS extra FROM json_each(?) AS j "
     "CROSS JOIN statement_refs_pending AS w WHERE w.target_id = j.value"
 )
-#: The stored definitions come back as one text, not a row each (a row fetched costs the driver ~8,000
-#: instructions: making it, letting go of the GIL and taking it back): "iri \x1f definition" (the IRI alone for a
-#: NULL definition) joined by "\x1e". Neither character can be in an IRI (validated: no control characters) or in
-#: JSON text (a control character in a string is escaped).
 SQLITE_DEFINITIONS = (
-    "SELECT 4, NULL, group_concat(CASE WHEN a.definition IS NULL THEN a.iri ELSE a.iri || char(31) || a.definition "
-    "END, char(30)), NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+    "SELECT 4, a.iri, a.definition, NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
 )
 
 
@@ -854,12 +849,7 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
         elif kind == 4:
-            if sql.postgres:
-                found.definitions[key] = text
-            elif text is not None:  # SQLITE_DEFINITIONS: one text
-                for item in text.split("\x1e"):
-                    iri, defined, definition = item.partition("\x1f")
-                    found.definitions[iri] = definition if defined else None
+            found.definitions[key] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
         elif kind == 6:
