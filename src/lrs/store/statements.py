@@ -134,8 +134,11 @@ def insert_statements(
     # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers (its
     # SQL and parameters made with the batch, before the transaction).
     found = _look_up(conn, sql, batch.look_up, allocate=len(prepared))
-    # 2. Which statements are new (the same statement again is skipped; a different one is a 409).
-    fresh = _fresh(prepared, found)
+    # 2. Which statements are new (the same statement again is skipped; a different one is a 409). SQLite: the
+    # look-up did not probe the ids; every statement is taken as new, and the statements' INSERT, which probes
+    # the unique index on id anyway, says whether one was stored (then it takes its rows out again, and the ids
+    # are looked up as on PostgreSQL).
+    fresh = list(range(len(prepared))) if not sql.postgres else _fresh(prepared, found)
     if not fresh:
         return Stored(ids, found.frameworks_version)
     fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
@@ -144,6 +147,21 @@ def insert_statements(
     rows, agent_rows, activity_rows = _statement_rows(
         batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
     )
+    if not sql.postgres:
+        if not sql.insert_new_statements(conn, rows):
+            # Some id is stored already (rare): nothing of the batch is written; the ids are looked up.
+            found.existing = _existing(conn, sql, ids)
+            fresh = _fresh(prepared, found)
+            if not fresh:
+                return Stored(ids, found.frameworks_version)
+            fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+            refs = _RefRows()
+            rows, agent_rows, activity_rows = _statement_rows(
+                batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
+            )
+            if not sql.insert_new_statements(conn, rows):  # pragma: no cover - the write lock is held
+                raise RuntimeError("statements stored during the write transaction")
+        rows = []  # written
     now = datetime.now(UTC)
     # The batch merged its definitions before the transaction; a statement stored before (a duplicate) must
     # not merge its definitions again, so then they are merged afresh from the new statements only.
@@ -576,13 +594,8 @@ class _Sql:
                  totals or "[]", *(cohort or (None, None))),
             )
             return {iri for (iri,) in result}
-        marks = ", ".join("?" * 18)
-        self.run(
-            conn,
-            f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({marks})",
-            [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows],
-            many=True,
-        )
+        if rows:
+            self.insert_new_statements(conn, rows)
         self.insert_links(conn, "statement_agents", "agent_key", agents, stamped=True)
         self.insert_links(conn, "statement_activities", "activity_iri", activities)
         if definitions:
@@ -599,6 +612,18 @@ class _Sql:
         cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
+
+    def insert_new_statements(self, conn: Connection, rows: list[tuple[int, str | None, str | None, Any]]) -> bool:
+        """SQLite: insert the statement rows (as :meth:`insert_batch` takes them) unless one's id is stored already:
+        then none stays (False). The INSERT skips a stored id (ON CONFLICT DO NOTHING) and counts the rows it
+        wrote; when that is short of all of them, the rows it did write (the highest seqs, this transaction's
+        alone under the write lock) are deleted again."""
+        cursor = self.run(conn, SQLITE_STATEMENTS_INSERT, [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows], many=True)
+        if cursor.rowcount == len(rows):
+            return True
+        if cursor.rowcount:
+            self.run(conn, "DELETE FROM statements WHERE seq >= ?", (rows[0][0],))
+        return False
 
     def insert_links(
         self, conn: Connection, table: str, key: str, rows: Sequence[tuple[Any, ...]], *, stamped: bool = False
@@ -631,6 +656,11 @@ class _Sql:
         except sqlite3.Error as exc:
             raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=conn.dialect) from exc
 
+
+#: SQLite: a batch's statement rows; one whose id is stored is skipped (Sql.insert_new_statements counts them).
+SQLITE_STATEMENTS_INSERT = (
+    f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({', '.join('?' * 18)}) ON CONFLICT (id) DO NOTHING"
+)
 
 #: PostgreSQL: link rows from one JSON parameter; statement_agents' with the statement's timestamp as well.
 PG_LINK = "SELECT (r->>0)::bigint, r->>1, (r->>2)::boolean FROM jsonb_array_elements(%s::jsonb) r"
@@ -746,6 +776,20 @@ class _Found:
     cohorts_known: bool = True
 
 
+#: SQLite: the look-up's parts that find rows by a list of keys (a JSON array) as a join from the list, each key a
+#: probe of the table's index, rather than ``key IN (SELECT value FROM json_each(?))``, which first builds a
+#: temporary index of the list (the 100 ids, the activities' IRIs): ~0.8 M instructions a batch under the lock.
+#: CROSS JOIN keeps the list first. The waiting referrers (kind 1) come in the order of the IN form, the target
+#: id's and then the referrer's (_look_up sorts them).
+SQLITE_WAITING = (
+    "SELECT 1 AS kind, w.target_id AS key, NULL AS text, w.statement_seq AS seq, NULL AS extra FROM json_each(?) AS j "
+    "CROSS JOIN statement_refs_pending AS w WHERE w.target_id = j.value"
+)
+SQLITE_DEFINITIONS = (
+    "SELECT 4, a.iri, a.definition, NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+)
+
+
 def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str]) -> tuple[str, list[Any]]:
     """The SQL and parameters of :func:`_look_up` (the parameter of PostgreSQL's seqs appended there)."""
     encoded_ids = compact(ids)
@@ -755,15 +799,20 @@ def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[
         f"SELECT 1, target_id, NULL, statement_seq, NULL FROM statement_refs_pending WHERE {waiting}",
     ]
     params: list[Any] = [encoded_ids, encoded_ids]
+    if not sql.postgres:  # SQLite: the statements' INSERT finds a stored id (insert_statements)
+        parts[:2] = [SQLITE_WAITING]
+        params = [encoded_ids]
     if target_ids:
         targets, p3 = sql.in_list("id", target_ids)
         parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
         params += p3
-    if iris:
+    if iris and sql.postgres:
         defined, p4 = sql.in_list("iri", iris)
-        definition = "definition::text" if sql.postgres else "definition"
-        parts.append(f"SELECT 4, iri, {definition}, NULL, NULL FROM activities WHERE {defined}")
+        parts.append(f"SELECT 4, iri, definition::text, NULL, NULL FROM activities WHERE {defined}")
         params += p4
+    elif iris:
+        parts.append(SQLITE_DEFINITIONS)
+        params.append(compact(iris))
     parts.append(f"SELECT 5, NULL, latest, n, NULL FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version")
     if sql.postgres:
         # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
@@ -810,7 +859,15 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
         else:
             found.seqs = list(range(seq + 1, seq + 1 + allocate))
     found.seqs.sort()
+    if not sql.postgres:
+        found.waiting.sort()
     return found
+
+
+def _existing(conn: Connection, sql: _Sql, ids: list[str]) -> dict[str, str]:
+    """id -> fingerprint of those of ``ids`` that are stored."""
+    where, params = sql.in_list("id", ids)
+    return dict(sql.run(conn, f"SELECT id, fingerprint FROM statements WHERE {where}", tuple(params)).fetchall())
 
 
 @dataclass
@@ -879,9 +936,13 @@ class _RefRows:
 def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tuple[dict[str, Any], str]]:
     """iri -> (definition, JSON) of the activities these statements define, merged in statement order."""
     merged: dict[str, dict[str, Any]] = {}
+    get = merged.get
     for p in prepared:
         for iri, definition in p.definitions.items():
-            merged[iri] = merge_definitions(merged.get(iri), definition)
+            old = get(iri)
+            # The first one as it is: merging it into nothing would copy it (PreparedStatement's own dict, which
+            # nothing changes; a merge makes a new one).
+            merged[iri] = definition if old is None else merge_definitions(old, definition)
     return {iri: (merged[iri], compact(merged[iri])) for iri in sorted(merged)}
 
 
