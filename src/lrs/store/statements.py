@@ -141,12 +141,17 @@ def insert_statements(
     fresh = list(range(len(prepared))) if not sql.postgres else _fresh(prepared, found)
     if not fresh:
         return Stored(ids, found.frameworks_version)
-    fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+
     # 3. Their rows: the statements (with what a StatementRef's stored target gives them) and index rows.
-    refs = _RefRows()
-    rows, agent_rows, activity_rows = _statement_rows(
-        batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
-    )
+    def rows_of(fresh: list[int]) -> tuple[dict[str, PreparedStatement], _RefRows, list, list, list]:
+        fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+        refs = _RefRows()
+        rows, agent_rows, activity_rows = _statement_rows(
+            batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
+        )
+        return fresh_by_id, refs, rows, agent_rows, activity_rows
+
+    fresh_by_id, refs, rows, agent_rows, activity_rows = rows_of(fresh)
     if not sql.postgres:
         if not sql.insert_new_statements(conn, rows):
             # Some id is stored already (rare): nothing of the batch is written; the ids are looked up.
@@ -154,11 +159,7 @@ def insert_statements(
             fresh = _fresh(prepared, found)
             if not fresh:
                 return Stored(ids, found.frameworks_version)
-            fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
-            refs = _RefRows()
-            rows, agent_rows, activity_rows = _statement_rows(
-                batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
-            )
+            fresh_by_id, refs, rows, agent_rows, activity_rows = rows_of(fresh)
             if not sql.insert_new_statements(conn, rows):  # pragma: no cover - the write lock is held
                 raise RuntimeError("statements stored during the write transaction")
         rows = []  # written
