@@ -1,8 +1,13 @@
-"""Random small damage to a JSON text, for the tests that compare two readers of a body on the same inputs."""
+"""For the tests that compare two readers of a body on the same inputs: random small damage to a JSON text, and
+what a reader answers."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any
+
+from lrs.xapi.errors import XAPIError
 
 #: Bytes and short runs that make a JSON reader take its rarer paths.
 PIECES = [bytes([b]) for b in range(256)] + [
@@ -25,3 +30,15 @@ def mutated(rng: random.Random, text: bytes, pieces: list[bytes]) -> bytes:
         else:
             del out[at : at + rng.randint(1, 3)]
     return bytes(out)
+
+
+def answer(read: Callable[[bytes], Any], content: bytes) -> tuple[str, str]:
+    """The value read (as its repr, which tells 1 from 1.0 and keeps key order), or the error's type and message
+    (and an XAPIError's rule and path)."""
+    try:
+        value = read(content)
+    except XAPIError as exc:
+        return ("error", f"XAPIError {exc.rule} {exc.path}: {exc}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        return ("error", f"{type(exc).__name__}: {exc}")
+    return ("value", repr(value))

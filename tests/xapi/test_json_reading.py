@@ -14,26 +14,13 @@ from typing import Any
 import pytest
 
 from lrs.xapi.datatypes import parse_json
-from lrs.xapi.errors import XAPIError
 from lrs.xapi.jsonlimits import TooDeep, check_parsed
 
-from .mutations import PIECES, mutated
+from .mutations import PIECES, answer, mutated
 
 
 def _reject(name: str) -> Any:  # noqa: ANN401
     raise ValueError(f"{name} is not JSON")
-
-
-def _answer(read: Any, content: bytes) -> tuple[str, str]:  # noqa: ANN401
-    """The value read (as its repr, which tells 1 from 1.0 and keeps key order), or the error's type and message
-    (and an XAPIError's rule and path)."""
-    try:
-        value = read(content)
-    except XAPIError as exc:
-        return ("error", f"XAPIError {exc.rule} {exc.path}: {exc}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return ("error", f"{type(exc).__name__}: {exc}")
-    return ("value", repr(value))
 
 
 def _as_before(content: bytes) -> Any:  # noqa: ANN401
@@ -47,11 +34,11 @@ def _as_before(content: bytes) -> Any:  # noqa: ANN401
 
 
 def _by_json(content: bytes) -> tuple[str, str]:
-    return _answer(_as_before, content)
+    return answer(_as_before, content)
 
 
 def _now(content: bytes) -> tuple[str, str]:
-    return _answer(parse_json, content)
+    return answer(parse_json, content)
 
 
 def _statements() -> list[dict[str, Any]]:

@@ -18,18 +18,7 @@ from lrs.xapi.errors import XAPIError
 from lrs.xapi.jsonlimits import MAX_DEPTH, ORJSON_MAX_NESTING, WRAP_FROM, TooDeep
 from lrs.xapi.jsonlimits import read_json as _read_json
 
-from .mutations import PIECES, mutated
-
-
-def _answer(read: Any, content: bytes) -> tuple[str, str]:  # noqa: ANN401
-    """The value read (its repr tells 1 from 1.0 and keeps key order), or the error's type, message, rule and path."""
-    try:
-        value = read(content)
-    except XAPIError as exc:
-        return ("error", f"XAPIError {exc.rule} {exc.path}: {exc}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return ("error", f"{type(exc).__name__}: {exc}")
-    return ("value", repr(value))
+from .mutations import PIECES, answer, mutated
 
 
 def read_json(content: bytes | str) -> Any:  # noqa: ANN401
@@ -37,7 +26,7 @@ def read_json(content: bytes | str) -> Any:  # noqa: ANN401
 
 
 def _same(content: bytes) -> None:
-    assert _answer(read_json, content) == _answer(parse_json, content), content[:300]
+    assert answer(read_json, content) == answer(parse_json, content), content[:300]
 
 
 def _batch(seed: int = 4, count: int = 100) -> list[dict[str, Any]]:
@@ -151,7 +140,7 @@ def test_a_batch_and_its_mutations_read_as_parse_json_reads_them() -> None:
 
 def test_str_and_small_bodies_are_parse_jsons() -> None:
     for content in ("[1]", '{"a": "\\u0000"}', "[" * 101 + "]" * 101, b"[1]", b"  ", b""):
-        assert _answer(read_json, content) == _answer(parse_json, content)  # type: ignore[arg-type]
+        assert answer(read_json, content) == answer(parse_json, content)  # type: ignore[arg-type]
     assert jsonlimits.WRAP_FROM > jsonlimits.WALK_WITHOUT_COUNTING
 
 
