@@ -686,7 +686,8 @@ SQLITE_TOTALS_UPSERT = (
 #: SQLite: how many rows one upsert of learning_totals or learning_month_totals takes at once (a VALUES list of
 #: that many rows), the largest first; the rows left over go row by row (executemany). A row costs ~20,000
 #: instructions with a statement run per row; a statement of 32 rows saves the run's fixed cost (reset, halt,
-#: the GIL let go and taken again) on all but one (docs/performance.md, "eighth pass: ... derived-totals").
+#: the GIL let go and taken again) on all but one (docs/performance.md, "SQLite batch ingest, eighth pass: the
+#: derived-totals upserts").
 SQLITE_ROWS_AT_ONCE = (32, 8)
 
 
