@@ -178,14 +178,16 @@ def _split_sql(clock: LockClock) -> None:
         if counter is None:
             return run(self, conn, sql, params, many=many)
         counter.stop(clock.rest)
+        # The name is made while nothing is counted: the harness's own work is neither the statement's nor the
+        # rest's (splitting a long statement's whole text, as a VALUES list of many rows, was counted).
+        name = ("sql_" + "_".join(re.sub(r"\W", "", w) for w in sql.split(None, 4)[:4])).encode()
         counter.start()
         try:
             cursor = run(self, conn, sql, params, many=many)
             # A SELECT's rows are stepped as they are fetched: fetched here, so its whole cost is counted.
             return iter(cursor.fetchall()) if sql.startswith("SELECT") else cursor
         finally:
-            name = "sql_" + "_".join(re.sub(r"\W", "", w) for w in sql.split()[:4])
-            counter.stop(name.encode())
+            counter.stop(name)
             counter.start()
 
     statement_store._Sql.run = counted

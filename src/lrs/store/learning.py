@@ -497,7 +497,8 @@ _MONTH_ADD = (
     "learning_month_totals.timed + excluded.timed, latest = {greatest}(learning_month_totals.latest, excluded.latest), "
     "first_day = {least}(learning_month_totals.first_day, excluded.first_day)"
 )
-#: SQLite: the month rows of a batch (:func:`month_rows`) upserted with parameters, after its days.
+#: SQLite: the month rows of a batch (:func:`month_rows`) upserted with parameters, after its days (the one-row
+#: form; lrs.store.statements.sqlite_totals_writes repeats its VALUES row to upsert several rows at once).
 SQLITE_MONTHS_UPSERT = (
     f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
     + _MONTH_ADD.format(greatest="max", least="min")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -169,10 +170,10 @@ def insert_statements(
     incoming = batch.definitions if len(fresh) == len(prepared) else _incoming_definitions(fresh_by_id.values())
     new_definitions, changed = _definitions(incoming, found.definitions, can_define=can_define)
     if len(fresh) == len(prepared):
-        totals, months = batch.totals, batch.months
+        totals, derived = batch.totals, batch.derived
     else:
         totals = sql.encode_totals(totals_rows(fresh_by_id.values()))
-        months = None if sql.postgres else month_rows(totals)
+        derived = None if sql.postgres else sqlite_totals_writes(totals)
     if not sql.postgres and not found.cohorts_known:
         cohort = None  # SQLite, no cohort known: cohort_totals.add would look the batch's activities up for nothing
     else:
@@ -180,7 +181,7 @@ def insert_statements(
             fresh_by_id.values(), postgres=sql.postgres
         )
     # 4. One statement per table (learning_totals and cohort_totals included).
-    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort, months)
+    inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort, derived)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
@@ -396,8 +397,9 @@ class StatementBatch:
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
         self.totals = sql.encode_totals(totals_rows(self.prepared), self.prepared, self.stamps)
-        #: SQLite: their learning_month_totals rows (PostgreSQL adds them up in the batch's statement)
-        self.months = None if sql.postgres else month_rows(self.totals)
+        #: SQLite: the upserts that write them and their learning_month_totals rows, parameters and all
+        #: (:func:`sqlite_totals_writes`; PostgreSQL adds the months up in the batch's statement)
+        self.derived = None if sql.postgres else sqlite_totals_writes(self.totals)
         #: what the batch adds to cohort_totals in the known cohorts among its activities, and its sets' members
         self.cohort = cohort_totals.batch_rows(self.prepared, postgres=sql.postgres)
         #: activities the batch defines: their canonical definitions are read with the rest of the look-up
@@ -562,13 +564,13 @@ class _Sql:
         now: datetime,
         totals: Any = None,  # noqa: ANN401
         cohort: Any = None,  # noqa: ANN401
-        months: list[Any] | None = None,
+        derived: list[tuple[str, Any, bool]] | None = None,
     ) -> set[str]:
         """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows (``agents``
         with the statement's timestamp from :meth:`stamps`), the
         activities first defined by them (iri, definition JSON), what they add to learning_totals (``totals``,
-        from :meth:`encode_totals`; on SQLite ``months``, their lrs.store.learning.month_rows, made before the
-        transaction when given) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
+        from :meth:`encode_totals`; on SQLite ``derived``, the upserts of them and their months,
+        :func:`sqlite_totals_writes`, made before the transaction when given) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
         of the known cohorts among them kept by a join inside the SQL). Returns the IRIs of the activities inserted (a concurrent transaction may
         have inserted one first)."""
         if self.postgres:
@@ -608,8 +610,8 @@ class _Sql:
                 many=True,
             )
         if totals:
-            self.run(conn, SQLITE_TOTALS_UPSERT, totals, many=True)
-            self.run(conn, SQLITE_MONTHS_UPSERT, month_rows(totals) if months is None else months, many=True)
+            for sql, params, many in sqlite_totals_writes(totals) if derived is None else derived:
+                self.run(conn, sql, params, many=many)
         cohort_totals.add(conn, cohort)
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
@@ -680,6 +682,50 @@ SQLITE_TOTALS_UPSERT = (
     "INSERT INTO learning_totals (agent_key, day, mode, verb_iri, statements, seconds, timed, latest) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + _TOTALS_ADD.format(greatest="max")
 )
+
+#: SQLite: how many rows one upsert of learning_totals or learning_month_totals takes at once (a VALUES list of
+#: that many rows), the largest first; the rows left over go row by row (executemany). A row costs ~20,000
+#: instructions with a statement run per row; a statement of 32 rows saves the run's fixed cost (reset, halt,
+#: the GIL let go and taken again) on all but one (docs/performance.md, "SQLite batch ingest, eighth pass: the
+#: derived-totals upserts").
+SQLITE_ROWS_AT_ONCE = (32, 8)
+
+
+def _rows_at_once(sql: str, n: int) -> str:
+    """The one-row upsert ``sql`` (``... VALUES (?, ...) ON CONFLICT ...``) taking ``n`` rows."""
+    head, rest = sql.split(" VALUES ", 1)
+    row, tail = rest.split(") ", 1)
+    return f"{head} VALUES {', '.join([row + ')'] * n)} {tail}"
+
+
+_SQLITE_UPSERTS_AT_ONCE = {
+    (sql, n): _rows_at_once(sql, n) for sql in (SQLITE_TOTALS_UPSERT, SQLITE_MONTHS_UPSERT) for n in SQLITE_ROWS_AT_ONCE
+}
+
+
+def _sqlite_upserts(sql: str, rows: Sequence[Sequence[Any]]) -> list[tuple[str, Any, bool]]:
+    """The statements (sql, parameters, many) that upsert ``rows`` with the one-row upsert ``sql``: in their order,
+    :data:`SQLITE_ROWS_AT_ONCE` at once while enough are left, the rest one by one. Each row meets the stored row
+    of its key in the same order as row by row, so the stored values are the same."""
+    out: list[tuple[str, Any, bool]] = []
+    start, end = 0, len(rows)
+    for n in SQLITE_ROWS_AT_ONCE:
+        at_once = _SQLITE_UPSERTS_AT_ONCE[sql, n]
+        while end - start >= n:
+            out.append((at_once, list(chain.from_iterable(rows[start : start + n])), False))
+            start += n
+    if start < end:
+        out.append((sql, rows[start:], True))
+    return out
+
+
+def sqlite_totals_writes(totals: Sequence[Sequence[Any]]) -> list[tuple[str, Any, bool]]:
+    """SQLite: the statements (sql, parameters, many) that add a batch's learning_totals rows (as
+    :meth:`_Sql.encode_totals` encodes them) to learning_totals and their lrs.store.learning.month_rows to
+    learning_month_totals; made before the write transaction when they can be (StatementBatch)."""
+    if not totals:
+        return []
+    return [*_sqlite_upserts(SQLITE_TOTALS_UPSERT, totals), *_sqlite_upserts(SQLITE_MONTHS_UPSERT, month_rows(totals))]
 
 
 #: True when merging the definition ``n`` into the canonical ``c`` leaves ``c`` as it is (lrs.xapi.statement.
