@@ -133,7 +133,7 @@ def insert_statements(
     ids = batch.ids
     # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers (its
     # SQL and parameters made with the batch, before the transaction).
-    found = _look_up(conn, sql, batch.look_up, allocate=len(prepared))
+    found = _look_up(conn, sql, batch.look_up, allocate=len(prepared), iris=batch.iris)
     # 2. Which statements are new (the same statement again is skipped; a different one is a 409). SQLite: the
     # look-up did not probe the ids; every statement is taken as new, and the statements' INSERT, which probes
     # the unique index on id anyway, says whether one was stored (then it takes its rows out again, and the ids
@@ -843,8 +843,10 @@ SQLITE_WAITING = (
     "CASE WHEN EXISTS (SELECT 1 FROM statement_refs_pending) THEN ? ELSE '[]' END) AS j "
     "CROSS JOIN statement_refs_pending AS w WHERE w.target_id = j.value"
 )
+#: The definitions (kind 4) come keyed by the IRI's position in the list (an integer), not by the IRI: the batch
+#: has it already, and each as a new str object, hashed again for the dict, cost ~1,000 instructions a row.
 SQLITE_DEFINITIONS = (
-    "SELECT 4, a.iri, a.definition, NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+    "SELECT 4, j.key, a.definition, NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
 )
 
 
@@ -885,7 +887,9 @@ def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[
     return " UNION ALL ".join(parts), params
 
 
-def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, allocate: int) -> _Found:
+def _look_up(
+    conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, allocate: int, iris: Sequence[str] = ()
+) -> _Found:
     """Everything a batch needs from the store, in one round trip (``query``: :func:`_look_up_query`): which of
     its ids are stored, which stored statements wait for one of them as their StatementRef target, the targets
     it refers to, the canonical definitions of the activities it defines, the frameworks' version, on SQLite
@@ -893,7 +897,8 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
 
     Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
     this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
-    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback.
+    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback. ``iris``: the list of
+    IRIs the query's definitions were asked for (SQLite's come back by their position in it).
     """
     text_, params = query
     if sql.postgres:
@@ -907,7 +912,7 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
         elif kind == 4:
-            found.definitions[key] = text
+            found.definitions[key if sql.postgres else iris[key]] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
         elif kind == 6:
