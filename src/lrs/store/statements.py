@@ -255,8 +255,9 @@ def _sqlite_batch_rows(
 ) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, int, Any]], list[tuple[int, str, int]]]:
     """SQLite, every statement of the batch new: :func:`_statement_rows`, the statement rows being the batch's
     :attr:`StatementBatch.statement_rows` (made before the write lock; without their seqs, which are the next
-    rowids) with a StatementRef's row made again when its target gives it keys. The batch's own rows are never
-    changed: a write retried from the start takes them again."""
+    rowids) with a StatementRef's row made again when its target gives it keys, and the link rows the batch made
+    before the lock (:meth:`StatementBatch.link_rows_from`) when their first seq is the look-up's. The batch's own
+    rows are never changed: a write retried from the start takes them again."""
     prepared = batch.prepared
     rows = batch.statement_rows
     for k in batch.ref_positions:
@@ -269,6 +270,9 @@ def _sqlite_batch_rows(
             if rows is batch.statement_rows:
                 rows = list(rows)
             rows[k] = (keys.verb_iri, keys.registration, *batch.encoded[k])
+    made = batch.link_rows
+    if made is not None and seqs and made[0] == seqs[0]:
+        return rows, made[1], made[2]
     agent_rows = [(seqs[k], key, d, t) for k, key, d, t in batch.agent_links]
     activity_rows = [(seqs[k], iri, d) for k, iri, d in batch.activity_links]
     return rows, agent_rows, activity_rows
@@ -410,6 +414,10 @@ def store_batch(
         stored = _insert_new_in_one_statement(db, batch, can_define=can_define)
         if stored is not None:
             return stored
+    if db.dialect == "sqlite":
+        # The link rows with the seqs the batch will most likely get, made before the write lock (the last seq
+        # read without it): the look-up under the lock says whether they are the seqs (_sqlite_batch_rows).
+        batch.link_rows_from((db.read_row(SQLITE_LAST_SEQ, ()) or (0,))[0] + 1)
     return db.write(lambda conn: insert_statements(conn, batch, can_define=can_define, attachments=attachments))
 
 
@@ -445,6 +453,8 @@ class StatementBatch:
         #: next rowids), the copied target keys (ref_verb_iri, ref_registration) empty: the few StatementRefs whose
         #: target is known get theirs under the write lock (_sqlite_batch_rows)
         self.statement_rows = None if sql.postgres else [(None, None, *enc) for enc in self.encoded]
+        #: SQLite: (first seq, agent rows, activity rows) made before the write transaction (link_rows_from)
+        self.link_rows: tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
         target_ids = sorted({p.object_statement_id for p in self.prepared if p.object_statement_id})
         #: the look-up's SQL and parameters (see _look_up)
         self.look_up = _look_up_query(sql, self.ids, target_ids, self.iris)
@@ -469,6 +479,16 @@ class StatementBatch:
             self.activity_links = [
                 (k, iri, 1 if d else 0) for k, p in enumerate(self.prepared) for iri, d in p.activities.items()
             ]
+
+    def link_rows_from(self, first_seq: int) -> None:
+        """SQLite: make the link rows (statement_agents', statement_activities') as if the batch's seqs began at
+        ``first_seq``, before the write transaction; used under the write lock only when the look-up's seqs do
+        begin there (else they are made again there), so what is written never depends on this guess."""
+        self.link_rows = (
+            first_seq,
+            [(first_seq + k, key, d, t) for k, key, d, t in self.agent_links],
+            [(first_seq + k, iri, d) for k, iri, d in self.activity_links],
+        )
 
     def keys_in_batch(self, statement_id: str, fresh: Iterable[int]) -> _Keys | None:
         """The index keys of one of the batch's new statements (a StatementRef's target stored with it)."""
@@ -711,6 +731,9 @@ SQLITE_STATEMENTS_INSERT = (
     f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({', '.join('?' * 18)}) ON CONFLICT (id) DO NOTHING"
 )
 
+#: SQLite: the last seq, read before a batch's write transaction (store_batch), to make its link rows beforehand.
+SQLITE_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM statements"
+
 #: SQLite: the same without the seq (Sql.insert_new_statements with ``seqs``): SQLite gives each row the next rowid.
 SQLITE_STATEMENTS_INSERT_NEXT = (
     f"INSERT INTO statements ({STATEMENT_COLUMNS.removeprefix('seq, ')}) VALUES ({', '.join('?' * 17)}) "
@@ -905,14 +928,14 @@ def _look_up(
         params = [*params, allocate]
     found = _Found()
     for kind, key, text, seq, extra in sql.run(conn, text_, tuple(params)):
-        if kind == 0:
+        if kind == 4:  # the most of the rows
+            found.definitions[key if sql.postgres else iris[key]] = text
+        elif kind == 0:
             found.existing[key] = text
         elif kind == 1:
             found.waiting.append((key, seq))
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
-        elif kind == 4:
-            found.definitions[key if sql.postgres else iris[key]] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
         elif kind == 6:
