@@ -191,7 +191,9 @@ def insert_statements(
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
-    _void_targets(conn, sql, fresh_by_id.values(), cohorts_known=found.cohorts_known)
+    # The voiding statements are among the StatementRefs: when all are new, only those are looked at.
+    candidates = [prepared[k] for k in batch.ref_positions] if len(fresh) == len(prepared) else fresh_by_id.values()
+    _void_targets(conn, sql, candidates, cohorts_known=found.cohorts_known)
     _update_definitions(conn, sql, changed, new_definitions, inserted, incoming, now, can_define=can_define)
     if attachments:
         _store_attachments(conn, attachments, fresh_by_id.values())
@@ -861,52 +863,62 @@ class _Found:
 #: id's and then the referrer's (_look_up sorts them). No statement waits for its target most of the time: the
 #: list is then not even parsed (json_each of '[]'), which spared parsing the 100 ids and probing the empty index
 #: with each (~0.12 M instructions a batch of 100 under the write lock).
+#: Three columns (kind, key, text), not PostgreSQL's five: the definitions are most of the rows (~120 of a batch
+#: of 100 in the benchmark's workload), and each column of each row cost sqlite3's cursor ~700 instructions.
 SQLITE_WAITING = (
-    "SELECT 1 AS kind, w.target_id AS key, NULL AS text, w.statement_seq AS seq, NULL AS extra FROM json_each("
+    "SELECT 1 AS kind, w.statement_seq AS key, w.target_id AS text FROM json_each("
     "CASE WHEN EXISTS (SELECT 1 FROM statement_refs_pending) THEN ? ELSE '[]' END) AS j "
     "CROSS JOIN statement_refs_pending AS w WHERE w.target_id = j.value"
 )
 #: The definitions (kind 4) come keyed by the IRI's position in the list (an integer), not by the IRI: the batch
 #: has it already, and each as a new str object, hashed again for the dict, cost ~1,000 instructions a row.
 SQLITE_DEFINITIONS = (
-    "SELECT 4, j.key, a.definition, NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+    "SELECT 4, j.key, a.definition FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+)
+#: The StatementRef targets stored (kind 2, a few): their seq, verb and registration as one JSON array.
+SQLITE_TARGETS = "SELECT 2, id, json_array(seq, verb_iri, registration) FROM statements WHERE id IN (SELECT value FROM json_each(?))"
+SQLITE_LOOK_UP_END = (
+    f"SELECT 5, n, latest FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version UNION ALL "
+    # Without a known cohort, cohort_totals' upkeep is skipped (insert_statements).
+    "SELECT 6, EXISTS (SELECT 1 FROM known_cohorts), NULL UNION ALL "
+    "SELECT 3, coalesce(max(seq), 0), NULL FROM statements"
 )
 
 
 def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str]) -> tuple[str, list[Any]]:
     """The SQL and parameters of :func:`_look_up` (the parameter of PostgreSQL's seqs appended there)."""
     encoded_ids = compact(ids)
+    if not sql.postgres:
+        # The statements' INSERT finds a stored id (insert_statements): the ids are not looked up.
+        parts, params = [SQLITE_WAITING], [encoded_ids]
+        if target_ids:
+            parts.append(SQLITE_TARGETS)
+            params.append(compact(target_ids))
+        if iris:
+            parts.append(SQLITE_DEFINITIONS)
+            params.append(compact(iris))
+        parts.append(SQLITE_LOOK_UP_END)
+        return " UNION ALL ".join(parts), params
     stored, waiting = sql.in_list_sql("id"), sql.in_list_sql("target_id")
     parts = [
         f"SELECT 0 AS kind, id AS key, fingerprint AS text, NULL AS seq, NULL AS extra FROM statements WHERE {stored}",
         f"SELECT 1, target_id, NULL, statement_seq, NULL FROM statement_refs_pending WHERE {waiting}",
     ]
     params: list[Any] = [encoded_ids, encoded_ids]
-    if not sql.postgres:  # SQLite: the statements' INSERT finds a stored id (insert_statements)
-        parts[:2] = [SQLITE_WAITING]
-        params = [encoded_ids]
     if target_ids:
         targets, p3 = sql.in_list("id", target_ids)
         parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
         params += p3
-    if iris and sql.postgres:
+    if iris:
         defined, p4 = sql.in_list("iri", iris)
         parts.append(f"SELECT 4, iri, definition::text, NULL, NULL FROM activities WHERE {defined}")
         params += p4
-    elif iris:
-        parts.append(SQLITE_DEFINITIONS)
-        params.append(compact(iris))
     parts.append(f"SELECT 5, NULL, latest, n, NULL FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version")
-    if sql.postgres:
-        # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
-        parts.append(
-            "SELECT 3, NULL, NULL, nextval(q.sequence), NULL FROM (SELECT pg_get_serial_sequence('statements', "
-            "'seq')::regclass AS sequence OFFSET 0) AS q, generate_series(1, %s)"
-        )
-    else:
-        # Without a known cohort, cohort_totals' upkeep is skipped (insert_statements).
-        parts.append("SELECT 6, NULL, NULL, EXISTS (SELECT 1 FROM known_cohorts), NULL")
-        parts.append("SELECT 3, NULL, NULL, coalesce(max(seq), 0), NULL FROM statements")
+    # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
+    parts.append(
+        "SELECT 3, NULL, NULL, nextval(q.sequence), NULL FROM (SELECT pg_get_serial_sequence('statements', "
+        "'seq')::regclass AS sequence OFFSET 0) AS q, generate_series(1, %s)"
+    )
     return " UNION ALL ".join(parts), params
 
 
@@ -924,29 +936,38 @@ def _look_up(
     IRIs the query's definitions were asked for (SQLite's come back by their position in it).
     """
     text_, params = query
-    if sql.postgres:
-        params = [*params, allocate]
     found = _Found()
-    for kind, key, text, seq, extra in sql.run(conn, text_, tuple(params)):
-        if kind == 4:  # the most of the rows
-            found.definitions[key if sql.postgres else iris[key]] = text
-        elif kind == 0:
+    if not sql.postgres:
+        for kind, key, text in sql.run(conn, text_, tuple(params)):
+            if kind == 4:  # the most of the rows
+                found.definitions[iris[key]] = text
+            elif kind == 1:
+                found.waiting.append((text, key))
+            elif kind == 2:
+                seq, verb, registration = json.loads(text)
+                found.targets[key] = (seq, verb, registration)
+            elif kind == 5:
+                found.frameworks_version = frameworks_version(key, text)
+            elif kind == 6:
+                found.cohorts_known = bool(key)
+            else:
+                found.seqs = list(range(key + 1, key + 1 + allocate))
+        found.waiting.sort()
+        return found
+    for kind, key, text, seq, extra in sql.run(conn, text_, (*params, allocate)):
+        if kind == 0:
             found.existing[key] = text
         elif kind == 1:
             found.waiting.append((key, seq))
         elif kind == 2:
             found.targets[key] = (seq, text, extra)
+        elif kind == 4:
+            found.definitions[key] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
-        elif kind == 6:
-            found.cohorts_known = bool(seq)
-        elif sql.postgres:
-            found.seqs.append(seq)
         else:
-            found.seqs = list(range(seq + 1, seq + 1 + allocate))
+            found.seqs.append(seq)
     found.seqs.sort()
-    if not sql.postgres:
-        found.waiting.sort()
     return found
 
 
@@ -1034,6 +1055,9 @@ def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tu
     return {iri: (merged[iri], compact(merged[iri])) for iri in sorted(merged)}
 
 
+_NOT_STORED = object()
+
+
 def _definitions(
     incoming: dict[str, tuple[dict[str, Any], str]], current: dict[str, str | None], *, can_define: bool
 ) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
@@ -1045,11 +1069,13 @@ def _definitions(
     merging a definition into itself changes nothing."""
     new: list[tuple[str, str]] = []
     changed: list[tuple[str, dict[str, Any]]] = []
+    get = current.get
     for iri, (definition, encoded) in incoming.items():
-        if iri not in current:
+        text = get(iri, _NOT_STORED)  # one dict look-up for both questions (a stored definition may be None)
+        if text is _NOT_STORED:
             new.append((iri, encoded))
-        elif can_define and current[iri] != encoded:
-            stored = _decoded(current[iri])
+        elif can_define and text != encoded:
+            stored = _decoded(text)
             merged = merge_definitions(stored, definition)
             if merged != stored:
                 changed.append((iri, merged))
