@@ -416,7 +416,7 @@ def store_batch(
         stored = _insert_new_in_one_statement(db, batch, can_define=can_define)
         if stored is not None:
             return stored
-    if db.dialect == "sqlite":
+    if db.dialect == "sqlite" and len(batch.agent_links) + len(batch.activity_links) >= LINK_ROWS_BEFORE_THE_LOCK:
         # The link rows with the seqs the batch will most likely get, made before the write lock (the last seq
         # read without it): the look-up under the lock says whether they are the seqs (_sqlite_batch_rows).
         batch.link_rows_from((db.read_row(SQLITE_LAST_SEQ, ()) or (0,))[0] + 1)
@@ -735,6 +735,9 @@ SQLITE_STATEMENTS_INSERT = (
 
 #: SQLite: the last seq, read before a batch's write transaction (store_batch), to make its link rows beforehand.
 SQLITE_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM statements"
+#: ... for a batch with at least this many link rows: the read costs ~25,000 instructions (outside the lock), what
+#: making and freeing ~36 link rows costs under it (~700 each); a single statement has a handful.
+LINK_ROWS_BEFORE_THE_LOCK = 64
 
 #: SQLite: the same without the seq (Sql.insert_new_statements with ``seqs``): SQLite gives each row the next rowid.
 SQLITE_STATEMENTS_INSERT_NEXT = (
