@@ -865,9 +865,9 @@ class _Found:
 #: CROSS JOIN keeps the list first. The waiting referrers (kind 1) come in the order of the IN form, the target
 #: id's and then the referrer's (_look_up sorts them). No statement waits for its target most of the time: the
 #: list is then not even parsed (json_each of '[]'), which spared parsing the 100 ids and probing the empty index
-#: with each (~0.12 M instructions a batch of 100 under the write lock).
+#: with each (~0.1 M instructions a batch of 100 under the write lock).
 #: Three columns (kind, key, text), not PostgreSQL's five: the definitions are most of the rows (~120 of a batch
-#: of 100 in the benchmark's workload), and each column of each row cost sqlite3's cursor ~700 instructions.
+#: of 100 in the benchmark's workload), and each column of each row cost sqlite3's cursor ~600 instructions.
 SQLITE_WAITING = (
     "SELECT 1 AS kind, w.statement_seq AS key, w.target_id AS text FROM json_each("
     "CASE WHEN EXISTS (SELECT 1 FROM statement_refs_pending) THEN ? ELSE '[]' END) AS j "
