@@ -134,7 +134,7 @@ def insert_statements(
     ids = batch.ids
     # 1. One round trip: ids already stored, targets, waiting referrers, definitions, new sequence numbers (its
     # SQL and parameters made with the batch, before the transaction).
-    found = _look_up(conn, sql, batch.look_up, allocate=len(prepared))
+    found = _look_up(conn, sql, batch.look_up, allocate=len(prepared), iris=batch.iris)
     # 2. Which statements are new (the same statement again is skipped; a different one is a 409). SQLite: the
     # look-up did not probe the ids; every statement is taken as new, and the statements' INSERT, which probes
     # the unique index on id anyway, says whether one was stored (then it takes its rows out again, and the ids
@@ -145,25 +145,32 @@ def insert_statements(
 
     # 3. Their rows: the statements (with what a StatementRef's stored target gives them) and index rows.
     def rows_of(fresh: list[int]) -> tuple[dict[str, PreparedStatement], _RefRows, list, list, list]:
-        fresh_by_id = {prepared[k].id: prepared[k] for k in fresh}
+        fresh_by_id = batch.by_id if len(fresh) == len(prepared) else {prepared[k].id: prepared[k] for k in fresh}
         refs = _RefRows()
         rows, agent_rows, activity_rows = _statement_rows(
             batch, fresh, found.seqs[: len(fresh)], _stored_target_keys(conn, sql, found, fresh_by_id), refs
         )
         return fresh_by_id, refs, rows, agent_rows, activity_rows
 
-    fresh_by_id, refs, rows, agent_rows, activity_rows = rows_of(fresh)
     if not sql.postgres:
-        if not sql.insert_new_statements(conn, rows):
+        # The whole batch first, its statement rows as the batch made them (their seqs are the next rowids,
+        # found.seqs: see Sql.insert_new_statements); only a StatementRef's row is made here.
+        fresh_by_id, refs = batch.by_id, _RefRows()
+        rows, agent_rows, activity_rows = _sqlite_batch_rows(
+            batch, found.seqs, _stored_target_keys(conn, sql, found, fresh_by_id), refs
+        )
+        if not sql.insert_new_statements(conn, rows, seqs=found.seqs):
             # Some id is stored already (rare): nothing of the batch is written; the ids are looked up.
             found.existing = _existing(conn, sql, ids)
             fresh = _fresh(prepared, found)
             if not fresh:
                 return Stored(ids, found.frameworks_version)
             fresh_by_id, refs, rows, agent_rows, activity_rows = rows_of(fresh)
-            if not sql.insert_new_statements(conn, rows):  # pragma: no cover - the write lock is held
-                raise RuntimeError("statements stored during the write transaction")
+            if not sql.insert_new_statements(conn, [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows]):
+                raise RuntimeError("statements stored during the write transaction")  # pragma: no cover - locked
         rows = []  # written
+    else:
+        fresh_by_id, refs, rows, agent_rows, activity_rows = rows_of(fresh)
     now = datetime.now(UTC)
     # The batch merged its definitions before the transaction; a statement stored before (a duplicate) must
     # not merge its definitions again, so then they are merged afresh from the new statements only.
@@ -185,7 +192,9 @@ def insert_statements(
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
-    _void_targets(conn, sql, fresh_by_id.values(), cohorts_known=found.cohorts_known)
+    # The voiding statements are among the StatementRefs: when all are new, only those are looked at.
+    candidates = [prepared[k] for k in batch.ref_positions] if len(fresh) == len(prepared) else fresh_by_id.values()
+    _void_targets(conn, sql, candidates, cohorts_known=found.cohorts_known)
     _update_definitions(conn, sql, changed, new_definitions, inserted, incoming, now, can_define=can_define)
     if attachments:
         _store_attachments(conn, attachments, fresh_by_id.values())
@@ -241,6 +250,34 @@ def _statement_rows(
         seq_of = dict(zip(fresh, seqs, strict=True))
         agent_rows = [(seq_of[k], key, d, t) for k, key, d, t in batch.agent_links if k in seq_of]
         activity_rows = [(seq_of[k], iri, d) for k, iri, d in batch.activity_links if k in seq_of]
+    return rows, agent_rows, activity_rows
+
+
+def _sqlite_batch_rows(
+    batch: StatementBatch, seqs: list[int], stored_keys: dict[str, _Keys], refs: _RefRows
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, int, Any]], list[tuple[int, str, int]]]:
+    """SQLite, every statement of the batch new: :func:`_statement_rows`, the statement rows being the batch's
+    :attr:`StatementBatch.statement_rows` (made before the write lock; without their seqs, which are the next
+    rowids) with a StatementRef's row made again when its target gives it keys, and the link rows the batch made
+    before the lock (:meth:`StatementBatch.link_rows_from`) when their first seq is the look-up's. The batch's own
+    rows are never changed: a write retried from the start takes them again."""
+    prepared = batch.prepared
+    rows = batch.statement_rows
+    for k in batch.ref_positions:
+        target_id = prepared[k].object_statement_id
+        keys = batch.keys_in_batch(target_id, range(len(prepared))) or stored_keys.get(target_id)
+        if keys is None:
+            refs.pending.append((seqs[k], target_id))
+        else:
+            refs.add(seqs[k], keys)
+            if rows is batch.statement_rows:
+                rows = list(rows)
+            rows[k] = (keys.verb_iri, keys.registration, *batch.encoded[k])
+    made = batch.link_rows
+    if made is not None and seqs and made[0] == seqs[0]:
+        return rows, made[1], made[2]
+    agent_rows = [(seqs[k], key, d, t) for k, key, d, t in batch.agent_links]
+    activity_rows = [(seqs[k], iri, d) for k, iri, d in batch.activity_links]
     return rows, agent_rows, activity_rows
 
 
@@ -380,6 +417,10 @@ def store_batch(
         stored = _insert_new_in_one_statement(db, batch, can_define=can_define)
         if stored is not None:
             return stored
+    if db.dialect == "sqlite" and len(batch.agent_links) + len(batch.activity_links) >= LINK_ROWS_BEFORE_THE_LOCK:
+        # The link rows with the seqs the batch will most likely get, made before the write lock (the last seq
+        # read without it): the look-up under the lock says whether they are the seqs (_sqlite_batch_rows).
+        batch.link_rows_from((db.read_row(SQLITE_LAST_SEQ, ()) or (0,))[0] + 1)
     return db.write(lambda conn: insert_statements(conn, batch, can_define=can_define, attachments=attachments))
 
 
@@ -408,6 +449,16 @@ class StatementBatch:
         #: waits for one, storing them is inserts only (see _insert_new_in_one_statement)
         self.only_adds_rows = all(p.object_statement_id is None for p in self.prepared)
         self.ids = [p.id for p in self.prepared]
+        #: id -> statement (the statements stored when every one of them is new)
+        self.by_id = {p.id: p for p in self.prepared}
+        #: the positions of the StatementRefs (voiding included)
+        self.ref_positions = [k for k, p in enumerate(self.prepared) if p.object_statement_id is not None]
+        #: SQLite: the statement rows as Sql.insert_new_statements writes the whole batch (seq left to SQLite: the
+        #: next rowids), the copied target keys (ref_verb_iri, ref_registration) empty: the few StatementRefs whose
+        #: target is known get theirs under the write lock (_sqlite_batch_rows)
+        self.statement_rows = None if sql.postgres else [(None, None, *enc) for enc in self.encoded]
+        #: SQLite: (first seq, agent rows, activity rows) made before the write transaction (link_rows_from)
+        self.link_rows: tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
         target_ids = sorted({p.object_statement_id for p in self.prepared if p.object_statement_id})
         #: the look-up's SQL and parameters (see _look_up)
         self.look_up = _look_up_query(sql, self.ids, target_ids, self.iris)
@@ -433,7 +484,17 @@ class StatementBatch:
                 (k, iri, 1 if d else 0) for k, p in enumerate(self.prepared) for iri, d in p.activities.items()
             ]
 
-    def keys_in_batch(self, statement_id: str, fresh: list[int]) -> _Keys | None:
+    def link_rows_from(self, first_seq: int) -> None:
+        """SQLite: make the link rows (statement_agents', statement_activities') as if the batch's seqs began at
+        ``first_seq``, before the write transaction; used under the write lock only when the look-up's seqs do
+        begin there (else they are made again there), so what is written never depends on this guess."""
+        self.link_rows = (
+            first_seq,
+            [(first_seq + k, key, d, t) for k, key, d, t in self.agent_links],
+            [(first_seq + k, iri, d) for k, iri, d in self.activity_links],
+        )
+
+    def keys_in_batch(self, statement_id: str, fresh: Iterable[int]) -> _Keys | None:
         """The index keys of one of the batch's new statements (a StatementRef's target stored with it)."""
         for k in fresh:
             if self.prepared[k].id == statement_id:
@@ -598,7 +659,7 @@ class _Sql:
             )
             return {iri for (iri,) in result}
         if rows:
-            self.insert_new_statements(conn, rows)
+            self.insert_new_statements(conn, [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows])
         self.insert_links(conn, "statement_agents", "agent_key", agents, stamped=True)
         self.insert_links(conn, "statement_activities", "activity_iri", activities)
         if definitions:
@@ -616,16 +677,25 @@ class _Sql:
         # Under SQLite's write lock nobody else can have inserted them.
         return {iri for iri, _ in definitions}
 
-    def insert_new_statements(self, conn: Connection, rows: list[tuple[int, str | None, str | None, Any]]) -> bool:
-        """SQLite: insert the statement rows (as :meth:`insert_batch` takes them) unless one's id is stored already:
-        then none stays (False). The INSERT skips a stored id (ON CONFLICT DO NOTHING) and counts the rows it
-        wrote; when that is short of all of them, the rows it did write (the highest seqs, this transaction's
-        alone under the write lock) are deleted again."""
-        cursor = self.run(conn, SQLITE_STATEMENTS_INSERT, [(seq, rv, rr, *enc) for seq, rv, rr, enc in rows], many=True)
+    def insert_new_statements(
+        self, conn: Connection, rows: Sequence[tuple[Any, ...]], *, seqs: list[int] | None = None
+    ) -> bool:
+        """SQLite: insert the statement rows unless one's id is stored already: then none stays (False). The
+        INSERT skips a stored id (ON CONFLICT DO NOTHING) and counts the rows it wrote; when that is short of all
+        of them, the rows it did write (the highest seqs, this transaction's alone under the write lock) are
+        deleted again. ``rows``: every column of STATEMENT_COLUMNS; or, with ``seqs`` (the look-up's, the next
+        rowids), every column but the seq, which SQLite then gives each row: the table's largest rowid plus one
+        (an INTEGER PRIMARY KEY without AUTOINCREMENT), the very seqs when every row goes in, in order."""
+        if seqs is None:
+            cursor = self.run(conn, SQLITE_STATEMENTS_INSERT, rows, many=True)
+            first = rows[0][0] if rows else None
+        else:
+            cursor = self.run(conn, SQLITE_STATEMENTS_INSERT_NEXT, rows, many=True)
+            first = seqs[0] if seqs else None
         if cursor.rowcount == len(rows):
             return True
         if cursor.rowcount:
-            self.run(conn, "DELETE FROM statements WHERE seq >= ?", (rows[0][0],))
+            self.run(conn, "DELETE FROM statements WHERE seq >= ?", (first,))
         return False
 
     def insert_links(
@@ -663,6 +733,18 @@ class _Sql:
 #: SQLite: a batch's statement rows; one whose id is stored is skipped (Sql.insert_new_statements counts them).
 SQLITE_STATEMENTS_INSERT = (
     f"INSERT INTO statements ({STATEMENT_COLUMNS}) VALUES ({', '.join('?' * 18)}) ON CONFLICT (id) DO NOTHING"
+)
+
+#: SQLite: the last seq, read before a batch's write transaction (store_batch), to make its link rows beforehand.
+SQLITE_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM statements"
+#: ... for a batch with at least this many link rows: the read costs ~25,000 instructions (outside the lock), what
+#: making and freeing ~36 link rows costs under it (~700 each); a single statement has a handful.
+LINK_ROWS_BEFORE_THE_LOCK = 64
+
+#: SQLite: the same without the seq (Sql.insert_new_statements with ``seqs``): SQLite gives each row the next rowid.
+SQLITE_STATEMENTS_INSERT_NEXT = (
+    f"INSERT INTO statements ({STATEMENT_COLUMNS.removeprefix('seq, ')}) VALUES ({', '.join('?' * 17)}) "
+    "ON CONFLICT (id) DO NOTHING"
 )
 
 #: PostgreSQL: link rows from one JSON parameter; statement_agents' with the statement's timestamp as well.
@@ -827,54 +909,71 @@ class _Found:
 #: probe of the table's index, rather than ``key IN (SELECT value FROM json_each(?))``, which first builds a
 #: temporary index of the list (the 100 ids, the activities' IRIs): ~0.8 M instructions a batch under the lock.
 #: CROSS JOIN keeps the list first. The waiting referrers (kind 1) come in the order of the IN form, the target
-#: id's and then the referrer's (_look_up sorts them).
+#: id's and then the referrer's (_look_up sorts them). No statement waits for its target most of the time: the
+#: list is then not even parsed (json_each of '[]'), which spared parsing the 100 ids and probing the empty index
+#: with each (~0.1 M instructions a batch of 100 under the write lock).
+#: Three columns (kind, key, text), not PostgreSQL's five: the definitions are most of the rows (~120 of a batch
+#: of 100 in the benchmark's workload), and each column of each row cost sqlite3's cursor ~600 instructions.
 SQLITE_WAITING = (
-    "SELECT 1 AS kind, w.target_id AS key, NULL AS text, w.statement_seq AS seq, NULL AS extra FROM json_each(?) AS j "
+    "SELECT 1 AS kind, w.statement_seq AS key, w.target_id AS text FROM json_each("
+    "CASE WHEN EXISTS (SELECT 1 FROM statement_refs_pending) THEN ? ELSE '[]' END) AS j "
     "CROSS JOIN statement_refs_pending AS w WHERE w.target_id = j.value"
 )
+#: The definitions (kind 4) come keyed by the IRI's position in the list (an integer), not by the IRI: the batch
+#: has it already, and each as a new str object, hashed again for the dict, cost ~1,000 instructions a row.
 SQLITE_DEFINITIONS = (
-    "SELECT 4, a.iri, a.definition, NULL, NULL FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+    "SELECT 4, j.key, a.definition FROM json_each(?) AS j CROSS JOIN activities AS a WHERE a.iri = j.value"
+)
+#: The StatementRef targets stored (kind 2, a few): their seq, verb and registration as one JSON array.
+SQLITE_TARGETS = "SELECT 2, id, json_array(seq, verb_iri, registration) FROM statements WHERE id IN (SELECT value FROM json_each(?))"
+SQLITE_LOOK_UP_END = (
+    f"SELECT 5, n, latest FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version UNION ALL "
+    # Without a known cohort, cohort_totals' upkeep is skipped (insert_statements).
+    "SELECT 6, EXISTS (SELECT 1 FROM known_cohorts), NULL UNION ALL "
+    "SELECT 3, coalesce(max(seq), 0), NULL FROM statements"
 )
 
 
 def _look_up_query(sql: _Sql, ids: list[str], target_ids: list[str], iris: list[str]) -> tuple[str, list[Any]]:
     """The SQL and parameters of :func:`_look_up` (the parameter of PostgreSQL's seqs appended there)."""
     encoded_ids = compact(ids)
+    if not sql.postgres:
+        # The statements' INSERT finds a stored id (insert_statements): the ids are not looked up.
+        parts, params = [SQLITE_WAITING], [encoded_ids]
+        if target_ids:
+            parts.append(SQLITE_TARGETS)
+            params.append(compact(target_ids))
+        if iris:
+            parts.append(SQLITE_DEFINITIONS)
+            params.append(compact(iris))
+        parts.append(SQLITE_LOOK_UP_END)
+        return " UNION ALL ".join(parts), params
     stored, waiting = sql.in_list_sql("id"), sql.in_list_sql("target_id")
     parts = [
         f"SELECT 0 AS kind, id AS key, fingerprint AS text, NULL AS seq, NULL AS extra FROM statements WHERE {stored}",
         f"SELECT 1, target_id, NULL, statement_seq, NULL FROM statement_refs_pending WHERE {waiting}",
     ]
     params: list[Any] = [encoded_ids, encoded_ids]
-    if not sql.postgres:  # SQLite: the statements' INSERT finds a stored id (insert_statements)
-        parts[:2] = [SQLITE_WAITING]
-        params = [encoded_ids]
     if target_ids:
         targets, p3 = sql.in_list("id", target_ids)
         parts.append(f"SELECT 2, id, verb_iri, seq, registration FROM statements WHERE {targets}")
         params += p3
-    if iris and sql.postgres:
+    if iris:
         defined, p4 = sql.in_list("iri", iris)
         parts.append(f"SELECT 4, iri, definition::text, NULL, NULL FROM activities WHERE {defined}")
         params += p4
-    elif iris:
-        parts.append(SQLITE_DEFINITIONS)
-        params.append(compact(iris))
     parts.append(f"SELECT 5, NULL, latest, n, NULL FROM ({FRAMEWORKS_VERSION_SQL}) AS frameworks_version")
-    if sql.postgres:
-        # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
-        parts.append(
-            "SELECT 3, NULL, NULL, nextval(q.sequence), NULL FROM (SELECT pg_get_serial_sequence('statements', "
-            "'seq')::regclass AS sequence OFFSET 0) AS q, generate_series(1, %s)"
-        )
-    else:
-        # Without a known cohort, cohort_totals' upkeep is skipped (insert_statements).
-        parts.append("SELECT 6, NULL, NULL, EXISTS (SELECT 1 FROM known_cohorts), NULL")
-        parts.append("SELECT 3, NULL, NULL, coalesce(max(seq), 0), NULL FROM statements")
+    # The sequence's name looked up once, not once per seq (0.8 -> 0.4 ms for a batch of 100).
+    parts.append(
+        "SELECT 3, NULL, NULL, nextval(q.sequence), NULL FROM (SELECT pg_get_serial_sequence('statements', "
+        "'seq')::regclass AS sequence OFFSET 0) AS q, generate_series(1, %s)"
+    )
     return " UNION ALL ".join(parts), params
 
 
-def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, allocate: int) -> _Found:
+def _look_up(
+    conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, allocate: int, iris: Sequence[str] = ()
+) -> _Found:
     """Everything a batch needs from the store, in one round trip (``query``: :func:`_look_up_query`): which of
     its ids are stored, which stored statements wait for one of them as their StatementRef target, the targets
     it refers to, the canonical definitions of the activities it defines, the frameworks' version, on SQLite
@@ -882,13 +981,29 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
 
     Seqs are taken up front so the link rows go in with the statements. SQLite: the next rowids, which only
     this transaction can use (it holds the write lock from BEGIN IMMEDIATE). PostgreSQL: nextval() of the
-    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback.
+    serial's sequence; a seq a duplicate leaves unused is a gap, as after any rollback. ``iris``: the list of
+    IRIs the query's definitions were asked for (SQLite's come back by their position in it).
     """
     text_, params = query
-    if sql.postgres:
-        params = [*params, allocate]
     found = _Found()
-    for kind, key, text, seq, extra in sql.run(conn, text_, tuple(params)):
+    if not sql.postgres:
+        for kind, key, text in sql.run(conn, text_, tuple(params)):
+            if kind == 4:  # the most of the rows
+                found.definitions[iris[key]] = text
+            elif kind == 1:
+                found.waiting.append((text, key))
+            elif kind == 2:
+                seq, verb, registration = json.loads(text)
+                found.targets[key] = (seq, verb, registration)
+            elif kind == 5:
+                found.frameworks_version = frameworks_version(key, text)
+            elif kind == 6:
+                found.cohorts_known = bool(key)
+            else:
+                found.seqs = list(range(key + 1, key + 1 + allocate))
+        found.waiting.sort()
+        return found
+    for kind, key, text, seq, extra in sql.run(conn, text_, (*params, allocate)):
         if kind == 0:
             found.existing[key] = text
         elif kind == 1:
@@ -899,15 +1014,9 @@ def _look_up(conn: Connection, sql: _Sql, query: tuple[str, list[Any]], *, alloc
             found.definitions[key] = text
         elif kind == 5:
             found.frameworks_version = frameworks_version(seq, text)
-        elif kind == 6:
-            found.cohorts_known = bool(seq)
-        elif sql.postgres:
-            found.seqs.append(seq)
         else:
-            found.seqs = list(range(seq + 1, seq + 1 + allocate))
+            found.seqs.append(seq)
     found.seqs.sort()
-    if not sql.postgres:
-        found.waiting.sort()
     return found
 
 
@@ -935,6 +1044,8 @@ def _stored_target_keys(
     conn: Connection, sql: _Sql, found: _Found, fresh_by_id: dict[str, PreparedStatement]
 ) -> dict[str, _Keys]:
     """The index keys of the stored statements the batch's new StatementRefs target (not in the batch)."""
+    if not found.targets:  # none stored (or none referred to)
+        return {}
     wanted = {p.object_statement_id for p in fresh_by_id.values() if p.object_statement_id} - fresh_by_id.keys()
     targets = {tid: found.targets[tid] for tid in wanted if tid in found.targets}
     if not targets:
@@ -993,6 +1104,9 @@ def _incoming_definitions(prepared: Iterable[PreparedStatement]) -> dict[str, tu
     return {iri: (merged[iri], compact(merged[iri])) for iri in sorted(merged)}
 
 
+_NOT_STORED = object()
+
+
 def _definitions(
     incoming: dict[str, tuple[dict[str, Any], str]], current: dict[str, str | None], *, can_define: bool
 ) -> tuple[list[tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
@@ -1004,11 +1118,13 @@ def _definitions(
     merging a definition into itself changes nothing."""
     new: list[tuple[str, str]] = []
     changed: list[tuple[str, dict[str, Any]]] = []
+    get = current.get
     for iri, (definition, encoded) in incoming.items():
-        if iri not in current:
+        text = get(iri, _NOT_STORED)  # one dict look-up for both questions (a stored definition may be None)
+        if text is _NOT_STORED:
             new.append((iri, encoded))
-        elif can_define and current[iri] != encoded:
-            stored = _decoded(current[iri])
+        elif can_define and text != encoded:
+            stored = _decoded(text)
             merged = merge_definitions(stored, definition)
             if merged != stored:
                 changed.append((iri, merged))
