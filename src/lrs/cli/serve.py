@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -121,6 +123,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     from granian.server import Server
 
     from lrs.api.serving import connection_limits
+    from lrs.api.spread import create_board
 
     access_log = settings.access_log
     server = Server(
@@ -137,13 +140,22 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         workers_kill_timeout=30,  # a graceful stop lets requests in flight finish for up to 30 s
         **connection_limits(settings, workers),
     )
-    # Workers are forked: each builds its own app (and so its own database connections) from these settings.
-    server.serve(target_loader=lambda: _worker_app(settings), wrap_loader=False)
+    # With several workers, each marks on a shared board whether it is busy, so that one running every
+    # request of a few keep-alive clients while another idles can hand a connection back (lrs.api.spread).
+    board = create_board() if workers > 1 else None
+    try:
+        # Workers are forked: each builds its own app (and its own database connections) from these settings.
+        server.serve(target_loader=lambda: _worker_app(settings, board), wrap_loader=False)
+    finally:
+        if board:
+            with contextlib.suppress(OSError):
+                os.remove(board)
 
 
-def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
-    """A worker's app: its logging configured, and the forwarding sender started in the worker (the lease lets
-    one deliver at a time)."""
+def _worker_app(settings: Settings, board: str | None = None):  # noqa: ANN202 - a Flask app
+    """A worker's app: its logging configured, the forwarding sender started in the worker (the lease lets
+    one deliver at a time), and its requests marked on the workers' board when there is one."""
+    from lrs.api.spread import SpreadConnections, WorkerBoard
     from lrs.app import create_app
     from lrs.logs import configure_logging
     from lrs.services.forwarding import start_background_sender
@@ -152,6 +164,8 @@ def _worker_app(settings: Settings):  # noqa: ANN202 - a Flask app
     configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     start_background_sender(app.extensions["lrs"])
+    if board:
+        app.wsgi_app = SpreadConnections(app.wsgi_app, WorkerBoard(board))
     settle_garbage_collector()
     return app
 
