@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/connections.py [--trials 30] [--clients 4] [--seconds 2] [--workers N]
 
-One ``lrs serve`` on a fresh SQLite file, then ``--trials`` trials. In each, ``--clients`` threads open new
-keep-alive connections and POST batches of 100 workload statements back to back for ``--seconds``. The trial
-then closes them and waits half a second. The kernel hands each new connection to a worker by a hash of its
-addresses (granian listens with SO_REUSEPORT in every worker), so each trial deals the connections afresh.
+One ``lrs serve`` on a fresh SQLite file in a temporary directory (removed at the end), then ``--trials``
+trials. In each, ``--clients`` threads open new keep-alive connections and POST batches of 100 workload
+statements back to back for ``--seconds``. The trial then closes them and waits half a second. The kernel
+hands each new connection to a worker by a hash of its addresses (granian listens with SO_REUSEPORT in every
+worker), so each trial deals the connections afresh.
 
 For each trial the script prints:
 * the statements per second;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -127,6 +129,7 @@ def main() -> None:
             time.sleep(0.5)
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # the store grows to a gigabyte or more
     alone = sum(1 for t in trials if t["workers_last_half_second"] == 1)
     alone_first = sum(1 for t in trials if t["workers_first_half_second"] == 1)
     rates = [t["statements_per_second"] for t in trials]
