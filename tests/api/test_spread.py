@@ -11,7 +11,7 @@ import pytest
 
 from api.test_lrs_serve import start_lrs_serve, stop
 from lrs.api import spread
-from lrs.api.spread import SpreadConnections, WorkerBoard, create_board
+from lrs.api.spread import BoardFull, SpreadConnections, WorkerBoard, create_board
 
 OWN, SIBLING, GONE = 101, 202, 303
 
@@ -26,7 +26,7 @@ class Clock:
 
 @pytest.fixture
 def board_path() -> Iterator[str]:
-    path = create_board()
+    path = create_board(2)
     yield path
     os.remove(path)
 
@@ -89,6 +89,13 @@ def test_each_worker_claims_a_slot_of_its_own_and_a_dead_workers_slot_is_taken_a
     assert again.slot == first.slot  # a worker finds its own slot again
     replacement = WorkerBoard(board_path, pid=SIBLING, alive=alive)
     assert replacement.slot == gone.slot  # the dead worker's slot, not a new one
+
+
+def test_a_full_board_refuses_a_slot_rather_than_share_one(board_path: str) -> None:
+    holders = [WorkerBoard(board_path, pid=pid, alive=alive) for pid in (1, 2, 3, 4)]  # two workers' room: 4
+    assert len({board.slot for board in holders}) == 4
+    with pytest.raises(BoardFull):
+        WorkerBoard(board_path, pid=5, alive=alive)
 
 
 def test_a_busy_worker_hands_back_one_connection_while_another_idles(board_path: str) -> None:

@@ -45,14 +45,18 @@ CLOSE_EVERY = 0.5
 #: One slot a worker: its pid, whether it runs a request (0/1), and since when (time.monotonic(), which is
 #: the same clock in every process of the machine).
 _SLOT = struct.Struct("=iid")
-SLOTS = 64
 
 
-def create_board() -> str:
-    """A new, zeroed board file for up to SLOTS workers; the caller removes it when the server stops."""
+class BoardFull(RuntimeError):
+    """Every slot of the board is held by a live process."""
+
+
+def create_board(workers: int) -> str:
+    """A new, zeroed board file for ``workers`` workers; the caller removes it when the server stops. It has
+    twice as many slots, so that a worker granian starts in place of one that is still exiting finds one."""
     handle, path = tempfile.mkstemp(prefix="lrs-workers-")
     try:
-        os.write(handle, bytes(_SLOT.size * SLOTS))
+        os.write(handle, bytes(_SLOT.size * 2 * workers))
     finally:
         os.close(handle)
     return path
@@ -75,7 +79,8 @@ class WorkerBoard:
         self.pid = pid if pid is not None else os.getpid()
         self._alive = alive
         self._file = open(path, "r+b")  # noqa: SIM115 - held for the worker's lifetime
-        self._map = mmap.mmap(self._file.fileno(), _SLOT.size * SLOTS)
+        self._map = mmap.mmap(self._file.fileno(), 0)
+        self._slots = len(self._map) // _SLOT.size
         self.slot = self._claim()
 
     def _claim(self) -> int:
@@ -83,7 +88,7 @@ class WorkerBoard:
         fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
         try:
             free = None
-            for index in range(SLOTS):
+            for index in range(self._slots):
                 pid, _busy, _since = _SLOT.unpack_from(self._map, index * _SLOT.size)
                 if pid == self.pid:
                     free = index
@@ -91,7 +96,7 @@ class WorkerBoard:
                 if free is None and (pid == 0 or not self._alive(pid)):  # a worker that died: its slot is free
                     free = index
             if free is None:
-                raise RuntimeError(f"more than {SLOTS} workers share one board")
+                raise BoardFull(f"all {self._slots} slots of the workers' board are taken")
             _SLOT.pack_into(self._map, free * _SLOT.size, self.pid, 0, time.monotonic())
             return free
         finally:
@@ -102,17 +107,13 @@ class WorkerBoard:
 
     def idle_sibling(self, now: float, idle_for: float) -> bool:
         """Another live worker has run no request for ``idle_for`` seconds."""
-        for index in range(SLOTS):
+        for index in range(self._slots):
             if index == self.slot:
                 continue
             pid, busy, since = _SLOT.unpack_from(self._map, index * _SLOT.size)
             if pid and not busy and now - since >= idle_for and self._alive(pid):
                 return True
         return False
-
-    def close(self) -> None:
-        self._map.close()
-        self._file.close()
 
 
 class SpreadConnections:

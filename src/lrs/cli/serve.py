@@ -142,7 +142,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     )
     # With several workers, each marks on a shared board whether it is busy, so that one running every
     # request of a few keep-alive clients while another idles can hand a connection back (lrs.api.spread).
-    board = create_board() if workers > 1 else None
+    board = create_board(workers) if workers > 1 else None
     try:
         # Workers are forked: each builds its own app (and its own database connections) from these settings.
         server.serve(target_loader=lambda: _worker_app(settings, board), wrap_loader=False)
@@ -155,7 +155,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
 def _worker_app(settings: Settings, board: str | None = None):  # noqa: ANN202 - a Flask app
     """A worker's app: its logging configured, the forwarding sender started in the worker (the lease lets
     one deliver at a time), and its requests marked on the workers' board when there is one."""
-    from lrs.api.spread import SpreadConnections, WorkerBoard
+    from lrs.api.spread import BoardFull, SpreadConnections, WorkerBoard
     from lrs.app import create_app
     from lrs.logs import configure_logging
     from lrs.services.forwarding import start_background_sender
@@ -165,7 +165,10 @@ def _worker_app(settings: Settings, board: str | None = None):  # noqa: ANN202 -
     app = create_app(settings)
     start_background_sender(app.extensions["lrs"])
     if board:
-        app.wsgi_app = SpreadConnections(app.wsgi_app, WorkerBoard(board))
+        try:
+            app.wsgi_app = SpreadConnections(app.wsgi_app, WorkerBoard(board))
+        except BoardFull:  # never expected (twice the slots there are workers); serve, without spreading
+            logging.getLogger(__name__).warning("no slot on the workers' board: this worker keeps its connections")
     settle_garbage_collector()
     return app
 
