@@ -55,7 +55,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_lrs_serve(database_url: str, workdir: Path, *, workers: int = 2, threads: int = 2) -> Served:
+def start_lrs_serve(
+    database_url: str, workdir: Path, *, workers: int = 2, threads: int = 2, own_session: bool = False
+) -> Served:
+    """``lrs serve`` in a subprocess, once it answers; ``own_session``: in a process group of its own (with its
+    workers), which a test can kill whole."""
     port = _free_port()
     output = workdir / "serve.out"
     access_log = workdir / "access.log"
@@ -72,7 +76,9 @@ def start_lrs_serve(database_url: str, workdir: Path, *, workers: int = 2, threa
     }
     command = [sys.executable, "-c", "from lrs.cli import main; main()", "serve"]
     with open(output, "wb") as out:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=own_session
+        )
     served = Served(process, port, output, access_log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

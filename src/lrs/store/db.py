@@ -23,7 +23,14 @@ T = TypeVar("T")
 
 #: SQLite: rows a process writes between the checkpoints it runs itself (about SQLite's default 1000 pages).
 CHECKPOINT_AFTER_ROWS = 5000
-BACKSTOP_CHECKPOINT_PAGES = 20000
+#: SQLite: the WAL's size in pages (4 KiB each, ~320 MiB) at which SQLite's own checkpoint runs inside a COMMIT.
+#: Under a steady stream of writes the WAL starts again from its first frame only there: the LRS's own
+#: checkpoints keep it copied, but the next writer has always begun before one ends. That checkpoint's two
+#: fsyncs are waited for under the write lock (75-280 ms against ~20 for a batch of 100), so the larger the
+#: WAL may grow, the rarer they are: at 20,000 pages, 13-14 in 250 batches of 100 took 11-27% of the lock's
+#: time; at 80,000, 3 (docs/performance.md, "tenth round"). The WAL file keeps its largest size until the last
+#: connection closes (docs/operations.md).
+BACKSTOP_CHECKPOINT_PAGES = 80000
 #: SQLite: each connection's page cache (KiB; SQLite's default is 2,000). A batch of 100 statements dirties
 #: ~1,060 pages (4 MiB) and reads more: in 2 MiB the pages spilled to the WAL before COMMIT and were read back,
 #: ~2.5 ms more CPU under the write lock in a batch that voids (docs/performance.md, "The write lock of a batch").
@@ -59,7 +66,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             # Database.write checkpoints after a writer has left the lock (see there); SQLite's own checkpoint,
-            # run inside COMMIT, stays only as a backstop for a WAL that grows past ~80 MB.
+            # run inside COMMIT, stays only as a backstop for a WAL that grows past ~320 MB (see its constant).
             cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
             cur.close()
 
