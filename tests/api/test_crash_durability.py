@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.api.test_lrs_serve import Served, start_lrs_serve, stop
+from .test_lrs_serve import Served, start_lrs_serve, stop
 
 ACTIVITY = "https://lrs.example/activities/crash-durability"
 CLIENTS = 3
