@@ -28,8 +28,8 @@ CHECKPOINT_AFTER_ROWS = 5000
 #: checkpoints keep it copied, but the next writer has always begun before one ends. That checkpoint's two
 #: fsyncs are waited for under the write lock (75-280 ms against ~20 for a batch of 100), so the larger the
 #: WAL may grow, the rarer they are: at 20,000 pages, 13-14 in 250 batches of 100 took 11-27% of the lock's
-#: time; at 80,000, 3 (docs/performance.md, "tenth round"). The WAL file keeps its largest size until the last
-#: connection closes (docs/operations.md).
+#: time; at 80,000, 3 (docs/performance.md, "tenth round"). The WAL file keeps its largest size (its space is
+#: reused; docs/operations.md, "Checkpoints", says how to give it back).
 BACKSTOP_CHECKPOINT_PAGES = 80000
 #: SQLite: each connection's page cache (KiB; SQLite's default is 2,000). A batch of 100 statements dirties
 #: ~1,060 pages (4 MiB) and reads more: in 2 MiB the pages spilled to the WAL before COMMIT and were read back,
