@@ -59,7 +59,8 @@ def start_lrs_serve(
     database_url: str, workdir: Path, *, workers: int = 2, threads: int = 2, own_session: bool = False
 ) -> Served:
     """``lrs serve`` in a subprocess, once it answers; ``own_session``: in a process group of its own (with its
-    workers), which a test can kill whole."""
+    workers), which a test can kill whole. A killed server cannot remove its temporary files (the workers' board,
+    the metrics directory), so with ``own_session`` they go in ``workdir``, which pytest removes."""
     port = _free_port()
     output = workdir / "serve.out"
     access_log = workdir / "access.log"
@@ -74,6 +75,8 @@ def start_lrs_serve(
         "LRS_MAX_PAYLOAD": str(MAX_PAYLOAD),
         "LRS_ACCESS_LOG": str(access_log),
     }
+    if own_session:
+        env["TMPDIR"] = str(workdir)
     command = [sys.executable, "-c", "from lrs.cli import main; main()", "serve"]
     with open(output, "wb") as out:
         process = subprocess.Popen(
