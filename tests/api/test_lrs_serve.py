@@ -56,11 +56,18 @@ def _free_port() -> int:
 
 
 def start_lrs_serve(
-    database_url: str, workdir: Path, *, workers: int = 2, threads: int = 2, own_session: bool = False
+    database_url: str,
+    workdir: Path,
+    *,
+    workers: int = 2,
+    threads: int = 2,
+    own_session: bool = False,
+    wait_for_answer: bool = True,
 ) -> Served:
-    """``lrs serve`` in a subprocess, once it answers; ``own_session``: in a process group of its own (with its
-    workers), which a test can kill whole. A killed server cannot remove its temporary files (the workers' board,
-    the metrics directory), so with ``own_session`` they go in ``workdir``, which pytest removes."""
+    """``lrs serve`` in a subprocess, once it answers (at once with ``wait_for_answer=False``); ``own_session``: in
+    a process group of its own (with its workers), which a test can kill whole. A killed server cannot remove its
+    temporary files (the workers' board, the metrics directory), so with ``own_session`` they go in ``workdir``,
+    which pytest removes."""
     port = _free_port()
     output = workdir / "serve.out"
     access_log = workdir / "access.log"
@@ -83,6 +90,8 @@ def start_lrs_serve(
             command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=own_session
         )
     served = Served(process, port, output, access_log)
+    if not wait_for_answer:
+        return served
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -224,6 +233,30 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     assert stop(running) == 0
     with pytest.raises(OSError):
         running.request("GET", "/xapi/about")
+
+
+def test_ready_is_printed_once_requests_are_taken(tmp_path: Path) -> None:
+    """The banner comes before granian's workers bind the port; a user (or script) who sends a request the moment
+    "ready:" appears must get an answer, not a refused connection."""
+    running = start_lrs_serve(f"sqlite:///{tmp_path}/lrs.sqlite3", tmp_path, workers=2, threads=1, wait_for_answer=False)
+    try:
+        deadline = time.monotonic() + 60
+        while "ready:" not in running.output.read_text():
+            assert running.process.poll() is None, running.output.read_text()
+            assert time.monotonic() < deadline, f"no ready line within 60 s:\n{running.output.read_text()}"
+            time.sleep(0.01)
+        assert running.request("GET", "/xapi/about")[0] == 200  # at once: no retry
+        lines = running.output.read_text().splitlines()
+        ready = [k for k, line in enumerate(lines) if line.startswith("ready:")]
+        serving = [k for k, line in enumerate(lines) if line.startswith("serving:")]
+        assert len(ready) == 1 and serving and serving[0] < ready[0], lines
+        assert "accepting requests" in lines[ready[0]]
+        # Both workers up before the stop: granian does not stop a worker signalled while it is still starting.
+        while running.output.read_text().count("Started worker") < 2:
+            assert time.monotonic() < deadline, running.output.read_text()
+            time.sleep(0.05)
+    finally:
+        assert stop(running) == 0
 
 
 def test_only_granians_advice_on_the_worker_count_is_kept_quiet() -> None:

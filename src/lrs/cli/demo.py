@@ -119,7 +119,7 @@ def demo(click_ctx: click.Context, database: Path, serve: bool, host: str | None
     workers, threads = settings.workers, settings.threads
     if not real.is_sqlite:  # the shape chosen for the real store's PostgreSQL does not suit the demo's SQLite
         workers, threads = default_server_shape(settings.database_url)
-    click.echo(f"serving:  {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)} (Ctrl-C stops)")
+    click.echo(f"serving:  {workers} worker{'s' * (workers != 1)} x {threads} thread{'s' * (threads != 1)}")
     sys.stdout.flush()
     lrs.db.dispose()  # workers fork after this; each opens its own connections
-    run_server(settings, host, port, workers, threads)
+    run_server(settings, host, port, workers, threads, ready="ready:    accepting requests (Ctrl-C stops)")

@@ -7,6 +7,7 @@ import gc
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -110,14 +111,15 @@ def serve(
     from lrs.metrics import share_across_processes
 
     with share_across_processes():  # the workers' metrics add up in one temporary directory
-        run_server(settings, host, port, workers, threads)
+        run_server(settings, host, port, workers, threads, ready="ready:        accepting requests (Ctrl-C stops)")
 
 
-def run_server(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+def run_server(settings: Settings, host: str, port: int, workers: int, threads: int, *, ready: str = "") -> None:
     """Serve the app with granian: its HTTP/1.1 and HTTP/2 handling is Rust, so a request costs the worker only
     the app's own Python (gunicorn's Python HTTP parsing and event loop cost a single POST 0.75 ms of CPU,
     docs/performance.md). Workers are forked processes, each with ``threads`` threads running the app; idle
     keep-alive connections wait in the server, not in a thread (a slow upload does hold one: the app reads it).
+    ``ready`` is printed once the port accepts connections (see announce_when_listening).
     """
     from granian.constants import Interfaces
     from granian.server import Server
@@ -143,6 +145,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     # With several workers, each marks on a shared board whether it is busy, so that one running every
     # request of a few keep-alive clients while another idles can hand a connection back (lrs.api.spread).
     board = create_board(workers) if workers > 1 else None
+    if ready:
+        announce_when_listening(host, port, ready)
     try:
         # Workers are forked: each builds its own app (and its own database connections) from these settings.
         server.serve(target_loader=lambda: _worker_app(settings, board), wrap_loader=False)
@@ -150,6 +154,40 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
         if board:
             with contextlib.suppress(OSError):
                 os.remove(board)
+
+
+def announce_when_listening(host: str, port: int, line: str) -> None:
+    """Print ``line`` once ``host:port`` accepts connections. The banner comes before granian's workers have
+    bound the port, and a client that took it as its cue was refused for about a second (a new user's first
+    curl). The waiting is done by a process of its own (forked twice, so that init reaps it): a thread here
+    would be running when granian forks its workers, and with one a worker never answered its first request
+    (a fork while another thread holds a lock)."""
+    from lrs.api.serving import wait_until_listening
+
+    if not hasattr(os, "fork"):
+        return
+    server = os.getpid()
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        return
+    try:
+        if os.fork() == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole process group
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if wait_until_listening(host, port, still_waiting=lambda: _alive(server)):
+                click.echo(line)
+                sys.stdout.flush()
+    finally:
+        os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone (its pid perhaps taken by another user's process)
+        return False
+    return True
 
 
 def _worker_app(settings: Settings, board: str | None = None):  # noqa: ANN202 - a Flask app
