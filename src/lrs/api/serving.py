@@ -77,8 +77,9 @@ def wait_until_listening(
     still_waiting: Callable[[], bool] = lambda: True,
 ) -> bool:
     """True once ``host:port`` accepts a TCP connection (closed again at once, before a byte is sent); False
-    after ``timeout`` seconds, or as soon as ``still_waiting()`` is false (the server has gone). granian's workers each bind the port themselves (SO_REUSEPORT) once their app is
-    loaded, about a second after `lrs serve` has printed its banner: until then a client is refused."""
+    after ``timeout`` seconds, or as soon as ``still_waiting()`` is false (the server has gone). granian's
+    workers each bind the port themselves (SO_REUSEPORT) once their app is loaded, about a second after
+    `lrs serve` has printed its banner: until then a client is refused."""
     import socket
     import time
 
