@@ -15,7 +15,6 @@ Measured on granian 2 (tests/api/test_serve_abuse.py, docs/operations.md "Securi
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable
 from typing import Any
 
 from granian.http import HTTP1Settings
@@ -68,18 +67,10 @@ def check_port_free(host: str, port: int) -> None:
                             "another port (--port or LRS_PORT)") from None
 
 
-def wait_until_listening(
-    host: str,
-    port: int,
-    *,
-    timeout: float = 120.0,
-    interval: float = 0.05,
-    still_waiting: Callable[[], bool] = lambda: True,
-) -> bool:
+def wait_until_listening(host: str, port: int, *, timeout: float = 120.0, interval: float = 0.05) -> bool:
     """True once ``host:port`` accepts a TCP connection (closed again at once, before a byte is sent); False
-    after ``timeout`` seconds, or as soon as ``still_waiting()`` is false (the server has gone). granian's
-    workers each bind the port themselves (SO_REUSEPORT) once their app is loaded, about a second after
-    `lrs serve` has printed its banner: until then a client is refused."""
+    after ``timeout`` seconds. granian's workers each bind the port themselves (SO_REUSEPORT) once their app is
+    loaded, about a second after `lrs serve` has printed its banner: until then a client is refused."""
     import socket
     import time
 
@@ -91,6 +82,6 @@ def wait_until_listening(
             with socket.create_connection((address, port), timeout=1.0):
                 return True
         except OSError:
-            if time.monotonic() >= deadline or not still_waiting():
+            if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)

@@ -6,9 +6,11 @@ import contextlib
 import gc
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -119,7 +121,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     the app's own Python (gunicorn's Python HTTP parsing and event loop cost a single POST 0.75 ms of CPU,
     docs/performance.md). Workers are forked processes, each with ``threads`` threads running the app; idle
     keep-alive connections wait in the server, not in a thread (a slow upload does hold one: the app reads it).
-    ``ready`` is printed once the port accepts connections (see announce_when_listening).
+    ``ready`` is printed once the port accepts connections (see ReadyAnnouncement).
     """
     from granian.constants import Interfaces
     from granian.server import Server
@@ -145,59 +147,61 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     # With several workers, each marks on a shared board whether it is busy, so that one running every
     # request of a few keep-alive clients while another idles can hand a connection back (lrs.api.spread).
     board = create_board(workers) if workers > 1 else None
-    if ready:
-        announce_when_listening(host, port, ready)
+    announcement = ReadyAnnouncement(host, port, ready) if ready else None
+    server.on_startup(keep_stop_signals_for_workers)  # after granian's own handlers, before the workers fork
     try:
         # Workers are forked: each builds its own app (and its own database connections) from these settings.
-        server.serve(target_loader=lambda: _worker_app(settings, board), wrap_loader=False)
+        server.serve(target_loader=lambda: _worker_app(settings, board, announcement), wrap_loader=False)
     finally:
         if board:
             with contextlib.suppress(OSError):
                 os.remove(board)
 
 
-def announce_when_listening(host: str, port: int, line: str) -> None:
-    """Print ``line`` once ``host:port`` accepts connections. The banner comes before granian's workers have
-    bound the port, and a client that took it as its cue was refused for about a second (a new user's first
-    curl). The waiting is done by a process of its own (forked twice, so that init reaps it): a thread here
-    would be running when granian forks its workers, and with one a worker never answered its first request
-    (a fork while another thread holds a lock)."""
-    from lrs.api.serving import wait_until_listening
+class ReadyAnnouncement:
+    """Prints ``line`` once ``host:port`` accepts connections, from a thread in each worker; the first to see it
+    prints, once for the server's life (a flag in shared memory, made before the workers are forked).
 
-    if not hasattr(os, "fork"):
-        return
-    server = os.getpid()
-    child = os.fork()
-    if child:
-        os.waitpid(child, 0)
-        return
-    try:
-        if os.fork() == 0:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole process group
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            if wait_until_listening(host, port, still_waiting=lambda: _alive(server)):
-                click.echo(line)
-                sys.stdout.flush()
-    finally:
-        os._exit(0)
+    The banner comes before granian's workers have bound the port (each binds it itself, SO_REUSEPORT, once its
+    app is loaded), and a client that took the banner as its cue was refused for about a second (a new user's
+    first curl). The waiting is done in the workers, which never fork: a thread in the serving process would be
+    running when granian forks its workers, and with one there a worker never answered its first request in the
+    first trial (probably a fork while that thread held a lock)."""
 
+    def __init__(self, host: str, port: int, line: str):
+        self.host, self.port, self.line = host, port, line
+        self._printed = multiprocessing.Value("b", 0)
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):  # gone (its pid perhaps taken by another user's process)
-        return False
-    return True
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._announce, name="lrs-ready", daemon=True)
+        thread.start()
+        return thread
+
+    def _announce(self) -> None:
+        from lrs.api.serving import wait_until_listening
+
+        if not wait_until_listening(self.host, self.port):
+            return
+        with self._printed.get_lock():
+            if self._printed.value:
+                return
+            self._printed.value = 1
+        click.echo(self.line)
+        sys.stdout.flush()
 
 
-def _worker_app(settings: Settings, board: str | None = None):  # noqa: ANN202 - a Flask app
+def _worker_app(  # noqa: ANN202 - a Flask app
+    settings: Settings, board: str | None = None, announcement: ReadyAnnouncement | None = None
+):
     """A worker's app: its logging configured, the forwarding sender started in the worker (the lease lets
-    one deliver at a time), and its requests marked on the workers' board when there is one."""
+    one deliver at a time), its requests marked on the workers' board when there is one, the wait for the
+    port to take connections begun (``announcement``), and its stop signals made to count once."""
     from lrs.api.spread import BoardFull, SpreadConnections, WorkerBoard
     from lrs.app import create_app
     from lrs.logs import configure_logging
     from lrs.services.forwarding import start_background_sender
 
+    stop_signals_count_once()  # first: a stop signal while the app loads is kept for granian's handlers
     # LRS_LOG_FORMAT=json: one JSON object per line, each with its request id
     configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
@@ -208,7 +212,109 @@ def _worker_app(settings: Settings, board: str | None = None):  # noqa: ANN202 -
         except BoardFull:  # never expected (twice the slots there are workers); serve, without spreading
             logging.getLogger(__name__).warning("no slot on the workers' board: this worker keeps its connections")
     settle_garbage_collector()
+    if announcement:
+        announcement.start()
     return app
+
+
+#: Stop signals a worker took before granian's worker handlers were in place (see stop_signals_count_once).
+_EARLY_STOPS: list[int] = []
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def keep_stop_signals_for_workers() -> None:
+    """In granian's main process, once its handlers are set and before it forks the workers: a worker inherits
+    them, and in a worker they only note the signal in its copy of the server, which then serves on. Wrapped,
+    they act as before in the main process and, in a worker, keep the signal for stop_signals_count_once."""
+    main = os.getpid()
+    for number in _STOP_SIGNALS:
+        handler = signal.getsignal(number)
+        if not callable(handler):
+            continue
+
+        def main_or_kept(number: int, frame: object, handler=handler) -> None:  # noqa: ANN001
+            if os.getpid() == main:
+                handler(number, frame)
+            else:
+                _EARLY_STOPS.append(number)
+
+        signal.signal(number, main_or_kept)
+
+
+def stop_signals_count_once() -> None:
+    """In a worker, before granian installs its stop handlers: make a stop signal reach granian once, and always.
+
+    Measured with granian 2.8.9, a worker hung on two stop signals, then granian's main process killed it 30 s
+    later (``workers_kill_timeout``). A worker gets two whenever its process group or control group is signalled:
+    Ctrl-C in a terminal sends every process SIGINT, then granian's main process sends each worker SIGTERM;
+    systemd sends SIGTERM to every process of the service. Two causes, and what is done here for each:
+
+    * granian's handler calls ``WorkerSignal.set()``, and a second call blocks for ever (``s = WorkerSignal();
+      s.set(); s.set()`` never returns). The handlers are wrapped so that only the first signal calls it.
+    * The worker's main thread waits on a lock, and a Python handler runs only in the main thread, once that wait
+      is interrupted. When the kernel hands a signal to another thread (it may, as when the main thread has
+      one pending already), nothing interrupts the wait, and the signal is only noted. Python also writes the
+      signal's number to its wakeup file descriptor, from whichever thread took it: a thread here reads that pipe
+      and stops the worker itself.
+
+    A third case is granian's too: a worker signalled while it starts (loading its app, about a second) had only
+    its parent's handlers, which note the signal in the worker's copy of the server and nothing more; it then
+    served on. Here a stop signal that comes before granian's handlers are in place is kept (from the fork on,
+    with keep_stop_signals_for_workers), and passed on to them as soon as they are.
+
+    granian reads ``granian._signals.set_sync_signals`` when the worker starts serving, after this app is loaded,
+    so replacing it here takes effect; with a granian that has no such function, nothing changes."""
+    try:
+        from granian import _signals
+    except ImportError:  # pragma: no cover - granian is a dependency
+        return
+    install = getattr(_signals, "set_sync_signals", None)
+    if install is None or getattr(install, "counts_once", False):
+        return
+    stop_signals = _STOP_SIGNALS
+    early = _EARLY_STOPS
+    for number in stop_signals:
+        signal.signal(number, lambda number, _frame: early.append(number))
+
+    def install_counting_once():  # noqa: ANN202 - returns granian's WorkerSignal
+        event = install()
+        handlers = {number: signal.getsignal(number) for number in stop_signals}
+        first = threading.Lock()
+
+        def stop(number: int, frame: object = None) -> None:
+            handler = handlers.get(number)
+            if callable(handler) and first.acquire(blocking=False):
+                handler(number, frame)
+
+        for number in stop_signals:
+            if callable(handlers[number]):
+                signal.signal(number, stop)
+        if early:
+            stop(early[0])
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        try:
+            previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        except ValueError:  # not the main thread (granian calls this in it): no watcher, then
+            previous = None
+        if previous != -1:  # the descriptor was someone else's (given back), or none could be set
+            if previous is not None:
+                signal.set_wakeup_fd(previous)
+            os.close(read_end)
+            os.close(write_end)
+            return event
+
+        def watch() -> None:
+            while True:
+                for number in os.read(read_end, 16):
+                    if number in stop_signals:
+                        stop(number)
+
+        threading.Thread(target=watch, name="lrs-stop-signals", daemon=True).start()
+        return event
+
+    install_counting_once.counts_once = True
+    _signals.set_sync_signals = install_counting_once
 
 
 #: Allocations of container objects (net of those freed) between two young-generation collections in a worker.
