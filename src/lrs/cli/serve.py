@@ -225,7 +225,11 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 def keep_stop_signals_for_workers() -> None:
     """In granian's main process, once its handlers are set and before it forks the workers: a worker inherits
     them, and in a worker they only note the signal in its copy of the server, which then serves on. Wrapped,
-    they act as before in the main process and, in a worker, keep the signal for stop_signals_count_once."""
+    they keep the signal for stop_signals_count_once in a worker, and in the main process run granian's handler
+    in a thread of its own: it sets a ``threading.Event`` that the main thread waits on, and a handler runs in
+    the main thread, where it can come while that thread holds the event's own lock (just woken, by a worker
+    that stopped first): ``set()`` would then wait for ever. In one CI run, the group signalled twice at once,
+    the workers stopped and the main process never began its shutdown; this is the likely cause."""
     main = os.getpid()
     for number in _STOP_SIGNALS:
         handler = signal.getsignal(number)
@@ -234,7 +238,7 @@ def keep_stop_signals_for_workers() -> None:
 
         def main_or_kept(number: int, frame: object, handler=handler) -> None:  # noqa: ANN001
             if os.getpid() == main:
-                handler(number, frame)
+                threading.Thread(target=handler, args=(number, None), name="lrs-stop", daemon=True).start()
             else:
                 _EARLY_STOPS.append(number)
 
