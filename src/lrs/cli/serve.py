@@ -275,14 +275,13 @@ def stop_signals_count_once() -> None:
     install = getattr(_signals, "set_sync_signals", None)
     if install is None or getattr(install, "counts_once", False):
         return
-    stop_signals = _STOP_SIGNALS
     early = _EARLY_STOPS
-    for number in stop_signals:
+    for number in _STOP_SIGNALS:
         signal.signal(number, lambda number, _frame: early.append(number))
 
     def install_counting_once():  # noqa: ANN202 - returns granian's WorkerSignal
         event = install()
-        handlers = {number: signal.getsignal(number) for number in stop_signals}
+        handlers = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
         first = threading.Lock()
 
         def stop(number: int, frame: object = None) -> None:
@@ -290,7 +289,7 @@ def stop_signals_count_once() -> None:
             if callable(handler) and first.acquire(blocking=False):
                 handler(number, frame)
 
-        for number in stop_signals:
+        for number in _STOP_SIGNALS:
             if callable(handlers[number]):
                 signal.signal(number, stop)
         if early:
@@ -311,7 +310,7 @@ def stop_signals_count_once() -> None:
         def watch() -> None:
             while True:
                 for number in os.read(read_end, 16):
-                    if number in stop_signals:
+                    if number in _STOP_SIGNALS:
                         stop(number)
 
         threading.Thread(target=watch, name="lrs-stop-signals", daemon=True).start()
