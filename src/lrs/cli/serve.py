@@ -124,13 +124,12 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     ``ready`` is printed once the port accepts connections (see ReadyAnnouncement).
     """
     from granian.constants import Interfaces
-    from granian.server import Server
 
     from lrs.api.serving import connection_limits
     from lrs.api.spread import create_board
 
     access_log = settings.access_log
-    server = Server(
+    server = _server_class()(
         "lrs.app:create_app",  # the process title; the app itself comes from the loader below
         address=host,
         port=port,
@@ -152,6 +151,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int, threads: 
     try:
         # Workers are forked: each builds its own app (and its own database connections) from these settings.
         server.serve(target_loader=lambda: _worker_app(settings, board, announcement), wrap_loader=False)
+        ignore_late_stop_signals()
     finally:
         if board:
             with contextlib.suppress(OSError):
@@ -217,9 +217,54 @@ def _worker_app(  # noqa: ANN202 - a Flask app
     return app
 
 
+def _server_class() -> type:
+    """granian's server, with workers that are not reported running once they have exited (see worker_running)."""
+    from granian.server import Server
+
+    class LrsServer(Server):
+        def _spawn_worker(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - granian's own signature
+            worker = super()._spawn_worker(*args, **kwargs)
+            if isinstance(getattr(worker, "inner", None), multiprocessing.process.BaseProcess):
+                worker.is_alive = lambda: worker_running(worker.inner)
+            return worker
+
+    return LrsServer
+
+
+def worker_running(process: multiprocessing.process.BaseProcess) -> bool:
+    """Whether a worker process is still running, for granian's stop: a ``False`` it takes for a worker that
+    stopped, a ``True`` makes it kill the worker and warn "Killing worker-N after it refused to gracefully stop".
+
+    Two threads of granian's main process reap each worker: a watcher that waits on it from its start, and the
+    stop, which waits for it to close its end of a pipe. When the watcher reaps it first, the stop's own reaping
+    fails (ECHILD) and ``Process.is_alive()`` is ``True`` until the watcher, once it holds the GIL again, has noted
+    the exit code. granian waits 1 ms for that; under load the watcher may not run so soon, and a worker that had
+    stopped cleanly was "killed" with that warning (one CI run; 3 of 200 in a reproduction with one busy thread).
+    A process that has been reaped is gone: ``os.kill(pid, 0)`` says so."""
+    if not process.is_alive():
+        return False
+    try:
+        os.kill(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 #: Stop signals a worker took before granian's worker handlers were in place (see stop_signals_count_once).
 _EARLY_STOPS: list[int] = []
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: Set by granian's main process when it takes a stop signal; made before the workers fork, so theirs is the same
+#: memory (see stop_signals_count_once).
+_SERVER_STOPPING: list = []
+
+
+def ignore_late_stop_signals() -> None:
+    """Once the server has stopped: a stop signal has nothing left to stop. Python puts back the default handlers
+    as it exits, and a second Ctrl-C (or the second of two SIGTERMs) that came then ended the process by that
+    signal, after a clean stop (exit status -15 in one of 48 stops under load, instead of 0). Ignored handlers are
+    left as they are."""
+    for number in _STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
 
 
 def keep_stop_signals_for_workers() -> None:
@@ -231,6 +276,8 @@ def keep_stop_signals_for_workers() -> None:
     that stopped first): ``set()`` would then wait for ever. In one CI run, the group signalled twice at once,
     the workers stopped and the main process never began its shutdown; this is the likely cause."""
     main = os.getpid()
+    stopping = multiprocessing.RawValue("b", 0)
+    _SERVER_STOPPING[:] = [stopping]
     for number in _STOP_SIGNALS:
         handler = signal.getsignal(number)
         if not callable(handler):
@@ -238,6 +285,7 @@ def keep_stop_signals_for_workers() -> None:
 
         def main_or_kept(number: int, frame: object, handler=handler) -> None:  # noqa: ANN001
             if os.getpid() == main:
+                stopping.value = 1  # before granian's handler: it is what signals the workers
                 threading.Thread(target=handler, args=(number, None), name="lrs-stop", daemon=True).start()
             else:
                 _EARLY_STOPS.append(number)
@@ -264,7 +312,12 @@ def stop_signals_count_once() -> None:
     A third case is granian's too: a worker signalled while it starts (loading its app, about a second) had only
     its parent's handlers, which note the signal in the worker's copy of the server and nothing more; it then
     served on. Here a stop signal that comes before granian's handlers are in place is kept (from the fork on,
-    with keep_stop_signals_for_workers), and passed on to them as soon as they are.
+    with keep_stop_signals_for_workers), and passed on to them as soon as they are. A signal that comes before
+    the new worker has run at all is lost: Python forgets, just after a fork, the signals its handler took before
+    the fork returned (27 of 300 signals sent at once after a fork, none 0.5 ms later). Under load a worker just
+    forked may not run before both its signals come, and it then served on until killed, 30 s later (2 of 48
+    stops under load). So a worker also stops as soon as granian's handlers are in place if granian's main
+    process has taken a stop signal: it notes one in memory the workers share before it signals them.
 
     granian reads ``granian._signals.set_sync_signals`` when the worker starts serving, after this app is loaded,
     so replacing it here takes effect; with a granian that has no such function, nothing changes."""
@@ -294,6 +347,8 @@ def stop_signals_count_once() -> None:
                 signal.signal(number, stop)
         if early:
             stop(early[0])
+        elif _SERVER_STOPPING and _SERVER_STOPPING[0].value:
+            stop(signal.SIGTERM)
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)
         try:
