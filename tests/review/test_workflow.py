@@ -256,7 +256,8 @@ def test_voiding_an_ordinary_statement_takes_one_write_transaction(centre, lrs_i
     evidence = jo.journal(standards=[U1[0]])
     writes = []
     real_write = lrs_instance.db.write
-    monkeypatch.setattr(lrs_instance.db, "write", lambda work: writes.append(work) or real_write(work))
+    monkeypatch.setattr(lrs_instance.db, "write",
+                        lambda work, **options: writes.append(work) or real_write(work, **options))
     voiding = {
         "actor": {"objectType": "Agent", "mbox": "mailto:admin@centre.example"},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en": "voided"}},

@@ -58,9 +58,9 @@ class Calls:
             self.statements.append(sql)
             return run_statement(sql, params)
 
-        def counted_write(work):  # noqa: ANN001, ANN202
+        def counted_write(work, **options):  # noqa: ANN001, ANN003, ANN202
             self.transactions += 1
-            return write(work)
+            return write(work, **options)
 
         monkeypatch.setattr(db, "run_statement", counted_statement)
         monkeypatch.setattr(db, "write", counted_write)

@@ -77,8 +77,10 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             # Straight to the driver: through SQLAlchemy's execution layer the BEGIN cost ~0.1 ms, held
             # inside the writer gate; an error still arrives as SQLAlchemy's, so Database.write retries it.
             sql = "BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN"
+            driver = conn.connection.driver_connection
             try:
-                conn.connection.driver_connection.execute(sql)
+                _set_temp_store(conn.info, driver, in_memory=bool(conn.info.get("journal_in_memory")))
+                driver.execute(sql)
             except sqlite3.Error as exc:
                 raise DBAPIError.instance(sql, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
 
@@ -89,6 +91,22 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True)
     _ping_connections_left_idle(engine, IDLE_SECONDS_BEFORE_PING)
     return engine
+
+
+def _set_temp_store(info: dict[str, Any], driver: sqlite3.Connection, *, in_memory: bool) -> None:
+    """SQLite: keep the next transaction's temporary storage in memory, or put back the default (files), switching
+    only when the connection is not in that mode already (``info`` is the pooled connection's own).
+
+    SQLite decides at BEGIN where the transaction's statement journals go. A statement that writes many rows (a
+    batch's totals upserts, 32 rows at once) journals the pages it changes: in memory up to 64 KiB, then in a
+    temporary file (under /var/tmp, or $SQLITE_TMPDIR) that is created, unlinked and written a page at a time
+    under the write lock, hundreds of writes in a batch. In memory there is no file and no system call, the
+    journal is emptied after each statement (so it stays the size of one upsert's pages), and a full or
+    read-only temporary directory cannot fail a batch. Only for bounded transactions: the same setting keeps a
+    sort in memory too, which for a rebuild of the whole store is large."""
+    if info.get("temp_store_in_memory", False) != in_memory:
+        driver.execute("PRAGMA temp_store=MEMORY" if in_memory else "PRAGMA temp_store=DEFAULT")
+        info["temp_store_in_memory"] = in_memory
 
 
 #: PostgreSQL: a pooled connection unused for this long is checked before it is handed out.
@@ -257,18 +275,22 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             conn.info["write"] = False
+            conn.info["journal_in_memory"] = False
             with conn.begin():
                 yield conn
 
-    def write(self, work: Callable[[Connection], T]) -> T:
+    def write(self, work: Callable[[Connection], T], *, bounded: bool = False) -> T:
         """Run ``work`` in one transaction and commit; retry the whole unit on a serialisation failure.
 
         ``work`` must be safe to run again from the start: it receives a fresh connection each attempt.
+        ``bounded``: the transaction's size has a limit (a request's batch of statements, not a rebuild of the
+        whole store); on SQLite its statement journals then stay in memory (see ``_set_temp_store``).
         """
 
         def attempt() -> T:
             with self.engine.connect() as conn:
                 conn.info["write"] = True
+                conn.info["journal_in_memory"] = bounded
                 with self.writer_gate.hold() if self.writer_gate else nullcontext(), conn.begin():
                     result = work(conn)
                 if self.writer_gate:

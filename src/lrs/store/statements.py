@@ -421,7 +421,10 @@ def store_batch(
         # The link rows with the seqs the batch will most likely get, made before the write lock (the last seq
         # read without it): the look-up under the lock says whether they are the seqs (_sqlite_batch_rows).
         batch.link_rows_from((db.read_row(SQLITE_LAST_SEQ, ()) or (0,))[0] + 1)
-    return db.write(lambda conn: insert_statements(conn, batch, can_define=can_define, attachments=attachments))
+    # bounded: a batch is limited by the request's size (its statement journals stay in memory on SQLite).
+    return db.write(
+        lambda conn: insert_statements(conn, batch, can_define=can_define, attachments=attachments), bounded=True
+    )
 
 
 class StatementBatch:
