@@ -92,3 +92,6 @@ def test_only_a_batch_keeps_temporary_storage_in_memory(sqlite_lrs: LRS) -> None
         assert temp_store(conn) == default
     sqlite_lrs.store_statements([statement(id=str(uuid.uuid4()))], sqlite_lrs.operator_principal(), "1.0.3")
     assert db.write(temp_store) == default
+    db.write(temp_store, bounded=True)
+    with db.engine.connect() as conn, conn.begin():  # as the migrations connect: no request, the default
+        assert temp_store(conn) == default

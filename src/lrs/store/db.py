@@ -79,7 +79,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             sql = "BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN"
             driver = conn.connection.driver_connection
             try:
-                _set_temp_store(conn.info, driver, in_memory=bool(conn.info.get("journal_in_memory")))
+                # A request for this transaction only (Database.write sets it): a later transaction on this
+                # pooled connection (a read, a migration's own connect) gets the default unless it asks again.
+                _set_temp_store(conn.info, driver, in_memory=bool(conn.info.pop("journal_in_memory", False)))
                 driver.execute(sql)
             except sqlite3.Error as exc:
                 raise DBAPIError.instance(sql, (), exc, sqlite3.Error, dialect=conn.dialect) from exc
@@ -275,7 +277,6 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             conn.info["write"] = False
-            conn.info["journal_in_memory"] = False
             with conn.begin():
                 yield conn
 
