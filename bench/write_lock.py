@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -308,6 +309,8 @@ def main() -> None:
     for floor, writer in zip(floors, writers, strict=True):
         floor.close()
         writer.db.dispose()
+    if args.dir is None:  # the two databases are only this run's (--dir keeps them)
+        shutil.rmtree(directory, ignore_errors=True)
     report(rows, clock, args)
 
 
