@@ -19,6 +19,11 @@ lock, split by batches with and without a voiding statement, the WAL pages each 
 floor's to the LRS's. ``--trace``: each SQL statement the LRS runs under the lock, with the time until the next
 one (what ran between them is charged to it), added up by the statement's first words.
 
+``--group N``: the LRS commits N consecutive batches in one write transaction, each in a SAVEPOINT of its own,
+as one writer process would commit the requests that arrived while the previous transaction held the lock (a
+design not built: docs/performance.md, "fifteenth round"). Its lock time and WAL pages are reported per batch
+(the group's divided by N); the floor still commits each batch on its own.
+
 ``--callgrind``: instead of times, the instructions each side runs while it holds the lock (a figure the
 machine's load does not move): the script runs itself under ``valgrind --tool=callgrind`` with the
 instrumentation on only from just after the LRS's ``BEGIN IMMEDIATE`` to just after its COMMIT, and around the
@@ -134,6 +139,23 @@ class LockClock:
             self._last = None
 
 
+def store_group(db: Database, batches: list[statement_store.StatementBatch]) -> None:
+    """``--group``: the batches in one write transaction, each in a SAVEPOINT (so that one batch's 409 would
+    leave the others), their link rows made before the lock from the seqs they will get in turn."""
+    after = (db.read_row(statement_store.SQLITE_LAST_SEQ, ()) or (0,))[0]
+    for batch in batches:
+        if len(batch.agent_links) + len(batch.activity_links) >= statement_store.LINK_ROWS_BEFORE_THE_LOCK:
+            batch.link_rows_from(after + 1)
+        after += len(batch.prepared)
+
+    def work(conn: Any) -> None:  # noqa: ANN401 - SQLAlchemy Connection
+        for batch in batches:
+            with conn.begin_nested():
+                statement_store.insert_statements(conn, batch, can_define=True)
+
+    db.write(work, bounded=True)
+
+
 def wal_pages(path: str) -> int:
     try:
         size = os.path.getsize(f"{path}-wal")
@@ -237,12 +259,18 @@ def main() -> None:
                         help="connections taking the batches in turn, on each side: SQLite's page cache of a "
                         "connection is dropped when another one has written, as between lrs serve's workers "
                         "(3 on 2 CPUs)")
+    parser.add_argument("--group", type=int, default=1,
+                        help="batches the LRS commits in one transaction, each in a SAVEPOINT (see above)")
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--callgrind", action="store_true", help="count instructions instead (see above)")
     parser.add_argument("--split", action="store_true",
                         help="with --callgrind: each write-path SQL statement and COMMIT counted apart")
     args = parser.parse_args()
+    if args.group < 1 or args.warm % args.group or args.batches % args.group:
+        parser.error("--group must be 1 or more and divide --warm and --batches")
+    if args.group > 1 and (args.callgrind or os.environ.get("LOCK_CALLGRIND_DIR")):
+        parser.error("--group counts no instructions: leave out --callgrind")
     counted = os.environ.get("LOCK_CALLGRIND_DIR")
     counter = _toggles(Path(counted)) if counted else None
     store_db.CHECKPOINT_AFTER_ROWS = 1 << 62  # checkpoints are taken below, outside the timings
@@ -267,8 +295,11 @@ def main() -> None:
     encoder = rawstore.Encoder("sqlite")
     wl = Workload(8, total=85_500)  # as bench/run.py's ingest phase makes it
     rows: list[dict[str, Any]] = []
+    group: list[statement_store.StatementBatch] = []  # --group: the LRS's batches not yet written
+    group_rows: list[dict[str, Any]] = []  # and their floor's figures
     for k in range(args.warm + args.batches):
-        lrs, floor = writers[k % args.writers], floors[k % args.writers]
+        lrs = writers[k // args.group % args.writers]
+        floor = floors[k % args.writers]
         statements = list(wl.statements(k * args.size, args.size))
         voids = any(s["verb"]["id"].endswith("/voided") for s in statements)
         # The LRS: everything LRS.store_statements does before the write, untimed.
@@ -285,7 +316,8 @@ def main() -> None:
         spans = len(clock.spans)
         clock.counter = counter if k >= args.warm else None
         clock.rest = b"lrs_voiding" if voids else b"lrs"
-        statement_store.store_batch(lrs.db, batch, can_define=True)
+        if args.group == 1:
+            statement_store.store_batch(lrs.db, batch, can_define=True)
         if clock.counter is not None:
             counter.start()
         t0, c0 = time.perf_counter(), time.thread_time()
@@ -293,16 +325,39 @@ def main() -> None:
         floor_wall, floor_cpu = time.perf_counter() - t0, time.thread_time() - c0
         if clock.counter is not None:
             counter.stop(b"floor")
+        floor_pages = wal_pages(floor_path) - pages0[1]
+        if args.group > 1:
+            group.append(batch)
+            group_rows.append({"voids": voids, "floor_ms": floor_wall * 1e3, "floor_cpu_ms": floor_cpu * 1e3,
+                               "floor_wal_pages": floor_pages})
+            if len(group) < args.group:
+                if k % 10 == 9:
+                    checkpoint(lrs_path)
+                    checkpoint(floor_path)
+                continue
+            lrs_pages0 = wal_pages(lrs_path)
+            traced = {name: len(times) for name, times in clock.statements.items()}
+            spans = len(clock.spans)
+            store_group(lrs.db, group)
+            pages0 = (lrs_pages0, 0)
         lrs_wall = sum(w for w, _ in clock.spans[spans:])
         lrs_cpu = sum(c for _, c in clock.spans[spans:])
-        pages = (wal_pages(lrs_path) - pages0[0], wal_pages(floor_path) - pages0[1])
+        lrs_pages = wal_pages(lrs_path) - pages0[0]
+        if args.group > 1:  # each batch of the group gets an equal share of its transaction
+            voids = any(r["voids"] for r in group_rows)
+            for r in group_rows:
+                r.update({"voids": voids, "lrs_ms": lrs_wall * 1e3 / args.group,
+                          "lrs_cpu_ms": lrs_cpu * 1e3 / args.group, "lrs_wal_pages": lrs_pages / args.group})
+            done, group, group_rows = group_rows, [], []
+        else:
+            done = [{"voids": voids, "lrs_ms": lrs_wall * 1e3, "lrs_cpu_ms": lrs_cpu * 1e3,
+                     "floor_ms": floor_wall * 1e3, "floor_cpu_ms": floor_cpu * 1e3,
+                     "lrs_wal_pages": lrs_pages, "floor_wal_pages": floor_pages}]
         if k < args.warm:
             for name in clock.statements:
                 del clock.statements[name][traced.get(name, 0):]
         else:
-            rows.append({"voids": voids, "lrs_ms": lrs_wall * 1e3, "lrs_cpu_ms": lrs_cpu * 1e3,
-                         "floor_ms": floor_wall * 1e3, "floor_cpu_ms": floor_cpu * 1e3,
-                         "lrs_wal_pages": pages[0], "floor_wal_pages": pages[1]})
+            rows.extend(done)
         if k % 10 == 9:
             checkpoint(lrs_path)
             checkpoint(floor_path)
