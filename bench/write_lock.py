@@ -22,7 +22,8 @@ one (what ran between them is charged to it), added up by the statement's first 
 ``--group N``: the LRS commits N consecutive batches in one write transaction, each in a SAVEPOINT of its own,
 as one writer process would commit the requests that arrived while the previous transaction held the lock (a
 design not built: docs/performance.md, "fifteenth round"). Its lock time and WAL pages are reported per batch
-(the group's divided by N); the floor still commits each batch on its own.
+(the group's divided by N), and a group counts as voiding when any of its batches voids; the floor still
+commits each batch on its own.
 
 ``--callgrind``: instead of times, the instructions each side runs while it holds the lock (a figure the
 machine's load does not move): the script runs itself under ``valgrind --tool=callgrind`` with the
