@@ -12,7 +12,10 @@ back, the SQL statements sent, and wall and CPU time, the readiness itself inclu
 
 Nothing is written (open a SQLite file with mode=ro as above; on PostgreSQL use a copy, never a template that
 others copy from). The cohort is bench/workload.py's programme cohort of 500 learners; the year is the CPD
-year in progress today.
+year in progress today, or ``--year`` (the year it ends in). bench/workload.py's statements end on 30 September
+2026, so the year in progress early in December holds only what people.py wrote in its last days (its journals),
+while ``--year 2026`` (1 December 2025 to 30 November 2026) holds ten months of the programme's learning: what a
+lead's dashboard reads late in a year.
 
 ``--hook``: the hook as the lead's dashboard calls it instead (lrs.services.dashboard.cpd_readiness: the read, the
 records, the plugin's readiness of every learner), ``--runs`` calls after warm ones, wall and CPU p50 and
@@ -65,6 +68,8 @@ def main() -> None:
     parser.add_argument("--every-learner", action="store_true",
                         help="read the selections of every learner, idle or not (the read before skip_idle)")
     parser.add_argument("--hook", action="store_true", help="the hook as the dashboard calls it (see above)")
+    parser.add_argument("--year", type=int, default=None,
+                        help="the CPD year (the year it ends in, e.g. 2026); default: the one in progress today")
     parser.add_argument("--callgrind", type=int, default=0, metavar="N",
                         help="with --hook: the instructions a call, over N calls under callgrind")
     args = parser.parse_args()
@@ -75,7 +80,7 @@ def main() -> None:
     sent: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
     today = date.today()
-    year = cpd_year(today)
+    year = args.year or cpd_year(today)
     rules = rules_for(year)
     first, last = rules.start - timedelta(days=1), rules.end + timedelta(days=1)
     since = datetime.combine(first, clock_time.min, tzinfo=UTC)
@@ -139,7 +144,7 @@ def hook(args: argparse.Namespace) -> None:
     lrs = LRS(Settings(database_url=args.database, bootstrap_key=None))
     with lrs.db.read() as conn:
         keys = [x.agent_key for x in cohort_learner_totals(conn, args.cohort, MODES)]
-    year = cpd_year(date.today())
+    year = args.year or cpd_year(date.today())
     sent: list[str] = []
     event.listen(lrs.db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
     for _ in range(10):  # warm: the plugins, the pool, psycopg's prepared statements

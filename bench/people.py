@@ -24,7 +24,8 @@ LRS's own migrations (lrs.store.migrate.upgrade: a newer branch's backfilling mi
 saved store stays as built and every rerun starts from the same rows. ``--reuse`` measures without building.
 
 Then, in-process through the Flask test client (server time: no network, no client), each measure ``--reps``
-times: p50/p95 next to its target, the heaviest learner's exports with their peak Python memory (tracemalloc),
+times (and the lead's dashboard data once more as on 1 October 2026, ten months into a CPD year, through the
+service the route calls: LATE_DASHBOARD): p50/p95 next to its target, the heaviest learner's exports with their peak Python memory (tracemalloc),
 and the floor of the same run (GET /xapi/about and a fixed CPU loop, before and after) with the load average.
 Results: bench/results/<date>-people-<db>-<N>.json.
 """
@@ -362,6 +363,9 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int, only: str
         out["api"][label] = {"path": path, "as": who, "status": status, "target_ms": TARGETS_MS["api"],
                              "bytes": len(response.data), **summary_ms(seconds)}
         log(f"  {label}: {status} p95 {out['api'][label].get('p95_ms')} ms")
+    if dashboard and want(LATE_DASHBOARD):
+        out["api"][LATE_DASHBOARD] = late_dashboard(lrs, creds["lead"][0], reps)
+        log(f"  {LATE_DASHBOARD}: p95 {out['api'][LATE_DASHBOARD].get('p95_ms')} ms")
     # The participant's pages, signed in as the heaviest learner.
     browser = sign_in(app, people["participant"])
     for label, path in (("home", "/"), ("my record", "/record"), ("record learning (the form)", "/record/new"),
@@ -411,6 +415,36 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int, only: str
     log(f"  floor after: {out['floor_after']}")
     lrs.db.dispose()
     return out
+
+
+#: The lead's dashboard data as a lead would get it on 1 October 2026, ten months into the CPD year 2025-26
+#: (1 December 2025 to 30 November 2026), which holds ten months of the workload's learning (it ends on 30
+#: September 2026). The /api measure above asks on the day the bench runs: in December, early in a CPD year whose
+#: days hold only the journals written here, so its readiness column has little to read.
+LATE_DASHBOARD = "lead dashboard data, 500 learners, ten months into a CPD year (in-process service)"
+LATE_IN_A_YEAR = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+
+
+def late_dashboard(lrs: LRS, lead_key: str, reps: int) -> dict[str, Any]:
+    """LATE_DASHBOARD: what ``GET /api/cohorts/dashboard`` runs for its answer (lrs.services.dashboard with its
+    ``today``, then the JSON it writes), timed in-process, without Flask and the credential's check (the route
+    has no date to ask for, and its clock is the machine's). The CPD plugin's own "today" (the deadline's
+    warnings) stays the real one; it changes no read."""
+    from lrs.services import dashboard as dashboard_service
+    from lrs.xapi import jsontext
+
+    principal = lrs.principal_for(lead_key)
+
+    def answer() -> bytes:
+        data = dashboard_service.cohort_dashboard(lrs, principal, PROGRAMME_IRI, today=LATE_IN_A_YEAR)
+        return jsontext.compact(dashboard_service.as_json(data))
+
+    body = answer()  # warm
+    seconds, body = _time(answer, reps)
+    data = json.loads(body)
+    with_cpd = sum(1 for x in data["learners"] if x.get("cpd_readiness"))
+    return {"path": None, "as": "lead", "status": 200, "target_ms": TARGETS_MS["api"], "bytes": len(body),
+            "cpd_year": data["cpd_year"]["label"], "learners_with_readiness": with_cpd, **summary_ms(seconds)}
 
 
 def floor(client: Any, headers: dict[str, str], reps: int) -> dict[str, Any]:
