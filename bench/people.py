@@ -24,10 +24,10 @@ LRS's own migrations (lrs.store.migrate.upgrade: a newer branch's backfilling mi
 saved store stays as built and every rerun starts from the same rows. ``--reuse`` measures without building.
 
 Then, in-process through the Flask test client (server time: no network, no client), each measure ``--reps``
-times (and the lead's dashboard data once more as on 1 October 2026, ten months into a CPD year, through the
-service the route calls: LATE_DASHBOARD): p50/p95 next to its target, the heaviest learner's exports with their peak Python memory (tracemalloc),
+times: p50/p95 next to its target, the heaviest learner's exports with their peak Python memory (tracemalloc),
 and the floor of the same run (GET /xapi/about and a fixed CPU loop, before and after) with the load average.
-Results: bench/results/<date>-people-<db>-<N>.json.
+The lead's dashboard data is measured once more as on 1 October 2026, ten months into a CPD year, through the
+service the route calls (LATE_DASHBOARD). Results: bench/results/<date>-people-<db>-<N>.json.
 """
 
 from __future__ import annotations
