@@ -387,16 +387,19 @@ class YearReadiness:
 
 
 @hookspec
-def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness] | None:
+def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, pieces: bool) -> list[YearReadiness] | None:
     """Say where learners stand for one year against a requirement your plugin knows, without exporting.
 
     Called by pages and dashboards: a participant's home and CPD log pages (one learner) and a programme lead's
     cohort dashboard (``agent_keys`` up to a cohort of 500 at once: answer for all of them together, reading
     the store set-based, never a query per learner). ``year`` is the year it ends in (2026 for a registration
-    year 1 December 2025 to 30 November 2026). ``lrs`` is the LRS; ``lrs.plugin_api.learner_records`` loads
+    year 1 December 2025 to 30 November 2026). ``pieces`` is False when the caller shows none of them (the lead's
+dashboard, a cohort's table): leave ``YearReadiness.pieces`` empty then, and skip whatever only they need (a
+plugin that does not declare the argument is not given it, and answers with its pieces). ``lrs`` is the LRS; ``lrs.plugin_api.learner_records`` loads
     the learners' statements of a period in one query (``skip_idle=True``: only the learners with a statement
     of the period, when a learner with none has the same answer as one with nothing at all: work that answer
-    out once). Return one :class:`YearReadiness` per learner in
+    out once); ``lrs.plugin_api.kept_answers`` keeps each learner's answer in the store until their record changes,
+so a dashboard asked again works out only the learners whose records changed. Return one :class:`YearReadiness` per learner in
     ``agent_keys`` (a learner with nothing recorded still gets one, not ready), or None when the requirement
     does not apply. The readiness must agree with what your exporter reports for the same learner and year.
     If it raises, the failure is logged and counted and the page shows no readiness from your plugin. The

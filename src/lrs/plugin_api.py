@@ -6,6 +6,7 @@ An import-graph test (tests/test_architecture.py) keeps plugins/ to these two mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -26,11 +27,31 @@ __all__ = [
     "ReviewDecision",
     "UnitRecord",
     "UnitSubmission",
+    "kept_answers",
     "language_text",
     "learner_records",
     "learners_with_records",
     "vocabulary",
 ]
+
+
+def kept_answers(
+    lrs: Any,
+    kind: str,
+    code: str,
+    agent_keys: list[str],
+    work: Callable[[list[str]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Answers about learners that are worth keeping (a CPD year's readiness of each of a cohort's 500): agent key
+    -> the answer of ``kind`` (your name for what it is about, e.g. "cpd-log/readiness/2026"), the one kept in the
+    store where it was worked out by ``code`` (a hash of your plugin's files, so an upgrade works them out again)
+    from the learner's record as it is now, else ``work(keys)``'s (agent key -> a JSON value, for each of ``keys``),
+    which is kept for next time. The store knows when a learner's record changes (a statement stored, voided,
+    reclassified, deleted, erased), so a kept answer is never out of date; ``work`` must depend only on the
+    learner's record (their statements and modes) and ``code``, never on today's date or the caller."""
+    from lrs.services.learner_answers import kept_answers as kept
+
+    return kept(lrs, kind, code, agent_keys, work)
 
 
 def learner_records(

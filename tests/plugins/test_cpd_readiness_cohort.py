@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import FrozenInstanceError, fields
+from dataclasses import FrozenInstanceError, fields, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -197,3 +197,189 @@ def test_made_is_what_the_dataclass_init_makes() -> None:
             assert hash(fast) == hash(slow)
         with pytest.raises(FrozenInstanceError):
             fast.title = "changed"  # type: ignore[misc]
+
+
+# --- kept answers (lrs.plugin_api.kept_answers): given again until the record changes, then worked out again ----
+
+
+class _Worked:
+    """Which learners' readiness the hook worked out (rather than gave from what is kept), call by call."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.keys: list[str] = []
+        real = plugin.kept_answers
+
+        def counting(lrs: Any, kind: str, code: str, agent_keys: list[str], work: Any) -> dict[str, Any]:  # noqa: ANN401
+            def worked(keys: list[str]) -> dict[str, Any]:
+                self.keys += keys
+                return work(keys)
+
+            return real(lrs, kind, code, agent_keys, worked)
+
+        monkeypatch.setattr(plugin, "kept_answers", counting)
+
+    def take(self) -> set[str]:
+        found, self.keys = set(self.keys), []
+        return found
+
+
+def _each_is_the_full_log(lrs: LRS, keys: list[str]) -> None:
+    """Each learner's readiness is their full log's; asked without its pieces (as the lead's dashboard asks), the
+    same but for the pieces."""
+    today = plugin._today()
+    found = year_readiness(lrs, keys, YEAR)
+    without = year_readiness(lrs, keys, YEAR, pieces=False)
+    for key in keys:
+        [mine] = [r for r in found[key] if r.exporter == plugin.NAME]
+        full = _full_path(lrs, key, today)
+        assert mine == full, key
+        [brief] = [r for r in without[key] if r.exporter == plugin.NAME]
+        assert brief == replace(full, pieces=()), key
+
+
+def _direct_keys(statements: list[dict[str, Any]]) -> set[str]:
+    """The learners a statement is about (its actor, an agent object), as agent keys."""
+    found = set()
+    for s in statements:
+        for agent in (s["actor"], s["object"]):
+            if agent.get("mbox") and agent.get("objectType", "Agent") == "Agent":
+                found.add(f"mbox:{agent['mbox']}")
+    return found
+
+
+def _kept_rows(lrs: LRS) -> list[tuple[str, str]]:
+    from sqlalchemy import text
+
+    with lrs.db.read() as conn:
+        return list(conn.execute(text("SELECT kind, agent_key FROM learner_answers")).all())
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_kept_readiness_is_worked_out_again_exactly_when_a_record_changes(
+        lrs_instance: LRS, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lrs.services import erasure
+    from lrs.store import learning as learning_store
+
+    lrs = lrs_instance
+    op = lrs.operator_principal()
+    rnd = random.Random(seed)
+    learners = [f"mailto:learner{n}@la.example" for n in range(30)]
+    _store(lrs, rnd, learners)
+    keys = [f"mbox:{m}" for m in learners] + ["mbox:mailto:nobody@la.example"]
+    worked = _Worked(monkeypatch)
+
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == set(keys)
+    assert len(_kept_rows(lrs)) == len(keys)
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == set(), "nothing changed: every answer is the kept one"
+
+    # New statements: a batch about three learners (and the learners some are about), then one on its own.
+    names = ["Jo Bloggs", "Sam Okafor", "Kim"]
+    batch: list[dict[str, Any]] = []
+    while len(batch) < 6:
+        for mbox in rnd.sample(learners, 3):
+            batch += _learner_statements(rnd, mbox, rnd.choice(learners), names)[:4]
+    single = [{"id": str(uuid.uuid4()), "actor": {"mbox": learners[0], "name": "Jo Bloggs"},
+               "verb": {"id": v.VERB_REFLECTED}, "timestamp": "2026-02-03T09:00:00Z",
+               "object": {"id": "https://lrs.example/activities/9",
+                          "definition": {"name": {"en-GB": "Supervision"}, "description": {"en-GB": "About it"}}},
+               "result": {"response": "Learnt a lot", "extensions": {v.EXT_IMPACT: "On my practice"}}}]
+    lrs.store_statements(batch, op, "1.0.3")
+    lrs.store_statements(single, op, "1.0.3")
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == _direct_keys(batch + single)
+
+    # A learner selects a statement for their CPD record; statements are voided.
+    chosen = batch[0]
+    selection = {"actor": chosen["actor"], "verb": {"id": VERB_SELECTED_FOR_CPD},
+                 "object": {"objectType": "StatementRef", "id": chosen["id"]}, "timestamp": "2026-03-01T10:00:00Z"}
+    lrs.store_statements([selection], op, "1.0.3")
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == _direct_keys([selection])
+    voided = rnd.sample(batch, 3)
+    lrs.store_statements([{"actor": {"mbox": "mailto:admin@la.example"}, "verb": {"id": v.ADL_VOIDED},
+                           "object": {"objectType": "StatementRef", "id": s["id"]}} for s in voided], op, "1.0.3")
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == _direct_keys(voided)
+
+    # A statement classified again (its mode decides whether an LMS's fact is a piece of learning).
+    from sqlalchemy import text
+
+    with lrs.db.read() as conn:
+        seq, mode = conn.execute(text("SELECT seq, learning_mode FROM statements WHERE id = :id"),
+                                 {"id": single[0]["id"]}).one()
+    lrs.db.write(lambda conn: learning_store.set_classification(
+        conn, [(seq, None if mode else "formal")], "test-rules"))
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == _direct_keys(single)
+
+    # The plugin's code changes: every answer is worked out again.
+    monkeypatch.setattr(plugin, "CODE", "another-code")
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == set(keys)
+
+    # The learning totals counted again from the statements (after a bulk load): nothing kept can be trusted.
+    lrs.db.write(learning_store.rebuild_totals)
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == set(keys)
+
+    # An erasure forgets every kept answer (others' statements naming the person are rewritten) and the
+    # person's record version; what is worked out next is the full log of what is left.
+    erased = f"mbox:{learners[1]}"
+    erasure.erase(lrs, erasure.Person.of([learners[1].removeprefix("mailto:")]), mode="pseudonymise",
+                  operator="test")
+    assert _kept_rows(lrs) == []
+    with lrs.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM learner_versions WHERE agent_key = :k"),
+                            {"k": erased}).scalar() == 0
+    _each_is_the_full_log(lrs, keys)
+    assert worked.take() == set(keys)
+
+
+def test_an_answer_worked_out_from_an_older_record_is_not_kept(lrs_instance: LRS) -> None:
+    """What a writer changes while the answers are being worked out wins: keep refuses an answer worked out from
+    a version (or generation) that is no longer the learner's, so it is worked out again next time."""
+    from lrs.store import learner_answers as store
+
+    lrs = lrs_instance
+    learner = "mailto:learner1@la.example"
+    key = f"mbox:{learner}"
+    with lrs.db.read() as conn:
+        before, generation = store.read_versions(conn, [key])
+    lrs.store_statements([{"actor": {"mbox": learner}, "verb": {"id": v.ADL_ATTENDED},
+                           "object": {"id": "https://lrs.example/activities/1"}}], lrs.operator_principal(), "1.0.3")
+    with lrs.db.read() as conn:
+        after, _ = store.read_versions(conn, [key])
+    assert before.get(key, 0) + 1 == after[key]
+    assert lrs.db.write(lambda conn: store.keep(conn, "k", "c", {key: "1"}, before, generation)) == 0
+    assert lrs.db.write(lambda conn: store.keep(conn, "k", "c", {key: "1"}, after, generation + 1)) == 0
+    assert lrs.db.write(lambda conn: store.keep(conn, "k", "c", {key: "1"}, after, generation)) == 1
+    with lrs.db.read() as conn:
+        assert store.read_answers(conn, "k", [key]) == {key: ("c", after[key], generation, "1")}
+
+
+def test_readiness_is_given_when_it_cannot_be_kept(lrs_instance: LRS, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database that refuses the write (read-only, say) still gets every learner's readiness, none kept."""
+    from sqlalchemy.exc import OperationalError
+
+    from lrs.services import learner_answers
+
+    rnd = random.Random(7)
+    learners = [f"mailto:learner{n}@la.example" for n in range(5)]
+    _store(lrs_instance, rnd, learners)
+
+    class ReadOnly:
+        def __init__(self, db: Any) -> None:  # noqa: ANN401
+            self.db = db
+
+        def read(self) -> Any:  # noqa: ANN401
+            return self.db.read()
+
+        def write(self, work: Any) -> Any:  # noqa: ANN401
+            raise OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+
+    real = learner_answers.kept_answers
+    monkeypatch.setattr(plugin, "kept_answers", lambda lrs, *a: real(type("L", (), {"db": ReadOnly(lrs.db)})(), *a))
+    _each_is_the_full_log(lrs_instance, [f"mbox:{m}" for m in learners])
+    assert _kept_rows(lrs_instance) == []

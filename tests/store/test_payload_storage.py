@@ -20,6 +20,7 @@ from lrs.store.models import (
     CohortMonthTotal,
     CohortTotal,
     KnownCohort,
+    LearnerVersion,
     LearningMonthTotal,
     LearningTotal,
 )
@@ -84,10 +85,11 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
         # Today's write path keeps learning_totals (0014) and its months (0025): they are there while the statements go in, and goes again
         # before the upgrade, which makes it and fills it from the statements.
         # So does cohort_totals (0018), with the known cohorts it joins against and the sets' members, and its
-        # months (0024) and its members' rows (0026). And the agent rows' copy of their statement's timestamp (0023).
+        # months (0024) and its members' rows (0026). And the agent rows' copy of their statement's timestamp (0023),
+        # and the learners' record versions (0027).
         with db.engine.begin() as conn:
             for table in (LearningTotal, LearningMonthTotal, KnownCohort, CohortTotal, CohortMonthTotal,
-                          CohortMemberTotal, CohortAgentSet):
+                          CohortMemberTotal, CohortAgentSet, LearnerVersion):
                 table.__table__.create(conn)
             conn.execute(text("ALTER TABLE statement_agents ADD COLUMN timestamp timestamptz"))
         lrs = LRS(Settings(database_url=scratch_postgres, credential_cache_seconds=0), db=db)
@@ -102,7 +104,7 @@ def test_migration_0007_keeps_every_stored_payload(scratch_postgres):
                 "WHERE attrelid = 'statements'::regclass AND attname = 'payload'"
             )).scalar() == "jsonb"
             for table in ("learning_totals", "learning_month_totals", "known_cohorts", "cohort_totals",
-                          "cohort_month_totals", "cohort_member_totals", "cohort_agent_sets"):
+                          "cohort_month_totals", "cohort_member_totals", "cohort_agent_sets", "learner_versions"):
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("ALTER TABLE statement_agents DROP COLUMN timestamp"))
             conn.commit()

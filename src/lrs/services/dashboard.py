@@ -9,8 +9,9 @@ risk, with the reasons; and the cohort's 70/20/10 month by month (the last 12 mo
 Every panel is a grouped read of the whole cohort, never one per learner: the learners' totals, latest statement
 and first day from their whole records in ``learning_month_totals`` (lrs.store.dashboard.cohort_learner_totals),
 the months from their month rows over the months shown, the unit progress in two range reads, all three in one
-read transaction; and the readiness hook over the cohort's learners (it reads only those who recorded anything
-in the year). On PostgreSQL the hook runs in a second thread, on a second pooled connection, while the request's
+read transaction; and the readiness hook over the cohort's learners (the CPD log plugin keeps each learner's
+answer until their record changes, lrs.plugin_api.kept_answers, and works out the others from one read of those
+who recorded anything in the year). On PostgreSQL the hook runs in a second thread, on a second pooled connection, while the request's
 thread reads the other panels and builds the rows (docs/performance.md, "The lead's dashboard data on
 PostgreSQL"); on SQLite after them, in the request's thread.
 """
@@ -243,7 +244,7 @@ def cpd_readiness(lrs: LRS, agent_keys: list[str], year: int) -> dict[str, Any]:
     """Each learner's readiness (lrs.hookspecs.YearReadiness) from the CPD log plugin for ``year``: one
     ``lrs_readiness`` call for them all; empty when no CPD plugin answers."""
     found = {}
-    for key, answers in exporting.year_readiness(lrs, agent_keys, year).items():
+    for key, answers in exporting.year_readiness(lrs, agent_keys, year, pieces=False).items():
         mine = next((r for r in answers if r.exporter == CPD_EXPORTER), None)
         if mine is not None:
             found[key] = mine

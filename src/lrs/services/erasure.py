@@ -365,6 +365,8 @@ def erase(lrs: LRS, person: Person, *, mode: str, operator: str, dry_run: bool =
         store.delete_attachments(conn, orphaned)
         store.delete_credentials(conn, person.keys)
         store.delete_users(conn, [u["id"] for u in found.users], person.emails + [u["email"] for u in found.users])
+        # Last: the index rows counted again above bumped their versions; kept answers may quote them.
+        store.forget_learner_answers(conn, person.keys)
         store.record_audit(conn, at=datetime.now(UTC), action="erasure", operator=operator, mode=mode,
                            subject=pseudonym_key, counts=counts)
 

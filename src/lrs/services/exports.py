@@ -185,15 +185,19 @@ def _learner_name(lrs: LRS, agent_key: str) -> str:
     return name
 
 
-def year_readiness(lrs: LRS, agent_keys: list[str], year: int) -> dict[str, list[YearReadiness]]:
+def year_readiness(
+    lrs: LRS, agent_keys: list[str], year: int, *, pieces: bool = True
+) -> dict[str, list[YearReadiness]]:
     """Where each learner stands for ``year`` against every requirement a plugin knows (the ``lrs_readiness``
     hook), without exporting anything: agent key -> one :class:`YearReadiness` per answering plugin (empty when
-    none answers). A plugin that raises is logged and counted and left out."""
+    none answers). ``pieces``: False when the caller shows none (the plugins may leave them out). A plugin that
+    raises is logged and counted and left out."""
     keys = list(dict.fromkeys(agent_keys))
     found: dict[str, list[YearReadiness]] = {key: [] for key in keys}
     if not keys:
         return found
-    for plugin, answers in call_each(lrs.pm, "lrs_readiness", lrs=lrs, agent_keys=keys, year=year):
+    for plugin, answers in call_each(lrs.pm, "lrs_readiness", lrs=lrs, agent_keys=keys, year=year,
+                                         pieces=pieces):
         for answer in answers:
             if answer.agent_key in found:
                 found[answer.agent_key].append(answer)

@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from lrs.store import cohort_totals, learner_criteria
+from lrs.store import cohort_totals, learner_answers, learner_criteria
 from lrs.store import learning as learning_store
 from lrs.store.assessment import CLAIM, REG, SUB, WITNESS
 from lrs.store.credentials import C
@@ -108,6 +108,8 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "cohort_member_totals.agents": "with cohort_totals: taken out, then counted again under the pseudonym",
     "cohort_agent_sets.agents": "the sets with them in it forgotten; the pseudonym's made when counted again",
     "cohort_agent_sets.agent_key": "the sets with them in it forgotten; the pseudonym's made when counted again",
+    "learner_versions.agent_key": "deleted (forget_learner_answers); the pseudonym's made when counted again",
+    "learner_answers.agent_key": "every learner's kept answers deleted, the generation bumped (forget_learner_answers)",
 }
 
 
@@ -210,6 +212,12 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     conn.execute(delete(S).where(S.c.seq.in_(seqs)))
     learning_store.refresh_totals(conn, days=days)
     learner_criteria.recount(conn, learners)
+
+
+def forget_learner_answers(conn: Connection, keys: Sequence[str]) -> None:
+    """Every kept answer about any learner (an erasure rewrites statements of others that name the person, and a
+    kept answer may quote them) and the person's record versions (lrs.store.learner_answers.forget)."""
+    learner_answers.forget(conn, keys)
 
 
 def recount_criteria(conn: Connection, agent_keys: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ keeps in the statements' transaction (:func:`totals_rows`, :func:`refresh_totals
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 
-from lrs.store import cohort_totals
+from lrs.store import cohort_totals, learner_answers
 from lrs.store.enrolments import CE, LEARNER, enrolled_agents
 from lrs.store.models import LearningMonthTotal, LearningTotal, Statement, StatementActivity, StatementAgent
 
@@ -401,6 +402,7 @@ def refresh_totals(
         conn.execute(delete(T).where(T.c.agent_key.in_(agents)))
         conn.execute(count_agent, [{"t_agent": a} for a in agents])
     _refresh_months(conn, pairs, agents)
+    learner_answers.bump(conn, [*agents, *(a for a, _ in pairs)])
 
 
 #: SQLite: :func:`refresh_totals` of (agent, day) pairs as plain SQL for the driver (:func:`refresh_days_sqlite`): the
@@ -439,6 +441,7 @@ def refresh_days_sqlite(run: Any, days: Iterable[tuple[str, str]]) -> None:  # n
     keys = sorted({(a, m) for a, d in pairs for m in (d[:7], ALL_TIME)})
     run(_MONTH_DELETE.format("?"), keys, many=True)
     run(_MONTH_COUNT.format("?"), [(m, a, *_month_range(m)) for a, m in keys], many=True)
+    run(learner_answers.SQLITE_BUMP, (json.dumps(sorted({a for a, _ in pairs})),), many=False)
 
 
 def _month_range(month: str) -> tuple[str, str]:
@@ -483,6 +486,8 @@ def rebuild_totals(conn: Connection) -> int:
     )
     conn.execute(insert(T).from_select(TOTALS_COLUMNS, everything))
     add_months(conn)
+    # The statements may have been loaded without the write path (a bulk load): no kept answer can be trusted.
+    learner_answers.bump_generation(conn)
     return int(conn.execute(select(func.count()).select_from(T)).scalar() or 0)
 
 
@@ -534,9 +539,10 @@ def month_rows(totals: Iterable[Sequence[Any]]) -> list[list[Any]]:
 
 
 def pg_totals_ctes(only: str = "") -> str:
-    """PostgreSQL: the CTEs (names ltr, ltd, ltm) that add a batch's ``learning_totals`` rows (one JSON parameter,
-    lrs.store.statements' encoding of :func:`totals_rows`) to the days and to their months and whole records, in
-    key order, for the write path's one statement. ``only``: a further condition on the rows (the
+    """PostgreSQL: the CTEs (names ltr, ltd, ltm, ltv) that add a batch's ``learning_totals`` rows (one JSON
+    parameter, lrs.store.statements' encoding of :func:`totals_rows`) to the days and to their months and whole
+    records, in key order, and bump their learners' versions (lrs.store.learner_answers), for the write path's
+    one statement. ``only``: a further condition on the rows (the
     one-statement path's "only if stored")."""
     rows = (
         "SELECT r->>0 AS a, r->>1 AS d, r->>2 AS m, r->>3 AS v, (r->>4)::int AS n, (r->>5)::float8 AS s, "
@@ -551,7 +557,7 @@ def pg_totals_ctes(only: str = "") -> str:
         f"max(l), min(d) FROM ltr, LATERAL (VALUES (substr(d, 1, 7)), ('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4 "
         f"ORDER BY 1, 2, 3, 4 " + _MONTH_ADD.format(greatest="greatest", least="least")
     )
-    return f"ltr AS ({rows}), ltd AS ({days}), ltm AS ({months})"
+    return f"ltr AS ({rows}), ltd AS ({days}), ltm AS ({months}), ltv AS ({learner_answers.pg_bump_cte('ltr', 'a')})"
 
 
 _MONTH_SUMS = "sum(statements), sum(seconds), sum(timed), max(latest), min(day)"

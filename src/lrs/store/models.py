@@ -508,3 +508,39 @@ class CohortAgentSet(Base):
     agents: Mapped[str] = mapped_column(Text, primary_key=True)
 
     __table_args__ = (Index("ix_cohort_agent_sets_agents", "agents", "agent_key"), {"sqlite_with_rowid": False})
+
+
+class LearnerVersion(Base):
+    """How many times each learner's record has changed: bumped, in the same transaction, by every write that
+    changes what ``learning_totals`` counts for them (a statement stored, voided, reclassified, deleted or given
+    another agent key; lrs.store.learning). The row of agent key "" is the generation of every learner's answers:
+    bumped when a change may touch any learner's (``lrs learning-totals rebuild``, an erasure, which rewrites
+    other learners' statements). A learner without a row is at version 0. ``learner_answers`` are kept against
+    these numbers (lrs.store.learner_answers)."""
+
+    __tablename__ = "learner_versions"
+
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class LearnerAnswer(Base):
+    """A plugin's answer about one learner (a CPD year's readiness), kept with the version of the learner's record
+    and the generation it was worked out from, and the plugin's code: it is given again only while all three are
+    the same as now, so it is never out of date (lrs.services.learner_answers)."""
+
+    __tablename__ = "learner_answers"
+
+    #: What the answer is about, named by the plugin: "cpd-log/readiness/2026".
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: The plugin's code that worked it out (a hash of its files): an upgrade works every answer out again.
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    generation: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The answer, JSON text.
+    answer: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from lrs.store import cohort_totals, learner_criteria
+from lrs.store import cohort_totals, learner_answers, learner_criteria
 from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version, void_links
 from lrs.store.learning import (
@@ -807,10 +807,13 @@ def _sqlite_upserts(sql: str, rows: Sequence[Sequence[Any]]) -> list[tuple[str, 
 def sqlite_totals_writes(totals: Sequence[Sequence[Any]]) -> list[tuple[str, Any, bool]]:
     """SQLite: the statements (sql, parameters, many) that add a batch's learning_totals rows (as
     :meth:`_Sql.encode_totals` encodes them) to learning_totals and their lrs.store.learning.month_rows to
-    learning_month_totals; made before the write transaction when they can be (StatementBatch)."""
+    learning_month_totals, and bump their learners' versions (lrs.store.learner_answers); made before the write
+    transaction when they can be (StatementBatch)."""
     if not totals:
         return []
-    return [*_sqlite_upserts(SQLITE_TOTALS_UPSERT, totals), *_sqlite_upserts(SQLITE_MONTHS_UPSERT, month_rows(totals))]
+    learners = json.dumps(sorted({r[0] for r in totals}))
+    return [*_sqlite_upserts(SQLITE_TOTALS_UPSERT, totals), *_sqlite_upserts(SQLITE_MONTHS_UPSERT, month_rows(totals)),
+            (learner_answers.SQLITE_BUMP, (learners,), False)]
 
 
 #: True when merging the definition ``n`` into the canonical ``c`` leaves ``c`` as it is (lrs.xapi.statement.

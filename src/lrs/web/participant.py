@@ -381,7 +381,7 @@ def cpd_readiness_words(lrs: Any, agent_keys: list[str], year: int) -> dict[str,
     """Each learner's CPD readiness for ``year`` in a few words, for a cohort's table ("Ready", "Not ready: 1 of 2
     complete pieces"): one ``lrs_readiness`` call for them all. Empty when no CPD plugin answers."""
     words: dict[str, str] = {}
-    for key, answers in exporting.year_readiness(lrs, agent_keys, year).items():
+    for key, answers in exporting.year_readiness(lrs, agent_keys, year, pieces=False).items():
         found = next((r for r in answers if r.exporter == CPD_EXPORTER), None)
         if found is None:
             continue

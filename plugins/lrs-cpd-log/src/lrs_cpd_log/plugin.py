@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import hashlib
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
+
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
-from lrs.plugin_api import learner_records
+from lrs.plugin_api import kept_answers, learner_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, build_pieces, default_year
-from lrs_cpd_log.model import CPDLog, check_readiness, made, rules_for, year_label
+from lrs_cpd_log.model import CPDLog, check_readiness, deadline_notices, made, rules_for, year_label
 from lrs_cpd_log.render import FORMATS, MEDIA_TYPES, RENDERERS, piece_line, to_summary_json
 
 NAME = "cpd-log"
@@ -78,63 +81,103 @@ def lrs_exporters() -> list[Exporter]:
     ]
 
 
-def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
-    """What the log of ``year`` says about readiness, as :class:`YearReadiness`: the log's pieces and its
-    readiness check, as :func:`build_log` makes them (the standards are not looked up and the participant's name
-    is not worked out: readiness depends on neither)."""
+def _code() -> str:
+    """A hash of this package's files (its code and its rules' data): the kept readiness answers
+    (lrs.plugin_api.kept_answers) are worked out again after any change to them."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted([*root.glob("*.py"), *root.glob("data/*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+CODE = _code()
+
+
+def _answer(record: ExportRecord, year: int) -> dict[str, Any]:
+    """What the log of ``year`` says about readiness, whatever the day: the readiness check without the
+    deadline notices (the only part that depends on today; :func:`_year_readiness` puts them back, first, where
+    check_readiness puts them), and one line per piece. JSON, to be kept (lrs.plugin_api.kept_answers); the
+    lines as JSON text within it, decoded only when asked for (a dashboard of 500 asks for none)."""
     rules = rules_for(year)
     pieces = build_pieces(record, rules.start, rules.end, standards=False)
-    checked = check_readiness(pieces, rules, today)
+    checked = check_readiness(pieces, rules, None)
+    return {
+        "ready": checked.ready,
+        "missing": list(checked.missing),
+        "warnings": list(checked.warnings),
+        "counted": checked.counted,
+        "pieces": orjson.dumps([piece_line(p) for p in pieces]).decode(),
+    }
+
+
+def _year_readiness(
+    agent_key: str, year: int, answer: dict[str, Any], today: date, *, pieces: bool = True
+) -> YearReadiness:
+    rules = rules_for(year)
+    warnings = tuple(answer["warnings"])
+    if rules.deadline != date.max:
+        warnings = (*deadline_notices(rules, today), *warnings)
     return made(YearReadiness, {
         "exporter": NAME,
         "title": TITLE,
-        "agent_key": record.agent_key,
+        "agent_key": agent_key,
         "year": year,
         "year_label": year_label(rules.start, rules.end),
         "period_start": rules.start,
         "period_end": rules.end,
         "deadline": rules.deadline,
-        "ready": checked.ready,
-        "missing": checked.missing,
-        "warnings": checked.warnings,
-        "counted": checked.counted,
+        "ready": answer["ready"],
+        "missing": tuple(answer["missing"]),
+        "warnings": warnings,
+        "counted": answer["counted"],
         "required": rules.minimum_records,
-        "pieces": tuple([piece_line(p) for p in pieces]),
+        "pieces": tuple(orjson.loads(answer["pieces"])) if pieces else (),
     })
 
 
-@hookimpl
-def lrs_readiness(lrs: Any, agent_keys: list[str], year: int) -> list[YearReadiness]:
-    """The CPD year's readiness of each learner, from one read of their statements: those stamped within a day of
-    the year (a statement's own time zone can put it on the year's first or last day; the log keeps exactly the
-    year's days) and their CPD selections of any time (a selection made after the year still counts for it).
+def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
+    """What the log of ``year`` says about readiness, as :class:`YearReadiness`: the log's pieces and its
+    readiness check, as :func:`build_log` makes them (the standards are not looked up and the participant's name
+    is not worked out: readiness depends on neither)."""
+    return _year_readiness(record.agent_key, year, _answer(record, year), today)
 
-    The read is one range of the learners' index rows by timestamp each (a cohort's dashboard asks about 500,
-    most of whom have recorded nothing yet early in a year: their ranges are empty), and the selections of only
-    the learners found there (``skip_idle``): a learner with nothing in the year has no piece whatever they
-    selected, so their log is the empty one, worked out once and given to each of them.
-    tests/plugins/test_cpd_readiness_cohort.py holds this to each learner's log built from all of their
-    statements, over random cohorts."""
+
+@hookimpl
+def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, pieces: bool) -> list[YearReadiness]:
+    """The CPD year's readiness of each learner. Kept in the store (lrs.plugin_api.kept_answers): a learner's
+    answer is worked out again only after their record changes, so a cohort's dashboard late in a year reads
+    500 kept answers rather than building 500 logs.
+
+    Those not kept are worked out from one read of their statements: those stamped within a day of the year (a
+    statement's own time zone can put it on the year's first or last day; the log keeps exactly the year's days)
+    and their CPD selections of any time (a selection made after the year still counts for it). The read is one
+    range of the learners' index rows by timestamp each, and the selections of only the learners found there
+    (``skip_idle``): a learner with nothing in the year has no piece whatever they selected, so their log is the
+    empty one, worked out once and given to each of them. tests/plugins/test_cpd_readiness_cohort.py holds this
+    to each learner's log built from all of their statements, over random cohorts, kept and changed."""
     rules = rules_for(year)
     window = {
         "period_from": rules.start - timedelta(days=1),
         "period_to": rules.end + timedelta(days=1),
         "any_time_verbs": sorted(STATUS_VERBS),
     }
-    # Only the learners with a statement of the year's window (and their selections of any time): a learner
-    # with none has no piece of the year whatever their selections, so their log is the empty one.
-    records = learner_records(lrs, agent_keys, **window, skip_idle=True)
+
+    def work(keys: list[str]) -> dict[str, Any]:
+        records = learner_records(lrs, keys, **window, skip_idle=True)
+        empty: dict[str, Any] | None = None
+        answers: dict[str, Any] = {}
+        for key in keys:
+            record = records.get(key)
+            if record is not None and record.statements:
+                answers[key] = _answer(record, year)
+                continue
+            if empty is None:
+                # Nothing recorded: the log has no pieces and names nobody, so one answer fits every such learner.
+                empty = _answer(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year)
+            answers[key] = empty
+        return answers
+
+    answers = kept_answers(lrs, f"{NAME}/readiness/{year}", CODE, agent_keys, work)
     today = _today()
-    empty: dict[str, Any] | None = None
-    answers = []
-    for key in agent_keys:
-        record = records.get(key)
-        if record is not None and record.statements:
-            answers.append(readiness(record, year, today))
-            continue
-        if empty is None:
-            # Nothing recorded: the log has no pieces and names nobody, so one readiness fits every such learner.
-            found = readiness(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year, today)
-            empty = {f.name: getattr(found, f.name) for f in fields(found)}
-        answers.append(made(YearReadiness, {**empty, "agent_key": key}))
-    return answers
+    return [_year_readiness(key, year, answers[key], today, pieces=pieces) for key in agent_keys]
