@@ -364,7 +364,7 @@ def measure(url: str, wl: Workload, people: dict[str, Any], reps: int, only: str
                              "bytes": len(response.data), **summary_ms(seconds)}
         log(f"  {label}: {status} p95 {out['api'][label].get('p95_ms')} ms")
     if dashboard and want(LATE_DASHBOARD):
-        out["api"][LATE_DASHBOARD] = late_dashboard(lrs, creds["lead"][0], reps)
+        out["api"][LATE_DASHBOARD] = late_dashboard(lrs, creds["lead"][0], reps, wl)
         log(f"  {LATE_DASHBOARD}: p95 {out['api'][LATE_DASHBOARD].get('p95_ms')} ms")
     # The participant's pages, signed in as the heaviest learner.
     browser = sign_in(app, people["participant"])
@@ -425,11 +425,17 @@ LATE_DASHBOARD = "lead dashboard data, 500 learners, ten months into a CPD year 
 LATE_IN_A_YEAR = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 
-def late_dashboard(lrs: LRS, lead_key: str, reps: int) -> dict[str, Any]:
+def late_dashboard(lrs: LRS, lead_key: str, reps: int, wl: Workload) -> dict[str, Any]:
     """LATE_DASHBOARD: what ``GET /api/cohorts/dashboard`` runs for its answer (lrs.services.dashboard with its
     ``today``, then the JSON it writes), timed in-process, without Flask and the credential's check (the route
     has no date to ask for, and its clock is the machine's). The CPD plugin's own "today" (the deadline's
-    warnings) stays the real one; it changes no read."""
+    warnings) stays the real one; it changes no read.
+
+    The CPD log plugin keeps each learner's readiness until their record changes (lrs.plugin_api.kept_answers):
+    ``first_ms`` is the first call, which works out all 500 (nothing of the year kept yet), the p50/p95 the calls
+    after it; ``after_changes`` is one call after each of 1, 10 and 50 learners recorded a reflection (their
+    answers worked out again), and the call after that."""
+    from lrs.learning import vocabulary
     from lrs.services import dashboard as dashboard_service
     from lrs.xapi import jsontext
 
@@ -439,12 +445,36 @@ def late_dashboard(lrs: LRS, lead_key: str, reps: int) -> dict[str, Any]:
         data = dashboard_service.cohort_dashboard(lrs, principal, PROGRAMME_IRI, today=LATE_IN_A_YEAR)
         return jsontext.compact(dashboard_service.as_json(data))
 
-    body = answer()  # warm
+    t0 = time.perf_counter()
+    body = answer()
+    first_ms = round((time.perf_counter() - t0) * 1000, 1)
     seconds, body = _time(answer, reps)
     data = json.loads(body)
     with_cpd = sum(1 for x in data["learners"] if x.get("cpd_readiness"))
+    after: dict[str, Any] = {}
+    learner = 1
+    for changed in (1, 10, 50):
+        reflections = []
+        for _ in range(changed):
+            reflections.append({
+                "actor": wl.agent(learner), "verb": {"id": vocabulary.VERB_REFLECTED},
+                "timestamp": "2026-09-20T10:00:00Z",
+                "object": {"id": f"https://bench.example/activities/late-reflection-{learner}",
+                           "definition": {"name": {"en-GB": "Supervision"}, "description": {"en-GB": "Case review"}}},
+                "result": {"response": "What I learnt",
+                           "extensions": {vocabulary.EXT_IMPACT: "What changed in my practice"}},
+            })
+            learner += 1
+        lrs.store_statements(reflections, lrs.operator_principal(), "1.0.3")
+        t0 = time.perf_counter()
+        answer()
+        then = round((time.perf_counter() - t0) * 1000, 1)
+        t0 = time.perf_counter()
+        answer()
+        after[f"{changed} learners changed"] = {"ms": then, "next_call_ms": round((time.perf_counter() - t0) * 1000, 1)}
     return {"path": None, "as": "lead", "status": 200, "target_ms": TARGETS_MS["api"], "bytes": len(body),
-            "cpd_year": data["cpd_year"]["label"], "learners_with_readiness": with_cpd, **summary_ms(seconds)}
+            "cpd_year": data["cpd_year"]["label"], "learners_with_readiness": with_cpd, "first_ms": first_ms,
+            "after_changes": after, **summary_ms(seconds)}
 
 
 def floor(client: Any, headers: dict[str, str], reps: int) -> dict[str, Any]:
