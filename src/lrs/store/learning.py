@@ -390,6 +390,9 @@ def refresh_totals(
     of these agents: after statements are voided, reclassified, deleted or given another agent key."""
     agents = sorted(set(agents))
     pairs = sorted({(a, d) for a, d in days if a not in agents})
+    # The learners' versions first: a writer takes a learner's version row before their totals rows
+    # (lrs.store.learner_answers), so writers wait on each other there, in key order, and never deadlock.
+    learner_answers.bump(conn, [*agents, *(a for a, _ in pairs)])
     delete_day, count_day, count_agent = _refresh_statements(conn)
     if pairs:
         conn.execute(delete_day, [{"t_agent": a, "t_day": d} for a, d in pairs])
@@ -402,7 +405,6 @@ def refresh_totals(
         conn.execute(delete(T).where(T.c.agent_key.in_(agents)))
         conn.execute(count_agent, [{"t_agent": a} for a in agents])
     _refresh_months(conn, pairs, agents)
-    learner_answers.bump(conn, [*agents, *(a for a, _ in pairs)])
 
 
 #: SQLite: :func:`refresh_totals` of (agent, day) pairs as plain SQL for the driver (:func:`refresh_days_sqlite`): the
@@ -539,25 +541,30 @@ def month_rows(totals: Iterable[Sequence[Any]]) -> list[list[Any]]:
 
 
 def pg_totals_ctes(only: str = "") -> str:
-    """PostgreSQL: the CTEs (names ltr, ltd, ltm, ltv) that add a batch's ``learning_totals`` rows (one JSON
-    parameter, lrs.store.statements' encoding of :func:`totals_rows`) to the days and to their months and whole
-    records, in key order, and bump their learners' versions (lrs.store.learner_answers), for the write path's
-    one statement. ``only``: a further condition on the rows (the
+    """PostgreSQL: the CTEs (names ltr, ltv, ltd, ltm) that bump a batch's learners' versions
+    (lrs.store.learner_answers) and add its ``learning_totals`` rows (one JSON parameter, lrs.store.statements'
+    encoding of :func:`totals_rows`) to the days and to their months and whole records, in key order, for the
+    write path's one statement. ``only``: a further condition on the rows (the
     one-statement path's "only if stored")."""
     rows = (
         "SELECT r->>0 AS a, r->>1 AS d, r->>2 AS m, r->>3 AS v, (r->>4)::int AS n, (r->>5)::float8 AS s, "
         f"(r->>6)::int AS c, (r->>7)::timestamptz AS l FROM jsonb_array_elements(%s::jsonb) r{only}"
     )
+    # The days and the months come from the rows joined to the versions' bump (ltv, RETURNING each learner): a
+    # learner's totals rows are written only once their version row is locked, as on every other write path
+    # (lrs.store.learner_answers), so two writers of the same learners wait at the version rows, in key order.
     days = (
         f"INSERT INTO learning_totals ({', '.join(TOTALS_COLUMNS)}) SELECT a, d, m, v, n, s, c, l FROM ltr "
-        f"ORDER BY 1, 2, 3, 4 {_DAYS_ADD}"
+        f"JOIN ltv ON ltv.agent_key = ltr.a ORDER BY 1, 2, 3, 4 {_DAYS_ADD}"
     )
     months = (
         f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT a, p, m, v, sum(n), sum(s), sum(c), "
-        f"max(l), min(d) FROM ltr, LATERAL (VALUES (substr(d, 1, 7)), ('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4 "
-        f"ORDER BY 1, 2, 3, 4 " + _MONTH_ADD.format(greatest="greatest", least="least")
+        f"max(l), min(d) FROM ltr JOIN ltv ON ltv.agent_key = ltr.a, LATERAL (VALUES (substr(d, 1, 7)), "
+        f"('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+        + _MONTH_ADD.format(greatest="greatest", least="least")
     )
-    return f"ltr AS ({rows}), ltd AS ({days}), ltm AS ({months}), ltv AS ({learner_answers.pg_bump_cte('ltr', 'a')})"
+    return (f"ltr AS ({rows}), ltv AS ({learner_answers.pg_bump_cte('ltr', 'a')} RETURNING agent_key), "
+            f"ltd AS ({days}), ltm AS ({months})")
 
 
 _MONTH_SUMS = "sum(statements), sum(seconds), sum(timed), max(latest), min(day)"

@@ -187,13 +187,13 @@ def insert_statements(
         cohort = batch.cohort if len(fresh) == len(prepared) else cohort_totals.batch_rows(
             fresh_by_id.values(), postgres=sql.postgres
         )
+    # The voiding statements are among the StatementRefs: when all are new, only those are looked at.
+    candidates = [prepared[k] for k in batch.ref_positions] if len(fresh) == len(prepared) else fresh_by_id.values()
     # 4. One statement per table (learning_totals and cohort_totals included).
     inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort, derived)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
-    # The voiding statements are among the StatementRefs: when all are new, only those are looked at.
-    candidates = [prepared[k] for k in batch.ref_positions] if len(fresh) == len(prepared) else fresh_by_id.values()
     _void_targets(conn, sql, candidates, cohorts_known=found.cohorts_known)
     _update_definitions(conn, sql, changed, new_definitions, inserted, incoming, now, can_define=can_define)
     if attachments:
@@ -304,13 +304,17 @@ def _void_targets(conn: Connection, sql: _Sql, fresh: Iterable[PreparedStatement
     if not sql.postgres:
         _void_targets_sqlite(conn, sql, voided, cohorts_known=cohorts_known)
         return
+    # Their learners' versions first (lrs.store.learner_answers): every PostgreSQL writer takes a learner's version
+    # row, in key order, before that learner's totals rows, so two writers never wait on each other's totals.
+    days = totals_days_of(conn, ids=voided)
+    learner_answers.bump(conn, [agent for agent, _ in days])
     # What they counted in the cohort totals is taken out first (those not voided already).
     cohort_totals.take_out(conn, ids=voided)
     conn.execute(update(S).where(S.c.id.in_(voided), S.c.is_voiding.is_(False)).values(voided=True))
     # Their evidence links carry the statement's voided (lrs.store.evidence): the queue reads them alone.
     void_links(conn, voided)
     # The voided statements leave the learning totals: their learners' days are counted again.
-    refresh_totals(conn, days=totals_days_of(conn, ids=voided))
+    refresh_totals(conn, days=days)
     # Voided evidence no longer counts for its learner's criteria (learner_criteria).
     learner_criteria.recount(conn, learner_criteria.learners_of_statements(conn, voided))
     # Voiding the statement that made an enrolment (under a credential trusted to enrol) removes it.
