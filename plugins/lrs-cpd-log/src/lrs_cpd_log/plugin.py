@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,14 @@ def lrs_exporters() -> list[Exporter]:
 
 
 def _code() -> str:
-    """A hash of this package's files (its code and its rules' data): the kept readiness answers
-    (lrs.plugin_api.kept_answers) are worked out again after any change to them."""
-    digest = hashlib.sha256()
+    """A hash of this package's files (its code and its rules' data) and of the LRS's version (which reads the
+    records it is given): the kept readiness answers (lrs.plugin_api.kept_answers) are worked out again after
+    any change to them, or an upgrade of the LRS."""
+    try:
+        lrs_version = metadata.version("lrs")
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        lrs_version = ""
+    digest = hashlib.sha256(f"lrs {lrs_version}\0".encode())
     root = Path(__file__).parent
     for path in sorted([*root.glob("*.py"), *root.glob("data/*")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
