@@ -536,7 +536,8 @@ class LearnerAnswer(Base):
     #: What the answer is about, named by the plugin: "cpd-log/readiness/2026".
     kind: Mapped[str] = mapped_column(Text, primary_key=True)
     agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    #: The plugin's code that worked it out (a hash of its files): an upgrade works every answer out again.
+    #: The plugin's code that worked it out (the CPD log plugin's: a hash of its files and the LRS's version): an
+    #: upgrade works every answer out again.
     code: Mapped[str] = mapped_column(String(64), nullable=False)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     generation: Mapped[int] = mapped_column(BigInteger, nullable=False)
