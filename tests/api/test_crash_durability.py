@@ -8,6 +8,7 @@ requests (lrs.store.db.Database.write); a kill can land in the middle of one.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -59,7 +60,9 @@ def ingest_until_killed(served: Served, seconds: float) -> tuple[set[str], int, 
                              headers=served.headers(**{"Content-Type": "application/json"}))
                 response = conn.getresponse()
                 body = response.read()
-            except OSError:  # the server was killed, or closed this connection: the answer never came
+            # The server was killed, or closed this connection (before the answer, or in the middle of its body:
+            # http.client.IncompleteRead): the answer never came.
+            except (OSError, http.client.HTTPException):
                 conn.close()
                 if served.process.poll() is not None:
                     return
