@@ -434,7 +434,7 @@ def late_dashboard(lrs: LRS, lead_key: str, reps: int, wl: Workload) -> dict[str
     The CPD log plugin keeps each learner's readiness until their record changes (lrs.plugin_api.kept_answers):
     ``first_ms`` is the first call, which works out all 500 (nothing of the year kept yet), the p50/p95 the calls
     after it; ``after_changes`` is one call after each of 1, 10 and 50 learners recorded a reflection (their
-    answers worked out again), and the call after that."""
+    answers worked out again), and the call after that; ``keeper`` the answer keeper's rounds (:func:`_keeper_rounds`)."""
     from lrs.learning import vocabulary
     from lrs.services import dashboard as dashboard_service
     from lrs.xapi import jsontext
@@ -472,9 +472,49 @@ def late_dashboard(lrs: LRS, lead_key: str, reps: int, wl: Workload) -> dict[str
         t0 = time.perf_counter()
         answer()
         after[f"{changed} learners changed"] = {"ms": then, "next_call_ms": round((time.perf_counter() - t0) * 1000, 1)}
+    keeper = _keeper_rounds(lrs, answer, wl, learner)
     return {"path": None, "as": "lead", "status": 200, "target_ms": TARGETS_MS["api"], "bytes": len(body),
             "cpd_year": data["cpd_year"]["label"], "learners_with_readiness": with_cpd, "first_ms": first_ms,
-            "after_changes": after, **summary_ms(seconds)}
+            "after_changes": after, "keeper": keeper, **summary_ms(seconds)}
+
+
+def _keeper_rounds(lrs: LRS, answer: Any, wl: Workload, learner: int) -> dict[str, Any]:  # noqa: ANN401
+    """What ``lrs serve``'s answer keeper (lrs.services.answer_keeper) does for the late dashboard, in-process and
+    without its pauses (``duty`` 1: each round's seconds are its work; served, it spreads them over four times as
+    long): its first round (every enrolled learner of every cohort, those of the programme kept already), a round
+    after 50 learners recorded a reflection, and one after a new generation (what an erasure or ``lrs
+    learning-totals rebuild`` does to every kept answer); after each, six dashboard calls."""
+    from lrs.learning import vocabulary
+    from lrs.services.answer_keeper import AnswerKeeper
+    from lrs.store import learner_answers
+
+    keeper = AnswerKeeper(lrs, today=lambda: LATE_IN_A_YEAR.date(), duty=1.0)
+    out: dict[str, Any] = {}
+
+    def round_then_view(label: str) -> None:
+        t0 = time.perf_counter()
+        asked = keeper.run_once()
+        seconds = round(time.perf_counter() - t0, 2)
+        views = []
+        for _ in range(6):
+            t0 = time.perf_counter()
+            answer()
+            views.append(round((time.perf_counter() - t0) * 1000, 1))
+        out[label] = {"learners_asked": asked, "seconds": seconds, "dashboard_ms": views[0],
+                      "next_calls_ms": views[1:]}
+
+    round_then_view("first round")
+    reflections = [{
+        "actor": wl.agent(n), "verb": {"id": vocabulary.VERB_REFLECTED}, "timestamp": "2026-09-21T10:00:00Z",
+        "object": {"id": f"https://bench.example/activities/kept-reflection-{n}",
+                   "definition": {"name": {"en-GB": "Supervision"}, "description": {"en-GB": "Case review"}}},
+        "result": {"response": "What I learnt", "extensions": {vocabulary.EXT_IMPACT: "What changed in my practice"}},
+    } for n in range(learner, learner + 50)]
+    lrs.store_statements(reflections, lrs.operator_principal(), "1.0.3")
+    round_then_view("after 50 learners changed")
+    lrs.db.write(learner_answers.bump_generation)
+    round_then_view("after a new generation")
+    return out
 
 
 def floor(client: Any, headers: dict[str, str], reps: int) -> dict[str, Any]:

@@ -113,6 +113,9 @@ class Settings:
     forward_check_seconds: int = 5
     #: Whether `lrs serve` runs the forwarding sender in its workers (one at a time, by lease).
     forward_in_serve: bool = True
+    #: Whether `lrs serve` runs the answer keeper in its workers (one at a time, by lease): the enrolled
+    #: learners' CPD readiness worked out ahead of the dashboards (lrs.services.answer_keeper).
+    keep_answers_in_serve: bool = True
     #: Retention policy: "all=7" or "<verb IRI>=N,all=M" (years); unset keeps everything.
     retention: str | None = None
     #: Weeks without any recorded learning after which a lead's dashboard lists a learner as at risk.
@@ -155,6 +158,9 @@ class Settings:
             centre_number=(env.get("LRS_CENTRE_NUMBER") or "").strip(),
             forward_check_seconds=_int(env, "LRS_FORWARD_CHECK_SECONDS", base.forward_check_seconds),
             forward_in_serve=(env.get("LRS_FORWARD_IN_SERVE") or "1").strip().lower() not in ("0", "false", "no"),
+            keep_answers_in_serve=(
+                (env.get("LRS_KEEP_ANSWERS_IN_SERVE") or "1").strip().lower() not in ("0", "false", "no")
+            ),
             retention=env.get("LRS_RETENTION") or None,
             at_risk_weeks=max(_int(env, "LRS_AT_RISK_WEEKS", base.at_risk_weeks), 1),
         )

@@ -402,7 +402,9 @@ plugin that does not declare the argument is not given it, and answers with its 
 so a dashboard asked again works out only the learners whose records changed. Return one :class:`YearReadiness` per learner in
     ``agent_keys`` (a learner with nothing recorded still gets one, not ready), or None when the requirement
     does not apply. The readiness must agree with what your exporter reports for the same learner and year.
-    If it raises, the failure is logged and counted and the page shows no readiness from your plugin. The
+    ``lrs serve`` also calls it in the background (lrs.services.answer_keeper: the enrolled learners whose records
+    changed, for the year in progress, ``pieces`` False, at most a quarter of the time), so that answers you keep
+    are ready before a dashboard asks; it uses what you return for nothing else. If it raises, the failure is logged and counted and the page shows no readiness from your plugin. The
     lead's dashboard calls it from a second thread of the request on PostgreSQL: use ``lrs``, not Flask's request
     context, and keep shared state thread-safe.
     """

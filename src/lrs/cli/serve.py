@@ -193,12 +193,13 @@ class ReadyAnnouncement:
 def _worker_app(  # noqa: ANN202 - a Flask app
     settings: Settings, board: str | None = None, announcement: ReadyAnnouncement | None = None
 ):
-    """A worker's app: its logging configured, the forwarding sender started in the worker (the lease lets
-    one deliver at a time), its requests marked on the workers' board when there is one, the wait for the
+    """A worker's app: its logging configured, the forwarding sender and the answer keeper started in the worker
+    (a lease each lets one work at a time), its requests marked on the workers' board when there is one, the wait for the
     port to take connections begun (``announcement``), and its stop signals made to count once."""
     from lrs.api.spread import BoardFull, SpreadConnections, WorkerBoard
     from lrs.app import create_app
     from lrs.logs import configure_logging
+    from lrs.services.answer_keeper import start_background_keeper
     from lrs.services.forwarding import start_background_sender
 
     stop_signals_count_once()  # first: a stop signal while the app loads is kept for granian's handlers
@@ -206,6 +207,7 @@ def _worker_app(  # noqa: ANN202 - a Flask app
     configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     start_background_sender(app.extensions["lrs"])
+    start_background_keeper(app.extensions["lrs"])
     if board:
         try:
             app.wsgi_app = SpreadConnections(app.wsgi_app, WorkerBoard(board))

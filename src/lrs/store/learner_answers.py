@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from lrs.store.enrolments import LEARNER
+
 log = logging.getLogger(__name__)
 
 #: The agent key of the generation row (no agent key is empty).
@@ -153,3 +155,34 @@ def forget(conn: Connection, agent_keys: Sequence[str]) -> None:
         conn.exec_driver_sql(
             f"DELETE FROM learner_versions WHERE agent_key {_in(postgres)}", (_keys_param(postgres, keys),)
         )
+
+
+def change_mark(conn: Connection) -> tuple[int, ...]:
+    """A mark that differs after any version is bumped, a version row goes (an erasure), or an enrolment is
+    added or removed: (the generation, the sum and the number of the version rows, the number of learner
+    enrolments). Versions only grow, so their sum does until an erasure deletes rows, which it counts. One scan
+    of each table (a few thousand rows each), for a reader that asks "anything new?" every few seconds."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    versions = conn.exec_driver_sql(
+        "SELECT coalesce(sum(CASE WHEN agent_key = '' THEN version ELSE 0 END), 0), coalesce(sum(version), 0), "
+        "count(*) FROM learner_versions"
+    ).one()
+    enrolled = conn.exec_driver_sql(f"SELECT count(*) FROM cohort_enrolments WHERE role = {mark}", (LEARNER,)).scalar()
+    return (int(versions[0]), int(versions[1]), int(versions[2]), int(enrolled or 0))
+
+
+def enrolled_learner_versions(conn: Connection) -> tuple[dict[str, int], int]:
+    """(agent key -> version (0 without a row) of every learner enrolled in any cohort; the generation)."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    rows = conn.exec_driver_sql(
+        "SELECT e.agent_key, coalesce(v.version, 0) FROM cohort_enrolments e "
+        f"LEFT JOIN learner_versions v ON v.agent_key = e.agent_key WHERE e.role = {mark}",
+        (LEARNER,),
+    )
+    versions = {key: int(version) for key, version in rows}
+    generation = conn.exec_driver_sql(
+        f"SELECT version FROM learner_versions WHERE agent_key = {mark}", (GENERATION,)
+    ).scalar()
+    return versions, int(generation or 0)

@@ -8,8 +8,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from lrs.hookspecs import Exporter, ExportFile, ExportOptionError, ExportRecord, YearReadiness, hookimpl
 from lrs.plugin_api import kept_answers, learner_records
 from lrs_cpd_log.build import STATUS_VERBS, build_log, build_pieces, default_year
@@ -100,11 +98,11 @@ def _code() -> str:
 CODE = _code()
 
 
-def _answer(record: ExportRecord, year: int) -> dict[str, Any]:
-    """What the log of ``year`` says about readiness, whatever the day: the readiness check without the
-    deadline notices (the only part that depends on today; :func:`_year_readiness` puts them back, first, where
-    check_readiness puts them), and one line per piece. JSON, to be kept (lrs.plugin_api.kept_answers); the
-    lines as JSON text within it, decoded only when asked for (a dashboard of 500 asks for none)."""
+def _answer(record: ExportRecord, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What the log of ``year`` says, whatever the day: (its readiness check without the deadline notices, the only
+    part that depends on today (:func:`_year_readiness` puts them back, first, where check_readiness puts them);
+    one line per piece). Each is kept apart (lrs.plugin_api.kept_answers): a dashboard of 500 reads only the
+    checks, a few hundred bytes each, and never the lines (several kilobytes late in a year)."""
     rules = rules_for(year)
     pieces = build_pieces(record, rules.start, rules.end, standards=False)
     checked = check_readiness(pieces, rules, None)
@@ -113,12 +111,11 @@ def _answer(record: ExportRecord, year: int) -> dict[str, Any]:
         "missing": list(checked.missing),
         "warnings": list(checked.warnings),
         "counted": checked.counted,
-        "pieces": orjson.dumps([piece_line(p) for p in pieces]).decode(),
-    }
+    }, [piece_line(p) for p in pieces]
 
 
 def _year_readiness(
-    agent_key: str, year: int, answer: dict[str, Any], today: date, *, pieces: bool = True
+    agent_key: str, year: int, answer: dict[str, Any], today: date, lines: list[dict[str, Any]] | tuple = ()
 ) -> YearReadiness:
     rules = rules_for(year)
     warnings = tuple(answer["warnings"])
@@ -138,7 +135,7 @@ def _year_readiness(
         "warnings": warnings,
         "counted": answer["counted"],
         "required": rules.minimum_records,
-        "pieces": tuple(orjson.loads(answer["pieces"])) if pieces else (),
+        "pieces": tuple(lines),
     })
 
 
@@ -146,14 +143,16 @@ def readiness(record: ExportRecord, year: int, today: date) -> YearReadiness:
     """What the log of ``year`` says about readiness, as :class:`YearReadiness`: the log's pieces and its
     readiness check, as :func:`build_log` makes them (the standards are not looked up and the participant's name
     is not worked out: readiness depends on neither)."""
-    return _year_readiness(record.agent_key, year, _answer(record, year), today)
+    answer, lines = _answer(record, year)
+    return _year_readiness(record.agent_key, year, answer, today, lines)
 
 
 @hookimpl
 def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, pieces: bool) -> list[YearReadiness]:
-    """The CPD year's readiness of each learner. Kept in the store (lrs.plugin_api.kept_answers): a learner's
-    answer is worked out again only after their record changes, so a cohort's dashboard late in a year reads
-    500 kept answers rather than building 500 logs.
+    """The CPD year's readiness of each learner. Kept in the store (lrs.plugin_api.kept_answers), the checks and
+    the piece lines apart: a learner's answer is worked out again only after their record changes, so a cohort's
+    dashboard late in a year reads 500 kept checks rather than building 500 logs (and ``lrs serve``'s answer
+    keeper has usually kept them before it asks).
 
     Those not kept are worked out from one read of their statements: those stamped within a day of the year (a
     statement's own time zone can put it on the year's first or last day; the log keeps exactly the year's days)
@@ -168,22 +167,34 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, pieces: bool) -> l
         "period_to": rules.end + timedelta(days=1),
         "any_time_verbs": sorted(STATUS_VERBS),
     }
+    # Worked out once in this call for both kinds: the lines asked for right after the checks need no second read.
+    worked: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
 
-    def work(keys: list[str]) -> dict[str, Any]:
-        records = learner_records(lrs, keys, **window, skip_idle=True)
-        empty: dict[str, Any] | None = None
-        answers: dict[str, Any] = {}
-        for key in keys:
+    def work(keys: list[str]) -> None:
+        todo = [key for key in keys if key not in worked]
+        if not todo:
+            return
+        records = learner_records(lrs, todo, **window, skip_idle=True)
+        empty: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+        for key in todo:
             record = records.get(key)
             if record is not None and record.statements:
-                answers[key] = _answer(record, year)
+                worked[key] = _answer(record, year)
                 continue
             if empty is None:
                 # Nothing recorded: the log has no pieces and names nobody, so one answer fits every such learner.
                 empty = _answer(ExportRecord(agent={"objectType": "Agent"}, agent_key=key, statements=[]), year)
-            answers[key] = empty
-        return answers
+            worked[key] = empty
 
-    answers = kept_answers(lrs, f"{NAME}/readiness/{year}", CODE, agent_keys, work)
+    def checks(keys: list[str]) -> dict[str, Any]:
+        work(keys)
+        return {key: worked[key][0] for key in keys}
+
+    def lines(keys: list[str]) -> dict[str, Any]:
+        work(keys)
+        return {key: worked[key][1] for key in keys}
+
+    answers = kept_answers(lrs, f"{NAME}/readiness/{year}", CODE, agent_keys, checks)
+    piece_lines = kept_answers(lrs, f"{NAME}/pieces/{year}", CODE, agent_keys, lines) if pieces else {}
     today = _today()
-    return [_year_readiness(key, year, answers[key], today, pieces=pieces) for key in agent_keys]
+    return [_year_readiness(key, year, answers[key], today, piece_lines.get(key, ())) for key in agent_keys]

@@ -1,0 +1,149 @@
+"""The answer keeper: works out the enrolled learners' readiness for the CPD year in progress ahead of the pages that
+show it, off any request's clock (issue 23).
+
+A kept answer (lrs.services.learner_answers) is given again only while the learner's record is as it was when the
+answer was worked out, so the first dashboard view after learners changed works their answers out again: about
+1 ms each, and for a whole cohort after a plugin upgrade, an erasure or ``lrs learning-totals rebuild`` (which
+make every kept answer out of date) 0.7-0.8 s for 500 learners (docs/performance.md). The keeper does that work
+in the background instead: every few seconds it asks whether anything changed (:func:`store.change_mark`, one
+scan of two small tables), and when something did, it asks the ``lrs_readiness`` hook about the enrolled
+learners whose version moved since its last round (all of them on its first round, after a new generation and
+in a new CPD year), a chunk at a time, which keeps their answers as a dashboard view would. It never decides
+what a page shows: a view still checks every answer's version, and works out itself any the keeper has not
+reached yet. So the keeper cannot make a page wrong, only faster.
+
+``lrs serve`` runs one in each worker (``LRS_KEEP_ANSWERS_IN_SERVE=0`` turns it off); a lease lets one of them
+work at a time. It works at most a quarter of the time (``duty``): after a chunk that took t seconds it waits
+3t, so a bulk load or a first round over thousands of learners leaves the requests most of the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from lrs.services import exports
+from lrs.services.dashboard import cpd_year
+from lrs.store import forwarding as leases
+from lrs.store import learner_answers as store
+
+if TYPE_CHECKING:
+    from lrs.services.statements import LRS
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "answer-keeper"
+#: Seconds between two looks at whether anything changed.
+CHECK_SECONDS = 5.0
+
+
+class AnswerKeeper:
+    """Keeps the enrolled learners' readiness answers current. ``run_once`` does one round; ``run`` loops."""
+
+    def __init__(
+        self,
+        lrs: LRS,
+        *,
+        holder: str | None = None,
+        lease_seconds: float = 60.0,
+        chunk: int = 50,
+        duty: float = 0.25,
+        today: Callable[[], date] | None = None,
+    ):
+        self.lrs = lrs
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease_seconds = lease_seconds
+        self.chunk = max(1, chunk)
+        self.duty = min(max(duty, 0.01), 1.0)
+        self._today = today or (lambda: datetime.now(UTC).date())
+        #: The change mark, the CPD year and the generation of the last round that finished, and each learner's
+        #: version as that round saw it.
+        self._mark: tuple[int, ...] | None = None
+        self._year: int | None = None
+        self._generation: int | None = None
+        self._seen: dict[str, int] = {}
+        #: Learners asked about, over this keeper's life.
+        self.asked = 0
+
+    def _holds_lease(self) -> bool:
+        now = datetime.now(UTC)
+        return self.lrs.db.write(
+            lambda conn: leases.try_lease(conn, LEASE_NAME, self.holder, now=now, seconds=self.lease_seconds)
+        )
+
+    def release(self) -> None:
+        self.lrs.db.write(lambda conn: leases.release_lease(conn, LEASE_NAME, self.holder))
+
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """One round: the learners whose answers may be out of date asked about (``lrs_readiness``, for the CPD
+        year in progress), a chunk at a time with a pause after each (``duty``). Returns how many were asked
+        about: 0 when nothing changed, or another process holds the lease (nothing is written then)."""
+        year = cpd_year(self._today())
+        with self.lrs.db.read() as conn:
+            mark = store.change_mark(conn)
+        if mark == self._mark and year == self._year:
+            return 0
+        with self.lrs.db.read() as conn:
+            versions, generation = store.enrolled_learner_versions(conn)
+        if generation != self._generation or year != self._year:
+            due = sorted(versions)
+        else:
+            due = sorted(key for key, version in versions.items() if self._seen.get(key) != version)
+        if due and not self._holds_lease():
+            return 0
+        asked = 0
+        for start in range(0, len(due), self.chunk):
+            if stop is not None and stop.is_set():
+                return asked  # the round did not finish: the next one starts from the same mark
+            if start and not self._holds_lease():  # renewed between chunks; another took it over
+                return asked
+            keys = due[start:start + self.chunk]
+            began = time.monotonic()
+            # As a dashboard asks (no piece lines decoded): each plugin works out and keeps what it has not kept.
+            exports.year_readiness(self.lrs, keys, year, pieces=False)
+            for key in keys:
+                self._seen[key] = versions[key]
+            asked += len(keys)
+            self.asked += len(keys)
+            pause = (time.monotonic() - began) * (1 / self.duty - 1)
+            if pause > 0 and start + self.chunk < len(due):
+                if stop is not None:
+                    stop.wait(pause)
+                else:
+                    time.sleep(pause)
+        self._seen = {key: self._seen[key] for key in versions if key in self._seen}  # the unenrolled go
+        self._mark, self._year, self._generation = mark, year, generation
+        if asked:
+            log.info("readiness kept ahead for %d learner%s (CPD year %d)", asked, "s" * (asked != 1), year)
+        return asked
+
+    def run(self, stop: threading.Event, *, every: float = CHECK_SECONDS) -> None:
+        while not stop.is_set():
+            try:
+                self.run_once(stop)
+            except Exception:  # a database hiccup must not end the keeper; the next round tries again
+                log.exception("answer keeper round failed")
+            stop.wait(every)
+        try:
+            self.release()
+        except Exception:
+            log.debug("could not release the answer keeper's lease", exc_info=True)
+
+
+def start_background_keeper(lrs: LRS) -> threading.Event | None:
+    """Start a keeper thread in this process (``lrs serve`` does it in each worker; the lease lets one of them work
+    at a time). Returns the event that stops it, or None when disabled by LRS_KEEP_ANSWERS_IN_SERVE=0."""
+    if not lrs.settings.keep_answers_in_serve:
+        return None
+    stop = threading.Event()
+    keeper = AnswerKeeper(lrs)
+    thread = threading.Thread(target=keeper.run, args=(stop,), name="lrs-answer-keeper", daemon=True)
+    thread.start()
+    return stop
