@@ -247,3 +247,22 @@ def test_lrs_serve_keeps_the_enrolled_learners_readiness_ahead(database_url: str
     finally:
         assert stop(served) == 0
         db.dispose()
+
+
+def test_postgresql_plans_the_reads_of_many_learners_each_time(cohort: tuple[LRS, list[str], list[str]]) -> None:
+    """The version and answer reads are never prepared: the keeper runs them hundreds of times while the tables
+    grow, and a generic plan made while a table was small stayed in use (144 ms for a dashboard's 500 answers, against
+    4; lrs.store.learner_answers._PG_ANSWERS)."""
+    from lrs.store import learner_answers as store
+
+    lrs, _, enrolled = cohort
+    if lrs.db.dialect != "postgresql":
+        pytest.skip("psycopg prepares statements on PostgreSQL only")
+    _keeper(lrs).run_once()
+    with lrs.db.read() as conn:
+        for _ in range(8):  # psycopg prepares a statement on its fifth run
+            store.read_versions(conn, enrolled)
+            assert set(store.read_answers(conn, f"cpd-log/readiness/{YEAR}", enrolled)) == set(enrolled)
+        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+    reads = [s for s in prepared if s.lstrip().upper().startswith("SELECT") and "learner_" in s]
+    assert reads == []
