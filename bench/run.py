@@ -116,6 +116,9 @@ class Config:
     #: ingest into a database that knows the workload's cohorts and programme (every statement then adds to
     #: cohort_totals: lrs.store.cohort_totals), as a store with enrolments does
     known_cohorts: bool = False
+    #: ingest into a database where the workload's learners are enrolled in their cohorts (the cohorts known
+    #: too): ``lrs serve``'s answer keeper then works out the readiness of those whose records the ingest changes
+    enrolled: bool = False
 
     @classmethod
     def quick(cls, statements: int | None) -> Config:
@@ -318,6 +321,26 @@ def know_cohorts(url: str, wl: Workload) -> None:
     log(f"known cohorts: {len(iris)}")
 
 
+def enrol_learners(url: str, wl: Workload) -> None:
+    """Every learner of the workload enrolled in their cohort, and the programme's first 500 in it too, as
+    ``bench/people.py`` enrols them (--enrolled); the cohorts become known."""
+    from workload import PROGRAMME_IRI
+
+    from lrs.store import cohort_totals
+    from lrs.store.enrolments import CE, LEARNER
+    from lrs.xapi.ifi import agent_key
+
+    now = datetime.now(UTC)
+    rows = [{"cohort": wl.cohort_iri(wl.cohort(j)), "agent_key": agent_key(wl.agent(j)), "role": LEARNER,
+             "enrolled_by": "bench", "enrolled_at": now} for j in range(wl.n_agents)]
+    rows += [{"cohort": PROGRAMME_IRI, "agent_key": agent_key(wl.agent(j)), "role": LEARNER, "enrolled_by": "bench",
+              "enrolled_at": now} for j in range(min(500, wl.n_agents))]
+    db = Database(url)
+    db.write(lambda conn: (conn.execute(CE.insert(), rows), cohort_totals.know_enrolled(conn)))
+    db.dispose()
+    log(f"learners enrolled: {len(rows)}")
+
+
 def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dict[str, Any]:
     log(f"{target.name}: ingest — fresh databases, starting lrs serve")
     lrs_url = target.fresh("lrs")
@@ -326,6 +349,8 @@ def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dic
     wl = Workload(cfg.seed + 7, total=total)
     if cfg.known_cohorts:
         know_cohorts(lrs_url, wl)
+    if cfg.enrolled:
+        enrol_learners(lrs_url, wl)
     helper = helper_lrs()
     principal = bench_principal()
     encoder = rawstore.Encoder(target.name)
@@ -1054,6 +1079,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--known-cohorts", action="store_true",
                         help="ingest into a database that knows the workload's cohorts (cohort_totals kept)")
+    parser.add_argument("--enrolled", action="store_true",
+                        help="ingest into a database where the workload's learners are enrolled (the answer keeper works)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work directory")
     parser.add_argument("--report", nargs="+", metavar="FILE", help="print the Markdown report of results files")
     args = parser.parse_args(argv)
@@ -1080,6 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--batches: no case defined for {unknown}; choose from {sorted(cfg.case_statements)}")
     cfg.profile = not args.no_profile
     cfg.known_cohorts = args.known_cohorts
+    cfg.enrolled = args.enrolled
     names = ["sqlite", "postgresql"] if args.db == "both" else [d.strip() for d in args.db.split(",") if d.strip()]
     for name in names:
         if name not in ("sqlite", "postgresql"):
