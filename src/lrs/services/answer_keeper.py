@@ -20,18 +20,15 @@ work at a time. It works at most a quarter of the time (``duty``): after a chunk
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from lrs.services import exports
 from lrs.services.dashboard import cpd_year
-from lrs.store import forwarding as leases
+from lrs.services.leases import Lease
 from lrs.store import learner_answers as store
 
 if TYPE_CHECKING:
@@ -58,8 +55,8 @@ class AnswerKeeper:
         today: Callable[[], date] | None = None,
     ):
         self.lrs = lrs
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.lease_seconds = lease_seconds
+        self.lease = Lease(lrs, LEASE_NAME, holder=holder, seconds=lease_seconds)
+        self.holder = self.lease.holder
         self.chunk = max(1, chunk)
         self.duty = min(max(duty, 0.01), 1.0)
         self._today = today or (lambda: datetime.now(UTC).date())
@@ -73,13 +70,10 @@ class AnswerKeeper:
         self.asked = 0
 
     def _holds_lease(self) -> bool:
-        now = datetime.now(UTC)
-        return self.lrs.db.write(
-            lambda conn: leases.try_lease(conn, LEASE_NAME, self.holder, now=now, seconds=self.lease_seconds)
-        )
+        return self.lease.hold()
 
     def release(self) -> None:
-        self.lrs.db.write(lambda conn: leases.release_lease(conn, LEASE_NAME, self.holder))
+        self.lease.release()
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """One round: the learners whose answers may be out of date asked about (``lrs_readiness``, for the CPD

@@ -21,8 +21,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
@@ -32,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from lrs.services.leases import Lease
 from lrs.store import forwarding as store
 from lrs.store.statements import StatementBatch, Stored, get_attachments
 from lrs.xapi.attachments import attachment_hashes, attachment_refs
@@ -246,8 +245,8 @@ class Sender:
         timeout: float = 10.0,
     ):
         self.lrs = lrs
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.lease_seconds = lease_seconds
+        self.lease = Lease(lrs, LEASE_NAME, holder=holder, seconds=lease_seconds)
+        self.holder = self.lease.holder
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.base_delay = base_delay
@@ -256,12 +255,10 @@ class Sender:
         self.delivered = 0
 
     def holds_lease(self) -> bool:
-        return self.lrs.db.write(
-            lambda conn: store.try_lease(conn, LEASE_NAME, self.holder, now=now_utc(), seconds=self.lease_seconds)
-        )
+        return self.lease.hold()
 
     def release(self) -> None:
-        self.lrs.db.write(lambda conn: store.release_lease(conn, LEASE_NAME, self.holder))
+        self.lease.release()
 
     def run_once(self) -> int:
         """Deliver what is due, a batch per target at a time, renewing the lease between batches; the number
