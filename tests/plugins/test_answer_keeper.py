@@ -266,3 +266,34 @@ def test_postgresql_plans_the_reads_of_many_learners_each_time(cohort: tuple[LRS
         prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
     reads = [s for s in prepared if s.lstrip().upper().startswith("SELECT") and "learner_" in s]
     assert reads == []
+
+
+def test_a_database_it_cannot_write_is_retried_less_and_less_often(
+        lrs_instance: LRS, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A read-only replica (or any failure that lasts) is neither fatal to the keeper nor a traceback every 5 s."""
+    keeper = _keeper(lrs_instance)
+    outcomes = [RuntimeError("read-only"), RuntimeError("read-only"), RuntimeError("read-only"), 0, RuntimeError("x")]
+
+    def round_(stop: Any = None) -> int:  # noqa: ANN401
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    class Stop:
+        def __init__(self) -> None:
+            self.waits: list[float] = []
+
+        def is_set(self) -> bool:
+            return not outcomes
+
+        def wait(self, seconds: float) -> None:
+            self.waits.append(seconds)
+
+    monkeypatch.setattr(keeper, "run_once", round_)
+    monkeypatch.setattr(keeper, "release", lambda: None)
+    stop = Stop()
+    keeper.run(stop, every=5)  # type: ignore[arg-type]
+    assert stop.waits == [10, 20, 40, 5, 10], "doubling after each failure in a row, back to every 5 s after a round"
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 2, "a traceback for the first failure of a run of them only"

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "answer-keeper"
 #: Seconds between two looks at whether anything changed.
 CHECK_SECONDS = 5.0
+#: The longest wait between two rounds after failures in a row.
+RETRY_MAX_SECONDS = 300.0
 
 
 class AnswerKeeper:
@@ -119,12 +121,20 @@ class AnswerKeeper:
         return asked
 
     def run(self, stop: threading.Event, *, every: float = CHECK_SECONDS) -> None:
+        failures = 0
         while not stop.is_set():
             try:
                 self.run_once(stop)
+                failures = 0
             except Exception:  # a database hiccup must not end the keeper; the next round tries again
-                log.exception("answer keeper round failed")
-            stop.wait(every)
+                failures += 1
+                # Logged in full the first time; a database that stays unwritable (a read-only replica) is
+                # retried less and less often, up to every RETRY_MAX_SECONDS, with a line each time.
+                if failures == 1:
+                    log.exception("answer keeper round failed")
+                else:
+                    log.warning("answer keeper round failed again (%d in a row)", failures)
+            stop.wait(min(every * 2 ** min(failures, 10), max(every, RETRY_MAX_SECONDS)))
         try:
             self.release()
         except Exception:
