@@ -297,3 +297,30 @@ def test_a_database_it_cannot_write_is_retried_less_and_less_often(
     assert stop.waits == [10, 20, 40, 5, 10], "doubling after each failure in a row, back to every 5 s after a round"
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert len(tracebacks) == 2, "a traceback for the first failure of a run of them only"
+
+
+def test_a_change_between_the_checks_and_the_lines_gives_both_from_the_new_record(
+        cohort: tuple[LRS, list[str], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A participant's page asks for the check and the piece lines, kept apart: a reflection stored between the two
+    reads must not give an old check beside new lines."""
+    from lrs_cpd_log import plugin
+
+    from .test_cpd_readiness_cohort import _full_path
+
+    lrs, mboxes, _ = cohort
+    key = f"mbox:{mboxes[2]}"
+    year_readiness(lrs, [key], YEAR)  # both parts kept
+    real = plugin.kept_answers
+
+    def write_before_the_lines(lrs_: LRS, kind: str, code: str, keys: list[str], work: Any) -> Any:  # noqa: ANN401
+        if "/pieces/" in kind:
+            lrs.store_statements([{**_reflection(mboxes[2]), "timestamp": "2026-05-05T09:00:00Z"},
+                                  {**_reflection(mboxes[2]), "timestamp": "2026-06-06T09:00:00Z",
+                                   "object": {"id": "https://lrs.example/activities/other"}}],
+                                 lrs.operator_principal(), "1.0.3")
+        return real(lrs_, kind, code, keys, work)
+
+    monkeypatch.setattr(plugin, "kept_answers", write_before_the_lines)
+    [answer] = year_readiness(lrs, [key], YEAR)[key]
+    monkeypatch.setattr(plugin, "kept_answers", real)
+    assert answer == _full_path(lrs, key, plugin._today())

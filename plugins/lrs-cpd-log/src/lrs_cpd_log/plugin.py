@@ -196,5 +196,10 @@ def lrs_readiness(lrs: Any, agent_keys: list[str], year: int, pieces: bool) -> l
 
     answers = kept_answers(lrs, f"{NAME}/readiness/{year}", CODE, agent_keys, checks)
     piece_lines = kept_answers(lrs, f"{NAME}/pieces/{year}", CODE, agent_keys, lines) if pieces else {}
+    if pieces:
+        # A learner worked out in this call gives both parts from that one pass: their record changed between the
+        # two reads, or one part was kept and the other not, and the kept part may be the older.
+        for key, (check, piece) in worked.items():
+            answers[key], piece_lines[key] = check, piece
     today = _today()
     return [_year_readiness(key, year, answers[key], today, piece_lines.get(key, ())) for key in agent_keys]
