@@ -8,12 +8,13 @@ import os
 import socket
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from lrs.store import forwarding as store
 
-if TYPE_CHECKING:
-    from lrs.services.statements import LRS
+#: The statement service reaches this module (through forwarding), so it names the LRS only as ``LRS`` (an alias
+#: of Any), as lrs.services.forwarding does: importing lrs.services.statements here would be an import cycle.
+LRS = Any
 
 
 class Lease:
