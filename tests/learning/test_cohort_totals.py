@@ -192,7 +192,8 @@ def _check_summaries(lrs: LRS, monkeypatch: pytest.MonkeyPatch, *, thorough: boo
         assert not cohort_totals.is_known(conn, UNKNOWN)
         # cohort_month_totals: the days added up per month and over all time, exactly.
         assert _months(conn) == _months_of(_table(conn))
-        # cohort_member_totals: every key's days, months and whole records under each agent it stands for.
+        # cohort_member_totals: every set's days, months and whole records under each of its members, and each
+        # agent's own days (their months and whole records are read from cohort_month_totals).
         assert _members(conn) == _members_of(_table(conn))
     queries = [
         summary.SummaryQuery(first, last, period, dict(summary.DEFAULT_TARGET), basis)
@@ -245,13 +246,16 @@ def _members(conn: Any) -> list[tuple[Any, ...]]:
     )
 
 
-def _members_of(days: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """What cohort_member_totals must hold for these rows of cohort_totals (as :func:`_table` gives them)."""
+def _members_of(days: list[tuple[Any, ...]], *, own_months: bool = False) -> list[tuple[Any, ...]]:
+    """What cohort_member_totals must hold for these rows of cohort_totals (as :func:`_table` gives them): the
+    sets' rows under each member by day, month and all time, each agent's own by day, and with ``own_months``
+    (as migration 0026 made it) each agent's own months and whole records too."""
     out: dict[tuple[str, ...], list[Any]] = {}
     for activity, agents, day, mode, verb, n, seconds, timed in days:
         tag = agents if agents.startswith(cohort_totals.SET_PREFIX) else ""
+        grains = (("d", day), ("m", day[:7]), ("a", "")) if tag or own_months else (("d", day),)
         for member in cohort_totals.members(agents):
-            for grain, period in (("d", day), ("m", day[:7]), ("a", "")):
+            for grain, period in grains:
                 found = out.setdefault((activity, member, grain, period, mode, verb, tag), [0, 0.0, 0])
                 found[0] += n
                 found[1] += seconds
@@ -439,4 +443,34 @@ def test_migration_0026_puts_the_rows_under_each_member_as_the_write_path_kept(
     lrs.db.dispose()
     with lrs.db.read() as conn:
         assert _members(conn) == of_members
+    _check_summaries(lrs, monkeypatch, thorough=False)
+
+
+def test_migration_0028_takes_the_agents_own_rows_out_of_the_member_totals(
+    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Downgraded to 0027, cohort_member_totals holds each agent's own months and whole records again (the layout
+    0026 made); migration 0028 deletes exactly those, and every summary gives the statements' answer after."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config, upgrade
+
+    with lrs.db.read() as conn:
+        days, kept = _table(conn), _members(conn)
+    assert {row[2] for row in kept if not row[6]} == {"d"}
+    assert {row[2] for row in kept if row[6]} == {"d", "m", "a"}
+    engine = lrs.db.engine
+    lrs.db.dispose()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0027_learner_answers")
+    with lrs.db.read() as conn:
+        downgraded = _members(conn)
+    assert downgraded == _members_of(days, own_months=True)
+    assert {row[2] for row in downgraded if not row[6]} == {"d", "m", "a"}
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert _members(conn) == kept
     _check_summaries(lrs, monkeypatch, thorough=False)

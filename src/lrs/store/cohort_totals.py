@@ -19,6 +19,12 @@ each key's whole record, a range its whole months and, for a period that starts 
 days from ``cohort_totals`` (:func:`reading_plan`), so a programme's answer reads a few rows per key instead of
 one per day it learned.
 
+``cohort_member_totals`` (lrs.store.models.CohortMemberTotal) holds the rows of sets again under each of their
+members (by day, month and all time), and each agent's own days, so that an enrolled summary reads a learner's
+sets' months (or whole records) in one seek and all their edge days in another, rather than a seek per set or
+per month row. A learner's own months and whole record it reads under their key from ``cohort_month_totals``:
+copying those too made each statement upsert six rows in every known cohort it names; now it is four.
+
 Only activities in ``known_cohorts`` are kept: the write path's upsert joins its candidate rows against that
 table inside SQL, in the statements' transaction, so two LRS instances never disagree about which cohorts are
 kept. A cohort becomes known when its first learner is enrolled (:func:`know`), which counts what is already
@@ -98,15 +104,17 @@ PG_ADD_MONTHS = (
 )
 #: The batch's sets' members (agent, set key), from the second parameter: for ``cs`` and ``cmt``.
 PG_SET_ROWS = "SELECT r->>0 AS member, r->>1 AS set_key FROM jsonb_array_elements(%s::jsonb) AS r{only}"
-#: ``ctr``'s rows under each agent their key stands for (a set's members joined from ``csr``), by day, month and
-#: all time; "" (no direct agent) is no one's. (A join, not a function of each row's key: the planner's estimate
-#: of such a function's rows put the batch's statement over jit_above_cost, and compiling took ~1 s a batch.)
+#: ``ctr``'s rows as :func:`member_keys` puts them: a set's under each of its members (joined from ``csr``) by
+#: day, month and all time, one agent's own by day; "" (no direct agent) is no one's. (A join, not a function of
+#: each row's key: the planner's estimate of such a function's rows put the batch's statement over
+#: jit_above_cost, and compiling took ~1 s a batch.)
 PG_ADD_MEMBERS = (
     f"INSERT INTO cohort_member_totals ({', '.join(MEMBER_COLUMNS)}) SELECT a, coalesce(csr.member, ctr.g), x.g, x.p, "
     "m, v, CASE WHEN csr.member IS NULL THEN '' ELSE ctr.g END, sum(n), sum(ctr.s), sum(t) FROM ctr "
     "LEFT JOIN csr ON csr.set_key = ctr.g CROSS JOIN LATERAL "
     f"(VALUES ('{DAY}', ctr.d), ('{MONTH}', substr(ctr.d, 1, 7)), ('{WHOLE}', '{ALL_TIME}')) AS x(g, p) "
-    f"WHERE ctr.g <> '' GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7 {_ADD_MEMBER}"
+    f"WHERE ctr.g <> '' AND (csr.member IS NOT NULL OR x.g = '{DAY}') "
+    f"GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7 {_ADD_MEMBER}"
 )
 PG_SETS = "INSERT INTO cohort_agent_sets (agent_key, agents) SELECT member, set_key FROM csr ORDER BY 1, 2 ON CONFLICT DO NOTHING"
 
@@ -154,11 +162,13 @@ def members(agents: str) -> list[str]:
 
 
 def member_keys(activity: str, agents: str, day: str, mode: str, verb: str) -> list[tuple[str, ...]]:
-    """The keys of ``cohort_member_totals`` a row of ``cohort_totals`` adds to: under each agent ``agents``
-    stands for, its day, its month and the whole record."""
-    tag = agents if agents.startswith(SET_PREFIX) else ""
+    """The keys of ``cohort_member_totals`` a row of ``cohort_totals`` adds to: a set's row under each of its
+    members, by its day, its month and the whole record; one agent's row by its day only (its months and whole
+    record are read from ``cohort_month_totals``); no agent's, none."""
+    if not agents.startswith(SET_PREFIX):
+        return [(activity, agents, DAY, day, mode, verb, "")] if agents else []
     return [
-        (activity, member, grain, period, mode, verb, tag)
+        (activity, member, grain, period, mode, verb, agents)
         for member in members(agents)
         for grain, period in ((DAY, day), (MONTH, day[:7]), (WHOLE, ALL_TIME))
     ]
@@ -253,11 +263,10 @@ class _Acc:
         for (iri, agents, day, mode, verb), (n, seconds, timed) in out.items():
             if not agents:
                 continue
-            if agents.startswith(SET_PREFIX):
+            if not agents.startswith(SET_PREFIX):  # nearly every row: the agent's own day
+                keys: Iterable[tuple[str, ...]] = ((iri, agents, DAY, day, mode, verb, ""),)
+            else:
                 keys = member_keys(iri, agents, day, mode, verb)
-            else:  # nearly every row: the agent's own
-                keys = ((iri, agents, DAY, day, mode, verb, ""), (iri, agents, MONTH, day[:7], mode, verb, ""),
-                        (iri, agents, WHOLE, ALL_TIME, mode, verb, ""))
             for key in keys:
                 found = rows.get(key)
                 if found is None:
@@ -531,7 +540,8 @@ def add_months(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
 def add_members(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
     """Fill ``cohort_member_totals`` of these cohorts (all when None), which must have no member rows yet, from
     their rows in ``cohort_totals`` (days) and ``cohort_month_totals`` (months and whole records): one INSERT ...
-    SELECT, each key's rows under every agent it stands for (a set's members from its key), in key order."""
+    SELECT in key order, each set's rows under each of its members (taken from its key) and each agent's own
+    days (:func:`member_keys`)."""
     postgres = conn.dialect.name == "postgresql"
     mark = "%s" if postgres else "?"
     where, params = "", ()
@@ -539,21 +549,25 @@ def add_members(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
         if not cohorts:
             return
         where, params = f" AND activity_iri IN ({', '.join([mark] * len(cohorts))})", tuple(cohorts)
+    sets = f"substr(agents, 1, {len(SET_PREFIX)}) = '{SET_PREFIX}'"
     if postgres:
         each = ("jsonb_array_elements_text(CASE WHEN left(agents, 4) = 'set:' THEN substr(agents, 5)::jsonb "
                 "ELSE jsonb_build_array(agents) END) AS w(member)")
+        # The CASE as well as the WHERE: the members are never taken from another key, whatever the plan's order.
+        of_sets = f"jsonb_array_elements_text(CASE WHEN {sets} THEN substr(agents, 5)::jsonb END) AS w(member)"
     else:
         each = ("json_each(CASE WHEN substr(agents, 1, 4) = 'set:' THEN substr(agents, 5) "
                 "ELSE json_array(agents) END) AS w")
+        of_sets = f"json_each(CASE WHEN {sets} THEN substr(agents, 5) ELSE '[]' END) AS w"
     member = "w.member" if postgres else "w.value"
-    tag = "CASE WHEN substr(agents, 1, 4) = 'set:' THEN agents ELSE '' END"
+    tag = f"CASE WHEN {sets} THEN agents ELSE '' END"
     sums = "statements, seconds, timed"
     conn.exec_driver_sql(
         f"INSERT INTO cohort_member_totals ({', '.join(MEMBER_COLUMNS)}) SELECT * FROM ("
         f"SELECT activity_iri, {member}, '{DAY}', day, mode, verb_iri, {tag}, {sums} FROM cohort_totals, {each} "
         f"WHERE agents <> ''{where} UNION ALL "
         f"SELECT activity_iri, {member}, CASE WHEN month = '{ALL_TIME}' THEN '{WHOLE}' ELSE '{MONTH}' END, month, "
-        f"mode, verb_iri, {tag}, {sums} FROM cohort_month_totals, {each} WHERE agents <> ''{where}"
+        f"mode, verb_iri, agents, {sums} FROM cohort_month_totals, {of_sets} WHERE {sets}{where}"
         ") AS q ORDER BY 1, 2, 3, 4, 5, 6, 7",
         params * 2,
     )
@@ -715,43 +729,55 @@ def totals_by_agents(
 def totals_by_members(
     conn: Connection, cohort: str, *, first: date | None, last: date | None, by_month: bool = False
 ) -> list[tuple[str, str, str, str, str | None, int, float, int]]:
-    """The rows of the cohort's enrolled learners from ``cohort_member_totals``: (learner, "" for the learner's
-    own rows or the set's key for a set's, mode, verb of the unclassified, month (``by_month``) or None,
-    statements, seconds, timed), in no particular order and not added up. A set's rows come under each of its
-    enrolled members: the caller counts them once in the cohort's totals (under one member) and under each
-    member in their blocks. All time reads each learner's whole record; a range its whole months and its edge
-    days (:func:`reading_plan`), a seek per learner and grain, so every range is exact to the day."""
+    """The rows of the cohort's enrolled learners: (learner, "" for the learner's own rows or the set's key for
+    a set's, mode, verb of the unclassified, month (``by_month``) or None, statements, seconds, timed), in no
+    particular order and not added up. All time reads each learner's whole record; a range its whole months and
+    its edge days (:func:`reading_plan`), so every range is exact to the day. One query, a seek per learner
+    and part: their own whole record or months from ``cohort_month_totals`` (under their key), their sets'
+    from ``cohort_member_totals``, and from there the edge days, their own and their sets'. A set's rows come
+    under each of its enrolled members: the caller counts them once in the cohort's totals (under one member)
+    and under each member in their blocks."""
     postgres = conn.dialect.name == "postgresql"
     params: dict[str, Any] = {"cohort": cohort, "learner": LEARNER}
     enrolled = "SELECT agent_key FROM cohort_enrolments WHERE cohort = :cohort AND role = :learner"
-    # PostgreSQL seeks each learner of the array in one index scan (from a join's estimates its planner preferred
-    # a scan of all of a programme's rows); SQLite seeks each value of the IN list.
-    keyed = f"m.agent_key = ANY(ARRAY({enrolled}))" if postgres else f"m.agent_key IN ({enrolled})"
+
+    def keyed(column: str) -> str:
+        # PostgreSQL seeks each learner of the array in one index scan (from a join's estimates its planner
+        # preferred a scan of all of a programme's rows); SQLite seeks each value of the IN list.
+        return f"{column} = ANY(ARRAY({enrolled}))" if postgres else f"{column} IN ({enrolled})"
+
     if postgres:
         # The estimates pass jit_above_cost, and compiling cost more than the query: not for this read.
         conn.exec_driver_sql("SET LOCAL jit = off")
-    select_ = "SELECT m.agent_key, m.agents, m.mode, m.verb_iri, {month}, m.statements, m.seconds, m.timed " \
-              "FROM cohort_member_totals AS m WHERE m.activity_iri = :cohort AND " + keyed + " AND m.grain = {grain}"
+    own = "SELECT o.agents, '', o.mode, o.verb_iri, {month}, o.statements, o.seconds, o.timed " \
+          "FROM cohort_month_totals AS o WHERE o.activity_iri = :cohort AND " + keyed("o.agents")
+    of_members = "SELECT m.agent_key, m.agents, m.mode, m.verb_iri, {month}, m.statements, m.seconds, m.timed " \
+                 "FROM cohort_member_totals AS m WHERE m.activity_iri = :cohort AND " + keyed("m.agent_key") + \
+                 " AND m.grain = {grain}"
     parts = []
     if first is None and last is None and not by_month:
-        params["whole"] = WHOLE
-        parts.append(select_.format(month="NULL", grain=":whole"))
+        params["whole"], params["all"] = WHOLE, ALL_TIME
+        parts.append(own.format(month="NULL") + " AND o.month = :all")
+        parts.append(of_members.format(month="NULL", grain=":whole"))
     else:
         months, edges = reading_plan(first, last)
         if months is not None:
-            params["month"] = MONTH
-            part = select_.format(month="m.period" if by_month else "NULL", grain=":month")
+            params["month"], params["all"] = MONTH, ALL_TIME
+            own_part = own.format(month="o.month" if by_month else "NULL") + " AND o.month > :all"
+            part = of_members.format(month="m.period" if by_month else "NULL", grain=":month")
             if months[0] is not None:
+                own_part += " AND o.month >= :low"
                 part += " AND m.period >= :low"
                 params["low"] = months[0]
             if months[1] is not None:
+                own_part += " AND o.month <= :high"
                 part += " AND m.period <= :high"
                 params["high"] = months[1]
-            parts.append(part)
+            parts += [own_part, part]
         for k, (start, end) in enumerate(edges):
             params["day"], params[f"from{k}"], params[f"to{k}"] = DAY, start.isoformat(), end.isoformat()
             parts.append(
-                select_.format(month="substr(m.period, 1, 7)" if by_month else "NULL", grain=":day")
+                of_members.format(month="substr(m.period, 1, 7)" if by_month else "NULL", grain=":day")
                 + f" AND m.period >= :from{k} AND m.period <= :to{k}"
             )
     if not parts:

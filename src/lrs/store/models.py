@@ -472,13 +472,13 @@ class CohortMonthTotal(Base):
 
 
 class CohortMemberTotal(Base):
-    """``cohort_totals`` per member: each row of a key under every agent it stands for (the agent's own, or each
-    member of a ``set:``), by day (``grain`` "d", ``period`` "YYYY-MM-DD"), month ("m", "YYYY-MM") and all time
-    ("a", ""). ``agents`` is "" for the agent's own rows and the set's key for a set's (so a summary counts a
-    set's statements once however many of its members it reads). A summary of a cohort's enrolled learners
-    seeks each learner once per grain (its months and its edge days, or its whole record) instead of each
-    learner and each set they are in, and an edge month's days without a seek per row of the month. Kept with
-    ``cohort_totals``, by the same calls in the same transaction (lrs.store.cohort_totals)."""
+    """The ``set:`` rows of ``cohort_totals`` per member: each row of a set under each of its members, by day
+    (``grain`` "d", ``period`` "YYYY-MM-DD"), month ("m", "YYYY-MM") and all time ("a", ""). ``agents`` is the
+    set's key (so a summary counts a set's statements once however many of its members it reads). A summary of
+    a cohort's enrolled learners seeks each learner once per grain for their sets' rows instead of each set they
+    are in; their own rows it reads under their key from ``cohort_month_totals`` and ``cohort_totals`` (migration
+    0028 took the copies of those out of here: they doubled what a batch writes). Kept with ``cohort_totals``, by
+    the same calls in the same transaction (lrs.store.cohort_totals)."""
 
     __tablename__ = "cohort_member_totals"
 
