@@ -763,12 +763,15 @@ def totals_by_members(
         months, edges = reading_plan(first, last)
         if months is not None:
             params["month"], params["all"] = MONTH, ALL_TIME
-            own_part = own.format(month="o.month" if by_month else "NULL") + " AND o.month > :all"
+            own_part = own.format(month="o.month" if by_month else "NULL")
             part = of_members.format(month="m.period" if by_month else "NULL", grain=":month")
             if months[0] is not None:
+                # Only this bound: with "> :all" beside it SQLite sought from the first month of each learner.
                 own_part += " AND o.month >= :low"
                 part += " AND m.period >= :low"
                 params["low"] = months[0]
+            else:
+                own_part += " AND o.month > :all"
             if months[1] is not None:
                 own_part += " AND o.month <= :high"
                 part += " AND m.period <= :high"
