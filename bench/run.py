@@ -79,6 +79,9 @@ VERB = {
 QUERY_KINDS = ("latest", "by_agent", "by_verb", "by_activity_related", "agent_verb_since", "day_window")
 TARGETS = {
     "batch_ingest_ratio": 0.5,
+    # Issue 23: SQLite's batches of 100 at 0.7 of the floor (PostgreSQL's and other sizes keep the statement
+    # path's 0.5).
+    "sqlite_batch_100_ingest_ratio": 0.7,
     "query_p95_ms": 20.0,
     "paging_2000_seconds": 1.0,
     "single_post_p50_ms": 5.0,
@@ -1036,11 +1039,14 @@ def evaluate(result: dict[str, Any], cfg: Config) -> dict[str, Any]:
     out: dict[str, Any] = {}
     ingest = result.get("ingest")
     if ingest and "batches" in ingest and "single_post" in ingest:
+        sqlite = result.get("database", {}).get("engine") == "sqlite"
         for case in ingest["batches"]:
             if case["batch"] > 1:
+                floor = TARGETS["sqlite_batch_100_ingest_ratio" if sqlite and case["batch"] == 100
+                                else "batch_ingest_ratio"]
                 out[f"batch_{case['batch']}_ratio_to_floor"] = {
-                    "target": f">= {TARGETS['batch_ingest_ratio']}", "value": case["ratio_to_floor"],
-                    "met": (case["ratio_to_floor"] or 0) >= TARGETS["batch_ingest_ratio"],
+                    "target": f">= {floor}", "value": case["ratio_to_floor"],
+                    "met": (case["ratio_to_floor"] or 0) >= floor,
                 }
         p50 = ingest["single_post"].get("p50_ms")
         out["single_post_p50_ms"] = {"target": f"< {TARGETS['single_post_p50_ms']}", "value": p50,
