@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from lrs.cli import cli
 from lrs.hookspecs import hookimpl
@@ -370,23 +370,31 @@ def test_the_rebuild_command_counts_cohorts_enrolled_straight_into_the_table(
     _check_summaries(lrs, monkeypatch, thorough=False)
 
 
-def test_migration_0018_counts_what_the_write_path_kept(
-    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The migration, on a store at 0015 with these statements and enrolments, fills the tables set-based with the
-    rows the write path kept (and every enrolled cohort known)."""
+def _downgraded(lrs: LRS, revision: str) -> Engine:
+    """The store brought down to ``revision`` with the LRS's own migrations; its engine, for the upgrade after."""
     from alembic import command
 
-    from lrs.store.migrate import alembic_config, upgrade
+    from lrs.store.migrate import alembic_config
 
-    with lrs.db.read() as conn:
-        kept, sets = _table(conn), _sets(conn)
     engine = lrs.db.engine
     lrs.db.dispose()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017_learner_criteria")
+        command.downgrade(cfg, revision)
+    return engine
+
+
+def test_migration_0018_counts_what_the_write_path_kept(
+    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration, on a store at 0015 with these statements and enrolments, fills the tables set-based with the
+    rows the write path kept (and every enrolled cohort known)."""
+    from lrs.store.migrate import upgrade
+
+    with lrs.db.read() as conn:
+        kept, sets = _table(conn), _sets(conn)
+    engine = _downgraded(lrs, "0017_learner_criteria")
     upgrade(engine)
     lrs.db.dispose()
     with lrs.db.read() as conn:
@@ -400,19 +408,12 @@ def test_migration_0024_adds_up_the_months_the_write_path_kept(
 ) -> None:
     """Migration 0024, on a store at 0022 with these statements, fills cohort_month_totals set-based with the rows
     the write path kept."""
-    from alembic import command
-
-    from lrs.store.migrate import alembic_config, upgrade
+    from lrs.store.migrate import upgrade
 
     with lrs.db.read() as conn:
         months = _months(conn)
     assert {row[2] for row in months} > {cohort_totals.ALL_TIME}
-    engine = lrs.db.engine
-    lrs.db.dispose()
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0023_agent_timestamps")
+    engine = _downgraded(lrs, "0023_agent_timestamps")
     upgrade(engine)
     lrs.db.dispose()
     with lrs.db.read() as conn:
@@ -425,20 +426,13 @@ def test_migration_0026_puts_the_rows_under_each_member_as_the_write_path_kept(
 ) -> None:
     """Migration 0026, on a store at 0024 with these statements, fills cohort_member_totals set-based with the rows
     the write path kept: a set's under each of its members, by day, month and all time."""
-    from alembic import command
-
-    from lrs.store.migrate import alembic_config, upgrade
+    from lrs.store.migrate import upgrade
 
     with lrs.db.read() as conn:
         of_members = _members(conn)
     assert {row[2] for row in of_members} == {"d", "m", "a"}
     assert any(row[6] and row[1] in cohort_totals.members(row[6]) for row in of_members)
-    engine = lrs.db.engine
-    lrs.db.dispose()
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0025_learner_month_totals")
+    engine = _downgraded(lrs, "0025_learner_month_totals")
     upgrade(engine)
     lrs.db.dispose()
     with lrs.db.read() as conn:
@@ -451,20 +445,13 @@ def test_migration_0028_takes_the_agents_own_rows_out_of_the_member_totals(
 ) -> None:
     """Downgraded to 0027, cohort_member_totals holds each agent's own months and whole records again (the layout
     0026 made); migration 0028 deletes exactly those, and every summary gives the statements' answer after."""
-    from alembic import command
-
-    from lrs.store.migrate import alembic_config, upgrade
+    from lrs.store.migrate import upgrade
 
     with lrs.db.read() as conn:
         days, kept = _table(conn), _members(conn)
     assert {row[2] for row in kept if not row[6]} == {"d"}
     assert {row[2] for row in kept if row[6]} == {"d", "m", "a"}
-    engine = lrs.db.engine
-    lrs.db.dispose()
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0027_learner_answers")
+    engine = _downgraded(lrs, "0027_learner_answers")
     with lrs.db.read() as conn:
         downgraded = _members(conn)
     assert downgraded == _members_of(days, own_months=True)
