@@ -472,13 +472,14 @@ class CohortMonthTotal(Base):
 
 
 class CohortMemberTotal(Base):
-    """The ``set:`` rows of ``cohort_totals`` per member: each row of a set under each of its members, by day
-    (``grain`` "d", ``period`` "YYYY-MM-DD"), month ("m", "YYYY-MM") and all time ("a", ""). ``agents`` is the
-    set's key (so a summary counts a set's statements once however many of its members it reads). A summary of
-    a cohort's enrolled learners seeks each learner once per grain for their sets' rows instead of each set they
-    are in; their own rows it reads under their key from ``cohort_month_totals`` and ``cohort_totals`` (migration
-    0028 took the copies of those out of here: they doubled what a batch writes). Kept with ``cohort_totals``, by
-    the same calls in the same transaction (lrs.store.cohort_totals)."""
+    """The rows of ``cohort_totals`` per member: each row of a ``set:`` key under each of its members, by day
+    (``grain`` "d", ``period`` "YYYY-MM-DD"), month ("m", "YYYY-MM") and all time ("a", ""), with ``agents`` the
+    set's key (so a summary counts a set's statements once however many of its members it reads); and each
+    agent's own days, with ``agents`` "". A summary of a cohort's enrolled learners seeks each learner once per
+    grain here (their sets' months or whole records, and all their edge days) instead of each set they are in,
+    and reads their own months or whole record under their key in ``cohort_month_totals`` (migration 0028 took
+    the copies of those out of here: each statement upserted six rows in every known cohort it names, now four).
+    Kept with ``cohort_totals``, by the same calls in the same transaction (lrs.store.cohort_totals)."""
 
     __tablename__ = "cohort_member_totals"
 
