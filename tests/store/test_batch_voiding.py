@@ -41,6 +41,9 @@ DERIVED = ("evidence_links", "learner_criteria", "learning_totals", "cohort_tota
 
 
 def snapshot(lrs: LRS, tables: Any = TABLES) -> dict[str, list[tuple[Any, ...]]]:
+    # SQLite: the cohort rows the batches added wait in cohort_recent_totals until folded (the summaries read
+    # them there too); folded first, so that the cohort tables hold every row.
+    lrs.db.write(cohort_totals.fold)
     with lrs.db.read() as conn:
         return {
             table: sorted(

@@ -392,14 +392,34 @@ def _from_cohort_totals(
                 found[0] += n
                 found[1] += seconds
                 found[2] += timed
+    return _added_up(conn, by_mode, by_verb, by_learner)
+
+
+def _added_up(
+    conn: Any,  # noqa: ANN401
+    by_mode: dict[tuple[str, str | None], list[Any]],
+    by_verb: dict[str, int],
+    by_learner: dict[str, dict[str | None, list[Any]]],
+) -> tuple[list[ModeTotals], list[tuple[str, int]], dict[str, dict[str | None, list[Any]]]]:
+    """The totals per mode and month, the ten most used verbs and the learners' figures, without what adds up to
+    no statement: on SQLite, rows taken out (a voided statement) may still be negative rows beside the ones they
+    cancel (lrs.store.cohort_totals.fold), and a learner, mode, month or verb left with none is not in the
+    statements' answer."""
     rows = [
         ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
         for (mode, month), (n, seconds, timed) in by_mode.items()
+        if n
     ]
+    learners = {}
+    for learner, of_mode in by_learner.items():
+        kept = {mode: sums for mode, sums in of_mode.items() if sums[0]}
+        if kept:
+            learners[learner] = kept
+    used = sorted(verb for verb, n in by_verb.items() if n)
     # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
-    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
-    verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
-    return rows, verbs, by_learner
+    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, used))}
+    verbs = sorted(((verb, by_verb[verb]) for verb in used), key=lambda item: (-item[1], place[item[0]]))[:10]
+    return rows, verbs, learners
 
 
 def _from_member_totals(
@@ -442,14 +462,7 @@ def _from_member_totals(
             found[2] += timed
         if not mode:
             by_verb[verb] = by_verb.get(verb, 0) + n
-    rows = [
-        ModeTotals(mode=mode or None, statements=n, seconds=seconds, timed=timed, month=month)
-        for (mode, month), (n, seconds, timed) in by_mode.items()
-    ]
-    # Most used first, then in the database's order of text (as learning_store.unclassified_verbs orders them).
-    place = {verb: k for k, verb in enumerate(cohort_store.in_database_order(conn, sorted(by_verb)))}
-    verbs = sorted(by_verb.items(), key=lambda item: (-item[1], place[item[0]]))[:10]
-    return rows, verbs, by_learner
+    return _added_up(conn, by_mode, by_verb, by_learner)
 
 
 def enrolled_learners_summary(lrs: LRS, cohort: str, query: SummaryQuery) -> dict[str, Any]:

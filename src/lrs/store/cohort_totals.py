@@ -47,6 +47,7 @@ from lrs.store.models import (
     CohortEnrolment,
     CohortMemberTotal,
     CohortMonthTotal,
+    CohortRecentTotal,
     CohortTotal,
     KnownCohort,
 )
@@ -54,6 +55,7 @@ from lrs.store.models import (
 CT = CohortTotal.__table__
 CM = CohortMonthTotal.__table__
 CMT = CohortMemberTotal.__table__
+RECENT = CohortRecentTotal.__table__
 CS = CohortAgentSet.__table__
 KNOWN = KnownCohort.__table__
 CE = CohortEnrolment.__table__
@@ -142,6 +144,20 @@ SQLITE_ADD_MEMBERS = (
     f"{_ADD_MEMBER}"
 )
 SQLITE_SETS = "INSERT OR IGNORE INTO cohort_agent_sets (agent_key, agents) VALUES (?, ?)"
+RECENT_COLUMNS = ("activity_iri", "batch", "agents", "day", "mode", "verb_iri", "statements", "seconds", "timed")
+#: SQLite: a batch's rows, appended to ``cohort_recent_totals`` (its ``batch``: the largest statement seq then, so
+#: they go at the end of each cohort's run; a transaction that stores no statement may share a batch with the
+#: one before, and its rows then add to that one's).
+SQLITE_ADD_RECENT = (
+    f"INSERT INTO cohort_recent_totals ({', '.join(RECENT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (activity_iri, batch, agents, day, mode, verb_iri) DO UPDATE SET "
+    + _SUMS.format(t="cohort_recent_totals")
+)
+#: SQLite: ``cohort_recent_totals`` is folded into the three tables once it holds this many rows (a batch of 100
+#: statements naming a cohort and a programme adds ~200). Folding 50 batches at a time wrote 1,730 pages to the
+#: WAL a batch, 200 at a time 1,546, against 2,548 upserting each batch's rows into the three tables and 1,432
+#: with no cohort known; a summary reads the cohort's part of these rows as well, so fewer keep it quick.
+FOLD_ROWS = 10_000
 
 
 def agents_key(keys: Iterable[str]) -> str:
@@ -214,9 +230,11 @@ class _Acc:
         sets = json.dumps(sorted(self.sets), **compact) if self.sets else None
         return rows, sets
 
-    def add_sqlite(self, conn: Connection, *, months: bool = True) -> None:
-        """SQLite: the rows of the known cohorts among them upserted (days, and ``months``: their months and the
-        keys' whole records), and their sets' members."""
+    def add_sqlite(self, conn: Connection, *, months: bool = True, recent: bool = True) -> None:
+        """SQLite: the rows of the known cohorts among them appended to ``cohort_recent_totals`` (folded into
+        the days, months, whole records and members' rows once it holds :data:`FOLD_ROWS`); ``recent=False``:
+        upserted into those at once; ``months=False``: into the days only (:func:`count`). And their sets'
+        members."""
         iris = sorted({iri for key in self.rows for iri in key[4]})
         if not iris:
             return
@@ -234,14 +252,32 @@ class _Acc:
                         found[0] += n
                         found[1] += seconds
                         found[2] += timed
-        conn.exec_driver_sql(SQLITE_ADD, [(*k, *v, k[2][:7]) for k, v in out.items()])
-        if months:
-            self._add_months_sqlite(conn, out)
-            self._add_members_sqlite(conn, out)
+        if months and recent:
+            (batch,) = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM statements").one()
+            conn.exec_driver_sql(SQLITE_ADD_RECENT, [(k[0], batch, *k[1:], *v) for k, v in out.items()])
+        elif months:
+            self._add_sqlite_now(conn, out)
+        else:
+            conn.exec_driver_sql(SQLITE_ADD, [(*k, *v, k[2][:7]) for k, v in out.items()])
         kept = {k[1] for k in out}
         sets = [pair for pair in self.sets if pair[1] in kept]
         if sets:
             conn.exec_driver_sql(SQLITE_SETS, sorted(sets))
+        if months and recent:
+            (held,) = conn.exec_driver_sql(
+                f"SELECT count(*) FROM (SELECT 1 FROM cohort_recent_totals LIMIT {FOLD_ROWS})"
+            ).one()
+            if held >= FOLD_ROWS:
+                fold(conn)
+
+    @staticmethod
+    def _add_sqlite_now(conn: Connection, out: dict[tuple[str, str, str, str, str], list[Any]]) -> None:
+        """SQLite: rows (activity, agents, day, mode, verb) -> [statements, seconds, timed] added to the days,
+        months, whole records and members' rows at once, in key order."""
+        ordered = dict(sorted(out.items()))
+        conn.exec_driver_sql(SQLITE_ADD, [(*k, *v, k[2][:7]) for k, v in ordered.items()])
+        _Acc._add_months_sqlite(conn, ordered)
+        _Acc._add_members_sqlite(conn, ordered)
 
     @staticmethod
     def _add_months_sqlite(conn: Connection, out: dict[tuple[str, str, str, str, str], list[Any]]) -> None:
@@ -295,12 +331,13 @@ def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noq
     return acc.encoded() if postgres else acc
 
 
-def add(conn: Connection, rows: Any, *, months: bool = True) -> None:  # noqa: ANN401
+def add(conn: Connection, rows: Any, *, months: bool = True, recent: bool = True) -> None:  # noqa: ANN401
     """Add :func:`batch_rows` (or an :class:`_Acc`) to the known cohorts' days and months, and the sets'
-    members (``months=False``: the days only, not the months nor the members' rows; see :func:`count`)."""
+    members (``months=False``: the days only, not the months nor the members' rows; see :func:`count`). SQLite:
+    by way of ``cohort_recent_totals`` (:meth:`_Acc.add_sqlite`), unless ``recent=False``."""
     if isinstance(rows, _Acc):
         if conn.dialect.name != "postgresql":
-            rows.add_sqlite(conn, months=months)
+            rows.add_sqlite(conn, months=months, recent=recent)
             return
         rows = rows.encoded()
     if rows is None:
@@ -372,8 +409,15 @@ def take_out(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] =
     if not acc.rows:
         return
     add(conn, acc.negated())
+    if conn.dialect.name != "postgresql":
+        return  # the negative rows went to cohort_recent_totals: rows left with none are deleted when folded
+    _delete_emptied(conn, acc.keys())
+
+
+def _delete_emptied(conn: Connection, keys: Sequence[tuple[str, ...]]) -> None:
+    """Delete the rows left with no statement among these keys of cohort_totals (activity, agents, mode, verb,
+    month, day), their months, whole records and members' rows."""
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    keys = acc.keys()
     where = " = {0} AND ".join(("activity_iri", "agents", "mode", "verb_iri", "month", "day")).format(mark)
     conn.exec_driver_sql(f"DELETE FROM cohort_totals WHERE {where} = {mark} AND statements <= 0", keys)
     months = sorted({(a, g, p, m, v) for a, g, m, v, month, _ in keys for p in (month, ALL_TIME)})
@@ -391,6 +435,35 @@ def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
     """Add what these statements count now (after :func:`take_out` and the change)."""
     if seqs:
         add(conn, _counted(conn, seqs=seqs))
+
+
+def fold(conn: Connection) -> int:
+    """SQLite: add the rows of ``cohort_recent_totals`` to the days, months, whole records and members' rows, in
+    key order, delete the rows that leaves with no statement, and empty it. Returns the rows folded. Run by the
+    write path when it holds :data:`FOLD_ROWS`, and by erasure and retention before they commit. PostgreSQL
+    keeps nothing there."""
+    if conn.dialect.name == "postgresql":
+        return 0
+    out: dict[tuple[str, str, str, str, str], list[Any]] = {}
+    folded = 0
+    for iri, agents, day, mode, verb, n, seconds, timed, rows in conn.exec_driver_sql(
+        "SELECT activity_iri, agents, day, mode, verb_iri, sum(statements), sum(seconds), sum(timed), count(*) "
+        "FROM cohort_recent_totals GROUP BY activity_iri, agents, day, mode, verb_iri"
+    ):
+        folded += rows
+        if n or seconds or timed:
+            out[(iri, agents, day, mode, verb)] = [n, seconds, timed]
+    if not folded:
+        return 0
+    if out:
+        _Acc._add_sqlite_now(conn, out)
+        # A row can be left with none only where something was taken out.
+        emptied = sorted((iri, agents, mode, verb, day[:7], day) for (iri, agents, day, mode, verb), (n, _, _)
+                         in out.items() if n <= 0)
+        if emptied:
+            _delete_emptied(conn, emptied)
+    conn.exec_driver_sql("DELETE FROM cohort_recent_totals")
+    return folded
 
 
 def forget_agents(conn: Connection, keys: Sequence[str]) -> None:
@@ -514,7 +587,7 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None, *, months: boo
     acc = _Acc()
     for iri, seq, day, mode, verb, seconds in shared:
         acc.add((iri,), sorted(agents[seq]), day, mode or None, verb, seconds)
-    add(conn, acc, months=months)
+    add(conn, acc, months=months, recent=False)
 
 
 def add_months(conn: Connection, cohorts: Sequence[str] | None = None) -> None:
@@ -579,6 +652,7 @@ def rebuild(conn: Connection) -> int:
     conn.execute(CT.delete())
     conn.execute(CM.delete())
     conn.execute(CMT.delete())
+    conn.execute(RECENT.delete())
     conn.execute(CS.delete())
     known = set(conn.execute(select(KNOWN.c.activity_iri)).scalars())
     enrolled = set(conn.execute(select(CE.c.cohort).distinct()).scalars())
@@ -660,10 +734,16 @@ def _grouped(
         # The estimates pass jit_above_cost, and compiling cost more than the query: not for this read.
         conn.exec_driver_sql("SET LOCAL jit = off")
     measures = "m.statements, m.seconds, m.timed"
+    # SQLite: the cohort's rows not folded yet, in the range, as rows of their own (the caller adds them up).
+    recent = "" if postgres else (
+        "SELECT r.agents, r.mode, r.verb_iri, {month}, r.statements, r.seconds, r.timed FROM cohort_recent_totals "
+        "AS r WHERE r.activity_iri = :cohort{bounds}" + keyed.replace("m.agents", "r.agents")
+    )
     if first is None and last is None and not by_month:
         rows = conn.execute(text(
             f"{with_keys}SELECT m.agents, m.mode, m.verb_iri, NULL, {measures} FROM cohort_month_totals AS m "
             f"WHERE m.activity_iri = :cohort AND m.month = :all{keyed}"
+            + (" UNION ALL " + recent.format(month="NULL", bounds="") if recent else "")
         ), params)
         return rows.cursor.fetchall()
     months, edges = reading_plan(first, last)
@@ -706,11 +786,26 @@ def _grouped(
             f"AND d.verb_iri = e.verb_iri AND d.month = e.month AND d.day >= :from{k} AND d.day <= :to{k} "
             "GROUP BY d.agents, d.mode, d.verb_iri, d.month"
         )
+    if recent:
+        parts.append(recent.format(month="substr(r.day, 1, 7)" if by_month else "NULL",
+                                   bounds=_day_bounds(params, first, last)))
     if not parts:
         return []
     rows = conn.execute(text(with_keys + " UNION ALL ".join(parts)), params)
     # The driver's rows as they come (thousands for a programme: SQLAlchemy's Row objects cost more than the SQL).
     return rows.cursor.fetchall()
+
+
+def _day_bounds(params: dict[str, Any], first: date | None, last: date | None) -> str:
+    """The conditions on ``r.day`` of a range of days (its parameters put in ``params``)."""
+    bounds = ""
+    if first is not None:
+        bounds += " AND r.day >= :first_day"
+        params["first_day"] = first.isoformat()
+    if last is not None:
+        bounds += " AND r.day <= :last_day"
+        params["last_day"] = last.isoformat()
+    return bounds
 
 
 def totals_by_agents(
@@ -755,6 +850,19 @@ def totals_by_members(
                  "FROM cohort_member_totals AS m WHERE m.activity_iri = :cohort AND " + keyed("m.agent_key") + \
                  " AND m.grain = {grain}"
     parts = []
+    if not postgres:
+        # The cohort's rows not folded yet: a learner's own, and their sets' under them.
+        month = "substr(r.day, 1, 7)" if by_month else "NULL"
+        bounds = _day_bounds(params, first, last)
+        parts.append(
+            f"SELECT r.agents, '', r.mode, r.verb_iri, {month}, r.statements, r.seconds, r.timed "
+            f"FROM cohort_recent_totals AS r WHERE r.activity_iri = :cohort AND {keyed('r.agents')}{bounds}"
+        )
+        parts.append(
+            f"SELECT s.agent_key, r.agents, r.mode, r.verb_iri, {month}, r.statements, r.seconds, r.timed "
+            "FROM cohort_recent_totals AS r JOIN cohort_agent_sets AS s ON s.agents = r.agents "
+            f"WHERE r.activity_iri = :cohort AND {keyed('s.agent_key')}{bounds}"
+        )
     if first is None and last is None and not by_month:
         params["whole"], params["all"] = WHOLE, ALL_TIME
         parts.append(own.format(month="NULL") + " AND o.month = :all")

@@ -106,6 +106,7 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "cohort_month_totals.agents": "with cohort_totals: taken out, then counted again under the pseudonym",
     "cohort_member_totals.agent_key": "with cohort_totals: taken out, then counted again under the pseudonym",
     "cohort_member_totals.agents": "with cohort_totals: taken out, then counted again under the pseudonym",
+    "cohort_recent_totals.agents": "with cohort_totals: taken out, then folded into it before the erasure commits",
     "cohort_agent_sets.agents": "the sets with them in it forgotten; the pseudonym's made when counted again",
     "cohort_agent_sets.agent_key": "the sets with them in it forgotten; the pseudonym's made when counted again",
     "learner_versions.agent_key": "deleted (forget_learner_answers); the pseudonym's made when counted again",
@@ -203,6 +204,9 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     days = learning_store.totals_days_of(conn, seqs=seqs)
     learners = learner_criteria.learners_of_statements(conn, ids)
     cohort_totals.take_out(conn, seqs=seqs)
+    # SQLite keeps what was taken out among the recent rows until they are folded: folded now, so that no row
+    # of a cohort's totals is left with only deleted statements in it (nor, for an erasure, the person's key).
+    cohort_totals.fold(conn)
     for table in (SA, SACT, RSA, RSACT, PEND):
         conn.execute(delete(table).where(table.c.statement_seq.in_(seqs)))
     conn.execute(delete(ATTS).where(ATTS.c.statement_id.in_(list(ids))))
@@ -258,6 +262,8 @@ def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str
     # learning_totals: the keys' days become the pseudonym's, counted again from its statements.
     learning_store.refresh_totals(conn, agents=[*keys, pseudonym_key])
     cohort_totals.put_back(conn, seqs=theirs)
+    # No row of the cohort totals keeps the keys (SQLite: the recent rows folded, those left empty deleted).
+    cohort_totals.fold(conn)
     return counts
 
 
