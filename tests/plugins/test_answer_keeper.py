@@ -324,3 +324,41 @@ def test_a_change_between_the_checks_and_the_lines_gives_both_from_the_new_recor
     [answer] = year_readiness(lrs, [key], YEAR)[key]
     monkeypatch.setattr(plugin, "kept_answers", real)
     assert answer == _full_path(lrs, key, plugin._today())
+
+
+def test_it_folds_the_waiting_cohort_rows_once_writes_pause(lrs_instance: LRS) -> None:
+    """SQLite: a known cohort's rows wait in cohort_recent_totals until 10,000 gather; the keeper folds them at the
+    second look that finds the same rows waiting (none written in between), and the summary stays the same.
+    PostgreSQL keeps none waiting."""
+    from lrs.learning import summary
+    from lrs.store import cohort_totals
+
+    lrs = lrs_instance
+    _enrol(lrs, ["mailto:learner0@la.example"])  # the cohort becomes known
+
+    def send(n: int) -> None:
+        lrs.store_statements([{**_reflection(f"mailto:learner{k}@la.example"),
+                               "context": {"contextActivities": {"grouping": [{"id": COHORTS[0]}]}}}
+                              for k in range(n)], lrs.operator_principal(), "1.0.3")
+
+    def waiting() -> int:
+        with lrs.db.read() as conn:
+            return cohort_totals.waiting(conn)
+
+    query = summary.parse_query()
+    send(3)
+    answer = summary.cohort_summary(lrs, COHORTS[0], query)
+    assert answer["totals"]["statements"] == 3
+    sqlite = lrs.db.dialect == "sqlite"
+    assert waiting() == (3 if sqlite else 0)
+    keeper = _keeper(lrs)
+    keeper.run_once()
+    assert waiting() == (3 if sqlite else 0)  # first look: writes may still be coming
+    send(2)
+    keeper.run_once()
+    assert waiting() == (5 if sqlite else 0)  # more came since
+    keeper.run_once()
+    assert waiting() == 0  # none since: folded
+    assert summary.cohort_summary(lrs, COHORTS[0], query)["totals"]["statements"] == 5
+    keeper.run_once()
+    assert waiting() == 0

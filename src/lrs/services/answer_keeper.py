@@ -12,6 +12,10 @@ in a new CPD year), a chunk at a time, which keeps their answers as a dashboard 
 what a page shows: a view still checks every answer's version, and works out itself any the keeper has not
 reached yet. So the keeper cannot make a page wrong, only faster.
 
+On SQLite it also folds the cohort rows waiting in ``cohort_recent_totals`` (lrs.store.cohort_totals.fold) once
+writes have paused: the same number found at two looks in a row. The write path folds them only when 10,000 have
+gathered, and every cohort summary reads them besides its folded rows, so at rest it reads none.
+
 ``lrs serve`` runs one in each worker (``LRS_KEEP_ANSWERS_IN_SERVE=0`` turns it off); a lease lets one of them
 work at a time. It works at most a quarter of the time (``duty``): after a chunk that took t seconds it waits
 3t, so a bulk load or a first round over thousands of learners leaves the requests most of the worker.
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING
 from lrs.services import exports
 from lrs.services.dashboard import cpd_year
 from lrs.services.leases import Lease
+from lrs.store import cohort_totals
 from lrs.store import learner_answers as store
 
 if TYPE_CHECKING:
@@ -70,6 +75,8 @@ class AnswerKeeper:
         self._seen: dict[str, int] = {}
         #: Learners asked about, over this keeper's life.
         self.asked = 0
+        #: The cohort rows found waiting at the last look (SQLite).
+        self._waiting = 0
 
     def _holds_lease(self) -> bool:
         return self.lease.hold()
@@ -81,6 +88,7 @@ class AnswerKeeper:
         """One round: the learners whose answers may be out of date asked about (``lrs_readiness``, for the CPD
         year in progress), a chunk at a time with a pause after each (``duty``). Returns how many were asked
         about: 0 when nothing changed, or another process holds the lease (nothing is written then)."""
+        self._fold_when_quiet()
         year = cpd_year(self._today())
         with self.lrs.db.read() as conn:
             mark = store.change_mark(conn)
@@ -119,6 +127,17 @@ class AnswerKeeper:
         if asked:
             log.info("readiness kept ahead for %d learner%s (CPD year %d)", asked, "s" * (asked != 1), year)
         return asked
+
+    def _fold_when_quiet(self) -> None:
+        """SQLite: the cohort rows waiting to be folded, folded once no write has added any since the last look
+        (any process may fold: a second finds none). Returns at once when none wait."""
+        with self.lrs.db.read() as conn:
+            waiting = cohort_totals.waiting(conn)
+        if waiting and waiting == self._waiting:
+            folded = self.lrs.db.write(cohort_totals.fold)
+            log.debug("folded %d waiting cohort rows", folded)
+            waiting = 0
+        self._waiting = waiting
 
     def run(self, stop: threading.Event, *, every: float = CHECK_SECONDS) -> None:
         failures = 0

@@ -437,6 +437,11 @@ def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
         add(conn, _counted(conn, seqs=seqs))
 
 
+def waiting(conn: Connection) -> int:
+    """How many rows wait in ``cohort_recent_totals`` (SQLite; PostgreSQL keeps none there)."""
+    return int(conn.exec_driver_sql("SELECT count(*) FROM cohort_recent_totals").scalar() or 0)
+
+
 def fold(conn: Connection) -> int:
     """SQLite: add the rows of ``cohort_recent_totals`` to the days, months, whole records and members' rows, in
     key order, delete the rows that leaves with no statement, and empty it. Returns the rows folded. Run by the
