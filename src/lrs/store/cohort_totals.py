@@ -154,9 +154,10 @@ SQLITE_ADD_RECENT = (
     + _SUMS.format(t="cohort_recent_totals")
 )
 #: SQLite: ``cohort_recent_totals`` is folded into the three tables once it holds this many rows (a batch of 100
-#: statements naming a cohort and a programme adds ~200). Folding 50 batches at a time wrote 1,730 pages to the
-#: WAL a batch, 200 at a time 1,546, against 2,548 upserting each batch's rows into the three tables and 1,432
-#: with no cohort known; a summary reads the cohort's part of these rows as well, so fewer keep it quick.
+#: statements naming a cohort and a programme adds ~200). In-process, a batch of 100 then wrote 1,722 pages to the
+#: WAL, the folds included (2,000 rows: 2,065; 40,000: 1,636), against 2,579 upserting each batch's rows into the
+#: three tables and 1,440 with no cohort known. A summary reads its cohort's waiting rows too, and the batch that
+#: folds takes ~0.5 s longer: fewer keep both down (docs/performance.md, twentieth round).
 FOLD_ROWS = 10_000
 
 
@@ -445,8 +446,8 @@ def waiting(conn: Connection) -> int:
 def fold(conn: Connection) -> int:
     """SQLite: add the rows of ``cohort_recent_totals`` to the days, months, whole records and members' rows, in
     key order, delete the rows that leaves with no statement, and empty it. Returns the rows folded. Run by the
-    write path when it holds :data:`FOLD_ROWS`, and by erasure and retention before they commit. PostgreSQL
-    keeps nothing there."""
+    write path when it holds :data:`FOLD_ROWS`, by erasure and retention before they commit, and by ``lrs
+    serve``'s answer keeper once writes pause (lrs.services.answer_keeper). PostgreSQL keeps nothing there."""
     if conn.dialect.name == "postgresql":
         return 0
     out: dict[tuple[str, str, str, str, str], list[Any]] = {}

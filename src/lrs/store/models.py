@@ -504,7 +504,7 @@ class CohortRecentTotal(Base):
     ``cohort_month_totals`` and ``cohort_member_totals`` (migration 0029). A batch's rows are appended at the
     end of each cohort's run here (``batch`` rises with the statements), a few pages, where adding them to the
     three tables at once dirtied a page for nearly every row: ~1,100 more pages a batch of 100 with the learners
-    enrolled, 2,548 against 1,432 without. When the table holds :data:`lrs.store.cohort_totals.FOLD_ROWS` rows
+    enrolled, 2,579 against 1,440 without. When the table holds :data:`lrs.store.cohort_totals.FOLD_ROWS` rows
     they are added to the three tables in one go (``fold``, in the writer's transaction), which then writes each
     page once for many rows. Taking out (voiding, reclassifying) adds negative rows here too. A summary reads
     the three tables and these rows in one query, so it is exact whatever is folded; erasure and retention fold
