@@ -496,8 +496,10 @@ def test_migration_0028_takes_the_agents_own_rows_out_of_the_member_totals(
 
 @pytest.fixture
 def small_folds(monkeypatch: pytest.MonkeyPatch) -> int:
-    """The write path folds the recent rows once they are 40 (FOLD_ROWS is 10,000): for the record below."""
+    """The write path folds the recent rows once they are 40 (FOLD_ROWS is 10,000), and looks at every batch
+    (FOLD_CHECK_STATEMENTS is 1,000): for the record below."""
     monkeypatch.setattr(cohort_totals, "FOLD_ROWS", 40)
+    monkeypatch.setattr(cohort_totals, "FOLD_CHECK_STATEMENTS", 1)
     return 40
 
 
@@ -542,4 +544,48 @@ def test_migration_0029_folds_the_recent_rows_before_dropping_their_table(
     lrs.db.write(cohort_totals.rebuild)
     with lrs.db.read() as conn:
         assert (_table(conn), _months(conn), _members(conn)) == downgraded
+    _check_summaries(lrs, monkeypatch, thorough=False)
+
+
+def test_the_write_path_looks_at_the_waiting_rows_each_time_its_statements_pass_a_multiple(
+    lrs: LRS, rules: Rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: the rows are counted (and folded when there are FOLD_ROWS) only by a write whose statements pass a
+    multiple of FOLD_CHECK_STATEMENTS, so most batches skip the count; a reclassification, which stores no
+    statement, counts them after each of its batches."""
+    if lrs.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL writes the three tables directly")
+    monkeypatch.setattr(cohort_totals, "FOLD_ROWS", 5)
+    monkeypatch.setattr(cohort_totals, "FOLD_CHECK_STATEMENTS", 10)
+    principal = lrs.operator_principal()
+    for cohort in COHORTS:
+        _enrol(lrs, cohort, [f"mbox:{m}" for m in LEARNERS])
+
+    def one(n: int) -> dict[str, Any]:  # one row waiting for each: EARLY as the object, a day of its own
+        return {"actor": {"mbox": LEARNERS[n % len(LEARNERS)]}, "verb": {"id": LED}, "object": {"id": EARLY},
+                "timestamp": f"2025-03-{n % 28 + 1:02d}T10:00:00Z"}
+
+    def last_seq() -> int:
+        with lrs.db.read() as conn:
+            return int(conn.exec_driver_sql("SELECT max(seq) FROM statements").scalar())
+
+    waiting = []
+    for n in range(23):
+        lrs.store_statements(one(n), principal, "1.0.3")
+        waiting.append((last_seq(), len(_recent(lrs))))
+    folded_at = [seq for seq, held in waiting if held == 0]
+    assert folded_at and all(seq % 10 == 0 for seq in folded_at)
+    # Between two multiples the rows gather past FOLD_ROWS: nothing counted them.
+    assert max(held for _, held in waiting) >= 9
+    # A batch of 25 passes two multiples: it folds (its own rows included).
+    lrs.store_statements([one(100 + n) for n in range(25)], principal, "1.0.3")
+    assert _recent(lrs) == []
+    _check_summaries(lrs, monkeypatch, thorough=False)
+    # Reclassifying moves every LED statement (all of them): their rows are taken out and put back, then folded.
+    lrs.store_statements([one(200 + n) for n in range(3)], principal, "1.0.3")
+    assert 0 < len(_recent(lrs)) < 5
+    rules.modes[LED] = "social"
+    lrs = LRS(lrs.settings, db=lrs.db, pm=lrs.pm)  # the rules' fingerprint is read once per LRS
+    assert lrs.reclassify(batch_size=1000)["changed"] > 0
+    assert _recent(lrs) == []
     _check_summaries(lrs, monkeypatch, thorough=False)

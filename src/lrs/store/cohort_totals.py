@@ -159,6 +159,10 @@ SQLITE_ADD_RECENT = (
 #: three tables and 1,440 with no cohort known. A summary reads its cohort's waiting rows too, and the batch that
 #: folds takes ~0.5 s longer: fewer keep both down (docs/performance.md, twentieth round).
 FOLD_ROWS = 10_000
+#: SQLite: the write path counts the rows waiting (up to :data:`FOLD_ROWS`) only in a batch whose statements pass a
+#: multiple of this many (by seq): one batch of 100 in ten. Counting in every batch read up to 10,000 rows with
+#: the page cache stale from the other workers' writes, ~5% of the time the write lock was held (served, py-spy).
+FOLD_CHECK_STATEMENTS = 1_000
 
 
 def agents_key(keys: Iterable[str]) -> str:
@@ -197,6 +201,8 @@ class _Acc:
     def __init__(self) -> None:
         self.rows: dict[tuple[Any, ...], list[Any]] = {}
         self.sets: set[tuple[str, str]] = set()
+        #: How many new statements these rows are from (:func:`batch_rows`; 0 for rows taken out or put back).
+        self.stored = 0
 
     def add(self, iris: tuple[str, ...], agents: list[str], day: str, mode: str | None, verb: str,
             seconds: float | None) -> None:
@@ -233,9 +239,22 @@ class _Acc:
 
     def add_sqlite(self, conn: Connection, *, months: bool = True, recent: bool = True) -> None:
         """SQLite: the rows of the known cohorts among them appended to ``cohort_recent_totals`` (folded into
-        the days, months, whole records and members' rows once it holds :data:`FOLD_ROWS`); ``recent=False``:
+        the days, months, whole records and members' rows once it holds :data:`FOLD_ROWS`, which the write path
+        looks at when its statements pass a multiple of :data:`FOLD_CHECK_STATEMENTS`); ``recent=False``:
         upserted into those at once; ``months=False``: into the days only (:func:`count`). And their sets'
         members."""
+        batch: int | None = None
+        look = False
+        if months and recent:
+            (batch,) = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM statements").one()
+            look = bool(self.stored) and (batch - self.stored) // FOLD_CHECK_STATEMENTS != batch // FOLD_CHECK_STATEMENTS
+        self._add_known_sqlite(conn, batch, months=months)
+        if look:
+            fold_if_full(conn)
+
+    def _add_known_sqlite(self, conn: Connection, batch: int | None, *, months: bool) -> None:
+        """SQLite: :meth:`add_sqlite` without the fold: appended to ``cohort_recent_totals`` under ``batch``, or
+        (None) upserted at once."""
         iris = sorted({iri for key in self.rows for iri in key[4]})
         if not iris:
             return
@@ -253,8 +272,7 @@ class _Acc:
                         found[0] += n
                         found[1] += seconds
                         found[2] += timed
-        if months and recent:
-            (batch,) = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM statements").one()
+        if batch is not None:
             conn.exec_driver_sql(SQLITE_ADD_RECENT, [(k[0], batch, *k[1:], *v) for k, v in out.items()])
         elif months:
             self._add_sqlite_now(conn, out)
@@ -264,12 +282,6 @@ class _Acc:
         sets = [pair for pair in self.sets if pair[1] in kept]
         if sets:
             conn.exec_driver_sql(SQLITE_SETS, sorted(sets))
-        if months and recent:
-            (held,) = conn.exec_driver_sql(
-                f"SELECT count(*) FROM (SELECT 1 FROM cohort_recent_totals LIMIT {FOLD_ROWS})"
-            ).one()
-            if held >= FOLD_ROWS:
-                fold(conn)
 
     @staticmethod
     def _add_sqlite_now(conn: Connection, out: dict[tuple[str, str, str, str, str], list[Any]]) -> None:
@@ -323,6 +335,7 @@ def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noq
     the known cohorts'). A voiding statement adds nothing."""
     acc = _Acc()
     for p in prepared:
+        acc.stored += 1
         if p.is_voiding or not p.activities:
             continue
         agents = [key for key, direct in p.agents.items() if direct]
@@ -441,6 +454,15 @@ def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
 def waiting(conn: Connection) -> int:
     """How many rows wait in ``cohort_recent_totals`` (SQLite; PostgreSQL keeps none there)."""
     return int(conn.exec_driver_sql("SELECT count(*) FROM cohort_recent_totals").scalar() or 0)
+
+
+def fold_if_full(conn: Connection) -> int:
+    """SQLite: :func:`fold` when ``cohort_recent_totals`` holds :data:`FOLD_ROWS` rows or more. Returns the rows
+    folded (0: none, or not that many yet)."""
+    if conn.dialect.name == "postgresql":
+        return 0
+    (held,) = conn.exec_driver_sql(f"SELECT count(*) FROM (SELECT 1 FROM cohort_recent_totals LIMIT {FOLD_ROWS})").one()
+    return fold(conn) if held >= FOLD_ROWS else 0
 
 
 def fold(conn: Connection) -> int:

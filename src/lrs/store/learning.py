@@ -248,6 +248,9 @@ def set_classification(conn: Connection, modes: list[tuple[int, str | None]], fi
     if changed:
         refresh_totals(conn, days=totals_days_of(conn, seqs=changed))
         cohort_totals.put_back(conn, seqs=changed)
+        # SQLite: the rows taken out and put back wait for a fold like a batch's (no statement is stored here, so
+        # the write path's look at the waiting rows would not come).
+        cohort_totals.fold_if_full(conn)
 
 
 def cohort_learners(conn: Connection, cohort: str) -> list[dict[str, Any]]:
