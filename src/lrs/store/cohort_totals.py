@@ -203,6 +203,10 @@ class _Acc:
         self.sets: set[tuple[str, str]] = set()
         #: How many new statements these rows are from (:func:`batch_rows`; 0 for rows taken out or put back).
         self.stored = 0
+        #: SQLite (:meth:`by_activity`): the rows under each activity they touch, (activity, agents, day, mode,
+        #: verb) -> [statements, seconds, timed], and the activities as :data:`SQLITE_KNOWN` takes them.
+        self.per_activity: dict[tuple[str, str, str, str, str], list[Any]] | None = None
+        self.activities_json = "[]"
 
     def add(self, iris: tuple[str, ...], agents: list[str], day: str, mode: str | None, verb: str,
             seconds: float | None) -> None:
@@ -218,6 +222,23 @@ class _Acc:
             if seconds is not None:
                 found[1] += seconds
                 found[2] += 1
+
+    def by_activity(self) -> _Acc:
+        """SQLite: :attr:`per_activity` and :attr:`activities_json` made, for a batch before its write transaction
+        (:func:`batch_rows`): under the write lock only the look-up of the known cohorts among them is left."""
+        per: dict[tuple[str, str, str, str, str], list[Any]] = {}
+        for key, (n, seconds, timed) in self.rows.items():
+            for iri in key[4]:
+                found = per.get((iri, *key[:4]))
+                if found is None:
+                    per[(iri, *key[:4])] = [n, seconds, timed]
+                else:
+                    found[0] += n
+                    found[1] += seconds
+                    found[2] += timed
+        self.per_activity = per
+        self.activities_json = json.dumps(sorted({key[0] for key in per}))
+        return self
 
     def negated(self) -> _Acc:
         out = _Acc()
@@ -255,23 +276,14 @@ class _Acc:
     def _add_known_sqlite(self, conn: Connection, batch: int | None, *, months: bool) -> None:
         """SQLite: :meth:`add_sqlite` without the fold: appended to ``cohort_recent_totals`` under ``batch``, or
         (None) upserted at once."""
-        iris = sorted({iri for key in self.rows for iri in key[4]})
-        if not iris:
+        if self.per_activity is None:
+            self.by_activity()
+        if not self.per_activity:
             return
-        known = {iri for (iri,) in conn.exec_driver_sql(SQLITE_KNOWN, (json.dumps(iris),))}
+        known = {iri for (iri,) in conn.exec_driver_sql(SQLITE_KNOWN, (self.activities_json,))}
         if not known:
             return
-        out: dict[tuple[str, str, str, str, str], list[Any]] = {}
-        for key, (n, seconds, timed) in self.rows.items():
-            for iri in key[4]:
-                if iri in known:
-                    found = out.get((iri, *key[:4]))
-                    if found is None:
-                        out[(iri, *key[:4])] = [n, seconds, timed]
-                    else:
-                        found[0] += n
-                        found[1] += seconds
-                        found[2] += timed
+        out = {k: v for k, v in self.per_activity.items() if k[0] in known}
         if batch is not None:
             conn.exec_driver_sql(SQLITE_ADD_RECENT, [(k[0], batch, *k[1:], *v) for k, v in out.items()])
         elif months:
@@ -342,7 +354,7 @@ def batch_rows(prepared: Iterable[Any], *, postgres: bool = True) -> Any:  # noq
         iso = p.timestamp_iso  # p.timestamp.isoformat(), when prepare made it: its first ten characters are the UTC day
         day = iso[:10] if iso and iso.endswith("+00:00") else p.timestamp.astimezone(UTC).date().isoformat()
         acc.add(tuple(p.activities), agents, day, p.learning_mode, p.verb_iri, p.duration_seconds)
-    return acc.encoded() if postgres else acc
+    return acc.encoded() if postgres else acc.by_activity()
 
 
 def add(conn: Connection, rows: Any, *, months: bool = True, recent: bool = True) -> None:  # noqa: ANN401
