@@ -206,6 +206,8 @@ def _check_summaries(lrs: LRS, monkeypatch: pytest.MonkeyPatch, *, thorough: boo
     with lrs.db.read() as conn:
         assert all(cohort_totals.is_known(conn, c) for c in COHORTS)
         assert not cohort_totals.is_known(conn, UNKNOWN)
+        # One agent's days are in cohort_member_totals only; cohort_totals has the sets' and no agent's.
+        assert not _agents_days(conn)
         # cohort_month_totals: the days added up per month and over all time, exactly.
         assert _months(conn) == _months_of(_table(conn))
         # cohort_member_totals: every set's days, months and whole records under each of its members, and each
@@ -236,10 +238,24 @@ def _check_answers(lrs: LRS, monkeypatch: pytest.MonkeyPatch, *, thorough: bool)
 
 
 def _table(conn: Any) -> list[tuple[Any, ...]]:
-    return sorted(
-        (r.activity_iri, r.agents, r.day, r.mode, r.verb_iri, r.statements, round(r.seconds, 6), r.timed)
+    """Every key's days, wherever the revision keeps them: the rows of cohort_totals and (since migration 0026)
+    one agent's own days in cohort_member_totals, which since 0030 are there only."""
+    from sqlalchemy import inspect
+
+    days = {
+        (r.activity_iri, r.agents, r.day, r.mode, r.verb_iri): (r.statements, round(r.seconds, 6), r.timed)
         for r in conn.execute(select(CT))
-    )
+    }
+    if "cohort_member_totals" in inspect(conn).get_table_names():
+        for r in conn.execute(select(CMT).where(CMT.c.grain == "d", CMT.c.agents == "")):
+            days.setdefault((r.activity_iri, r.agent_key, r.period, r.mode, r.verb_iri),
+                            (r.statements, round(r.seconds, 6), r.timed))
+    return sorted((*key, *sums) for key, sums in days.items())
+
+
+def _agents_days(conn: Any) -> list[tuple[Any, ...]]:
+    """The rows of cohort_totals under one agent's key (none since migration 0030)."""
+    return [r for r in conn.execute(select(CT)) if r.agents and not r.agents.startswith(cohort_totals.SET_PREFIX)]
 
 
 def _months(conn: Any) -> list[tuple[Any, ...]]:
@@ -589,3 +605,28 @@ def test_the_write_path_looks_at_the_waiting_rows_each_time_its_statements_pass_
     assert lrs.reclassify(batch_size=1000)["changed"] > 0
     assert _recent(lrs) == []
     _check_summaries(lrs, monkeypatch, thorough=False)
+
+
+def test_migration_0030_takes_one_agents_days_out_of_cohort_totals(
+    lrs: LRS, record: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Downgraded to 0029, cohort_totals holds one agent's days again beside their own days in
+    cohort_member_totals (the rows waiting on SQLite folded first); migration 0030 deletes exactly those, and every
+    summary gives the statements' answer after."""
+    from lrs.store.migrate import upgrade
+
+    assert bool(_recent(lrs)) == (lrs.db.dialect == "sqlite")  # the record's rows wait there (FOLD_ROWS: 10,000)
+    engine = _downgraded(lrs, "0029_cohort_recent_totals")
+    with engine.connect() as conn:
+        assert not conn.execute(select(RECENT)).all()
+        days, downgraded = _table(conn), _agents_days(conn)
+        own = sorted((r.activity_iri, r.agent_key, r.period, r.mode, r.verb_iri, r.statements, round(r.seconds, 6),
+                      r.timed) for r in conn.execute(select(CMT).where(CMT.c.grain == "d", CMT.c.agents == "")))
+    assert own and sorted((r.activity_iri, r.agents, r.day, r.mode, r.verb_iri, r.statements, round(r.seconds, 6),
+                           r.timed) for r in downgraded) == own
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert not _agents_days(conn)
+        assert _table(conn) == days
+    _check_summaries(lrs, monkeypatch)

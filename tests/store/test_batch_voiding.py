@@ -35,9 +35,11 @@ TABLES = {
     "learning_totals": "agent_key, day, mode, verb_iri, statements, seconds, timed",
     "cohort_totals": "activity_iri, agents, mode, verb_iri, month, day, statements, seconds, timed",
     "cohort_month_totals": "activity_iri, agents, month, mode, verb_iri, statements, seconds, timed",
+    "cohort_member_totals": "activity_iri, agent_key, grain, period, mode, verb_iri, agents, statements, seconds, timed",
     "cohort_enrolments": "cohort, agent_key, source_statement_id",
 }
-DERIVED = ("evidence_links", "learner_criteria", "learning_totals", "cohort_totals", "cohort_month_totals")
+DERIVED = ("evidence_links", "learner_criteria", "learning_totals", "cohort_totals", "cohort_month_totals",
+           "cohort_member_totals")
 
 
 def snapshot(lrs: LRS, tables: Any = TABLES) -> dict[str, list[tuple[Any, ...]]]:
@@ -94,7 +96,8 @@ def test_a_batch_that_voids_keeps_every_derived_table_true(
     earlier = completed(1)
     lrs_instance.store_statements(earlier, lrs_instance.operator_principal(), "1.0.3")
     before = snapshot(lrs_instance)
-    assert before["cohort_totals"] and before["learner_criteria"] and before["evidence_links"]
+    # Jo's days are her own days in cohort_member_totals (cohort_totals keeps the sets' days).
+    assert before["cohort_member_totals"] and before["learner_criteria"] and before["evidence_links"]
 
     # One batch: a new statement, four voidings (evidence waiting, evidence judged, an ordinary statement, a
     # statement of the same batch) and a statement that refers to the ordinary one.
@@ -116,7 +119,8 @@ def test_a_batch_that_voids_keeps_every_derived_table_true(
     assert [bool(row[3]) for row in after["evidence_links"] if row[0] == withdrawn] == [True]
     assert after["learner_criteria"] != before["learner_criteria"]  # the judged evidence no longer counts
     assert after["learning_totals"] != before["learning_totals"]
-    assert after["cohort_totals"] != before["cohort_totals"]
+    assert after["cohort_member_totals"] != before["cohort_member_totals"]
+    assert after["cohort_month_totals"] != before["cohort_month_totals"]
     # The statement referring to a voided target copied its index rows (xAPI: filters match through it).
     assert any(row[1] == f"mbox:{JO}" for row in after["statement_ref_agents"])
     # Every derived table holds what its rebuild from the statements gives.
@@ -133,10 +137,12 @@ def test_voiding_before_any_cohort_is_known_counts_as_the_statements_say(lrs_ins
     lrs_instance.store_statements([completed(3), voiding(gone["id"])], principal, "1.0.3")
     assert snapshot(lrs_instance, ["cohort_totals"])["cohort_totals"] == []
     enrol(lrs_instance, NORTH, f"mbox:{JO}")
-    counted = snapshot(lrs_instance, ["cohort_totals", "cohort_month_totals", "learning_totals"])
-    assert sum(row[6] for row in counted["cohort_totals"]) == 2  # kept and the third, not the voided one
+    kept_tables = ["cohort_totals", "cohort_month_totals", "cohort_member_totals", "learning_totals"]
+    counted = snapshot(lrs_instance, kept_tables)
+    # Jo's own days: kept and the third, not the voided one.
+    assert sum(row[7] for row in counted["cohort_member_totals"]) == 2
     rebuild_everything(lrs_instance)
-    assert snapshot(lrs_instance, ["cohort_totals", "cohort_month_totals", "learning_totals"]) == counted
+    assert snapshot(lrs_instance, kept_tables) == counted
 
 
 @pytest.mark.parametrize("failing", ["refresh_totals", "recount"])

@@ -5,7 +5,8 @@
 mode, verb of the unclassified). Each statement counts once in each known cohort it touches (as object or in
 any context activity, exactly the ``statement_activities`` rows a summary's scope reads), under the key of its
 direct agents: the one agent's key, "" for none, or ``set:`` and the sorted keys as JSON for two or more, whose
-members are rows of ``cohort_agent_sets``. From these:
+members are rows of ``cohort_agent_sets``. One agent's days are kept in ``cohort_member_totals`` only (as the
+agent's own days there, migration 0030): ``cohort_totals`` holds the sets' and no agent's. From these:
 
 * a cohort's totals add up every row of the cohort (each statement once);
 * a learner's block adds up the rows under the learner's key and under the sets the learner is in;
@@ -20,10 +21,10 @@ days from ``cohort_totals`` (:func:`reading_plan`), so a programme's answer read
 one per day it learned.
 
 ``cohort_member_totals`` (lrs.store.models.CohortMemberTotal) holds the rows of sets again under each of their
-members (by day, month and all time), and each agent's own days, so that an enrolled summary reads a learner's
-sets' months (or whole records) in one seek and all their edge days in another, rather than a seek per set or
-per month row. A learner's own months and whole record it reads under their key from ``cohort_month_totals``:
-copying those too made each statement upsert six rows in every known cohort it names; now it is four.
+members (by day, month and all time), and each agent's own days (only there), so that an enrolled summary reads a
+learner's sets' months (or whole records) in one seek and all their edge days in another, rather than a seek per
+set or per month row. A learner's own months and whole record it reads under their key from ``cohort_month_totals``:
+copying those too made each statement upsert six rows in every known cohort it names; now it is three.
 
 Only activities in ``known_cohorts`` are kept: the write path's upsert joins its candidate rows against that
 table inside SQL, in the statements' transaction, so two LRS instances never disagree about which cohorts are
@@ -97,8 +98,11 @@ PG_ROWS = (
 )
 PG_ADD_DAYS = (
     f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT a, g, d, m, v, n, s, t, substr(d, 1, 7) FROM ctr "
+    "{shared}"
     f"ORDER BY 1, 2, 3, 4, 5 {_ADD}"
 )
+#: Only the days of sets and of no direct agent go to ``cohort_totals``: one agent's are in ``cohort_member_totals``.
+PG_SHARED = f"WHERE g = '' OR left(g, {len(SET_PREFIX)}) = '{SET_PREFIX}' "
 PG_ADD_MONTHS = (
     f"INSERT INTO cohort_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT a, g, p, m, v, sum(n), sum(s), sum(t) "
     f"FROM ctr, LATERAL (VALUES (substr(d, 1, 7)), ('{ALL_TIME}')) AS x(p) GROUP BY 1, 2, 3, 4, 5 "
@@ -126,7 +130,8 @@ def pg_ctes(only: str = "") -> str:
     cohorts' days, months and whole records, their members' rows and to the sets' members, for a PostgreSQL
     statement's WITH list (names ctr, ct, ctm, cmt, cs)."""
     return (
-        f"ctr AS ({PG_ROWS.format(only=only)}), ct AS ({PG_ADD_DAYS}), ctm AS ({PG_ADD_MONTHS}), "
+        f"ctr AS ({PG_ROWS.format(only=only)}), ct AS ({PG_ADD_DAYS.replace('{shared}', PG_SHARED)}), "
+        f"ctm AS ({PG_ADD_MONTHS}), "
         f"csr AS ({PG_SET_ROWS.format(only=only)}), cmt AS ({PG_ADD_MEMBERS}), cs AS ({PG_SETS})"
     )
 
@@ -300,7 +305,9 @@ class _Acc:
         """SQLite: rows (activity, agents, day, mode, verb) -> [statements, seconds, timed] added to the days,
         months, whole records and members' rows at once, in key order."""
         ordered = dict(sorted(out.items()))
-        conn.exec_driver_sql(SQLITE_ADD, [(*k, *v, k[2][:7]) for k, v in ordered.items()])
+        shared = [(*k, *v, k[2][:7]) for k, v in ordered.items() if not k[1] or k[1].startswith(SET_PREFIX)]
+        if shared:  # one agent's days go to cohort_member_totals only (_add_members_sqlite)
+            conn.exec_driver_sql(SQLITE_ADD, shared)
         _Acc._add_months_sqlite(conn, ordered)
         _Acc._add_members_sqlite(conn, ordered)
 
@@ -369,7 +376,8 @@ def add(conn: Connection, rows: Any, *, months: bool = True, recent: bool = True
     if rows is None:
         return
     if rows[0] and not months:
-        conn.exec_driver_sql(f"WITH ctr AS ({PG_ROWS.format(only='')}) {PG_ADD_DAYS}", (rows[0],))
+        conn.exec_driver_sql(f"WITH ctr AS ({PG_ROWS.format(only='')}) {PG_ADD_DAYS.replace('{shared}', '')}",
+                             (rows[0],))
     elif rows[0]:
         conn.exec_driver_sql(f"WITH {pg_ctes()} SELECT 1", (rows[0], rows[1] or "[]"))
         return
@@ -590,6 +598,12 @@ def count(conn: Connection, cohorts: Sequence[str] | None = None, *, months: boo
     if months:
         add_months(conn, cohorts)
         add_members(conn, cohorts)
+        # One agent's days stay in cohort_member_totals only (add_members put them there from these).
+        conn.exec_driver_sql(
+            f"DELETE FROM cohort_totals WHERE agents <> '' AND substr(agents, 1, {len(SET_PREFIX)}) <> '{SET_PREFIX}'"
+            + only.replace("k.activity_iri", "activity_iri"),
+            params,
+        )
     # Two or more direct agents: their sets' keys. For every cohort, those statements are found once from the
     # agent rows (the inner query again would look up every statement of every cohort a second time).
     if cohorts is not None:
@@ -826,6 +840,17 @@ def _grouped(
             f"WHERE e.month = :edge{k} AND d.activity_iri = :cohort AND d.agents = e.agents AND d.mode = e.mode "
             f"AND d.verb_iri = e.verb_iri AND d.month = e.month AND d.day >= :from{k} AND d.day <= :to{k} "
             "GROUP BY d.agents, d.mode, d.verb_iri, d.month"
+        )
+        # One agent's days are in cohort_member_totals (its own, agents ""): a seek per agent with a row in the
+        # edge month.
+        params["own_day"] = DAY
+        parts.append(
+            f"SELECT d.agent_key, d.mode, d.verb_iri, {f'CAST(:edge{k} AS VARCHAR)' if by_month else 'NULL'}, "
+            "sum(d.statements), sum(d.seconds), sum(d.timed) FROM (SELECT DISTINCT agents FROM spanned "
+            f"WHERE month = :edge{k} AND agents <> '' AND substr(agents, 1, {len(SET_PREFIX)}) <> '{SET_PREFIX}') AS e "
+            "CROSS JOIN cohort_member_totals AS d WHERE d.activity_iri = :cohort AND d.agent_key = e.agents "
+            f"AND d.grain = :own_day AND d.period >= :from{k} AND d.period <= :to{k} AND d.agents = '' "
+            "GROUP BY d.agent_key, d.mode, d.verb_iri"
         )
     if recent:
         parts.append(recent)

@@ -424,7 +424,9 @@ class CohortTotal(Base):
     under ``agents``: its one direct agent's key, "" when it has none, or for two or more (a group actor, an
     agent object) ``set:`` and the sorted keys as JSON, whose members are in ``cohort_agent_sets``. So a
     cohort's totals add up each statement once, a learner's block adds up the rows of the sets it is in, and
-    the enrolled learners' totals add up the rows of the sets with one of them in it.
+    the enrolled learners' totals add up the rows of the sets with one of them in it. The days of a one-agent key
+    are not here but in ``cohort_member_totals`` (the agent's own days; migration 0030): holding them twice made
+    a third of the upserts of a fold. Its months and whole record are in ``cohort_month_totals`` like every key's.
 
     Kept by the write path in the statements' transaction (an upsert per batch, joined inside SQL against
     ``known_cohorts``); voiding, reclassifying, erasure and retention take out what the statements counted
@@ -475,10 +477,11 @@ class CohortMemberTotal(Base):
     """The rows of ``cohort_totals`` per member: each row of a ``set:`` key under each of its members, by day
     (``grain`` "d", ``period`` "YYYY-MM-DD"), month ("m", "YYYY-MM") and all time ("a", ""), with ``agents`` the
     set's key (so a summary counts a set's statements once however many of its members it reads); and each
-    agent's own days, with ``agents`` "". A summary of a cohort's enrolled learners seeks each learner once per
-    grain here (their sets' months or whole records, and all their edge days) instead of each set they are in,
-    and reads their own months or whole record under their key in ``cohort_month_totals`` (migration 0028 took
-    the copies of those out of here: each statement upserted six rows in every known cohort it names, now four).
+    agent's own days, with ``agents`` "" (kept only here since migration 0030). A summary of a cohort's enrolled
+    learners seeks each learner once per grain here (their sets' months or whole records, and all their edge
+    days) instead of each set they are in, and reads their own months or whole record under their key in
+    ``cohort_month_totals`` (migration 0028 took the copies of those out of here, and 0030 the copies of the own
+    days out of ``cohort_totals``: each statement upserted six rows in every known cohort it names, now three).
     Kept with ``cohort_totals``, by the same calls in the same transaction (lrs.store.cohort_totals)."""
 
     __tablename__ = "cohort_member_totals"
