@@ -831,13 +831,16 @@ def _grouped(
             f"SELECT agents, mode, verb_iri, {'month' if by_month else 'NULL'}, statements, seconds, timed "
             f"FROM spanned{' WHERE ' + ' AND '.join(bounds) if bounds else ''}"
         )
+    # cohort_totals holds the days of sets and of no agent only: one agent's month rows seek nothing there.
+    shared_key = f"(e.agents = '' OR substr(e.agents, 1, {len(SET_PREFIX)}) = '{SET_PREFIX}')"
     for k, (start, end) in enumerate(edges):
         params[f"edge{k}"], params[f"from{k}"], params[f"to{k}"] = _month(start), start.isoformat(), end.isoformat()
         # CROSS JOIN: SQLite keeps the month rows outside (from its estimates it preferred every day row of a key).
         parts.append(
             f"SELECT d.agents, d.mode, d.verb_iri, {'d.month' if by_month else 'NULL'}, sum(d.statements), "
             "sum(d.seconds), sum(d.timed) FROM spanned AS e CROSS JOIN cohort_totals AS d "
-            f"WHERE e.month = :edge{k} AND d.activity_iri = :cohort AND d.agents = e.agents AND d.mode = e.mode "
+            f"WHERE e.month = :edge{k} AND {shared_key} AND d.activity_iri = :cohort AND d.agents = e.agents "
+            "AND d.mode = e.mode "
             f"AND d.verb_iri = e.verb_iri AND d.month = e.month AND d.day >= :from{k} AND d.day <= :to{k} "
             "GROUP BY d.agents, d.mode, d.verb_iri, d.month"
         )
