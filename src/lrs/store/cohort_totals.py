@@ -169,6 +169,41 @@ FOLD_ROWS = 10_000
 #: the page cache stale from the other workers' writes, ~5% of the time the write lock was held (served, py-spy).
 FOLD_CHECK_STATEMENTS = 1_000
 
+#: SQLite, :func:`fold`: the waiting rows added up per key (a, agents g, day d, mode m, verb v: statements n,
+#: seconds s, timed t), those adding nothing left out, into a temporary table the three tables take them from.
+_FOLD_TABLE = "temp.cohort_fold_rows"
+FOLD_FILL = (
+    f"INSERT INTO {_FOLD_TABLE} SELECT activity_iri, agents, day, mode, verb_iri, sum(statements), sum(seconds), "
+    "sum(timed) FROM cohort_recent_totals GROUP BY activity_iri, agents, day, mode, verb_iri "
+    "HAVING sum(statements) <> 0 OR sum(seconds) <> 0 OR sum(timed) <> 0"
+)
+_IS_SET = f"substr(g, 1, {len(SET_PREFIX)}) = '{SET_PREFIX}'"
+#: The days of sets and of no direct agent (one agent's days are their own, in ``cohort_member_totals``).
+FOLD_DAYS = (
+    f"INSERT INTO cohort_totals ({', '.join(COLUMNS)}) SELECT a, g, d, m, v, n, s, t, substr(d, 1, 7) "
+    f"FROM {_FOLD_TABLE} WHERE g = '' OR {_IS_SET} ORDER BY a, g, m, v, d {_ADD}"
+)
+#: Every key's months and whole record.
+FOLD_MONTHS = (
+    f"INSERT INTO cohort_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT a, g, p, m, v, sum(n), sum(s), sum(t) "
+    f"FROM (SELECT a, g, substr(d, 1, 7) AS p, m, v, n, s, t FROM {_FOLD_TABLE} "
+    f"UNION ALL SELECT a, g, '{ALL_TIME}' AS p, m, v, n, s, t FROM {_FOLD_TABLE}) "
+    f"GROUP BY a, g, p, m, v ORDER BY a, g, p, m, v {_ADD_MONTH}"
+)
+#: As :func:`member_keys` puts them: one agent's own days, and a set's rows under each of its members by day,
+#: month and whole record (the members from the set's key).
+FOLD_MEMBERS = (
+    f"INSERT INTO cohort_member_totals ({', '.join(MEMBER_COLUMNS)}) "
+    f"SELECT a, g, '{DAY}', d, m, v, '', n, s, t FROM {_FOLD_TABLE} WHERE g <> '' AND NOT {_IS_SET} "
+    f"UNION ALL SELECT a, j.value, x.k, CASE x.k WHEN '{DAY}' THEN d WHEN '{MONTH}' THEN substr(d, 1, 7) "
+    f"ELSE '{ALL_TIME}' END, m, v, g, sum(n), sum(s), sum(t) "
+    f"FROM {_FOLD_TABLE}, json_each(substr(g, {len(SET_PREFIX) + 1})) AS j, "
+    f"(SELECT '{DAY}' AS k UNION ALL SELECT '{MONTH}' UNION ALL SELECT '{WHOLE}') AS x WHERE {_IS_SET} "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7 " + _ADD_MEMBER
+)
+#: The keys a fold may have left with no statement (:func:`_delete_emptied` takes them).
+FOLD_EMPTIED = f"SELECT a, g, m, v, substr(d, 1, 7), d FROM {_FOLD_TABLE} WHERE n <= 0 ORDER BY 1, 2, 3, 4, 5, 6"
+
 
 def agents_key(keys: Iterable[str]) -> str:
     """The ``agents`` key of a statement with these direct agents."""
@@ -489,27 +524,26 @@ def fold(conn: Connection) -> int:
     """SQLite: add the rows of ``cohort_recent_totals`` to the days, months, whole records and members' rows, in
     key order, delete the rows that leaves with no statement, and empty it. Returns the rows folded. Run by the
     write path when it holds :data:`FOLD_ROWS`, by erasure and retention before they commit, and by ``lrs
-    serve``'s answer keeper once writes pause (lrs.services.answer_keeper). PostgreSQL keeps nothing there."""
+    serve``'s answer keeper once writes pause (lrs.services.answer_keeper). PostgreSQL keeps nothing there.
+
+    The rows are added up once per key into a temporary table (:data:`FOLD_FILL`), and each table takes its rows
+    from there in one ``INSERT ... SELECT`` (:data:`FOLD_DAYS`, :data:`FOLD_MONTHS`, :data:`FOLD_MEMBERS`): adding
+    them up in Python and binding each row took a third longer (1.25 against 0.83 s for 59,460 rows)."""
     if conn.dialect.name == "postgresql":
         return 0
-    out: dict[tuple[str, str, str, str, str], list[Any]] = {}
-    folded = 0
-    for iri, agents, day, mode, verb, n, seconds, timed, rows in conn.exec_driver_sql(
-        "SELECT activity_iri, agents, day, mode, verb_iri, sum(statements), sum(seconds), sum(timed), count(*) "
-        "FROM cohort_recent_totals GROUP BY activity_iri, agents, day, mode, verb_iri"
-    ):
-        folded += rows
-        if n or seconds or timed:
-            out[(iri, agents, day, mode, verb)] = [n, seconds, timed]
+    (folded,) = conn.exec_driver_sql("SELECT count(*) FROM cohort_recent_totals").one()
     if not folded:
         return 0
-    if out:
-        _Acc._add_sqlite_now(conn, out)
-        # A row can be left with none only where something was taken out.
-        emptied = sorted((iri, agents, mode, verb, day[:7], day) for (iri, agents, day, mode, verb), (n, _, _)
-                         in out.items() if n <= 0)
-        if emptied:
-            _delete_emptied(conn, emptied)
+    # Made and dropped in this transaction: a rollback (or a retried write) leaves nothing behind.
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {_FOLD_TABLE} (a, g, d, m, v, n, s, t)")
+    conn.exec_driver_sql(FOLD_FILL)
+    for sql in (FOLD_DAYS, FOLD_MONTHS, FOLD_MEMBERS):
+        conn.exec_driver_sql(sql)
+    # A row can be left with none only where something was taken out.
+    emptied = [tuple(row) for row in conn.exec_driver_sql(FOLD_EMPTIED)]
+    if emptied:
+        _delete_emptied(conn, emptied)
+    conn.exec_driver_sql(f"DROP TABLE {_FOLD_TABLE}")
     conn.exec_driver_sql("DELETE FROM cohort_recent_totals")
     return folded
 
