@@ -273,6 +273,47 @@ class RssSampler:
 # --- HTTP ---------------------------------------------------------------------------------------------------
 
 
+#: The write lock's histograms in ``/metrics`` (lrs.metrics): SQLite only, each worker's added up.
+_LOCK_SERIES = {
+    "holds": "lrs_sqlite_write_lock_hold_seconds_count",
+    "held_seconds": "lrs_sqlite_write_lock_hold_seconds_sum",
+    "waited_seconds": "lrs_sqlite_write_lock_wait_seconds_sum",
+    "holds_to_100ms": 'lrs_sqlite_write_lock_hold_seconds_bucket{le="0.1"}',
+}
+
+
+def write_lock_reading(port: int) -> dict[str, float]:
+    """The write lock's totals so far, from the server's ``/metrics`` (zeros on PostgreSQL: it has no such lock)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    found = dict.fromkeys(_LOCK_SERIES, 0.0)
+    for line in text.splitlines():
+        for name, series in _LOCK_SERIES.items():
+            if line.startswith(series + " "):
+                found[name] += float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def write_lock_figures(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, Any] | None:
+    """How busy SQLite's write lock was between two readings ``wall`` seconds apart: the share of the time it was
+    held, the mean hold, the writers waiting on average, and the holds over 100 ms (a fold, a checkpoint in a
+    COMMIT). None when nothing held it (PostgreSQL)."""
+    delta = {name: after[name] - before[name] for name in _LOCK_SERIES}
+    if delta["holds"] <= 0 or wall <= 0:
+        return None
+    return {
+        "holds": int(delta["holds"]),
+        "held_fraction": round(delta["held_seconds"] / wall, 3),
+        "mean_hold_ms": round(1000 * delta["held_seconds"] / delta["holds"], 2),
+        "mean_writers_waiting": round(delta["waited_seconds"] / wall, 2),
+        "holds_over_100ms": int(delta["holds"] - delta["holds_to_100ms"]),
+    }
+
+
 class Client:
     """One keep-alive connection to the LRS, speaking xAPI 1.0.3 with HTTP Basic credentials."""
 

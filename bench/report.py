@@ -116,10 +116,17 @@ def ingest_detail(results: dict[str, dict[str, Any]]) -> str:
                 name, c["batch"], f"{c['statements']:,}", f"{c['lrs']['statements_per_second']:,.0f}",
                 f"{c['lrs']['request_latency'].get('p50_ms')} / {c['lrs']['request_latency'].get('p95_ms')}",
                 f"{fl['concurrent']['statements_per_second']:,.0f}", f"{fl['single_connection']['statements_per_second']:,.0f}",
-                f"{c['ratio_to_floor']:.2f}", f"{c['lrs']['machine_cpu_percent']}%",
+                f"{c['ratio_to_floor']:.2f}", f"{c['lrs']['machine_cpu_percent']}%", _lock(c["lrs"].get("write_lock")),
             ])
     return _table(["db", "batch", "statements", "LRS st/s", "request p50 / p95 ms", "floor st/s (4 conn)",
-                   "floor st/s (1 conn)", "ratio", "machine CPU"], rows)
+                   "floor st/s (1 conn)", "ratio", "machine CPU", "write lock held / ms a hold (over 100 ms)"], rows)
+
+
+def _lock(lock: dict[str, Any] | None) -> str:
+    """SQLite's write lock through a case (bench/harness.py write_lock_figures); "-" on PostgreSQL."""
+    if not lock:
+        return "-"
+    return f"{lock['held_fraction']:.0%} / {lock['mean_hold_ms']} ({lock['holds_over_100ms']})"
 
 
 def profiles(results: dict[str, dict[str, Any]]) -> str:

@@ -292,6 +292,7 @@ def drive(server: Server, secret: str, bodies: list[bytes], clients: int, second
     cpu = CpuMeter()
     cpu.start()
     server_cpu0 = server.cpu_seconds()
+    lock0 = harness.write_lock_reading(server.port)
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     start = time.perf_counter()
     for t in threads:
@@ -299,6 +300,7 @@ def drive(server: Server, secret: str, bodies: list[bytes], clients: int, second
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
+    lock = harness.write_lock_figures(lock0, harness.write_lock_reading(server.port), wall)
     return {
         "wall_seconds": round(wall, 3),
         "requests": len(done),
@@ -308,6 +310,7 @@ def drive(server: Server, secret: str, bodies: list[bytes], clients: int, second
         "error_count": len(errors),
         "machine_cpu_percent": cpu.stop(),
         "server_cpu_seconds": round(server.cpu_seconds() - server_cpu0, 2),
+        "write_lock": lock,
     }
 
 
@@ -441,6 +444,7 @@ def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dic
                         "error_examples": run["errors"],
                         "machine_cpu_percent": run["machine_cpu_percent"],
                         "server_cpu_seconds": run["server_cpu_seconds"],
+                        "write_lock": run["write_lock"],
                     },
                     "floor": {"concurrent": floor_many, "single_connection": floor_one,
                               "best_statements_per_second": floor_best},
@@ -452,6 +456,8 @@ def ingest_phase(target: Target, cfg: Config, workdir: Path, secret: str) -> dic
                     f"{target.name}: batch {batch:>4}: LRS {lrs_sps:8.0f} st/s, floor {floor_best:8.0f} st/s "
                     f"(x{cfg.clients} {floor_many['statements_per_second']}, x1 {floor_one['statements_per_second']}), "
                     f"ratio {case['ratio_to_floor']}"
+                    + (f"; write lock held {lock['held_fraction']:.0%}, {lock['mean_hold_ms']} ms a hold "
+                       f"({lock['holds_over_100ms']} over 100 ms)" if (lock := run["write_lock"]) else "")
                 )
         result["batches"] = cases
     finally:

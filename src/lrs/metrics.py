@@ -30,11 +30,13 @@ from prometheus_client import (
 
 #: Request latency buckets, in seconds: from a cached GET (a millisecond) to a large batch (seconds).
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: Write-lock buckets, in seconds: a single statement's write (well under a millisecond) to a rebuild's chunk.
+LOCK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 def _define() -> None:
     """Create the metrics (again, after :func:`share_across_processes` switched the value store)."""
-    global http_requests, http_latency, statements_stored, documents_written, plugin_failures, exporter_runs, exporter_duration, database_retries
+    global http_requests, http_latency, statements_stored, documents_written, plugin_failures, exporter_runs, exporter_duration, database_retries, write_lock_wait, write_lock_hold
     http_requests = Counter(
         "lrs_http_requests_total", "HTTP requests answered, by URL rule (not raw path) and status",
         ["method", "route", "status"],
@@ -60,6 +62,16 @@ def _define() -> None:
         "lrs_database_retries_total", "Transactions retried after a serialisation failure, deadlock or lost lock",
         ["error"],
     )
+    # SQLite's one writer at a time (lrs.store.db.WriterGate): how long writers queue for it and hold it. Held
+    # for nearly every second of a second, the store is bound by that one writer (docs/operations.md).
+    write_lock_wait = Histogram(
+        "lrs_sqlite_write_lock_wait_seconds", "Time a write waited for SQLite's write lock (the writer gate)",
+        buckets=LOCK_BUCKETS,
+    )
+    write_lock_hold = Histogram(
+        "lrs_sqlite_write_lock_hold_seconds", "Time a write held SQLite's write lock, its COMMIT included",
+        buckets=LOCK_BUCKETS,
+    )
 
 
 _define()
@@ -78,7 +90,7 @@ def share_across_processes() -> Iterator[str]:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     values.ValueClass = values.get_value_class()
     for metric in (http_requests, http_latency, statements_stored, documents_written, plugin_failures,
-                   exporter_runs, exporter_duration, database_retries):
+                   exporter_runs, exporter_duration, database_retries, write_lock_wait, write_lock_hold):
         REGISTRY.unregister(metric)
     _define()
     try:

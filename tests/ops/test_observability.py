@@ -63,6 +63,31 @@ def test_metrics_count_requests_by_route_statements_and_documents(client) -> Non
     assert 'method="BREW"' not in scrape() and 'method="OTHER"' in scrape()
 
 
+def test_the_sqlite_write_lock_wait_and_hold_are_measured(client, db_dialect) -> None:  # noqa: ANN001
+    """An operator reads from /metrics how busy SQLite's one writer is: each write's wait for the lock and its hold,
+    COMMIT included. PostgreSQL has no such lock: the histograms are there and do not move."""
+    scrape = lambda: client.flask.get("/metrics").get_data(as_text=True)  # noqa: E731
+    before = scrape()
+    assert client.post_statements([statement() for _ in range(20)]).status_code == 200
+    after = scrape()
+    holds = _value(after, "lrs_sqlite_write_lock_hold_seconds_count") - _value(
+        before, "lrs_sqlite_write_lock_hold_seconds_count")
+    held = _value(after, "lrs_sqlite_write_lock_hold_seconds_sum") - _value(
+        before, "lrs_sqlite_write_lock_hold_seconds_sum")
+    waits = _value(after, "lrs_sqlite_write_lock_wait_seconds_count") - _value(
+        before, "lrs_sqlite_write_lock_wait_seconds_count")
+    assert "# TYPE lrs_sqlite_write_lock_hold_seconds histogram" in after
+    if db_dialect == "postgresql":
+        assert holds == waits == 0
+        return
+    # The batch's transaction (and the credential's first use, or nothing more): each hold had its wait first.
+    assert holds >= 1 and waits == holds
+    assert held > 0
+    # Every hold is counted in the +Inf bucket too.
+    assert _value(after, "lrs_sqlite_write_lock_hold_seconds_bucket", le="+Inf") - _value(
+        before, "lrs_sqlite_write_lock_hold_seconds_bucket", le="+Inf") == holds
+
+
 def test_exporter_runs_and_plugin_failures_are_counted(client, lrs_instance, monkeypatch) -> None:  # noqa: ANN001
     from lrs import metrics
     from lrs.hookspecs import hookimpl

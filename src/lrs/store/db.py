@@ -174,6 +174,7 @@ class WriterGate:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
+        asked = time.perf_counter()
         with self._thread_lock:
             depth = getattr(self._local, "depth", 0)
             self._local.depth = depth + 1
@@ -182,11 +183,16 @@ class WriterGate:
                     fd = self._open()
                     if fd is not None:
                         fcntl.flock(fd, fcntl.LOCK_EX)
+                    taken = time.perf_counter()
+                    # From before the thread lock: a worker's own threads queue there first.
+                    metrics.write_lock_wait.observe(taken - asked)
                 try:
                     yield
                 finally:
-                    if depth == 0 and self._fd is not None:
-                        fcntl.flock(self._fd, fcntl.LOCK_UN)
+                    if depth == 0:
+                        if self._fd is not None:
+                            fcntl.flock(self._fd, fcntl.LOCK_UN)
+                        metrics.write_lock_hold.observe(time.perf_counter() - taken)
             finally:
                 self._local.depth = depth
 
