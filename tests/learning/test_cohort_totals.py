@@ -28,7 +28,7 @@ from lrs.services import erasure, retention
 from lrs.services.statements import LRS
 from lrs.store import cohort_totals
 from lrs.store import enrolments as enrolment_store
-from lrs.store.cohort_totals import CM, CMT, CS, CT, KNOWN, PENDING, RECENT
+from lrs.store.cohort_totals import CM, CMT, CS, CT, KNOWN, RECENT
 
 LED = "https://lrs.example/verbs/led"
 DISCUSSED = "https://lrs.example/verbs/discussed"
@@ -512,11 +512,9 @@ def test_migration_0028_takes_the_agents_own_rows_out_of_the_member_totals(
 
 @pytest.fixture
 def small_folds(monkeypatch: pytest.MonkeyPatch) -> int:
-    """The write path gathers the recent rows once they are 40 (FOLD_ROWS is 10,000) and folds them into the three
-    tables once 100 have gathered (SETTLE_ROWS is 60,000), and looks at every batch (FOLD_CHECK_STATEMENTS is
-    1,000): for the record below."""
+    """The write path folds the recent rows once they are 40 (FOLD_ROWS is 10,000), and looks at every batch
+    (FOLD_CHECK_STATEMENTS is 1,000): for the record below."""
     monkeypatch.setattr(cohort_totals, "FOLD_ROWS", 40)
-    monkeypatch.setattr(cohort_totals, "SETTLE_ROWS", 100)
     monkeypatch.setattr(cohort_totals, "FOLD_CHECK_STATEMENTS", 1)
     return 40
 
@@ -632,68 +630,3 @@ def test_migration_0030_takes_one_agents_days_out_of_cohort_totals(
         assert not _agents_days(conn)
         assert _table(conn) == days
     _check_summaries(lrs, monkeypatch)
-
-
-def _pending(lrs: LRS) -> list[tuple[Any, ...]]:
-    with lrs.db.read() as conn:
-        return [tuple(r) for r in conn.execute(select(PENDING))]
-
-
-@pytest.fixture
-def gathered(lrs: LRS, monkeypatch: pytest.MonkeyPatch) -> int:
-    """SQLite: the write path gathers the waiting rows at every batch that holds 30 and never folds them into the
-    three tables (SETTLE_ROWS out of reach): for the record below, whose rows end up waiting and gathered."""
-    monkeypatch.setattr(cohort_totals, "FOLD_ROWS", 30)
-    monkeypatch.setattr(cohort_totals, "SETTLE_ROWS", 10**9)
-    monkeypatch.setattr(cohort_totals, "FOLD_CHECK_STATEMENTS", 1)
-    return 30
-
-
-def test_the_gathered_rows_are_read_with_the_waiting_ones_and_folded_once_enough_gather(
-    lrs: LRS, gathered: int, record: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """SQLite: the write path adds the waiting rows up into cohort_pending_totals, every summary reads them (and
-    the waiting ones, and the three tables) and is the statements' answer; once the two hold SETTLE_ROWS, the next
-    write folds both into the three tables, which then hold what a rebuild from the statements gives."""
-    if lrs.db.dialect != "sqlite":
-        pytest.skip("PostgreSQL writes the three tables directly")
-    assert _pending(lrs), "the record's rows were gathered"
-    # Gathered once per key: the pending table adds each key's rows up.
-    keys = [row[:5] for row in _pending(lrs)]
-    assert len(keys) == len(set(keys))
-    _check_summaries(lrs, monkeypatch, thorough=True)
-    monkeypatch.setattr(cohort_totals, "SETTLE_ROWS", len(_pending(lrs)) + gathered)
-    rng = random.Random(31)
-    lrs.store_statements([_statement(rng, 5000 + n) for n in range(40)], lrs.operator_principal(), "1.0.3")
-    assert _pending(lrs) == [] and _recent(lrs) == []
-    with lrs.db.read() as conn:
-        folded = (_table(conn), _months(conn), _members(conn))
-    lrs.db.write(cohort_totals.rebuild)
-    with lrs.db.read() as conn:
-        assert (_table(conn), _months(conn), _members(conn)) == folded
-    _check_summaries(lrs, monkeypatch, thorough=False)
-
-
-def test_migration_0031_folds_the_gathered_rows_before_dropping_their_table(
-    lrs: LRS, gathered: int, record: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Downgraded to 0030, the three tables hold every row (the gathered and waiting ones folded in), exactly what a
-    rebuild from the statements gives; upgraded again, the table is back, empty, and the summaries are the
-    statements' answer."""
-    from sqlalchemy import inspect
-
-    from lrs.store.migrate import upgrade
-
-    assert bool(_pending(lrs)) == (lrs.db.dialect == "sqlite")
-    engine = _downgraded(lrs, "0030_cohort_totals_shared_days")
-    with engine.connect() as conn:
-        assert "cohort_pending_totals" not in inspect(conn).get_table_names()
-        assert not conn.execute(select(RECENT)).all()
-        downgraded = (_table(conn), _months(conn), _members(conn))
-    upgrade(engine)
-    lrs.db.dispose()
-    assert _pending(lrs) == []
-    lrs.db.write(cohort_totals.rebuild)
-    with lrs.db.read() as conn:
-        assert (_table(conn), _months(conn), _members(conn)) == downgraded
-    _check_summaries(lrs, monkeypatch, thorough=False)

@@ -48,7 +48,6 @@ from lrs.store.models import (
     CohortEnrolment,
     CohortMemberTotal,
     CohortMonthTotal,
-    CohortPendingTotal,
     CohortRecentTotal,
     CohortTotal,
     KnownCohort,
@@ -58,7 +57,6 @@ CT = CohortTotal.__table__
 CM = CohortMonthTotal.__table__
 CMT = CohortMemberTotal.__table__
 RECENT = CohortRecentTotal.__table__
-PENDING = CohortPendingTotal.__table__
 CS = CohortAgentSet.__table__
 KNOWN = KnownCohort.__table__
 CE = CohortEnrolment.__table__
@@ -170,33 +168,13 @@ FOLD_ROWS = 10_000
 #: multiple of this many (by seq): one batch of 100 in ten. Counting in every batch read up to 10,000 rows with
 #: the page cache stale from the other workers' writes, ~5% of the time the write lock was held (served, py-spy).
 FOLD_CHECK_STATEMENTS = 1_000
-#: SQLite: the waiting rows a write path finds at :data:`FOLD_ROWS` are gathered into ``cohort_pending_totals``
-#: (:func:`gather`), and the three tables take what gathered (:func:`fold`) once it and the waiting rows hold this
-#: many. A fold into the three tables rewrites nearly every leaf of the member and month tables (13,204 pages for
-#: 5,000 statements' rows on a 65,000-statement store), gathering only the pending table's (3,230). Served, 100,000
-#: statements in batches of 100 with the learners enrolled: the fold's holds 24-26% of the write lock's time
-#: before, 15% after (docs/performance.md, twenty-second round).
-SETTLE_ROWS = 60_000
-#: SQLite: the rows not in the three tables yet, waiting and gathered, as one source for the summaries (SQLite
-#: pushes a summary's conditions into both; the pending table is sought by cohort and agents).
-WAITING = (
-    "(SELECT activity_iri, agents, day, mode, verb_iri, statements, seconds, timed FROM cohort_recent_totals "
-    "UNION ALL SELECT activity_iri, agents, day, mode, verb_iri, statements, seconds, timed FROM cohort_pending_totals)"
-)
-GATHER = (
-    "INSERT INTO cohort_pending_totals (activity_iri, agents, day, mode, verb_iri, statements, seconds, timed) "
-    "SELECT activity_iri, agents, day, mode, verb_iri, sum(statements), sum(seconds), sum(timed) "
-    "FROM cohort_recent_totals WHERE true GROUP BY activity_iri, agents, day, mode, verb_iri "
-    "ORDER BY activity_iri, agents, day, mode, verb_iri ON CONFLICT (activity_iri, agents, day, mode, verb_iri) "
-    "DO UPDATE SET " + _SUMS.format(t="cohort_pending_totals")
-)
 
 #: SQLite, :func:`fold`: the waiting rows added up per key (a, agents g, day d, mode m, verb v: statements n,
 #: seconds s, timed t), those adding nothing left out, into a temporary table the three tables take them from.
 _FOLD_TABLE = "temp.cohort_fold_rows"
 FOLD_FILL = (
     f"INSERT INTO {_FOLD_TABLE} SELECT activity_iri, agents, day, mode, verb_iri, sum(statements), sum(seconds), "
-    "sum(timed) FROM {source} GROUP BY activity_iri, agents, day, mode, verb_iri "
+    "sum(timed) FROM cohort_recent_totals GROUP BY activity_iri, agents, day, mode, verb_iri "
     "HAVING sum(statements) <> 0 OR sum(seconds) <> 0 OR sum(timed) <> 0"
 )
 _IS_SET = f"substr(g, 1, {len(SET_PREFIX)}) = '{SET_PREFIX}'"
@@ -529,61 +507,36 @@ def put_back(conn: Connection, *, seqs: Sequence[int]) -> None:
 
 
 def waiting(conn: Connection) -> int:
-    """How many rows wait in ``cohort_recent_totals`` or have gathered in ``cohort_pending_totals`` (SQLite;
-    PostgreSQL keeps none there)."""
-    return int(conn.exec_driver_sql(
-        "SELECT (SELECT count(*) FROM cohort_recent_totals) + (SELECT count(*) FROM cohort_pending_totals)"
-    ).scalar() or 0)
+    """How many rows wait in ``cohort_recent_totals`` (SQLite; PostgreSQL keeps none there)."""
+    return int(conn.exec_driver_sql("SELECT count(*) FROM cohort_recent_totals").scalar() or 0)
 
 
 def fold_if_full(conn: Connection) -> int:
-    """SQLite: when ``cohort_recent_totals`` holds :data:`FOLD_ROWS` rows or more, :func:`gather` them, or
-    :func:`fold` them and the gathered ones into the three tables once the two hold :data:`SETTLE_ROWS`. Returns
-    the rows gathered or folded (0: none, or not that many yet)."""
+    """SQLite: :func:`fold` when ``cohort_recent_totals`` holds :data:`FOLD_ROWS` rows or more. Returns the rows
+    folded (0: none, or not that many yet)."""
     if conn.dialect.name == "postgresql":
         return 0
     (held,) = conn.exec_driver_sql(f"SELECT count(*) FROM (SELECT 1 FROM cohort_recent_totals LIMIT {FOLD_ROWS})").one()
-    if held < FOLD_ROWS:
-        return 0
-    (gathered,) = conn.exec_driver_sql(
-        f"SELECT count(*) FROM (SELECT 1 FROM cohort_pending_totals LIMIT {SETTLE_ROWS})"
-    ).one()
-    return fold(conn) if gathered + held >= SETTLE_ROWS else gather(conn)
+    return fold(conn) if held >= FOLD_ROWS else 0
 
 
-def gather(conn: Connection) -> int:
-    """SQLite: add the rows of ``cohort_recent_totals`` up into ``cohort_pending_totals`` and empty it. Returns the
-    rows gathered. Rows that come to no statement stay (a summary adds them up to nothing); :func:`fold` leaves them
-    out."""
-    (held,) = conn.exec_driver_sql("SELECT count(*) FROM cohort_recent_totals").one()
-    if held:
-        conn.exec_driver_sql(GATHER)
-        conn.exec_driver_sql("DELETE FROM cohort_recent_totals")
-    return int(held)
-
-
-def fold(conn: Connection, *, pending: bool = True) -> int:
-    """SQLite: add the rows of ``cohort_recent_totals`` and ``cohort_pending_totals`` to the days, months, whole
-    records and members' rows, in key order, delete the rows that leaves with no statement, and empty both. Returns
-    the rows folded. Run by the write path when the two hold :data:`SETTLE_ROWS`, by erasure and retention before
-    they commit, and by ``lrs serve``'s answer keeper once writes pause (lrs.services.answer_keeper). PostgreSQL
-    keeps nothing there. ``pending=False``: the waiting rows only (migrations 0029 and 0030 step down after
-    0031's downgrade dropped the pending table).
+def fold(conn: Connection) -> int:
+    """SQLite: add the rows of ``cohort_recent_totals`` to the days, months, whole records and members' rows, in
+    key order, delete the rows that leaves with no statement, and empty it. Returns the rows folded. Run by the
+    write path when it holds :data:`FOLD_ROWS`, by erasure and retention before they commit, and by ``lrs
+    serve``'s answer keeper once writes pause (lrs.services.answer_keeper). PostgreSQL keeps nothing there.
 
     The rows are added up once per key into a temporary table (:data:`FOLD_FILL`), and each table takes its rows
     from there in one ``INSERT ... SELECT`` (:data:`FOLD_DAYS`, :data:`FOLD_MONTHS`, :data:`FOLD_MEMBERS`): adding
     them up in Python and binding each row took a third longer (1.25 against 0.83 s for 59,460 rows)."""
     if conn.dialect.name == "postgresql":
         return 0
-    (folded,) = conn.exec_driver_sql(
-        "SELECT (SELECT count(*) FROM cohort_recent_totals)"
-        + (" + (SELECT count(*) FROM cohort_pending_totals)" if pending else "")
-    ).one()
+    (folded,) = conn.exec_driver_sql("SELECT count(*) FROM cohort_recent_totals").one()
     if not folded:
         return 0
     # Made and dropped in this transaction: a rollback (or a retried write) leaves nothing behind.
     conn.exec_driver_sql(f"CREATE TEMP TABLE {_FOLD_TABLE} (a, g, d, m, v, n, s, t)")
-    conn.exec_driver_sql(FOLD_FILL.replace("{source}", WAITING if pending else "cohort_recent_totals"))
+    conn.exec_driver_sql(FOLD_FILL)
     for sql in (FOLD_DAYS, FOLD_MONTHS, FOLD_MEMBERS):
         conn.exec_driver_sql(sql)
     # A row can be left with none only where something was taken out.
@@ -592,8 +545,6 @@ def fold(conn: Connection, *, pending: bool = True) -> int:
         _delete_emptied(conn, emptied)
     conn.exec_driver_sql(f"DROP TABLE {_FOLD_TABLE}")
     conn.exec_driver_sql("DELETE FROM cohort_recent_totals")
-    if pending:
-        conn.exec_driver_sql("DELETE FROM cohort_pending_totals")
     return folded
 
 
@@ -790,7 +741,6 @@ def rebuild(conn: Connection) -> int:
     conn.execute(CM.delete())
     conn.execute(CMT.delete())
     conn.execute(RECENT.delete())
-    conn.execute(PENDING.delete())
     conn.execute(CS.delete())
     known = set(conn.execute(select(KNOWN.c.activity_iri)).scalars())
     enrolled = set(conn.execute(select(CE.c.cohort).distinct()).scalars())
@@ -872,11 +822,11 @@ def _grouped(
         # The estimates pass jit_above_cost, and compiling cost more than the query: not for this read.
         conn.exec_driver_sql("SET LOCAL jit = off")
     measures = "m.statements, m.seconds, m.timed"
-    # SQLite: the cohort's rows not folded yet (waiting and gathered), in the range, as rows of their own (the
-    # caller adds them up): one seek of the cohort's run in each table.
+    # SQLite: the cohort's rows not folded yet, in the range, as rows of their own (the caller adds them up): one
+    # seek of the cohort's run.
     recent = "" if postgres else (
         f"SELECT r.agents, r.mode, r.verb_iri, {'substr(r.day, 1, 7)' if by_month else 'NULL'}, r.statements, "
-        f"r.seconds, r.timed FROM {WAITING} AS r WHERE r.activity_iri = :cohort"
+        f"r.seconds, r.timed FROM cohort_recent_totals AS r WHERE r.activity_iri = :cohort"
         f"{_day_bounds(params, first, last)}{keyed.replace('m.agents', 'r.agents')}"
     )
     if first is None and last is None and not by_month:
@@ -1003,20 +953,18 @@ def totals_by_members(
                  " AND m.grain = {grain}"
     parts = []
     if not postgres:
-        # The cohort's rows not folded yet (WAITING: one seek of its run of waiting rows, and of each learner's
-        # gathered rows): a learner's own, and their sets' under them. "+" keeps SQLite from seeking every set's
-        # members once per enrolled learner (~40 ms with ~5,000 rows waiting for a programme of 500): a set's few
-        # members are sought, then matched against the list. The sets' keys are a range ("set:" to "set;").
+        # The cohort's rows not folded yet, in one seek of its run each: a learner's own, and their sets' under
+        # them. "+" keeps SQLite from seeking every set's members once per enrolled learner (~40 ms with ~5,000
+        # rows waiting for a programme of 500): a set's few members are sought, then matched against the list.
         measures = f"r.mode, r.verb_iri, {'substr(r.day, 1, 7)' if by_month else 'NULL'}, r.statements, r.seconds, r.timed"
         bounds = _day_bounds(params, first, last)
         parts.append(
-            f"SELECT r.agents, '', {measures} FROM {WAITING} AS r "
+            f"SELECT r.agents, '', {measures} FROM cohort_recent_totals AS r "
             f"WHERE r.activity_iri = :cohort{bounds} AND {keyed('r.agents')}"
         )
         parts.append(
-            f"SELECT s.agent_key, r.agents, {measures} FROM {WAITING} AS r JOIN cohort_agent_sets AS s "
-            f"ON s.agents = r.agents WHERE r.activity_iri = :cohort{bounds} AND r.agents >= '{SET_PREFIX}' "
-            f"AND r.agents < '{SET_PREFIX[:-1]};' "
+            f"SELECT s.agent_key, r.agents, {measures} FROM cohort_recent_totals AS r JOIN cohort_agent_sets AS s "
+            f"ON s.agents = r.agents WHERE r.activity_iri = :cohort{bounds} AND substr(r.agents, 1, 4) = '{SET_PREFIX}' "
             f"AND {keyed('+s.agent_key')}"
         )
     if first is None and last is None and not by_month:

@@ -107,7 +107,6 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "cohort_member_totals.agent_key": "with cohort_totals: taken out, then counted again under the pseudonym",
     "cohort_member_totals.agents": "with cohort_totals: taken out, then counted again under the pseudonym",
     "cohort_recent_totals.agents": "with cohort_totals: taken out, then folded into it before the erasure commits",
-    "cohort_pending_totals.agents": "with cohort_totals: taken out, then folded into it before the erasure commits",
     "cohort_agent_sets.agents": "the sets with them in it forgotten; the pseudonym's made when counted again",
     "cohort_agent_sets.agent_key": "the sets with them in it forgotten; the pseudonym's made when counted again",
     "learner_versions.agent_key": "deleted (forget_learner_answers); the pseudonym's made when counted again",

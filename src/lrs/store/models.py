@@ -531,29 +531,6 @@ class CohortRecentTotal(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
-class CohortPendingTotal(Base):
-    """SQLite: the rows of ``cohort_recent_totals`` gathered since the three tables last took them (migration
-    0031), added up per key in the members' order. Folding into the three tables rewrites nearly every leaf of
-    ``cohort_member_totals`` and ``cohort_month_totals`` however few rows it adds (their rows are kept per key,
-    and a few thousand statements touch most keys): 13,204 pages for 5,000 statements' rows. Gathering them here
-    first writes only this table's pages (3,230 for the same rows), and the three tables take what gathered
-    once it holds :data:`lrs.store.cohort_totals.SETTLE_ROWS`. A summary reads these rows with the waiting ones,
-    each learner's in one seek. PostgreSQL writes the three tables directly and leaves this table empty."""
-
-    __tablename__ = "cohort_pending_totals"
-
-    activity_iri: Mapped[str] = mapped_column(Text, primary_key=True)
-    agents: Mapped[str] = mapped_column(Text, primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
-    verb_iri: Mapped[str] = mapped_column(Text, primary_key=True)
-    statements: Mapped[int] = mapped_column(Integer, nullable=False)
-    seconds: Mapped[float] = mapped_column(Float, nullable=False)
-    timed: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    __table_args__ = {"sqlite_with_rowid": False}
-
-
 class CohortAgentSet(Base):
     """The members of each ``set:`` key of ``cohort_totals`` (the direct agents of statements with two or more):
     one row per member."""

@@ -40,5 +40,5 @@ def downgrade() -> None:
     # Its rows go into the three tables first (the store's own fold): without this table they must hold them all.
     from lrs.store.cohort_totals import fold
 
-    fold(op.get_bind(), pending=False)  # 0031's downgrade dropped that table
+    fold(op.get_bind())
     op.drop_table("cohort_recent_totals")

@@ -27,7 +27,7 @@ def downgrade() -> None:
     # tables first (the store's own fold), so the own days are all there.
     from lrs.store.cohort_totals import fold
 
-    fold(op.get_bind(), pending=False)  # 0031's downgrade dropped that table
+    fold(op.get_bind())
     op.execute(
         "INSERT INTO cohort_totals (activity_iri, agents, day, mode, verb_iri, statements, seconds, timed, month) "
         "SELECT activity_iri, agent_key, period, mode, verb_iri, statements, seconds, timed, substr(period, 1, 7) "
