@@ -63,7 +63,7 @@ def _define() -> None:
         ["error"],
     )
     # SQLite's one writer at a time (lrs.store.db.WriterGate): how long writers queue for it and hold it. Held
-    # for nearly every second of a second, the store is bound by that one writer (docs/operations.md).
+    # nearly all the time, the store is bound by that one writer (docs/operations.md).
     write_lock_wait = Histogram(
         "lrs_sqlite_write_lock_wait_seconds", "Time a write waited for SQLite's write lock (the writer gate)",
         buckets=LOCK_BUCKETS,
