@@ -2,7 +2,8 @@
 dashboard: after its round a dashboard works out nobody's, and each answer is still the learner's full CPD log.
 It asks again about exactly the learners whose record changed, all of them after a rebuild or in a new CPD year,
 and the newly enrolled; it writes nothing when there is nothing to do, gives way to another process holding its
-lease, and stops when told. In ``lrs serve`` it runs in the workers, unless LRS_KEEP_ANSWERS_IN_SERVE=0."""
+lease, and stops when told. In ``lrs serve`` it runs in the workers; with LRS_KEEP_ANSWERS_IN_SERVE=0 it only folds
+the waiting cohort rows (SQLite), or does not run (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -199,7 +200,43 @@ def test_serve_runs_it_unless_turned_off(lrs_instance: LRS) -> None:
     assert Settings.from_env({}).keep_answers_in_serve is True
     off = LRS(Settings(database_url=lrs_instance.settings.database_url, keep_answers_in_serve=False),
               db=lrs_instance.db)
-    assert start_background_keeper(off) is None
+    stop = start_background_keeper(off)
+    # PostgreSQL: nothing left to keep. SQLite: the keeper that only folds the waiting cohort rows.
+    assert (stop is None) == (lrs_instance.db.dialect == "postgresql")
+    if stop is not None:
+        stop.set()
+
+
+def test_with_the_answers_off_it_still_folds_the_waiting_rows_and_keeps_no_answer(
+    cohort: tuple[LRS, list[str], list[str]],
+) -> None:
+    """LRS_KEEP_ANSWERS_IN_SERVE=0 on SQLite: once writes pause the waiting cohort rows are folded (a summary at
+    rest reads none), but no learner is asked about, no answer kept and no lease taken."""
+    from lrs.store import cohort_totals
+
+    lrs, mboxes, enrolled = cohort
+
+    def waiting() -> int:
+        with lrs.db.read() as conn:
+            return cohort_totals.waiting(conn)
+
+    def kept() -> int:
+        with lrs.db.read() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM learner_answers")).scalar() or 0)
+
+    lrs.store_statements([{**_reflection(m), "context": {"contextActivities": {"grouping": [{"id": COHORTS[0]}]}}}
+                          for m in mboxes[:6]], lrs.operator_principal(), "1.0.3")
+    assert waiting() == (6 if lrs.db.dialect == "sqlite" else 0)  # PostgreSQL keeps none waiting
+    keeper = _keeper(lrs, answers=False)
+    assert keeper.run_once() == 0
+    assert keeper.run_once() == 0
+    assert waiting() == 0
+    assert kept() == 0
+    assert _lease_rows(lrs) == []
+    stop = threading.Event()
+    stop.set()
+    keeper.run(stop)  # ends without a write (it never took the lease)
+    assert _lease_rows(lrs) == []
 
 
 @pytest.mark.slow

@@ -16,8 +16,9 @@ On SQLite it also folds the cohort rows waiting in ``cohort_recent_totals`` (lrs
 writes have paused: the same number found at two looks in a row. The write path folds them only when 10,000 have
 gathered, and every cohort summary reads them besides its folded rows, so at rest it reads none.
 
-``lrs serve`` runs one in each worker (``LRS_KEEP_ANSWERS_IN_SERVE=0`` turns it off); a lease lets one of them
-work at a time. It works at most a quarter of the time (``duty``): after a chunk that took t seconds it waits
+``lrs serve`` runs one in each worker; a lease lets one of them work at a time. ``LRS_KEEP_ANSWERS_IN_SERVE=0``
+turns the answers off; on SQLite the keeper then still folds the waiting rows once writes pause (that is the
+store's upkeep, not an answer: without it a summary at rest would read up to 10,000 waiting rows). It works at most a quarter of the time (``duty``): after a chunk that took t seconds it waits
 3t, so a bulk load or a first round over thousands of learners leaves the requests most of the worker.
 """
 
@@ -60,8 +61,11 @@ class AnswerKeeper:
         chunk: int = 50,
         duty: float = 0.25,
         today: Callable[[], date] | None = None,
+        answers: bool = True,
     ):
         self.lrs = lrs
+        #: False: only fold the waiting cohort rows (LRS_KEEP_ANSWERS_IN_SERVE=0 on SQLite); no lease, no answers.
+        self.answers = answers
         self.lease = Lease(lrs, LEASE_NAME, holder=holder, seconds=lease_seconds)
         self.holder = self.lease.holder
         self.chunk = max(1, chunk)
@@ -89,6 +93,8 @@ class AnswerKeeper:
         year in progress), a chunk at a time with a pause after each (``duty``). Returns how many were asked
         about: 0 when nothing changed, or another process holds the lease (nothing is written then)."""
         self._fold_when_quiet()
+        if not self.answers:
+            return 0
         year = cpd_year(self._today())
         with self.lrs.db.read() as conn:
             mark = store.change_mark(conn)
@@ -154,6 +160,8 @@ class AnswerKeeper:
                 else:
                     log.warning("answer keeper round failed again (%d in a row)", failures)
             stop.wait(min(every * 2 ** min(failures, 10), max(every, RETRY_MAX_SECONDS)))
+        if not self.answers:
+            return  # it never took the lease
         try:
             self.release()
         except Exception:
@@ -162,11 +170,13 @@ class AnswerKeeper:
 
 def start_background_keeper(lrs: LRS) -> threading.Event | None:
     """Start a keeper thread in this process (``lrs serve`` does it in each worker; the lease lets one of them work
-    at a time). Returns the event that stops it, or None when disabled by LRS_KEEP_ANSWERS_IN_SERVE=0."""
-    if not lrs.settings.keep_answers_in_serve:
+    at a time). Returns the event that stops it, or None when there is nothing to keep: LRS_KEEP_ANSWERS_IN_SERVE=0
+    on PostgreSQL. On SQLite that setting leaves a keeper that only folds the waiting cohort rows."""
+    answers = lrs.settings.keep_answers_in_serve
+    if not answers and lrs.db.dialect != "sqlite":
         return None
     stop = threading.Event()
-    keeper = AnswerKeeper(lrs)
+    keeper = AnswerKeeper(lrs, answers=answers)
     thread = threading.Thread(target=keeper.run, args=(stop,), name="lrs-answer-keeper", daemon=True)
     thread.start()
     return stop
