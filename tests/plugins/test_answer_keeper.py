@@ -116,6 +116,12 @@ def test_it_asks_again_about_exactly_the_learners_who_changed(cohort: tuple[LRS,
     # A newly enrolled learner is asked about; so is everyone after a rebuild (a new generation).
     [newcomer] = _enrol(lrs, [mboxes[10]])
     assert keeper.run_once() == 1 and worked.take() == {newcomer}
+    # One leaves and another joins between two looks: as many enrolments as before, and the joiner is asked about.
+    lrs.db.write(lambda conn: enrolments.unenrol(conn, COHORTS[0], newcomer))
+    [joiner] = _enrol(lrs, [mboxes[9]])
+    assert keeper.run_once() == 1 and worked.take() == {joiner}
+    lrs.db.write(lambda conn: enrolments.unenrol(conn, COHORTS[0], joiner))
+    _enrol(lrs, [mboxes[10]])
     lrs.db.write(learning_store.rebuild_totals)
     assert keeper.run_once() == len(enrolled) + 1
     assert worked.take() == {*enrolled, newcomer}

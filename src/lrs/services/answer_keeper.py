@@ -73,7 +73,7 @@ class AnswerKeeper:
         self._today = today or (lambda: datetime.now(UTC).date())
         #: The change mark, the CPD year and the generation of the last round that finished, and each learner's
         #: version as that round saw it.
-        self._mark: tuple[int, ...] | None = None
+        self._mark: tuple[int | str, ...] | None = None
         self._year: int | None = None
         self._generation: int | None = None
         self._seen: dict[str, int] = {}

@@ -181,19 +181,23 @@ def forget(conn: Connection, agent_keys: Sequence[str]) -> None:
         )
 
 
-def change_mark(conn: Connection) -> tuple[int, ...]:
+def change_mark(conn: Connection) -> tuple[int | str, ...]:
     """A mark that differs after any version is bumped, a version row goes (an erasure), or an enrolment is
     added or removed: (the generation, the sum and the number of the version rows, the number of learner
-    enrolments). Versions only grow, so their sum does until an erasure deletes rows, which it counts. One scan
-    of each table (a few thousand rows each), for a reader that asks "anything new?" every few seconds."""
+    enrolments and the latest one's time). Versions only grow, so their sum does until an erasure deletes rows,
+    which it counts. The latest enrolment's time tells one learner leaving and another joining between two looks
+    (as many enrolments as before) from nothing. One scan of each table (a few thousand rows each), for a reader
+    that asks "anything new?" every few seconds."""
     postgres = conn.dialect.name == "postgresql"
     mark = "%s" if postgres else "?"
     versions = conn.exec_driver_sql(
         "SELECT coalesce(sum(CASE WHEN agent_key = '' THEN version ELSE 0 END), 0), coalesce(sum(version), 0), "
         "count(*) FROM learner_versions"
     ).one()
-    enrolled = conn.exec_driver_sql(f"SELECT count(*) FROM cohort_enrolments WHERE role = {mark}", (LEARNER,)).scalar()
-    return (int(versions[0]), int(versions[1]), int(versions[2]), int(enrolled or 0))
+    enrolled, latest = conn.exec_driver_sql(
+        f"SELECT count(*), max(enrolled_at) FROM cohort_enrolments WHERE role = {mark}", (LEARNER,)
+    ).one()
+    return (int(versions[0]), int(versions[1]), int(versions[2]), int(enrolled or 0), str(latest or ""))
 
 
 def enrolled_learner_versions(conn: Connection) -> tuple[dict[str, int], int]:
