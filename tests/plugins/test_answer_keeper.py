@@ -211,6 +211,9 @@ def test_serve_runs_it_unless_turned_off(lrs_instance: LRS) -> None:
     assert (stop is None) == (lrs_instance.db.dialect == "postgresql")
     if stop is not None:
         stop.set()
+        for thread in threading.enumerate():  # its one round (if begun) ends before the test's database goes
+            if thread.name == "lrs-answer-keeper":
+                thread.join(timeout=10)
 
 
 def test_with_the_answers_off_it_still_folds_the_waiting_rows_and_keeps_no_answer(

@@ -18,8 +18,9 @@ gathered, and every cohort summary reads them besides its folded rows, so at res
 
 ``lrs serve`` runs one in each worker; a lease lets one of them work at a time. ``LRS_KEEP_ANSWERS_IN_SERVE=0``
 turns the answers off; on SQLite the keeper then still folds the waiting rows once writes pause (that is the
-store's upkeep, not an answer: without it a summary at rest would read up to 10,000 waiting rows). It works at most a quarter of the time (``duty``): after a chunk that took t seconds it waits
-3t, so a bulk load or a first round over thousands of learners leaves the requests most of the worker.
+store's upkeep, not an answer: without it a summary at rest would read up to 10,000 waiting rows). It works at
+most a quarter of the time (``duty``): after a chunk that took t seconds it waits 3t, so a bulk load or a first
+round over thousands of learners leaves the requests most of the worker.
 """
 
 from __future__ import annotations
