@@ -245,6 +245,8 @@ def _latest_from_statements(conn: Any, cohort: str) -> dict[str, Any]:
 
 
 def _check_cohorts(lrs: LRS) -> None:
+    # SQLite: the months the write path marked as waiting counted (as lrs serve's keeper does once writes pause).
+    lrs.db.write(learning_store.fold_months)
     with lrs.db.read() as conn:
         # learning_month_totals: the days added up per month and over all time, exactly.
         assert _months(conn) == _months_of(_table(conn))
@@ -289,6 +291,7 @@ def _months_of(days: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _check_rebuild_gives_the_same(lrs: LRS) -> None:
+    lrs.db.write(learning_store.fold_months)
     with lrs.db.read() as conn:
         kept, months = _table(conn), _months(conn)
     lrs.db.write(learning_store.rebuild_totals)
@@ -334,6 +337,7 @@ def test_erasure_leaves_the_totals_as_the_statements_give_them(
 
 
 def test_the_rebuild_command(lrs: LRS, record: list[str], settings) -> None:
+    lrs.db.write(learning_store.fold_months)
     with lrs.db.read() as conn:
         kept, months = _table(conn), _months(conn)
     lrs.db.write(lambda conn: (conn.execute(T.delete()), conn.execute(M.delete())))
@@ -365,6 +369,7 @@ def test_statements_added_later_add_to_the_months(lrs: LRS, record: list[str]) -
     early["timestamp"] = "2023-05-04T10:00:00+02:00"
     lrs.store_statements(early, principal, "1.0.3")
     lrs.store_statements([_statement(rng, 3002 + n) for n in range(25)], principal, "1.0.3")
+    lrs.db.write(learning_store.fold_months)
     with lrs.db.read() as conn:
         assert ("2023-05-04",) in {(r[8],) for r in _months(conn)}
     _check_cohorts(lrs)
@@ -378,7 +383,8 @@ def test_migration_0025_adds_up_the_months_the_write_path_kept(lrs: LRS, record:
     from lrs.store.migrate import alembic_config, upgrade
 
     with lrs.db.read() as conn:
-        months = _months(conn)
+        # SQLite: the months waiting stay so (migration 0031's downgrade folds them first).
+        months = _months_of(_table(conn))
     assert {row[1] for row in months} > {learning_store.ALL_TIME}
     engine = lrs.db.engine
     lrs.db.dispose()
@@ -391,3 +397,29 @@ def test_migration_0025_adds_up_the_months_the_write_path_kept(lrs: LRS, record:
     with lrs.db.read() as conn:
         assert _months(conn) == months
     _check_cohorts(lrs)
+
+
+def test_migration_0031_counts_the_months_waiting_before_it_goes(lrs: LRS, record: list[str]) -> None:
+    """SQLite: downgraded below 0031, the store has no table marking months as waiting, so every month row must
+    be counted by then: the downgrade folds them."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config, upgrade
+
+    with lrs.db.read() as conn:
+        expected = _months_of(_table(conn))
+        waiting = learning_store.months_waiting(conn)
+    assert (waiting > 0) == (lrs.db.engine.dialect.name == "sqlite")
+    engine = lrs.db.engine
+    lrs.db.dispose()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0030_cohort_totals_shared_days")
+    with engine.connect() as conn:
+        assert _months(conn) == expected
+    upgrade(engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert learning_store.months_waiting(conn) == 0
+        assert _months(conn) == expected

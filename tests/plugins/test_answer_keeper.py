@@ -377,7 +377,7 @@ def test_it_folds_the_waiting_cohort_rows_once_writes_pause(lrs_instance: LRS) -
     second look that finds the same rows waiting (none written in between), and the summary stays the same.
     PostgreSQL keeps none waiting."""
     from lrs.learning import summary
-    from lrs.store import cohort_totals
+    from lrs.store import cohort_totals, learning
 
     lrs = lrs_instance
     _enrol(lrs, ["mailto:learner0@la.example"])  # the cohort becomes known
@@ -391,6 +391,10 @@ def test_it_folds_the_waiting_cohort_rows_once_writes_pause(lrs_instance: LRS) -
         with lrs.db.read() as conn:
             return cohort_totals.waiting(conn)
 
+    def months() -> int:
+        with lrs.db.read() as conn:
+            return learning.months_waiting(conn)
+
     query = summary.parse_query()
     send(3)
     answer = summary.cohort_summary(lrs, COHORTS[0], query)
@@ -403,8 +407,76 @@ def test_it_folds_the_waiting_cohort_rows_once_writes_pause(lrs_instance: LRS) -
     send(2)
     keeper.run_once()
     assert waiting() == (5 if sqlite else 0)  # more came since
+    assert months() == (3 if sqlite else 0)  # their learners' months too, once each (learning.fold_months)
     keeper.run_once()
-    assert waiting() == 0  # none since: folded
+    assert waiting() == months() == 0  # none since: folded
     assert summary.cohort_summary(lrs, COHORTS[0], query)["totals"]["statements"] == 5
     keeper.run_once()
     assert waiting() == 0
+
+
+def test_it_folds_the_learners_months_once_writes_pause_with_no_cohort_known(lrs_instance: LRS) -> None:
+    """SQLite: statements of no known cohort leave only their learners' months waiting; the keeper folds them at
+    the second look that finds no statement stored in between, and the months then hold what the days hold."""
+    from lrs.store import learning
+
+    lrs = lrs_instance
+    sqlite = lrs.db.dialect == "sqlite"
+
+    def months() -> int:
+        with lrs.db.read() as conn:
+            return learning.months_waiting(conn)
+
+    def whole_record() -> int:
+        with lrs.db.read() as conn:
+            return int(conn.execute(text("SELECT coalesce(sum(statements), 0) FROM learning_month_totals "
+                                         "WHERE month = ''")).scalar() or 0)
+
+    lrs.store_statements([_reflection(f"mailto:learner{k}@la.example") for k in range(4)],
+                         lrs.operator_principal(), "1.0.3")
+    assert months() == (4 if sqlite else 0)
+    assert whole_record() == (0 if sqlite else 4)
+    keeper = _keeper(lrs, answers=False)
+    keeper.run_once()
+    assert months() == (4 if sqlite else 0)  # first look: writes may still be coming
+    lrs.store_statements(_reflection("mailto:learner0@la.example"), lrs.operator_principal(), "1.0.3")
+    keeper.run_once()
+    assert months() == (4 if sqlite else 0)  # a statement came since (its month was waiting already)
+    keeper.run_once()
+    assert months() == 0
+    assert whole_record() == 5
+
+
+def test_the_write_path_folds_the_months_once_enough_wait(lrs_instance: LRS, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: a batch whose statements pass a multiple of FOLD_CHECK_STATEMENTS folds the months waiting when
+    MONTHS_FOLD_ROWS or more wait (here 3 and 4), in its own transaction; PostgreSQL keeps none waiting."""
+    from lrs.store import cohort_totals, learning
+
+    lrs = lrs_instance
+    sqlite = lrs.db.dialect == "sqlite"
+    monkeypatch.setattr(cohort_totals, "FOLD_CHECK_STATEMENTS", 3)
+    monkeypatch.setattr(learning, "MONTHS_FOLD_ROWS", 4)
+
+    def months() -> int:
+        with lrs.db.read() as conn:
+            return learning.months_waiting(conn)
+
+    def send(*learners: int) -> None:
+        lrs.store_statements([_reflection(f"mailto:learner{k}@la.example") for k in learners],
+                             lrs.operator_principal(), "1.0.3")
+
+    with lrs.db.read() as conn:
+        assert learning.last_seq(conn) == 0
+    send(1, 2)  # seqs 1-2: no multiple of 3 passed, no look
+    assert months() == (2 if sqlite else 0)
+    send(3)  # seq 3: a look, but 3 < 4 wait
+    assert months() == (3 if sqlite else 0)
+    send(4, 5)  # seqs 4-5: 5 wait, but no look
+    assert months() == (5 if sqlite else 0)
+    send(6)  # seq 6: a look, and 6 >= 4 wait: folded with this batch
+    assert months() == 0
+    with lrs.db.read() as conn:
+        counted = conn.execute(text("SELECT coalesce(sum(statements), 0) FROM learning_month_totals "
+                                    "WHERE month = ''")).scalar()
+        days = conn.execute(text("SELECT coalesce(sum(statements), 0) FROM learning_totals")).scalar()
+    assert counted == days == 6

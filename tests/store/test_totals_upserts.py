@@ -1,6 +1,7 @@
-"""SQLite's write path upserts a batch's learning_totals rows and their month rows several rows to a statement
-(lrs.store.statements.sqlite_totals_writes): what it stores must be what the one-row upserts, run row by row,
-store, for any number of rows and whether the rows' keys are stored already or not."""
+"""SQLite's write path upserts a batch's learning_totals rows several rows to a statement and marks their months as
+waiting (lrs.store.statements.sqlite_totals_writes): what it stores must be what the one-row upserts, run row by
+row, store, for any number of rows and whether the rows' keys are stored already or not; and the months, once
+folded (lrs.store.learning.fold_months), must be the days added up per month and over all time."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import sqlite3
 
 import pytest
 
-from lrs.store.learning import SQLITE_MONTHS_UPSERT, month_rows
+from lrs.store.learning import add_months, fold_months
 from lrs.store.statements import SQLITE_ROWS_AT_ONCE, SQLITE_TOTALS_UPSERT, _Sql, sqlite_totals_writes
 
-TABLES = ("learning_totals", "learning_month_totals")
+TABLES = ("learning_totals",)
 
 
 def _batch(rng: random.Random, n: int) -> list[tuple]:
@@ -49,7 +50,7 @@ def test_the_upserts_of_several_rows_store_what_one_row_at_a_time_stores(lrs_ins
     with db.engine.connect() as conn:
         schema = [
             ddl for (ddl,) in conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('learning_totals', 'learning_month_totals')"
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'learning_totals'"
             )
         ]
     reference = sqlite3.connect(":memory:")
@@ -58,6 +59,7 @@ def test_the_upserts_of_several_rows_store_what_one_row_at_a_time_stores(lrs_ins
     rng = random.Random(23)
     largest = SQLITE_ROWS_AT_ONCE[0]
     sizes = [0, 1, 7, 8, 9, largest - 1, largest, largest + 1, 2 * largest + 9, 100, 3, 64]
+    marked: set[tuple[str, str]] = set()
     for n in sizes:
         rows = _batch(rng, n)
         writes = sqlite_totals_writes(rows)
@@ -69,11 +71,30 @@ def test_the_upserts_of_several_rows_store_what_one_row_at_a_time_stores(lrs_ins
 
         db.write(write)
         reference.executemany(SQLITE_TOTALS_UPSERT, rows)
-        reference.executemany(SQLITE_MONTHS_UPSERT, month_rows(rows))
+        marked |= {(agent, day[:7]) for agent, day, *_ in rows}
     with db.engine.connect() as conn:
         ours = _stored(conn.connection.driver_connection)
+        waiting = set(conn.exec_driver_sql("SELECT agent_key, month FROM learning_months_waiting").all())
+        assert conn.exec_driver_sql("SELECT count(*) FROM learning_month_totals").scalar() == 0
     theirs = _stored(reference)
     assert ours == theirs
     # Both paths taken: new keys, and keys met again (the conflict path: more than one batch's count).
     assert len(ours["learning_totals"]) > 100
-    assert sum(1 for row in ours["learning_month_totals"] if row[4][1] > 3) > 10
+    assert sum(1 for row in ours["learning_totals"] if row[4][1] > 3) > 10
+    # Every month the batches added to is marked, once; folded, the months are the days added up.
+    assert waiting == marked
+    assert db.write(fold_months) == len(marked)
+    with db.engine.connect() as conn:
+        folded = _months(conn)
+        assert conn.exec_driver_sql("SELECT count(*) FROM learning_months_waiting").scalar() == 0
+        conn.exec_driver_sql("DELETE FROM learning_month_totals")
+        add_months(conn)
+        assert _months(conn) == folded
+        conn.rollback()
+    assert {row[1] for row in folded} == {"", "2026-01", "2026-02"}
+
+
+def _months(conn) -> list[tuple]:  # noqa: ANN001
+    # Seconds to the microsecond: a whole record is its months added up, not its days.
+    return [(*row[:5], round(row[5], 6), *row[6:]) for row in conn.exec_driver_sql(
+        "SELECT * FROM learning_month_totals ORDER BY 1, 2, 3, 4")]

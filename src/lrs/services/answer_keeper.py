@@ -12,9 +12,11 @@ in a new CPD year), a chunk at a time, which keeps their answers as a dashboard 
 what a page shows: a view still checks every answer's version, and works out itself any the keeper has not
 reached yet. So the keeper cannot make a page wrong, only faster.
 
-On SQLite it also folds the cohort rows waiting in ``cohort_recent_totals`` (lrs.store.cohort_totals.fold) once
-writes have paused: the same number found at two looks in a row. The write path folds them only when 10,000 have
-gathered, and every cohort summary reads them besides its folded rows, so at rest it reads none.
+On SQLite it also folds the cohort rows waiting in ``cohort_recent_totals`` (lrs.store.cohort_totals.fold) and
+the learners' months waiting in ``learning_months_waiting`` (lrs.store.learning.fold_months) once writes have
+paused: the same counts and the same last statement found at two looks in a row. The write path folds them only
+when 10,000 rows or 2,000 months have gathered, and every cohort summary and dashboard reads them besides its
+folded rows, so at rest it reads none.
 
 ``lrs serve`` runs one in each worker; a lease lets one of them work at a time. ``LRS_KEEP_ANSWERS_IN_SERVE=0``
 turns the answers off; on SQLite the keeper then still folds the waiting rows once writes pause (that is the
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING
 from lrs.services import exports
 from lrs.services.dashboard import cpd_year
 from lrs.services.leases import Lease
-from lrs.store import cohort_totals
+from lrs.store import cohort_totals, learning
 from lrs.store import learner_answers as store
 
 if TYPE_CHECKING:
@@ -80,8 +82,8 @@ class AnswerKeeper:
         self._seen: dict[str, int] = {}
         #: Learners asked about, over this keeper's life.
         self.asked = 0
-        #: The cohort rows found waiting at the last look (SQLite).
-        self._waiting = 0
+        #: SQLite, at the last look: the cohort rows waiting, the learners' months waiting, the last statement.
+        self._waiting: tuple[int, int, int] | None = None
 
     def _holds_lease(self) -> bool:
         return self.lease.hold()
@@ -136,15 +138,17 @@ class AnswerKeeper:
         return asked
 
     def _fold_when_quiet(self) -> None:
-        """SQLite: the cohort rows waiting to be folded, folded once no write has added any since the last look
-        (any process may fold: a second finds none). Returns at once when none wait."""
+        """SQLite: the cohort rows and the learners' months waiting to be folded, folded once no statement has
+        been stored and no cohort row added since the last look (any process may fold: a second finds none).
+        Returns at once when none wait."""
         with self.lrs.db.read() as conn:
-            waiting = cohort_totals.waiting(conn)
-        if waiting and waiting == self._waiting:
-            folded = self.lrs.db.write(cohort_totals.fold)
-            log.debug("folded %d waiting cohort rows", folded)
-            waiting = 0
-        self._waiting = waiting
+            cohort_rows, months = cohort_totals.waiting(conn), learning.months_waiting(conn)
+            look = (cohort_rows, months, learning.last_seq(conn))
+        if (cohort_rows or months) and look == self._waiting:
+            folded = self.lrs.db.write(lambda conn: (cohort_totals.fold(conn), learning.fold_months(conn)))
+            log.debug("folded %d waiting cohort rows and %d waiting learner months", *folded)
+            look = (0, 0, look[2])
+        self._waiting = look
 
     def run(self, stop: threading.Event, *, every: float = CHECK_SECONDS) -> None:
         failures = 0

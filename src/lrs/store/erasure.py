@@ -87,6 +87,7 @@ AGENT_KEY_COLUMNS: dict[str, str] = {
     "statement_ref_agents.agent_key": "the pseudonym (replace_agent_keys)",
     "learning_totals.agent_key": "counted again for the pseudonym (replace_agent_keys)",
     "learning_month_totals.agent_key": "with learning_totals: counted again for the pseudonym (replace_agent_keys)",
+    "learning_months_waiting.agent_key": "SQLite: folded before the erasure commits; none is left (fold_months)",
     "evidence_links.agent_key": "deleted, or the pseudonym",
     "review_decisions.agent_key": "the pseudonym (the assessor's record)",
     "review_decisions.reviewer_key": "the pseudonym, for decisions by their credentials",
@@ -215,6 +216,8 @@ def delete_statements(conn: Connection, seqs: Sequence[int], ids: Sequence[str])
     conn.execute(delete(R).where(R.c.statement_id.in_(list(ids))))
     conn.execute(delete(S).where(S.c.seq.in_(seqs)))
     learning_store.refresh_totals(conn, days=days)
+    # SQLite: the months waiting counted too, so that none keeps a key whose statements are gone.
+    learning_store.fold_months(conn)
     learner_criteria.recount(conn, learners)
 
 
@@ -262,8 +265,10 @@ def replace_agent_keys(conn: Connection, keys: Sequence[str], pseudonym_key: str
     # learning_totals: the keys' days become the pseudonym's, counted again from its statements.
     learning_store.refresh_totals(conn, agents=[*keys, pseudonym_key])
     cohort_totals.put_back(conn, seqs=theirs)
-    # No row of the cohort totals keeps the keys (SQLite: the recent rows folded, those left empty deleted).
+    # No row of the cohort totals keeps the keys (SQLite: the recent rows folded, those left empty deleted), nor
+    # a month waiting (SQLite: counted again, from days that are the pseudonym's now).
     cohort_totals.fold(conn)
+    learning_store.fold_months(conn)
     return counts
 
 

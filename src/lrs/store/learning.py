@@ -33,13 +33,21 @@ from sqlalchemy import (
 
 from lrs.store import cohort_totals, learner_answers
 from lrs.store.enrolments import CE, LEARNER, enrolled_agents
-from lrs.store.models import LearningMonthTotal, LearningTotal, Statement, StatementActivity, StatementAgent
+from lrs.store.models import (
+    LearningMonthTotal,
+    LearningMonthWaiting,
+    LearningTotal,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+)
 
 S = Statement.__table__
 SA = StatementAgent.__table__
 SACT = StatementActivity.__table__
 T = LearningTotal.__table__
 M = LearningMonthTotal.__table__
+W = LearningMonthWaiting.__table__
 
 
 @dataclass(frozen=True)
@@ -445,13 +453,14 @@ def refresh_days_sqlite(run: Any, days: Iterable[tuple[str, str]]) -> None:  # n
     run(_SQLITE_DAY_COUNT, params, many=True)
     keys = sorted({(a, m) for a, d in pairs for m in (d[:7], ALL_TIME)})
     run(_MONTH_DELETE.format("?"), keys, many=True)
-    run(_MONTH_COUNT.format("?"), [(m, a, *_month_range(m)) for a, m in keys], many=True)
+    run(_MONTH_COUNT.format("?"), [(m, a, *_month_range(m)) for a, m in keys if m], many=True)
+    run(_WHOLE_COUNT.format("?"), sorted({(a,) for a, _ in pairs}), many=True)
     run(learner_answers.SQLITE_BUMP, (json.dumps(sorted({a for a, _ in pairs})),), many=False)
 
 
 def _month_range(month: str) -> tuple[str, str]:
-    """The first and last day (text order) of a month's days, or of any day for the whole record (month "")."""
-    return (f"{month}-01", f"{month}-31") if month else ("0000-00-00", "9999-99-99")
+    """The first and last day (text order) of a month's days."""
+    return f"{month}-01", f"{month}-31"
 
 
 def totals_days_of(conn: Connection, *, seqs: Sequence[int] = (), ids: Sequence[str] = ()) -> set[tuple[str, str]]:
@@ -475,6 +484,7 @@ def _utc_day(ts: datetime) -> str:
 def rebuild_totals(conn: Connection) -> int:
     """Remake ``learning_totals`` from the stored statements in one set-based statement (a bulk load, or a store
     whose totals are in doubt), and ``learning_month_totals`` from it; returns the number of day rows."""
+    conn.execute(delete(W))
     conn.execute(delete(M))
     conn.execute(delete(T))
     mode = func.coalesce(S.c.learning_mode, "")
@@ -507,40 +517,11 @@ _MONTH_ADD = (
     "learning_month_totals.timed + excluded.timed, latest = {greatest}(learning_month_totals.latest, excluded.latest), "
     "first_day = {least}(learning_month_totals.first_day, excluded.first_day)"
 )
-#: SQLite: the month rows of a batch (:func:`month_rows`) upserted with parameters, after its days (the one-row
-#: form; lrs.store.statements.sqlite_totals_writes repeats its VALUES row to upsert several rows at once).
-SQLITE_MONTHS_UPSERT = (
-    f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    + _MONTH_ADD.format(greatest="max", least="min")
-)
 _DAYS_ADD = (
     "ON CONFLICT (agent_key, day, mode, verb_iri) DO UPDATE SET statements = learning_totals.statements + "
     "excluded.statements, seconds = learning_totals.seconds + excluded.seconds, timed = learning_totals.timed + "
     "excluded.timed, latest = greatest(learning_totals.latest, excluded.latest)"
 )
-
-
-def month_rows(totals: Iterable[Sequence[Any]]) -> list[list[Any]]:
-    """The ``learning_month_totals`` rows of a batch's ``learning_totals`` rows (as the SQLite write path encodes
-    them: agent, day, mode, verb, statements, seconds, timed, latest as text that sorts as time): each month's
-    and the whole record's, in the order the days come (SQLite's writer holds the write lock: no lock order)."""
-    acc: dict[tuple[str, str, str, str], list[Any]] = {}
-    get = acc.get
-    for agent, day, mode, verb, n, seconds, timed, latest in totals:
-        month = day[:7]
-        for key in ((agent, month, mode, verb), (agent, ALL_TIME, mode, verb)):
-            found = get(key)
-            if found is None:
-                acc[key] = [*key, n, seconds, timed, latest, day]
-            else:
-                found[4] += n
-                found[5] += seconds
-                found[6] += timed
-                if latest > found[7]:
-                    found[7] = latest
-                if day < found[8]:
-                    found[8] = day
-    return list(acc.values())
 
 
 def pg_totals_ctes(only: str = "") -> str:
@@ -599,6 +580,14 @@ _MONTH_COUNT = (
     f"{_MONTH_SUMS} FROM learning_totals WHERE agent_key = {{0}} AND day >= {{0}} AND day <= {{0}} "
     "GROUP BY agent_key, mode, verb_iri"
 )
+#: Count one learner's whole record again from their months. A whole record is always its month rows added up,
+#: whether or not a month waits on SQLite (lrs.store.learning.fold_months): the lead's dashboard reads a learner
+#: with months waiting as the whole record less those months' rows plus their days (lrs.store.dashboard).
+_WHOLE_COUNT = (
+    f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT agent_key, '{ALL_TIME}', mode, verb_iri, "
+    "sum(statements), sum(seconds), sum(timed), max(latest), min(first_day) FROM learning_month_totals "
+    f"WHERE agent_key = {{0}} AND month <> '{ALL_TIME}' GROUP BY agent_key, mode, verb_iri"
+)
 
 
 def _refresh_months(conn: Connection, pairs: Sequence[tuple[str, str]], agents: Sequence[str]) -> None:
@@ -612,8 +601,91 @@ def _refresh_months(conn: Connection, pairs: Sequence[tuple[str, str]], agents: 
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     keys = sorted({(a, m) for a, d in pairs for m in (d[:7], ALL_TIME)})
     conn.exec_driver_sql(_MONTH_DELETE.format(mark), keys)
-    # A month's days lie between its "-01" and "-31" (text order); the whole record's days between any two.
-    conn.exec_driver_sql(_MONTH_COUNT.format(mark), [(m, a, *_month_range(m)) for a, m in keys])
+    # A month's days lie between its "-01" and "-31" (text order); the whole record is its months added up.
+    conn.exec_driver_sql(_MONTH_COUNT.format(mark), [(m, a, *_month_range(m)) for a, m in keys if m])
+    conn.exec_driver_sql(_WHOLE_COUNT.format(mark), sorted({(a,) for a, _ in pairs}))
+
+
+# --- SQLite: the months marked as waiting instead of upserted, and their fold ---------------------------------------
+
+#: SQLite: the (learner, month) pairs of a batch's learning_totals rows marked in ``learning_months_waiting`` (one
+#: JSON parameter: a list of [agent, month]); a pair marked already is skipped, so a batch that adds to the months
+#: already waiting writes no page here.
+SQLITE_MARK_MONTHS = (
+    "INSERT OR IGNORE INTO learning_months_waiting (agent_key, month) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
+)
+#: SQLite: ``learning_months_waiting`` is folded by the writer once it holds this many pairs (checked when the
+#: batch's statements pass a multiple of lrs.store.cohort_totals.FOLD_CHECK_STATEMENTS). A dashboard reads the
+#: days of its learners' waiting months, ~30 rows a pair for a learner active every day; a fold counts each pair's
+#: month again from its days and each learner's whole record from their months.
+MONTHS_FOLD_ROWS = 2_000
+_WAITING_KEYS = "SELECT agent_key, month FROM learning_months_waiting"
+#: The waiting months, counted again from their days (a month's days lie between its "-01" and "-31"). CROSS JOIN:
+#: SQLite then takes the waiting pairs first and seeks each one's days; without statistics (the LRS never runs
+#: ANALYZE) it planned a scan of the whole of ``learning_totals`` instead.
+_FOLD_MONTHS = (
+    f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT t.agent_key, w.month, t.mode, "
+    "t.verb_iri, sum(t.statements), sum(t.seconds), sum(t.timed), max(t.latest), min(t.day) "
+    "FROM learning_months_waiting AS w CROSS JOIN learning_totals AS t ON t.agent_key = w.agent_key "
+    "AND t.day >= w.month || '-01' AND t.day <= w.month || '-31' "
+    "GROUP BY t.agent_key, w.month, t.mode, t.verb_iri ORDER BY 1, 2, 3, 4"
+)
+#: Their learners' whole records, added up again from their months (a few rows a month, not every day).
+_FOLD_WHOLE = (
+    f"INSERT INTO learning_month_totals ({', '.join(MONTH_COLUMNS)}) SELECT agent_key, '{ALL_TIME}', mode, "
+    "verb_iri, sum(statements), sum(seconds), sum(timed), max(latest), min(first_day) FROM learning_month_totals "
+    f"WHERE agent_key IN (SELECT agent_key FROM learning_months_waiting) AND month <> '{ALL_TIME}' "
+    "GROUP BY agent_key, mode, verb_iri ORDER BY 1, 2, 3, 4"
+)
+
+
+def sqlite_month_marks(totals: Iterable[Sequence[Any]]) -> str:
+    """The parameter of :data:`SQLITE_MARK_MONTHS` for a batch's learning_totals rows (agent, day, ...)."""
+    return json.dumps(sorted({(r[0], r[1][:7]) for r in totals}), separators=(",", ":"))
+
+
+def last_seq(conn: Connection) -> int:
+    """The largest statement seq stored (0 with none): it moves with every statement stored."""
+    return int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM statements").scalar() or 0)
+
+
+def months_waiting(conn: Connection) -> int:
+    """How many (learner, month) pairs wait in ``learning_months_waiting`` (SQLite; PostgreSQL keeps none)."""
+    return int(conn.exec_driver_sql("SELECT count(*) FROM learning_months_waiting").scalar() or 0)
+
+
+def fold_months_if_full(conn: Connection) -> int:
+    """SQLite: :func:`fold_months` when :data:`MONTHS_FOLD_ROWS` pairs or more wait. Returns the pairs folded."""
+    if conn.dialect.name == "postgresql":
+        return 0
+    (held,) = conn.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM learning_months_waiting LIMIT {MONTHS_FOLD_ROWS})"
+    ).one()
+    return fold_months(conn) if held >= MONTHS_FOLD_ROWS else 0
+
+
+def fold_months(conn: Connection) -> int:
+    """SQLite: the ``learning_month_totals`` rows of the waiting (learner, month) pairs counted again from their
+    days, and their learners' whole records from their months; then ``learning_months_waiting`` emptied. Returns
+    the pairs folded. Run by the write path when :data:`MONTHS_FOLD_ROWS` wait, by ``lrs serve``'s answer keeper
+    once writes pause (lrs.services.answer_keeper), by erasure and retention before they commit (no pair keeps a
+    key they took out), and by the migration's downgrade. Counting again, not adding, makes a fold exact however
+    the days changed meanwhile (voided, reclassified, counted again). PostgreSQL keeps nothing waiting."""
+    if conn.dialect.name == "postgresql":
+        return 0
+    (folded,) = conn.exec_driver_sql("SELECT count(*) FROM learning_months_waiting").one()
+    if not folded:
+        return 0
+    conn.exec_driver_sql(f"DELETE FROM learning_month_totals WHERE (agent_key, month) IN ({_WAITING_KEYS})")
+    conn.exec_driver_sql(_FOLD_MONTHS)
+    conn.exec_driver_sql(
+        f"DELETE FROM learning_month_totals WHERE month = '{ALL_TIME}' AND agent_key IN "
+        "(SELECT agent_key FROM learning_months_waiting)"
+    )
+    conn.exec_driver_sql(_FOLD_WHOLE)
+    conn.exec_driver_sql("DELETE FROM learning_months_waiting")
+    return int(folded)
 
 
 def _totals_month() -> ColumnElement[str]:

@@ -387,6 +387,26 @@ class LearningMonthTotal(Base):
     __table_args__ = {"sqlite_with_rowid": False}
 
 
+class LearningMonthWaiting(Base):
+    """SQLite: the (learner, month) pairs whose ``learning_month_totals`` rows (that month's and the learner's
+    whole record) may be behind their days in ``learning_totals`` (migration 0031). The write path marks a batch's
+    pairs here (a pair already marked is skipped: no page is written) instead of upserting the month rows, which
+    made a batch's hold of the write lock ~7% longer (docs/performance.md, twenty-fourth round). The marked
+    months are counted again from the days, and the whole records from the months, by
+    :func:`lrs.store.learning.fold_months`: in the writer's transaction once :data:`lrs.store.learning.
+    MONTHS_FOLD_ROWS` pairs wait, by ``lrs serve``'s answer keeper once writes pause, by erasure and retention
+    before they commit. The dashboard reads a learner with marked months as their whole record less those months'
+    rows plus their days (lrs.store.dashboard), so it is exact whatever waits. PostgreSQL writes the months in the batch's
+    statement and leaves this table empty."""
+
+    __tablename__ = "learning_months_waiting"
+
+    agent_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class LearnerCriterion(Base):
     """A criterion a learner has evidence for (a link from a statement not voided, or an assessor's decision on
     such a statement), and whether it is met: the current outcome of some of that evidence is accepted (the

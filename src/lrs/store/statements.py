@@ -38,11 +38,12 @@ from lrs.store.enrolments import CE, unenrol_from_statements
 from lrs.store.evidence import FRAMEWORKS_VERSION_SQL, frameworks_version, void_links
 from lrs.store.learning import (
     SQLITE_DAYS_OF_IDS,
-    SQLITE_MONTHS_UPSERT,
-    month_rows,
+    SQLITE_MARK_MONTHS,
+    fold_months_if_full,
     pg_totals_ctes,
     refresh_days_sqlite,
     refresh_totals,
+    sqlite_month_marks,
     totals_days_of,
     totals_rows,
 )
@@ -191,6 +192,12 @@ def insert_statements(
     candidates = [prepared[k] for k in batch.ref_positions] if len(fresh) == len(prepared) else fresh_by_id.values()
     # 4. One statement per table (learning_totals and cohort_totals included).
     inserted = sql.insert_batch(conn, rows, agent_rows, activity_rows, new_definitions, now, totals, cohort, derived)
+    if not sql.postgres and totals:
+        # SQLite: the months waiting are counted (up to lrs.store.learning.MONTHS_FOLD_ROWS) on the cohort rows'
+        # cadence, when the batch's statements (seqs rising) pass a multiple of FOLD_CHECK_STATEMENTS.
+        last, step = max(found.seqs[: len(fresh)]), cohort_totals.FOLD_CHECK_STATEMENTS
+        if (last - len(fresh)) // step != last // step:
+            fold_months_if_full(conn)
     # 5. What else the new statements change: referrers that waited for them, voided targets, definitions,
     # attachments.
     _resolve_waiting_referrers(conn, sql, found, fresh_by_id, refs)
@@ -445,7 +452,7 @@ class StatementBatch:
         self.definitions = _incoming_definitions(self.prepared)
         #: what the batch adds to learning_totals, added up and encoded
         self.totals = sql.encode_totals(totals_rows(self.prepared), self.prepared, self.stamps)
-        #: SQLite: the upserts that write them and their learning_month_totals rows, parameters and all
+        #: SQLite: the upserts that write them and the marks of their months as waiting, parameters and all
         #: (:func:`sqlite_totals_writes`; PostgreSQL adds the months up in the batch's statement)
         self.derived = None if sql.postgres else sqlite_totals_writes(self.totals)
         #: what the batch adds to cohort_totals in the known cohorts among its activities, and its sets' members
@@ -637,7 +644,7 @@ class _Sql:
         """The statements (``rows``: seq, ref_verb_iri, ref_registration, encoded), their link rows (``agents``
         with the statement's timestamp from :meth:`stamps`), the
         activities first defined by them (iri, definition JSON), what they add to learning_totals (``totals``,
-        from :meth:`encode_totals`; on SQLite ``derived``, the upserts of them and their months,
+        from :meth:`encode_totals`; on SQLite ``derived``, the upserts of them and the marks of their months,
         :func:`sqlite_totals_writes`, made before the transaction when given) and to cohort_totals (``cohort``: lrs.store.cohort_totals.batch_rows, the rows
         of the known cohorts among them kept by a join inside the SQL). Returns the IRIs of the activities inserted (a concurrent transaction may
         have inserted one first)."""
@@ -788,7 +795,7 @@ def _rows_at_once(sql: str, n: int) -> str:
 
 
 _SQLITE_UPSERTS_AT_ONCE = {
-    (sql, n): _rows_at_once(sql, n) for sql in (SQLITE_TOTALS_UPSERT, SQLITE_MONTHS_UPSERT) for n in SQLITE_ROWS_AT_ONCE
+    (SQLITE_TOTALS_UPSERT, n): _rows_at_once(SQLITE_TOTALS_UPSERT, n) for n in SQLITE_ROWS_AT_ONCE
 }
 
 
@@ -810,13 +817,14 @@ def _sqlite_upserts(sql: str, rows: Sequence[Sequence[Any]]) -> list[tuple[str, 
 
 def sqlite_totals_writes(totals: Sequence[Sequence[Any]]) -> list[tuple[str, Any, bool]]:
     """SQLite: the statements (sql, parameters, many) that add a batch's learning_totals rows (as
-    :meth:`_Sql.encode_totals` encodes them) to learning_totals and their lrs.store.learning.month_rows to
-    learning_month_totals, and bump their learners' versions (lrs.store.learner_answers); made before the write
-    transaction when they can be (StatementBatch)."""
+    :meth:`_Sql.encode_totals` encodes them) to learning_totals, mark their months as waiting
+    (lrs.store.learning.SQLITE_MARK_MONTHS: their learning_month_totals rows are counted again when folded), and
+    bump their learners' versions (lrs.store.learner_answers); made before the write transaction when they can be
+    (StatementBatch)."""
     if not totals:
         return []
     learners = json.dumps(sorted({r[0] for r in totals}))
-    return [*_sqlite_upserts(SQLITE_TOTALS_UPSERT, totals), *_sqlite_upserts(SQLITE_MONTHS_UPSERT, month_rows(totals)),
+    return [*_sqlite_upserts(SQLITE_TOTALS_UPSERT, totals), (SQLITE_MARK_MONTHS, (sqlite_month_marks(totals),), False),
             (learner_answers.SQLITE_BUMP, (learners,), False)]
 
 
