@@ -9,8 +9,12 @@ and the SQL statements per request, and the body sizes (to compare two versions'
 
 (``--people``: the saved store's description, for the lead's API credential.)
 
-The store is only read. To measure another version of the code on the same copy, put its ``src`` (and its
-plugins' ``src``) first on PYTHONPATH: the bench imports ``lrs`` from there.
+The store is only read, unless ``--months-waiting N`` (SQLite): then N (learner, month) pairs of the programme's
+learners are first marked in ``learning_months_waiting``, as a stream of writes leaves them between folds
+(lrs.store.learning.fold_months): each learner's latest month, then the one before, and so on. The dashboard
+then reads those months from the learners' days; its CSV and data must hash the same as with none waiting.
+To measure another version of the code on the same copy, put its ``src`` (and its plugins' ``src``) first on
+PYTHONPATH: the bench imports ``lrs`` from there.
 """
 
 from __future__ import annotations
@@ -38,6 +42,27 @@ from lrs.config import Settings  # noqa: E402
 from lrs.services.statements import LRS  # noqa: E402
 
 
+def mark_months(conn: Any, n: int) -> int:  # noqa: ANN401
+    """Mark ``n`` of the programme learners' months as waiting (each learner's latest first, in turns)."""
+    from lrs.store.enrolments import LEARNER
+
+    if conn.dialect.name != "sqlite":
+        raise SystemExit("--months-waiting: only SQLite keeps months waiting")
+    rows = conn.exec_driver_sql(
+        "SELECT DISTINCT m.agent_key, m.month FROM learning_month_totals AS m JOIN cohort_enrolments AS e "
+        "ON e.agent_key = m.agent_key WHERE e.cohort = ? AND e.role = ? AND m.month <> '' ORDER BY 1, 2 DESC",
+        (PROGRAMME_IRI, LEARNER),
+    ).all()
+    months: dict[str, list[str]] = {}
+    for agent, month in rows:
+        months.setdefault(agent, []).append(month)
+    pairs: list[tuple[str, str]] = []
+    for turn in range(max((len(m) for m in months.values()), default=0)):
+        pairs += [(agent, m[turn]) for agent, m in months.items() if turn < len(m)]
+    conn.exec_driver_sql("INSERT OR IGNORE INTO learning_months_waiting (agent_key, month) VALUES (?, ?)", pairs[:n])
+    return len(pairs[:n])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", required=True)
@@ -46,10 +71,14 @@ def main() -> None:
     ap.add_argument("--label", default="")
     ap.add_argument("--readiness", choices=["live", "once"], default="live",
                     help="once: the CPD readiness hook's answer computed once and reused (the rest measured alone)")
+    ap.add_argument("--months-waiting", type=int, default=0,
+                    help="SQLite: mark this many of the programme learners' months as waiting first (writes the copy)")
     args = ap.parse_args()
     settings = Settings(database_url=args.database, bootstrap_key=None)
     lrs = LRS(settings)
     app = create_app(settings, lrs=lrs)
+    if args.months_waiting:
+        print(json.dumps({"months_waiting": lrs.db.write(lambda conn: mark_months(conn, args.months_waiting))}))
     if args.readiness == "once":
         from lrs.services import dashboard as dashboard_service
 
