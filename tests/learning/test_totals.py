@@ -27,6 +27,7 @@ from lrs.store import enrolments as enrolment_store
 from lrs.store import learning as learning_store
 from lrs.store.enrolments import CE, LEARNER
 from lrs.store.learning import SA, M, ModeTotals, S, T
+from lrs.store.migrate import upgrade
 
 LED = "https://lrs.example/verbs/led"
 DISCUSSED = "https://lrs.example/verbs/discussed"
@@ -378,21 +379,12 @@ def test_statements_added_later_add_to_the_months(lrs: LRS, record: list[str]) -
 def test_migration_0025_adds_up_the_months_the_write_path_kept(lrs: LRS, record: list[str]) -> None:
     """Migration 0025, on a store at 0024 with these statements, fills learning_month_totals set-based with the
     rows the write path kept."""
-    from alembic import command
-
-    from lrs.store.migrate import alembic_config, upgrade
-
     with lrs.db.read() as conn:
         # SQLite: the months waiting stay so (migration 0031's downgrade folds them first).
         months = _months_of(_table(conn))
     assert {row[1] for row in months} > {learning_store.ALL_TIME}
-    engine = lrs.db.engine
-    lrs.db.dispose()
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0024_cohort_month_totals")
-    upgrade(engine)
+    _downgrade(lrs, "0024_cohort_month_totals")
+    upgrade(lrs.db.engine)
     lrs.db.dispose()
     with lrs.db.read() as conn:
         assert _months(conn) == months
@@ -402,24 +394,29 @@ def test_migration_0025_adds_up_the_months_the_write_path_kept(lrs: LRS, record:
 def test_migration_0031_counts_the_months_waiting_before_it_goes(lrs: LRS, record: list[str]) -> None:
     """SQLite: downgraded below 0031, the store has no table marking months as waiting, so every month row must
     be counted by then: the downgrade folds them."""
-    from alembic import command
-
-    from lrs.store.migrate import alembic_config, upgrade
-
     with lrs.db.read() as conn:
         expected = _months_of(_table(conn))
         waiting = learning_store.months_waiting(conn)
     assert (waiting > 0) == (lrs.db.engine.dialect.name == "sqlite")
+    _downgrade(lrs, "0030_cohort_totals_shared_days")
+    with lrs.db.engine.connect() as conn:
+        assert _months(conn) == expected
+    upgrade(lrs.db.engine)
+    lrs.db.dispose()
+    with lrs.db.read() as conn:
+        assert learning_store.months_waiting(conn) == 0
+        assert _months(conn) == expected
+
+
+def _downgrade(lrs: LRS, revision: str) -> None:
+    """The store's schema taken down to ``revision`` by its migrations (the LRS's connections closed first)."""
+    from alembic import command
+
+    from lrs.store.migrate import alembic_config
+
     engine = lrs.db.engine
     lrs.db.dispose()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0030_cohort_totals_shared_days")
-    with engine.connect() as conn:
-        assert _months(conn) == expected
-    upgrade(engine)
-    lrs.db.dispose()
-    with lrs.db.read() as conn:
-        assert learning_store.months_waiting(conn) == 0
-        assert _months(conn) == expected
+        command.downgrade(cfg, revision)
